@@ -1,0 +1,136 @@
+"""Time handling: UTC instants as numpy ``datetime64[us]``, conversions to Julian dates and
+to skyfield ``Time`` objects (built-in timescale: leap seconds and Delta-T come from
+skyfield's bundled tables, never from the network).
+
+Convention: an *instant* in spacerange is a ``numpy.datetime64`` with microsecond unit in
+the UTC scale (leap seconds are not representable in UTC datetime64 and none of our
+products need them), or a timezone-aware ``datetime``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import numpy as np
+
+UNIX_EPOCH_JD = 2440587.5
+US_PER_DAY = 86_400_000_000
+
+_DURATION_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(us|ms|s|sec|m|min|h|hr|d|day|days|w)?\s*$")
+_UNIT_S = {
+    "us": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "sec": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "d": 86400.0,
+    "day": 86400.0,
+    "days": 86400.0,
+    "w": 7 * 86400.0,
+}
+
+
+def parse_duration_s(text: str | float | int) -> float:
+    """Parse a duration such as ``"60s"``, ``"24h"``, ``"1d"``, ``"90min"`` or a number of
+    seconds; returns seconds.  Raises ``ValueError`` with the accepted forms."""
+    if isinstance(text, int | float):
+        return float(text)
+    m = _DURATION_RE.match(str(text))
+    if not m:
+        raise ValueError(
+            f"cannot read duration {text!r}: expected a number and a unit such as 60s, 5min, 24h, 7d"
+        )
+    value, unit = m.groups()
+    return float(value) * _UNIT_S[unit or "s"]
+
+
+def parse_utc(text: str | datetime | np.datetime64) -> np.datetime64:
+    """Parse an ISO-8601 UTC instant (``2023-10-09T12:00:00Z``, offsets allowed, naive means
+    UTC) or a datetime; returns ``datetime64[us]`` UTC."""
+    if isinstance(text, np.datetime64):
+        return text.astype("datetime64[us]")
+    if isinstance(text, datetime):
+        dt = text
+    else:
+        s = str(text).strip()
+        if s.endswith("Z") or s.endswith("z"):
+            s = s[:-1] + "+00:00"
+        try:
+            dt = datetime.fromisoformat(s)
+        except ValueError as exc:
+            raise ValueError(
+                f"cannot read time {text!r}: expected ISO 8601 UTC, e.g. 2023-10-09T00:00:00Z"
+            ) from exc
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    return np.datetime64(dt, "us")
+
+
+def to_datetime(t: np.datetime64) -> datetime:
+    """A scalar ``datetime64`` (UTC) as a timezone-aware ``datetime``."""
+    us = int(np.datetime64(t, "us").astype(np.int64))
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+
+
+def iso_utc(t: np.datetime64 | datetime) -> str:
+    """ISO-8601 text with a ``Z`` suffix and microseconds trimmed when zero."""
+    if isinstance(t, datetime):
+        t = parse_utc(t)
+    s = str(np.datetime64(t, "us"))
+    if s.endswith(".000000"):
+        s = s[:-7]
+    return s + "Z"
+
+
+def time_grid(start: np.datetime64, span_s: float, step_s: float) -> np.ndarray:
+    """Instants ``start, start+step, ...`` up to and including ``start+span`` (datetime64[us])."""
+    if step_s <= 0:
+        raise ValueError("step must be positive")
+    n = int(np.floor(span_s / step_s + 1e-9)) + 1
+    offsets_us = np.round(np.arange(n) * step_s * 1e6).astype(np.int64)
+    return np.datetime64(start, "us") + offsets_us.astype("timedelta64[us]")
+
+
+def jd_fr_utc(t: np.ndarray | np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    """Two-part Julian date (whole days ending in .5, fraction in [0, 1)) of UTC instants,
+    as SGP4 expects them; exact to the microsecond."""
+    us = np.asarray(t, dtype="datetime64[us]").astype(np.int64)
+    days, rem_us = np.divmod(us, US_PER_DAY)
+    return days + UNIX_EPOCH_JD, rem_us / US_PER_DAY
+
+
+def from_jd_utc(jd: np.ndarray, fr: np.ndarray | float = 0.0) -> np.ndarray:
+    """Inverse of :func:`jd_fr_utc` (rounded to the microsecond)."""
+    jd = np.asarray(jd, dtype=float)
+    fr = np.asarray(fr, dtype=float)
+    whole = np.floor(jd - UNIX_EPOCH_JD)
+    frac = (jd - UNIX_EPOCH_JD - whole) + fr
+    us = whole.astype(np.int64) * US_PER_DAY + np.round(frac * US_PER_DAY).astype(np.int64)
+    return us.astype("datetime64[us]")
+
+
+@lru_cache(maxsize=1)
+def timescale():
+    """skyfield's built-in timescale (bundled leap-second and Delta-T tables; no download)."""
+    from skyfield.api import load
+
+    return load.timescale(builtin=True)
+
+
+def skyfield_time(t: np.ndarray | np.datetime64):
+    """skyfield ``Time`` for UTC instants (array in, array out).
+
+    Built from calendar fields so that skyfield applies its leap-second table itself."""
+    dt64 = np.asarray(t, dtype="datetime64[us]")
+    days = dt64.astype("datetime64[D]")
+    months = dt64.astype("datetime64[M]")
+    year = months.astype(np.int64) // 12 + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    second = (dt64 - days).astype(np.int64) / 1e6
+    return timescale().utc(year, month, day, 0, 0, second)
