@@ -1,0 +1,159 @@
+"""Helpers shared by the CLI commands: output, errors, catalog sources."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from spacerange.errors import SpacerangeError
+
+#: Human output goes to stdout, logs and progress to stderr.
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+log = logging.getLogger("spacerange")
+
+DEFAULT_SYNTH_N = 30_000
+DEFAULT_SYNTH_SEED = 1
+
+
+def setup_logging(verbose: bool = False) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, np.datetime64):
+        from spacerange.timescales import iso_utc
+
+        return iso_utc(o)
+    if isinstance(o, Path):
+        return str(o)
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def emit(result: dict, as_json: bool, render: Callable[[dict], None] | None = None) -> None:
+    """Print ``result`` as one JSON object (``--json``) or through ``render`` for people."""
+    if as_json:
+        sys.stdout.write(json.dumps(result, default=_default, allow_nan=False) + "\n")
+        sys.stdout.flush()
+    elif render is not None:
+        render(result)
+    else:
+        out.print_json(json.dumps(result, default=_default))
+
+
+def fail(message: str, as_json: bool, code: int = 1, **fields: Any) -> typer.Exit:
+    """Report an error (one JSON object with ``error`` under ``--json``) and exit."""
+    if as_json:
+        emit({"error": message, **fields}, True)
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def guard(as_json: bool):
+    """Context manager turning spacerange/OS errors into a clean message and exit code 1."""
+    return _Guard(as_json)
+
+
+class _Guard:
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, typer.Exit | KeyboardInterrupt | SystemExit):
+            return False
+        if isinstance(exc, SpacerangeError | ValueError | OSError):
+            extra = {}
+            rejects = getattr(exc, "rejects", None)
+            if rejects:
+                extra["rejects"] = [r.as_dict() for r in rejects]
+            raise fail(str(exc), self.as_json, **extra) from None
+        return False
+
+
+@dataclass
+class CatalogSource:
+    """Latest element sets of a catalog and the label of where they came from."""
+
+    elsets: list
+    names: list[str]
+    label: str
+    rejects: list
+
+    @property
+    def tles(self) -> list[tuple[str, str]]:
+        return [(e.line1, e.line2) for e in self.elsets]
+
+    @property
+    def norad_ids(self) -> np.ndarray:
+        return np.array([e.norad_id for e in self.elsets], dtype=np.int64)
+
+    def median_epoch(self) -> np.datetime64:
+        from spacerange.timescales import parse_utc
+
+        us = np.array([parse_utc(e.epoch).astype(np.int64) for e in self.elsets])
+        return np.datetime64(int(np.median(us)), "us")
+
+
+def load_source(
+    db: Path | None, catalog: Sequence[Path] | None, synth_n: int = DEFAULT_SYNTH_N
+) -> CatalogSource:
+    """Element sets from a store (``--db``), from files (``--catalog``), or the embedded
+    synthetic default world when neither is given."""
+    if db is not None and catalog:
+        raise ValueError("give either --db or --catalog, not both")
+    if db is not None:
+        from spacerange.catalog.store import SqliteCatalogStore
+
+        if not Path(db).exists():
+            raise ValueError(f"{db}: no such catalog database (create it with 'catalog import')")
+        with SqliteCatalogStore(db) as store:
+            elsets = store.latest_element_sets()
+        return CatalogSource(elsets, [e.name for e in elsets], str(db), [])
+    if catalog:
+        from spacerange.catalog.importer import read_files
+
+        elsets, _, rejects = read_files(catalog)
+        for r in rejects[:20]:
+            log.warning("rejected %s", r)
+        latest: dict[int, Any] = {}
+        for e in elsets:
+            if e.norad_id not in latest or e.epoch > latest[e.norad_id].epoch:
+                latest[e.norad_id] = e
+        chosen = list(latest.values())
+        return CatalogSource(chosen, [e.name for e in chosen], ", ".join(map(str, catalog)), rejects)
+    from spacerange.catalog.synth import synthesize
+
+    pop = synthesize(synth_n, DEFAULT_SYNTH_SEED)
+    log.info("no catalog given: using the embedded synthetic world (%d objects, seed %d)",
+             synth_n, DEFAULT_SYNTH_SEED)
+    return CatalogSource(
+        list(pop.elsets), [e.name for e in pop.elsets], f"synthetic(n={synth_n}, seed=1)", []
+    )
