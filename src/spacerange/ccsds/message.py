@@ -1,0 +1,148 @@
+"""Plumbing shared by the message modules: loading, NDM containers, covariance layout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from spacerange.errors import ParseError
+
+from .kvn import Entry, KvnWriter, kvn_text, lex_kvn, read_source
+from .schema import TIME_SYSTEMS, Section, format_value
+from .xmlio import XNode, leaves, parse_xml
+
+__all__ = [
+    "load",
+    "xml_messages",
+    "xml_header_entries",
+    "write_kvn_section",
+    "tri_names",
+    "tri_to_matrix",
+    "matrix_to_tri",
+    "check_time_system",
+    "detect_format",
+]
+
+
+def load(source, file: str | None = None) -> tuple[str, list[Entry] | XNode, str]:
+    """Read a message: ``("KVN", entries, file)`` or ``("XML", root node, file)``."""
+    content, name = read_source(source, file)
+    if isinstance(content, str):
+        is_xml = content.lstrip("\ufeff \t\r\n").startswith("<")
+    else:
+        probe = content[:64].replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")
+        is_xml = probe.startswith(b"<")
+    if is_xml:
+        return "XML", parse_xml(content, name), name
+    return "KVN", lex_kvn(kvn_text(content), name), name
+
+
+def xml_messages(root: XNode, tag: str, file: str) -> list[XNode]:
+    """The ``<tag>`` messages of a document: the root itself, or the children of ``<ndm>``."""
+    if root.tag == tag:
+        return [root]
+    if root.tag == "ndm":
+        found = root.findall(tag)
+        if not found:
+            raise ParseError(f"<ndm> container holds no <{tag}> message", file, root.line)
+        return found
+    raise ParseError(f"root element <{root.tag}> is not a <{tag}> message", file, root.line)
+
+
+def xml_header_entries(msg: XNode, version_key: str, file: str) -> list[Entry]:
+    """Entries of the header of an XML message, version attribute first."""
+    header = msg.find("header")
+    if header is None:
+        raise ParseError(f"<{msg.tag}> has no <header>", file, msg.line)
+    version = msg.attrib.get("version", "")
+    return [Entry(version_key, version, None, msg.line), *leaves(header)]
+
+
+def xml_single(parent: XNode, tag: str, file: str, mandatory: bool = True) -> XNode | None:
+    """The unique ``<tag>`` child of ``parent`` (ParseError when missing or repeated)."""
+    found = parent.findall(tag)
+    if len(found) > 1:
+        raise ParseError(
+            f"<{parent.tag}> holds {len(found)} <{tag}> elements, only one allowed",
+            file,
+            found[1].line,
+        )
+    if not found:
+        if mandatory:
+            raise ParseError(f"<{parent.tag}> lacks its <{tag}> element", file, parent.line)
+        return None
+    return found[0]
+
+
+def write_kvn_section(w: KvnWriter, section: Section, values: dict | None) -> None:
+    """Write one parsed section back as KVN (comments, then keywords in table order)."""
+    if not values:
+        return
+    w.comments(values.get("COMMENT"))
+    for name, f in section.fields.items():
+        if name in values:
+            unit = f.unit if f.kind == "float" else None
+            w.kv(name, format_value(values[name]), unit)
+
+
+def write_kvn_user_defined(w: KvnWriter, values: dict | None) -> None:
+    for k, v in (values or {}).items():
+        w.kv(f"USER_DEFINED_{k}", str(v))
+
+
+def tri_names(labels: Sequence[str]) -> list[str]:
+    """Lower-triangle keyword names row by row: ``C{row}_{col}`` (``CX_X, CY_X, CY_Y...``)."""
+    return [f"C{labels[i]}_{labels[j]}" for i in range(len(labels)) for j in range(i + 1)]
+
+
+def tri_to_matrix(values: dict, names: Sequence[str], n: int) -> np.ndarray:
+    """Symmetric ``(n, n)`` matrix from lower-triangle keywords (missing -> NaN)."""
+    m = np.full((n, n), np.nan)
+    rows, cols = np.tril_indices(n)
+    tri = np.array([values.get(k, np.nan) for k in names[: len(rows)]], dtype=float)
+    m[rows, cols] = tri
+    m[cols, rows] = tri
+    return m
+
+
+def matrix_to_tri(m: np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    """Inverse of :func:`tri_to_matrix` (lower triangle of ``m`` keyed by ``names``)."""
+    n = m.shape[0]
+    rows, cols = np.tril_indices(n)
+    return dict(zip(names, (float(x) for x in m[rows, cols]), strict=False))
+
+
+def check_time_system(value: str, file: str, line: int = 0) -> None:
+    if value.upper() not in TIME_SYSTEMS:
+        raise ParseError(
+            f"TIME_SYSTEM {value!r} is not a CCSDS time system "
+            f"(expected one of {', '.join(sorted(TIME_SYSTEMS))})",
+            file,
+            line,
+        )
+
+
+_KVN_TYPES = ("OMM", "OEM", "OPM", "OCM", "CDM", "TDM", "AEM", "APM", "ACM", "NDM")
+
+
+def detect_format(source) -> tuple[str, str]:
+    """Encoding and message type of a CCSDS file: e.g. ``("KVN", "OEM")``, ``("XML", "CDM")``.
+
+    For an XML ``<ndm>`` container the type is ``"NDM"``.  Raises ParseError when the content
+    is not a recognizable CCSDS NDM message.
+    """
+    encoding, parsed, file = load(source)
+    if encoding == "XML":
+        tag = parsed.tag.upper()
+        if tag.lower() not in {t.lower() for t in _KVN_TYPES}:
+            raise ParseError(f"root element <{parsed.tag}> is not a CCSDS message", file, 1)
+        return "XML", tag
+    for e in parsed:
+        if e.key == "COMMENT":
+            continue
+        for t in _KVN_TYPES:
+            if e.key == f"CCSDS_{t}_VERS":
+                return "KVN", t
+        break
+    raise ParseError("first keyword is not CCSDS_xxx_VERS: not a CCSDS KVN message", file, 1)
