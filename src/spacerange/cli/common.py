@@ -119,7 +119,10 @@ class CatalogSource:
         from spacerange.timescales import parse_utc
 
         us = np.array([parse_utc(e.epoch).astype(np.int64) for e in self.elsets])
-        return np.datetime64(int(np.median(us)), "us")
+        # Whole minutes make friendlier grids than the raw median.
+        return np.datetime64(int(np.median(us)), "us").astype("datetime64[m]").astype(
+            "datetime64[us]"
+        )
 
 
 def load_source(

@@ -130,13 +130,14 @@ class _ParquetWriter:
 
 
 class _OemWriter:
-    """One OEM segment per object; objects whose propagation failed keep only valid states
-    (a gap is left, as OEM has no way to mark an invalid state)."""
+    """One OEM segment per object.  States whose propagation failed are left out (OEM has
+    no way to mark an invalid state), so a decayed object's segment stops at its decay."""
 
     def __init__(self, path: Path, times_utc: np.ndarray, frame: str, fmt: str):
         self.path = path
         self.times = np.asarray(times_utc, dtype="datetime64[us]")
-        self.frame = frame
+        # CCSDS frame names: GCRF for GCRS, ITRF for ITRS; TEME is its own name.
+        self.ref_frame = {"gcrs": "GCRF", "itrs": "ITRF", "teme": "TEME"}[frame]
         self.xml = fmt == "oem-xml"
         self.segments = []
 
@@ -147,19 +148,26 @@ class _OemWriter:
             ok = blk.status[k] == 0
             if not ok.any():
                 continue
+            epochs = self.times[ok]
+            meta = {
+                "OBJECT_NAME": names[k] or str(ids[k]),
+                "OBJECT_ID": str(ids[k]),
+                "CENTER_NAME": "EARTH",
+                "REF_FRAME": self.ref_frame,
+                "TIME_SYSTEM": "UTC",
+                "START_TIME": epochs[0],
+                "STOP_TIME": epochs[-1],
+            }
             self.segments.append(
-                OemSegment.from_states(
-                    object_name=names[k] or str(ids[k]),
-                    object_id=str(ids[k]),
-                    ref_frame=self.frame.upper(),
-                    epochs_utc=self.times[ok],
-                    r_km=np.array(blk.r[k][ok]),
-                    v_km_s=np.array(blk.v[k][ok]),
-                )
+                OemSegment(meta, epochs, np.array(blk.r[k][ok]), np.array(blk.v[k][ok]))
             )
 
     def close(self) -> None:
         from spacerange.ccsds.oem import Oem, write_oem
 
-        write_oem(Oem.from_segments(self.segments, originator="SPACERANGE"), self.path,
-                  fmt="XML" if self.xml else "KVN")
+        header = {
+            "CCSDS_OEM_VERS": "3.0",
+            "CREATION_DATE": np.datetime64("now", "us"),
+            "ORIGINATOR": "SPACERANGE",
+        }
+        write_oem(Oem(header, self.segments), self.path, fmt="XML" if self.xml else "KVN")
