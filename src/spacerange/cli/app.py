@@ -36,7 +36,13 @@ def _root(
 
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app``.
-    from spacerange.cli import catalog_cmd, demo_cmd, propagate_cmd  # noqa: F401
+    from spacerange.cli import (  # noqa: F401
+        catalog_cmd,
+        demo_cmd,
+        pc_cmd,
+        propagate_cmd,
+        sensors_cmd,
+    )
 
 
 _register()

@@ -1,0 +1,132 @@
+"""``spacerange pc FILE.cdm...``: collision probability from CCSDS CDMs (KVN or XML).
+
+JSON contract (``--json``; one object on stdout)::
+
+    {"results": [{"file": ..., "pc": ..., "method": ..., "miss_m": ..., "warnings": [...],
+                  "tca": ..., "relative_speed_m_s": ..., "hbr_m": ..., "hbr_source": ...,
+                  "flags": {...}, "message_id": ..., "index": ...},
+                 {"file": ..., "error": {"file": ..., "line": ..., "reason": ...}}]}
+
+One entry per CDM (an XML ``<ndm>`` file may hold several, numbered by ``index``); a file or
+message that cannot be parsed or evaluated gives an entry with ``error`` (line 0 when the
+problem is not tied to a line) and the other files are still processed.  ``pc`` is ``null``
+when undefined (zero relative speed).  Exit code: 0 when at least one CDM gave a result,
+1 when every file failed (or on a usage error).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from spacerange.cli.app import app
+from spacerange.cli.common import emit, err, guard, out
+
+METHODS = ("foster", "chan", "max", "mc")
+
+
+def _error_entry(file: str, exc: Exception) -> dict:
+    line = getattr(exc, "line", 0) or 0
+    reason = getattr(exc, "reason", None) or str(exc)
+    return {"file": file, "error": {"file": file, "line": int(line), "reason": reason}}
+
+
+def evaluate_files(files: list[Path], method: str, hbr_m: float | None, **kw) -> list[dict]:
+    """One result or error dict per CDM in ``files`` (see the module docstring)."""
+    from spacerange.ccsds import read_cdm
+    from spacerange.conjunction.cdm_pc import pc_from_cdm
+    from spacerange.errors import SpacerangeError
+
+    results: list[dict] = []
+    for path in files:
+        name = str(path)
+        try:
+            cdms = read_cdm(path, file=name)
+        except (SpacerangeError, ValueError, OSError) as exc:
+            results.append(_error_entry(name, exc))
+            continue
+        for i, cdm in enumerate(cdms):
+            try:
+                res = pc_from_cdm(cdm, method, hbr_m, **kw)
+            except (SpacerangeError, ValueError, OSError) as exc:
+                results.append({**_error_entry(name, exc), "index": i})
+                continue
+            results.append({"file": name, "index": i, **res.as_dict()})
+    return results
+
+
+@app.command("pc")
+def pc(
+    files: list[Path] = typer.Argument(..., help="CCSDS CDM files (KVN or XML)."),
+    method: str = typer.Option("foster", "--method", help="foster | chan | max | mc."),
+    hbr: float = typer.Option(
+        None,
+        "--hbr",
+        help="Combined hard-body radius override, m "
+        "(default: CDM HBR / COMMENT HBR / AREA_PC, else CARA table "
+        "or type defaults).",
+    ),
+    hbr_table: Path = typer.Option(
+        None, "--hbr-table", help="NASA CARA HBR_Mass_Estimates CSV used when the CDM gives no HBR."
+    ),
+    default_covariance: bool = typer.Option(
+        False,
+        "--default-covariance",
+        help="Use the default TLE covariance model for an object whose CDM covariance is missing.",
+    ),
+    samples: int = typer.Option(100_000, "--samples", min=1, help="Monte Carlo trials (mc)."),
+    seed: int = typer.Option(0, "--seed", help="Monte Carlo seed (mc)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Collision probability of each CDM (Foster 2-D by default). Exit 1 only if every
+    file failed."""
+    with guard(as_json):
+        if method not in METHODS:
+            raise ValueError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
+        if hbr is not None and not hbr > 0:
+            raise ValueError(f"--hbr {hbr}: must be a positive radius in metres")
+        table = None
+        if hbr_table is not None:
+            from spacerange.conjunction.hbr import HbrTable
+
+            table = HbrTable.from_cara_csv(hbr_table)
+        results = evaluate_files(
+            files, method, hbr, hbr_table=table, default_covariance=default_covariance,
+            n_samples=samples, seed=seed,
+        )  # fmt: skip
+
+    def render(r: dict) -> None:
+        t = Table(title=f"Collision probability ({method})")
+        for c, j in (("file", "left"), ("TCA (UTC)", "left"), ("miss m", "right"),
+                     ("speed m/s", "right"), ("HBR m", "right"), ("HBR source", "left"),
+                     ("Pc", "right"), ("warnings", "right")):  # fmt: skip
+            t.add_column(c, justify=j)
+        for e in r["results"]:
+            if "error" in e:
+                continue
+            pcv = "NaN" if e["pc"] is None else f"{e['pc']:.3g}"
+            t.add_row(
+                Path(e["file"]).name, (e["tca"] or "")[:23], f"{e['miss_m']:.1f}",
+                f"{e['relative_speed_m_s']:.1f}", f"{e['hbr_m']:.2f}", e["hbr_source"],
+                pcv, str(len(e["warnings"])),
+            )  # fmt: skip
+        out.print(t)
+        for e in r["results"]:
+            if "error" in e:
+                x = e["error"]
+                where = f"{x['file']}:{x['line']}" if x["line"] else x["file"]
+                err.print(f"[bold red]error:[/] {where}: {x['reason']}")
+            else:
+                for w in e["warnings"]:
+                    err.print(f"[yellow]warning:[/] {Path(e['file']).name}: {w}")
+
+    emit({"results": results}, as_json, render)
+    per_file: dict[str, bool] = {}
+    for e in results:
+        per_file[e["file"]] = per_file.get(e["file"], False) or "error" not in e
+    if not any(per_file.values()):
+        if not as_json:
+            err.print("[bold red]error:[/] every file failed")
+        raise typer.Exit(1)
