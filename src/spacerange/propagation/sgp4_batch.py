@@ -26,6 +26,7 @@ from multiprocessing import get_context
 import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
 
+from spacerange.propagation.status import flag_unphysical
 from spacerange.timescales import jd_fr_utc
 
 TlePair = tuple[str, str]
@@ -82,6 +83,7 @@ def sgp4_teme(
     arr = satrecs if isinstance(satrecs, SatrecArray) else SatrecArray(list(satrecs))
     e, r, v = arr.sgp4(np.ascontiguousarray(jd), np.ascontiguousarray(fr))
     status = e.astype(np.int8)
+    flag_unphysical(r, v, status)
     if status.any():
         bad = status != 0
         r[bad] = np.nan
@@ -184,6 +186,7 @@ def _work_into_slot(slot: int, tles, jd, fr, plan: _FramePlan) -> int:
     else:  # pure-Python sgp4 fallback
         e, r[...], v[...] = arr.sgp4(jd, fr)
         st_out[...] = e
+    flag_unphysical(r, v, st_out)
     if st_out.any():
         bad = st_out != 0
         r[bad] = np.nan

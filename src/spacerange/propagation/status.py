@@ -23,6 +23,7 @@ class PropagationStatus(enum.IntEnum):
     NEGATIVE_SEMILATUS_RECTUM = 4
     UNDERGROUND = 5
     DECAYED = 6
+    UNPHYSICAL = 7
 
     @property
     def label(self) -> str:
@@ -43,7 +44,26 @@ _DESCRIPTIONS = {
     PropagationStatus.NEGATIVE_SEMILATUS_RECTUM: "semi-latus rectum below zero",
     PropagationStatus.UNDERGROUND: "satellite underground (obsolete SGP4 check)",
     PropagationStatus.DECAYED: "decayed: mean radius below one Earth radius",
+    PropagationStatus.UNPHYSICAL: (
+        "state not physical (speed above escape speed or position inside the Earth) although "
+        "SGP4 reported no error: the element set is corrupt or far outside its fit span"
+    ),
 }
+
+MU_EARTH_KM3_S2 = 398600.8  # WGS-72, as SGP4
+_MIN_RADIUS_KM = 6378.135 * 0.95  # well inside the Earth: no orbit is there
+
+
+def flag_unphysical(r_km: np.ndarray, v_km_s: np.ndarray, status: np.ndarray) -> None:
+    """Set ``status`` to UNPHYSICAL (in place) where SGP4 returned 0 for a state that no
+    orbit can have: ``v^2 > 2 mu / r`` with 10 % slack (unbound) or ``r`` deep inside the
+    Earth.  SGP4 does this for some badly decayed element sets."""
+    r2 = np.einsum("...i,...i->...", r_km, r_km)
+    v2 = np.einsum("...i,...i->...", v_km_s, v_km_s)
+    rn = np.sqrt(r2)
+    bad = (status == 0) & ((v2 * rn > 2.2 * MU_EARTH_KM3_S2) | (rn < _MIN_RADIUS_KM))
+    if bad.any():
+        status[bad] = PropagationStatus.UNPHYSICAL
 
 
 def status_counts(status: np.ndarray) -> dict[str, int]:
