@@ -33,6 +33,7 @@ from sgp4.api import Satrec, SatrecArray
 
 from spacerange.conjunction.sieve import hermite_accel, hermite_states, sieve
 from spacerange.propagation.sgp4_batch import TlePair, default_workers, satrecs_from_tles
+from spacerange.propagation.status import flag_unphysical
 from spacerange.timescales import jd_fr_utc
 
 MU_KM3_S2 = 398600.4418
@@ -142,7 +143,8 @@ def _node_states(arr: SatrecArray, jd0: float, fr0: float, t_nodes: np.ndarray):
     r = np.empty((n, k, 3))
     v = np.empty((n, k, 3))
     arr._sgp4(np.full(k, jd0), fr0 + t_nodes / 86400.0, e, r, v)
-    ok = (e == 0) & np.isfinite(r).all(axis=2)
+    flag_unphysical(r, v, e)
+    ok = (e == 0) & np.isfinite(r).all(axis=2) & np.isfinite(v).all(axis=2)
     return r, v, ok
 
 
@@ -184,7 +186,7 @@ def screen_block(
     # h^4/384 |r''''| with |r''''| <= (v/r)^4 r), plus 10 m.
     tidal = 2.0 * 0.5 * (3.0 * MU_KM3_S2 / r_min**3) * (base + 1.0) * (0.5 * dt) ** 2
     omega = v_rel_max / 2.0 / r_min
-    interp = 2.0 * (h**4 / 384.0) * omega**4 * (r_min + 50000.0 * 0) + 0.01
+    interp = 2.0 * (h**4 / 384.0) * omega**4 * r_min + 0.01
     margin = tidal + 2.0 * interp
     radius = base + margin
     thr_lin = cfg.search_km + margin

@@ -117,16 +117,26 @@ if HAVE_NUMBA:
         n = P.shape[0]
         n_nodes = P.shape[1]
         tsize = 1
-        while tsize < 4 * n:
+        while tsize < 2 * n:
             tsize *= 2
         mask = tsize - 1
-        head = np.full(tsize, -1, np.int64)
-        nxt = np.full(n, -1, np.int64)
+        # Cell list rebuilt every step by a counting sort on the hash bucket: objects of
+        # one bucket are contiguous, so neighbour scans read memory in order.
+        count = np.zeros(tsize + 1, np.int64)
+        bucket = np.empty(n, np.int64)
+        order = np.empty(n, np.int64)
         pos = np.empty((n, 3))
         vel = np.empty((n, 3))
         cell = np.empty((n, 3), np.int64)
+        spos = np.empty((n, 3))
+        svel = np.empty((n, 3))
+        scell = np.empty((n, 3), np.int64)
+        sid = np.empty(n, np.int64)
+        sq = np.zeros(n, np.bool_)
+        slo = np.empty(n)
+        shi = np.empty(n)
+        seen = np.empty(8, np.int64)
         valid = np.zeros(n, np.bool_)
-        used = np.empty(n, np.int64)
         oi = np.empty(cap, np.int64)
         oj = np.empty(cap, np.int64)
         ok_ = np.empty(cap, np.int64)
@@ -152,7 +162,8 @@ if HAVE_NUMBA:
             d10 = 3 * s2 - 4 * s + 1
             d01 = (-6 * s2 + 6 * s) / node_dt
             d11 = 3 * s2 - 2 * s
-            nused = 0
+            count[:] = 0
+            nv = 0
             for i in range(n):
                 valid[i] = ok[i, jn] and ok[i, jn + 1]
                 if not valid[i]:
@@ -166,61 +177,95 @@ if HAVE_NUMBA:
                     vel[i, c] = d00 * p0 + d10 * v0 + d01 * p1 + d11 * v1
                     cell[i, c] = int(np.floor(pos[i, c] * inv))
                 b = ((cell[i, 0] * 73856093) ^ (cell[i, 1] * 19349663) ^ (cell[i, 2] * 83492791)) & mask
-                if head[b] == -1:
-                    used[nused] = b
-                    nused += 1
-                nxt[i] = head[b]
-                head[b] = i
+                bucket[i] = b
+                count[b + 1] += 1
+                nv += 1
+            for b in range(tsize):
+                count[b + 1] += count[b]
+            # count[b] is now the start of bucket b; fill, advancing a copy of the starts.
             for i in range(n):
-                if not valid[i] or not query[i]:
+                if valid[i]:
+                    b = bucket[i]
+                    order[i] = count[b]
+                    count[b] += 1
+            for i in range(n):
+                if valid[i]:
+                    m = order[i]
+                    sid[m] = i
+                    sq[m] = query[i]
+                    slo[m] = rlo[i]
+                    shi[m] = rhi[i]
+                    for c in range(3):
+                        spos[m, c] = pos[i, c]
+                        svel[m, c] = vel[i, c]
+                        scell[m, c] = cell[i, c]
+            # Restore bucket starts: start(b) = end(b) - size(b) == count[b-1] after fill.
+            for b in range(tsize, 0, -1):
+                count[b] = count[b - 1]
+            count[0] = 0
+            for m in range(nv):
+                if not sq[m]:
                     continue
+                i = sid[m]
+                px = spos[m, 0]
+                py = spos[m, 1]
+                pz = spos[m, 2]
                 # Cubes of side 2R: the ball of radius R around i lies in the 2x2x2 block
                 # of cubes on the side of i's cube where i sits (8 lookups, not 27).
-                ox = 1 if pos[i, 0] * inv - cell[i, 0] >= 0.5 else -1
-                oy = 1 if pos[i, 1] * inv - cell[i, 1] >= 0.5 else -1
-                oz = 1 if pos[i, 2] * inv - cell[i, 2] >= 0.5 else -1
-                for ax in range(2):
-                    for ay in range(2):
-                        for az in range(2):
-                            cx = cell[i, 0] + ax * ox
-                            cy = cell[i, 1] + ay * oy
-                            cz = cell[i, 2] + az * oz
-                            b = ((cx * 73856093) ^ (cy * 19349663) ^ (cz * 83492791)) & mask
-                            j = head[b]
-                            while j >= 0:
-                                if (j > i or not query[j]) and cell[j, 0] == cx and cell[j, 1] == cy and cell[j, 2] == cz:
-                                    if rlo[i] <= rhi[j] and rlo[j] <= rhi[i]:
-                                        e0 = pos[j, 0] - pos[i, 0]
-                                        e1 = pos[j, 1] - pos[i, 1]
-                                        e2 = pos[j, 2] - pos[i, 2]
-                                        dd = e0 * e0 + e1 * e1 + e2 * e2
-                                        if dd < r2:
-                                            w0 = vel[j, 0] - vel[i, 0]
-                                            w1 = vel[j, 1] - vel[i, 1]
-                                            w2 = vel[j, 2] - vel[i, 2]
-                                            ww = w0 * w0 + w1 * w1 + w2 * w2
-                                            tau = 0.0
-                                            if ww > 0:
-                                                tau = -(e0 * w0 + e1 * w1 + e2 * w2) / ww
-                                            if tau > half:
-                                                tau = half
-                                            elif tau < -half:
-                                                tau = -half
-                                            f0 = e0 + w0 * tau
-                                            f1 = e1 + w1 * tau
-                                            f2 = e2 + w2 * tau
-                                            dm = np.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
-                                            if dm < thr_lin:
-                                                if cnt < cap:
-                                                    oi[cnt] = i
-                                                    oj[cnt] = j
-                                                    ok_[cnt] = k
-                                                    otau[cnt] = tau
-                                                    od[cnt] = dm
-                                                cnt += 1
-                                j = nxt[j]
-            for u in range(nused):
-                head[used[u]] = -1
+                ox = 1 if px * inv - scell[m, 0] >= 0.5 else -1
+                oy = 1 if py * inv - scell[m, 1] >= 0.5 else -1
+                oz = 1 if pz * inv - scell[m, 2] >= 0.5 else -1
+                nseen = 0
+                for a8 in range(8):
+                    cx = scell[m, 0] + (a8 & 1) * ox
+                    cy = scell[m, 1] + ((a8 >> 1) & 1) * oy
+                    cz = scell[m, 2] + ((a8 >> 2) & 1) * oz
+                    b = ((cx * 73856093) ^ (cy * 19349663) ^ (cz * 83492791)) & mask
+                    # Two cubes may share a bucket: scan each bucket once. Objects of other
+                    # cubes in a bucket are harmless (the distance test decides).
+                    dup = False
+                    for u in range(nseen):
+                        if seen[u] == b:
+                            dup = True
+                    if dup:
+                        continue
+                    seen[nseen] = b
+                    nseen += 1
+                    for q in range(count[b], count[b + 1]):
+                        e0 = spos[q, 0] - px
+                        e1 = spos[q, 1] - py
+                        e2 = spos[q, 2] - pz
+                        dd = e0 * e0 + e1 * e1 + e2 * e2
+                        if dd >= r2:
+                            continue
+                        j = sid[q]
+                        if j <= i and sq[q]:
+                            continue
+                        if slo[m] > shi[q] or slo[q] > shi[m]:
+                            continue
+                        w0 = svel[q, 0] - svel[m, 0]
+                        w1 = svel[q, 1] - svel[m, 1]
+                        w2 = svel[q, 2] - svel[m, 2]
+                        ww = w0 * w0 + w1 * w1 + w2 * w2
+                        tau = 0.0
+                        if ww > 0:
+                            tau = -(e0 * w0 + e1 * w1 + e2 * w2) / ww
+                        if tau > half:
+                            tau = half
+                        elif tau < -half:
+                            tau = -half
+                        f0 = e0 + w0 * tau
+                        f1 = e1 + w1 * tau
+                        f2 = e2 + w2 * tau
+                        dm = np.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
+                        if dm < thr_lin:
+                            if cnt < cap:
+                                oi[cnt] = i
+                                oj[cnt] = j
+                                ok_[cnt] = k
+                                otau[cnt] = tau
+                                od[cnt] = dm
+                            cnt += 1
         return cnt, oi, oj, ok_, otau, od
 
 

@@ -1,0 +1,143 @@
+"""Catalog screening: recall against brute force, backends, blocks, scale-out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spacerange.catalog.tle import parse_tle_file
+from spacerange.conjunction.screening import ScreeningConfig, screen
+from spacerange.conjunction.sieve import HAVE_NUMBA
+from spacerange.timescales import jd_fr_utc, parse_utc
+
+from brute_force import brute_force_events
+
+START = parse_utc("2023-10-09T00:00:00Z")
+ONE_MS = 1e-3
+ONE_METER_KM = 1e-3
+
+
+@pytest.fixture(scope="module")
+def real_elsets(shared_data):
+    elsets, rejects = parse_tle_file(
+        shared_data / "catalog" / "spacetrack_3le_full_20231009.txt"
+    )
+    assert not rejects
+    return elsets
+
+
+def _crowded_subset(elsets, n_shell=2200, n_other=800, seed=3):
+    """Objects of the crowded 500-600 km shells plus a random sample of the rest."""
+    rng = np.random.default_rng(seed)
+    fresh = [e for e in elsets if abs((e.epoch.timestamp() - 1696809600) / 86400) < 3]
+    shell = [e for e in fresh if 480 < e.perigee_alt_km and e.apogee_alt_km < 620]
+    other = [e for e in fresh if e not in set(shell)]
+    pick = list(rng.choice(len(shell), min(n_shell, len(shell)), replace=False))
+    pick2 = list(rng.choice(len(other), n_other, replace=False))
+    return [shell[k] for k in pick] + [other[k] for k in pick2]
+
+
+@pytest.mark.slow
+def test_recall_against_brute_force(real_elsets):
+    sub = _crowded_subset(real_elsets)
+    assert len(sub) >= 3000
+    tles = [(e.line1, e.line2) for e in sub]
+    span = 1800
+    jd, fr = jd_fr_utc(START)
+    ref = brute_force_events(tles, float(jd), float(fr), span, 5.0)
+    # Docked or formation-flying pairs (relative speed below 10 m/s) have no well-defined
+    # TCA: their distance is flat to the metre; they are reported but not scored here.
+    ref = [r for r in ref if r[4] > 0.01]
+    assert len(ref) >= 5, "the subset should hold some close approaches"
+    res = screen(tles, START, span, ScreeningConfig(threshold_km=5.0), workers=1)
+    ev = res.events
+    found = 0
+    for i, j, tca, miss, _ in ref:
+        m = (ev["i"] == i) & (ev["j"] == j) & (np.abs(ev["tca_s"] - tca) < 1.0)
+        assert m.any(), f"missed event {i}-{j} at {tca:.3f} s, miss {miss:.4f} km"
+        k = int(np.flatnonzero(m)[0])
+        assert abs(ev["tca_s"][k] - tca) < ONE_MS
+        assert abs(ev["miss_km"][k] - miss) < ONE_METER_KM
+        found += 1
+    assert found == len(ref)
+
+
+def _small_catalog(real_elsets, n=600, seed=5):
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(real_elsets), n, replace=False)
+    return [(real_elsets[k].line1, real_elsets[k].line2) for k in pick]
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")
+def test_numba_and_numpy_backends_give_identical_events(real_elsets):
+    tles = _small_catalog(real_elsets)
+    kw = dict(workers=1)
+    a = screen(tles, START, 6 * 3600, ScreeningConfig(threshold_km=50.0, backend="numba"), **kw)
+    b = screen(tles, START, 6 * 3600, ScreeningConfig(threshold_km=50.0, backend="numpy"), **kw)
+    assert a.n_events > 10
+    assert a.candidates == b.candidates
+    for key in ("i", "j"):
+        np.testing.assert_array_equal(a.events[key], b.events[key])
+    # The two kernels round differently (operation order): same events to 1e-9.
+    np.testing.assert_allclose(a.events["tca_s"], b.events["tca_s"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(a.events["miss_km"], b.events["miss_km"], rtol=0, atol=1e-9)
+
+
+def test_blocks_and_processes_do_not_change_results(real_elsets):
+    tles = _small_catalog(real_elsets)
+    one = screen(tles, START, 6 * 3600, ScreeningConfig(threshold_km=50.0, block_s=6 * 3600),
+                 workers=1)
+    many = screen(tles, START, 6 * 3600, ScreeningConfig(threshold_km=50.0, block_s=3600),
+                  workers=2)
+    assert one.n_events > 10
+    for key in ("i", "j"):
+        np.testing.assert_array_equal(one.events[key], many.events[key])
+    np.testing.assert_allclose(one.events["tca_s"], many.events["tca_s"], atol=1e-6)
+    np.testing.assert_allclose(one.events["miss_km"], many.events["miss_km"], atol=1e-9)
+
+
+def test_repeated_encounters_of_one_pair_are_separate_events(real_elsets):
+    tles = _small_catalog(real_elsets)
+    res = screen(tles, START, 24 * 3600, ScreeningConfig(threshold_km=200.0), workers=2)
+    ev = res.events
+    pairs, counts = np.unique(np.stack([ev["i"], ev["j"]], 1), axis=0, return_counts=True)
+    assert counts.max() >= 2
+    # Separate events of one pair are distinct minima, not duplicates of one.
+    for (i, j), c in zip(pairs, counts, strict=True):
+        if c > 1:
+            t = np.sort(ev["tca_s"][(ev["i"] == i) & (ev["j"] == j)])
+            assert np.diff(t).min() > 60.0
+
+
+def test_primaries_mode_matches_all_vs_all(real_elsets):
+    tles = _small_catalog(real_elsets)
+    cfg = ScreeningConfig(threshold_km=100.0)
+    full = screen(tles, START, 6 * 3600, cfg, workers=1)
+    prim = [int(full.events["i"][0]), int(full.events["j"][-1]), 7]
+    one = screen(tles, START, 6 * 3600, cfg, primaries=prim, workers=1)
+    assert one.pairs_screened == 3 * (len(tles) - 3) + 3
+    sel = np.isin(full.events["i"], prim) | np.isin(full.events["j"], prim)
+    got = {(min(a, b), max(a, b), round(t, 3)) for a, b, t in
+           zip(one.events["i"], one.events["j"], one.events["tca_s"], strict=True)}
+    want = {(a, b, round(t, 3)) for a, b, t in zip(full.events["i"][sel], full.events["j"][sel],
+                                                   full.events["tca_s"][sel], strict=True)}
+    assert got == want
+    # In primaries mode the primary is always the first object of the event.
+    assert np.isin(one.events["i"], prim).all()
+
+
+def test_rtn_ellipsoid_is_a_subset_of_its_bounding_sphere(real_elsets):
+    tles = _small_catalog(real_elsets)
+    sphere = screen(tles, START, 6 * 3600, ScreeningConfig(threshold_km=100.0), workers=1)
+    ell = screen(tles, START, 6 * 3600,
+                 ScreeningConfig(ellipsoid_rtn_km=(20.0, 100.0, 20.0)), workers=1)
+    assert 0 < ell.n_events < sphere.n_events
+    rtn = ell.events["miss_rtn_km"]
+    assert (np.sum((rtn / [20.0, 100.0, 20.0]) ** 2, axis=1) <= 1 + 1e-12).all()
+
+
+def test_bad_parameters_are_refused():
+    with pytest.raises(ValueError, match="positive"):
+        screen([], START, 3600, ScreeningConfig(threshold_km=-1))
+    with pytest.raises(ValueError, match="7 days"):
+        screen([], START, 8 * 86400)
