@@ -1,0 +1,123 @@
+"""``spacerange od``: orbit determination from a CCSDS TDM into an OEM with covariance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from spacerange.cli.app import app
+from spacerange.cli.common import emit, err, guard, out
+
+
+def _load_sites(path: Path | None):
+    from spacerange.od.measurements import DEFAULT_SITES, Site
+
+    if path is None:
+        return dict(DEFAULT_SITES)
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+        sites = [Site.from_dict(d) for d in (data["sites"] if isinstance(data, dict) else data)]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: sites must be a list of {{name, lat_deg, lon_deg, alt_m, "
+                         f"sigma}} records ({exc})") from None  # fmt: skip
+    return {s.name: s for s in sites}
+
+
+def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
+           out_file: Path | None) -> dict:  # fmt: skip
+    """Read, fit, write; returns the summary dict (see the command help)."""
+    from spacerange.ccsds.tdm import read_tdm
+    from spacerange.od.observations import observations_from_tdm
+    from spacerange.od.pipeline import determine_orbits
+    from spacerange.od.solution import solutions_to_oem
+
+    sites = _load_sites(sites_file)
+    tdms = read_tdm(obs_file)
+    obs, rejects = observations_from_tdm(tdms, sites, str(obs_file))
+    apriori = {}
+    if catalog:
+        from spacerange.cli.common import load_source
+        from spacerange.od.correlation import catalog_states_gcrs
+
+        src = load_source(None, catalog)
+        wanted = set(obs.objects.tolist())
+        for e in src.elsets:
+            key = str(e.norad_id)
+            if key in wanted:
+                ep = np.datetime64(e.epoch.replace(tzinfo=None), "us")
+                x = catalog_states_gcrs([e], np.array([ep]))[0, 0]
+                if np.all(np.isfinite(x)):
+                    apriori[key] = (x, ep)
+    sols, failures = determine_orbits(obs, apriori) if len(obs) else ([], {})
+    spans = {}
+    for s in sols:
+        t = obs.times_utc[obs.object_id == s.object_id]
+        spans[s.object_id] = tuple(float((x - s.epoch_utc).astype("timedelta64[us]")
+                                         .astype(np.int64)) / 1e6 for x in (t.min(), t.max()))  # fmt: skip
+    if out_file is not None:
+        from spacerange.ccsds.oem import write_oem
+
+        write_oem(solutions_to_oem(sols, spans), out_file)
+    return {
+        "solutions": [s.summary() for s in sols],
+        "objects": len(sols) + len(failures),
+        "converged": int(sum(s.converged for s in sols)),
+        "failed": [{"id": k, "reason": v} for k, v in failures.items()],
+        "observations": len(obs),
+        "rejects": [r.as_dict() for r in rejects],
+        "apriori": sorted(apriori),
+        "out": str(out_file) if out_file else None,
+    }
+
+
+def _render(res: dict) -> None:
+    from rich.table import Table
+
+    tab = Table(title=f"OD: {res['converged']}/{res['objects']} converged")
+    for c in ("id", "n_obs", "rms", "pos_sigma_m", "converged"):
+        tab.add_column(c)
+    for s in res["solutions"]:
+        tab.add_row(s["id"], str(s["n_obs"]), f"{s['rms']:.3f}" if s["rms"] is not None else "-",
+                    f"{s['pos_sigma_m']:.1f}" if s["pos_sigma_m"] is not None else "-",
+                    str(s["converged"]))  # fmt: skip
+    out.print(tab)
+    for r in res["rejects"][:20]:
+        err.print(f"[yellow]rejected[/] {r['file']}: {r['reason']}")
+    for f in res["failed"]:
+        err.print(f"[yellow]no orbit[/] {f['id']}: {f['reason']}")
+
+
+@app.command("od")
+def od(
+    obs_file: Path = typer.Argument(..., help="CCSDS TDM (KVN or XML) with the observations."),
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="TLE/OMM file(s): a priori states (else IOD from the first track)."
+    ),  # fmt: skip
+    sites: Path = typer.Option(
+        None,
+        "--sites",
+        help="JSON/YAML list of sites (name, lat_deg, "
+        "lon_deg, alt_m, sigma); default: the built-in network.",
+    ),  # fmt: skip
+    out_file: Path = typer.Option(None, "--out", help="Write the solutions as an OEM."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Fit orbits (batch least squares, two-body + J2) to tracking data.
+
+    PARTICIPANT_1 names the site, PARTICIPANT_2 the object; RANGE (km),
+    DOPPLER_INSTANTANEOUS (range-rate km/s) and ANGLE_1/2 (AZEL or RADEC, deg) are used.
+    Bad observations (NaN, unknown sensor, time tags out of order or outside the segment)
+    are reported under "rejects" and the rest processed.
+    """
+    with guard(as_json):
+        res = run_od(obs_file, catalog, sites, out_file)
+        emit(res, as_json, _render)
