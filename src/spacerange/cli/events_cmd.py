@@ -1,0 +1,330 @@
+"""Space events and countermeasures: ``maneuvers detect``, ``breakup``, ``reentry``,
+``avoid``.  Thin shells over :mod:`spacerange.events` and :mod:`spacerange.maneuvers`."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from spacerange.cli.app import app
+from spacerange.cli.common import emit, guard, out
+
+maneuvers_app = typer.Typer(help="Maneuver detection and planning.", no_args_is_help=True)
+app.add_typer(maneuvers_app, name="maneuvers")
+
+JSON_OPT = typer.Option(False, "--json", help="Print one JSON object on stdout.")
+
+
+def _read_elsets(path: Path):
+    from spacerange.catalog.importer import read_files
+
+    if not path.exists():
+        raise ValueError(f"{path}: no such file")
+    elsets, _, rejects = read_files([path])
+    if not elsets:
+        why = "; ".join(str(r) for r in rejects[:3]) or "no element sets found"
+        raise ValueError(f"{path}: no usable element sets ({why})")
+    return elsets, rejects
+
+
+def _teme_state(e) -> tuple[np.ndarray, np.datetime64]:
+    from sgp4.api import Satrec
+
+    sat = Satrec.twoline2rv(e.line1, e.line2)
+    err, r, v = sat.sgp4(sat.jdsatepoch, sat.jdsatepochF)
+    if err:
+        raise ValueError(f"object {e.norad_id}: SGP4 error {err} at its epoch")
+    t = np.datetime64(e.epoch.replace(tzinfo=None), "us")
+    return np.array([*r, *v]), t
+
+
+def _teme_to_gcrs_state(s: np.ndarray, t: np.datetime64) -> np.ndarray:
+    from spacerange.frames import teme_to_gcrs
+
+    r, v = teme_to_gcrs(s[None, :3], s[None, 3:], np.array([t]))
+    return np.concatenate([r[0], v[0]])
+
+
+# ----------------------------------------------------------------------- maneuvers detect
+
+
+@maneuvers_app.command("detect")
+def detect_cmd(
+    history_file: Path = typer.Argument(..., help="TLE/3LE/OMM/GP file: element-set history"),
+    threshold: float = typer.Option(6.0, "--threshold", help="Detection threshold (sigma)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Detect maneuvers in element-set histories (one report per object in the file)."""
+    from spacerange.events.maneuver_detection import detect_maneuvers
+
+    with guard(as_json):
+        elsets, rejects = _read_elsets(history_file)
+        by_id: dict[int, list] = {}
+        for e in elsets:
+            by_id.setdefault(e.norad_id, []).append(e)
+        objects = []
+        for nid, sets in sorted(by_id.items()):
+            det = detect_maneuvers(sets, threshold_sigma=threshold)
+            objects.append({
+                "norad_id": nid,
+                "element_sets": int(det.epochs_utc.size),
+                "sigma_sma_km": det.sigma_sma_km,
+                "maneuvers": [ev.as_dict() for ev in det.events],
+            })  # fmt: skip
+        result = {
+            "file": str(history_file),
+            "objects": objects,
+            "maneuvers": sum(len(o["maneuvers"]) for o in objects),
+            "rejects": len(rejects),
+        }
+
+    def render(r):
+        for o in r["objects"]:
+            out.print(f"[bold]{o['norad_id']}[/]: {o['element_sets']} sets, "
+                      f"{len(o['maneuvers'])} maneuver(s)")  # fmt: skip
+            for m in o["maneuvers"]:
+                dv = ", ".join(f"{x:+.3f}" for x in m["dv_rtn_m_s"])
+                out.print(f"  {m['epoch_utc']}  dv RTN [{dv}] m/s  (z={m['z_sma']:.1f})")
+
+    emit(result, as_json, render)
+
+
+# ---------------------------------------------------------------------------------- breakup
+
+
+@app.command("breakup")
+def breakup_cmd(
+    kind: str = typer.Option(..., "--kind", help="explosion or collision"),
+    mass: float = typer.Option(..., "--mass", help="Parent (target) mass, kg."),
+    impactor_mass: float | None = typer.Option(None, "--impactor-mass", help="kg (collision)"),
+    speed: float | None = typer.Option(None, "--speed", help="Impact speed, km/s (collision)"),
+    parent: int | None = typer.Option(None, "--parent", help="NORAD id of the parent"),
+    catalog: Path | None = typer.Option(None, "--catalog", help="Catalog file with the parent"),
+    state: str | None = typer.Option(
+        None, "--state", help="Parent TEME state 'x,y,z,vx,vy,vz' (km, km/s); needs --epoch"
+    ),
+    epoch: str | None = typer.Option(None, "--epoch", help="Event epoch (UTC ISO)."),
+    parent_kind: str = typer.Option("rocket_body", "--parent-kind", help="rocket_body|spacecraft"),
+    min_size: float = typer.Option(0.05, "--min-size", help="Smallest fragment, m."),
+    out_file: Path = typer.Option(..., "--out", help="fragments.tle | .oem | .parquet | .csv"),
+    seed: int | None = typer.Option(None, "--seed"),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Generate a NASA standard breakup model fragment cloud and write it."""
+    from spacerange.catalog.tle import format_tle  # noqa: F401  (TLE text from elsets)
+    from spacerange.events.breakup import breakup_collision, breakup_explosion
+    from spacerange.timescales import iso_utc, parse_utc
+
+    with guard(as_json):
+        suffix = out_file.suffix.lower()
+        if suffix not in (".tle", ".txt", ".oem", ".parquet", ".csv", ".xml"):
+            raise ValueError(f"--out {out_file}: use .tle, .oem, .xml, .parquet or .csv")
+        rng = np.random.default_rng(seed)
+        if kind == "explosion":
+            frags = breakup_explosion(mass, parent_kind, min_size, rng)
+        elif kind == "collision":
+            if impactor_mass is None or speed is None:
+                raise ValueError("--kind collision needs --impactor-mass KG and --speed KM/S")
+            frags = breakup_collision(mass, impactor_mass, speed, parent_kind, min_size, rng)
+        else:
+            raise ValueError(f"--kind must be 'explosion' or 'collision', got {kind!r}")
+        r = v = None
+        t_event = parse_utc(epoch) if epoch else np.datetime64("2025-01-01T00:00:00", "us")
+        if parent is not None:
+            if catalog is None:
+                raise ValueError("--parent needs --catalog FILE holding the parent's elements")
+            elsets, _ = _read_elsets(catalog)
+            mine = [e for e in elsets if e.norad_id == parent]
+            if not mine:
+                raise ValueError(f"--parent {parent}: not found in {catalog}")
+            e = max(mine, key=lambda x: x.epoch)
+            s, t_el = _teme_state(e)
+            if epoch:
+                from spacerange.propagation.sgp4_batch import propagate
+
+                eph = propagate([(e.line1, e.line2)], np.array([t_event]), workers=1)
+                s = np.concatenate([eph.r[0, 0], eph.v[0, 0]])
+            else:
+                t_event = t_el
+            r, v = s[:3], s[3:]
+        elif state is not None:
+            vals = [float(x) for x in state.replace(" ", "").split(",")]
+            if len(vals) != 6:
+                raise ValueError(f"--state: expected 6 comma-separated numbers, got {len(vals)}")
+            if not epoch:
+                raise ValueError("--state needs --epoch (UTC ISO time of the event)")
+            r, v = np.array(vals[:3]), np.array(vals[3:])
+        fe = frags.to_elsets(t_event, r, v)
+        _write_fragments(out_file, fe, t_event)
+        result = {
+            "fragments": frags.n_debris,
+            "with_elements": len(fe.elsets),
+            "reentering": int(np.count_nonzero(fe.reentering)),
+            "catastrophic": bool(frags.catastrophic) if frags.catastrophic is not None else None,
+            "kind": kind,
+            "total_mass_kg": frags.total_mass_kg,
+            "epoch": iso_utc(t_event),
+            "default_orbit": r is None,
+            "out": str(out_file),
+        }
+    emit(result, as_json)
+
+
+def _write_fragments(path: Path, fe, t_event) -> None:
+    if path.suffix.lower() in (".tle", ".txt"):
+        text = "".join(f"{e.name}\n{e.line1}\n{e.line2}\n" for e in fe.elsets)
+        path.write_text(text)
+        return
+    from spacerange.propagation.output import write_ephemeris
+    from spacerange.propagation.sgp4_batch import iter_propagate
+
+    times = t_event + (np.arange(0, 86400 + 1, 600) * 1e6).astype("timedelta64[us]")
+    tles = [(e.line1, e.line2) for e in fe.elsets]
+    write_ephemeris(path, iter_propagate(tles, times, frame="teme", workers=1),
+                    [e.norad_id for e in fe.elsets], [e.name for e in fe.elsets], times, "teme")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------- reentry
+
+
+@app.command("reentry")
+def reentry_cmd(
+    target: str = typer.Argument(..., help="NORAD id (with --catalog) or a TLE/OMM file"),
+    catalog: Path | None = typer.Option(None, "--catalog", help="Catalog file for an id"),
+    samples: int = typer.Option(64, "--samples", help="Monte Carlo samples."),
+    max_days: float = typer.Option(30.0, "--max-days"),
+    weather: str = typer.Option("moderate", "--weather", help="quiet|moderate|feb2022|may2024"),
+    cd_area_mass: float | None = typer.Option(
+        None, "--cd-area-mass", help="Cd*A/m, m^2/kg (default: from B*)"
+    ),
+    density_sigma: float = typer.Option(0.25, "--density-sigma"),
+    bc_sigma: float = typer.Option(0.15, "--bc-sigma"),
+    plot: Path | None = typer.Option(None, "--plot", help="PNG: altitude decay + footprint"),
+    seed: int | None = typer.Option(0, "--seed"),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Predict the re-entry window (120 km) with a density / ballistic-coefficient MC."""
+    from spacerange.events.breakup import bstar_from_area_to_mass
+    from spacerange.events.reentry import plot_reentry, predict_reentry
+    from spacerange.events.space_weather import apply_space_weather
+    from spacerange.propagation.numerical import ForceModel
+
+    with guard(as_json):
+        if target.isdigit():
+            if catalog is None:
+                raise ValueError("an object id needs --catalog FILE")
+            elsets, _ = _read_elsets(catalog)
+            mine = [e for e in elsets if e.norad_id == int(target)]
+            if not mine:
+                raise ValueError(f"object {target} not found in {catalog}")
+        else:
+            mine, _ = _read_elsets(Path(target))
+        e = max(mine, key=lambda x: x.epoch)
+        s, t0 = _teme_state(e)
+        y = _teme_to_gcrs_state(s, t0)
+        b = cd_area_mass
+        if b is None:
+            if not e.bstar > 0:
+                raise ValueError(f"object {e.norad_id}: B* = {e.bstar} <= 0; give --cd-area-mass")
+            b = float(e.bstar / bstar_from_area_to_mass(1.0, 1.0))
+        fm = ForceModel(gravity_degree=4, gravity_order=4, cd_area_mass_m2_kg=b, rtol=1e-8,
+                        atol_km=1e-5)  # fmt: skip
+        fm = apply_space_weather(fm, weather, max(e.perigee_alt_km, 150.0))
+        pred = predict_reentry(y, t0, fm, n_samples=samples, density_sigma=density_sigma,
+                               bc_sigma=bc_sigma, max_days=max_days,
+                               rng=np.random.default_rng(seed))  # fmt: skip
+        if plot is not None:
+            plot_reentry(pred, plot)
+        result = {"norad_id": e.norad_id, **pred.as_dict(), "cd_area_mass_m2_kg": b,
+                  "weather": weather}  # fmt: skip
+    emit(result, as_json)
+
+
+# ------------------------------------------------------------------------------------ avoid
+
+
+def _lead_s(text: str, period_s: float) -> float:
+    from spacerange.timescales import parse_duration_s
+
+    t = text.strip().lower()
+    for suffix in ("orbits", "orbit", "rev"):
+        if t.endswith(suffix):
+            num = t[: -len(suffix)].strip() or "1"
+            try:
+                return float(num) * period_s
+            except ValueError:
+                break
+    return parse_duration_s(t)
+
+
+def _event_conjunction(path: Path):
+    from spacerange.maneuvers.avoidance import Conjunction
+
+    try:
+        d = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}:{exc.lineno}: not JSON ({exc.msg})") from None
+    need = ("tca", "r1_km", "v1_km_s", "cov1_km2", "r2_km", "v2_km_s", "cov2_km2", "hbr_m")
+    missing = [k for k in need if k not in d]
+    if missing:
+        raise ValueError(f"{path}: event JSON lacks {', '.join(missing)} (expected {need})")
+    from spacerange.timescales import parse_utc
+
+    return Conjunction(parse_utc(d["tca"]), d["r1_km"], d["v1_km_s"], np.array(d["cov1_km2"]),
+                       d["r2_km"], d["v2_km_s"], np.array(d["cov2_km2"]), d["hbr_m"] / 1e3)  # fmt: skip
+
+
+@app.command("avoid")
+def avoid_cmd(
+    cdm_file: Path | None = typer.Argument(None, help="CDM (KVN or XML)"),
+    event: Path | None = typer.Option(
+        None,
+        "--event",
+        help="JSON event: tca, r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, "
+        "cov2_km2 (GCRS, km), hbr_m",
+    ),
+    pc_max: float = typer.Option(1e-4, "--pc-max"),
+    miss_min_m: float | None = typer.Option(None, "--miss-min", help="Also require miss >= m"),
+    lead: str = typer.Option("1orbit", "--lead", help="Burn lead time: 1orbit, 0.5orbit, 45min"),
+    axes: str = typer.Option("T", "--axes", help="RTN axes to try in order, e.g. T,R,N"),
+    hbr_m: float | None = typer.Option(None, "--hbr", help="Combined HBR override, m"),
+    trade: bool = typer.Option(False, "--trade", help="Also report dv vs lead (0.25..3 orbits)"),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Plan the smallest collision-avoidance burn meeting the Pc / miss target."""
+    from spacerange.maneuvers.avoidance import (
+        Conjunction,
+        plan_avoidance,
+        trade_curve,
+        verify_plan,
+    )
+
+    with guard(as_json):
+        if (cdm_file is None) == (event is None):
+            raise ValueError("give a CDM file or --event JSON (one of them)")
+        if cdm_file is not None:
+            from spacerange.ccsds import read_cdm
+
+            conj = Conjunction.from_cdm(read_cdm(cdm_file)[0], hbr_m)
+        else:
+            conj = _event_conjunction(event)
+        lead_s = _lead_s(lead, conj.period_s)
+        ax = tuple(a.strip().upper() for a in axes.split(",") if a.strip())
+        miss_min_km = miss_min_m / 1e3 if miss_min_m is not None else None
+        plan = plan_avoidance(conj, lead_s, pc_max, miss_min_km, ax)
+        if plan.feasible:
+            verify_plan(conj, plan)
+        result = plan.as_dict()
+        result["rescreen"] = "not run: pass a catalog to spacerange.maneuvers.avoidance.rescreen"
+        if trade:
+            leads = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0]) * conj.period_s
+            tc = trade_curve(conj, leads, pc_max, miss_min_km, ax[0] if ax else "T")
+            result["trade"] = {
+                "lead_s": tc["lead_s"],
+                "dv_mps": [None if not math.isfinite(x) else x for x in tc["dv_mps"]],
+            }
+    emit(result, as_json)

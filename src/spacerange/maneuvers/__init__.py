@@ -1,0 +1,1 @@
+"""Countermeasures: collision-avoidance planning and GEO relocation."""

@@ -1,0 +1,471 @@
+"""Collision-avoidance maneuver planning for one conjunction.
+
+Given both objects' inertial (GCRS/EME2000) states and covariances at TCA and the combined
+hard-body radius, :func:`plan_avoidance` finds the smallest impulsive delta-v, applied at a
+chosen lead time before TCA along one RTN axis (along-track first; radial and cross-track
+options), that brings the Foster 2-D Pc to ``pc_max`` or below (and, optionally, the miss
+distance to ``miss_min_km`` or above).
+
+Prediction is linear: the primary is propagated back from TCA to the burn epoch with the
+given :class:`ForceModel`, and the sensitivity of its TCA state to a burn,
+``d state(TCA) / d dv`` (6 x 3), is taken by central finite differences of vectorized
+propagations (equivalent to the STM velocity columns; Clohessy-Wiltshire in the two-body
+near-circular limit).  The new TCA states ``x1 + Phi dv`` give the new encounter plane and
+Pc (:func:`spacerange.conjunction.pc.pc_foster`, covariances kept at their TCA values).
+A magnitude scan on a logarithmic grid, refined by bisection, gives the smallest burn.
+
+:func:`verify_plan` re-evaluates a plan independently: both objects are re-propagated
+(primary with the burn), the new TCA is found from scratch by minimizing the range
+(coarse grid, then two finer grids), and the Pc is recomputed there.
+:func:`brute_force_dv` does the same for a whole grid of burn magnitudes (the reference
+for the planner), :func:`trade_curve` sweeps the lead time, and :func:`rescreen` checks the
+post-maneuver trajectory against a TLE catalog with the catalog screener.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from spacerange.conjunction.pc import pc_foster
+from spacerange.propagation.numerical import ForceModel, propagate_many
+
+AXES = {"R": 0, "T": 1, "N": 2}
+SLOW_ENCOUNTER_KM_S = 0.01
+"""Relative speed (km/s) below which the short-encounter assumptions fail (warning)."""
+MU_KM3_S2 = 398600.4418
+
+__all__ = [
+    "AvoidancePlan",
+    "Conjunction",
+    "brute_force_dv",
+    "plan_avoidance",
+    "rescreen",
+    "trade_curve",
+    "verify_plan",
+]
+
+
+@dataclass
+class Conjunction:
+    """One conjunction at TCA: GCRS/EME2000 states (km, km/s), covariances (km^2, 3x3 or
+    6x6, inertial), combined hard-body radius ``hbr_km``."""
+
+    tca_utc: np.datetime64
+    r1_km: np.ndarray
+    v1_km_s: np.ndarray
+    cov1_km2: np.ndarray
+    r2_km: np.ndarray
+    v2_km_s: np.ndarray
+    cov2_km2: np.ndarray
+    hbr_km: float
+    label: str = ""
+
+    def __post_init__(self):
+        self.tca_utc = np.datetime64(self.tca_utc, "us")
+        for name in ("r1_km", "v1_km_s", "r2_km", "v2_km_s"):
+            x = np.asarray(getattr(self, name), dtype=float)
+            if x.shape != (3,) or not np.all(np.isfinite(x)):
+                raise ValueError(f"Conjunction.{name}: expected finite (3,), got {x.shape}")
+            setattr(self, name, x)
+        for name in ("cov1_km2", "cov2_km2"):
+            c = np.asarray(getattr(self, name), dtype=float)
+            c = c[0] if c.ndim == 3 and c.shape[0] == 1 else c
+            if c.shape not in ((3, 3), (6, 6)):
+                raise ValueError(f"Conjunction.{name}: expected (3, 3) or (6, 6), got {c.shape}")
+            setattr(self, name, c)
+        if not self.hbr_km > 0:
+            raise ValueError(f"Conjunction.hbr_km must be > 0, got {self.hbr_km}")
+
+    @classmethod
+    def from_cdm(cls, cdm, hbr_m: float | None = None) -> Conjunction:
+        """From a parsed CDM (:func:`spacerange.ccsds.read_cdm`); HBR from the CDM/table
+        unless ``hbr_m`` is given (rules of :mod:`spacerange.conjunction.cdm_pc`)."""
+        from spacerange.conjunction.cdm_pc import _object_cov_km2, cdm_hbr_m, cdm_inertial_states_km
+
+        s1, s2, frame, _ = cdm_inertial_states_km(cdm)
+        warn: list[str] = []
+        c1, _ = _object_cov_km2("OBJECT1", cdm.object1, s1, False, True, None, cdm.tca, warn)
+        c2, _ = _object_cov_km2("OBJECT2", cdm.object2, s2, False, True, None, cdm.tca, warn)
+        hbr, _ = cdm_hbr_m(cdm, hbr_m)
+        return cls(cdm.tca, s1[:3], s1[3:], c1, s2[:3], s2[3:], c2, hbr / 1e3, label=frame)
+
+    @property
+    def period_s(self) -> float:
+        r, v = np.linalg.norm(self.r1_km), np.linalg.norm(self.v1_km_s)
+        a = 1.0 / (2.0 / r - v * v / MU_KM3_S2)
+        return float(2 * np.pi * np.sqrt(a**3 / MU_KM3_S2))
+
+    def pc_miss(self, r1=None, v1=None) -> tuple[np.ndarray, np.ndarray]:
+        """Foster Pc and miss distance (km) for (possibly many, (n, 3)) primary TCA states."""
+        r1 = self.r1_km if r1 is None else np.asarray(r1, float)
+        v1 = self.v1_km_s if v1 is None else np.asarray(v1, float)
+        n = 1 if r1.ndim == 1 else r1.shape[0]
+        r1b, v1b = np.reshape(r1, (n, 3)), np.reshape(v1, (n, 3))
+        c1 = np.broadcast_to(self.cov1_km2, (n, *np.shape(self.cov1_km2)))
+        c2 = np.broadcast_to(self.cov2_km2, (n, *np.shape(self.cov2_km2)))
+        r2 = np.broadcast_to(self.r2_km, (n, 3))
+        v2 = np.broadcast_to(self.v2_km_s, (n, 3))
+        pc = np.atleast_1d(pc_foster(r1b, v1b, c1, r2, v2, c2, np.full(n, self.hbr_km)).pc)
+        return pc, np.linalg.norm(r1b - r2, axis=-1)
+
+
+@dataclass
+class AvoidancePlan:
+    """The planned burn and its predicted (linear) outcome; ``verified`` is filled by
+    :func:`verify_plan`."""
+
+    burn_epoch_utc: np.datetime64
+    lead_s: float
+    axis: str
+    dv_rtn_km_s: np.ndarray
+    pc_before: float
+    miss_before_km: float
+    pc_after_predicted: float
+    miss_after_predicted_km: float
+    feasible: bool
+    alternatives: dict = field(default_factory=dict)
+    verified: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def dv_m_s(self) -> float:
+        return float(np.linalg.norm(self.dv_rtn_km_s) * 1e3)
+
+    def as_dict(self) -> dict:
+        from spacerange.timescales import iso_utc
+
+        d = {
+            "burn_epoch_utc": iso_utc(self.burn_epoch_utc),
+            "lead_s": self.lead_s,
+            "axis": self.axis,
+            "dv_rtn_mps": [float(x) * 1e3 for x in self.dv_rtn_km_s],
+            "dv_mps": self.dv_m_s,
+            "pc_before": self.pc_before,
+            "miss_before_m": self.miss_before_km * 1e3,
+            "pc_after_predicted": self.pc_after_predicted,
+            "miss_after_predicted_m": self.miss_after_predicted_km * 1e3,
+            "feasible": self.feasible,
+            "alternatives": self.alternatives,
+            "warnings": self.warnings,
+        }
+        if self.verified:
+            d["pc_after"] = self.verified["pc"]
+            d["miss_after_m"] = self.verified["miss_km"] * 1e3
+            d["tca_after_utc"] = iso_utc(self.verified["tca_utc"])
+        else:
+            d["pc_after"] = self.pc_after_predicted
+            d["miss_after_m"] = self.miss_after_predicted_km * 1e3
+        return d
+
+
+def _burn_state(conj: Conjunction, lead_s: float, fm: ForceModel) -> np.ndarray:
+    """Primary GCRS state (6,) at TCA - lead_s (back-propagated)."""
+    y = np.concatenate([conj.r1_km, conj.v1_km_s])[None]
+    return propagate_many(y, conj.tca_utc, np.array([-float(lead_s)]), fm)[0, 0]
+
+
+def _rtn_rows(state: np.ndarray) -> np.ndarray:
+    from spacerange.frames import rtn_basis
+
+    return rtn_basis(state[:3], state[3:])
+
+
+def _sensitivity(
+    conj: Conjunction, lead_s: float, fm: ForceModel, step_km_s: float = 1e-5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(burn state (6,), TCA state of the unperturbed primary (6,), d x_tca / d dv_rtn
+    (6, 3)) by central differences of vectorized propagations."""
+    xb = _burn_state(conj, lead_s, fm)
+    basis = _rtn_rows(xb)  # rows R, T, N in GCRS
+    pert = np.zeros((7, 6))
+    pert[1:4, 3:] = step_km_s * basis
+    pert[4:7, 3:] = -step_km_s * basis
+    out = propagate_many(xb[None] + pert, conj.tca_utc - _td(lead_s), np.array([lead_s]), fm)
+    x = out[:, 0]
+    sens = ((x[1:4] - x[4:7]) / (2 * step_km_s)).T  # (6, 3)
+    return xb, x[0], sens
+
+
+def _td(seconds: float) -> np.timedelta64:
+    return np.timedelta64(int(round(float(seconds) * 1e6)), "us")
+
+
+def _meets(pc, miss, pc_max, miss_min_km):
+    ok = pc <= pc_max
+    if miss_min_km is not None:
+        ok &= miss >= miss_min_km
+    return ok
+
+
+def plan_avoidance(
+    conj: Conjunction,
+    lead_s: float,
+    pc_max: float = 1e-4,
+    miss_min_km: float | None = None,
+    axes: tuple[str, ...] = ("T",),
+    force_model: ForceModel | None = None,
+    max_dv_km_s: float = 0.05,
+    n_grid: int = 400,
+) -> AvoidancePlan:
+    """Smallest single-axis burn at ``lead_s`` seconds before TCA meeting the target.
+
+    ``axes``: RTN axes tried in order ('T' along-track, 'R' radial, 'N' cross-track); the
+    first axis with a solution within ``max_dv_km_s`` is chosen (both signs tried, the
+    smaller magnitude kept); the others' solutions are reported in ``alternatives``.
+    Linear (finite-difference STM) prediction; see :func:`verify_plan` for the check.
+    """
+    fm = force_model or ForceModel.two_body()
+    if lead_s <= 0:
+        raise ValueError(f"lead_s must be > 0 (seconds before TCA), got {lead_s}")
+    for a in axes:
+        if a.upper() not in AXES:
+            raise ValueError(f"axes: expected R, T or N, got {a!r}")
+    pc0, miss0 = conj.pc_miss()
+    xb, x_tca, sens = _sensitivity(conj, lead_s, fm)
+    x_tca_nom = np.concatenate([conj.r1_km, conj.v1_km_s])
+    # keep the nominal TCA state exact; the sensitivity carries the burn
+    del x_tca
+    mags = np.concatenate([[0.0], np.geomspace(1e-7, max_dv_km_s, n_grid)])
+
+    def predict(dv_rtn: np.ndarray):
+        x = x_tca_nom + dv_rtn @ sens.T
+        return conj.pc_miss(x[:, :3], x[:, 3:])
+
+    best: dict[str, tuple[float, float, float]] = {}
+    for a in axes:
+        ax = AXES[a.upper()]
+        sols = []
+        for sign in (1.0, -1.0):
+            dv = np.zeros((mags.size, 3))
+            dv[:, ax] = sign * mags
+            pc, miss = predict(dv)
+            ok = _meets(pc, miss, pc_max, miss_min_km)
+            if not ok.any():
+                continue
+            k = int(np.argmax(ok))
+            if k == 0:
+                sols.append((0.0, float(pc[0]), float(miss[0])))
+                continue
+            lo, hi = mags[k - 1], mags[k]
+            for _ in range(30):
+                mid = 0.5 * (lo + hi)
+                d = np.zeros((1, 3))
+                d[0, ax] = sign * mid
+                p, m = predict(d)
+                if _meets(p, m, pc_max, miss_min_km)[0]:
+                    hi = mid
+                else:
+                    lo = mid
+            d = np.zeros((1, 3))
+            d[0, ax] = sign * hi
+            p, m = predict(d)
+            sols.append((sign * hi, float(p[0]), float(m[0])))
+        if sols:
+            best[a.upper()] = min(sols, key=lambda s: abs(s[0]))
+    chosen = next((a.upper() for a in axes if a.upper() in best), None)
+    warnings = []
+    vrel = float(np.linalg.norm(conj.v1_km_s - conj.v2_km_s))
+    if vrel < SLOW_ENCOUNTER_KM_S:
+        warnings.append(
+            f"slow encounter (relative speed {vrel * 1e3:.3g} m/s < "
+            f"{SLOW_ENCOUNTER_KM_S * 1e3:g} m/s): the 2-D Pc and the linear prediction are "
+            "unreliable; verify by re-propagation (verify_plan / brute_force_dv)"
+        )
+    burn_epoch = conj.tca_utc - _td(lead_s)
+    alts = {a: {"dv_mps": s[0] * 1e3, "pc_after": s[1], "miss_after_m": s[2] * 1e3}
+            for a, s in best.items()}  # fmt: skip
+    if chosen is None:
+        return AvoidancePlan(burn_epoch, float(lead_s), axes[0].upper(), np.zeros(3),
+                             float(pc0[0]), float(miss0[0]), float(pc0[0]), float(miss0[0]),
+                             False, alts, warnings=warnings)  # fmt: skip
+    dv = np.zeros(3)
+    dv[AXES[chosen]] = best[chosen][0]
+    return AvoidancePlan(
+        burn_epoch_utc=burn_epoch,
+        lead_s=float(lead_s),
+        axis=chosen,
+        dv_rtn_km_s=dv,
+        pc_before=float(pc0[0]),
+        miss_before_km=float(miss0[0]),
+        pc_after_predicted=best[chosen][1],
+        miss_after_predicted_km=best[chosen][2],
+        feasible=True,
+        alternatives=alts,
+        warnings=warnings,
+    )
+
+
+def _encounter_window_s(conj: Conjunction) -> float:
+    vrel = float(np.linalg.norm(conj.v1_km_s - conj.v2_km_s))
+    return float(np.clip(50.0 / max(vrel, 1e-9), 60.0, conj.period_s / 4))
+
+
+def _tca_search(conj, burn_states, burn_epoch, lead_s, fm, window_s, n_coarse=401):
+    """New TCA for primaries starting at ``burn_states`` (n, 6) [post-burn] at burn_epoch.
+
+    Returns (dt_tca_s (n,), x1 (n, 6), x2 (n, 6)) with dt relative to the nominal TCA."""
+    y2 = np.concatenate([conj.r2_km, conj.v2_km_s])[None]
+    n = burn_states.shape[0]
+    center = np.zeros(n)
+    half = np.full(n, window_s)
+    for level in range(3):
+        npts = n_coarse if level == 0 else 41
+        grid = np.linspace(-1.0, 1.0, npts)
+        # common grid covering every object's window
+        lo, hi = float(np.min(center - half)), float(np.max(center + half))
+        step = float(np.min(2 * half / (npts - 1)))
+        ts = np.arange(lo, hi + step, step) if (hi - lo) / step < 20000 else lo + (hi - lo) * (
+            grid + 1) / 2  # fmt: skip
+        ts = ts[ts > -lead_s]
+        p1 = propagate_many(burn_states, burn_epoch, ts + lead_s, fm)
+        p2 = propagate_many(y2, conj.tca_utc, ts, fm)[0]
+        rng = np.linalg.norm(p1[:, :, :3] - p2[None, :, :3], axis=-1)
+        rng = np.where(np.abs(ts[None] - center[:, None]) <= half[:, None] * 1.0001, rng, np.inf)
+        k = np.argmin(rng, axis=1)
+        center = ts[k]
+        half = np.full(n, 2.0 * step)
+    x1 = p1[np.arange(n), k]
+    x2 = p2[k]
+    # final parabolic refinement of the relative motion (straight line near TCA)
+    dr, dv = x1[:, :3] - x2[:, :3], x1[:, 3:] - x2[:, 3:]
+    tau = -np.einsum("ij,ij->i", dr, dv) / np.maximum(np.einsum("ij,ij->i", dv, dv), 1e-30)
+    tau = np.clip(tau, -step, step)
+    x1 = x1 + np.concatenate([x1[:, 3:] * tau[:, None], np.zeros((n, 3))], axis=1)
+    x2b = np.broadcast_to(x2, (n, 6)) if x2.ndim == 1 else x2
+    x2b = x2b + np.concatenate([x2b[:, 3:] * tau[:, None], np.zeros((n, 3))], axis=1)
+    return center + tau, x1, x2b
+
+
+def _evaluate(conj, dv_rtn: np.ndarray, lead_s: float, fm: ForceModel):
+    """Independent re-evaluation of burns dv_rtn (n, 3): (pc, miss_km, dt_tca_s)."""
+    xb = _burn_state(conj, lead_s, fm)
+    basis = _rtn_rows(xb)
+    states = np.repeat(xb[None], dv_rtn.shape[0], axis=0)
+    states[:, 3:] += dv_rtn @ basis
+    burn_epoch = conj.tca_utc - _td(lead_s)
+    dt, x1, x2 = _tca_search(conj, states, burn_epoch, lead_s, fm, _encounter_window_s(conj))
+    n = dv_rtn.shape[0]
+    c1 = np.broadcast_to(conj.cov1_km2, (n, *np.shape(conj.cov1_km2)))
+    c2 = np.broadcast_to(conj.cov2_km2, (n, *np.shape(conj.cov2_km2)))
+    pc = np.atleast_1d(
+        pc_foster(x1[:, :3], x1[:, 3:], c1, x2[:, :3], x2[:, 3:], c2, np.full(n, conj.hbr_km)).pc
+    )
+    return pc, np.linalg.norm(x1[:, :3] - x2[:, :3], axis=-1), dt
+
+
+def verify_plan(
+    conj: Conjunction, plan: AvoidancePlan, force_model: ForceModel | None = None
+) -> dict:
+    """Re-propagate both objects (primary with the burn), find the new TCA from scratch and
+    recompute Pc; stores and returns ``{"pc", "miss_km", "tca_utc"}``."""
+    fm = force_model or ForceModel.two_body()
+    pc, miss, dt = _evaluate(conj, plan.dv_rtn_km_s[None], plan.lead_s, fm)
+    plan.verified = {
+        "pc": float(pc[0]),
+        "miss_km": float(miss[0]),
+        "tca_utc": conj.tca_utc + _td(dt[0]),
+    }
+    return plan.verified
+
+
+def brute_force_dv(
+    conj: Conjunction,
+    lead_s: float,
+    axis: str = "T",
+    pc_max: float = 1e-4,
+    miss_min_km: float | None = None,
+    magnitudes_km_s=None,
+    force_model: ForceModel | None = None,
+    refine: bool = True,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Smallest burn magnitude (signed, km/s; NaN if none) along ``axis`` meeting the target
+    by full re-propagation of every candidate (both signs; a logarithmic grid, then a linear
+    grid of 41 between the bracketing magnitudes when ``refine``); returns
+    (dv, dv_grid, pc_grid)."""
+    fm = force_model or ForceModel.two_body()
+    mags = (np.geomspace(1e-6, 0.02, 120) if magnitudes_km_s is None
+            else np.asarray(magnitudes_km_s, float))  # fmt: skip
+    grid = np.concatenate([-mags[::-1], mags])
+    dv = np.zeros((grid.size, 3))
+    dv[:, AXES[axis.upper()]] = grid
+    pc, miss, _ = _evaluate(conj, dv, lead_s, fm)
+    ok = _meets(pc, miss, pc_max, miss_min_km)
+    if not ok.any():
+        return float("nan"), grid, pc
+    k = np.flatnonzero(ok)
+    j = k[np.argmin(np.abs(grid[k]))]
+    if refine and j > 0 and np.sign(grid[j - 1]) == np.sign(grid[j]) and abs(grid[j]) > abs(
+        grid[j - 1]
+    ):  # fmt: skip
+        fine = np.linspace(grid[j - 1], grid[j], 41)
+    elif refine and j + 1 < grid.size and np.sign(grid[j + 1]) == np.sign(grid[j]):
+        fine = np.linspace(grid[j + 1], grid[j], 41)
+    else:
+        return float(grid[j]), grid, pc
+    dv = np.zeros((fine.size, 3))
+    dv[:, AXES[axis.upper()]] = fine
+    pcf, missf, _ = _evaluate(conj, dv, lead_s, fm)
+    okf = _meets(pcf, missf, pc_max, miss_min_km)
+    return (
+        float(fine[np.flatnonzero(okf)[0]]),
+        np.concatenate([grid, fine]),
+        np.concatenate([pc, pcf]),
+    )
+
+
+def trade_curve(
+    conj: Conjunction,
+    leads_s,
+    pc_max: float = 1e-4,
+    miss_min_km: float | None = None,
+    axis: str = "T",
+    force_model: ForceModel | None = None,
+) -> dict[str, np.ndarray]:
+    """Delta-v (m/s) vs lead time (s) for burns along ``axis``: arrays ``lead_s``,
+    ``dv_mps`` (NaN where infeasible), ``pc_after``, ``miss_after_m`` (predicted)."""
+    leads = np.asarray(leads_s, dtype=float)
+    dv, pc, miss = [], [], []
+    for lead in leads:
+        p = plan_avoidance(conj, lead, pc_max, miss_min_km, (axis,), force_model)
+        dv.append(p.dv_m_s if p.feasible else np.nan)
+        pc.append(p.pc_after_predicted)
+        miss.append(p.miss_after_predicted_km * 1e3)
+    return {"lead_s": leads, "dv_mps": np.array(dv), "pc_after": np.array(pc),
+            "miss_after_m": np.array(miss)}  # fmt: skip
+
+
+def rescreen(
+    conj: Conjunction,
+    plan: AvoidancePlan,
+    catalog_tles,
+    span_s: float = 86400.0,
+    threshold_km: float = 5.0,
+    force_model: ForceModel | None = None,
+    step_s: float = 60.0,
+):
+    """Screen the post-maneuver primary against a TLE catalog (list of (line1, line2)).
+
+    The post-burn trajectory is sampled numerically (GCRS) over ``span_s`` from the burn and
+    compared with SGP4 (TEME -> GCRS) positions of the catalog on the same grid; close
+    approaches below ``threshold_km`` at grid resolution are returned as a dict of arrays
+    (``index``, ``tca_utc``, ``miss_km``).  A coarse, self-contained screen: the catalog
+    screener (:mod:`spacerange.conjunction.screening`) works on TLE pairs only and cannot
+    take a numerically propagated primary.
+    """
+    from spacerange.propagation.sgp4_batch import propagate as sgp4_propagate
+
+    fm = force_model or ForceModel.two_body()
+    xb = _burn_state(conj, plan.lead_s, fm)
+    xb[3:] += plan.dv_rtn_km_s @ _rtn_rows(xb)
+    ts = np.arange(0.0, span_s + step_s, step_s)
+    times = plan.burn_epoch_utc + (ts * 1e6).astype("timedelta64[us]")
+    p1 = propagate_many(xb[None], plan.burn_epoch_utc, ts, fm)[0]
+    r2 = sgp4_propagate(list(catalog_tles), times, frame="gcrs", workers=1).r
+    d = np.linalg.norm(r2 - p1[None, :, :3], axis=-1)
+    d = np.where(np.isfinite(d), d, np.inf)
+    k = np.argmin(d, axis=1)
+    dmin = d[np.arange(d.shape[0]), k]
+    hit = np.flatnonzero(dmin < threshold_km)
+    return {"index": hit, "tca_utc": times[k[hit]], "miss_km": dmin[hit]}
