@@ -39,8 +39,12 @@ def _register() -> None:
     from spacerange.cli import (  # noqa: F401
         catalog_cmd,
         demo_cmd,
+        events_cmd,
+        exercise_cmd,
+        od_cmd,
         pc_cmd,
         propagate_cmd,
+        screen_cmd,
         sensors_cmd,
     )
 
