@@ -15,8 +15,8 @@ import gc
 import time
 
 import numpy as np
-from _util import PeakMemory, data_root, report
 
+from _util import PeakMemory, data_root, report
 from spacerange.catalog.tle import parse_tle_file
 from spacerange.propagation.sgp4_batch import iter_propagate, satrecs_from_tles, sgp4_teme
 from spacerange.timescales import jd_fr_utc, parse_utc, time_grid

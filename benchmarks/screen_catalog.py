@@ -14,9 +14,9 @@ import argparse
 import time
 
 import numpy as np
-from _util import PeakMemory, data_root, report
 from sgp4.api import WGS72, Satrec, SatrecArray
 
+from _util import PeakMemory, data_root, report
 from spacerange.catalog.tle import parse_tle_file
 from spacerange.conjunction.screening import ScreeningConfig, screen
 from spacerange.timescales import jd_fr_utc, parse_utc
@@ -56,22 +56,29 @@ def main() -> None:
     screen(tles[:200], START, 600, cfg, workers=1)
     with PeakMemory() as mem:
         res = screen(tles, START, 86400.0, cfg)
-    figures.update({
-        "seconds_24h": round(res.seconds, 2),
-        "events_24h": res.n_events,
-        "candidates_24h": res.candidates,
-        "pairs_screened": res.pairs_screened,
-        "stage_cpu_s_24h": {k: round(v, 2) for k, v in res.stages_s.items()},
-        "peak_rss_mb_24h": round(mem.peak_mb, 1),
-    })
+    figures.update(
+        {
+            "seconds_24h": round(res.seconds, 2),
+            "events_24h": res.n_events,
+            "candidates_24h": res.candidates,
+            "pairs_screened": res.pairs_screened,
+            "stage_cpu_s_24h": {k: round(v, 2) for k, v in res.stages_s.items()},
+            "peak_rss_mb_24h": round(mem.peak_mb, 1),
+        }
+    )
     per = naive_seconds_per_pair_step(tles)
     naive_24h = per * (n * (n - 1) / 2) * 86401
     figures["naive_bruteforce_s_24h_scaled"] = round(naive_24h, 1)
     figures["speedup_vs_naive"] = round(naive_24h / res.seconds, 1)
     if args.days7:
         res7 = screen(tles, START, 7 * 86400.0, cfg)
-        figures.update({"seconds_7d": round(res7.seconds, 2), "events_7d": res7.n_events,
-                        "stage_cpu_s_7d": {k: round(v, 2) for k, v in res7.stages_s.items()}})
+        figures.update(
+            {
+                "seconds_7d": round(res7.seconds, 2),
+                "events_7d": res7.n_events,
+                "stage_cpu_s_7d": {k: round(v, 2) for k, v in res7.stages_s.items()},
+            }
+        )
     report(figures, args.json)
 
 

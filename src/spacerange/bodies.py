@@ -75,16 +75,24 @@ def shadow_fraction(
     partial = (c < a + b) & (c > np.abs(a - b))
     frac[full] = 1.0
     if np.any(partial):
-        ap, bp, cp = np.broadcast_to(a, frac.shape)[partial], np.broadcast_to(b, frac.shape)[partial], c[partial]
+        ap, bp, cp = (
+            np.broadcast_to(a, frac.shape)[partial],
+            np.broadcast_to(b, frac.shape)[partial],
+            c[partial],
+        )
         x = (cp**2 + ap**2 - bp**2) / (2 * cp)
         y = np.sqrt(np.maximum(ap**2 - x**2, 0.0))
-        area = ap**2 * np.arccos(np.clip(x / ap, -1, 1)) + bp**2 * np.arccos(
-            np.clip((cp - x) / bp, -1, 1)
-        ) - cp * y
+        area = (
+            ap**2 * np.arccos(np.clip(x / ap, -1, 1))
+            + bp**2 * np.arccos(np.clip((cp - x) / bp, -1, 1))
+            - cp * y
+        )
         frac[partial] = area / (np.pi * ap**2)
     # Earth's disc smaller than the Sun's and fully inside it: annular.
     annular = (c <= a - b) & (b < a)
-    frac[annular] = (np.broadcast_to(b, frac.shape)[annular] / np.broadcast_to(a, frac.shape)[annular]) ** 2
+    frac[annular] = (
+        np.broadcast_to(b, frac.shape)[annular] / np.broadcast_to(a, frac.shape)[annular]
+    ) ** 2
     return frac
 
 

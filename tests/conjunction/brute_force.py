@@ -64,11 +64,22 @@ def brute_force_events(tles, jd0: float, fr0: float, span_s: int, threshold_km: 
             _, rb, _ = sb.sgp4(jd0, fr0 + x / 86400.0)
             return float(np.linalg.norm(np.subtract(rb, ra)))
 
-        res = minimize_scalar(dist, bounds=(max(s - 1.0, 0.0), min(s + 1.0, span_s)),
-                              method="bounded", options={"xatol": 1e-7})
+        res = minimize_scalar(
+            dist,
+            bounds=(max(s - 1.0, 0.0), min(s + 1.0, span_s)),
+            method="bounded",
+            options={"xatol": 1e-7},
+        )
         if res.fun <= threshold_km and 0.0 < res.x < span_s:
             _, _, va = sa.sgp4(jd0, fr0 + res.x / 86400.0)
             _, _, vb = sb.sgp4(jd0, fr0 + res.x / 86400.0)
-            out.append((int(idx[pi[k]]), int(idx[pj[k]]), float(res.x), float(res.fun),
-                        float(np.linalg.norm(np.subtract(vb, va)))))
+            out.append(
+                (
+                    int(idx[pi[k]]),
+                    int(idx[pj[k]]),
+                    float(res.x),
+                    float(res.fun),
+                    float(np.linalg.norm(np.subtract(vb, va))),
+                )
+            )
     return out

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from brute_force import brute_force_events
 
 from spacerange.catalog.tle import parse_tle_file
 from spacerange.conjunction.screening import ScreeningConfig, screen
 from spacerange.conjunction.sieve import HAVE_NUMBA
 from spacerange.timescales import jd_fr_utc, parse_utc
-
-from brute_force import brute_force_events
 
 START = parse_utc("2023-10-09T00:00:00Z")
 ONE_MS = 1e-3
@@ -19,9 +18,7 @@ ONE_METER_KM = 1e-3
 
 @pytest.fixture(scope="module")
 def real_elsets(shared_data):
-    elsets, rejects = parse_tle_file(
-        shared_data / "catalog" / "spacetrack_3le_full_20231009.txt"
-    )
+    elsets, rejects = parse_tle_file(shared_data / "catalog" / "spacetrack_3le_full_20231009.txt")
     assert not rejects
     return elsets
 
@@ -85,10 +82,12 @@ def test_numba_and_numpy_backends_give_identical_events(real_elsets):
 
 def test_blocks_and_processes_do_not_change_results(real_elsets):
     tles = _small_catalog(real_elsets)
-    one = screen(tles, START, 6 * 3600, ScreeningConfig(threshold_km=50.0, block_s=6 * 3600),
-                 workers=1)
-    many = screen(tles, START, 6 * 3600, ScreeningConfig(threshold_km=50.0, block_s=3600),
-                  workers=2)
+    one = screen(
+        tles, START, 6 * 3600, ScreeningConfig(threshold_km=50.0, block_s=6 * 3600), workers=1
+    )
+    many = screen(
+        tles, START, 6 * 3600, ScreeningConfig(threshold_km=50.0, block_s=3600), workers=2
+    )
     assert one.n_events > 10
     for key in ("i", "j"):
         np.testing.assert_array_equal(one.events[key], many.events[key])
@@ -117,10 +116,16 @@ def test_primaries_mode_matches_all_vs_all(real_elsets):
     one = screen(tles, START, 6 * 3600, cfg, primaries=prim, workers=1)
     assert one.pairs_screened == 3 * (len(tles) - 3) + 3
     sel = np.isin(full.events["i"], prim) | np.isin(full.events["j"], prim)
-    got = {(min(a, b), max(a, b), round(t, 3)) for a, b, t in
-           zip(one.events["i"], one.events["j"], one.events["tca_s"], strict=True)}
-    want = {(a, b, round(t, 3)) for a, b, t in zip(full.events["i"][sel], full.events["j"][sel],
-                                                   full.events["tca_s"][sel], strict=True)}
+    got = {
+        (min(a, b), max(a, b), round(t, 3))
+        for a, b, t in zip(one.events["i"], one.events["j"], one.events["tca_s"], strict=True)
+    }
+    want = {
+        (a, b, round(t, 3))
+        for a, b, t in zip(
+            full.events["i"][sel], full.events["j"][sel], full.events["tca_s"][sel], strict=True
+        )
+    }
     assert got == want
     # In primaries mode the primary is always the first object of the event.
     assert np.isin(one.events["i"], prim).all()
@@ -129,8 +134,9 @@ def test_primaries_mode_matches_all_vs_all(real_elsets):
 def test_rtn_ellipsoid_is_a_subset_of_its_bounding_sphere(real_elsets):
     tles = _small_catalog(real_elsets)
     sphere = screen(tles, START, 6 * 3600, ScreeningConfig(threshold_km=100.0), workers=1)
-    ell = screen(tles, START, 6 * 3600,
-                 ScreeningConfig(ellipsoid_rtn_km=(20.0, 100.0, 20.0)), workers=1)
+    ell = screen(
+        tles, START, 6 * 3600, ScreeningConfig(ellipsoid_rtn_km=(20.0, 100.0, 20.0)), workers=1
+    )
     assert 0 < ell.n_events < sphere.n_events
     rtn = ell.events["miss_rtn_km"]
     assert (np.sum((rtn / [20.0, 100.0, 20.0]) ** 2, axis=1) <= 1 + 1e-12).all()
@@ -141,3 +147,18 @@ def test_bad_parameters_are_refused():
         screen([], START, 3600, ScreeningConfig(threshold_km=-1))
     with pytest.raises(ValueError, match="7 days"):
         screen([], START, 8 * 86400)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_identical_results(real_elsets):
+    distributed = pytest.importorskip("distributed")
+    tles = _small_catalog(real_elsets)
+    cfg = ScreeningConfig(threshold_km=50.0, block_s=2 * 3600)
+    local = screen(tles, START, 6 * 3600, cfg, workers=1)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = screen(tles, START, 6 * 3600, cfg, scheduler=cluster.scheduler_address)
+    assert local.n_events > 10
+    for key in ("i", "j", "tca_s", "miss_km"):
+        np.testing.assert_array_equal(local.events[key], remote.events[key])

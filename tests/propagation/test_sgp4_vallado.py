@@ -60,7 +60,9 @@ def vallado(shared_data):
 def _times_for(l1, l2, tsince_min):
     sat = satrecs_from_tles([(l1, l2)])[0]
     # Absolute instants from the two-part epoch, exact to well below a microsecond.
-    return from_jd_utc(np.full(len(tsince_min), sat.jdsatepoch), sat.jdsatepochF + tsince_min / 1440.0)
+    return from_jd_utc(
+        np.full(len(tsince_min), sat.jdsatepoch), sat.jdsatepochF + tsince_min / 1440.0
+    )
 
 
 def test_every_case_and_time_matches_tcppver(vallado):
@@ -109,7 +111,9 @@ def test_failing_cases_report_their_status(vallado):
         if grid[-1] != stop:
             grid = np.append(grid, stop)
         sat = satrecs_from_tles([(l1, l2)])[0]
-        r, v, st = sgp4_teme([sat], np.full(len(grid), sat.jdsatepoch), sat.jdsatepochF + grid / 1440)
+        r, v, st = sgp4_teme(
+            [sat], np.full(len(grid), sat.jdsatepoch), sat.jdsatepochF + grid / 1440
+        )
         idx, code = first_failure(st)
         if idx[0] >= 0:
             codes.append(int(code[0]))
@@ -119,3 +123,14 @@ def test_failing_cases_report_their_status(vallado):
             assert np.isnan(r[0, idx[0]]).all()
     assert codes == EXPECTED_ERROR_SEQUENCE
     assert PropagationStatus(6).label == "decayed"
+
+
+def test_unphysical_states_are_flagged_not_passed_on():
+    from spacerange.propagation.status import flag_unphysical
+
+    r = np.array([[[7000.0, 0, 0], [7000.0, 0, 0], [100.0, 0, 0]]])
+    v = np.array([[[0, 7.5, 0], [0, 1e5, 0], [0, 7.5, 0]]])
+    st = np.zeros((1, 3), np.int8)
+    flag_unphysical(r, v, st)
+    assert st.tolist() == [[0, 7, 7]]
+    assert PropagationStatus(7).label == "unphysical"

@@ -18,11 +18,17 @@ DEFAULT_DB = Path("spacerange.db")
 
 @catalog_app.command("import")
 def import_(
-    files: list[Path] = typer.Argument(..., help="TLE/3LE, CelesTrak GP JSON/CSV, CCSDS OMM "
-                                       "(KVN/XML), GCAT TSV, SATCAT CSV or CARA HBR CSV files."),
-    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite catalog database (created if absent)."),
-    strict: bool = typer.Option(False, "--strict", help="Any rejected record fails the whole "
-                                "import; nothing is stored."),
+    files: list[Path] = typer.Argument(
+        ...,
+        help="TLE/3LE, CelesTrak GP JSON/CSV, CCSDS OMM "
+        "(KVN/XML), GCAT TSV, SATCAT CSV or CARA HBR CSV files.",
+    ),
+    db: Path = typer.Option(
+        DEFAULT_DB, "--db", help="SQLite catalog database (created if absent)."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Any rejected record fails the whole import; nothing is stored."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Import element sets and metadata; every element set ever imported is kept."""
@@ -43,9 +49,11 @@ def import_(
     result["objects"] = total
 
     def render(r: dict) -> None:
-        out.print(f"imported [bold]{r['imported']}[/] element sets "
-                  f"({r['duplicates']} already stored), rejected [bold]{r['rejected']}[/], "
-                  f"{r['objects']} objects in {r['db']}")
+        out.print(
+            f"imported [bold]{r['imported']}[/] element sets "
+            f"({r['duplicates']} already stored), rejected [bold]{r['rejected']}[/], "
+            f"{r['objects']} objects in {r['db']}"
+        )
         for rej in r["rejects"][:50]:
             err.print(f"[yellow]rejected[/] {rej['file']}:{rej['line']}: {rej['reason']}")
         if len(r["rejects"]) > 50:
@@ -57,7 +65,9 @@ def import_(
 @catalog_app.command("list")
 def list_(
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite catalog database."),
-    type_: list[str] = typer.Option(None, "--type", help="PAYLOAD, ROCKET BODY, DEBRIS or UNKNOWN."),
+    type_: list[str] = typer.Option(
+        None, "--type", help="PAYLOAD, ROCKET BODY, DEBRIS or UNKNOWN."
+    ),
     owner: list[str] = typer.Option(None, "--owner", help="Owner/country code (e.g. US, PRC, F)."),
     regime: str = typer.Option(None, "--regime", help="LEO, MEO, GEO or HEO."),
     limit: int = typer.Option(50, "--limit", help="Rows shown in the table (JSON lists all)."),
@@ -84,22 +94,52 @@ def list_(
         )
     for o, lab in zip(objs, labels if objs else [], strict=True):
         e = o.element_sets[0]
-        rows.append({
-            "norad_id": o.norad_id, "name": o.name, "cospar_id": o.cospar_id,
-            "type": o.object_type.value, "owner": o.owner, "regime": str(lab),
-            "epoch": e.epoch, "perigee_km": round(e.perigee_alt_km, 1),
-            "apogee_km": round(e.apogee_alt_km, 1), "inclination_deg": e.inclination_deg,
-        })
+        rows.append(
+            {
+                "norad_id": o.norad_id,
+                "name": o.name,
+                "cospar_id": o.cospar_id,
+                "type": o.object_type.value,
+                "owner": o.owner,
+                "regime": str(lab),
+                "epoch": e.epoch,
+                "perigee_km": round(e.perigee_alt_km, 1),
+                "apogee_km": round(e.apogee_alt_km, 1),
+                "inclination_deg": e.inclination_deg,
+            }
+        )
 
     def render(r: dict) -> None:
         t = Table(title=f"{r['count']} objects")
-        for c in ("norad_id", "name", "type", "owner", "regime", "perigee_km", "apogee_km",
-                  "inclination_deg", "epoch"):
+        for c in (
+            "norad_id",
+            "name",
+            "type",
+            "owner",
+            "regime",
+            "perigee_km",
+            "apogee_km",
+            "inclination_deg",
+            "epoch",
+        ):
             t.add_column(c, justify="right" if c.endswith(("_km", "_deg", "_id")) else "left")
         for row in r["objects"][:limit]:
-            t.add_row(*(str(row[c])[:19] if c == "epoch" else str(row[c]) for c in
-                        ("norad_id", "name", "type", "owner", "regime", "perigee_km",
-                         "apogee_km", "inclination_deg", "epoch")))
+            t.add_row(
+                *(
+                    str(row[c])[:19] if c == "epoch" else str(row[c])
+                    for c in (
+                        "norad_id",
+                        "name",
+                        "type",
+                        "owner",
+                        "regime",
+                        "perigee_km",
+                        "apogee_km",
+                        "inclination_deg",
+                        "epoch",
+                    )
+                )
+            )
         out.print(t)
 
     emit({"count": len(rows), "objects": rows}, as_json, render)
@@ -110,8 +150,11 @@ def synth(
     n: int = typer.Option(30_000, "--n", min=1, help="Number of objects."),
     seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same catalog)."),
     out_file: Path = typer.Option(Path("synthetic.tle"), "--out", help="3LE file to write."),
-    epoch: str = typer.Option(None, "--epoch", help="Reference epoch, ISO UTC "
-                              "(default 2023-10-09T00:00Z, the real snapshot's median)."),
+    epoch: str = typer.Option(
+        None,
+        "--epoch",
+        help="Reference epoch, ISO UTC (default 2023-10-09T00:00Z, the real snapshot's median).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Generate the synthetic population that is the default world (fitted to the real
@@ -126,11 +169,12 @@ def synth(
         pop = synthesize(n, seed, ep) if ep else synthesize(n, seed)
         write_tle(out_file, pop)
     types = collections.Counter(o.object_type.value for o in pop.objects)
-    result = {"objects": len(pop.elsets), "seed": seed, "out": str(out_file),
-              "types": dict(types)}
+    result = {"objects": len(pop.elsets), "seed": seed, "out": str(out_file), "types": dict(types)}
 
     def render(r: dict) -> None:
-        out.print(f"wrote {r['objects']} objects to {r['out']} (seed {r['seed']}): "
-                  + ", ".join(f"{k} {v}" for k, v in sorted(r["types"].items())))
+        out.print(
+            f"wrote {r['objects']} objects to {r['out']} (seed {r['seed']}): "
+            + ", ".join(f"{k} {v}" for k, v in sorted(r["types"].items()))
+        )
 
     emit(result, as_json, render)

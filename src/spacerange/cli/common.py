@@ -120,8 +120,8 @@ class CatalogSource:
 
         us = np.array([parse_utc(e.epoch).astype(np.int64) for e in self.elsets])
         # Whole minutes make friendlier grids than the raw median.
-        return np.datetime64(int(np.median(us)), "us").astype("datetime64[m]").astype(
-            "datetime64[us]"
+        return (
+            np.datetime64(int(np.median(us)), "us").astype("datetime64[m]").astype("datetime64[us]")
         )
 
 
@@ -151,12 +151,17 @@ def load_source(
             if e.norad_id not in latest or e.epoch > latest[e.norad_id].epoch:
                 latest[e.norad_id] = e
         chosen = list(latest.values())
-        return CatalogSource(chosen, [e.name for e in chosen], ", ".join(map(str, catalog)), rejects)
+        return CatalogSource(
+            chosen, [e.name for e in chosen], ", ".join(map(str, catalog)), rejects
+        )
     from spacerange.catalog.synth import synthesize
 
     pop = synthesize(synth_n, DEFAULT_SYNTH_SEED)
-    log.info("no catalog given: using the embedded synthetic world (%d objects, seed %d)",
-             synth_n, DEFAULT_SYNTH_SEED)
+    log.info(
+        "no catalog given: using the embedded synthetic world (%d objects, seed %d)",
+        synth_n,
+        DEFAULT_SYNTH_SEED,
+    )
     return CatalogSource(
         list(pop.elsets), [e.name for e in pop.elsets], f"synthetic(n={synth_n}, seed=1)", []
     )

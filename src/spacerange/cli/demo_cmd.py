@@ -47,9 +47,14 @@ def demo(
         from spacerange.propagation.sgp4_batch import iter_propagate
 
         k = min(10, len(elsets))
-        write_ephemeris(out_dir / "ephemeris_sample.oem",
-                        iter_propagate(src.tles[:k], times, "gcrs", workers=1),
-                        src.norad_ids[:k], src.names[:k], times, "gcrs")
+        write_ephemeris(
+            out_dir / "ephemeris_sample.oem",
+            iter_propagate(src.tles[:k], times, "gcrs", workers=1),
+            src.norad_ids[:k],
+            src.names[:k],
+            times,
+            "gcrs",
+        )
         labels = regimes_from_mean_motion(
             np.array([e.mean_motion_rev_day for e in elsets]),
             np.array([e.eccentricity for e in elsets]),
@@ -60,17 +65,22 @@ def demo(
         for lab in ("LEO", "MEO", "GEO", "HEO"):
             m = labels == lab
             if m.any():
-                regimes[lab] = {"objects": int(m.sum()),
-                                "perigee_km_min": round(float(perigee[m].min()), 1),
-                                "apogee_km_max": round(float(apogee[m].max()), 1)}
+                regimes[lab] = {
+                    "objects": int(m.sum()),
+                    "perigee_km_min": round(float(perigee[m].min()), 1),
+                    "apogee_km_max": round(float(apogee[m].max()), 1),
+                }
     result = {
         "objects": len(elsets),
         "imported": report.imported,
         "regimes": regimes,
         "propagation": prop,
-        "files": {"catalog": str(tle_path), "db": str(db_path),
-                  "ephemeris": str(out_dir / "ephemeris.parquet"),
-                  "oem_sample": str(out_dir / "ephemeris_sample.oem")},
+        "files": {
+            "catalog": str(tle_path),
+            "db": str(db_path),
+            "ephemeris": str(out_dir / "ephemeris.parquet"),
+            "oem_sample": str(out_dir / "ephemeris_sample.oem"),
+        },
     }
 
     def render(r: dict) -> None:
@@ -81,8 +91,10 @@ def demo(
             t.add_row(lab, str(v["objects"]), str(v["perigee_km_min"]), str(v["apogee_km_max"]))
         out.print(t)
         p = r["propagation"]
-        out.print(f"propagated {p['states']:,} states in {p['seconds']} s "
-                  f"({p['states_per_s']:,} states/s); status: {p['status']}")
+        out.print(
+            f"propagated {p['states']:,} states in {p['seconds']} s "
+            f"({p['states_per_s']:,} states/s); status: {p['status']}"
+        )
         for k, v in r["files"].items():
             out.print(f"  {k}: {v}")
 

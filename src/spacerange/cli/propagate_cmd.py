@@ -16,8 +16,12 @@ from spacerange.cli.common import emit, err, guard, load_source, out
 
 def progress_bar() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(), console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
     )
 
 
@@ -60,8 +64,9 @@ def run_propagation(src, times, frame: str, out_file: Path | None, workers: int 
         "start": times[0],
         "stop": times[-1],
         "status": {PropagationStatus(c).label: n for c, n in sorted(counts.items())},
-        "objects_with_failures": {PropagationStatus(c).label: n for c, n in
-                                  sorted(failed_objects.items())},
+        "objects_with_failures": {
+            PropagationStatus(c).label: n for c, n in sorted(failed_objects.items())
+        },
         "out": str(out_file) if out_file else None,
         "seconds": round(seconds, 3),
         "states_per_s": round(n_states / seconds) if seconds > 0 else None,
@@ -76,8 +81,11 @@ def propagate(
     span: str = typer.Option("1d", "--span", help="Duration, e.g. 90min, 24h, 7d."),
     step: str = typer.Option("60s", "--step", help="Output step, e.g. 10s, 60s, 5min."),
     frame: str = typer.Option("teme", "--frame", help="teme, gcrs, itrs or geodetic."),
-    out_file: Path = typer.Option(None, "--out", help="Ephemeris file: .parquet, .csv, "
-                                  ".oem (CCSDS OEM KVN) or .xml (OEM XML)."),
+    out_file: Path = typer.Option(
+        None,
+        "--out",
+        help="Ephemeris file: .parquet, .csv, .oem (CCSDS OEM KVN) or .xml (OEM XML).",
+    ),
     workers: int = typer.Option(None, "--workers", help="Processes (default: one per core)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
@@ -102,9 +110,11 @@ def propagate(
         result["rejected"] = len(src.rejects)
 
     def render(r: dict) -> None:
-        out.print(f"propagated [bold]{r['objects']}[/] objects x {r['times']} times "
-                  f"({r['states']:,} states, {r['frame'].upper()}) in {r['seconds']} s "
-                  f"= {r['states_per_s']:,} states/s")
+        out.print(
+            f"propagated [bold]{r['objects']}[/] objects x {r['times']} times "
+            f"({r['states']:,} states, {r['frame'].upper()}) in {r['seconds']} s "
+            f"= {r['states_per_s']:,} states/s"
+        )
         for label, n in r["objects_with_failures"].items():
             out.print(f"  [yellow]{n} object(s) stopped with status {label}[/]")
         if r["out"]:

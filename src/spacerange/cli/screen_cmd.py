@@ -23,7 +23,9 @@ def _parse_threshold(text: str) -> tuple[float, tuple[float, float, float] | Non
     try:
         vals = [float(p) * scale for p in parts]
     except ValueError:
-        raise ValueError(f"--threshold {text!r}: expected e.g. 5km, 500m or 1x5x1km (R x T x N)") from None
+        raise ValueError(
+            f"--threshold {text!r}: expected e.g. 5km, 500m or 1x5x1km (R x T x N)"
+        ) from None
     if len(vals) == 1:
         return vals[0], None
     if len(vals) == 3:
@@ -37,14 +39,24 @@ def screen(
     catalog: list[Path] = typer.Option(None, "--catalog", help="Element file(s)."),
     start: str = typer.Option(None, "--start", help="ISO UTC start (default: median epoch)."),
     span: str = typer.Option("24h", "--span", help="Window, up to 7d."),
-    threshold: str = typer.Option("5km", "--threshold", help="Miss distance, e.g. 5km, or an "
-                                  "RTN ellipsoid R x T x N such as 1x5x1km or 2x25x25km."),
-    primary: list[int] = typer.Option(None, "--primary", help="NORAD id of a protected asset "
-                                      "(repeatable); default all-vs-all."),
+    threshold: str = typer.Option(
+        "5km",
+        "--threshold",
+        help="Miss distance, e.g. 5km, or an RTN ellipsoid R x T x N such as 1x5x1km or 2x25x25km.",
+    ),
+    primary: list[int] = typer.Option(
+        None, "--primary", help="NORAD id of a protected asset (repeatable); default all-vs-all."
+    ),
     out_file: Path = typer.Option(None, "--out", help="Events table: .parquet, .csv, .json."),
     cdm_dir: Path = typer.Option(None, "--cdm-dir", help="Write one CCSDS CDM per event here."),
     report: Path = typer.Option(None, "--report", help="SOCRATES-like text report file."),
     hbr: float = typer.Option(None, "--hbr", help="Combined hard-body radius override, m."),
+    hbr_table: Path = typer.Option(
+        None,
+        "--hbr-table",
+        help="Per-object HBR table (NASA CARA "
+        "HBR_Mass_Estimates CSV format); else defaults by type.",
+    ),
     workers: int = typer.Option(None, "--workers", help="Local processes (default: cores)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
     step: float = typer.Option(20.0, "--step", help="Sieve step, s (speed/memory trade)."),
@@ -73,11 +85,19 @@ def screen(
                 raise ValueError(f"--primary {missing}: not in the catalog ({src.label})")
             prim_idx = [pos[p] for p in primary]
         cfg = ScreeningConfig(threshold_km=thr, ellipsoid_rtn_km=ell, step_s=step)
-        err.print(f"screening {len(src.elsets)} objects over {span} from {t0} "
-                  f"({'all-vs-all' if prim_idx is None else f'{len(prim_idx)} primaries'})")
-        res = run_screen(src.tles, t0, span_s, cfg, primaries=prim_idx, workers=workers,
-                         scheduler=scheduler)
-        table, extra = assess(res, src.elsets, hbr_override_m=hbr)
+        err.print(
+            f"screening {len(src.elsets)} objects over {span} from {t0} "
+            f"({'all-vs-all' if prim_idx is None else f'{len(prim_idx)} primaries'})"
+        )
+        res = run_screen(
+            src.tles, t0, span_s, cfg, primaries=prim_idx, workers=workers, scheduler=scheduler
+        )
+        table_hbr = None
+        if hbr_table is not None:
+            from spacerange.conjunction.hbr import HbrTable
+
+            table_hbr = HbrTable.from_cara_csv(hbr_table)
+        table, extra = assess(res, src.elsets, hbr_table=table_hbr, hbr_override_m=hbr)
         if out_file:
             table.write(out_file)
         cdms = write_cdms(table, extra, res, cdm_dir) if cdm_dir else []
@@ -102,15 +122,22 @@ def screen(
     }
 
     def render(r: dict) -> None:
-        t = Table(title=f"{r['events']} close approaches < {threshold} "
-                        f"({r['pairs_screened']:,} pairs, {r['seconds']} s)")
+        t = Table(
+            title=f"{r['events']} close approaches < {threshold} "
+            f"({r['pairs_screened']:,} pairs, {r['seconds']} s)"
+        )
         for col in ("TCA (UTC)", "object 1", "object 2", "miss km", "km/s", "Pc"):
             t.add_column(col, justify="right" if col in ("miss km", "km/s", "Pc") else "left")
         c = table.columns
         for k in table.order_by("pc", descending=True)[:15]:
-            t.add_row(str(c["tca_utc"][k])[:19], f"{c['norad_id_1'][k]} {c['name_1'][k]}",
-                      f"{c['norad_id_2'][k]} {c['name_2'][k]}", f"{c['miss_km'][k]:.3f}",
-                      f"{c['rel_speed_km_s'][k]:.2f}", f"{c['pc'][k]:.2e}")
+            t.add_row(
+                str(c["tca_utc"][k])[:19],
+                f"{c['norad_id_1'][k]} {c['name_1'][k]}",
+                f"{c['norad_id_2'][k]} {c['name_2'][k]}",
+                f"{c['miss_km'][k]:.3f}",
+                f"{c['rel_speed_km_s'][k]:.2f}",
+                f"{c['pc'][k]:.2e}",
+            )
         out.print(t)
         if r["events_file"]:
             out.print(f"events: {r['events_file']}")

@@ -68,7 +68,8 @@ class ConjunctionTable:
         for key, col in self.columns.items():
             if col.dtype.kind == "M":
                 arrays[key] = pa.array(col.astype("datetime64[us]")).cast(
-                    pa.timestamp("us", tz="UTC"))
+                    pa.timestamp("us", tz="UTC")
+                )
             else:
                 arrays[key] = pa.array(col)
         table = pa.table(arrays)
@@ -105,8 +106,11 @@ def assess(
     i, j = ev["i"], ev["j"]
     ids = np.array([e.norad_id for e in elsets], np.int64)
     names = np.array([e.name or str(e.norad_id) for e in elsets], dtype=object)
-    types = (np.array(object_types, dtype=object) if object_types is not None
-             else np.array([_type_guess(e) for e in elsets], dtype=object))
+    types = (
+        np.array(object_types, dtype=object)
+        if object_types is not None
+        else np.array([_type_guess(e) for e in elsets], dtype=object)
+    )
     epochs = np.array([parse_utc(e.epoch) for e in elsets], dtype="datetime64[us]")
     table = HbrTable() if hbr_table is None else hbr_table
     if n:
@@ -153,10 +157,15 @@ def assess(
         "elset_age_1_d": age1,
         "elset_age_2_d": age2,
     }
-    extra = {"r1_gcrs_km": r1, "v1_gcrs_km_s": v1, "r2_gcrs_km": r2, "v2_gcrs_km_s": v2,
-             "cov1_rtn_km2": c1.cov_rtn_km2 if c1 is not None else np.zeros((0, 6, 6)),
-             "cov2_rtn_km2": c2.cov_rtn_km2 if c2 is not None else np.zeros((0, 6, 6)),
-             "cospar": np.array([e.cospar_id for e in elsets], dtype=object)}
+    extra = {
+        "r1_gcrs_km": r1,
+        "v1_gcrs_km_s": v1,
+        "r2_gcrs_km": r2,
+        "v2_gcrs_km_s": v2,
+        "cov1_rtn_km2": c1.cov_rtn_km2 if c1 is not None else np.zeros((0, 6, 6)),
+        "cov2_rtn_km2": c2.cov_rtn_km2 if c2 is not None else np.zeros((0, 6, 6)),
+        "cospar": np.array([e.cospar_id for e in elsets], dtype=object),
+    }
     return ConjunctionTable(cols), extra
 
 
@@ -166,8 +175,13 @@ def _type_guess(e: ElementSet) -> str:
     return infer_object_type(e.name, e.cospar_id).value
 
 
-def write_cdms(table: ConjunctionTable, extra: dict, result: ScreeningResult,
-               out_dir: str | Path, fmt: str = "KVN") -> list[Path]:
+def write_cdms(
+    table: ConjunctionTable,
+    extra: dict,
+    result: ScreeningResult,
+    out_dir: str | Path,
+    fmt: str = "KVN",
+) -> list[Path]:
     """One CCSDS CDM per event into ``out_dir`` (KVN ``.cdm`` or XML ``.xml``)."""
     from spacerange.ccsds import write_cdm
     from spacerange.conjunction.cdm_pc import event_to_cdm
@@ -185,19 +199,28 @@ def write_cdms(table: ConjunctionTable, extra: dict, result: ScreeningResult,
         objs = []
         for s in ("1", "2"):
             idx = ev["i"][k] if s == "1" else ev["j"][k]
-            objs.append({
-                "designator": str(c[f"norad_id_{s}"][k]),
-                "name": c[f"name_{s}"][k],
-                "international_designator": extra["cospar"][idx] or "UNKNOWN",
-                "object_type": c[f"type_{s}"][k],
-                "default_covariance": True,
-            })
+            objs.append(
+                {
+                    "designator": str(c[f"norad_id_{s}"][k]),
+                    "name": c[f"name_{s}"][k],
+                    "international_designator": extra["cospar"][idx] or "UNKNOWN",
+                    "object_type": c[f"type_{s}"][k],
+                    "default_covariance": True,
+                }
+            )
         st1 = np.concatenate([extra["r1_gcrs_km"][k], extra["v1_gcrs_km_s"][k]])
         st2 = np.concatenate([extra["r2_gcrs_km"][k], extra["v2_gcrs_km_s"][k]])
         cdm = event_to_cdm(
-            c["tca_utc"][k], st1, st2, extra["cov1_rtn_km2"][k] * 1e6,
-            extra["cov2_rtn_km2"][k] * 1e6, objs[0], objs[1],
-            pc=float(c["pc"][k]), pc_method="foster-2d", hbr_m=float(c["hbr_m"][k]),
+            c["tca_utc"][k],
+            st1,
+            st2,
+            extra["cov1_rtn_km2"][k] * 1e6,
+            extra["cov2_rtn_km2"][k] * 1e6,
+            objs[0],
+            objs[1],
+            pc=float(c["pc"][k]),
+            pc_method="foster-2d",
+            hbr_m=float(c["hbr_m"][k]),
             screening=screen_info,
             comments=["EXERCISE-GRADE DATA: covariance from the default TLE accuracy model"],
         )
@@ -214,18 +237,26 @@ def socrates_report(table: ConjunctionTable, top: int = 20, title: str = "") -> 
     probability and by minimum range."""
     c = table.columns
     lines = [title or "Close approaches", ""]
-    for label, key, desc in (("by collision probability", "pc", True),
-                             ("by miss distance", "miss_km", False)):
+    for label, key, desc in (
+        ("by collision probability", "pc", True),
+        ("by miss distance", "miss_km", False),
+    ):
         lines.append(f"Top {top} {label}")
-        lines.append(f"{'rank':>4}  {'TCA (UTC)':<24}{'object 1':<28}{'object 2':<28}"
-                     f"{'miss km':>9}{'speed km/s':>11}{'Pc':>11}")
+        lines.append(
+            f"{'rank':>4}  {'TCA (UTC)':<24}{'object 1':<28}{'object 2':<28}"
+            f"{'miss km':>9}{'speed km/s':>11}{'Pc':>11}"
+        )
         for r, k in enumerate(table.order_by(key, desc)[:top], 1):
             o1 = f"{c['norad_id_1'][k]} {c['name_1'][k]}"[:27]
             o2 = f"{c['norad_id_2'][k]} {c['name_2'][k]}"[:27]
-            lines.append(f"{r:>4}  {iso_utc(c['tca_utc'][k])[:23]:<24}{o1:<28}{o2:<28}"
-                         f"{c['miss_km'][k]:>9.3f}{c['rel_speed_km_s'][k]:>11.3f}"
-                         f"{c['pc'][k]:>11.2e}")
+            lines.append(
+                f"{r:>4}  {iso_utc(c['tca_utc'][k])[:23]:<24}{o1:<28}{o2:<28}"
+                f"{c['miss_km'][k]:>9.3f}{c['rel_speed_km_s'][k]:>11.3f}"
+                f"{c['pc'][k]:>11.2e}"
+            )
         lines.append("")
-    lines.append(f"Pc: Foster 2-D with covariance from the {COVARIANCE_SOURCE} "
-                 "(TLE accuracy by regime and age); hard-body radius by object type.")
+    lines.append(
+        f"Pc: Foster 2-D with covariance from the {COVARIANCE_SOURCE} "
+        "(TLE accuracy by regime and age); hard-body radius by object type."
+    )
     return "\n".join(lines)

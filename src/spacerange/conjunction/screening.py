@@ -191,13 +191,13 @@ def screen_block(
     radius = base + margin
     thr_lin = cfg.search_km + margin
     n_steps = int(math.ceil(block_len_s / dt))
-    ci, cj, ck, ctau, _ = sieve(P, V, ok, h, dt, n_steps, radius, thr_lin, query, rlo, rhi,
-                                backend=cfg.backend)
+    ci, cj, ck, ctau, _ = sieve(
+        P, V, ok, h, dt, n_steps, radius, thr_lin, query, rlo, rhi, backend=cfg.backend
+    )
     timings["sieve"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    ev = _refine(sats, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s,
-                 cfg)
+    ev = _refine(sats, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s, cfg)
     timings["refine"] = time.perf_counter() - t2
     ev["timings"] = timings
     ev["candidates"] = len(ci)
@@ -242,9 +242,13 @@ def _refine(sats, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, bl
     d, w = rj - ri, vj - vi
     f = np.einsum("ij,ij->i", d, w)
     fp = np.einsum("ij,ij->i", w, w) + np.einsum(
-        "ij,ij->i", d,
-        -MU_KM3_S2 * (rj / np.linalg.norm(rj, axis=1, keepdims=True) ** 3
-                      - ri / np.linalg.norm(ri, axis=1, keepdims=True) ** 3),
+        "ij,ij->i",
+        d,
+        -MU_KM3_S2
+        * (
+            rj / np.linalg.norm(rj, axis=1, keepdims=True) ** 3
+            - ri / np.linalg.norm(ri, axis=1, keepdims=True) ** 3
+        ),
     )
     miss = np.linalg.norm(d, axis=1)
     tb = tg - block_start_s
@@ -258,9 +262,14 @@ def _refine(sats, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, bl
     else:
         keep &= miss <= cfg.threshold_km
     return {
-        "i": ci[keep], "j": cj[keep], "tca_s": tg[keep], "miss_km": miss[keep],
-        "r1_teme_km": ri[keep], "v1_teme_km_s": vi[keep],
-        "r2_teme_km": rj[keep], "v2_teme_km_s": vj[keep],
+        "i": ci[keep],
+        "j": cj[keep],
+        "tca_s": tg[keep],
+        "miss_km": miss[keep],
+        "r1_teme_km": ri[keep],
+        "v1_teme_km_s": vi[keep],
+        "r2_teme_km": rj[keep],
+        "v2_teme_km_s": vj[keep],
     }
 
 
@@ -288,8 +297,18 @@ _FORK_STATE: dict = {}
 def _run_block_forked(k: int) -> dict:
     st = _FORK_STATE
     b0, bl = st["blocks"][k]
-    return screen_block(st["token"], st["tles"], st["jd0"], st["fr0"], b0, bl, st["cfg"],
-                        st["query"], st["rlo"], st["rhi"])
+    return screen_block(
+        st["token"],
+        st["tles"],
+        st["jd0"],
+        st["fr0"],
+        b0,
+        bl,
+        st["cfg"],
+        st["query"],
+        st["rlo"],
+        st["rhi"],
+    )
 
 
 def screen(
@@ -339,14 +358,26 @@ def screen(
     else:
         workers = default_workers() if workers is None else max(1, workers)
         if workers == 1 or len(blocks) == 1:
-            results = [screen_block(token, tles, jd0, fr0, b0, bl, cfg, query, rlo, rhi)
-                       for b0, bl in blocks]
+            results = [
+                screen_block(token, tles, jd0, fr0, b0, bl, cfg, query, rlo, rhi)
+                for b0, bl in blocks
+            ]
         else:
-            _FORK_STATE.update(token=token, tles=tles, jd0=jd0, fr0=fr0, blocks=blocks,
-                               cfg=cfg, query=query, rlo=rlo, rhi=rhi)
+            _FORK_STATE.update(
+                token=token,
+                tles=tles,
+                jd0=jd0,
+                fr0=fr0,
+                blocks=blocks,
+                cfg=cfg,
+                query=query,
+                rlo=rlo,
+                rhi=rhi,
+            )
             try:
-                with ProcessPoolExecutor(min(workers, len(blocks)),
-                                         mp_context=get_context("fork")) as pool:
+                with ProcessPoolExecutor(
+                    min(workers, len(blocks)), mp_context=get_context("fork")
+                ) as pool:
                     results = list(pool.map(_run_block_forked, range(len(blocks))))
             finally:
                 _FORK_STATE.clear()
@@ -356,9 +387,13 @@ def screen(
         for k, v in r["timings"].items():
             stages[k] = stages.get(k, 0.0) + v
     return ScreeningResult(
-        events=events, n_objects=n, pairs_screened=pairs,
-        start_utc=np.datetime64(start_utc, "us"), span_s=span_s,
-        seconds=time.perf_counter() - t_start, stages_s=stages,
+        events=events,
+        n_objects=n,
+        pairs_screened=pairs,
+        start_utc=np.datetime64(start_utc, "us"),
+        span_s=span_s,
+        seconds=time.perf_counter() - t_start,
+        stages_s=stages,
         candidates=sum(r["candidates"] for r in results),
     )
 
@@ -369,8 +404,23 @@ def _run_dask(scheduler, token, tles, jd0, fr0, blocks, cfg, query, rlo, rhi) ->
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         big = client.scatter([tles, query, rlo, rhi], broadcast=True)
-        futs = [client.submit(screen_block, token, big[0], jd0, fr0, b0, bl, cfg, big[1],
-                              big[2], big[3], pure=False) for b0, bl in blocks]
+        futs = [
+            client.submit(
+                screen_block,
+                token,
+                big[0],
+                jd0,
+                fr0,
+                b0,
+                bl,
+                cfg,
+                big[1],
+                big[2],
+                big[3],
+                pure=False,
+            )
+            for b0, bl in blocks
+        ]
         return client.gather(futs)
     finally:
         if not isinstance(scheduler, Client):
@@ -378,8 +428,16 @@ def _run_dask(scheduler, token, tles, jd0, fr0, blocks, cfg, query, rlo, rhi) ->
 
 
 def _assemble(results: list[dict], start_utc: np.datetime64) -> dict[str, np.ndarray]:
-    keys = ["i", "j", "tca_s", "miss_km", "r1_teme_km", "v1_teme_km_s", "r2_teme_km",
-            "v2_teme_km_s"]
+    keys = [
+        "i",
+        "j",
+        "tca_s",
+        "miss_km",
+        "r1_teme_km",
+        "v1_teme_km_s",
+        "r2_teme_km",
+        "v2_teme_km_s",
+    ]
     ev = {k: np.concatenate([r[k] for r in results]) if results else np.zeros(0) for k in keys}
     order = np.lexsort((ev["j"], ev["i"], ev["tca_s"]))
     ev = {k: v[order] for k, v in ev.items()}

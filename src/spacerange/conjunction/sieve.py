@@ -113,7 +113,9 @@ def sieve_numpy(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi
 if HAVE_NUMBA:
 
     @numba.njit(cache=True, nogil=True)
-    def _sieve_numba(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, cap):  # pragma: no cover - compiled
+    def _sieve_numba(
+        P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, cap
+    ):  # pragma: no cover - compiled
         n = P.shape[0]
         n_nodes = P.shape[1]
         tsize = 1
@@ -176,7 +178,9 @@ if HAVE_NUMBA:
                     pos[i, c] = h00 * p0 + h10 * v0 + h01 * p1 + h11 * v1
                     vel[i, c] = d00 * p0 + d10 * v0 + d01 * p1 + d11 * v1
                     cell[i, c] = int(np.floor(pos[i, c] * inv))
-                b = ((cell[i, 0] * 73856093) ^ (cell[i, 1] * 19349663) ^ (cell[i, 2] * 83492791)) & mask
+                b = (
+                    (cell[i, 0] * 73856093) ^ (cell[i, 1] * 19349663) ^ (cell[i, 2] * 83492791)
+                ) & mask
                 bucket[i] = b
                 count[b + 1] += 1
                 nv += 1
@@ -269,8 +273,7 @@ if HAVE_NUMBA:
         return cnt, oi, oj, ok_, otau, od
 
 
-def sieve(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi,
-          backend: str = "auto"):
+def sieve(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, backend: str = "auto"):
     """Candidate (i, j, step, tau_s, dmin_km) tuples of arrays for one time window.
 
     ``P, V``: node states ``(n, n_nodes, 3)`` (km, km/s, any inertial frame); ``ok``:
@@ -284,9 +287,15 @@ def sieve(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi,
     if use_numba and not HAVE_NUMBA:
         raise RuntimeError("the numba backend needs the optional 'fast' extra (numba)")
     args = (
-        np.ascontiguousarray(P, np.float64), np.ascontiguousarray(V, np.float64),
-        np.ascontiguousarray(ok, np.bool_), float(node_dt), float(dt), int(n_steps),
-        float(radius), float(thr_lin), np.ascontiguousarray(query, np.bool_),
+        np.ascontiguousarray(P, np.float64),
+        np.ascontiguousarray(V, np.float64),
+        np.ascontiguousarray(ok, np.bool_),
+        float(node_dt),
+        float(dt),
+        int(n_steps),
+        float(radius),
+        float(thr_lin),
+        np.ascontiguousarray(query, np.bool_),
         np.ascontiguousarray(rlo, np.float64),
         np.ascontiguousarray(rhi, np.float64),
     )

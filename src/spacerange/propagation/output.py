@@ -23,8 +23,15 @@ FORMATS = ("csv", "parquet", "oem", "oem-xml")
 def format_from_path(path: str | Path) -> str:
     """Output format from the file suffix (.csv, .parquet, .oem/.txt, .xml)."""
     suffix = Path(path).suffix.lower()
-    table = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".oem": "oem",
-             ".txt": "oem", ".kvn": "oem", ".xml": "oem-xml"}
+    table = {
+        ".csv": "csv",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".oem": "oem",
+        ".txt": "oem",
+        ".kvn": "oem",
+        ".xml": "oem-xml",
+    }
     if suffix not in table:
         raise ValueError(
             f"cannot tell the output format of {path}: use .csv, .parquet, .oem (CCSDS OEM KVN) "
@@ -54,8 +61,12 @@ def write_ephemeris(
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if fmt.startswith("oem") and frame == "geodetic":
         raise ValueError("CCSDS OEM holds Cartesian states: choose teme, gcrs or itrs for OEM")
-    writer = {"csv": _CsvWriter, "parquet": _ParquetWriter, "oem": _OemWriter,
-              "oem-xml": _OemWriter}[fmt](Path(path), times_utc, frame, fmt)
+    writer = {
+        "csv": _CsvWriter,
+        "parquet": _ParquetWriter,
+        "oem": _OemWriter,
+        "oem-xml": _OemWriter,
+    }[fmt](Path(path), times_utc, frame, fmt)
     n = 0
     try:
         for blk in blocks:
@@ -87,7 +98,8 @@ class _CsvWriter:
         st_col = blk.status.reshape(-1).astype(str)
         self.f.write(
             "\n".join(
-                f"{i},{t},{row},{s}" for i, t, row, s in zip(id_col, t_col, rows, st_col, strict=True)
+                f"{i},{t},{row},{s}"
+                for i, t, row, s in zip(id_col, t_col, rows, st_col, strict=True)
             )
             + "\n"
         )

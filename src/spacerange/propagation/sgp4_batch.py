@@ -252,7 +252,9 @@ def iter_propagate(
 
             def submit(k: int, s: int) -> None:
                 slot = k % n_slots
-                pending.append((s, pool.submit(_work_into_slot, slot, tles[s : s + chunk], jd, fr, plan)))
+                pending.append(
+                    (s, pool.submit(_work_into_slot, slot, tles[s : s + chunk], jd, fr, plan))
+                )
 
             for k, s in queue:
                 submit(k, s)

@@ -78,5 +78,7 @@ def first_failure(status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bad = status != 0
     any_bad = bad.any(axis=-1)
     idx = np.where(any_bad, bad.argmax(axis=-1), -1)
-    code = np.where(any_bad, np.take_along_axis(status, np.maximum(idx, 0)[..., None], -1)[..., 0], 0)
+    code = np.where(
+        any_bad, np.take_along_axis(status, np.maximum(idx, 0)[..., None], -1)[..., 0], 0
+    )
     return idx, code
