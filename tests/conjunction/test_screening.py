@@ -162,3 +162,22 @@ def test_dask_local_cluster_gives_identical_results(real_elsets):
     assert local.n_events > 10
     for key in ("i", "j", "tca_s", "miss_km"):
         np.testing.assert_array_equal(local.events[key], remote.events[key])
+
+
+def test_primaries_against_the_rest_only(real_elsets):
+    tles = _small_catalog(real_elsets)
+    cfg = ScreeningConfig(threshold_km=200.0)
+    prim = list(range(0, 60))
+    both = screen(tles, START, 6 * 3600, cfg, primaries=prim, workers=1)
+    rest = screen(
+        tles,
+        START,
+        6 * 3600,
+        ScreeningConfig(threshold_km=200.0, primary_pairs=False),
+        primaries=prim,
+        workers=1,
+    )
+    inner = np.isin(both.events["j"], prim)
+    assert inner.any() and not np.isin(rest.events["j"], prim).any()
+    np.testing.assert_array_equal(rest.events["j"], both.events["j"][~inner])
+    assert rest.pairs_screened == 60 * (len(tles) - 60)

@@ -157,8 +157,7 @@ def synth(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Generate the synthetic population that is the default world (fitted to the real
-    catalog's distributions)."""
+    """Generate the synthetic population that is the default world (fitted to the real catalog's distributions)."""
     import collections
 
     from spacerange.catalog.synth import synthesize, write_tle

@@ -82,3 +82,60 @@ def schema(
         as_json,
         lambda r: out.print(f"wrote JSON Schema to {r['schema']} ({r['definitions']} definitions)"),
     )
+
+
+@exercise_app.command("run")
+def run(
+    file: Path = typer.Argument(..., help="Scenario YAML file."),
+    autopilot: list[str] = typer.Option(
+        [], "--autopilot", help="TEAM=competent|passive or ROLE=... (e.g. blue=passive); repeat."
+    ),
+    speed: str = typer.Option(
+        "max", "--speed", help="'max' (as fast as possible) or scenario seconds per wall second."
+    ),
+    out_dir: Path = typer.Option(None, "--out", help="Run directory (default runs/<name>-<utc>)."),
+    seed: int = typer.Option(None, "--seed", help="Override the scenario's seed."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Play a scenario to ENDEX (autopilots for unattended teams); writes RUN_DIR with the
+    event log and summary.json."""
+    from spacerange.exercise.runner import parse_autopilots, parse_speed, run_exercise
+
+    with guard(as_json):
+        result = run_exercise(file, out_dir, parse_autopilots(autopilot), parse_speed(speed),
+                              seed=seed, progress=True)  # fmt: skip
+
+    def render(r: dict) -> None:
+        from rich.table import Table
+
+        t = Table(title=f"{r['scenario']}: {r['injects']} injects, {r['threat_types']} threat "
+                        f"types, {r['events']} events, {r['collisions']} collision(s)")  # fmt: skip
+        for c in ("team", "role", "autopilot", "score", "ratings"):
+            t.add_column(c)
+        for tid, v in r["teams"].items():
+            t.add_row(tid, v["role"], v.get("autopilot") or "-",
+                      "-" if v["score"] is None else f"{v['score']:.1f}",
+                      " ".join(f"{k}:{x}" for k, x in v["ratings"].items()))  # fmt: skip
+        out.print(t)
+        out.print(f"run directory: {r['run']} ({r['wall_s']} s)")
+
+    emit(result, as_json, render)
+
+
+@exercise_app.command("report")
+def report(
+    run_dir: Path = typer.Argument(..., help="Run directory of 'exercise run'."),
+    out_file: Path = typer.Option(None, "--out", help="HTML file (default RUN_DIR/report.html)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Write the after-action report (HTML, and PDF when chromium is available)."""
+    with guard(as_json):
+        if not (run_dir / "events.sqlite").is_file():
+            raise ValueError(f"{run_dir}: not a run directory (no events.sqlite)")
+        from spacerange.exercise.report import write_report
+
+        res = write_report(run_dir, out_file)
+        pdf = getattr(res, "pdf", None)
+        result = {"html": str(getattr(res, "html", res)), "pdf": None if pdf is None else str(pdf)}
+    emit(result, as_json, lambda r: out.print(f"report: {r['html']}" +
+                                              (f" and {r['pdf']}" if r["pdf"] else "")))  # fmt: skip

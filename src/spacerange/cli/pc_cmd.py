@@ -80,8 +80,7 @@ def pc(
     seed: int = typer.Option(0, "--seed", help="Monte Carlo seed (mc)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Collision probability of each CDM (Foster 2-D by default). Exit 1 only if every
-    file failed."""
+    """Collision probability of each CDM (Foster 2-D by default). Exit 1 only if every file failed."""
     with guard(as_json):
         if method not in METHODS:
             raise ValueError(f"--method {method!r}: expected one of {', '.join(METHODS)}")

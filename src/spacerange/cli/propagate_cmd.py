@@ -89,8 +89,7 @@ def propagate(
     workers: int = typer.Option(None, "--workers", help="Processes (default: one per core)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Propagate every object of a catalog with SGP4 (failed states are reported by status,
-    never passed on as numbers)."""
+    """Propagate every object of a catalog with SGP4 (failed states are reported by status, never passed on as numbers)."""
     from spacerange.frames import FRAMES
     from spacerange.timescales import parse_duration_s, parse_utc, time_grid
 

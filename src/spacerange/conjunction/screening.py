@@ -50,7 +50,8 @@ class ScreeningConfig:
     ``node_dt_s``: SGP4 sampling of the interpolation nodes; ``step_s``: fine step of the
     spatial sieve; ``block_s``: length of the independent time blocks; ``radial_pad_km``:
     padding of the apogee/perigee filter (covers SGP4 short-period terms); ``backend``:
-    sieve kernel, ``auto`` | ``numba`` | ``numpy``.
+    sieve kernel, ``auto`` | ``numba`` | ``numpy``; ``primary_pairs``: with primaries,
+    also screen them against each other (False: primaries against the rest only).
     """
 
     threshold_km: float = 5.0
@@ -60,6 +61,7 @@ class ScreeningConfig:
     block_s: float = 4 * 3600.0
     radial_pad_km: float = 50.0
     backend: str = "auto"
+    primary_pairs: bool = True
 
     @property
     def search_km(self) -> float:
@@ -192,7 +194,19 @@ def screen_block(
     thr_lin = cfg.search_km + margin
     n_steps = int(math.ceil(block_len_s / dt))
     ci, cj, ck, ctau, _ = sieve(
-        P, V, ok, h, dt, n_steps, radius, thr_lin, query, rlo, rhi, backend=cfg.backend
+        P,
+        V,
+        ok,
+        h,
+        dt,
+        n_steps,
+        radius,
+        thr_lin,
+        query,
+        rlo,
+        rhi,
+        backend=cfg.backend,
+        query_pairs=cfg.primary_pairs,
     )
     timings["sieve"] = time.perf_counter() - t1
 
@@ -347,7 +361,7 @@ def screen(
             raise ValueError("primary index out of range")
         query[prim] = True
     n_q = int(query.sum())
-    pairs = n_q * (n - n_q) + n_q * (n_q - 1) // 2
+    pairs = n_q * (n - n_q) + (n_q * (n_q - 1) // 2 if cfg.primary_pairs else 0)
     rlo, rhi = _radial_bounds(sats, cfg.radial_pad_km + cfg.search_km)
     jd, fr = jd_fr_utc(np.datetime64(start_utc, "us"))
     jd0, fr0 = float(jd), float(fr)

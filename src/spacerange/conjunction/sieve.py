@@ -71,7 +71,7 @@ def _interp_step(P, V, ok, node_dt, t):
     return p, v, ok[:, j] & ok[:, j + 1]
 
 
-def sieve_numpy(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi):
+def sieve_numpy(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, qq_pairs=True):
     """Reference kernel (scipy ``cKDTree`` per step); see :func:`sieve`."""
     from scipy.spatial import cKDTree
 
@@ -91,7 +91,7 @@ def sieve_numpy(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi
         qi, qj = query[i], query[j]
         swap = ~qi & qj
         i, j = np.where(swap, j, i), np.where(swap, i, j)
-        keep = (qi | qj) & (rlo[i] <= rhi[j]) & (rlo[j] <= rhi[i])
+        keep = ((qi | qj) if qq_pairs else (qi ^ qj)) & (rlo[i] <= rhi[j]) & (rlo[j] <= rhi[i])
         i, j = i[keep], j[keep]
         d = p[j] - p[i]
         keep = np.einsum("ij,ij->i", d, d) < radius * radius
@@ -114,7 +114,7 @@ if HAVE_NUMBA:
 
     @numba.njit(cache=True, nogil=True)
     def _sieve_numba(
-        P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, cap
+        P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, qq_pairs, cap
     ):  # pragma: no cover - compiled
         n = P.shape[0]
         n_nodes = P.shape[1]
@@ -243,7 +243,7 @@ if HAVE_NUMBA:
                         if dd >= r2:
                             continue
                         j = sid[q]
-                        if j <= i and sq[q]:
+                        if sq[q] and (j <= i or not qq_pairs):
                             continue
                         if slo[m] > shi[q] or slo[q] > shi[m]:
                             continue
@@ -273,13 +273,29 @@ if HAVE_NUMBA:
         return cnt, oi, oj, ok_, otau, od
 
 
-def sieve(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, backend: str = "auto"):
+def sieve(
+    P,
+    V,
+    ok,
+    node_dt,
+    dt,
+    n_steps,
+    radius,
+    thr_lin,
+    query,
+    rlo,
+    rhi,
+    backend: str = "auto",
+    query_pairs: bool = True,
+):
     """Candidate (i, j, step, tau_s, dmin_km) tuples of arrays for one time window.
 
     ``P, V``: node states ``(n, n_nodes, 3)`` (km, km/s, any inertial frame); ``ok``:
     ``(n, n_nodes)`` valid-state mask; ``query``: objects whose neighbours are searched
     (all objects for all-vs-all, the primaries otherwise); ``rlo, rhi``: padded
-    perigee/apogee radii (km) for the apogee/perigee filter.  ``backend``: ``"numba"``,
+    perigee/apogee radii (km) for the apogee/perigee filter; ``query_pairs=False`` skips
+    pairs of two query objects (e.g. fragments of one cloud among themselves).  ``backend``:
+    ``"numba"``,
     ``"numpy"`` or ``"auto"`` (numba when installed).  Candidates are sorted by
     (step, i, j) so both backends return identical arrays.
     """
@@ -298,6 +314,7 @@ def sieve(P, V, ok, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, back
         np.ascontiguousarray(query, np.bool_),
         np.ascontiguousarray(rlo, np.float64),
         np.ascontiguousarray(rhi, np.float64),
+        bool(query_pairs),
     )
     if use_numba:
         cap = 1 << 16

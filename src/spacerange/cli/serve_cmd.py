@@ -1,0 +1,162 @@
+"""``spacerange serve`` (exercise server + web console) and ``spacerange admin``."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import typer
+
+from spacerange.cli.app import app
+from spacerange.cli.common import emit, err, guard, out
+
+admin_app = typer.Typer(
+    help="Server accounts: bootstrap an admin, add users.", no_args_is_help=True
+)
+app.add_typer(admin_app, name="admin")
+
+_REPO = Path(__file__).resolve().parents[3]
+DEMO_SCENARIO = _REPO / "scenarios" / "asterx-demo.yaml"
+
+
+def _default_db(run_dir: Path) -> str:
+    return f"sqlite:///{(run_dir / 'server.sqlite').resolve()}"
+
+
+def ensure_cesium_assets(static_dir: Path | None = None) -> Path | None:
+    """Copy Cesium's Build/Cesium from ``web/node_modules`` into the served static dir when
+    it is missing there (``make web`` does the same); the path served, or None."""
+    import shutil
+
+    if static_dir is None:
+        from spacerange.server.deps import Settings
+
+        static_dir = Settings.__dataclass_fields__["static_dir"].default
+    dest = Path(static_dir) / "cesium"
+    if (dest / "Cesium.js").exists():
+        return dest
+    src = _REPO / "web" / "node_modules" / "cesium" / "Build" / "Cesium"
+    if not (src / "Cesium.js").exists():
+        return None
+    shutil.copytree(src, dest, dirs_exist_ok=True)
+    return dest
+
+
+def create_demo_accounts(store, roles: dict[str, str]) -> list[tuple[str, str, str, str | None]]:
+    """One account per team (username = team id; white/evaluator accounts carry no team) with
+    fresh random passwords; ``[(username, password, role, team)]``."""
+    from spacerange.server.auth import hash_password
+
+    made = []
+    for team, role in roles.items():
+        t = team if role in ("blue", "red", "observer") else None
+        pw = secrets.token_urlsafe(9)
+        store.upsert_user(team, hash_password(pw), role, t)
+        made.append((team, pw, role, t))
+    return made
+
+
+@app.command()
+def serve(
+    scenario: Path | None = typer.Argument(
+        None, help="Scenario YAML (default: the bundled AsterX demo, with demo accounts)."
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="Server store URL: sqlite:///file or postgresql://user@host/db."
+    ),
+    run_dir: Path | None = typer.Option(
+        None, "--run-dir", help="Exercise run directory (reopened after a crash)."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    speed: float | None = typer.Option(None, "--speed", help="Scenario s per wall s."),
+    tick_s: float = typer.Option(0.5, "--tick", help="Wall seconds between clock steps."),
+    demo_accounts: bool | None = typer.Option(
+        None,
+        "--demo-accounts/--no-demo-accounts",
+        help="Create one account per team and print the passwords (default: on without SCENARIO).",
+    ),
+) -> None:
+    """Serve a live exercise (REST + WebSocket + web console) on HOST:PORT."""
+    import uvicorn
+
+    from spacerange.exercise.validate import load_scenario
+    from spacerange.server.deps import Settings
+    from spacerange.server.main import create_app
+    from spacerange.server.store import Store
+
+    with guard(False):
+        demo = scenario is None
+        if demo:
+            scenario = DEMO_SCENARIO
+        if demo_accounts is None:
+            demo_accounts = demo
+        sc = load_scenario(scenario)
+        if run_dir is None:
+            run_dir = Path("out") / "serve" / scenario.stem
+        run_dir.mkdir(parents=True, exist_ok=True)
+        db_url = db or _default_db(run_dir)
+        if ensure_cesium_assets() is None:
+            err.print("[yellow]Cesium assets missing: run `make web` for the 3D globe.[/]")
+        store = Store(db_url)
+        if demo_accounts:
+            made = create_demo_accounts(store, {t.id: t.role for t in sc.teams})
+            out.print("[bold]EXERCISE EXERCISE EXERCISE[/] demo accounts (user / password):")
+            for user, pw, role, team in made:
+                out.print(f"  {user:<20} {pw:<16} {role:<10} {team or ''}")
+        elif store.count_users() == 0:
+            err.print("[yellow]No accounts yet: run `spacerange admin bootstrap --db URL`.[/]")
+        store.close()
+        settings = Settings(
+            db_url=db_url, run_dir=run_dir, scenario=scenario, speed=speed, tick_s=tick_s
+        )
+        out.print(f"Scenario {scenario} -> run dir {run_dir}; console at http://{host}:{port}/")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@admin_app.command("bootstrap")
+def bootstrap(
+    db: str = typer.Option(..., "--db", help="Server store URL."),
+    username: str = typer.Option("admin", "--username"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Create (or reset) the admin account and print its one-time password."""
+    from spacerange.server.auth import generate_password, hash_password
+    from spacerange.server.store import Store
+
+    with guard(as_json):
+        store = Store(db)
+        pw = generate_password(15)
+        store.upsert_user(username, hash_password(pw), "admin", None)
+        store.close()
+        emit(
+            {"username": username, "password": pw, "role": "admin"},
+            as_json,
+            lambda r: out.print(
+                f"admin account [bold]{r['username']}[/], one-time password: {r['password']}"
+            ),
+        )
+
+
+@admin_app.command("add-user")
+def add_user(
+    username: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option(..., "--role", help="white|blue|red|evaluator|observer|admin"),
+    team: str | None = typer.Option(None, "--team", help="Team id (blue/red/observer)."),
+    db: str = typer.Option(..., "--db", help="Server store URL."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Create (or reset) an account with a generated password, printed once."""
+    from spacerange.server.auth import generate_password, hash_password
+    from spacerange.server.store import ROLES, Store
+
+    with guard(as_json):
+        if role not in ROLES:
+            raise ValueError(f"--role {role!r}: expected one of {', '.join(ROLES)}")
+        if role in ("blue", "red", "observer") and not team:
+            raise ValueError(f"--role {role} needs --team")
+        store = Store(db)
+        pw = generate_password(12)
+        store.upsert_user(username, hash_password(pw), role, team)
+        store.close()
+        emit({"username": username, "password": pw, "role": role, "team": team}, as_json)
