@@ -14,8 +14,8 @@ import argparse
 import time
 
 import numpy as np
-from _util import data_root, report
 
+from _util import data_root, report
 from spacerange.catalog.tle import parse_tle_file
 from spacerange.conjunction.screening import ScreeningConfig, screen
 from spacerange.events.breakup import breakup_collision
