@@ -153,12 +153,9 @@ def rtn_basis(r_km, v_km_s) -> np.ndarray:
     R = r/|r| (radial), N = (r x v)/|r x v| (orbit normal), T = N x R (transverse).
     ``rtn_basis(r, v) @ x_eci`` gives RTN components; its transpose maps RTN -> inertial.
     """
-    r = _vec(r_km, "r_km")
-    v = _vec(v_km_s, "v_km_s")
-    rh = _unit(r)
-    nh = _unit(np.cross(r, v))
-    th = np.cross(nh, rh)
-    return np.stack([rh, th, nh], axis=-2)
+    from spacerange.frames import rtn_basis as _rtn
+
+    return _rtn(_vec(r_km, "r_km"), _vec(v_km_s, "v_km_s"))
 
 
 def cov_rtn_to_inertial(r_km, v_km_s, cov_rtn) -> np.ndarray:

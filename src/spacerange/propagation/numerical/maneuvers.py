@@ -13,13 +13,7 @@ import numpy as np
 G0_M_S2 = 9.80665
 
 
-def rtn_basis(r_km: np.ndarray, v_km_s: np.ndarray) -> np.ndarray:
-    """Rows R, T, N (unit vectors, GCRS) for positions/velocities (..., 3) -> (..., 3, 3)."""
-    r_hat = r_km / np.linalg.norm(r_km, axis=-1, keepdims=True)
-    h = np.cross(r_km, v_km_s)
-    n_hat = h / np.linalg.norm(h, axis=-1, keepdims=True)
-    t_hat = np.cross(n_hat, r_hat)
-    return np.stack([r_hat, t_hat, n_hat], axis=-2)
+from spacerange.frames import rtn_basis  # noqa: E402,F401 - re-exported: rows R, T, N
 
 
 def _check_frame(frame: str) -> str:
