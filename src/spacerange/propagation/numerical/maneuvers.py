@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spacerange.frames import rtn_basis  # noqa: F401 - re-exported: rows R, T, N
+
 G0_M_S2 = 9.80665
-
-
-from spacerange.frames import rtn_basis  # noqa: E402,F401 - re-exported: rows R, T, N
 
 
 def _check_frame(frame: str) -> str:
