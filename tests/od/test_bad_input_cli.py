@@ -49,9 +49,30 @@ def test_bad_observations_named_and_rest_processed(tdm_path):
 
 
 def test_cli_od_json_contract(tdm_path, tmp_path):
+    from spacerange.od.measurements import KIND_NAMES
+
     path, _ = tdm_path
     out = tmp_path / "sol.oem"
-    res = CliRunner().invoke(app, ["od", str(path), "--out", str(out), "--json"])
+    # The data were simulated with the OD test sites: fit with the same registry (the
+    # CLI's default is the bundled public network, whose coordinates differ slightly).
+    sites = tmp_path / "sites.json"
+    sites.write_text(
+        json.dumps(
+            [
+                {
+                    "name": s.name,
+                    "lat_deg": s.lat_deg,
+                    "lon_deg": s.lon_deg,
+                    "alt_m": s.alt_m,
+                    "sigma": dict(zip(KIND_NAMES, s.sigma, strict=True)),
+                }
+                for s in S.values()
+            ]
+        )
+    )
+    res = CliRunner().invoke(
+        app, ["od", str(path), "--sites", str(sites), "--out", str(out), "--json"]
+    )
     assert res.exit_code == 0, res.output
     lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1

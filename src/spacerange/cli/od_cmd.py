@@ -16,7 +16,12 @@ def _load_sites(path: Path | None):
     from spacerange.od.measurements import DEFAULT_SITES, Site
 
     if path is None:
-        return dict(DEFAULT_SITES)
+        # The bundled public network ('spacerange observe' writes its ids) plus the
+        # built-in OD test sites.
+        from spacerange.od.measurements import sites_from_sensors
+        from spacerange.sensors.sites import public_network
+
+        return {**DEFAULT_SITES, **sites_from_sensors(public_network())}
     text = Path(path).read_text(encoding="utf-8")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):

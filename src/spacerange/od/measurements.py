@@ -213,3 +213,24 @@ def radec_unit_vector(ra_rad: np.ndarray, dec_rad: np.ndarray) -> np.ndarray:
     """Unit line-of-sight vectors (m, 3) in GCRS axes from topocentric RA/Dec (rad)."""
     cd = np.cos(dec_rad)
     return np.stack([cd * np.cos(ra_rad), cd * np.sin(ra_rad), np.sin(dec_rad)], axis=-1)
+
+
+def sites_from_sensors(sensors) -> dict[str, Site]:
+    """OD sites for a :mod:`spacerange.sensors` network, keyed by sensor id (as written in
+    TDM ``PARTICIPANT_1`` by ``spacerange observe``), with each sensor's noise as the
+    measurement sigmas (kinds a sensor does not measure keep the defaults)."""
+    default = Site("default", 0.0, 0.0)
+    out: dict[str, Site] = {}
+    for s in sensors:
+        n = s.noise
+        ang = np.radians(n.sigma_angle_deg) if n.sigma_angle_deg > 0 else None
+        sig = list(default.sigma)
+        if n.sigma_range_km > 0:
+            sig[0] = n.sigma_range_km
+        if n.sigma_range_rate_km_s > 0:
+            sig[1] = n.sigma_range_rate_km_s
+        if ang is not None:
+            sig[2:6] = [ang] * 4
+        site = s.site
+        out[site.site_id] = Site(site.site_id, site.lat_deg, site.lon_deg, site.alt_m, tuple(sig))
+    return out

@@ -9,6 +9,8 @@ over all objects.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .batch import BatchOptions, batch_least_squares
@@ -118,6 +120,19 @@ def initial_states(obs: Observations, object_ids=None):
             np.array(epochs, "datetime64[us]"), methods, failures)  # fmt: skip
 
 
+def _quiet_fp(func):
+    """Diverging IOD candidates and trial orbits overflow before they are rejected; silence
+    those floating-point warnings (failures are reported per object instead)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_quiet_fp
 def determine_orbits(
     obs: Observations,
     apriori: dict[str, tuple[np.ndarray, np.datetime64]] | None = None,
