@@ -1,0 +1,874 @@
+"""Fog of war: each team's recognized space picture, built only from its own sensors'
+simulated observations and what its allies share, never from truth directly.
+
+Observation model (coarse, vectorized, stated honestly)
+-------------------------------------------------------
+Every ``cadence_s`` (default 10 min) of scenario time, for each team and each of its
+sensors, the truth TEME states of all objects are rotated to ITRS and tested against the
+site's field of regard (elevation mask and limit, azimuth window, range limit; radars
+without a limit reach 6,000 km, telescopes 50,000 km); telescopes also need a dark site
+(Sun below -12 deg) and a sunlit object (cylindrical shadow).  A visible object is detected
+with a probability (survey radar 0.9, tracking radar 0.4, telescope 0.5 per update; 1.0
+when the team tasked that sensor on it), times the sensor's availability (outages).  A
+detection stands for a short pass whose orbit determination gives a position error
+``sigma_obs`` = max(20 m, range x angle noise, range noise) / sqrt(10) (ten measurements
+per pass) from the site's noise block.
+
+Track (estimate) model: a detection (re)starts the team's track of the object with SGP4
+mean elements *fitted* to the truth state plus Gaussian noise — position N(0, sigma_obs)
+per RTN axis, velocity N(0, g/3 per day) per axis, ``g`` the team's along-track error
+growth (LEO 1 km/day, higher orbits 0.2 km/day), and the B* the object had when observed;
+the SGP4 fit's own residual (up to ~20 km for near-equatorial deep-space orbits, where the
+fixed point is poor) is added to the track's sigma.
+Between detections the team *predicts* with that SGP4 arc, so an unannounced manoeuvre,
+a drag change (storm) or a release makes its prediction drift from truth until the next
+detection.  Tracks are refitted at most every ``refit_s`` (6 h) unless the residual
+(observed minus predicted position) exceeds the threshold below,
+which is reported as a *maneuver* alert (the residual jump) and refits at once
+(threshold ``max(6 sigma_pred, 5 sigma_obs + 10 km)``).  The
+team's stated position covariance is diagonal in RTN: sigma_T = sqrt(sigma_obs^2 + (g
+dt)^2), sigma_R = sigma_N = sqrt(sigma_obs^2 + (g dt / 3)^2), dt in days since the fit;
+it does not know the storm (inflating it is a player decision).  Own assets are known
+exactly (the operator's ephemeris).
+
+At STARTEX each team's catalog holds what its sensors detected in the 24 h before
+(1-hour steps), so background objects are not all new tracks; anything detected later
+that is not in the picture is an uncorrelated track (``uct`` alert).
+
+Allied data: standing sharing agreements (``omm``/``oem``/``observations``/``tdm``:
+tracks; ``cdm``: CDMs) and accepted ``share`` actions deliver the provider's *estimates*
+after the agreement's delay; a shared track replaces the recipient's own only when its
+current sigma is smaller.
+
+Products: a team screens its own assets against its picture every ``screen_s`` (8 h, 36-h
+horizon, 120 s steps with linear relative motion between steps, 40 km gate, refined on 1 s), then
+re-assesses the pairs on its watch list every hour: ``conjunction_update`` (miss, Pc with
+Foster's method on the team's covariances), ``alert`` (kind conjunction at Pc >= 1e-4 or
+miss < 1 km), a CDM-like record; ``proximity`` alerts (another object within 50 km of an
+own LEO asset or 200 km of a GEO asset); ``reentry`` predictions (every 6 h for tracks
+whose perigee is under 200 km: SGP4 decay of the team's own arc, window +/- 20 % of the
+remaining time, the usual rule of thumb, footprint = ground track in the window).
+Truth-side products for EXCON (``visible_to`` = []): ``relative_motion`` samples of the
+proximity pairs the world registered, ``fragments`` Gabbard data of each break-up.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from sgp4.api import Satrec, SatrecArray
+
+from spacerange.exercise.rulefuncs import NotInPicture
+from spacerange.exercise.world import (
+    RE_KM,
+    World,
+    _iso,
+    _sgp4_one,
+    _td64,
+    fit_satrecs,
+    to_utc64,
+)
+from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
+from spacerange.timescales import jd_fr_utc
+
+__all__ = ["Track", "TeamPicture", "Pictures", "SensorSpec"]
+
+_DET_P = {"survey_radar": 0.9, "tracking_radar": 0.4, "optical": 0.5}
+PC_ALERT = 1e-4
+MISS_ALERT_KM = 1.0
+WATCH_MISS_KM = 10.0
+
+
+@dataclass
+class SensorSpec:
+    """A team's sensor: the ground site geometry, kind and single-measurement noise."""
+
+    sensor_id: str
+    kind: str
+    r_itrs_km: np.ndarray
+    enu: np.ndarray
+    min_el_deg: float
+    max_el_deg: float
+    max_range_km: float
+    az_min_deg: float
+    az_max_deg: float
+    sigma_range_km: float
+    sigma_angle_rad: float
+    lat_deg: float
+    lon_deg: float
+
+    def sigma_obs_km(self, range_km: np.ndarray) -> np.ndarray:
+        s = np.maximum(np.maximum(range_km * self.sigma_angle_rad, self.sigma_range_km), 0.02)
+        return s / math.sqrt(10.0)
+
+
+@dataclass
+class Track:
+    """One team's estimate of one object: an SGP4 arc fitted at ``epoch_utc``."""
+
+    satrec: Satrec
+    epoch_utc: np.datetime64
+    sigma0_km: float
+    growth_km_day: float
+    last_obs_utc: np.datetime64
+    first_seen_utc: np.datetime64
+    n_obs: int = 1
+    source: str = "obs"
+    name: str = ""
+    owner: str = ""
+
+    def sigma_rtn_km(self, t: np.datetime64) -> tuple[float, float, float]:
+        d = abs(float((t - self.epoch_utc) / np.timedelta64(1, "s"))) / 86400.0
+        g = self.growth_km_day * d
+        s_t = math.hypot(self.sigma0_km, g)
+        s_r = math.hypot(self.sigma0_km, g / 3)
+        return (s_r, s_t, s_r)
+
+
+@dataclass
+class TeamPicture:
+    team: str
+    role: str
+    actors: set[str]
+    sensors: list[SensorSpec]
+    tracks: dict[str, Track] = field(default_factory=dict)
+    alerts: list[dict] = field(default_factory=list)
+    cdms: list[dict] = field(default_factory=list)
+    shared_in: list[dict] = field(default_factory=list)
+    watch: dict[tuple[str, str], dict] = field(default_factory=dict)
+    alerted: set = field(default_factory=set)
+    detected_serials: set = field(default_factory=set)
+    updated_since_share: set = field(default_factory=set)
+    new_cdms: list[dict] = field(default_factory=list)
+    pending_uct: list[str] = field(default_factory=list)
+    last_uct: np.datetime64 | None = None
+
+
+class Pictures:
+    """One :class:`TeamPicture` per blue/red team (see the module docstring)."""
+
+    def __init__(self, world: World, scenario, *, cadence_s: float = 600.0,
+                 screen_s: float = 8 * 3600.0, horizon_s: float = 1.5 * 86400.0,
+                 refit_s: float = 6 * 3600.0, warm_start_s: float = 86400.0):  # fmt: skip
+        self.world = world
+        self.scenario = scenario
+        self.cadence_s = cadence_s
+        self.screen_s = screen_s
+        self.horizon_s = horizon_s
+        self.refit_s = refit_s
+        self.rng = np.random.default_rng([world.seed, 2])
+        self.teams: dict[str, TeamPicture] = {}
+        self.roles = {t.id: t.role for t in scenario.teams}
+        self._last_update: np.datetime64 | None = None
+        self._last_screen: np.datetime64 | None = None
+        self._last_watch: np.datetime64 | None = None
+        self._last_reentry: np.datetime64 | None = None
+        self._share_queue: list[tuple[np.datetime64, str, str, list[str], dict, list]] = []
+        self._done_shares = 0
+        self._n_fragment_sets = 0
+        self._relmo: dict[tuple[str, str], list] = {}
+        self._cdm_sent: dict[str, np.datetime64] = {}
+        world.pictures = self
+        sensors = _sensor_specs(scenario)
+        for t in scenario.teams:
+            if t.role not in ("blue", "red"):
+                continue
+            specs = []
+            for aid in t.plays:
+                actor = next((a for a in scenario.actors if a.id == aid), None)
+                if actor is not None:
+                    specs += [sensors[s.sensor_id] for s in actor.sensors if s.sensor_id in sensors]
+            self.teams[t.id] = TeamPicture(t.id, t.role, set(t.plays), specs)
+        self._warm_start(warm_start_s)
+
+    # ------------------------------------------------------------------- visibility
+    def _visible(self, tp: TeamPicture, r_teme: np.ndarray, v_teme: np.ndarray, t,
+                 obj_ids: np.ndarray, detect: bool = True):  # fmt: skip
+        """Detected object rows and each one's sigma_obs [km] for team ``tp`` at ``t``."""
+        n = r_teme.shape[0]
+        best = np.full(n, np.inf)
+        if not n or not tp.sensors:
+            return np.zeros(0, int), np.zeros(0)
+        ri, _ = teme_to_itrs(r_teme[:, None, :], v_teme[:, None, :], np.asarray([t]))
+        ri = ri[:, 0, :]
+        sun = None
+        tasked = self.world.tasking.get(tp.team, {})
+        for s in tp.sensors:
+            avail = self.world.sensor_availability(s.sensor_id, t)
+            if avail <= 0:
+                continue
+            d = ri - s.r_itrs_km
+            rng = np.linalg.norm(d, axis=-1)
+            enu = d @ s.enu.T
+            el = np.degrees(np.arcsin(np.clip(enu[:, 2] / rng, -1, 1)))
+            az = np.degrees(np.arctan2(enu[:, 0], enu[:, 1])) % 360.0
+            ok = (el >= s.min_el_deg) & (el <= s.max_el_deg) & (rng <= s.max_range_km)
+            if s.az_max_deg - s.az_min_deg < 360.0:
+                lo, hi = s.az_min_deg % 360, s.az_max_deg % 360
+                ok &= ((az >= lo) & (az <= hi)) if lo <= hi else ((az >= lo) | (az <= hi))
+            if s.kind == "optical":
+                if sun is None:
+                    sun = _sun_itrs(t)
+                up = s.r_itrs_km / np.linalg.norm(s.r_itrs_km)
+                sun_el = math.degrees(math.asin(float(up @ sun / np.linalg.norm(sun))))
+                if sun_el > -12.0:
+                    continue
+                sh = sun / np.linalg.norm(sun)
+                along = ri @ sh
+                perp = np.linalg.norm(ri - along[:, None] * sh, axis=-1)
+                ok &= (along > 0) | (perp > RE_KM)
+            if not ok.any():
+                continue
+            p = np.full(n, _DET_P.get(s.kind, 0.5) * avail)
+            mine = tasked.get(s.sensor_id)
+            if mine:
+                p[np.isin(obj_ids, list(mine))] = avail
+            hit = ok & (self.rng.random(n) < p) if detect else ok
+            sig = s.sigma_obs_km(rng)
+            best = np.where(hit & (sig < best), sig, best)
+        rows = np.flatnonzero(np.isfinite(best))
+        return rows, best[rows]
+
+    def _warm_start(self, span_s: float) -> None:
+        w = self.world
+        t0 = w.startex
+        steps = int(span_s // 3600)
+        for k in range(steps, 0, -1):
+            t = t0 - _td64(k * 3600.0)
+            idx, r, v = w.states(t)
+            born = np.array([w.objects[i].created_utc is None for i in idx], bool)
+            idx, r, v = idx[born], r[born], v[born]
+            ids = np.array([w.objects[i].id for i in idx], dtype=object)
+            for tp in self.teams.values():
+                rows, sig = self._visible(tp, r, v, t, ids)
+                self._observe(tp, t, idx[rows], r[rows], v[rows], sig, warm=True)
+        w._state_cache = None
+
+    # ------------------------------------------------------------------- tracks
+    def _growth(self, o) -> float:
+        return 1.0 if o.perigee_alt_km < 2000 else 0.2
+
+    def _fit_tracks(self, tp, t, objs, r, v, sig, source="obs"):
+        if not len(objs):
+            return
+        g = np.array([self._growth(o) for o in objs])
+        st = np.concatenate([r, v], axis=1).copy()
+        mu = 398600.8
+        b = rtn_basis(r, v)  # (n, 3, 3), rows R, T, N
+        st[:, :3] += np.einsum("ni,nij->nj", self.rng.normal(0.0, 1.0, (len(objs), 3))
+                               * sig[:, None], b)  # fmt: skip
+        # an orbit fit determines the energy far better than one position: keep the
+        # semi-major axis, then add the along-track rate error that gives growth g
+        e0 = 0.5 * np.einsum("ij,ij->i", v, v) - mu / np.linalg.norm(r, axis=1)
+        v2 = 2.0 * (e0 + mu / np.linalg.norm(st[:, :3], axis=1))
+        st[:, 3:] *= (np.sqrt(np.maximum(v2, 1e-9)) / np.linalg.norm(st[:, 3:], axis=1))[:, None]
+        st[:, 3:] += (self.rng.normal(0.0, 1.0, len(objs)) * g / 3 / 86400.0)[:, None] * b[:, 1]
+        bstar = np.array([o.satrec.bstar for o in objs])
+        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
+        for o, s, sg, gg, fr in zip(objs, sats, sig, g, fit_res, strict=True):
+            if s is None:
+                continue
+            sg = math.hypot(sg, fr)  # the mean-element fit's own error joins the estimate's
+            old = tp.tracks.get(o.id)
+            tp.tracks[o.id] = Track(
+                s,
+                t,
+                float(sg),
+                float(gg),
+                t,
+                old.first_seen_utc if old else t,
+                (old.n_obs + 1) if old else 1,
+                source,
+                name=(old.name if old else self._display_name(tp, o, t)),
+                owner=(old.owner if old else self._display_owner(o)),
+            )
+            tp.updated_since_share.add(o.id)
+
+    def _display_name(self, tp, o, t) -> str:
+        if o.created_utc is not None and o.actor not in tp.actors:
+            return f"UCT {o.norad_id}"
+        return o.name
+
+    def _display_owner(self, o) -> str:
+        return "UNKNOWN" if o.created_utc is not None else (o.owner or "UNKNOWN")
+
+    def _observe(self, tp, t, idx, r, v, sig, warm=False) -> tuple[list, list]:
+        """Apply detections; returns (new object ids, (object id, residual km) maneuvers)."""
+        w = self.world
+        new, jumps, refit = [], [], []
+        have = [j for j, i in enumerate(idx) if w.objects[i].id in tp.tracks]
+        pred = {}
+        if have:
+            jd, fr = jd_fr_utc(np.asarray([t]))
+            e, rp, _ = SatrecArray([tp.tracks[w.objects[idx[j]].id].satrec for j in have]).sgp4(
+                jd, fr)  # fmt: skip
+            res_all = np.where(e[:, 0] == 0, np.linalg.norm(rp[:, 0] - r[have], axis=1), np.inf)
+            pred = dict(zip(have, res_all, strict=True))
+        for j, i in enumerate(idx):
+            o = w.objects[i]
+            if o.actor in tp.actors:
+                continue  # own assets are known from the operator's ephemeris
+            tr = tp.tracks.get(o.id)
+            if tr is None:
+                new.append(o.id)
+                refit.append(j)
+                continue
+            res = float(pred[j])
+            sp = tr.sigma_rtn_km(t)[1]
+            if res > max(6 * sp, 5 * sig[j] + 10.0):
+                jumps.append((o.id, res))
+                refit.append(j)
+            elif float((t - tr.epoch_utc) / np.timedelta64(1, "s")) >= self.refit_s or warm:
+                refit.append(j)
+            else:
+                tr.last_obs_utc = t
+                tr.n_obs += 1
+        if refit:
+            sel = np.asarray(refit)
+            self._fit_tracks(tp, t, [w.objects[i] for i in idx[sel]], r[sel], v[sel], sig[sel])
+        return new, jumps
+
+    # ------------------------------------------------------------------- queries
+    def _own(self, team: str, oid: str) -> bool:
+        w = self.world
+        return oid in w and w.obj(oid).actor in self.teams[team].actors
+
+    def predict(self, team: str, oid: str, times) -> tuple[np.ndarray, np.ndarray]:
+        """The team's predicted TEME r, v of ``oid`` at ``times`` (its own estimate);
+        :class:`NotInPicture` when the team holds none."""
+        ts = np.atleast_1d(np.asarray(times, dtype="datetime64[us]"))
+        if team not in self.teams:
+            raise NotInPicture(team, oid)
+        if self._own(team, oid):
+            return self.world.state_of(oid, ts)
+        tr = self.teams[team].tracks.get(oid)
+        if tr is None:
+            raise NotInPicture(team, oid)
+        r, v, _ = _sgp4_one(tr.satrec, ts)
+        return r, v
+
+    def sigma_rtn_km(self, team: str, oid: str, t) -> tuple[float, float, float]:
+        if self._own(team, oid):
+            return (0.01, 0.01, 0.01)
+        tr = self.teams[team].tracks.get(oid)
+        if tr is None:
+            raise NotInPicture(team, oid)
+        return tr.sigma_rtn_km(to_utc64(t))
+
+    def tracked(self, team: str, oid: str, t=None) -> bool:
+        """The team holds custody: its own asset, or a track last observed less than one
+        day (LEO) / three days (higher orbits) ago."""
+        if team not in self.teams:
+            return False
+        if self._own(team, oid):
+            return True
+        tr = self.teams[team].tracks.get(oid)
+        if tr is None:
+            return False
+        t = self.world.clock_utc if t is None else to_utc64(t)
+        age = float((t - tr.last_obs_utc) / np.timedelta64(1, "s"))
+        return age <= (86400.0 if tr.growth_km_day >= 1.0 else 3 * 86400.0)
+
+    # ------------------------------------------------------------------- update
+    def update(self, t_utc) -> list[dict]:
+        """Advance every team's picture to ``t_utc``; returns the new events (contract
+        kinds, each ``{'kind', 'team', 'visible_to', 'payload', 'time_utc'}``)."""
+        t = to_utc64(t_utc)
+        out: list[dict] = []
+        out += self._deliver_shares(t)
+        out += self._fragments(t)
+        if (
+            self._last_update is not None
+            and float((t - self._last_update) / np.timedelta64(1, "s")) < self.cadence_s
+        ):
+            return out
+        self._last_update = t
+        w = self.world
+        idx, r, v = w.states(t)
+        ids = np.array([w.objects[i].id for i in idx], dtype=object)
+        out += self._provider_cdms(t)
+        for tp in self.teams.values():
+            rows, sig = self._visible(tp, r, v, t, ids)
+            new, jumps = self._observe(tp, t, idx[rows], r[rows], v[rows], sig)
+            tp.pending_uct += [k for k in new if k not in tp.pending_uct]
+            if tp.pending_uct and (tp.last_uct is None or _secs(t - tp.last_uct) >= 3600.0):
+                tp.last_uct = t
+                out.append(self._alert(tp, t, "uct", tp.pending_uct[:50],
+                                       {"n_new_tracks": len(tp.pending_uct)}))  # fmt: skip
+                tp.pending_uct = []
+            if new:
+                self._detections(tp, t, new, "created", out)
+            if new or jumps:
+                self._screen(tp, t, only=set(new) | {k for k, _ in jumps})
+            for oid, res in jumps:
+                out.append(self._alert(tp, t, "maneuver", [oid], {"residual_km": round(res, 3)}))
+                self._detections(tp, t, [oid], "maneuver", out)
+            self._outage_detections(tp, t, out)
+            out += self._proximity(tp, t)
+            self._queue_standing_shares(tp, t)
+        out += self._relative_motion(t, idx, r, v)
+        if self._last_screen is None or _secs(t - self._last_screen) >= self.screen_s:
+            self._last_screen = t
+            for tp in self.teams.values():
+                self._screen(tp, t)
+        if self._last_watch is None or _secs(t - self._last_watch) >= 3600.0:
+            self._last_watch = t
+            for tp in self.teams.values():
+                out += self._assess_watch(tp, t)
+        if self._last_reentry is None or _secs(t - self._last_reentry) >= 6 * 3600.0:
+            self._last_reentry = t
+            for tp in self.teams.values():
+                out += self._reentry(tp, t)
+        return out
+
+    def _event(self, kind, tp_or_team, t, payload, visible_to=None) -> dict:
+        team = tp_or_team.team if isinstance(tp_or_team, TeamPicture) else tp_or_team
+        return {"kind": kind, "team": team,
+                "visible_to": [team] if visible_to is None and team else (visible_to or []),
+                "payload": payload, "time_utc": _iso(t)}  # fmt: skip
+
+    def _alert(self, tp, t, kind, objects, details) -> dict:
+        a = {"team": tp.team, "kind": kind, "objects": list(objects), "details": details,
+             "time_utc": _iso(t)}  # fmt: skip
+        tp.alerts.append(a)
+        return self._event("alert", tp, t, {k: a[k] for k in ("team", "kind", "objects",
+                                                               "details")})  # fmt: skip
+
+    def _detections(self, tp, t, oids, how, out) -> None:
+        w = self.world
+        for serial, info in w.enacted.items():
+            if serial in tp.detected_serials:
+                continue
+            hit = []
+            for oid in oids:
+                o = w.obj(oid) if oid in w else None
+                if o is None:
+                    continue
+                if how == "created" and o.origin == serial:
+                    hit.append(oid)
+                elif (
+                    how in ("maneuver", "conjunction", "proximity", "reentry")
+                    and (oid in info["objects"])
+                    and t >= info["time_utc"]
+                ):
+                    hit.append(oid)
+            if hit:
+                tp.detected_serials.add(serial)
+                out.append(self._event("detection", tp, t, {
+                    "team": tp.team, "serial": serial, "threat": info["threat"],
+                    "objects": hit, "first_seen_utc": _iso(t)}))  # fmt: skip
+
+    def _outage_detections(self, tp, t, out) -> None:
+        mine = {s.sensor_id for s in tp.sensors}
+        for serial, info in self.world.enacted.items():
+            if serial in tp.detected_serials or not info["sensors"]:
+                continue
+            if mine & set(info["sensors"]):
+                tp.detected_serials.add(serial)
+                out.append(self._event("detection", tp, t, {
+                    "team": tp.team, "serial": serial, "threat": info["threat"],
+                    "objects": sorted(mine & set(info["sensors"])),
+                    "first_seen_utc": _iso(t)}))  # fmt: skip
+
+    def _own_assets(self, tp) -> list:
+        return [o for o in self.world.objects if o.actor in tp.actors and o.ended_utc is None]
+
+    def _picture_states(self, tp, t):
+        keys = list(tp.tracks)
+        if not keys:
+            return keys, np.zeros((0, 3)), np.zeros((0, 3))
+        arr = SatrecArray([tp.tracks[k].satrec for k in keys])
+        jd, fr = jd_fr_utc(np.asarray([t]))
+        e, r, v = arr.sgp4(jd, fr)
+        r, v = r[:, 0], v[:, 0]
+        r[e[:, 0] != 0] = np.nan
+        return keys, r, v
+
+    def _proximity(self, tp, t) -> list[dict]:
+        out = []
+        assets = self._own_assets(tp)
+        if not assets:
+            return out
+        keys, r, _ = self._picture_states(tp, t)
+        if not keys:
+            return out
+        for o in assets:
+            ra, _ = self.world.state_of(o.id, t)
+            lim = 200.0 if o.period_min > 600 else 50.0
+            d = np.linalg.norm(r - ra, axis=-1)
+            for j in np.flatnonzero(d < lim):
+                pair = ("prox", o.id, keys[j])
+                if pair in tp.alerted:
+                    continue
+                tp.alerted.add(pair)
+                out.append(self._alert(tp, t, "proximity", [o.id, keys[j]],
+                                       {"range_km": round(float(d[j]), 3)}))  # fmt: skip
+                self._detections(tp, t, [keys[j]], "proximity", out)
+        return out
+
+    # ------------------------------------------------------------------- screening
+    def _screen(self, tp, t, only: set | None = None) -> None:
+        keys = [k for k in tp.tracks if not self._own(tp.team, k) and (only is None or k in only)]
+        if not keys:
+            return
+        sats = [tp.tracks[k].satrec for k in keys]
+        a_km = np.array([s.a for s in sats]) * RE_KM
+        ecc = np.array([s.ecco for s in sats])
+        per, apo = a_km * (1 - ecc), a_km * (1 + ecc)
+        n = int(self.horizon_s // 120) + 1
+        ts = t + (np.arange(n) * 120e6).astype("timedelta64[us]")
+        jd, fr = jd_fr_utc(ts)
+        for o in self._own_assets(tp):
+            s = o.satrec
+            pa, aa = s.a * RE_KM * (1 - s.ecco), s.a * RE_KM * (1 + s.ecco)
+            cand = np.flatnonzero((per < aa + 30) & (apo > pa - 30))
+            if not cand.size:
+                continue
+            e, rc, _ = SatrecArray([sats[j] for j in cand]).sgp4(jd, fr)
+            rc[e != 0] = np.nan
+            ra, _ = self.world.state_of(o.id, ts)
+            d = rc - ra[None]
+            # linear relative motion between samples: minimum distance on each segment
+            d0, d1 = d[:, :-1], d[:, 1:]
+            w_ = d1 - d0
+            ww = np.einsum("ijk,ijk->ij", w_, w_)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                tau = np.clip(-np.einsum("ijk,ijk->ij", d0, w_) / ww, 0, 1)
+            m = np.linalg.norm(d0 + tau[..., None] * w_, axis=-1)
+            close = np.nanmin(np.where(np.isfinite(m), m, np.inf), axis=1) < 40.0
+            for j in cand[close]:
+                pair = (o.id, keys[j])
+                tp.watch.setdefault(pair, {"since": t})
+
+    def _assess_watch(self, tp, t) -> list[dict]:
+        from spacerange.conjunction.pc import pc_foster
+        from spacerange.exercise.rulefuncs import _closest, _cov, _grid
+
+        out = []
+        for pair, info in list(tp.watch.items()):
+            a, b = pair
+            if b not in tp.tracks or a not in self.world or self.world.obj(a).ended_utc:
+                del tp.watch[pair]
+                continue
+            fn = lambda oid, ts: self.predict(tp.team, oid, ts)  # noqa: E731
+            t_from = info.get("tca", t)
+            start = max(t, t_from - _td64(3600)) if "tca" in info else t
+            end = (t_from + _td64(3600)) if "tca" in info else t + _td64(self.horizon_s)
+            if end <= t:
+                del tp.watch[pair]
+                continue
+            tca, miss, st = _closest(fn, a, b, _grid(start, end, 20.0 if "tca" in info else 30.0))
+            if not st or tca <= t:
+                del tp.watch[pair]
+                continue
+            if miss > 2 * WATCH_MISS_KM:
+                del tp.watch[pair]
+                continue
+            info["tca"] = tca
+            r1, v1, r2, v2 = st
+            c1 = _cov(r1, v1, self.sigma_rtn_km(tp.team, a, tca))
+            c2 = _cov(r2, v2, self.sigma_rtn_km(tp.team, b, tca))
+            hbr = (self.world.obj(a).hbr_m + (self.world.obj(b).hbr_m if b in self.world
+                                               else 1.0)) * 1e-3  # fmt: skip
+            try:
+                pc = float(pc_foster(r1, v1, c1, r2, v2, c2, hbr).pc)
+            except Exception:  # noqa: BLE001 - degenerate geometry: report Pc 0
+                pc = 0.0
+            vrel = float(np.linalg.norm(v1 - v2))
+            payload = {"team": tp.team, "objects": [a, b], "tca_utc": _iso(tca),
+                       "miss_m": round(miss * 1e3, 1), "pc": pc, "rel_speed_km_s": vrel}  # fmt: skip
+            if miss <= WATCH_MISS_KM:
+                out.append(self._event("conjunction_update", tp, t, payload))
+                cdm = {"creation_utc": _iso(t), "originator": tp.team, "object1": a,
+                       "object2": b, "tca_utc": _iso(tca), "miss_m": payload["miss_m"],
+                       "pc": pc, "rel_speed_km_s": vrel,
+                       "sigma_rtn_km_1": list(self.sigma_rtn_km(tp.team, a, tca)),
+                       "sigma_rtn_km_2": list(self.sigma_rtn_km(tp.team, b, tca)),
+                       "marking": "EXERCISE"}  # fmt: skip
+                tp.cdms.append(cdm)
+                tp.new_cdms.append(cdm)
+            if (pc >= PC_ALERT or miss < MISS_ALERT_KM) and ("conj", a, b) not in tp.alerted:
+                tp.alerted.add(("conj", a, b))
+                out.append(self._alert(tp, t, "conjunction", [a, b],
+                                       {"tca_utc": _iso(tca), "miss_m": payload["miss_m"],
+                                        "pc": pc}))  # fmt: skip
+                self._detections(tp, t, [a, b], "conjunction", out)
+        return out
+
+    def deliver(self, team: str, objects: list[str], t, *, source: str = "provider",
+                sigma_km: float = 0.1) -> list[str]:  # fmt: skip
+        """Give ``team`` an external estimate (an inject's OMM/CDM data, a screening
+        provider's CDM) of ``objects`` at ``t``: the provider's state = truth + N(0,
+        ``sigma_km``); kept only where better than the team's own track.  Returns the ids
+        delivered (unknown or dead objects are skipped)."""
+        tp = self.teams.get(team)
+        if tp is None:
+            return []
+        t = to_utc64(t)
+        w = self.world
+        objs, rr, vv = [], [], []
+        for oid in objects:
+            if oid not in w or self._own(team, oid) or not w.obj(oid).alive_at(t):
+                continue
+            tr = tp.tracks.get(oid)
+            if tr is not None and tr.sigma_rtn_km(t)[1] <= sigma_km:
+                continue
+            r, v = w.state_of(oid, t)
+            if np.all(np.isfinite(r)):
+                objs.append(w.obj(oid))
+                rr.append(r)
+                vv.append(v)
+        if objs:
+            self._fit_tracks(tp, t, objs, np.array(rr), np.array(vv),
+                             np.full(len(objs), sigma_km), source)  # fmt: skip
+            for o in objs:
+                tp.tracks[o.id].source = source
+            self._screen(tp, t, only={o.id for o in objs})
+        return [o.id for o in objs]
+
+    def _provider_cdms(self, t) -> list[dict]:
+        """Scripted conjunctions: a screening provider (simulated) sends the target's
+        operator a CDM every ``cdm_cadence`` from the release to TCA; the secondary's
+        provider state (sigma 100 m) enters the team's picture, which then screens it."""
+        out = []
+        for c in self.world.conjunctions:
+            if t < c.released_utc or t >= c.tca_utc or c.target not in self.world:
+                continue
+            last = self._cdm_sent.get(c.serial)
+            if last is not None and _secs(t - last) < c.cdm_cadence_s:
+                continue
+            self._cdm_sent[c.serial] = t
+            actor = self.world.obj(c.target).actor
+            for tp in self.teams.values():
+                if actor in tp.actors:
+                    self.deliver(tp.team, [c.secondary], t, source="provider-cdm")
+                    tp.watch.setdefault((c.target, c.secondary), {"since": t})
+        return out
+
+    # ------------------------------------------------------------------- re-entry
+    def _reentry(self, tp, t) -> list[dict]:
+        out = []
+        for oid, tr in tp.tracks.items():
+            s = tr.satrec
+            if s.a * RE_KM * (1 - s.ecco) - RE_KM > 200.0:
+                continue
+            n = 15 * 24 * 6
+            ts = t + (np.arange(n) * 600e6).astype("timedelta64[us]")
+            r, _, e = _sgp4_one(s, ts)
+            rad = np.linalg.norm(r, axis=-1)
+            bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + 100.0)
+            if not bad.any():
+                continue
+            k = int(np.argmax(bad))
+            ml = ts[k]
+            rem = _secs(ml - t)
+            half = max(0.2 * rem, 600.0)
+            ws, we = ml - _td64(half), ml + _td64(half)
+            tt = ts[(ts >= ws) & (ts < ml)][::3]
+            fp = []
+            if tt.size:
+                rr, vv, _ = _sgp4_one(s, tt)
+                ok = np.isfinite(rr).all(axis=1)
+                if ok.any():
+                    ri, _ = teme_to_itrs(rr[ok][None], vv[ok][None], tt[ok])
+                    lla = itrs_to_geodetic(ri[0])
+                    fp = [[round(float(a), 2), round(float(b), 2)] for a, b, _ in lla]
+            payload = {"team": tp.team, "object": oid, "window_start": _iso(ws),
+                       "window_end": _iso(we), "most_likely": _iso(ml), "footprint": fp}  # fmt: skip
+            out.append(self._event("reentry_prediction", tp, t, payload))
+            if ("reentry", oid) not in tp.alerted:
+                tp.alerted.add(("reentry", oid))
+                out.append(self._alert(tp, t, "reentry", [oid], {"most_likely": _iso(ml)}))
+                self._detections(tp, t, [oid], "reentry", out)
+        return out
+
+    # ------------------------------------------------------------------- truth products
+    def _relative_motion(self, t, idx, r, v) -> list[dict]:
+        out = []
+        w = self.world
+        for a, b, _since in w.proximity_pairs:
+            if a not in w or b not in w:
+                continue
+            ra, va = w.state_of(b, t)  # the asset (target) frame
+            rb, _ = w.state_of(a, t)
+            if not (np.all(np.isfinite(ra)) and np.all(np.isfinite(rb))):
+                continue
+            rtn = rtn_basis(ra, va) @ (rb - ra)
+            buf = self._relmo.setdefault((b, a), [])
+            buf.append([_iso(t), *[round(float(x), 4) for x in rtn]])
+            if len(buf) >= 6:
+                out.append(self._event("relative_motion", None, t,
+                                       {"objects": [b, a], "samples": list(buf)}, []))  # fmt: skip
+                buf.clear()
+        return out
+
+    def _fragments(self, t) -> list[dict]:
+        out = []
+        for info in self.world.fragment_sets[self._n_fragment_sets :]:
+            out.append(self._event("fragments", None, t, {
+                k: info[k] for k in ("parent", "n", "apogee_km", "perigee_km", "period_min")
+            }, []))  # fmt: skip
+        self._n_fragment_sets = len(self.world.fragment_sets)
+        return out
+
+    # ------------------------------------------------------------------- sharing
+    def _queue_standing_shares(self, tp, t) -> None:
+        for ag in self.scenario.sharing:
+            if ag.provider != tp.team:
+                continue
+            objs = self._share_objects(tp, ag.objects, tp.updated_since_share)
+            tracks = {k: tp.tracks[k] for k in objs if k in tp.tracks}
+            cdms = list(tp.new_cdms) if "cdm" in ag.products else []
+            if ag.objects == "own":
+                cdms = [c for c in cdms if self._own(tp.team, c["object1"])]
+            track_products = {"omm", "oem", "observations", "tdm"} & set(ag.products)
+            for rec in ag.recipients:
+                if rec in self.teams:
+                    self._share_queue.append((t + _td64(ag.delay.total_seconds()), tp.team,
+                                              rec, sorted(ag.products),
+                                              tracks if track_products else {}, cdms))  # fmt: skip
+        tp.updated_since_share = set()
+        tp.new_cdms = []
+
+    def _share_objects(self, tp, spec, updated) -> list[str]:
+        if spec == "all":
+            return list(updated)
+        if spec == "own":
+            return [k for k in updated if self._own(tp.team, k)]
+        return [k for k in updated if k in set(spec)]
+
+    def _deliver_shares(self, t) -> list[dict]:
+        w = self.world
+        for team, to, products, objs, rel in w.share_requests[self._done_shares :]:
+            tp = self.teams.get(team)
+            if tp is None:
+                continue
+            keys = objs or list(tp.tracks)
+            tracks = {}
+            if {"omm", "oem", "observations", "tdm"} & set(products):
+                for k in keys:
+                    if k in tp.tracks:
+                        tracks[k] = tp.tracks[k]
+                    elif self._own(team, k):
+                        tracks[k] = self._own_track(k, rel)
+            cdms = [c for c in tp.cdms if "cdm" in products and (not objs or c["object1"] in objs
+                                                                 or c["object2"] in objs)]  # fmt: skip
+            self._share_queue.append((rel, team, to, products, tracks, cdms))
+        self._done_shares = len(w.share_requests)
+        out = []
+        keep = []
+        for item in self._share_queue:
+            rel, frm, to, products, tracks, cdms = item
+            if rel > t:
+                keep.append(item)
+                continue
+            rp = self.teams.get(to)
+            if rp is None:
+                continue
+            n = 0
+            for k, tr in tracks.items():
+                if self._own(to, k):
+                    continue
+                mine = rp.tracks.get(k)
+                if mine is None or tr.sigma_rtn_km(t)[1] < mine.sigma_rtn_km(t)[1]:
+                    rp.tracks[k] = Track(tr.satrec, tr.epoch_utc, tr.sigma0_km, tr.growth_km_day,
+                                         tr.last_obs_utc, mine.first_seen_utc if mine else t,
+                                         tr.n_obs, f"shared:{frm}", tr.name, tr.owner)  # fmt: skip
+                    n += 1
+            rp.cdms += [dict(c, shared_by=frm) for c in cdms]
+            if n or cdms:
+                rp.shared_in.append({"from": frm, "products": products, "n_tracks": n,
+                                     "n_cdms": len(cdms), "time_utc": _iso(t)})  # fmt: skip
+        self._share_queue = keep
+        return out
+
+    def _own_track(self, oid, t) -> Track:
+        o = self.world.obj(oid)
+        return Track(o.satrec_at(t), t, 0.01, 0.05, t, t, 1, "own", o.name, o.owner)
+
+    # ------------------------------------------------------------------- views
+    def view(self, team_id: str) -> dict:
+        """The team's picture at the world clock (see the contract's ``team_view``)."""
+        t = self.world.clock_utc
+        tp = self.teams.get(team_id)
+        if tp is None:
+            return {"picture": [], "assets": [], "alerts": [], "cdms": [], "shared_in": []}
+        keys, r, v = self._picture_states(tp, t)
+        pic = []
+        for j, k in enumerate(keys):
+            if self._own(team_id, k) or not np.all(np.isfinite(r[j])):
+                continue
+            tr = tp.tracks[k]
+            pic.append({"id": k, "name": tr.name, "owner": tr.owner,
+                        "r_km": [round(float(x), 4) for x in r[j]],
+                        "v_km_s": [round(float(x), 7) for x in v[j]],
+                        "pos_sigma_km": round(tr.sigma_rtn_km(t)[1], 4),
+                        "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source})  # fmt: skip
+        assets = []
+        for o in self._own_assets(tp):
+            ra, va = self.world.state_of(o.id, t)
+            assets.append({"id": o.id, "name": o.name, "owner": o.actor,
+                           "r_km": [round(float(x), 4) for x in ra],
+                           "v_km_s": [round(float(x), 7) for x in va],
+                           "maneuverable": o.maneuverable, "dv_budget_mps": o.dv_budget_mps,
+                           "dv_used_mps": round(o.dv_used_mps, 4), "source": "own"})  # fmt: skip
+        return {"picture": pic, "assets": assets, "alerts": list(tp.alerts),
+                "cdms": list(tp.cdms), "shared_in": list(tp.shared_in)}  # fmt: skip
+
+
+def _secs(td) -> float:
+    return float(td / np.timedelta64(1, "s"))
+
+
+def _sun_itrs(t) -> np.ndarray:
+    from spacerange.bodies import sun_gcrs_km
+    from spacerange.frames import gcrs_to_itrs
+
+    s = sun_gcrs_km(np.asarray([t]))
+    s = np.asarray(s).reshape(-1, 3)[:1]
+    ri, _ = gcrs_to_itrs(s, np.zeros_like(s), np.asarray([t]))
+    return np.asarray(ri).reshape(3)
+
+
+def _sensor_specs(scenario) -> dict[str, SensorSpec]:
+    from spacerange.exercise.scenario.actors import SensorRef, split_sensor_ref
+    from spacerange.sensors.sites import bundled_entries
+
+    bundled = {e["id"].upper(): e for e in bundled_entries()}
+    out = {}
+    for actor in scenario.actors:
+        for s in actor.sensors:
+            if isinstance(s, SensorRef):
+                e = bundled.get(split_sensor_ref(s.ref)[1].upper())
+                if e is None:
+                    continue
+            else:
+                e = s.model_dump()
+            out[s.sensor_id] = _spec(s.sensor_id, e)
+    return out
+
+
+def _spec(sid: str, e: dict) -> SensorSpec:
+    from spacerange.frames import geodetic_to_itrs
+
+    lat, lon = float(e["lat_deg"]), float(e["lon_deg"])
+    r = geodetic_to_itrs(np.float64(lat), np.float64(lon), np.float64((e.get("alt_m") or 0) / 1e3))
+    la, lo = math.radians(lat), math.radians(lon)
+    enu = np.array([[-math.sin(lo), math.cos(lo), 0.0],
+                    [-math.sin(la) * math.cos(lo), -math.sin(la) * math.sin(lo), math.cos(la)],
+                    [math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)]])  # fmt: skip
+    kind = e.get("kind", "optical")
+    noise = e.get("noise") or {}
+    mr = e.get("max_range_km")
+    if mr is None:
+        mr = 50_000.0 if kind == "optical" else 6_000.0
+    return SensorSpec(
+        sid, kind, np.asarray(r, float), enu,
+        float(e.get("min_elevation_deg") or 10.0), float(e.get("max_elevation_deg") or 90.0),
+        float(mr), float(e.get("az_min_deg") or 0.0), float(e.get("az_max_deg") or 360.0),
+        float(noise.get("sigma_range_km") or 0.0),
+        math.radians(float(noise.get("sigma_angle_deg") or (0.0003 if kind == "optical" else 0.05))),
+        lat, lon,
+    )  # fmt: skip

@@ -1,0 +1,186 @@
+"""Functions of the rule language (:mod:`spacerange.exercise.scenario.rules`) on the world.
+
+Two scopes:
+
+* **truth** (:func:`truth_functions`): EXCON's view, for trigger conditions and evaluation
+  rules — ``range``, ``min_range``, ``miss_distance``, ``pc``, ``dv_used``, ``altitude``,
+  ``elapsed`` computed on the truth world; ``tracked`` answers for the given team (from
+  its picture) and is False without a team.
+* **picture** (:func:`picture_functions`): a team's own view.  Every geometric function
+  reads the team's *estimates* (its picture: own sensors plus allied shares); an object
+  absent from the picture raises :class:`NotInPicture`, so a team-scoped rule can never
+  reveal a state the team never obtained.
+
+Units follow the rule language: km, seconds, m/s.  ``pc`` in truth scope uses truth states
+at the closest approach and a default covariance (1-sigma 100 m radial, 300 m along-track,
+100 m cross-track per object, the order of a good radar catalog) with Foster's method.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from spacerange.exercise.world import World, WorldError, _altitude_km, _td64
+
+__all__ = ["NotInPicture", "truth_functions", "picture_functions", "DEFAULT_SIGMA_RTN_KM"]
+
+#: Default 1-sigma position uncertainty (R, T, N) [km] of truth-scope ``pc``.
+DEFAULT_SIGMA_RTN_KM = (0.1, 0.3, 0.1)
+_SEARCH_S = 2 * 86400.0
+
+
+class NotInPicture(LookupError):
+    """The team's picture holds no estimate of this object (never observed nor shared)."""
+
+    def __init__(self, team: str, object_id: str):
+        super().__init__(f"team {team} holds no track of {object_id!r}")
+        self.team = team
+        self.object_id = object_id
+
+
+StateFn = Callable[[str, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _grid(t0: np.datetime64, t1: np.datetime64, step_s: float, max_n: int = 40_000) -> np.ndarray:
+    span = max(float((t1 - t0) / np.timedelta64(1, "s")), 0.0)
+    step = max(step_s, span / max_n)
+    n = int(span // step) + 1
+    return t0 + (np.arange(n) * step * 1e6).astype("timedelta64[us]")
+
+
+def _closest(fn: StateFn, a: str, b: str, ts: np.ndarray) -> tuple[np.datetime64, float, tuple]:
+    """Closest approach on grid ``ts`` then refined on a 1 s grid around the minimum."""
+    ra, va = fn(a, ts)
+    rb, vb = fn(b, ts)
+    d = np.linalg.norm(ra - rb, axis=-1)
+    if not np.isfinite(d).any():
+        return ts[0], math.inf, ()
+    k = int(np.nanargmin(d))
+    if ts.size > 1:
+        step = float((ts[1] - ts[0]) / np.timedelta64(1, "s"))
+        fine = _grid(ts[max(k - 1, 0)], ts[min(k + 1, ts.size - 1)], min(1.0, step))
+        ra, va = fn(a, fine)
+        rb, vb = fn(b, fine)
+        d = np.linalg.norm(ra - rb, axis=-1)
+        k = int(np.nanargmin(d))
+        ts = fine
+    return ts[k], float(d[k]), (ra[k], va[k], rb[k], vb[k])
+
+
+def _cov(r, v, sig):
+    from spacerange.frames import rtn_basis
+
+    b = rtn_basis(r, v)
+    return b.T @ np.diag(np.square(sig)) @ b
+
+
+def _functions(world: World, fn: StateFn, since: np.datetime64, hbr_km: Callable,
+               sigmas: Callable, now: Callable) -> dict[str, Callable]:  # fmt: skip
+    def f_range(a: str, b: str) -> float:
+        t = now()
+        ra, _ = fn(a, np.asarray([t]))
+        rb, _ = fn(b, np.asarray([t]))
+        return float(np.linalg.norm(ra[0] - rb[0]))
+
+    def f_min_range(a: str, b: str) -> float:
+        t = now()
+        ts = _grid(since, t, 60.0)
+        return _closest(fn, a, b, ts)[1]
+
+    def _next_ca(a: str, b: str):
+        t = now()
+        for c in world.conjunctions:
+            if {c.target, c.secondary} == {a, b}:
+                half = 600.0
+                return _closest(fn, a, b, _grid(c.tca_utc - _td64(half), c.tca_utc + _td64(half),
+                                                2.0))  # fmt: skip
+        return _closest(fn, a, b, _grid(t, t + _td64(_SEARCH_S), 20.0))
+
+    def f_miss(a: str, b: str) -> float:
+        return _next_ca(a, b)[1]
+
+    def f_pc(a: str, b: str) -> float:
+        from spacerange.conjunction.pc import pc_foster
+
+        _, miss, st = _next_ca(a, b)
+        if not st or not math.isfinite(miss):
+            return 0.0
+        r1, v1, r2, v2 = st
+        if np.linalg.norm(v1 - v2) < 1e-6:
+            return 0.0
+        res = pc_foster(r1, v1, _cov(r1, v1, sigmas(a)), r2, v2, _cov(r2, v2, sigmas(b)),
+                        hbr_km(a) + hbr_km(b))  # fmt: skip
+        return float(res.pc)
+
+    def f_dv_used(a: str) -> float:
+        return float(world.obj(a).dv_used_mps)
+
+    def f_altitude(a: str) -> float:
+        t = now()
+        r, _ = fn(a, np.asarray([t]))
+        return float(_altitude_km(r, t)[0])
+
+    def f_elapsed() -> float:
+        return float((now() - since) / np.timedelta64(1, "s"))
+
+    return {
+        "range": f_range,
+        "min_range": f_min_range,
+        "miss_distance": f_miss,
+        "pc": f_pc,
+        "dv_used": f_dv_used,
+        "altitude": f_altitude,
+        "elapsed": f_elapsed,
+    }
+
+
+def truth_functions(world: World, team: str | None, since: np.datetime64) -> dict[str, Callable]:
+    """Truth-scope functions (see the module docstring)."""
+
+    def fn(oid, ts):
+        try:
+            return world.state_of(oid, ts)
+        except WorldError:
+            raise KeyError(f"unknown object {oid!r}") from None
+
+    out = _functions(world, fn, since, lambda o: world.obj(o).hbr_m * 1e-3,
+                     lambda o: DEFAULT_SIGMA_RTN_KM, lambda: world.clock_utc)  # fmt: skip
+
+    def tracked(oid: str) -> bool:
+        if team is None or world.pictures is None:
+            return False
+        return world.pictures.tracked(team, oid, world.clock_utc)
+
+    out["tracked"] = tracked
+    return out
+
+
+def picture_functions(world: World, team: str, since: np.datetime64) -> dict[str, Callable]:
+    """Team-scope functions: computed on the team's estimates only (see module docstring)."""
+    pics = world.pictures
+    if pics is None:
+        raise RuntimeError("no Pictures attached to this world")
+
+    def fn(oid, ts):
+        return pics.predict(team, oid, ts)  # raises NotInPicture
+
+    def sig(oid):
+        return pics.sigma_rtn_km(team, oid, world.clock_utc)
+
+    def hbr(oid):
+        pics.predict(team, oid, np.asarray([world.clock_utc]))
+        return (world.obj(oid).hbr_m if oid in world else 1.0) * 1e-3
+
+    out = _functions(world, fn, since, hbr, sig, lambda: world.clock_utc)
+
+    def dv_used(oid: str) -> float:
+        if world.obj(oid).actor not in world.team_actors(team):
+            raise NotInPicture(team, oid)  # other teams' budgets are not known
+        return float(world.obj(oid).dv_used_mps)
+
+    out["dv_used"] = dv_used
+    out["tracked"] = lambda oid: pics.tracked(team, oid, world.clock_utc)
+    return out

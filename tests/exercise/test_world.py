@@ -1,0 +1,246 @@
+"""Truth world: each threat kind changes truth as scripted, countermeasure validation.
+
+References: NASA Standard Breakup Model (Johnson et al. 2001, Adv. Space Res. 28(9)),
+explosion fragment count N(>= Lc) = 6 S Lc^-1.6; geostationary radius from Kepler's third
+law for one sidereal day; everything else is checked against the scenario's own script
+(scripted miss, TCA, final range, budgets), never against our printed outputs.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spacerange.exercise.validate import load_scenario
+from spacerange.exercise.world import World, _td64, to_utc64
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAINING = ROOT / "scenarios" / "training"
+ONE_METER_KM = 1e-3
+
+
+def _world(name: str, n: int = 30) -> World:
+    sc = load_scenario(TRAINING / f"{name}.yaml")
+    sc.world.catalog.synthetic.n = n  # a light background keeps the tests fast
+    return World(sc, sc.exercise.seed, TRAINING)
+
+
+def _inject(world: World, kind: str):
+    return next(
+        i for _, _, i in world.scenario.iter_injects() if i.action and i.action.kind == kind
+    )
+
+
+def _release(world: World, inj) -> np.datetime64:
+    return to_utc64(world.scenario.time_of(inj.at))
+
+
+def test_high_pc_conjunction_reproduces_scripted_miss_and_tca():
+    w = _world("high_pc_conjunction")
+    inj = _inject(w, "high_pc_conjunction")
+    t = _release(w, inj)
+    w.enact(inj, t)
+    a = inj.action
+    tca_script = t + _td64(a.tca_offset.total_seconds())
+    tca, miss_km, vrel = w.closest_approach(a.target, a.secondary, tca_script, 600.0)
+    assert abs(miss_km - a.miss_m * ONE_METER_KM) < 2 * ONE_METER_KM
+    assert abs(float((tca - tca_script) / np.timedelta64(1, "ms"))) < 50.0
+    assert vrel > 0.1  # a real crossing, not a co-orbital drift
+    # miss (150 m) > combined HBR: no collision in truth
+    w.advance(tca_script + _td64(1200))
+    assert w.collisions == 0
+    assert w.functions()["miss_distance"](a.target, a.secondary) == pytest.approx(
+        a.miss_m * 1e-3, abs=2e-3
+    )
+
+
+def test_scripted_conjunction_inside_hbr_collides_and_avoidance_prevents_it():
+    w = _world("high_pc_conjunction")
+    inj = _inject(w, "high_pc_conjunction")
+    inj.action.miss_m = 1.0  # inside the 3.5 m + 0.2 m hard-body radii
+    t = _release(w, inj)
+    w.enact(inj, t)
+    tca = t + _td64(inj.action.tca_offset.total_seconds())
+    ev = w.advance(tca + _td64(1200))
+    kinds = [e.kind for e in ev]
+    assert "collision" in kinds and "breakup" in kinds
+    assert w.collisions == 1
+    assert w.obj("ARD-EO-1").end_reason == "breakup"
+
+    w2 = _world("high_pc_conjunction")
+    inj2 = _inject(w2, "high_pc_conjunction")
+    inj2.action.miss_m = 1.0
+    w2.enact(inj2, t)
+    ok, errors, _ = w2.apply(
+        "ardenia-ops",
+        {"kind": "maneuver", "asset": "ARD-EO-1", "dv_rtn_mps": [0.0, 0.5, 0.0]},
+        t + _td64(3600),
+    )
+    assert ok, errors
+    w2.advance(tca + _td64(1200))
+    assert w2.collisions == 0
+    assert w2.functions()["miss_distance"]("ARD-EO-1", "DEB-4411") > 1.0  # km
+
+
+def test_geo_rendezvous_ends_at_final_range_within_budget():
+    w = _world("geo_rendezvous")
+    inj = _inject(w, "geo_rendezvous")
+    a = inj.action
+    t = _release(w, inj)
+    w.enact(inj, t)
+    t_arr = t + _td64(a.duration.total_seconds())
+    ev = w.advance(t_arr)
+    rdv = [e for e in ev if e.kind == "rendezvous"]
+    assert rdv and abs(rdv[0].details["range_km"] - a.final_range_km) < 0.05
+    o = w.obj(a.red_asset)
+    assert o.dv_used_mps <= o.dv_budget_mps
+    # holds station: range stays near the final range through the hold
+    f = w.functions()
+    for k in range(1, 5):
+        w.advance(t_arr + _td64(k * a.hold.total_seconds() / 4))
+        assert f["range"](a.red_asset, a.target) == pytest.approx(a.final_range_km, abs=1.0)
+
+
+def test_debris_explosion_fragment_count_follows_the_sbm():
+    w = _world("debris_event")
+    inj = _inject(w, "debris_event")
+    t = _release(w, inj)
+    ev = w.enact(inj, t)
+    br = next(e for e in ev if e.kind == "breakup")
+    lc = inj.action.min_size_m
+    expected = 6.0 * lc**-1.6  # NASA SBM eq. 2, S = 1
+    assert br.details["expected_count"] == pytest.approx(expected, rel=1e-9)
+    assert abs(br.details["n_sbm"] - expected) < 5 * math.sqrt(expected)  # Poisson draw
+    made = [o for o in w.objects if o.origin == inj.serial]
+    assert len(made) == br.details["n_fragments"] <= br.details["n_sbm"]
+    assert len(made) > 0.8 * br.details["n_sbm"]  # a few land on re-entering orbits
+    assert w.obj(inj.action.parent).end_reason == "breakup"
+    # fragments start at the parent's position
+    assert made[0].id == f"{inj.action.fragment_prefix}-0001"
+    r_f, _ = w.state_of(made[0].id, t)
+    assert np.linalg.norm(r_f - w.state_of(made[1].id, t)[0]) < 1.0
+
+
+def test_unannounced_maneuver_changes_velocity_by_dv_and_charges_budget():
+    w = _world("unannounced_maneuver")
+    inj = _inject(w, "unannounced_maneuver")
+    a = inj.action
+    t = _release(w, inj)
+    w.enact(inj, t)
+    at = to_utc64(w.scenario.time_of(a.at))
+    r0, v0 = w.state_of(a.asset, at - _td64(1e-3))
+    w.advance(at + _td64(60))
+    r1, v1 = w.state_of(a.asset, at)
+    # SDP4 mean elements near zero inclination are fitted to ~0.1-1 km (see fit_satrecs)
+    assert np.linalg.norm(r1 - r0) < 2.0
+    assert w.obj(a.asset).dv_used_mps == pytest.approx(a.dv_mps)
+    # +8 m/s prograde in GEO raises the orbit: westward drift (the scenario's ground truth)
+    from spacerange.frames import itrs_to_geodetic, teme_to_itrs
+
+    ts = at + (np.array([1, 25]) * 3600e6).astype("timedelta64[us]")
+    r, _ = w.state_of(a.asset, ts)
+    ri, _ = teme_to_itrs(r[None], np.zeros_like(r)[None], ts)
+    lon = itrs_to_geodetic(ri[0])[:, 1]
+    drift = lon[1] - lon[0]
+    # Clohessy-Wiltshire / Gauss: d(lon)/dt = -1.5 n da/a = -3 n dv/v (n = Earth rotation,
+    # v = 3.0747 km/s): -2.8 deg/day for +8 m/s
+    n_rad_s, v_km_s = 7.2921159e-5, 3.0747
+    expected = np.degrees(-3 * n_rad_s * a.dv_rtn_mps[1] * 1e-3 / v_km_s * 86400.0)
+    assert drift == pytest.approx(expected, rel=0.15)
+
+
+def test_leo_burn_is_continuous_and_adds_exactly_dv():
+    w = _world("high_pc_conjunction")
+    t = w.startex + _td64(1800)
+    r0, v0 = w.state_of("ARD-EO-1", t)
+    ok, errors, ev = w.apply(
+        "ardenia-ops", {"kind": "maneuver", "asset": "ARD-EO-1", "dv_rtn_mps": [0.1, 0.5, -0.2]}, t
+    )
+    assert ok, errors
+    r1, v1 = w.state_of("ARD-EO-1", t)
+    assert np.linalg.norm(r1 - r0) < ONE_METER_KM
+    from spacerange.frames import to_rtn
+
+    dv = to_rtn(v1 - v0, r0, v0) * 1e3
+    assert np.allclose(dv, [0.1, 0.5, -0.2], atol=1e-4)  # 0.1 mm/s
+
+
+def test_maneuver_beyond_budget_or_of_foreign_asset_is_rejected():
+    w = _world("high_pc_conjunction")
+    t = w.startex + _td64(600)
+    ok, errors, ev = w.apply(
+        "ardenia-ops", {"kind": "maneuver", "asset": "ARD-EO-1", "dv_rtn_mps": [0.0, 30.0, 0.0]}, t
+    )
+    assert not ok and not ev
+    assert "exceeds" in errors[0] and "budget" in errors[0] and "25" in errors[0]
+    ok, errors, _ = w.apply(
+        "ardenia-ops", {"kind": "maneuver", "asset": "DEB-4411", "dv_rtn_mps": [0.0, 1.0, 0.0]}, t
+    )
+    assert not ok and "not one of team ardenia-ops's assets" in errors[0]
+    ok, errors, _ = w.apply(
+        "ardenia-ops", {"kind": "maneuver", "asset": "ARD-EO-1", "dv_rtn_mps": [0.0, 1.0]}, t
+    )
+    assert not ok and "three numbers" in errors[0]
+    ok, errors, _ = w.apply(
+        "ardenia-ops", {"kind": "maneuver", "asset": "ARD-EO-1", "dv_rtn_mps": [0.0, 24.0, 0.0]}, t
+    )
+    assert ok and w.obj("ARD-EO-1").dv_used_mps == pytest.approx(24.0)
+
+
+def test_sensor_outage_reentry_launch_and_space_weather():
+    w = _world("sensor_outage")
+    inj = _inject(w, "sensor_outage")
+    t = _release(w, inj)
+    w.enact(inj, t)
+    s = inj.action.sensors[0]
+    assert w.sensor_availability(s, t + _td64(60)) == 0.0
+    end = t + _td64(inj.action.duration.total_seconds())
+    w.advance(end + _td64(1))
+    assert w.sensor_availability(s, end + _td64(1)) == 1.0
+
+    w = _world("uncontrolled_reentry")
+    inj = _inject(w, "uncontrolled_reentry")
+    t = _release(w, inj)
+    w.enact(inj, t)
+    want = to_utc64(w.scenario.time_of(inj.action.expected_reentry))
+    truth = w.reentries[inj.action.object]["truth_utc"]
+    assert (
+        abs(float((truth - want) / np.timedelta64(1, "s"))) < inj.action.uncertainty.total_seconds()
+    )
+    ev = w.advance(truth + _td64(60))
+    assert any(e.kind == "reentry" and inj.action.object in e.objects for e in ev)
+
+    w = _world("new_launch")
+    inj = _inject(w, "new_launch")
+    t = _release(w, inj)
+    ev = w.enact(inj, t)
+    assert len(ev[0].objects) == inj.action.n_objects
+    assert f"{inj.action.id_prefix}-1" in w
+
+    w = _world("space_weather")
+    inj = _inject(w, "space_weather")
+    t = _release(w, inj)
+    w.enact(inj, t)
+    a = inj.action
+    on = t + _td64(a.ramp.total_seconds() / 2)
+    before = w.obj("ARD-CUBE-4").satrec.bstar
+    ev = w.advance(on + _td64(1))
+    assert any(e.kind == "space_weather" and e.details["state"] == "on" for e in ev)
+    assert w.obj("ARD-CUBE-4").satrec.bstar > 2 * before > 0 or before == 0
+
+
+def test_geo_slot_orbit_is_geostationary():
+    w = _world("geo_rendezvous")
+    t = w.startex
+    ts = t + (np.arange(0, 25) * 3600e6).astype("timedelta64[us]")
+    r, _ = w.state_of("ARD-COMSAT-2", ts)
+    # Kepler's third law for one sidereal day: a = 42164.17 km
+    assert np.allclose(np.linalg.norm(r, axis=-1), 42164.17, atol=40.0)
+    from spacerange.frames import itrs_to_geodetic, teme_to_itrs
+
+    ri, _ = teme_to_itrs(r[None], np.zeros_like(r)[None], ts)
+    lon = itrs_to_geodetic(ri[0])[:, 1]
+    assert np.all(np.abs(lon - 12.0) < 0.1)
