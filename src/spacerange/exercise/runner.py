@@ -1,0 +1,103 @@
+"""Run a scenario end to end (the ``exercise run`` command, ``demo`` and the benchmark).
+
+``run_exercise(path, run_dir, autopilots, speed)`` creates the run, plays it to ENDEX with
+an optional Rich progress bar on stderr and returns the summary.  ``parse_autopilots``
+reads the CLI's ``TEAM|ROLE=competent|passive`` options.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from spacerange.exercise.clock import iso
+
+__all__ = ["default_run_dir", "parse_autopilots", "parse_speed", "run_exercise"]
+
+
+def parse_autopilots(specs: list[str] | None) -> dict[str, str]:
+    """``["blue=competent", "red-cell=passive"]`` -> ``{"blue": "competent", ...}``."""
+    out: dict[str, str] = {}
+    for s in specs or []:
+        if "=" not in s:
+            raise ValueError(f"--autopilot {s!r}: expected TEAM=competent|passive "
+                             "(or ROLE=..., e.g. blue=passive)")  # fmt: skip
+        k, v = (x.strip() for x in s.split("=", 1))
+        if v.lower() not in ("competent", "passive", "none", "human"):
+            raise ValueError(f"--autopilot {s!r}: expected competent, passive or none")
+        out[k] = v.lower()
+    return out
+
+
+def parse_speed(text: str | float) -> str | float:
+    if isinstance(text, int | float):
+        v = float(text)
+    elif str(text).strip().lower() == "max":
+        return "max"
+    else:
+        try:
+            v = float(str(text).strip().rstrip("xX"))
+        except ValueError:
+            raise ValueError(f"--speed {text!r}: expected 'max' or a number (scenario seconds "
+                             "per wall second)") from None  # fmt: skip
+    if not v > 0:
+        raise ValueError(f"--speed {text!r}: must be > 0")
+    return v
+
+
+def default_run_dir(scenario_path: str | Path, root: str | Path = "runs") -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return Path(root) / f"{Path(scenario_path).stem}-{stamp}"
+
+
+def run_exercise(
+    scenario_path: str | Path,
+    run_dir: str | Path | None = None,
+    autopilots: dict[str, str] | None = None,
+    speed: str | float = "max",
+    seed: int | None = None,
+    progress: bool = True,
+    **options: Any,
+) -> dict:
+    """Create a run, play it to ENDEX and return its summary (adds ``wall_s``)."""
+    from spacerange.exercise.engine import Exercise
+
+    run_dir = Path(run_dir) if run_dir is not None else default_run_dir(scenario_path)
+    t0 = time.perf_counter()
+    ex = Exercise.create(scenario_path, run_dir, seed=seed, autopilots=autopilots, **options)
+    try:
+        if progress:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            from spacerange.cli.common import err
+
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>5.1f}%"),
+                TextColumn("{task.fields[sim]}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=False,
+            ) as bar:
+                task = bar.add_task(ex.scenario.exercise.name[:40], total=1.0, sim="")
+                last = [0.0]
+
+                def on_progress(t, frac):
+                    now = time.perf_counter()
+                    if now - last[0] > 0.1 or frac >= 1.0:
+                        last[0] = now
+                        bar.update(task, completed=frac, sim=iso(t))
+
+                ex.on_progress = on_progress
+                ex.run(speed=speed)
+                bar.update(task, completed=1.0, sim=iso(ex.clock_utc))
+        else:
+            ex.run(speed=speed)
+        summary = ex.summary()
+    finally:
+        ex.close()
+    summary["wall_s"] = round(time.perf_counter() - t0, 2)
+    return summary
