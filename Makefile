@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,17 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/spacerange demo
 
-test: $(VENV)/.installed-dev
+# Web console assets: CesiumJS pinned in web/package-lock.json, copied next to the server.
+WEB_ASSETS := src/spacerange/server/static/cesium/Cesium.js
+
+$(WEB_ASSETS): web/package.json web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd web && npm ci --no-audit --no-fund --loglevel=error && node copy-assets.mjs; \
+	else echo "npm not found: the web console will run without the 3D globe"; fi
+
+web: $(WEB_ASSETS)
+
+test: $(VENV)/.installed-dev web
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev

@@ -46,6 +46,7 @@ def _register() -> None:
         propagate_cmd,
         screen_cmd,
         sensors_cmd,
+        serve_cmd,
     )
 
 

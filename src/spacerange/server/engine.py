@@ -1,0 +1,440 @@
+"""The one adapter between the server and :class:`spacerange.exercise.engine.Exercise`.
+
+:class:`ExerciseSession` owns an ``Exercise`` (created, or reopened after a crash), runs
+its clock in a background asyncio task at the chosen speed (scenario seconds per wall
+second), and fans out new log events to WebSocket subscribers, filtered per subscriber.
+Every engine call runs on ONE dedicated worker thread (the engine is synchronous and its
+SQLite connection belongs to the thread that opened it), so calls are serialized and the
+event loop never blocks on simulation work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spacerange.server.auth import Principal
+from spacerange.server.store import Store
+
+__all__ = ["ExerciseSession", "jsonable", "event_visible", "team_roles"]
+
+log = logging.getLogger(__name__)
+
+#: Action kinds each role may submit.  Observers, evaluators and white submit none.
+ACTION_ROLES = {"blue", "red"}
+#: Event kinds that carry a team's own actions (hidden from other teams unless shared).
+_ACTION_KINDS = {"action_submitted", "action_rejected", "action_applied"}
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON types from engine output (datetimes -> ISO 8601 'Z', arrays -> lists)."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, datetime):
+        if obj.tzinfo is not None:
+            obj = obj.astimezone(UTC).replace(tzinfo=None)
+        return obj.isoformat(timespec="seconds") + "Z"
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, timedelta):
+        return obj.total_seconds()
+    if isinstance(obj, np.datetime64):
+        return str(np.datetime_as_string(obj.astype("datetime64[s]"))) + "Z"
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, np.floating):
+        v = float(obj)
+        return v if math.isfinite(v) else None
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return jsonable(dataclasses.asdict(obj))
+    if hasattr(obj, "model_dump"):
+        return jsonable(obj.model_dump(mode="json"))
+    return obj
+
+
+def _visible_to(ev: dict) -> list[str]:
+    vis = ev.get("visible_to", [])
+    if isinstance(vis, str):
+        try:
+            vis = json.loads(vis)
+        except json.JSONDecodeError:
+            vis = [vis]
+    return list(vis or [])
+
+
+def _payload(ev: dict) -> dict:
+    p = ev.get("payload", {})
+    if isinstance(p, str):
+        try:
+            p = json.loads(p)
+        except json.JSONDecodeError:
+            p = {"text": p}
+    return p if isinstance(p, dict) else {"value": p}
+
+
+def event_visible(ev: dict, who: Principal, roles: dict[str, str]) -> bool:
+    """May ``who`` see log event ``ev``?  White/evaluators/admin: everything.  Others: the
+    events addressed to their team or to everyone (``visible_to``), and never another
+    team's assessment when the caller is red (defence in depth over the engine's filter)."""
+    if who.sees_all:
+        return True
+    vis = _visible_to(ev)
+    if "*" not in vis and (who.team is None or who.team not in vis):
+        return False
+    kind = ev.get("kind")
+    if kind in _ACTION_KINDS:
+        p = _payload(ev)
+        owner = p.get("team", ev.get("team"))
+        action = p.get("action") or {}
+        if owner != who.team:
+            if who.role == "red" and roles.get(owner) == "blue":
+                return False
+            if isinstance(action, dict) and action.get("kind") == "assessment":
+                return who.role != "red"
+    return True
+
+
+def team_roles(ex: Any) -> dict[str, str]:
+    """``{team_id: role}`` from the engine's scenario (or its run_started event)."""
+    sc = getattr(ex, "scenario", None)
+    if sc is not None and getattr(sc, "teams", None):
+        return {t.id: t.role for t in sc.teams}
+    for ev in ex.events(after_seq=0, team=None)[:50]:
+        if ev.get("kind") == "run_started":
+            return {k: v["role"] for k, v in _payload(ev).get("teams", {}).items()}
+    return {}
+
+
+class _Subscriber:
+    """One WebSocket's outbox of JSON texts (serialized once for all subscribers)."""
+
+    def __init__(self, who: Principal, maxsize: int = 100_000) -> None:
+        self.who = who
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=maxsize)
+        self.dropped = 0
+
+    def offer(self, msg: str) -> None:
+        try:
+            self.queue.put_nowait(msg)
+        except asyncio.QueueFull:
+            self.dropped += 1
+
+
+class ExerciseSession:
+    """A live exercise: engine + clock task + subscribers.
+
+    ``scenario``: scenario YAML (used only when ``run_dir`` holds no event log yet);
+    ``run_dir``: the engine's run directory (reopened with ``Exercise.open`` if it exists);
+    ``tick_s``: wall seconds between clock steps; ``speed``: scenario seconds per wall second
+    (default: the scenario's compression).
+    """
+
+    def __init__(
+        self,
+        scenario: Path | None,
+        run_dir: Path,
+        store: Store,
+        *,
+        tick_s: float = 0.5,
+        speed: float | None = None,
+        seed: int | None = None,
+        autopilots: dict[str, str] | None = None,
+        exercise_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        self.scenario_path = Path(scenario) if scenario else None
+        self.run_dir = Path(run_dir)
+        self.store = store
+        self.tick_s = tick_s
+        self._seed = seed
+        self._autopilots = autopilots or {}
+        self._factory = exercise_factory
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine")
+        self.ex: Any = None
+        self.roles: dict[str, str] = {}
+        self.team_names: dict[str, str] = {}
+        self.subscribers: set[_Subscriber] = set()
+        self.last_seq = 0
+        self.version = 0
+        self._view_cache: dict[tuple[str, str | None], tuple[int, dict]] = {}
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+        digest = hashlib.sha1(str(self.run_dir.resolve()).encode()).hexdigest()
+        self._state_key = "clock:" + digest
+        st = store.get_state(self._state_key, {}) or {}
+        self.running: bool = bool(st.get("running", False))
+        self.speed: float | None = st.get("speed", speed)
+        self._saved_clock: str | None = st.get("sim_time_utc")
+        self.clock_iso: str | None = None
+        self.finished = False
+
+    # ------------------------------------------------------------ lifecycle
+    def _open_sync(self) -> None:
+        if self._factory is not None:
+            self.ex = self._factory(self.scenario_path, self.run_dir)
+        else:
+            from spacerange.exercise.engine import Exercise
+
+            if (self.run_dir / "events.sqlite").exists():
+                self.ex = Exercise.open(self.run_dir)
+            else:
+                if self.scenario_path is None:
+                    raise FileNotFoundError(f"{self.run_dir}: no event log and no scenario")
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+                self.ex = Exercise.create(
+                    self.scenario_path, self.run_dir, seed=self._seed, autopilots=self._autopilots
+                )
+        self.roles = team_roles(self.ex)
+        sc = getattr(self.ex, "scenario", None)
+        if sc is not None:
+            self.team_names = {t.id: (t.name or t.id) for t in sc.teams}
+            if self.speed is None:
+                self.speed = float(sc.exercise.compression)
+        if self.speed is None:
+            self.speed = 60.0
+        # Resume the clock where the crashed server had it (deterministic replay + step).
+        if self._saved_clock:
+            saved = datetime.fromisoformat(self._saved_clock.replace("Z", "+00:00"))
+            now = _as_dt(self.ex.clock_utc)
+            gap = (saved - now).total_seconds()
+            if gap > 0 and not self.ex.finished:
+                self.ex.step(gap)
+        self.clock_iso = jsonable(_as_dt(self.ex.clock_utc))
+        self.finished = bool(self.ex.finished)
+        evs = self.ex.events(after_seq=0, team=None)
+        self.last_seq = int(evs[-1]["seq"]) if evs else 0
+
+    async def start(self) -> None:
+        """Open the exercise (off the event loop) and start the clock task."""
+        await self.call(self._open_sync)
+        self._persist()
+        self._task = asyncio.create_task(self._clock_loop(), name="exercise-clock")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self.call(self._close_sync)
+        self._pool.shutdown(wait=True)
+
+    def _close_sync(self) -> None:
+        close = getattr(self.ex, "close", None)
+        if callable(close):
+            close()
+
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn`` on the engine thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+
+    def _persist(self) -> None:
+        self.store.set_state(
+            self._state_key,
+            {"running": self.running, "speed": self.speed, "sim_time_utc": self.clock_iso},
+        )
+
+    # ----------------------------------------------------------------- clock
+    async def _clock_loop(self) -> None:
+        last = time.monotonic()
+        while not self._stopping:
+            await asyncio.sleep(self.tick_s)
+            now = time.monotonic()
+            dt_wall = min(now - last, 5 * self.tick_s)
+            last = now
+            try:
+                if self.running and not self.finished:
+                    await self.call(self._step_sync, dt_wall * float(self.speed or 0.0))
+                    self._persist()
+                await self.publish_new()
+                self._broadcast_clock()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep the clock alive; the error is logged
+                log.exception("clock tick failed")
+
+    def _step_sync(self, sim_s: float) -> None:
+        if sim_s > 0:
+            self.ex.step(sim_s)
+        self.clock_iso = jsonable(_as_dt(self.ex.clock_utc))
+        self.finished = bool(self.ex.finished)
+        if self.finished:
+            self.running = False
+        self.version += 1
+
+    def clock_message(self) -> dict:
+        return {
+            "type": "clock",
+            "sim_time_utc": self.clock_iso,
+            "speed": self.speed,
+            "running": self.running,
+            "paused": not self.running,
+            "finished": self.finished,
+            "server_time": time.time(),
+        }
+
+    def _broadcast_clock(self) -> None:
+        msg = json.dumps(self.clock_message())
+        for sub in list(self.subscribers):
+            sub.offer(msg)
+
+    async def publish_new(self) -> None:
+        """Push log events newer than ``last_seq`` to each subscriber that may see them."""
+        evs = await self.call(self.ex.events, self.last_seq, None)
+        if not evs:
+            return
+        self.last_seq = int(evs[-1]["seq"])
+        self.version += 1
+        sent = time.time()
+        for ev in evs:
+            ev = jsonable(ev)
+            ev["payload"] = _payload(ev)
+            ev["visible_to"] = _visible_to(ev)
+            text = json.dumps({"type": "event", "event": ev, "server_time": sent})
+            for sub in list(self.subscribers):
+                if event_visible(ev, sub.who, self.roles):
+                    sub.offer(text)
+
+    def publish_message(self, msg: dict) -> None:
+        """Push an inter-team message to its sender's and recipient's team and to white."""
+        out = json.dumps({"type": "message", "message": msg, "server_time": time.time()})
+        for sub in list(self.subscribers):
+            if sub.who.sees_all or sub.who.team in (msg["from_team"], msg["to_team"]):
+                sub.offer(out)
+
+    def subscribe(self, who: Principal) -> _Subscriber:
+        sub = _Subscriber(who)
+        self.subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: _Subscriber) -> None:
+        self.subscribers.discard(sub)
+
+    # --------------------------------------------------------------- queries
+    async def team_view(self, team: str) -> dict:
+        key = (team, None)
+        hit = self._view_cache.get(key)
+        if hit is not None and hit[0] == self.version:
+            return hit[1]
+        view = jsonable(await self.call(self.ex.team_view, team))
+        self._view_cache[key] = (self.version, view)
+        return view
+
+    async def excon_view(self) -> dict:
+        key = ("__excon__", None)
+        hit = self._view_cache.get(key)
+        if hit is not None and hit[0] == self.version:
+            return hit[1]
+        view = jsonable(await self.call(self.ex.excon_view))
+        self._view_cache[key] = (self.version, view)
+        return view
+
+    async def events_for(self, who: Principal, after_seq: int, limit: int) -> list[dict]:
+        team = None if who.sees_all else who.team
+        if not who.sees_all and team is None:
+            return []
+        evs = await self.call(self.ex.events, after_seq, team)
+        out = []
+        for ev in evs:
+            ev = jsonable(ev)
+            ev["payload"] = _payload(ev)
+            ev["visible_to"] = _visible_to(ev)
+            if event_visible(ev, who, self.roles):
+                out.append(ev)
+                if len(out) >= limit:
+                    break
+        return out
+
+    async def summary(self) -> dict:
+        return jsonable(await self.call(self.ex.summary))
+
+    # -------------------------------------------------------------- commands
+    async def submit_action(self, team: str, user: str, action: dict) -> dict:
+        res = await self.call(self.ex.submit_action, team, user, action)
+        self.version += 1
+        await self.publish_new()
+        return {
+            "accepted": bool(res.accepted),
+            "errors": [str(e) for e in (res.errors or [])],
+            "seq": None if res.seq is None else int(res.seq),
+        }
+
+    async def _excon(self, fn: Callable[[], Any]) -> Any:
+        out = await self.call(fn)
+        self.version += 1
+        self._persist()
+        await self.publish_new()
+        self._broadcast_clock()
+        return jsonable(out)
+
+    async def start_clock(self) -> None:
+        def go() -> None:
+            starter = getattr(self.ex, "start", None)
+            (starter if callable(starter) else self.ex.resume)()
+            self.running = not self.ex.finished
+
+        await self._excon(go)
+
+    async def pause_clock(self) -> None:
+        def go() -> None:
+            self.ex.pause()
+            self.running = False
+
+        await self._excon(go)
+
+    async def set_speed(self, speed: float) -> None:
+        def go() -> None:
+            self.ex.set_speed(speed)
+            self.speed = float(speed)
+
+        await self._excon(go)
+
+    async def release_inject(self, serial: str) -> Any:
+        return await self._excon(lambda: self.ex.release_inject(serial))
+
+    async def skip_inject(self, serial: str) -> Any:
+        return await self._excon(lambda: self.ex.skip_inject(serial))
+
+    async def fire_contingency(self, serial: str) -> Any:
+        return await self._excon(lambda: self.ex.fire_contingency(serial))
+
+    async def rate(self, team: str, objective: str, rating: str, note: str, author: str) -> Any:
+        return await self._excon(lambda: self.ex.rate(team, objective, rating, note, author))
+
+    async def add_note(self, text: str, author: str, team: str | None) -> Any:
+        return await self._excon(lambda: self.ex.add_note(text, author, team=team))
+
+
+def _as_dt(t: Any) -> datetime:
+    if isinstance(t, datetime):
+        return t if t.tzinfo else t.replace(tzinfo=UTC)
+    if isinstance(t, np.datetime64):
+        s = str(np.datetime_as_string(t.astype("datetime64[us]")))
+        return datetime.fromisoformat(s).replace(tzinfo=UTC)
+    if isinstance(t, str):
+        return datetime.fromisoformat(t.replace("Z", "+00:00"))
+    raise TypeError(f"unsupported clock type {type(t).__name__}")

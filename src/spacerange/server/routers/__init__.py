@@ -1,0 +1,1 @@
+"""One router per area; each sets its prefix, tags and router-level auth."""

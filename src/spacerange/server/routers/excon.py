@@ -1,0 +1,110 @@
+"""EXCON (white cell) controls, evaluator ratings and notes, scoreboard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from spacerange.server.auth import Principal
+from spacerange.server.deps import current_user, get_session, require_roles
+from spacerange.server.engine import ExerciseSession
+from spacerange.server.schemas import NoteIn, Ok, RateIn, SerialIn, SpeedIn
+
+_control = require_roles("white", "admin")
+_judge = require_roles("white", "evaluator", "admin")
+
+router = APIRouter(
+    prefix="/api/excon",
+    tags=["excon"],
+    dependencies=[Depends(current_user)],
+    responses={
+        401: {"description": "not authenticated"},
+        403: {"description": "EXCON/evaluators only"},
+        409: {"description": "not possible in the exercise's current state"},
+    },
+)
+
+
+async def _guard(coro) -> Ok:
+    try:
+        return Ok(detail=await coro)
+    except KeyError as e:
+        raise HTTPException(404, f"unknown serial or id: {e}") from None
+    except ValueError as e:
+        raise HTTPException(409, str(e)) from None
+
+
+@router.get("/view")
+async def excon_view(
+    _: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
+) -> dict:
+    """Everything: truth, every team's log, scores."""
+    return await sess.excon_view()
+
+
+@router.get("/scoreboard")
+async def scoreboard(
+    _: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
+) -> dict:
+    s = await sess.summary()
+    return {"teams": s.get("teams", {}), "collisions": s.get("collisions", 0)}
+
+
+@router.post("/start", response_model=Ok)
+async def start(_: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)):
+    """Start (or resume) the exercise clock."""
+    if sess.finished:
+        raise HTTPException(409, "the exercise has ended (ENDEX)")
+    return await _guard(sess.start_clock())
+
+
+@router.post("/pause", response_model=Ok)
+async def pause(_: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)):
+    return await _guard(sess.pause_clock())
+
+
+@router.post("/speed", response_model=Ok)
+async def speed(
+    body: SpeedIn, _: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)
+):
+    return await _guard(sess.set_speed(body.speed))
+
+
+@router.post("/inject/release", response_model=Ok, responses={404: {"description": "no serial"}})
+async def release(
+    body: SerialIn, _: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)
+):
+    return await _guard(sess.release_inject(body.serial))
+
+
+@router.post("/inject/skip", response_model=Ok, responses={404: {"description": "no serial"}})
+async def skip(
+    body: SerialIn, _: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)
+):
+    return await _guard(sess.skip_inject(body.serial))
+
+
+@router.post("/contingency", response_model=Ok, responses={404: {"description": "no serial"}})
+async def contingency(
+    body: SerialIn, _: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)
+):
+    return await _guard(sess.fire_contingency(body.serial))
+
+
+@router.post("/rate", response_model=Ok, responses={404: {"description": "no team"}})
+async def rate(
+    body: RateIn, who: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
+):
+    """Rate a team on an objective (P/S/M/U)."""
+    if body.team not in sess.roles:
+        raise HTTPException(404, f"no team {body.team!r}")
+    return await _guard(sess.rate(body.team, body.objective, body.rating, body.note, who.username))
+
+
+@router.post("/note", response_model=Ok, responses={404: {"description": "no team"}})
+async def note(
+    body: NoteIn, who: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
+):
+    """Add an evaluator note (optionally about one team)."""
+    if body.team is not None and body.team not in sess.roles:
+        raise HTTPException(404, f"no team {body.team!r}")
+    return await _guard(sess.add_note(body.text, who.username, body.team))

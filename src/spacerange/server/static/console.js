@@ -1,0 +1,323 @@
+// spacerange exercise console: plain JS over the server's REST + WebSocket API.
+// EXERCISE EXERCISE EXERCISE
+"use strict";
+
+const S = { token: sessionStorage.getItem("sr_token"), me: null, state: null, view: null,
+            ws: null, viewer: null, lastSeq: 0, events: [], refreshPending: false,
+            footprints: {}, conjunctions: {} };
+
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+
+async function api(method, path, body) {
+  const r = await fetch(path, { method, headers: { "Content-Type": "application/json",
+    ...(S.token ? { Authorization: "Bearer " + S.token } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  let data = null;
+  try { data = await r.json(); } catch (e) { data = null; }
+  if (r.status === 401 && path !== "/api/auth/login") { logout(true); }
+  if (!r.ok) { const err = new Error((data && (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail))) || r.statusText); err.status = r.status; throw err; }
+  return data;
+}
+
+// ---------------------------------------------------------------- login
+$("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  $("login-error").textContent = "";
+  try {
+    const t = await api("POST", "/api/auth/login", { username: f.get("username"), password: f.get("password") });
+    S.token = t.token; sessionStorage.setItem("sr_token", t.token);
+    await boot();
+  } catch (err) { $("login-error").textContent = err.message; }
+});
+$("logout").addEventListener("click", async () => { try { await api("POST", "/api/auth/logout"); } catch (e) {} logout(false); });
+function logout(expired) {
+  S.token = null; sessionStorage.removeItem("sr_token");
+  if (S.ws) S.ws.close();
+  $("app").hidden = true; $("login").hidden = false;
+  if (expired) $("login-error").textContent = "Session ended: log in again.";
+}
+
+// ---------------------------------------------------------------- tabs
+const TABS = [["inbox", "Inbox"], ["alerts", "Alerts/CDMs"], ["inspector", "Inspector"], ["actions", "Actions"],
+  ["messages", "Messages"], ["score", "Scoreboard"], ["excon", "EXCON"], ["log", "Log"]];
+function buildTabs(role) {
+  const nav = $("tabs"); nav.innerHTML = "";
+  for (const [id, label] of TABS) {
+    if ((id === "score") && !["white", "evaluator", "admin"].includes(role)) continue;
+    if (id === "excon" && !["white", "evaluator", "admin"].includes(role)) continue;
+    if (id === "actions" && !["blue", "red"].includes(role)) continue;
+    const b = document.createElement("button"); b.textContent = label; b.dataset.tab = id;
+    b.dataset.testid = "tab-" + id; b.setAttribute("data-testid", "tab-" + id);
+    b.onclick = () => showTab(id); nav.appendChild(b);
+  }
+  showTab(["white", "evaluator", "admin"].includes(role) ? "excon" : "inbox");
+}
+function showTab(id) {
+  document.querySelectorAll(".panel").forEach((p) => p.classList.toggle("on", p.id === "panel-" + id));
+  document.querySelectorAll("nav button").forEach((b) => b.classList.toggle("on", b.dataset.tab === id));
+}
+
+// ---------------------------------------------------------------- boot
+async function boot() {
+  S.me = await api("GET", "/api/auth/me");
+  S.state = await api("GET", "/api/exercise/state");
+  $("login").hidden = true; $("app").hidden = false;
+  $("who").textContent = `${S.me.username} (${S.me.role}${S.me.team ? " / " + S.me.team : ""})`;
+  const judge = ["white", "evaluator", "admin"].includes(S.me.role);
+  $("report-link").hidden = !judge;
+  buildTabs(S.me.role);
+  for (const sel of document.querySelectorAll(".team-select"))
+    sel.innerHTML = S.state.teams.map((t) => `<option>${esc(t.id)}</option>`).join("");
+  setClock(S.state);
+  initGlobe();
+  try { const rec = await api("GET", "/api/messages/recipients");
+    $("msg-to").innerHTML = rec.map((t) => `<option>${esc(t)}</option>`).join(""); } catch (e) {}
+  await refreshView();
+  await refreshMessages();
+  const evs = await api("GET", "/api/exercise/events?after=0&limit=5000");
+  evs.forEach(addEvent);
+  connectWs();
+}
+
+function setClock(c) {
+  $("clock").textContent = (c.sim_time_utc || "--").replace("T", " ");
+  $("runstate").textContent = c.finished ? "ENDEX" : (c.running ? `running x${c.speed}` : "paused");
+  $("runstate").dataset.running = c.running ? "1" : "0";
+  if (S.viewer && c.sim_time_utc && window.Cesium)
+    S.viewer.clock.currentTime = Cesium.JulianDate.fromIso8601(c.sim_time_utc);
+}
+
+// ---------------------------------------------------------------- live
+function connectWs() {
+  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+  S.ws = ws;
+  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: S.token }));
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.type === "clock") { setClock(msg); scheduleRefresh(2000); }
+    else if (msg.type === "hello") setClock(msg.clock);
+    else if (msg.type === "event") { addEvent(msg.event); scheduleRefresh(200); }
+    else if (msg.type === "message") refreshMessages();
+  };
+  ws.onclose = (e) => { if (e.code === 4401) logout(true); else if (S.token) setTimeout(connectWs, 2000); };
+}
+
+let refreshTimer = null, lastRefresh = 0;
+function scheduleRefresh(ms) {
+  if (refreshTimer) return;
+  const wait = Math.max(0, Math.min(ms, lastRefresh + 2000 - Date.now()));
+  refreshTimer = setTimeout(async () => { refreshTimer = null; lastRefresh = Date.now(); await refreshView(); }, wait);
+}
+
+function describeEvent(ev) {
+  const p = ev.payload || {};
+  const bits = [p.title, p.type, p.kind, p.command, p.action && p.action.kind, p.serial, p.text, p.payload_text];
+  return bits.filter((b) => b !== undefined && b !== null && b !== "").map(String).join(" | ").slice(0, 300);
+}
+function addEvent(ev) {
+  if (ev.seq <= S.lastSeq) return;
+  S.lastSeq = ev.seq; S.events.push(ev);
+  const li = document.createElement("li");
+  li.innerHTML = `<b>${esc(ev.sim_time_utc || "")}</b> ${esc(ev.kind)} ${ev.team ? "[" + esc(ev.team) + "]" : ""} ${esc(describeEvent(ev))}`;
+  $("log").prepend(li);
+  if (ev.kind === "reentry_prediction") drawFootprint(ev.payload);
+  if (ev.kind === "action_rejected" || ev.kind === "action_applied") refreshView();
+}
+
+// ---------------------------------------------------------------- view
+async function refreshView() {
+  try {
+    S.view = await api("GET", "/api/exercise/view");
+  } catch (e) { return; }
+  const v = S.view || {};
+  const judge = ["white", "evaluator", "admin"].includes(S.me.role);
+  renderList("inbox", v.inbox || [], (i) => `<span class="tag">EXERCISE</span> <b>${esc(i.serial || "")}</b> ${esc(i.title || "")}<br>${esc(i.payload_text || i.text || "")} <i>${esc(i.from || i.method || "")}</i>`);
+  renderList("alerts", v.alerts || [], (a0) => { const a = a0.payload || a0; return `<i>${esc(a0.sim_time_utc || "")}</i> <b>${esc(a.kind || "alert")}</b> ${esc((a.objects || []).join(" / "))} ${a.details ? esc(fmtDetails(a.details)) : ""}`; });
+  renderList("cdms", v.cdms || [], (c) => `CDM ${esc((c.objects || []).join(" / "))} TCA ${esc(c.tca_utc || "")} miss ${esc(c.miss_m ?? "")} m Pc ${esc(c.pc ?? "")}`);
+  renderList("actions", v.actions || [], (a) => { const st = String(a.kind || "").replace("action_", ""); return `<span class="${st === "rejected" ? "bad" : "ok"}">${esc(st)}</span> ${esc((a.action || {}).kind || "")} ${esc((a.action || {}).asset || "")} ${esc(JSON.stringify(a.effects || a.errors || "")).slice(0, 300)}`; });
+  const assets = (v.assets || []).map((a) => (typeof a === "string" ? a : a.id));
+  for (const sel of document.querySelectorAll(".own-assets")) {
+    const cur = sel.value; sel.innerHTML = assets.map((a) => `<option>${esc(a)}</option>`).join(""); if (cur) sel.value = cur;
+  }
+  const pic = v.picture || v.truth || v.objects || [];
+  renderList("objects", pic.slice(0, 300), (o) => `<a href="#" data-obj="${esc(o.id)}">${esc(o.id)}</a> ${esc(o.name || "")} ${esc(o.owner || "")}`);
+  document.querySelectorAll("#objects a").forEach((a) => a.onclick = (e) => { e.preventDefault(); inspect(a.dataset.obj); });
+  if (judge) { renderExcon(v); renderScore(); }
+  drawPicture(v);
+}
+function fmtDetails(d) { return Object.entries(d).filter(([k, x]) => typeof x !== "object").map(([k, x]) => `${k}=${x}`).join(" "); }
+function renderList(id, items, fmt) { $(id).innerHTML = items.map((i) => `<li>${fmt(i)}</li>`).join("") || "<li><i>none</i></li>"; }
+
+async function renderScore() {
+  try {
+    const s = await api("GET", "/api/excon/scoreboard");
+    const rows = Object.entries(s.teams || {}).map(([t, x]) => `<tr><td>${esc(t)}</td><td>${esc(x.role || "")}</td><td>${esc(x.score ?? "")}</td><td>${esc(JSON.stringify(x.ratings || {}))}</td></tr>`);
+    $("scoreboard").innerHTML = "<tr><th>team</th><th>role</th><th>score</th><th>ratings</th></tr>" + rows.join("");
+  } catch (e) {}
+}
+function renderExcon(v) {
+  const injects = v.injects || v.pending_injects || [];
+  const sel = $("ex-serial"); const cur = sel.value;
+  const serials = injects.map((i) => (typeof i === "string" ? i : i.serial)).filter(Boolean);
+  if (serials.length) { sel.innerHTML = serials.map((s) => `<option>${esc(s)}</option>`).join(""); if (cur) sel.value = cur; }
+}
+
+// ---------------------------------------------------------------- forms
+$("action-kind").addEventListener("change", syncFields);
+function syncFields() {
+  const k = $("action-kind").value;
+  document.querySelectorAll(".fields").forEach((f) => f.classList.toggle("on", f.dataset.kind === k));
+}
+syncFields();
+const list = (s) => String(s || "").split(",").map((x) => x.trim()).filter(Boolean);
+$("action-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const kind = $("action-kind").value;
+  const box = document.querySelector(`.fields[data-kind="${kind}"]`);
+  const val = (n) => { const el = box.querySelector(`[name="${n}"]`); return el ? el.value : ""; };
+  const num = (n) => (val(n) === "" ? undefined : Number(val(n)));
+  let a = { kind };
+  if (kind === "maneuver") { a.asset = val("asset"); a.dv_rtn_mps = [num("dv_r") || 0, num("dv_t") || 0, num("dv_n") || 0]; if (val("epoch_utc")) a.epoch_utc = val("epoch_utc"); }
+  else if (kind === "assessment") Object.assign(a, { threat: val("threat"), objects: list(val("objects")), confidence: num("confidence"), narrative: val("narrative"), time_utc: S.state && $("clock").textContent.replace(" ", "T") });
+  else if (kind === "tasking") Object.assign(a, { sensor: val("sensor") || undefined, objects: list(val("objects")), priority: num("priority") });
+  else if (kind === "relocate") Object.assign(a, { asset: val("asset"), to_lon_deg: num("to_lon_deg"), drift_days: num("drift_days") });
+  else if (kind === "share") Object.assign(a, { to_team: val("to_team"), products: list(val("products")), objects: list(val("objects")) });
+  else if (kind === "notify") Object.assign(a, { to: list(val("to")), text: val("text") });
+  else if (kind === "countermeasure") Object.assign(a, { measure: val("measure"), asset: val("asset") });
+  const out = $("action-result");
+  try {
+    const r = await api("POST", "/api/exercise/actions", a);
+    out.className = r.accepted ? "ok" : "bad";
+    out.textContent = r.accepted ? `accepted (log #${r.seq})` : "rejected:\n" + r.errors.join("\n");
+  } catch (err) { out.className = "bad"; out.textContent = err.message; }
+  refreshView();
+});
+
+async function refreshMessages() {
+  try {
+    const ms = await api("GET", "/api/messages");
+    renderList("messages", ms.slice().reverse(), (m) => `<span class="tag">EXERCISE</span> ${esc(m.from_team)} &rarr; ${esc(m.to_team)} <i>${esc(m.sim_time_utc || "")}</i><br>${esc(m.text)}`);
+  } catch (e) {}
+}
+$("msg-form").addEventListener("submit", async (e) => {
+  e.preventDefault(); const f = new FormData(e.target); $("msg-error").textContent = "";
+  try { await api("POST", "/api/messages", { to_team: f.get("to_team"), text: f.get("text") }); e.target.reset(); refreshMessages(); }
+  catch (err) { $("msg-error").textContent = err.message; }
+});
+
+async function excon(path, body) {
+  try { const r = await api("POST", "/api/excon/" + path, body); $("excon-result").className = "ok"; $("excon-result").textContent = path + ": ok " + (r.detail ? JSON.stringify(r.detail).slice(0, 200) : ""); }
+  catch (err) { $("excon-result").className = "bad"; $("excon-result").textContent = path + ": " + err.message; }
+  refreshView();
+}
+$("ex-start").onclick = () => excon("start");
+$("ex-pause").onclick = () => excon("pause");
+$("ex-speed-set").onclick = () => excon("speed", { speed: Number($("ex-speed").value) });
+$("ex-release").onclick = () => excon("inject/release", { serial: $("ex-serial").value });
+$("ex-skip").onclick = () => excon("inject/skip", { serial: $("ex-serial").value });
+$("ex-contingency").onclick = () => excon("contingency", { serial: $("ex-serial").value });
+$("ex-rate").onclick = () => excon("rate", { team: $("ex-team").value, objective: $("ex-obj").value, rating: $("ex-rating").value, note: "" });
+$("ex-note-add").onclick = () => excon("note", { text: $("ex-note").value });
+$("report-link").onclick = async (e) => {
+  e.preventDefault();
+  const r = await fetch("/api/exercise/report", { headers: { Authorization: "Bearer " + S.token } });
+  const w = window.open(); if (w) w.document.write(await r.text());
+};
+
+// ---------------------------------------------------------------- globe
+function initGlobe() {
+  if (S.viewer || !window.Cesium) {
+    if (!window.Cesium) $("globe").innerHTML = '<p class="error">Cesium assets missing (run make web); the panels still work.</p>';
+    return;
+  }
+  Cesium.Ion.defaultAccessToken = undefined;
+  const viewer = new Cesium.Viewer("globe", {
+    baseLayer: Cesium.ImageryLayer.fromProviderAsync(
+      Cesium.TileMapServiceImageryProvider.fromUrl(Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"))),
+    baseLayerPicker: false, geocoder: false, timeline: false, animation: false, homeButton: true,
+    sceneModePicker: false, navigationHelpButton: false, infoBox: false, fullscreenButton: false,
+    contextOptions: { webgl: { preserveDrawingBuffer: true } },
+    requestRenderMode: true, maximumRenderTimeChange: Infinity,
+  });
+  viewer.clock.shouldAnimate = false;
+  viewer.camera.setView({ destination: Cesium.Cartesian3.fromDegrees(10, 30, 3.0e7) });
+  viewer.selectedEntityChanged.addEventListener((ent) => { if (ent && ent.objId) inspect(ent.objId); });
+  S.viewer = viewer; S.entities = {};
+  $("mode-toggle").onclick = () => {
+    const to2d = viewer.scene.mode === Cesium.SceneMode.SCENE3D;
+    if (to2d) viewer.scene.morphTo2D(0); else viewer.scene.morphTo3D(0);
+    $("mode-toggle").textContent = to2d ? "3D globe" : "2D map";
+  };
+}
+
+function gmstRad(iso) {
+  const jd = Date.parse(iso) / 86400000 + 2440587.5;
+  const deg = 280.46061837 + 360.98564736629 * (jd - 2451545.0);
+  return ((deg % 360) + 360) % 360 * Math.PI / 180;
+}
+function eciToFixed(r, th) {  // TEME ~ true-of-date: rotate by GMST about z (display accuracy)
+  const c = Math.cos(th), s = Math.sin(th);
+  return new Cesium.Cartesian3((c * r[0] + s * r[1]) * 1000, (-s * r[0] + c * r[1]) * 1000, r[2] * 1000);
+}
+
+function objColor(o, own) {
+  if (own.has(o.id)) return Cesium.Color.LIME;
+  const t = String(o.object_type || o.type || o.name || o.id).toUpperCase();
+  if (t.includes("DEB")) return Cesium.Color.ORANGE;
+  if (t.includes("R/B") || t.includes("ROCKET")) return Cesium.Color.GRAY;
+  return Cesium.Color.CYAN;
+}
+
+function drawPicture(v) {
+  if (!S.viewer || !window.Cesium) return;
+  const iso = v.clock_utc || (S.state && S.state.sim_time_utc) || $("clock").textContent.replace(" ", "T");
+  const th = gmstRad(iso);
+  const own = new Set((v.assets || []).map((a) => (typeof a === "string" ? a : a.id)));
+  const ents = S.viewer.entities; const seen = new Set(); const pos = {};
+  const pic = (v.picture || v.truth || v.objects || []).concat((v.assets || []).filter((a) => typeof a === "object" && a.r_km));
+  for (const o of pic) {
+    if (!o || !o.r_km || o.r_km.length !== 3) continue;
+    const p = eciToFixed(o.r_km, th); pos[o.id] = p; seen.add("o:" + o.id);
+    let e = S.entities["o:" + o.id];
+    if (!e) {
+      e = ents.add({ id: "o:" + o.id, position: p, point: { pixelSize: own.has(o.id) ? 9 : 5, color: objColor(o, own) },
+        label: own.has(o.id) ? { text: o.id, font: "12px sans-serif", pixelOffset: new Cesium.Cartesian2(0, -14), fillColor: Cesium.Color.LIME } : undefined });
+      e.objId = o.id; S.entities["o:" + o.id] = e;
+    } else e.position = p;
+  }
+  for (const s of v.sensors || []) {
+    if (s.lat_deg === undefined || s.lon_deg === undefined) continue;
+    const id = "s:" + (s.id || s.name); seen.add(id);
+    if (!S.entities[id]) { S.entities[id] = ents.add({ id, position: Cesium.Cartesian3.fromDegrees(s.lon_deg, s.lat_deg, (s.alt_m || 0)),
+      billboard: undefined, point: { pixelSize: 7, color: Cesium.Color.YELLOW }, label: { text: s.id || s.name, font: "10px sans-serif", fillColor: Cesium.Color.YELLOW, pixelOffset: new Cesium.Cartesian2(0, 12) } }); S.entities[id].objId = s.id; }
+  }
+  for (const a0 of (v.alerts || []).concat(v.cdms || [])) {
+    const ob = (a0.payload || a0).objects || []; if (ob.length < 2 || !pos[ob[0]] || !pos[ob[1]]) continue;
+    const id = "c:" + ob[0] + ":" + ob[1]; seen.add(id);
+    if (!S.entities[id]) S.entities[id] = ents.add({ id, polyline: { positions: [pos[ob[0]], pos[ob[1]]], width: 2, material: Cesium.Color.RED } });
+    else S.entities[id].polyline.positions = [pos[ob[0]], pos[ob[1]]];
+  }
+  for (const [id, e] of Object.entries(S.entities)) {
+    if (!seen.has(id) && !id.startsWith("f:")) { ents.remove(e); delete S.entities[id]; }
+  }
+  S.viewer.scene.requestRender();
+}
+
+function drawFootprint(p) {
+  if (!S.viewer || !window.Cesium || !p || !p.footprint || p.footprint.length < 3) return;
+  const id = "f:" + p.object;
+  if (S.entities[id]) S.viewer.entities.remove(S.entities[id]);
+  const deg = []; for (const [lat, lon] of p.footprint) deg.push(lon, lat);
+  S.entities[id] = S.viewer.entities.add({ id, polygon: { hierarchy: Cesium.Cartesian3.fromDegreesArray(deg), material: Cesium.Color.RED.withAlpha(0.35), outline: true, outlineColor: Cesium.Color.RED } });
+}
+
+function inspect(id) {
+  const v = S.view || {};
+  const o = (v.picture || v.truth || v.objects || []).concat(v.assets || []).find((x) => x && (x.id === id || x === id));
+  $("inspector").textContent = o ? JSON.stringify(o, null, 1) : id;
+  showTab("inspector");
+}
+
+if (S.token) boot().catch(() => logout(false));
