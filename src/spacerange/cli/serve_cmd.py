@@ -76,6 +76,9 @@ def serve(
         "--demo-accounts/--no-demo-accounts",
         help="Create one account per team and print the passwords (default: on without SCENARIO).",
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object (URL, run dir, accounts) on stdout at start."
+    ),
 ) -> None:
     """Serve a live exercise (REST + WebSocket + web console) on HOST:PORT."""
     import uvicorn
@@ -85,7 +88,7 @@ def serve(
     from spacerange.server.main import create_app
     from spacerange.server.store import Store
 
-    with guard(False):
+    with guard(as_json):
         demo = scenario is None
         if demo:
             scenario = DEMO_SCENARIO
@@ -99,18 +102,26 @@ def serve(
         if ensure_cesium_assets() is None:
             err.print("[yellow]Cesium assets missing: run `make web` for the 3D globe.[/]")
         store = Store(db_url)
+        made = []
         if demo_accounts:
             made = create_demo_accounts(store, {t.id: t.role for t in sc.teams})
-            out.print("[bold]EXERCISE EXERCISE EXERCISE[/] demo accounts (user / password):")
-            for user, pw, role, team in made:
-                out.print(f"  {user:<20} {pw:<16} {role:<10} {team or ''}")
+            if not as_json:
+                out.print("[bold]EXERCISE EXERCISE EXERCISE[/] demo accounts (user / password):")
+                for user, pw, role, team in made:
+                    out.print(f"  {user:<20} {pw:<16} {role:<10} {team or ''}")
         elif store.count_users() == 0:
             err.print("[yellow]No accounts yet: run `spacerange admin bootstrap --db URL`.[/]")
         store.close()
         settings = Settings(
             db_url=db_url, run_dir=run_dir, scenario=scenario, speed=speed, tick_s=tick_s
         )
-        out.print(f"Scenario {scenario} -> run dir {run_dir}; console at http://{host}:{port}/")
+        url = f"http://{host}:{port}/"
+        if as_json:
+            emit({"url": url, "scenario": str(scenario), "run_dir": str(run_dir),
+                  "accounts": [{"user": u, "password": pw, "role": r, "team": t}
+                               for u, pw, r, t in made]}, True)
+        else:
+            out.print(f"Scenario {scenario} -> run dir {run_dir}; console at {url}")
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
