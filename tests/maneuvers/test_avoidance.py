@@ -110,3 +110,34 @@ def test_bad_input():
         plan_avoidance(conj, -10.0)
     with pytest.raises(ValueError, match="axes"):
         plan_avoidance(conj, 100.0, axes=("X",))
+
+
+def test_rescreen_finds_objects_near_the_new_trajectory_and_only_those():
+    """Re-screening goes through the catalog screener with a TLE fitted to the post-burn
+    orbit: a copy of the unmaneuvered primary (which the new orbit leaves slowly) is found
+    near the burn, an object in another plane far away is not."""
+    from spacerange.maneuvers.avoidance import _burn_state, rescreen
+    from spacerange.od.tle_fit import fit_tle
+    from spacerange.propagation.numerical import ForceModel, propagate_many
+
+    conj = leo_case(30.0, [0.0, 0.05, 0.0])
+    plan = plan_avoidance(conj, conj.period_s, 1e-4)
+    assert plan.feasible
+    fm = ForceModel.zonal(6)
+    xb = _burn_state(conj, plan.lead_s, fm)
+    ts = np.arange(0.0, 6 * 3600.0 + 60, 60.0)
+    times = plan.burn_epoch_utc + (ts * 1e6).astype("timedelta64[us]")
+    ghost = propagate_many(xb[None], plan.burn_epoch_utc, ts, fm)[0]
+    g = fit_tle(times, ghost[:, :3], ghost[:, 3:], norad_id=11111)
+    far_state = ghost.copy()
+    far_state[:, :3] *= -1.0  # the antipodal point of the same orbit: never close
+    far_state[:, 3:] *= -1.0
+    f = fit_tle(times, far_state[:, :3], far_state[:, 3:], norad_id=22222)
+    rs = rescreen(
+        conj,
+        plan,
+        [(g.elset.line1, g.elset.line2), (f.elset.line1, f.elset.line2)],
+        span_s=6 * 3600.0,
+    )
+    assert rs["fit_rms_km"] < 1.0
+    assert 0 in set(rs["index"].tolist()) and 1 not in set(rs["index"].tolist())

@@ -293,6 +293,9 @@ def avoid_cmd(
     axes: str = typer.Option("T", "--axes", help="RTN axes to try in order, e.g. T,R,N"),
     hbr_m: float | None = typer.Option(None, "--hbr", help="Combined HBR override, m"),
     trade: bool = typer.Option(False, "--trade", help="Also report dv vs lead (0.25..3 orbits)"),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="Re-screen the post-burn orbit against this catalog (24 h, 5 km)."
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Plan the smallest collision-avoidance burn meeting the Pc / miss target."""
@@ -319,7 +322,28 @@ def avoid_cmd(
         if plan.feasible:
             verify_plan(conj, plan)
         result = plan.as_dict()
-        result["rescreen"] = "not run: pass a catalog to spacerange.maneuvers.avoidance.rescreen"
+        result["rescreen"] = None
+        if catalog is not None and plan.feasible:
+            from spacerange.catalog.formats import load_any
+            from spacerange.maneuvers.avoidance import rescreen
+
+            elsets, _ = load_any(catalog)
+            rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
+            result["rescreen"] = {
+                "catalog": str(catalog),
+                "objects": len(elsets),
+                "threshold_km": rs["threshold_km"],
+                "fit_rms_km": rs["fit_rms_km"],
+                "new_conjunctions": [
+                    {
+                        "norad_id": elsets[int(k)].norad_id,
+                        "name": elsets[int(k)].name,
+                        "tca": str(t) + "Z",
+                        "miss_km": float(m),
+                    }
+                    for k, t, m in zip(rs["index"], rs["tca_utc"], rs["miss_km"], strict=True)
+                ],
+            }
         if trade:
             leads = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0]) * conj.period_s
             tc = trade_curve(conj, leads, pc_max, miss_min_km, ax[0] if ax else "T")

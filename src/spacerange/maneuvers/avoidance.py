@@ -444,28 +444,45 @@ def rescreen(
     threshold_km: float = 5.0,
     force_model: ForceModel | None = None,
     step_s: float = 60.0,
-):
+) -> dict:
     """Screen the post-maneuver primary against a TLE catalog (list of (line1, line2)).
 
-    The post-burn trajectory is sampled numerically (GCRS) over ``span_s`` from the burn and
-    compared with SGP4 (TEME -> GCRS) positions of the catalog on the same grid; close
-    approaches below ``threshold_km`` at grid resolution are returned as a dict of arrays
-    (``index``, ``tca_utc``, ``miss_km``).  A coarse, self-contained screen: the catalog
-    screener (:mod:`spacerange.conjunction.screening`) works on TLE pairs only and cannot
-    take a numerically propagated primary.
+    The post-burn trajectory (numerical, GCRS, ``span_s`` from the burn at ``step_s``) is
+    fitted with an SGP4 element set (:func:`spacerange.od.tle_fit.fit_tle`), which then
+    goes through the catalog screener as the one primary
+    (:func:`spacerange.conjunction.screening.screen`).  The threshold is widened by three
+    times the fit's RMS so the fit cannot hide an approach; events are then kept at the
+    requested threshold plus that margin and reported with it.  Returns a dict of arrays
+    (``index`` into ``catalog_tles``, ``tca_utc``, ``miss_km``) and ``fit_rms_km``.
     """
-    from spacerange.propagation.sgp4_batch import propagate as sgp4_propagate
+    from spacerange.conjunction.screening import ScreeningConfig, screen
+    from spacerange.od.tle_fit import fit_tle
 
-    fm = force_model or ForceModel.two_body()
+    # Zonal gravity: the motion SGP4's mean elements can represent (two-body would leave
+    # the J2 drift as km-level fit residuals).
+    fm = force_model or ForceModel.zonal(6)
     xb = _burn_state(conj, plan.lead_s, fm)
     xb[3:] += plan.dv_rtn_km_s @ _rtn_rows(xb)
     ts = np.arange(0.0, span_s + step_s, step_s)
     times = plan.burn_epoch_utc + (ts * 1e6).astype("timedelta64[us]")
-    p1 = propagate_many(xb[None], plan.burn_epoch_utc, ts, fm)[0]
-    r2 = sgp4_propagate(list(catalog_tles), times, frame="gcrs", workers=1).r
-    d = np.linalg.norm(r2 - p1[None, :, :3], axis=-1)
-    d = np.where(np.isfinite(d), d, np.inf)
-    k = np.argmin(d, axis=1)
-    dmin = d[np.arange(d.shape[0]), k]
-    hit = np.flatnonzero(dmin < threshold_km)
-    return {"index": hit, "tca_utc": times[k[hit]], "miss_km": dmin[hit]}
+    states = propagate_many(xb[None], plan.burn_epoch_utc, ts, fm)[0]
+    fit = fit_tle(times, states[:, :3], states[:, 3:], norad_id=99999, name="POST-BURN")
+    margin = 3.0 * float(fit.rms_km)
+    tles = [(fit.elset.line1, fit.elset.line2), *list(catalog_tles)]
+    res = screen(
+        tles,
+        times[0],
+        span_s,
+        ScreeningConfig(threshold_km=threshold_km + margin),
+        primaries=[0],
+        workers=1,
+    )
+    ev = res.events
+    other = np.where(ev["i"] == 0, ev["j"], ev["i"]) - 1
+    return {
+        "index": other,
+        "tca_utc": ev["tca_utc"],
+        "miss_km": ev["miss_km"],
+        "fit_rms_km": float(fit.rms_km),
+        "threshold_km": threshold_km + margin,
+    }
