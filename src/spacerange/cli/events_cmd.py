@@ -67,8 +67,14 @@ def detect_cmd(
         for e in elsets:
             by_id.setdefault(e.norad_id, []).append(e)
         objects = []
+        skipped = []
         for nid, sets in sorted(by_id.items()):
-            det = detect_maneuvers(sets, threshold_sigma=threshold)
+            try:
+                det = detect_maneuvers(sets, threshold_sigma=threshold)
+            except ValueError as exc:
+                # Too short a history for this object: say so, analyse the others.
+                skipped.append({"norad_id": nid, "element_sets": len(sets), "reason": str(exc)})
+                continue
             objects.append({
                 "norad_id": nid,
                 "element_sets": int(det.epochs_utc.size),
@@ -79,8 +85,14 @@ def detect_cmd(
             "file": str(history_file),
             "objects": objects,
             "maneuvers": sum(len(o["maneuvers"]) for o in objects),
+            "skipped": skipped,
             "rejects": len(rejects),
         }
+        if not objects:
+            raise ValueError(
+                f"{history_file}: no object has a usable history "
+                f"({skipped[0]['reason'] if skipped else 'no element sets'})"
+            )
 
     def render(r):
         for o in r["objects"]:
