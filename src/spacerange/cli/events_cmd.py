@@ -59,6 +59,7 @@ def detect_cmd(
     as_json: bool = JSON_OPT,
 ) -> None:
     """Detect maneuvers in element-set histories (one report per object in the file)."""
+    from spacerange.errors import SpacerangeError
     from spacerange.events.maneuver_detection import detect_maneuvers
 
     with guard(as_json):
@@ -71,7 +72,7 @@ def detect_cmd(
         for nid, sets in sorted(by_id.items()):
             try:
                 det = detect_maneuvers(sets, threshold_sigma=threshold)
-            except ValueError as exc:
+            except (ValueError, SpacerangeError) as exc:
                 # Too short a history for this object: say so, analyse the others.
                 skipped.append({"norad_id": nid, "element_sets": len(sets), "reason": str(exc)})
                 continue
