@@ -11,19 +11,7 @@ import pytest
 from spacerange.exercise.engine import Exercise
 
 TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
-#: known gaps of the truth world / picture (not of the engine), tracked in the engine report
-_WORLD_GAPS = {
-    "leo_inspector": "world: the inspector's transfer needs more delta-v than its 120 m/s "
-    "budget, so the threat is not enacted and the sensor-feed inject never triggers",
-    "new_launch": "picture: the Ardenian radars never track the launched objects, so "
-    "tracked(VRK-L26-1) stays false",
-}
-SCENARIOS = [
-    pytest.param(n, marks=pytest.mark.xfail(reason=_WORLD_GAPS[n], strict=False))
-    if n in _WORLD_GAPS
-    else n
-    for n in sorted(p.stem for p in TRAINING.glob("*.yaml"))
-]
+SCENARIOS = sorted(p.stem for p in TRAINING.glob("*.yaml"))
 
 
 def _blue_ratings(tmp_path: Path, name: str, kind: str) -> dict[str, str]:

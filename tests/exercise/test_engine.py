@@ -149,6 +149,7 @@ def test_unavoided_collision_creates_debris(tmp_path):
     assert set(coll[0]["payload"]["objects"]) == {"ARD-EO-1", "DEB-4411"}
     frags = [e for e in ex.events() if e["kind"] == "fragments"]
     assert frags and frags[0]["payload"]["n"] > 10
+    assert len(frags) == 1  # one Gabbard data set per break-up, not one per logger
     p = frags[0]["payload"]
     assert len(p["apogee_km"]) == len(p["perigee_km"]) == len(p["period_min"]) == p["n"]
 

@@ -49,7 +49,9 @@ own LEO asset or 200 km of a GEO asset); ``reentry`` predictions (every 6 h for 
 whose perigee is under 200 km: SGP4 decay of the team's own arc, window +/- 20 % of the
 remaining time, the usual rule of thumb, footprint = ground track in the window).
 Truth-side products for EXCON (``visible_to`` = []): ``relative_motion`` samples of the
-proximity pairs the world registered, ``fragments`` Gabbard data of each break-up.
+proximity pairs the world registered (``fragments`` Gabbard data of each break-up is
+logged by the engine from the world's ``fragment_sets``; :meth:`Pictures._fragments` is
+kept for callers without an engine).
 """
 
 from __future__ import annotations
@@ -378,7 +380,9 @@ class Pictures:
         t = to_utc64(t_utc)
         out: list[dict] = []
         out += self._deliver_shares(t)
-        out += self._fragments(t)
+        # Gabbard data (``fragments``) is logged by the engine at the break-up itself (with
+        # the fragment ids); emitting it here as well duplicated every set in the log
+        self._n_fragment_sets = len(self.world.fragment_sets)
         if (
             self._last_update is not None
             and float((t - self._last_update) / np.timedelta64(1, "s")) < self.cadence_s
