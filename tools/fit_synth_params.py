@@ -28,15 +28,19 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 from sgp4.api import Satrec
-from sgp4.propagation import gstime
+
+from spacerange.catalog.synth import (
+    MU_KM3_S2,
+    RE_KM,
+    gmst_deg,
+    regime_labels,
+    sso_inclination_deg,
+    sun_ra_deg,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "src" / "spacerange" / "data" / "synth_params.json"
 
-MU_KM3_S2 = 398600.8  # WGS-72, as SGP4 and ElementSet use
-RE_KM = 6378.135
-J2 = 0.001082616
-SSO_RATE_RAD_S = 2.0 * math.pi / (365.2421897 * 86400.0)
 
 # LEO constellations recognised by name; each becomes one or more shells with discrete planes.
 CONSTELLATIONS = ["STARLINK", "ONEWEB", "IRIDIUM", "ORBCOMM", "GLOBALSTAR"]
@@ -68,37 +72,6 @@ def object_type(name: str) -> str:
     return "PAYLOAD"
 
 
-def regime(perigee_km: np.ndarray, apogee_km: np.ndarray, period_min: np.ndarray) -> np.ndarray:
-    """Same thresholds as spacerange.catalog.model.regime_of, vectorized."""
-    sma = (perigee_km + apogee_km) / 2.0 + RE_KM
-    ecc = (apogee_km - perigee_km) / (2.0 * sma)
-    out = np.full(perigee_km.shape, "MEO", dtype=object)
-    geo = (period_min >= 1300.0) & (period_min <= 1800.0)
-    out[geo] = "GEO"
-    out[apogee_km < 2000.0] = "LEO"
-    out[ecc > 0.25] = "HEO"
-    return out
-
-
-def sso_inclination_deg(a_km: np.ndarray, ecc: np.ndarray) -> np.ndarray:
-    """J2 sun-synchronous inclination (NaN where none exists)."""
-    n = np.sqrt(MU_KM3_S2 / a_km**3)
-    p = a_km * (1.0 - ecc**2)
-    cosi = -2.0 * SSO_RATE_RAD_S * p**2 / (3.0 * J2 * RE_KM**2 * n)
-    with np.errstate(invalid="ignore"):
-        return np.degrees(np.arccos(np.where(np.abs(cosi) <= 1.0, cosi, np.nan)))
-
-
-def sun_ra_deg(jd: np.ndarray) -> np.ndarray:
-    """Low-precision solar right ascension (Astronomical Almanac, C5), degrees."""
-    d = jd - 2451545.0
-    lon = np.radians(280.460 + 0.9856474 * d)
-    g = np.radians(357.528 + 0.9856003 * d)
-    lam = lon + np.radians(1.915) * np.sin(g) + np.radians(0.020) * np.sin(2 * g)
-    eps = np.radians(23.439 - 4e-7 * d)
-    return np.degrees(np.arctan2(np.cos(eps) * np.sin(lam), np.cos(lam))) % 360.0
-
-
 def read_3le(path: Path) -> dict[str, np.ndarray]:
     lines = path.read_text().splitlines()
     rec = collections.defaultdict(list)
@@ -125,8 +98,8 @@ def read_3le(path: Path) -> dict[str, np.ndarray]:
     out["alt"] = a - RE_KM
     out["period"] = 1440.0 / out["n_rev_day"]
     out["type"] = np.array([object_type(n) for n in out["name"]], dtype=object)
-    out["regime"] = regime(out["perigee"], out["apogee"], out["period"])
-    gmst = np.array([math.degrees(gstime(j)) for j in out["jd"]])
+    out["regime"] = regime_labels(out["perigee"], out["apogee"])
+    gmst = gmst_deg(out["jd"])
     out["lon"] = (out["raan"] + out["argp"] + out["ma"] - gmst + 180.0) % 360.0 - 180.0
     out["ltan"] = (12.0 + (out["raan"] - sun_ra_deg(out["jd"])) / 15.0) % 24.0
     return out

@@ -23,6 +23,8 @@ FRAMES: tuple[str, ...] = ("teme", "gcrs", "itrs", "geodetic")
 WGS84_A_KM = 6378.137
 WGS84_F = 1.0 / 298.257223563
 WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+EARTH_ROTATION_RAD_S = 7.292115146706979e-5
+"""Mean sidereal rotation rate (IAU-82 GMST rate), rad/s."""
 
 
 def _last_axis_matrices(m: np.ndarray) -> np.ndarray:
@@ -65,6 +67,29 @@ def teme_to_gcrs(
     as skyfield and Vallado do (< 1 mm/s)."""
     m = teme_to_gcrs_matrices(times_utc)
     return _apply(m, r_teme_km), _apply(m, v_teme_km_s)
+
+
+def gcrs_to_teme(
+    r_gcrs_km: np.ndarray, v_gcrs_km_s: np.ndarray, times_utc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """GCRS -> TEME (inverse rotation of :func:`teme_to_gcrs`); shapes as above."""
+    mt = np.swapaxes(teme_to_gcrs_matrices(times_utc), -1, -2)
+    return _apply(mt, r_gcrs_km), _apply(mt, v_gcrs_km_s)
+
+
+def gmst_iau82_rad(jd_ut1: np.ndarray | float) -> np.ndarray:
+    """Greenwich mean sidereal time, IAU-1982, radians in [0, 2pi).
+
+    Vallado, *Fundamentals of Astrodynamics*, 4th ed., eq. 3-47; the same polynomial as
+    python-sgp4's ``gstime`` (AIAA 2006-6753), i.e. the angle between TEME and the
+    pseudo-Earth-fixed frame.  ``jd_ut1`` is a UT1 Julian date (scalar or array); the
+    skyfield-based matrices above are the accurate path, this is the closed form for callers
+    that need the angle itself (mean elements, the numerical propagator's Earth model).
+    """
+    t = (np.asarray(jd_ut1, dtype=float) - 2451545.0) / 36525.0
+    sec = 67310.54841 + (876600.0 * 3600.0 + 8640184.812866) * t + 0.093104 * t * t
+    sec = sec - 6.2e-6 * t * t * t
+    return np.mod(sec, 86400.0) / 86400.0 * 2.0 * np.pi
 
 
 def gcrs_to_itrs(

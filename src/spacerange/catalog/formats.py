@@ -91,9 +91,15 @@ def parse_epoch(value: Any) -> datetime:
     raise ValueError(f"epoch {s!r} is not YYYY-MM-DDThh:mm:ss[.ffffff] or YYYY-DDDThh:mm:ss")
 
 
-def _float(rec: Mapping[str, Any], key: str, default: float | None = None) -> float:
+def _field(rec: Mapping[str, Any], key: str) -> Any:
+    """``rec[key]``, or None when absent or blank."""
     v = rec.get(key)
-    if v is None or (isinstance(v, str) and not v.strip()):
+    return None if v is None or (isinstance(v, str) and not v.strip()) else v
+
+
+def _float(rec: Mapping[str, Any], key: str, default: float | None = None) -> float:
+    v = _field(rec, key)
+    if v is None:
         if default is not None:
             return default
         raise ValueError(f"missing {key}")
@@ -104,8 +110,8 @@ def _float(rec: Mapping[str, Any], key: str, default: float | None = None) -> fl
 
 
 def _int(rec: Mapping[str, Any], key: str, default: int | None = None) -> int:
-    v = rec.get(key)
-    if v is None or (isinstance(v, str) and not v.strip()):
+    v = _field(rec, key)
+    if v is None:
         if default is not None:
             return default
         raise ValueError(f"missing {key}")

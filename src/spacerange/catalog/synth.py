@@ -65,14 +65,18 @@ from scipy.special import ndtr
 from sgp4.api import Satrec, SatrecArray
 
 from spacerange.catalog.model import ElementSet, ObjectType, SpaceObject
+from spacerange.frames import gmst_iau82_rad
 
 __all__ = [
     "DEFAULT_EPOCH",
     "MIN_PERIGEE_ALT_KM",
     "SYNTH_NORAD_BASE",
     "SynthPopulation",
+    "gmst_deg",
     "load_params",
+    "regime_labels",
     "sso_inclination_deg",
+    "sun_ra_deg",
     "synthesize",
     "write_tle",
 ]
@@ -134,7 +138,7 @@ def sso_inclination_deg(a_km: np.ndarray, ecc: np.ndarray | float = 0.0) -> np.n
         return np.degrees(np.arccos(np.where(np.abs(cos_i) <= 1.0, cos_i, np.nan)))
 
 
-def _sun_ra_deg(jd: np.ndarray) -> np.ndarray:
+def sun_ra_deg(jd: np.ndarray) -> np.ndarray:
     """Low-precision solar right ascension (Astronomical Almanac, section C5), degrees."""
     d = jd - 2451545.0
     lon = np.radians(280.460 + 0.9856474 * d)
@@ -144,14 +148,16 @@ def _sun_ra_deg(jd: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(np.cos(eps) * np.sin(lam), np.cos(lam))) % 360.0
 
 
-def _gmst_deg(jd_ut1: np.ndarray) -> np.ndarray:
-    """Greenwich mean sidereal time (IAU-82, as SGP4's ``gstime``), degrees."""
-    t = (jd_ut1 - 2451545.0) / 36525.0
-    sec = -6.2e-6 * t**3 + 0.093104 * t**2 + (876600.0 * 3600.0 + 8640184.812866) * t + 67310.54841
-    return (sec / 240.0) % 360.0
+def gmst_deg(jd_ut1: np.ndarray) -> np.ndarray:
+    """Greenwich mean sidereal time (IAU-82, as SGP4's ``gstime``), degrees.
+
+    TLE mean elements live in TEME, whose x axis is this GMST away from Greenwich, so the
+    IAU-82 angle (not the accurate skyfield Earth rotation) turns longitudes into elements.
+    """
+    return np.degrees(gmst_iau82_rad(jd_ut1))
 
 
-def _regime(perigee_alt_km: np.ndarray, apogee_alt_km: np.ndarray) -> np.ndarray:
+def regime_labels(perigee_alt_km: np.ndarray, apogee_alt_km: np.ndarray) -> np.ndarray:
     """Regime labels with the thresholds of :func:`spacerange.catalog.model.regime_of`."""
     ra = np.maximum(apogee_alt_km, perigee_alt_km)
     a_km = 0.5 * (perigee_alt_km + ra) + RE_KM
@@ -195,7 +201,7 @@ def _draw_component(
     # perigee floor: redraw the few feature vectors that fall outside.
     for _ in range(_MAX_REDRAWS):
         bad = (
-            (_regime(f["perigee_alt_km"], f["apogee_alt_km"]) != comp["regime"])
+            (regime_labels(f["perigee_alt_km"], f["apogee_alt_km"]) != comp["regime"])
             | (f["perigee_alt_km"] < MIN_PERIGEE_ALT_KM)
             | (f["apogee_alt_km"] > MAX_APOGEE_ALT_KM)
         )
@@ -231,15 +237,14 @@ def _draw_component(
             rng.standard_normal(k)
         )
     elif raan_rule == "ltan":
-        raan = _sun_ra_deg(jd) + 15.0 * (f["ltan_h"] - 12.0)
+        raan = sun_ra_deg(jd) + 15.0 * (f["ltan_h"] - 12.0)
     elif raan_rule == "feature":
         raan = f["raan_deg"]
     else:
         raan = rng.uniform(0.0, 360.0, k)
     argp = f["argp_deg"] if "argp_deg" in f else rng.uniform(0.0, 360.0, k)
     if comp.get("anomaly") == "longitude":
-        gmst_deg = _gmst_deg(jd)
-        mean_anom = f["lon_deg"] + gmst_deg - raan - argp
+        mean_anom = f["lon_deg"] + gmst_deg(jd) - raan - argp
     else:
         mean_anom = rng.uniform(0.0, 360.0, k)
     return {

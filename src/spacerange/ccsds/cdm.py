@@ -17,16 +17,18 @@ from spacerange.errors import ParseError
 
 from .kvn import Entry, KvnWriter
 from .message import (
-    load,
+    message_format,
+    read_messages,
+    save_text,
     tri_names,
     tri_to_matrix,
     write_kvn_section,
     xml_header_entries,
-    xml_messages,
+    xml_segment_entries,
     xml_single,
 )
 from .schema import Field, Section, parse_sections
-from .xmlio import XNode, add_section, leaves, new_root, to_xml_text
+from .xmlio import XNode, add_section, leaves, message_root, ndm_text
 
 __all__ = ["Cdm", "CdmObject", "read_cdm", "write_cdm", "RTN_COV_NAMES"]
 
@@ -261,24 +263,19 @@ def _read_xml(msg: XNode, file: str) -> Cdm:
         raise ParseError(f"a CDM needs two <segment>s, found {len(segments)}", file, body.line)
     objs = []
     for seg in segments:
-        entries = leaves(xml_single(seg, "metadata", file))
-        entries += leaves(xml_single(seg, "data", file))
-        objs.append(entries)
+        objs.append(xml_segment_entries(seg, file))
     return _build(head, objs[0], objs[1], file, body.line)
 
 
 def read_cdm(source, file: str | None = None) -> list[Cdm]:
     """Read CDM(s) from a KVN or XML file/text (an ``<ndm>`` container may hold several)."""
-    encoding, parsed, name = load(source, file)
-    if encoding == "KVN":
-        return [_read_kvn(parsed, name)]
-    return [_read_xml(m, name) for m in xml_messages(parsed, "cdm", name)]
+    return read_messages(source, file, "cdm", _read_kvn, _read_xml)
 
 
 def write_cdm(cdm: Cdm | list[Cdm], path=None, *, fmt: str = "KVN") -> str:
     """Write CDM(s) as KVN (one message) or XML (several go in an ``<ndm>``)."""
     items = [cdm] if isinstance(cdm, Cdm) else list(cdm)
-    if fmt.upper() == "KVN":
+    if message_format(fmt) == "KVN":
         if len(items) != 1:
             raise ValueError("KVN holds exactly one CDM; use fmt='XML' for several")
         c = items[0]
@@ -289,18 +286,9 @@ def write_cdm(cdm: Cdm | list[Cdm], path=None, *, fmt: str = "KVN") -> str:
             for sec, values in zip(OBJECT_SECTIONS, _object_values(obj), strict=True):
                 write_kvn_section(w, sec, values)
         text = w.text()
-    elif fmt.upper() == "XML":
-        roots = [_cdm_xml(c) for c in items]
-        root = roots[0] if len(roots) == 1 else ET.Element("ndm")
-        if len(roots) > 1:
-            root.extend(roots)
-        text = to_xml_text(root)
     else:
-        raise ValueError(f"fmt must be 'KVN' or 'XML', not {fmt!r}")
-    if path is not None:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    return text
+        text = ndm_text([_cdm_xml(c) for c in items])
+    return save_text(text, path)
 
 
 def _object_values(o: CdmObject) -> list[dict]:
@@ -319,9 +307,7 @@ _REL_TOP = Section("relative", [f for k, f in RELATIVE.fields.items() if k not i
 
 
 def _cdm_xml(c: Cdm) -> ET.Element:
-    root = new_root("cdm", "CCSDS_CDM_VERS", c.header.get("CCSDS_CDM_VERS", "1.0"))
-    add_section(root, "header", HEADER,
-                {k: v for k, v in c.header.items() if k != "CCSDS_CDM_VERS"})  # fmt: skip
+    root = message_root("cdm", "CCSDS_CDM_VERS", HEADER, c.header, "1.0")
     body = ET.SubElement(root, "body")
     rel = ET.SubElement(body, "relativeMetadataData")
     top = {k: v for k, v in c.relative.items() if k not in _REL_STATE.fields}

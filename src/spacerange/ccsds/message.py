@@ -14,6 +14,7 @@ from .xmlio import XNode, leaves, parse_xml
 
 __all__ = [
     "load",
+    "read_messages",
     "xml_messages",
     "xml_header_entries",
     "write_kvn_section",
@@ -22,6 +23,11 @@ __all__ = [
     "matrix_to_tri",
     "check_time_system",
     "detect_format",
+    "message_format",
+    "save_text",
+    "reject_kvn_blocks",
+    "xml_segment_entries",
+    "xml_single_segment_entries",
 ]
 
 
@@ -36,6 +42,15 @@ def load(source, file: str | None = None) -> tuple[str, list[Entry] | XNode, str
     if is_xml:
         return "XML", parse_xml(content, name), name
     return "KVN", lex_kvn(kvn_text(content), name), name
+
+
+def read_messages(source, file: str | None, tag: str, read_kvn, read_xml) -> list:
+    """Messages of a KVN file (one, ``read_kvn(entries, file)``) or an XML file (each
+    ``<tag>`` message, or each in an ``<ndm>`` container, through ``read_xml(node, file)``)."""
+    encoding, parsed, name = load(source, file)
+    if encoding == "KVN":
+        return [read_kvn(parsed, name)]
+    return [read_xml(m, name) for m in xml_messages(parsed, tag, name)]
 
 
 def xml_messages(root: XNode, tag: str, file: str) -> list[XNode]:
@@ -73,6 +88,42 @@ def xml_single(parent: XNode, tag: str, file: str, mandatory: bool = True) -> XN
             raise ParseError(f"<{parent.tag}> lacks its <{tag}> element", file, parent.line)
         return None
     return found[0]
+
+
+def xml_segment_entries(segment: XNode, file: str) -> list[Entry]:
+    """Entries of a ``<segment>``: the leaves of its ``<metadata>``, then of its ``<data>``."""
+    entries = leaves(xml_single(segment, "metadata", file))
+    return entries + leaves(xml_single(segment, "data", file))
+
+
+def xml_single_segment_entries(msg: XNode, version_key: str, file: str) -> list[Entry]:
+    """Header, metadata and data entries of a one-segment XML message (OMM, OPM)."""
+    entries = xml_header_entries(msg, version_key, file)
+    segment = xml_single(xml_single(msg, "body", file), "segment", file)
+    return entries + xml_segment_entries(segment, file)
+
+
+def reject_kvn_blocks(entries: Sequence[Entry], kind: str, file: str) -> None:
+    """ParseError at the first block delimiter or bare line in a KVN ``kind`` (OMM, OPM)."""
+    for e in entries:
+        if e.delimiter or not e.key:
+            raise ParseError(f"unexpected {e.key or e.value!r} in an {kind}", file, e.line)
+
+
+def message_format(fmt: str) -> str:
+    """``"KVN"`` or ``"XML"`` from a writer's ``fmt`` argument (any case; ValueError else)."""
+    upper = fmt.upper()
+    if upper not in ("KVN", "XML"):
+        raise ValueError(f"fmt must be 'KVN' or 'XML', not {fmt!r}")
+    return upper
+
+
+def save_text(text: str, path=None) -> str:
+    """Write a message's text to ``path`` (UTF-8) when given; return the text."""
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return text
 
 
 def write_kvn_section(w: KvnWriter, section: Section, values: dict | None) -> None:

@@ -19,10 +19,11 @@ from spacerange.errors import ParseError
 from .kvn import Entry, KvnWriter
 from .message import (
     check_time_system,
-    load,
+    message_format,
+    read_messages,
+    save_text,
     write_kvn_section,
     xml_header_entries,
-    xml_messages,
     xml_single,
 )
 from .omm import CARTESIAN_COV_NAMES, covariance_section, odm_header
@@ -33,7 +34,7 @@ from .schema import (
     parse_sections,
     to_utc,
 )
-from .xmlio import add_section, leaves, new_root, to_xml_text
+from .xmlio import add_comments, add_section, leaves, message_root, to_xml_text
 
 __all__ = ["Oem", "OemSegment", "OemCovariance", "read_oem", "write_oem"]
 
@@ -324,10 +325,7 @@ def _read_xml(msg, file: str) -> Oem:
 
 def read_oem(source, file: str | None = None) -> list[Oem]:
     """Read OEM(s) from a KVN or XML file/text (``<ndm>`` containers give several)."""
-    encoding, parsed, name = load(source, file)
-    if encoding == "KVN":
-        return [_read_kvn(parsed, name)]
-    return [_read_xml(m, name) for m in xml_messages(parsed, "oem", name)]
+    return read_messages(source, file, "oem", _read_kvn, _read_xml)
 
 
 # ----------------------------------------------------------------------------------------
@@ -361,7 +359,7 @@ def write_oem(oem: Oem, path=None, *, fmt: str = "KVN") -> str:
     KVN rows use the shortest exact ``repr`` of each float, formatted row-wise from Python
     lists (about 2 us per row), so large ephemerides write quickly.
     """
-    if fmt.upper() == "KVN":
+    if message_format(fmt) == "KVN":
         w = KvnWriter()
         write_kvn_section(w, HEADER, oem.header)
         parts = [w.text()]
@@ -391,27 +389,19 @@ def write_oem(oem: Oem, path=None, *, fmt: str = "KVN") -> str:
                 w.raw("COVARIANCE_STOP")
                 parts.append(w.text())
         text = "".join(parts)
-    elif fmt.upper() == "XML":
-        text = to_xml_text(_oem_xml(oem))
     else:
-        raise ValueError(f"fmt must be 'KVN' or 'XML', not {fmt!r}")
-    if path is not None:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    return text
+        text = to_xml_text(_oem_xml(oem))
+    return save_text(text, path)
 
 
 def _oem_xml(oem: Oem) -> ET.Element:
-    root = new_root("oem", "CCSDS_OEM_VERS", oem.header.get("CCSDS_OEM_VERS", "3.0"))
-    add_section(root, "header", HEADER,
-                {k: v for k, v in oem.header.items() if k != "CCSDS_OEM_VERS"})  # fmt: skip
+    root = message_root("oem", "CCSDS_OEM_VERS", HEADER, oem.header, "3.0")
     body = ET.SubElement(root, "body")
     for seg in oem.segments:
         s = ET.SubElement(body, "segment")
         add_section(s, "metadata", METADATA, seg.metadata)
         data = ET.SubElement(s, "data")
-        for c in seg.comments:
-            ET.SubElement(data, "COMMENT").text = c
+        add_comments(data, seg.comments)
         for row in _state_rows(seg):
             sv = ET.SubElement(data, "stateVector")
             toks = row.split()

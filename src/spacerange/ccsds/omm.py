@@ -19,16 +19,23 @@ from .message import (
     check_time_system,
     load,
     matrix_to_tri,
+    message_format,
+    reject_kvn_blocks,
+    save_text,
     tri_names,
     tri_to_matrix,
     write_kvn_section,
     write_kvn_user_defined,
-    xml_header_entries,
     xml_messages,
-    xml_single,
+    xml_single_segment_entries,
 )
 from .schema import Section, parse_sections
-from .xmlio import add_section, add_user_defined, leaves, new_root, to_xml_text
+from .xmlio import (
+    add_section,
+    add_user_defined,
+    message_root,
+    ndm_text,
+)
 
 __all__ = ["Omm", "read_omm", "write_omm", "CARTESIAN_COV_NAMES"]
 
@@ -158,19 +165,12 @@ def read_omm(source, file: str | None = None) -> list[Omm]:
     """
     encoding, parsed, name = load(source, file)
     if encoding == "KVN":
-        for e in parsed:
-            if e.delimiter or not e.key:
-                raise ParseError(f"unexpected {e.key or e.value!r} in an OMM", name, e.line)
+        reject_kvn_blocks(parsed, "OMM", name)
         return [_omm_from_entries(parsed, name)]
-    out = []
-    for msg in xml_messages(parsed, "omm", name):
-        entries = xml_header_entries(msg, "CCSDS_OMM_VERS", name)
-        body = xml_single(msg, "body", name)
-        segment = xml_single(body, "segment", name)
-        entries += leaves(xml_single(segment, "metadata", name))
-        entries += leaves(xml_single(segment, "data", name))
-        out.append(_omm_from_entries(entries, name))
-    return out
+    return [
+        _omm_from_entries(xml_single_segment_entries(msg, "CCSDS_OMM_VERS", name), name)
+        for msg in xml_messages(parsed, "omm", name)
+    ]
 
 
 def write_omm(omms: Omm | list[Omm], path=None, *, fmt: str = "KVN") -> str:
@@ -179,7 +179,7 @@ def write_omm(omms: Omm | list[Omm], path=None, *, fmt: str = "KVN") -> str:
     Returns the text; also writes it to ``path`` when given.
     """
     items = [omms] if isinstance(omms, Omm) else list(omms)
-    if fmt.upper() == "KVN":
+    if message_format(fmt) == "KVN":
         if len(items) != 1:
             raise ValueError("KVN holds exactly one OMM; use fmt='XML' for several")
         o = items[0]
@@ -190,20 +190,9 @@ def write_omm(omms: Omm | list[Omm], path=None, *, fmt: str = "KVN") -> str:
                 w.blank()
         write_kvn_user_defined(w, o.user_defined)
         text = w.text()
-    elif fmt.upper() == "XML":
-        roots = [_omm_xml(o) for o in items]
-        if len(roots) == 1:
-            root = roots[0]
-        else:
-            root = ET.Element("ndm")
-            root.extend(roots)
-        text = to_xml_text(root)
     else:
-        raise ValueError(f"fmt must be 'KVN' or 'XML', not {fmt!r}")
-    if path is not None:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    return text
+        text = ndm_text([_omm_xml(o) for o in items])
+    return save_text(text, path)
 
 
 def _values(o: Omm) -> list[dict]:
@@ -211,9 +200,7 @@ def _values(o: Omm) -> list[dict]:
 
 
 def _omm_xml(o: Omm) -> ET.Element:
-    root = new_root("omm", "CCSDS_OMM_VERS", o.header.get("CCSDS_OMM_VERS", "3.0"))
-    header = {k: v for k, v in o.header.items() if k != "CCSDS_OMM_VERS"}
-    add_section(root, "header", HEADER, header)
+    root = message_root("omm", "CCSDS_OMM_VERS", HEADER, o.header, "3.0")
     segment = ET.SubElement(ET.SubElement(root, "body"), "segment")
     add_section(segment, "metadata", METADATA, o.metadata)
     data = ET.SubElement(segment, "data")

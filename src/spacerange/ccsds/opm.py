@@ -14,11 +14,16 @@ import numpy as np
 from spacerange.errors import ParseError
 
 from .kvn import Entry
-from .message import check_time_system, load, tri_to_matrix, xml_messages, xml_single
-from .message import xml_header_entries as _xml_header
+from .message import (
+    check_time_system,
+    load,
+    reject_kvn_blocks,
+    tri_to_matrix,
+    xml_messages,
+    xml_single_segment_entries,
+)
 from .omm import CARTESIAN_COV_NAMES, SPACECRAFT, covariance_section, odm_header
 from .schema import Section, parse_sections
-from .xmlio import leaves
 
 __all__ = ["Opm", "read_opm"]
 
@@ -121,15 +126,9 @@ def read_opm(source, file: str | None = None) -> list[Opm]:
     """Read OPM(s) from a KVN or XML file/text (an ``<ndm>`` container may hold several)."""
     encoding, parsed, name = load(source, file)
     if encoding == "KVN":
-        for e in parsed:
-            if e.delimiter or not e.key:
-                raise ParseError(f"unexpected {e.key or e.value!r} in an OPM", name, e.line)
+        reject_kvn_blocks(parsed, "OPM", name)
         return [_build(parsed, name)]
-    out = []
-    for msg in xml_messages(parsed, "opm", name):
-        entries = _xml_header(msg, "CCSDS_OPM_VERS", name)
-        segment = xml_single(xml_single(msg, "body", name), "segment", name)
-        entries += leaves(xml_single(segment, "metadata", name))
-        entries += leaves(xml_single(segment, "data", name))
-        out.append(_build(entries, name))
-    return out
+    return [
+        _build(xml_single_segment_entries(msg, "CCSDS_OPM_VERS", name), name)
+        for msg in xml_messages(parsed, "opm", name)
+    ]

@@ -17,14 +17,15 @@ from spacerange.errors import ParseError
 from .kvn import Entry, KvnWriter
 from .message import (
     check_time_system,
-    load,
+    message_format,
+    read_messages,
+    save_text,
     write_kvn_section,
     xml_header_entries,
-    xml_messages,
     xml_single,
 )
 from .schema import Section, format_epoch, parse_epochs, parse_float, parse_sections
-from .xmlio import add_section, leaves, new_root, to_xml_text
+from .xmlio import add_comments, add_section, leaves, message_root, to_xml_text
 
 __all__ = ["Tdm", "TdmSegment", "read_tdm", "write_tdm", "DATA_KEYWORDS"]
 
@@ -216,15 +217,12 @@ def _read_xml(msg, file: str) -> Tdm:
 
 def read_tdm(source, file: str | None = None) -> list[Tdm]:
     """Read TDM(s) from a KVN or XML file/text (``<ndm>`` containers give several)."""
-    encoding, parsed, name = load(source, file)
-    if encoding == "KVN":
-        return [_read_kvn(parsed, name)]
-    return [_read_xml(m, name) for m in xml_messages(parsed, "tdm", name)]
+    return read_messages(source, file, "tdm", _read_kvn, _read_xml)
 
 
 def write_tdm(tdm: Tdm, path=None, *, fmt: str = "KVN") -> str:
     """Write a TDM as KVN or XML; returns the text and writes ``path`` when given."""
-    if fmt.upper() == "KVN":
+    if message_format(fmt) == "KVN":
         w = KvnWriter(width=22)
         write_kvn_section(w, HEADER, tdm.header)
         for seg in tdm.segments:
@@ -238,26 +236,18 @@ def write_tdm(tdm: Tdm, path=None, *, fmt: str = "KVN") -> str:
                 w.kv(k, f"{t} {v!r}")
             w.raw("DATA_STOP")
         text = w.text()
-    elif fmt.upper() == "XML":
-        root = new_root("tdm", "CCSDS_TDM_VERS", tdm.header.get("CCSDS_TDM_VERS", "2.0"))
-        add_section(root, "header", HEADER,
-                    {k: v for k, v in tdm.header.items() if k != "CCSDS_TDM_VERS"})  # fmt: skip
+    else:
+        root = message_root("tdm", "CCSDS_TDM_VERS", HEADER, tdm.header, "2.0")
         body = ET.SubElement(root, "body")
         for seg in tdm.segments:
             s = ET.SubElement(body, "segment")
             add_section(s, "metadata", METADATA, seg.metadata)
             data = ET.SubElement(s, "data")
-            for c in seg.comments:
-                ET.SubElement(data, "COMMENT").text = c
+            add_comments(data, seg.comments)
             for k, t, v in zip(seg.keywords.tolist(), seg.epochs, seg.values.tolist(),
                                strict=True):  # fmt: skip
                 ob = ET.SubElement(data, "observation")
                 ET.SubElement(ob, "EPOCH").text = format_epoch(t)
                 ET.SubElement(ob, k).text = repr(v)
         text = to_xml_text(root)
-    else:
-        raise ValueError(f"fmt must be 'KVN' or 'XML', not {fmt!r}")
-    if path is not None:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    return text
+    return save_text(text, path)

@@ -19,7 +19,17 @@ from spacerange.errors import ParseError
 from .kvn import Entry
 from .schema import Section, format_value
 
-__all__ = ["XNode", "decode_xml", "parse_xml", "leaves", "add_section", "to_xml_text"]
+__all__ = [
+    "XNode",
+    "decode_xml",
+    "parse_xml",
+    "leaves",
+    "add_section",
+    "add_comments",
+    "message_root",
+    "ndm_text",
+    "to_xml_text",
+]
 
 
 @dataclass
@@ -142,8 +152,7 @@ def add_section(
     if not values or not (values.get("COMMENT") or set(values) - {"COMMENT"}):
         return None
     target = ET.SubElement(parent, tag) if tag else parent
-    for c in values.get("COMMENT", ()):
-        ET.SubElement(target, "COMMENT").text = c
+    add_comments(target, values.get("COMMENT"))
     for name, f in section.fields.items():
         if name in values:
             el = ET.SubElement(target, name)
@@ -166,6 +175,35 @@ def add_user_defined(parent: ET.Element, values: dict | None) -> None:
 def new_root(tag: str, version_key: str, version: str) -> ET.Element:
     """Root element ``<tag id="CCSDS_XXX_VERS" version="...">``."""
     return ET.Element(tag, {"id": version_key, "version": str(version)})
+
+
+def message_root(
+    tag: str, version_key: str, header_section: Section, header: dict, default_version: str
+) -> ET.Element:
+    """Root ``<tag id=version_key version=...>`` holding the ``<header>`` section.
+
+    The version comes from ``header[version_key]`` (``default_version`` when absent) and is
+    written only as the root's attribute, not again inside ``<header>``.
+    """
+    root = new_root(tag, version_key, header.get(version_key, default_version))
+    add_section(root, "header", header_section,
+                {k: v for k, v in header.items() if k != version_key})  # fmt: skip
+    return root
+
+
+def add_comments(parent: ET.Element, comments) -> None:
+    """Append one ``<COMMENT>`` child per string of ``comments``."""
+    for c in comments or ():
+        ET.SubElement(parent, "COMMENT").text = c
+
+
+def ndm_text(roots: list[ET.Element]) -> str:
+    """XML text of one message, or of several wrapped in an ``<ndm>`` container."""
+    if len(roots) == 1:
+        return to_xml_text(roots[0])
+    root = ET.Element("ndm")
+    root.extend(roots)
+    return to_xml_text(root)
 
 
 def to_xml_text(root: ET.Element) -> str:

@@ -109,37 +109,24 @@ def list_(
             }
         )
 
+    columns = (
+        "norad_id",
+        "name",
+        "type",
+        "owner",
+        "regime",
+        "perigee_km",
+        "apogee_km",
+        "inclination_deg",
+        "epoch",
+    )
+
     def render(r: dict) -> None:
         t = Table(title=f"{r['count']} objects")
-        for c in (
-            "norad_id",
-            "name",
-            "type",
-            "owner",
-            "regime",
-            "perigee_km",
-            "apogee_km",
-            "inclination_deg",
-            "epoch",
-        ):
+        for c in columns:
             t.add_column(c, justify="right" if c.endswith(("_km", "_deg", "_id")) else "left")
         for row in r["objects"][:limit]:
-            t.add_row(
-                *(
-                    str(row[c])[:19] if c == "epoch" else str(row[c])
-                    for c in (
-                        "norad_id",
-                        "name",
-                        "type",
-                        "owner",
-                        "regime",
-                        "perigee_km",
-                        "apogee_km",
-                        "inclination_deg",
-                        "epoch",
-                    )
-                )
-            )
+            t.add_row(*(str(row[c])[:19] if c == "epoch" else str(row[c]) for c in columns))
         out.print(t)
 
     emit({"count": len(rows), "objects": rows}, as_json, render)

@@ -117,9 +117,17 @@ def serve(
         )
         url = f"http://{host}:{port}/"
         if as_json:
-            emit({"url": url, "scenario": str(scenario), "run_dir": str(run_dir),
-                  "accounts": [{"user": u, "password": pw, "role": r, "team": t}
-                               for u, pw, r, t in made]}, True)
+            emit(
+                {
+                    "url": url,
+                    "scenario": str(scenario),
+                    "run_dir": str(run_dir),
+                    "accounts": [
+                        {"user": u, "password": pw, "role": r, "team": t} for u, pw, r, t in made
+                    ],
+                },
+                True,
+            )
         else:
             out.print(f"Scenario {scenario} -> run dir {run_dir}; console at {url}")
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

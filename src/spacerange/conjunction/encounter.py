@@ -172,6 +172,11 @@ def cov_rtn_to_inertial(r_km, v_km_s, cov_rtn) -> np.ndarray:
     k = c.shape[-1]
     if c.shape[-2:] not in ((3, 3), (6, 6)):
         raise ValueError(f"cov_rtn: expected 3x3 or 6x6 matrices, got {c.shape}")
+    return _rotate_cov(q, c, k)
+
+
+def _rotate_cov(q: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
+    """``M c M^T`` (symmetrized) with ``M = q`` (k = 3) or ``diag(q, q)`` (k = 6); q (n, 3, 3)."""
     if k == 6:
         m = np.zeros((q.shape[0], 6, 6))
         m[:, :3, :3] = q
@@ -193,16 +198,8 @@ def cdm_cov_rtn_m_to_inertial_km(r_km, v_km_s, cov_rtn_m) -> np.ndarray:
 
 def cov_inertial_to_rtn(r_km, v_km_s, cov_eci) -> np.ndarray:
     """Inverse of :func:`cov_rtn_to_inertial` (same block-diagonal convention)."""
-    q = rtn_basis(r_km, v_km_s)
     c = np.asarray(cov_eci, dtype=float)
-    if c.shape[-1] == 6:
-        m = np.zeros((q.shape[0], 6, 6))
-        m[:, :3, :3] = q
-        m[:, 3:, 3:] = q
-    else:
-        m = q
-    out = m @ c @ np.swapaxes(m, -1, -2)
-    return 0.5 * (out + np.swapaxes(out, -1, -2))
+    return _rotate_cov(rtn_basis(r_km, v_km_s), c, c.shape[-1])
 
 
 # ------------------------------------------------------------------ encounter duration

@@ -778,6 +778,31 @@ def _satrecs(el: dict[str, np.ndarray], bstar: np.ndarray, epoch_days: float, id
     return sats
 
 
+def _fit_mean_equinoctial(
+    target: dict[str, np.ndarray],
+    bstar: np.ndarray,
+    epoch_days: float,
+    ids: list[int],
+    jd: tuple[float, float],
+    iterations: int,
+) -> dict[str, np.ndarray]:
+    """Mean equinoctial elements whose SGP4 state at ``jd`` has the osculating ``target``.
+
+    Fixed-point correction: each pass adds (target - SGP4's osculating elements) to the mean
+    elements; objects whose SGP4 call fails keep their previous estimate.
+    """
+    mean = dict(target)
+    for _ in range(max(0, iterations)):
+        err, st = _sgp4_states(_satrecs(_classical(mean), bstar, epoch_days, ids), jd)
+        got = _kepler_equinoctial(st)
+        ok = err == 0
+        for k in ("a", "h", "k", "p", "q"):
+            mean[k] = np.where(ok, mean[k] + (target[k] - got[k]), mean[k])
+        dlam = np.angle(np.exp(1j * (target["lam"] - got["lam"])))
+        mean["lam"] = np.where(ok, mean["lam"] + dlam, mean["lam"])
+    return mean
+
+
 def _sgp4_states(sats: list, jd: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     from sgp4.api import SatrecArray
 
@@ -824,16 +849,8 @@ def _states_to_elements(
     kept: list[int] = []
     if idx.size:
         target = {k: v[idx] for k, v in osc.items()}
-        mean = dict(target)
         ids = [first_norad_id + int(j) for j in idx]
-        for _ in range(max(0, fit_iterations)):
-            err, st = _sgp4_states(_satrecs(_classical(mean), bstar[idx], epoch_days, ids), jd)
-            got = _kepler_equinoctial(st)
-            ok = err == 0
-            for k in ("a", "h", "k", "p", "q"):
-                mean[k] = np.where(ok, mean[k] + (target[k] - got[k]), mean[k])
-            dlam = np.angle(np.exp(1j * (target["lam"] - got["lam"])))
-            mean["lam"] = np.where(ok, mean["lam"] + dlam, mean["lam"])
+        mean = _fit_mean_equinoctial(target, bstar[idx], epoch_days, ids, jd, fit_iterations)
         cl = _classical(mean)
         sats = _satrecs(cl, bstar[idx], epoch_days, ids)
         err, st = _sgp4_states(sats, jd)

@@ -323,11 +323,9 @@ def detect_from_residuals(
 
 def _gcrs_to_teme(states: np.ndarray, times: np.ndarray) -> np.ndarray:
     """GCRS -> TEME states (n, 6) at per-row times (n,) (rotation only)."""
-    from spacerange.frames import teme_to_gcrs_matrices
+    from spacerange.frames import gcrs_to_teme
 
-    m = teme_to_gcrs_matrices(times)  # (n, 3, 3) TEME->GCRS
-    r = np.einsum("nji,nj->ni", m, states[:, :3])
-    v = np.einsum("nji,nj->ni", m, states[:, 3:])
+    r, v = gcrs_to_teme(states[:, :3], states[:, 3:], times)
     return np.concatenate([r, v], axis=-1)
 
 

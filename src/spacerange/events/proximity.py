@@ -46,6 +46,14 @@ class ProximityReport:
     """(m, n_t, 3) relative positions in the asset's RTN frame, km."""
     extra: dict
 
+    @classmethod
+    def from_relative(
+        cls, flagged: np.ndarray, reason: list[str], rel_rtn_km: np.ndarray, extra: dict
+    ) -> ProximityReport:
+        """Report whose range columns derive from ``rel_rtn_km`` (m, n_t, 3), km."""
+        rng = np.linalg.norm(rel_rtn_km, axis=-1)
+        return cls(flagged, reason, np.nanmin(rng, axis=1), rng[:, -1], rel_rtn_km, extra)
+
 
 def relative_rtn_km(asset: np.ndarray, others: np.ndarray) -> np.ndarray:
     """Positions of ``others`` (m, n_t, 6) relative to ``asset`` (n_t, 6) in the asset's
@@ -111,14 +119,8 @@ def detect_leo_proximity(
         "persistent" if p else ("closing" if c else "")
         for p, c in zip(persistent, closing, strict=True)
     ]
-    return ProximityReport(
-        flagged=flagged,
-        reason=reason,
-        min_range_km=np.nanmin(rng, axis=1),
-        final_range_km=rng[:, -1],
-        rel_rtn_km=rel,
-        extra={"per_rev_min_range_km": pr, "fraction_below": below, "period_s": period},
-    )
+    extra = {"per_rev_min_range_km": pr, "fraction_below": below, "period_s": period}
+    return ProximityReport.from_relative(flagged, reason, rel, extra)
 
 
 def detect_geo_slot_intrusion(
@@ -147,17 +149,9 @@ def detect_geo_slot_intrusion(
     came_in = np.abs(dlon[:, 0]) > slot_half_width_deg
     approaching = np.abs(dlon[:, 0]) - np.abs(dlon[:, -1]) > slot_half_width_deg
     flagged = inside_end & parked & (came_in | approaching)
-    rel = relative_rtn_km(a, o)
-    rng = np.linalg.norm(rel, axis=-1)
     reason = ["parked in slot" if f else "" for f in flagged]
-    return ProximityReport(
-        flagged=flagged,
-        reason=reason,
-        min_range_km=np.nanmin(rng, axis=1),
-        final_range_km=rng[:, -1],
-        rel_rtn_km=rel,
-        extra={"delta_lon_deg": dlon, "drift_rate_deg_day": rate, "asset_lon_deg": lon_a},
-    )
+    extra = {"delta_lon_deg": dlon, "drift_rate_deg_day": rate, "asset_lon_deg": lon_a}
+    return ProximityReport.from_relative(flagged, reason, relative_rtn_km(a, o), extra)
 
 
 def states_from_tles(tles, times_utc) -> np.ndarray:

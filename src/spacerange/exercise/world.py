@@ -68,11 +68,12 @@ import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
 
 from spacerange.frames import (
+    EARTH_ROTATION_RAD_S,
     from_rtn,
+    gcrs_to_teme,
     itrs_to_gcrs,
     itrs_to_geodetic,
     rtn_basis,
-    teme_to_gcrs_matrices,
     teme_to_itrs,
 )
 from spacerange.timescales import jd_fr_utc
@@ -90,7 +91,7 @@ __all__ = [
 
 MU_KM3_S2 = 398600.8  # WGS-72, as SGP4
 RE_KM = 6378.135
-EARTH_ROT_RAD_S = 7.292115146706979e-5
+EARTH_ROT_RAD_S = EARTH_ROTATION_RAD_S
 _TWO_PI = 2.0 * math.pi
 
 #: Hard-body radius [m] by object type when the scenario gives none.
@@ -157,6 +158,7 @@ def fit_satrecs(
     residuals remain for some near-equatorial deep-space states)."""
     from spacerange.events.breakup import (
         _classical,
+        _fit_mean_equinoctial,
         _kepler_equinoctial,
         _satrecs,
         _sgp4_states,
@@ -177,16 +179,8 @@ def fit_satrecs(
     if not idx.size:
         return out, res
     target = {k: v[idx] for k, v in osc.items()}
-    mean = dict(target)
     ids = [first_id + int(j) for j in idx]
-    for _ in range(iterations):
-        err, st = _sgp4_states(_satrecs(_classical(mean), bs[idx], epoch_days, ids), jdp)
-        got = _kepler_equinoctial(st)
-        good = err == 0
-        for k in ("a", "h", "k", "p", "q"):
-            mean[k] = np.where(good, mean[k] + (target[k] - got[k]), mean[k])
-        dlam = np.angle(np.exp(1j * (target["lam"] - got["lam"])))
-        mean["lam"] = np.where(good, mean["lam"] + dlam, mean["lam"])
+    mean = _fit_mean_equinoctial(target, bs[idx], epoch_days, ids, jdp, iterations)
     cl = _classical(mean)
     cl["e"] = np.clip(cl["e"], 1e-9, 0.99)
     sats = _satrecs(cl, bs[idx], epoch_days, ids)
@@ -256,13 +250,10 @@ def _sgp4_one(sat: Satrec, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return r, v, e
 
 
-def _teme_to_gcrs_m(t: np.datetime64) -> np.ndarray:
-    return teme_to_gcrs_matrices(np.asarray([t]))[0]
-
-
 def _gcrs_to_teme(r: np.ndarray, v: np.ndarray, t: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
-    m = _teme_to_gcrs_m(t)
-    return r @ m, v @ m  # m^T x
+    """One GCRS state (3,), (3,) at ``t`` -> TEME (:func:`spacerange.frames.gcrs_to_teme`)."""
+    rt, vt = gcrs_to_teme(r[None], v[None], np.asarray([t]))
+    return rt[0], vt[0]
 
 
 def _itrs_state_to_teme(r_itrs, v_itrs, t):

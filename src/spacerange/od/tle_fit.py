@@ -96,7 +96,7 @@ def fit_tle(
     ``initial`` an optional starting element set (else the osculating elements of the state
     nearest the epoch).  Raises ValueError when fewer than 4 finite states are given.
     """
-    from spacerange.frames import teme_to_gcrs_matrices
+    from spacerange.frames import gcrs_to_teme
 
     times = np.asarray(times_utc, "datetime64[us]")
     r = np.asarray(r_gcrs_km, float)
@@ -105,9 +105,7 @@ def fit_tle(
     if ok.sum() < 4:
         raise ValueError(f"TLE fit needs at least 4 finite states, got {int(ok.sum())}")
     times, r, v = times[ok], r[ok], v[ok]
-    m = teme_to_gcrs_matrices(times)
-    r_teme = np.einsum("nji,nj->ni", m, r)
-    v_teme = np.einsum("nji,nj->ni", m, v)
+    r_teme, v_teme = gcrs_to_teme(r, v, times)
     ep = times[0] if epoch_utc is None else np.datetime64(epoch_utc, "us")
     # TLE epochs carry 1e-8 day: round so the formatted TLE has the same epoch
     day_us = 86400e6

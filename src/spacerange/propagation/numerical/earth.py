@@ -19,11 +19,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from spacerange.frames import EARTH_ROTATION_RAD_S  # noqa: F401 - re-exported for forces.py
+from spacerange.frames import gmst_iau82_rad as _gmst_iau82_rad
+
 ARCSEC_RAD = np.pi / (180.0 * 3600.0)
 J2000_JD = 2451545.0
 SECONDS_PER_DAY = 86400.0
-EARTH_ROTATION_RAD_S = 7.292115146706979e-5
-"""Mean sidereal rotation rate (IAU-82 GMST rate), rad/s; used for the co-rotating air."""
 
 
 @lru_cache(maxsize=1)
@@ -109,15 +110,13 @@ def rot1(angle_rad: float) -> np.ndarray:
 
 
 def gmst_iau82_rad(jd_ut1: float) -> float:
-    """Greenwich mean sidereal time, IAU-1982 (Vallado eq. 3-47), radians in [0, 2pi)."""
-    t = (jd_ut1 - J2000_JD) / 36525.0
-    sec = (
-        67310.54841
-        + (876600.0 * 3600.0 + 8640184.812866) * t
-        + 0.093104 * t * t
-        - 6.2e-6 * t * t * t
-    )
-    return float(np.mod(sec, SECONDS_PER_DAY) / SECONDS_PER_DAY * 2.0 * np.pi)
+    """Greenwich mean sidereal time, IAU-1982 (Vallado eq. 3-47), radians in [0, 2pi).
+
+    Scalar form of :func:`spacerange.frames.gmst_iau82_rad`.  The propagator deliberately uses
+    this cheaper GMST + IAU-76 precession model instead of the skyfield IAU 2000A matrices of
+    :mod:`spacerange.frames` (see the module docstring for what it neglects).
+    """
+    return float(_gmst_iau82_rad(jd_ut1))
 
 
 def precession_iau76(jd_tt: float) -> np.ndarray:

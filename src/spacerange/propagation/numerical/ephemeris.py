@@ -2,7 +2,7 @@
 
 Two sources behind one interface:
 
-* ``"de421"``: JPL DE421 through Skyfield, file from ``skyfield_data`` (offline), loaded once.
+* ``"de421"``: JPL DE421 through Skyfield (:func:`spacerange.bodies.ephemeris`, offline).
 * ``"analytic"``: the low-precision series of Montenbruck & Gill, *Satellite Orbits* (2000),
   sec. 3.3.2, eqs. (3.43)-(3.49): Sun ~0.1-1 % in distance / ~0.01 deg, Moon a few arcmin and
   a few hundred km.  Cheap, and adequate for third-body accelerations.
@@ -13,8 +13,6 @@ integrator stage.
 """
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 import numpy as np
 from scipy.interpolate import CubicSpline
@@ -92,20 +90,17 @@ def moon_position_analytic_km(jd_tt) -> np.ndarray:
     return ecl @ rot1(-OBLIQUITY_J2000_RAD).T
 
 
-@lru_cache(maxsize=1)
-def de421():
-    """DE421 kernel from the ``skyfield_data`` package (offline), loaded once."""
-    from skyfield.api import Loader
-    from skyfield_data import get_skyfield_data_path
-
-    return Loader(get_skyfield_data_path())("de421.bsp")
-
-
 def sun_moon_de421_km(jd_tt) -> tuple[np.ndarray, np.ndarray]:
-    """Geocentric geometric Sun and Moon, ICRS/GCRS axes, km, from DE421; shapes (..., 3)."""
+    """Geocentric geometric Sun and Moon, ICRS/GCRS axes, km, from DE421; shapes (..., 3).
+
+    The kernel is :func:`spacerange.bodies.ephemeris` (offline, loaded once); unlike
+    :func:`spacerange.bodies.sun_gcrs_km` this takes the propagator's TT Julian dates.
+    """
+    from spacerange.bodies import ephemeris
+
     from .earth import timescale
 
-    eph = de421()
+    eph = ephemeris()
     jd = np.asarray(jd_tt, dtype=float)
     t = timescale().tt_jd(np.floor(jd), jd - np.floor(jd))
     earth = eph["earth"]
@@ -146,7 +141,6 @@ __all__ = [
     "GM_SUN_KM3_S2",
     "SECONDS_PER_DAY",
     "SunMoonTable",
-    "de421",
     "moon_position_analytic_km",
     "sun_moon_de421_km",
     "sun_position_analytic_km",
