@@ -666,6 +666,11 @@ class Pictures:
             if not bad.any():
                 continue
             k = int(np.argmax(bad))
+            if k == 0:
+                # The team's own track already puts the object below 100 km now: it
+                # presumes the re-entry happened and stops issuing predictions (it has
+                # no fresher data that could say otherwise).
+                continue
             ml = ts[k]
             rem = _secs(ml - t)
             half = max(0.2 * rem, 600.0)
