@@ -98,3 +98,41 @@ def harris_priester_density_kg_m3(
     cos_half_sq = np.clip(0.5 + 0.5 * (e_r @ e_b), 0.0, 1.0)
     rho = rho_min + (rho_max - rho_min) * cos_half_sq ** (0.5 * n_exp)
     return np.where(h > tab[-1, 0], 0.0, rho * 1e-12)
+
+
+def nrlmsise00_density_kg_m3(
+    time_utc: np.datetime64,
+    lat_deg: np.ndarray,
+    lon_deg: np.ndarray,
+    alt_km: np.ndarray,
+    f107_sfu: float,
+    f107a_sfu: float,
+    ap: float,
+) -> np.ndarray:
+    """Total mass density (kg/m^3) from NRLMSISE-00 (Picone et al. 2002, JGR 107(A12)).
+
+    Needs the optional ``msis`` extra (``pymsis``, run with ``version=0``, the original
+    NRLMSISE-00).  Space weather is given explicitly -- daily F10.7 of the previous day
+    and its 81-day mean (solar flux units) and the daily Ap -- so nothing is downloaded.
+    One instant, many points.
+    """
+    try:
+        import pymsis
+    except ImportError as exc:  # pragma: no cover - exercised where pymsis is absent
+        raise RuntimeError(
+            "drag_model='nrlmsise00' needs the optional 'msis' extra: pip install 'spacerange[msis]'"
+        ) from exc
+    alt = np.atleast_1d(np.asarray(alt_km, float))
+    n = alt.size
+    dates = np.full(n, np.datetime64(time_utc, "s"))
+    out = pymsis.calculate(
+        dates,
+        np.atleast_1d(lon_deg).astype(float),
+        np.atleast_1d(lat_deg).astype(float),
+        alt,
+        f107s=np.full(n, float(f107_sfu)),
+        f107as=np.full(n, float(f107a_sfu)),
+        aps=np.full((n, 7), float(ap)),
+        version=0,
+    )
+    return np.asarray(out)[..., 0].reshape(n)

@@ -15,6 +15,7 @@ from .atmosphere import (
     exponential_density_kg_m3,
     harris_priester_density_kg_m3,
     height_km,
+    nrlmsise00_density_kg_m3,
 )
 from .earth import EARTH_ROTATION_RAD_S, EpochTimes, gmst_iau82_rad, precession_iau76, rot3
 from .ephemeris import AU_KM, GM_MOON_KM3_S2, GM_SUN_KM3_S2, SunMoonTable
@@ -26,7 +27,7 @@ SOLAR_PRESSURE_1AU_N_M2 = 4.56e-6
 SUN_RADIUS_KM = 696000.0
 EARTH_SHADOW_RADIUS_KM = 6378.137
 
-DRAG_MODELS = ("harris_priester", "exponential")
+DRAG_MODELS = ("harris_priester", "exponential", "nrlmsise00")
 SHADOW_MODELS = ("conical", "cylindrical", "none")
 
 
@@ -42,8 +43,12 @@ class ForceModel:
     mu_km3_s2:
         Point-mass GM override, only for ``gravity_degree < 2`` (default: EGM96 GM).
     drag_model:
-        'harris_priester' (M&G), 'exponential' (Vallado Table 8-4) or None.  Drag acts when
+        'harris_priester' (M&G), 'exponential' (Vallado Table 8-4), 'nrlmsise00' (optional
+        ``msis`` extra; uses ``f107_sfu``, ``f107a_sfu``, ``ap``) or None.  Drag acts when
         ``cd_area_mass_m2_kg`` > 0 (Cd*A/m, m^2/kg); the atmosphere co-rotates with the Earth.
+    f107_sfu, f107a_sfu, ap:
+        Space weather for NRLMSISE-00: daily F10.7, its 81-day mean (sfu) and daily Ap,
+        given explicitly (nothing is downloaded).
     density_scale:
         Multiplies the density (space-weather storm scenarios).
     harris_priester_n:
@@ -65,6 +70,9 @@ class ForceModel:
     cd_area_mass_m2_kg: float = 0.0
     density_scale: float = 1.0
     harris_priester_n: float = 2.0
+    f107_sfu: float = 150.0
+    f107a_sfu: float = 150.0
+    ap: float = 15.0
     srp: bool = False
     cr_area_mass_m2_kg: float = 0.0
     shadow: str = "conical"
@@ -221,7 +229,7 @@ class Dynamics:
         if self.sunmoon is not None:
             r_sun, r_moon = self.sunmoon.positions(t_s)
         if fm.has_drag:
-            acc = acc + self._drag(r_km, v_km_s, m_ef, r_sun)
+            acc = acc + self._drag(r_km, v_km_s, m_ef, r_sun, t_s)
         if fm.srp and fm.cr_area_mass_m2_kg > 0:
             d = r_km - r_sun
             dn = np.linalg.norm(d, axis=-1, keepdims=True)
@@ -238,13 +246,21 @@ class Dynamics:
                 acc = acc + burn.acceleration_km_s2(t_s - t0, r_km, v_km_s)
         return acc
 
-    def _drag(self, r_km, v_km_s, m_ef, r_sun):
+    def _drag(self, r_km, v_km_s, m_ef, r_sun, t_s=0.0):
         fm = self.fm
         pole = m_ef[2]  # Earth-fixed z axis expressed in GCRS
         v_rel = v_km_s - EARTH_ROTATION_RAD_S * np.cross(pole, r_km)
         h = height_km(r_km @ m_ef.T)
         if fm.drag_model == "exponential":
             rho = exponential_density_kg_m3(h)
+        elif fm.drag_model == "nrlmsise00":
+            from spacerange.frames import itrs_to_geodetic
+
+            lla = itrs_to_geodetic(r_km @ m_ef.T)  # Earth-fixed ~ ITRS (no polar motion)
+            t_utc = self.times.epoch_utc + np.timedelta64(int(round(t_s * 1e6)), "us")
+            rho = nrlmsise00_density_kg_m3(
+                t_utc, lla[:, 0], lla[:, 1], lla[:, 2], fm.f107_sfu, fm.f107a_sfu, fm.ap
+            )
         else:
             rho = harris_priester_density_kg_m3(r_km, h, r_sun, fm.harris_priester_n)
         rho = rho * fm.density_scale
