@@ -34,8 +34,8 @@ class _ScaledDragDynamics(Dynamics):
         super().__init__(fm, epoch, span)
         self.drag_factor = np.asarray(drag_factor, float)
 
-    def _drag(self, r_km, v_km_s, m_ef, r_sun):
-        return super()._drag(r_km, v_km_s, m_ef, r_sun) * self.drag_factor[:, None]
+    def _drag(self, r_km, v_km_s, m_ef, r_sun, t_s=0.0):
+        return super()._drag(r_km, v_km_s, m_ef, r_sun, t_s) * self.drag_factor[:, None]
 
 
 @dataclass
