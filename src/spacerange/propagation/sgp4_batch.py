@@ -26,6 +26,7 @@ from multiprocessing import get_context
 import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
 
+from spacerange.catalog.tle import alpha5_decode
 from spacerange.propagation.status import flag_unphysical
 from spacerange.timescales import jd_fr_utc
 
@@ -301,15 +302,6 @@ def propagate(
     ids = (
         np.asarray(norad_ids)
         if norad_ids is not None
-        else np.array([int(_norad_field(l1)) for l1, _ in tles])
+        else np.array([alpha5_decode(l1[2:7]) for l1, _ in tles])
     )
     return Ephemeris(ids, times_utc, frame, r, v, status)
-
-
-def _norad_field(line1: str) -> int:
-    """Catalog number from TLE line 1 columns 3-7 (Alpha-5 aware: A0001 -> 100001)."""
-    field = line1[2:7].strip()
-    if field and field[0].isalpha():
-        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # Alpha-5 skips I and O
-        return (letters.index(field[0].upper()) + 10) * 10000 + int(field[1:])
-    return int(field)
