@@ -222,15 +222,17 @@ def test_screen_contract_with_cdms_and_report(small_tle, tmp_path):
     assert len(events) == res["events"] == res["cdms"] > 0
     assert all(e["miss_km"] <= 100 for e in events)
     assert all(e["covariance"] == "default-tle-model" for e in events)
+    # The CDM carries the screening's Pc and HBR: recomputing Pc from every file agrees
+    # with the table, and at least some of them are not zero (a real comparison).
     cdms = sorted((tmp_path / "cdm").iterdir())
-    pc = one_json(run(["pc", str(cdms[0]), "--json"]))
-    first = pc["results"][0]
-    # The CDM carries the screening's Pc and HBR: recomputing from the file agrees.
-    match = [e for e in events if abs(e["miss_km"] * 1000 - first["miss_m"]) < 1e-3]
-    assert (
-        match
-        and abs((match[0]["pc"] or 0) - first["pc"]) <= 1e-6 * max(first["pc"], 1e-30) + 1e-300
-    )
+    pc = one_json(run(["pc", *map(str, cdms), "--json"]))
+    by_miss = {round(e["miss_km"] * 1e6): e["pc"] or 0.0 for e in events}
+    nonzero = 0
+    for r in pc["results"]:
+        want = by_miss[round(r["miss_m"] * 1e3)]
+        assert r["pc"] == pytest.approx(want, rel=1e-4, abs=1e-300)
+        nonzero += r["pc"] > 0
+    assert nonzero > 0
     assert "by collision probability" in (tmp_path / "report.txt").read_text()
     bad = run(
         ["screen", "--catalog", str(small_tle), "--threshold", "fivekm", "--json"], check=False
