@@ -161,15 +161,15 @@ def test_full_catalog_import_time_and_queries(tmp_path, spacetrack_3le, celestra
         latest = {e.norad_id: e for e in s.latest_element_sets()}
         # ISS: the 2025 CelesTrak set supersedes the 2023 Space-Track one
         assert latest[25544].epoch.year == 2025 and len(s.history(25544)) == 2
-        for reg in ("LEO", "MEO", "GEO", "HEO"):
+        for reg in ("LEO", "MEO", "GEO", "IGSO", "GTO", "HEO"):
             objs = s.list_objects(regime=reg)
             assert objs
             for o in objs[::50]:
                 e = o.element_sets[0]
-                assert (
-                    regime_of(e.perigee_alt_km, e.apogee_alt_km, 1440.0 / e.mean_motion_rev_day)
-                    == reg
+                label = regime_of(
+                    e.perigee_alt_km, e.apogee_alt_km, inclination_deg=e.inclination_deg
                 )
+                assert label == reg
         geo = {o.norad_id for o in s.list_objects(regime="GEO", types=["PAYLOAD"])}
         assert 41866 in geo  # GOES 16, geostationary weather satellite
         assert 25544 in {o.norad_id for o in s.list_objects(regime="LEO")}

@@ -188,8 +188,11 @@ class Catalog:
 
     @cached_property
     def regime(self) -> np.ndarray:
-        """``"LEO"|"MEO"|"GEO"|"HEO"`` per object (see :func:`model.regime_of`)."""
-        return regimes(self.perigee_alt_km, self.apogee_alt_km, self.period_min)
+        """Regime label per object, one of ``LEO MEO GEO IGSO GTO HEO`` (see
+        :mod:`spacerange.catalog.regime`)."""
+        return regimes(
+            self.perigee_alt_km, self.apogee_alt_km, inclination_deg=self.inclination_deg
+        )
 
     @cached_property
     def object_types(self) -> np.ndarray:

@@ -117,15 +117,14 @@ class SpaceObject:
         return max(self.element_sets, key=lambda e: e.epoch) if self.element_sets else None
 
 
-def regime_of(perigee_alt_km: float, apogee_alt_km: float, period_min: float) -> str:
-    """Orbit regime label: LEO, MEO, GEO or HEO (thresholds as in ESA's space environment
-    report: LEO apogee < 2000 km; GEO period 1300-1800 min and e small; HEO e > 0.25)."""
-    sma = (perigee_alt_km + apogee_alt_km) / 2.0 + 6378.135
-    ecc = (apogee_alt_km - perigee_alt_km) / (2.0 * sma)
-    if ecc > 0.25:
-        return "HEO"
-    if apogee_alt_km < 2000.0:
-        return "LEO"
-    if 1300.0 <= period_min <= 1800.0:
-        return "GEO"
-    return "MEO"
+def regime_of(
+    perigee_alt_km: float,
+    apogee_alt_km: float,
+    period_min: float | None = None,
+    inclination_deg: float | None = None,
+) -> str:
+    """Orbit regime label, one of LEO, MEO, GEO, IGSO, GTO, HEO (classes after ESA's space
+    environment report; see :mod:`spacerange.catalog.regime`)."""
+    from spacerange.catalog.regime import regimes
+
+    return str(regimes(perigee_alt_km, apogee_alt_km, inclination_deg=inclination_deg))

@@ -1,13 +1,49 @@
-"""Vectorized orbit-regime labels (the array form of :func:`spacerange.catalog.model.regime_of`)."""
+"""Vectorized orbit-regime labels (the array form of :func:`spacerange.catalog.model.regime_of`).
+
+Six classes, after the orbit classes of ESA's Annual Space Environment Report (altitudes
+above a 6378.135 km sphere, semi-major axis ``a``, eccentricity ``e``, inclination ``i``):
+
+========  ==================================================================================
+``LEO``   apogee below 2,000 km
+``GEO``   ``a`` in 37,948-46,380 km, ``e`` < 0.25, ``i`` < 25 deg (ESA's GEO and EGO)
+``IGSO``  the same band with ``i`` >= 25 deg (ESA's IGO: BeiDou/QZSS IGSO, inclined GEO)
+``GTO``   perigee below 2,000 km, apogee 31,570-40,002 km, ``i`` <= 55 deg (the launch
+          inclinations of GTO; ESA puts no bound below 90 deg, which would file Molniya
+          orbits here)
+``MEO``   perigee and apogee in 2,000-31,570 km (navigation constellations)
+``HEO``   every other eccentric orbit: LEO-MEO crossers (ESA's LMO), MEO-GEO crossers
+          (MGO), Molniya and Tundra orbits, apogees beyond 40,002 km
+========  ==================================================================================
+
+Without an inclination (``inclination_deg=None``) the GEO band is labelled ``GEO`` and
+GTO-like orbits ``GTO``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MU_WGS72_KM3_S2", "RE_WGS72_KM", "orbit_sizes", "regimes", "regimes_from_mean_motion"]
+__all__ = [
+    "MU_WGS72_KM3_S2",
+    "RE_WGS72_KM",
+    "REGIMES",
+    "orbit_sizes",
+    "regimes",
+    "regimes_from_mean_motion",
+]
 
 MU_WGS72_KM3_S2 = 398600.8
 RE_WGS72_KM = 6378.135
+
+REGIMES = ("LEO", "MEO", "GEO", "IGSO", "GTO", "HEO")
+
+_LEO_CEILING_KM = 2000.0
+_MEO_CEILING_KM = 31570.0
+_GTO_APOGEE_MAX_KM = 40002.0
+_GEO_SMA_KM = (37948.0, 46380.0)
+_GEO_ECC_MAX = 0.25
+_GEO_INC_MAX_DEG = 25.0
+_GTO_INC_MAX_DEG = 55.0
 
 
 def orbit_sizes(
@@ -23,22 +59,38 @@ def orbit_sizes(
     return sma_km, sma_km * (1.0 - e) - RE_WGS72_KM, sma_km * (1.0 + e) - RE_WGS72_KM, 1440.0 / n
 
 
-def regimes(perigee_alt_km, apogee_alt_km, period_min) -> np.ndarray:
-    """Regime labels ``"LEO"|"MEO"|"GEO"|"HEO"`` (array of str, shape of the inputs), with
-    the thresholds of :func:`~spacerange.catalog.model.regime_of`."""
+def regimes(perigee_alt_km, apogee_alt_km, period_min=None, inclination_deg=None) -> np.ndarray:
+    """Regime labels (array of str, shape of the inputs), one of :data:`REGIMES`; see the
+    module docstring for the classes.  ``period_min`` is accepted for compatibility and not
+    needed (perigee and apogee fix the orbit size)."""
     p = np.asarray(perigee_alt_km, dtype=float)
     a = np.asarray(apogee_alt_km, dtype=float)
-    t = np.asarray(period_min, dtype=float)
+    inc = (
+        np.zeros(np.broadcast(p, a).shape)
+        if inclination_deg is None
+        else np.asarray(inclination_deg, dtype=float)
+    )
     sma = (p + a) / 2.0 + RE_WGS72_KM
     ecc = (a - p) / (2.0 * sma)
+    geo_band = (sma >= _GEO_SMA_KM[0]) & (sma <= _GEO_SMA_KM[1]) & (ecc < _GEO_ECC_MAX)
     return np.select(
-        [ecc > 0.25, a < 2000.0, (t >= 1300.0) & (t <= 1800.0)],
-        ["HEO", "LEO", "GEO"],
-        default="MEO",
+        [
+            a < _LEO_CEILING_KM,
+            geo_band & (inc < _GEO_INC_MAX_DEG),
+            geo_band,
+            (p < _LEO_CEILING_KM)
+            & (a >= _MEO_CEILING_KM)
+            & (a <= _GTO_APOGEE_MAX_KM)
+            & (inc <= _GTO_INC_MAX_DEG),
+            (p >= _LEO_CEILING_KM) & (a <= _MEO_CEILING_KM),
+        ],
+        ["LEO", "GEO", "IGSO", "GTO", "MEO"],
+        default="HEO",
     )
 
 
-def regimes_from_mean_motion(mean_motion_rev_day, eccentricity) -> np.ndarray:
-    """Regime labels from SGP4 mean motion [rev/day] and eccentricity (see :func:`regimes`)."""
-    _, p, a, t = orbit_sizes(mean_motion_rev_day, eccentricity)
-    return regimes(p, a, t)
+def regimes_from_mean_motion(mean_motion_rev_day, eccentricity, inclination_deg=None) -> np.ndarray:
+    """Regime labels from SGP4 mean motion [rev/day], eccentricity and inclination [deg]
+    (see :func:`regimes`)."""
+    _, p, a, _ = orbit_sizes(mean_motion_rev_day, eccentricity)
+    return regimes(p, a, inclination_deg=inclination_deg)

@@ -24,11 +24,9 @@ import numpy as np
 
 from spacerange.catalog.metadata import ObjectMetadata, infer_object_type
 from spacerange.catalog.model import ElementSet, ObjectType, SpaceObject
-from spacerange.catalog.regime import regimes_from_mean_motion
+from spacerange.catalog.regime import REGIMES, regimes_from_mean_motion
 
 __all__ = ["CatalogStore", "SqliteCatalogStore", "MIGRATIONS", "SCHEMA_VERSION"]
-
-REGIMES = ("LEO", "MEO", "GEO", "HEO")
 
 
 class CatalogStore(ABC):
@@ -440,7 +438,8 @@ class SqliteCatalogStore(CatalogStore):
             raise ValueError(f"unknown regime(s) {sorted(bad)}; expected one of {REGIMES}")
         n = np.array([o.element_sets[0].mean_motion_rev_day for o in objs])
         ecc = np.array([o.element_sets[0].eccentricity for o in objs])
-        labels = regimes_from_mean_motion(n, ecc)
+        inc = np.array([o.element_sets[0].inclination_deg for o in objs])
+        labels = regimes_from_mean_motion(n, ecc, inc)
         keep = np.isin(labels, list(wanted))
         return [o for o, k in zip(objs, keep, strict=True) if k]
 

@@ -158,7 +158,9 @@ def gmst_deg(jd_ut1: np.ndarray) -> np.ndarray:
 
 
 def regime_labels(perigee_alt_km: np.ndarray, apogee_alt_km: np.ndarray) -> np.ndarray:
-    """Regime labels with the thresholds of :func:`spacerange.catalog.model.regime_of`."""
+    """The four regime labels (LEO/MEO/GEO/HEO by period and eccentricity) that the synthetic
+    population's components were fitted on; kept as fitted (the catalog's own six-class
+    labels are :func:`spacerange.catalog.regime.regimes`)."""
     ra = np.maximum(apogee_alt_km, perigee_alt_km)
     a_km = 0.5 * (perigee_alt_km + ra) + RE_KM
     ecc = (ra - perigee_alt_km) / (2.0 * a_km)

@@ -69,19 +69,19 @@ def list_(
         None, "--type", help="PAYLOAD, ROCKET BODY, DEBRIS or UNKNOWN."
     ),
     owner: list[str] = typer.Option(None, "--owner", help="Owner/country code (e.g. US, PRC, F)."),
-    regime: str = typer.Option(None, "--regime", help="LEO, MEO, GEO or HEO."),
+    regime: str = typer.Option(None, "--regime", help="LEO, MEO, GEO, IGSO, GTO or HEO."),
     limit: int = typer.Option(50, "--limit", help="Rows shown in the table (JSON lists all)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """List catalogued objects with their latest element set."""
-    from spacerange.catalog.regime import regimes_from_mean_motion
+    from spacerange.catalog.regime import REGIMES, regimes_from_mean_motion
     from spacerange.catalog.store import SqliteCatalogStore
 
     with guard(as_json):
         if not db.exists():
             raise ValueError(f"{db}: no such catalog database (create it with 'catalog import')")
-        if regime is not None and regime.upper() not in ("LEO", "MEO", "GEO", "HEO"):
-            raise ValueError(f"--regime {regime!r}: expected LEO, MEO, GEO or HEO")
+        if regime is not None and regime.upper() not in REGIMES:
+            raise ValueError(f"--regime {regime!r}: expected one of {', '.join(REGIMES)}")
         with SqliteCatalogStore(db) as store:
             objs = store.list_objects(types=type_ or None, owners=owner or None, regime=regime)
     rows = []
@@ -90,7 +90,9 @@ def list_(
     if objs:
         el = [o.element_sets[0] for o in objs]
         labels = regimes_from_mean_motion(
-            np.array([e.mean_motion_rev_day for e in el]), np.array([e.eccentricity for e in el])
+            np.array([e.mean_motion_rev_day for e in el]),
+            np.array([e.eccentricity for e in el]),
+            np.array([e.inclination_deg for e in el]),
         )
     for o, lab in zip(objs, labels if objs else [], strict=True):
         e = o.element_sets[0]

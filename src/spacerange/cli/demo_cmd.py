@@ -109,6 +109,7 @@ def _ssa_pipeline(out_dir: Path, n: int) -> dict:
     labels = regimes_from_mean_motion(
         np.array([e.mean_motion_rev_day for e in elsets]),
         np.array([e.eccentricity for e in elsets]),
+        np.array([e.inclination_deg for e in elsets]),
     )
     perigee = np.array([e.perigee_alt_km for e in elsets])
     apogee = np.array([e.apogee_alt_km for e in elsets])
