@@ -46,7 +46,7 @@ def test_satcat_csv():
     meta, rejects = parse_satcat_csv_text(text, "satcat.csv")
     assert [(m.norad_id, m.object_type, m.owner) for m in meta] == [
         (25544, P, "ISS"),
-        (25861, R, "CIS"),
+        (25861, R, "RU"),  # SATCAT's CIS, launched after 1991: Russia (catalog.owners)
     ]
     assert meta[0].launch_date == date(1998, 11, 20)
     assert [(r.file, r.line) for r in rejects] == [("satcat.csv", 4)]

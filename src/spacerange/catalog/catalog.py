@@ -16,6 +16,7 @@ import numpy as np
 
 from spacerange.catalog.metadata import ObjectMetadata, infer_object_type
 from spacerange.catalog.model import ElementSet, ObjectType, SpaceObject
+from spacerange.catalog.owners import inherit_launch_owners, owner_query_codes
 from spacerange.catalog.regime import orbit_sizes, regimes
 from spacerange.catalog.store import REGIMES, CatalogStore
 from spacerange.errors import Reject
@@ -67,9 +68,11 @@ class Catalog:
             )
             for n, e in latest.items()
         }
+        donors: list[ObjectMetadata] = []  # metadata of objects without elements here
         for m in metadata:
             o = objs.get(m.norad_id)
             if o is None:
+                donors.append(m)
                 continue
             if m.object_type is not None:
                 o.object_type = m.object_type
@@ -78,7 +81,17 @@ class Catalog:
             o.launch_date = m.launch_date or o.launch_date
             o.hbr_m = m.hbr_m if m.hbr_m is not None else o.hbr_m
             o.mass_kg = m.mass_kg if m.mass_kg is not None else o.mass_kg
-        return cls(list(objs.values()))
+        objects = list(objs.values())
+        # payloads that decayed still name their launch's owner for its debris
+        inherited = inherit_launch_owners(
+            [o.cospar_id for o in objects] + [m.cospar_id for m in donors],
+            [o.owner for o in objects] + [m.owner for m in donors],
+            [o.object_type is ObjectType.PAYLOAD for o in objects]
+            + [m.object_type is ObjectType.PAYLOAD for m in donors],
+        )
+        for o, own in zip(objects, inherited, strict=False):
+            o.owner = own
+        return cls(objects)
 
     @classmethod
     def from_files(
@@ -217,7 +230,7 @@ class Catalog:
             tv = [ObjectType.parse(t).value if isinstance(t, str) else t.value for t in types]
             keep &= np.isin(self.object_types, tv)
         if owners is not None:
-            keep &= np.isin(self.owners, list(owners))
+            keep &= np.isin(self.owners, owner_query_codes(owners))
         if regime is not None:
             wanted = [regime.upper()] if isinstance(regime, str) else [r.upper() for r in regime]
             bad = set(wanted) - set(REGIMES)

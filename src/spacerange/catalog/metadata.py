@@ -38,6 +38,7 @@ from datetime import date
 from pathlib import Path
 
 from spacerange.catalog.model import ObjectType
+from spacerange.catalog.owners import normalize_owner
 from spacerange.catalog.tle import alpha5_decode
 from spacerange.errors import ParseError, Reject
 
@@ -154,7 +155,8 @@ def _opt_float(text: str | None) -> float | None:
 def parse_gcat_tsv_text(
     text: str, file: str = "<input>"
 ) -> tuple[list[ObjectMetadata], list[Reject]]:
-    """GCAT ``psatcat`` TSV -> payload metadata (owner = UNState without brackets)."""
+    """GCAT ``psatcat`` TSV -> payload metadata (owner = UNState, normalized by
+    :func:`spacerange.catalog.owners.normalize_owner`)."""
     lines = text.splitlines()
     if not lines or not lines[0].startswith("#JCAT"):
         return [], [Reject(file, 1, "GCAT TSV must start with a '#JCAT' header")]
@@ -175,14 +177,14 @@ def parse_gcat_tsv_text(
             if not jcat.startswith("S") or not jcat[1:].isdigit():
                 raise ValueError(f"#JCAT {jcat!r} is not 'S' + NORAD number")
             piece = f[col["Piece"]].strip()
-            owner = f[owner_col].strip().strip("[]") if owner_col is not None else ""
+            owner = normalize_owner(f[owner_col]) if owner_col is not None else ""
             out.append(
                 ObjectMetadata(
                     norad_id=int(jcat[1:]),
                     name=f[col["Name"]].strip().strip("[]"),
                     cospar_id=piece if _COSPAR_RE.match(piece) else "",
                     object_type=ObjectType.PAYLOAD,
-                    owner="" if owner in ("-", "?") else owner,
+                    owner=owner,
                     launch_date=_gcat_date(f[col["LDate"]]),
                 )
             )
@@ -206,14 +208,15 @@ def parse_satcat_csv_text(
             ident = (row.get("NORAD_CAT_ID") or "").strip()
             norad = alpha5_decode(ident) if ident[:1].isalpha() else int(ident)
             otype = row.get("OBJECT_TYPE")
+            launch = _iso_date(row.get("LAUNCH_DATE") or "")
             out.append(
                 ObjectMetadata(
                     norad_id=norad,
                     name=(row.get("OBJECT_NAME") or "").strip(),
                     cospar_id=(row.get("OBJECT_ID") or "").strip(),
                     object_type=ObjectType.parse(otype) if otype else None,
-                    owner=(row.get("OWNER") or "").strip(),
-                    launch_date=_iso_date(row.get("LAUNCH_DATE") or ""),
+                    owner=normalize_owner(row.get("OWNER") or "", launch),
+                    launch_date=launch,
                 )
             )
         except ValueError as exc:

@@ -24,6 +24,7 @@ import numpy as np
 
 from spacerange.catalog.metadata import ObjectMetadata, infer_object_type
 from spacerange.catalog.model import ElementSet, ObjectType, SpaceObject
+from spacerange.catalog.owners import inherit_launch_owners, owner_query_codes
 from spacerange.catalog.regime import REGIMES, regimes_from_mean_motion
 
 __all__ = ["CatalogStore", "SqliteCatalogStore", "MIGRATIONS", "SCHEMA_VERSION"]
@@ -130,6 +131,18 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             "CREATE INDEX element_sets_by_object_epoch ON element_sets (norad_id, epoch)",
             "CREATE INDEX objects_by_type ON objects (type)",
             "CREATE INDEX objects_by_owner ON objects (owner)",
+        ],
+    ),
+    (
+        2,
+        [
+            # where an owner came from: 'metadata' (a metadata file) or 'launch' (inherited
+            # from a payload of the same launch, catalog.owners.inherit_launch_owners)
+            "ALTER TABLE objects ADD COLUMN owner_source TEXT NOT NULL DEFAULT ''",
+            "UPDATE objects SET owner_source = 'metadata' WHERE owner != ''",
+            # GCAT markup stored by version 1 ('[US]', 'CN*', 'I-ESA]*') is not part of a code
+            """UPDATE objects SET owner = REPLACE(REPLACE(REPLACE(REPLACE(owner, '[', ''),
+                ']', ''), '*', ''), '?', '')""",
         ],
     ),
 ]
@@ -291,7 +304,9 @@ class SqliteCatalogStore(CatalogStore):
                 f"VALUES ({', '.join('?' * 20)})",
                 rows,
             )
-            return c.total_changes - before
+            new = c.total_changes - before
+            self._inherit_launch_owners()
+            return new
 
     def apply_metadata(self, records: Sequence[ObjectMetadata]) -> int:
         rows = []
@@ -329,12 +344,36 @@ class SqliteCatalogStore(CatalogStore):
                   type_source = CASE WHEN excluded.type_source = 'metadata' THEN 'metadata'
                                 ELSE objects.type_source END,
                   owner = CASE WHEN excluded.owner != '' THEN excluded.owner ELSE objects.owner END,
+                  owner_source = CASE WHEN excluded.owner != '' THEN 'metadata'
+                                 ELSE objects.owner_source END,
                   launch_date = COALESCE(excluded.launch_date, objects.launch_date),
                   hbr_m = COALESCE(excluded.hbr_m, objects.hbr_m),
                   mass_kg = COALESCE(excluded.mass_kg, objects.mass_kg)""",
                 rows,
             )
-            return c.total_changes - before
+            changed = c.total_changes - before
+            self._inherit_launch_owners()
+            return changed
+
+    def _inherit_launch_owners(self) -> None:
+        """Give objects without an owner their launch's owner (debris and rocket bodies have
+        no payload metadata row); marked ``owner_source = 'launch'``."""
+        c = self._conn
+        rows = c.execute(
+            "SELECT norad_id, cospar, owner, type, owner_source FROM objects WHERE cospar != ''"
+        ).fetchall()
+        owners = [r[2] if r[4] != "launch" else "" for r in rows]
+        filled = inherit_launch_owners(
+            [r[1] for r in rows], owners, [r[3] == ObjectType.PAYLOAD.value for r in rows]
+        )
+        updates = [
+            (new, r[0])
+            for r, old, new in zip(rows, owners, filled, strict=True)
+            if not old and new != r[2]
+        ]
+        c.executemany(
+            "UPDATE objects SET owner = ?, owner_source = 'launch' WHERE norad_id = ?", updates
+        )
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -415,7 +454,7 @@ class SqliteCatalogStore(CatalogStore):
             clauses.append(f"type IN ({', '.join('?' * len(tv))})")
             args.extend(tv)
         if owners is not None:
-            ov = [str(o) for o in owners]
+            ov = owner_query_codes(owners)
             clauses.append(f"owner IN ({', '.join('?' * len(ov))})")
             args.extend(ov)
         if with_elements or regime is not None:

@@ -68,7 +68,11 @@ def list_(
     type_: list[str] = typer.Option(
         None, "--type", help="PAYLOAD, ROCKET BODY, DEBRIS or UNKNOWN."
     ),
-    owner: list[str] = typer.Option(None, "--owner", help="Owner/country code (e.g. US, PRC, F)."),
+    owner: list[str] = typer.Option(
+        None,
+        "--owner",
+        help="Owner code, GCAT or SATCAT spelling (e.g. US, CN or PRC, RU or CIS, F or FR, I-ESA or ESA); repeatable.",
+    ),
     regime: str = typer.Option(None, "--regime", help="LEO, MEO, GEO, IGSO, GTO or HEO."),
     limit: int = typer.Option(50, "--limit", help="Rows shown in the table (JSON lists all)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
