@@ -64,6 +64,11 @@ class CatalogStore(ABC):
         """Latest-epoch element set of each object (all objects or ``norad_ids``)."""
 
     @abstractmethod
+    def element_sets_for_window(self, start: datetime, end: datetime) -> list[ElementSet]:
+        """Per object, the element set whose epoch is nearest the window ``[start, end]``
+        (zero distance inside it; ties to the later epoch)."""
+
+    @abstractmethod
     def history(
         self, norad_id: int, start: datetime | None = None, end: datetime | None = None
     ) -> list[ElementSet]:
@@ -380,6 +385,21 @@ class SqliteCatalogStore(CatalogStore):
     _LATEST_SQL = f"""SELECT {_ELSET_COLS} FROM (
         SELECT *, ROW_NUMBER() OVER (PARTITION BY norad_id ORDER BY epoch DESC, id DESC) AS rn
         FROM element_sets {{where}}) WHERE rn = 1 ORDER BY norad_id"""
+
+    # julianday() reads the stored 'YYYY-MM-DDTHH:MM:SS.ffffffZ' text to the millisecond,
+    # which is far finer than the age limits this ranking serves.
+    _WINDOW_SQL = f"""SELECT {_ELSET_COLS} FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY norad_id ORDER BY
+            MAX(julianday(?) - julianday(epoch), julianday(epoch) - julianday(?), 0.0),
+            epoch DESC, id DESC) AS rn
+        FROM element_sets) WHERE rn = 1 ORDER BY norad_id"""
+
+    def element_sets_for_window(self, start: datetime, end: datetime) -> list[ElementSet]:
+        if end < start:
+            raise ValueError("window end before its start")
+        with self._lock:
+            cur = self._conn.execute(self._WINDOW_SQL, (_epoch_text(start), _epoch_text(end)))
+            return [_row_to_elset(r) for r in cur]
 
     def latest_element_sets(self, norad_ids: Iterable[int] | None = None) -> list[ElementSet]:
         with self._lock:
