@@ -33,6 +33,15 @@ def _parse_threshold(text: str) -> tuple[float, tuple[float, float, float] | Non
     raise ValueError(f"--threshold {text!r}: give one distance or three RTN semi-axes")
 
 
+def _parse_pair(text: str) -> tuple[int, int]:
+    """``25544:49044`` -> (25544, 49044)."""
+    try:
+        a, b = text.split(":")
+        return int(a), int(b)
+    except ValueError:
+        raise ValueError(f"--associated {text!r}: expected two NORAD ids as ID:ID") from None
+
+
 @app.command()
 def screen(
     db: Path = typer.Option(None, "--db", help="SQLite catalog database."),
@@ -60,12 +69,20 @@ def screen(
     workers: int = typer.Option(None, "--workers", help="Local processes (default: cores)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
     step: float = typer.Option(20.0, "--step", help="Sieve step, s (speed/memory trade)."),
+    associated: list[str] = typer.Option(
+        None,
+        "--associated",
+        metavar="ID:ID",
+        help="A pair known to fly together (docked, formation), e.g. 25544:49044; repeatable. "
+        "Slow pairs that meet every orbit or share a launch are found without it.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Find close approaches (TCA, miss, RTN, relative speed, Pc) over a window."""
     import numpy as np
 
     from spacerange.conjunction.assessment import assess, socrates_report, write_cdms
+    from spacerange.conjunction.associations import separate_associations
     from spacerange.conjunction.screening import ScreeningConfig
     from spacerange.conjunction.screening import screen as run_screen
     from spacerange.timescales import parse_duration_s, parse_utc
@@ -91,6 +108,12 @@ def screen(
         )
         res = run_screen(
             src.tles, t0, span_s, cfg, primaries=prim_idx, workers=workers, scheduler=scheduler
+        )
+        assocs = separate_associations(
+            res,
+            src.norad_ids,
+            np.array([e.cospar_id for e in src.elsets], dtype=object),
+            known_pairs=[_parse_pair(p) for p in associated or []],
         )
         table_hbr = None
         if hbr_table is not None:
@@ -118,6 +141,7 @@ def screen(
         "cdms": len(cdms),
         "max_pc": float(np.nanmax(pcs)) if len(pcs) else None,
         "events_pc_above_1e-4": int(np.sum(pcs >= 1e-4)),
+        "associations": [a.as_dict() for a in assocs],
         "stages_s": {k: round(v, 3) for k, v in res.stages_s.items()},
     }
 
@@ -143,5 +167,11 @@ def screen(
             out.print(f"events: {r['events_file']}")
         if r["cdms"]:
             out.print(f"{r['cdms']} CDMs in {cdm_dir}")
+        if r["associations"]:
+            out.print(
+                f"{len(r['associations'])} associated pairs (docked or formation), "
+                "not counted as conjunctions: "
+                + ", ".join(f"{a['norad_id_1']}-{a['norad_id_2']}" for a in r["associations"])
+            )
 
     emit(result, as_json, render)
