@@ -70,3 +70,30 @@ def test_screen_reports_docked_vehicles_as_associations(spacetrack_3le, tmp_path
         assert "persistent" in a["reason"]
     # none of the remaining conjunction events involves an associated vehicle
     assert out["events"] < 10 and out["events_pc_above_1e-4"] == 0
+
+
+def test_screen_takes_hbr_from_the_store_and_says_so(spacetrack_3le, shared_data, tmp_path):
+    """Issue 17 item 5: the CARA table imported into the store is used without --hbr-table,
+    every event states its HBR source, and the report footer names it."""
+    from spacerange.conjunction.hbr import load_cara_hbr_table
+
+    cara = shared_data / "catalog" / "CARA_HBR_Mass_Estimates_20260601.csv"
+    db = tmp_path / "sr.db"
+    runner = CliRunner()
+    cat = _iss_neighbourhood(spacetrack_3le, tmp_path)
+    res = runner.invoke(app, ["catalog", "import", str(cat), str(cara), "--db", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    events, report = tmp_path / "ev.json", tmp_path / "report.txt"
+    args = ["screen", "--db", str(db), "--start", "2023-10-09T00:00Z", "--span", "1d"]
+    args += ["--threshold", "20km", "--out", str(events), "--report", str(report), "--json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    rows = json.loads(events.read_text())["events"]
+    assert rows and all(r["hbr_source"] for r in rows)
+    est = load_cara_hbr_table(cara)
+    used = [r for r in rows if r["hbr_source"] == "catalog-db+catalog-db"]
+    assert used, "no event with both radii from the store"
+    for r in used:
+        want = est[r["norad_id_1"]][0] + est[r["norad_id_2"]][0]
+        assert r["hbr_m"] == pytest.approx(want)
+    assert "the catalog database's estimates" in report.read_text()

@@ -63,8 +63,8 @@ def screen(
     hbr_table: Path = typer.Option(
         None,
         "--hbr-table",
-        help="Per-object HBR table (NASA CARA "
-        "HBR_Mass_Estimates CSV format); else defaults by type.",
+        help="Per-object HBR table (NASA CARA HBR_Mass_Estimates CSV format); default: the "
+        "estimates imported into --db, then defaults by object type.",
     ),
     workers: int = typer.Option(None, "--workers", help="Local processes (default: cores)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
@@ -115,12 +115,25 @@ def screen(
             np.array([e.cospar_id for e in src.elsets], dtype=object),
             known_pairs=[_parse_pair(p) for p in associated or []],
         )
-        table_hbr = None
-        if hbr_table is not None:
-            from spacerange.conjunction.hbr import HbrTable
+        from spacerange.conjunction.hbr import HbrTable
 
+        table_hbr, object_types = None, None
+        if hbr_table is not None:
             table_hbr = HbrTable.from_cara_csv(hbr_table)
-        table, extra = assess(res, src.elsets, hbr_table=table_hbr, hbr_override_m=hbr)
+        if db is not None:
+            # the store's metadata: HBR estimates (unless a table is given) and object types
+            from spacerange.catalog.store import SqliteCatalogStore
+
+            with SqliteCatalogStore(db) as store:
+                if table_hbr is None:
+                    table_hbr = HbrTable.from_store(store)
+                types = {
+                    o.norad_id: o.object_type.value for o in store.list_objects(with_elements=False)
+                }
+            object_types = [types.get(e.norad_id, "UNKNOWN") for e in src.elsets]
+        table, extra = assess(
+            res, src.elsets, object_types, hbr_table=table_hbr, hbr_override_m=hbr
+        )
         if out_file:
             table.write(out_file)
         cdms = write_cdms(table, extra, res, cdm_dir) if cdm_dir else []

@@ -127,15 +127,23 @@ def assess(
         cov2 = cov_rtn_to_inertial(r2, v2, c2.cov_rtn_km2)
         if hbr_override_m is not None:
             hbr_m = np.full(n, float(hbr_override_m))
+            hbr_source = np.full(n, "override")
         else:
-            h = np.array([table.hbr_m(int(a), t) for a, t in zip(ids, types, strict=True)])
+            used = np.unique(np.concatenate([i, j]))
+            looked = [table.lookup(int(ids[k]), types[k]) for k in used]
+            h = np.full(len(ids), np.nan)
+            src = np.full(len(ids), "", dtype=object)
+            h[used] = [x[0] for x in looked]
+            src[used] = [x[1] for x in looked]
             hbr_m = h[i] + h[j]
+            hbr_source = np.array([f"{a}+{b}" for a, b in zip(src[i], src[j], strict=True)])
         pc = np.asarray(pc_foster(r1, v1, cov1, r2, v2, cov2, hbr_m / 1000.0).pc, float)
     else:
         r1 = v1 = r2 = v2 = np.zeros((0, 3))
         c1 = c2 = None
         cov1 = cov2 = np.zeros((0, 6, 6))
         hbr_m = pc = np.zeros(0)
+        hbr_source = np.zeros(0, dtype=str)
         age1 = age2 = np.zeros(0)
     cols = {
         "tca_utc": ev["tca_utc"],
@@ -153,6 +161,7 @@ def assess(
         "pc": pc,
         "pc_method": np.full(n, "foster-2d"),
         "hbr_m": hbr_m,
+        "hbr_source": hbr_source.astype(str),
         "covariance": np.full(n, COVARIANCE_SOURCE),
         "elset_age_1_d": age1,
         "elset_age_2_d": age2,
@@ -255,8 +264,19 @@ def socrates_report(table: ConjunctionTable, top: int = 20, title: str = "") -> 
                 f"{c['pc'][k]:>11.2e}"
             )
         lines.append("")
+    sources = sorted(
+        {p for pair in c.get("hbr_source", np.zeros(0, str)) for p in str(pair).split("+")}
+    )
+    hbr_text = {
+        "cara": "NASA CARA estimates",
+        "catalog-db": "the catalog database's estimates",
+        "default": "defaults by object type",
+        "override": "a fixed override",
+    }
     lines.append(
         f"Pc: Foster 2-D with covariance from the {COVARIANCE_SOURCE} "
-        "(TLE accuracy by regime and age); hard-body radius by object type."
+        "(TLE accuracy by regime and age); hard-body radius from "
+        + (", ".join(hbr_text.get(s, s) for s in sources) or "no events")
+        + "."
     )
     return "\n".join(lines)

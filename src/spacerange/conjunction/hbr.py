@@ -93,7 +93,9 @@ class HbrTable:
     """Hard-body radius lookup with CARA estimates, type defaults and overrides.
 
     ``estimates``: ``{norad_id: (hbr_m, mass_kg)}`` (e.g. from :func:`load_cara_hbr_table`);
-    ``overrides``: ``{norad_id: hbr_m}`` taking precedence; ``defaults``: per-type HBR (m).
+    ``overrides``: ``{norad_id: hbr_m}`` taking precedence; ``defaults``: per-type HBR (m);
+    ``estimates_source``: the name :meth:`lookup` gives estimates (``"cara"`` for a CARA
+    file, ``"catalog-db"`` for values imported into a catalog store).
     """
 
     def __init__(
@@ -101,10 +103,26 @@ class HbrTable:
         estimates: Mapping[int, tuple[float, float]] | None = None,
         overrides: Mapping[int, float] | None = None,
         defaults: Mapping[str, float] | None = None,
+        estimates_source: str = "cara",
     ):
         self.estimates = dict(estimates or {})
         self.overrides = dict(overrides or {})
         self.defaults = dict(DEFAULT_HBR_M if defaults is None else defaults)
+        self.estimates_source = estimates_source
+
+    @classmethod
+    def from_store(cls, store, **kw) -> HbrTable:
+        """Build from the HBR and mass a catalog store holds (imported from a CARA table or
+        other metadata); lookups name the source ``"catalog-db"``."""
+        est = {
+            o.norad_id: (
+                o.hbr_m if o.hbr_m is not None else float("nan"),
+                o.mass_kg if o.mass_kg is not None else float("nan"),
+            )
+            for o in store.list_objects(with_elements=False)
+            if o.hbr_m is not None or o.mass_kg is not None
+        }
+        return cls(est, estimates_source="catalog-db", **kw)
 
     @classmethod
     def from_cara_csv(cls, path: str | Path, **kw) -> HbrTable:
@@ -119,12 +137,13 @@ class HbrTable:
         return self.defaults.get(key, self.defaults["UNKNOWN"])
 
     def lookup(self, norad_id: int, object_type: str | None = None) -> tuple[float, str]:
-        """HBR (m) of one object and where it came from: override/cara/default."""
+        """HBR (m) of one object and where it came from: ``override``, the estimates' source
+        (``cara``, ``catalog-db``) or ``default`` (by object type)."""
         if norad_id in self.overrides:
             return float(self.overrides[norad_id]), "override"
         est = self.estimates.get(int(norad_id))
         if est is not None and np.isfinite(est[0]) and est[0] > 0:
-            return float(est[0]), "cara"
+            return float(est[0]), self.estimates_source
         return self.default_for(object_type), "default"
 
     def hbr_m(self, norad_id: int, object_type: str | None = None) -> float:
