@@ -291,6 +291,49 @@ def _event_conjunction(path: Path):
                        d["r2_km"], d["v2_km_s"], np.array(d["cov2_km2"]), d["hbr_m"] / 1e3)  # fmt: skip
 
 
+def _norad_or_none(obj) -> int | None:
+    """NORAD id from a CDM object's OBJECT_DESIGNATOR, None when it is not a number."""
+    text = str(obj.metadata.get("OBJECT_DESIGNATOR", "") or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _rescreen_report(rs: dict, elsets, ids, catalog: Path) -> dict:
+    """Re-screening of the post-burn orbit: the primary's own (pre-burn) element set is not
+    a conjunction and is left out; the secondary being avoided is marked; every event gets
+    its Pc (default TLE covariance model)."""
+    from spacerange.conjunction.assessment import assess
+
+    primary_id, secondary_id = ids
+    table, _ = assess(rs["result"], [rs["fit_elset"], *elsets])
+    rows = []
+    for r in table.rows():
+        other = r["norad_id_2"] if r["norad_id_1"] == rs["fit_elset"].norad_id else r["norad_id_1"]
+        if primary_id is not None and other == primary_id:
+            continue
+        name = r["name_2"] if other == r["norad_id_2"] else r["name_1"]
+        rows.append(
+            {
+                "norad_id": int(other),
+                "name": name,
+                "tca_utc": r["tca_utc"],
+                "miss_km": r["miss_km"],
+                "pc": r["pc"],
+                "pc_method": r["pc_method"],
+                "covariance": r["covariance"],
+                "avoided": secondary_id is not None and other == secondary_id,
+            }
+        )
+    return {
+        "catalog": str(catalog),
+        "objects": len(elsets),
+        "threshold_km": rs["threshold_km"],
+        "fit_rms_km": rs["fit_rms_km"],
+        "excluded_primary_norad_id": primary_id,
+        "new_conjunctions": [r for r in rows if not r["avoided"]],
+        "avoided": [r for r in rows if r["avoided"]],
+    }
+
+
 @app.command("avoid")
 def avoid_cmd(
     cdm_file: Path | None = typer.Argument(None, help="CDM (KVN or XML)"),
@@ -312,28 +355,26 @@ def avoid_cmd(
     as_json: bool = JSON_OPT,
 ) -> None:
     """Plan the smallest collision-avoidance burn meeting the Pc / miss target."""
-    from spacerange.maneuvers.avoidance import (
-        Conjunction,
-        plan_avoidance,
-        trade_curve,
-        verify_plan,
-    )
+    from spacerange.maneuvers.avoidance import Conjunction, plan_verified, trade_curve
 
     with guard(as_json):
         if (cdm_file is None) == (event is None):
             raise ValueError("give a CDM file or --event JSON (one of them)")
+        ids: tuple[int | None, int | None] = (None, None)
         if cdm_file is not None:
             from spacerange.ccsds import read_cdm
 
-            conj = Conjunction.from_cdm(read_cdm(cdm_file)[0], hbr_m)
+            cdm = read_cdm(cdm_file)[0]
+            conj = Conjunction.from_cdm(cdm, hbr_m)
+            ids = (_norad_or_none(cdm.object1), _norad_or_none(cdm.object2))
         else:
             conj = _event_conjunction(event)
+            d = json.loads(Path(event).read_text())
+            ids = (d.get("norad_id_1"), d.get("norad_id_2"))
         lead_s = _lead_s(lead, conj.period_s)
         ax = tuple(a.strip().upper() for a in axes.split(",") if a.strip())
         miss_min_km = miss_min_m / 1e3 if miss_min_m is not None else None
-        plan = plan_avoidance(conj, lead_s, pc_max, miss_min_km, ax)
-        if plan.feasible:
-            verify_plan(conj, plan)
+        plan = plan_verified(conj, lead_s, pc_max, miss_min_km, ax)
         result = plan.as_dict()
         result["rescreen"] = None
         if catalog is not None and plan.feasible:
@@ -342,21 +383,7 @@ def avoid_cmd(
 
             elsets, _ = load_any(catalog)
             rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
-            result["rescreen"] = {
-                "catalog": str(catalog),
-                "objects": len(elsets),
-                "threshold_km": rs["threshold_km"],
-                "fit_rms_km": rs["fit_rms_km"],
-                "new_conjunctions": [
-                    {
-                        "norad_id": elsets[int(k)].norad_id,
-                        "name": elsets[int(k)].name,
-                        "tca": str(t) + "Z",
-                        "miss_km": float(m),
-                    }
-                    for k, t, m in zip(rs["index"], rs["tca_utc"], rs["miss_km"], strict=True)
-                ],
-            }
+            result["rescreen"] = _rescreen_report(rs, elsets, ids, catalog)
         if trade:
             leads = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0]) * conj.period_s
             tc = trade_curve(conj, leads, pc_max, miss_min_km, ax[0] if ax else "T")

@@ -41,6 +41,7 @@ __all__ = [
     "Conjunction",
     "brute_force_dv",
     "plan_avoidance",
+    "plan_verified",
     "rescreen",
     "trade_curve",
     "verify_plan",
@@ -128,6 +129,7 @@ class AvoidancePlan:
     alternatives: dict = field(default_factory=dict)
     verified: dict | None = None
     warnings: list[str] = field(default_factory=list)
+    reason: str = ""
 
     @property
     def dv_m_s(self) -> float:
@@ -141,12 +143,15 @@ class AvoidancePlan:
             "lead_s": self.lead_s,
             "axis": self.axis,
             "dv_rtn_mps": [float(x) * 1e3 for x in self.dv_rtn_km_s],
-            "dv_mps": self.dv_m_s,
+            # signed along the chosen axis, as under ``alternatives``
+            "dv_mps": float(self.dv_rtn_km_s[AXES[self.axis]] * 1e3),
+            "dv_magnitude_mps": self.dv_m_s,
             "pc_before": self.pc_before,
             "miss_before_m": self.miss_before_km * 1e3,
             "pc_after_predicted": self.pc_after_predicted,
             "miss_after_predicted_m": self.miss_after_predicted_km * 1e3,
             "feasible": self.feasible,
+            "reason": self.reason,
             "alternatives": self.alternatives,
             "warnings": self.warnings,
         }
@@ -154,6 +159,13 @@ class AvoidancePlan:
             d["pc_after"] = self.verified["pc"]
             d["miss_after_m"] = self.verified["miss_km"] * 1e3
             d["tca_after_utc"] = iso_utc(self.verified["tca_utc"])
+            d["prediction_note"] = (
+                "miss_after_predicted_m and pc_after_predicted are the linear (STM) prediction "
+                "at the nominal TCA; miss_after_m and pc_after come from re-propagating both "
+                "objects and finding the new TCA (shifted by "
+                f"{(self.verified['tca_utc'] - (self.burn_epoch_utc + _td(self.lead_s))) / np.timedelta64(1, 's'):+.3f} s); "
+                "the verified values decide feasibility"
+            )
         else:
             d["pc_after"] = self.pc_after_predicted
             d["miss_after_m"] = self.miss_after_predicted_km * 1e3
@@ -453,7 +465,9 @@ def rescreen(
     (:func:`spacerange.conjunction.screening.screen`).  The threshold is widened by three
     times the fit's RMS so the fit cannot hide an approach; events are then kept at the
     requested threshold plus that margin and reported with it.  Returns a dict of arrays
-    (``index`` into ``catalog_tles``, ``tca_utc``, ``miss_km``) and ``fit_rms_km``.
+    (``index`` into ``catalog_tles``, ``tca_utc``, ``miss_km``), ``fit_rms_km``, the
+    screening ``result`` (object 0 is the fitted post-burn primary) and ``fit_elset``, for
+    assessing the events (:func:`spacerange.conjunction.assessment.assess`).
     """
     from spacerange.conjunction.screening import ScreeningConfig, screen
     from spacerange.od.tle_fit import fit_tle
@@ -485,4 +499,79 @@ def rescreen(
         "miss_km": ev["miss_km"],
         "fit_rms_km": float(fit.rms_km),
         "threshold_km": threshold_km + margin,
+        "result": res,
+        "fit_elset": fit.elset,
     }
+
+
+def plan_verified(
+    conj: Conjunction,
+    lead_s: float,
+    pc_max: float = 1e-4,
+    miss_min_km: float | None = None,
+    axes: tuple[str, ...] = ("T",),
+    force_model: ForceModel | None = None,
+    max_dv_km_s: float = 0.05,
+) -> AvoidancePlan:
+    """A plan whose ``feasible`` means the target is met after re-propagation.
+
+    1. A slow encounter (relative speed below :data:`SLOW_ENCOUNTER_KM_S`: docked,
+       formation or co-orbiting objects) is not planned: the short-encounter Pc and the
+       linear prediction do not hold there, and such pairs are associations, not
+       conjunctions.  ``feasible`` is False and ``reason`` says why.
+    2. The linear plan (:func:`plan_avoidance`) is verified (:func:`verify_plan`).  When
+       the verified Pc or miss misses the target (the burn moved the TCA, or the relative
+       motion is curved), the magnitude along the chosen axis is solved again by full
+       re-propagation (:func:`brute_force_dv`) and verified once more.
+    3. ``feasible`` is True only when the verified outcome meets the target; otherwise
+       ``reason`` gives the verified numbers.
+    """
+    fm = force_model or ForceModel.two_body()
+    vrel = float(np.linalg.norm(conj.v1_km_s - conj.v2_km_s))
+    plan = plan_avoidance(conj, lead_s, pc_max, miss_min_km, axes, fm, max_dv_km_s)
+    if vrel < SLOW_ENCOUNTER_KM_S:
+        plan.feasible = False
+        plan.dv_rtn_km_s = np.zeros(3)
+        plan.reason = (
+            f"relative speed {vrel * 1e3:.3g} m/s is below {SLOW_ENCOUNTER_KM_S * 1e3:g} m/s: "
+            "docked, formation or co-orbiting objects; no avoidance burn is planned "
+            "(the short-encounter Pc and the linear prediction do not apply)"
+        )
+        return plan
+    if not plan.feasible:
+        plan.reason = (
+            f"no burn up to {max_dv_km_s * 1e3:g} m/s along {', '.join(axes)} meets the target "
+            "in the linear prediction"
+        )
+        return plan
+    ver = verify_plan(conj, plan, fm)
+    if _meets(np.array([ver["pc"]]), np.array([ver["miss_km"]]), pc_max, miss_min_km)[0]:
+        plan.reason = "target met after re-propagation of both objects"
+        return plan
+    first = (ver["pc"], ver["miss_km"], plan.dv_m_s)
+    ax = AXES[plan.axis]
+    # Around the linear solution only: one batch of very different burns shares the TCA
+    # search grid (_tca_search), and burns far larger than needed move the TCA by minutes.
+    lin = max(abs(float(plan.dv_rtn_km_s[ax])), 1e-6)
+    mags = np.geomspace(lin / 4.0, min(max_dv_km_s, 20.0 * lin), 48)
+    dv, _, _ = brute_force_dv(
+        conj, lead_s, plan.axis, pc_max, miss_min_km, magnitudes_km_s=mags, force_model=fm
+    )
+    if np.isfinite(dv):
+        plan.dv_rtn_km_s = np.zeros(3)
+        plan.dv_rtn_km_s[ax] = dv
+        ver = verify_plan(conj, plan, fm)
+        if _meets(np.array([ver["pc"]]), np.array([ver["miss_km"]]), pc_max, miss_min_km)[0]:
+            plan.reason = (
+                f"the linear prediction's burn ({first[2] * 1e3:.3g} m/s) gave Pc {first[0]:.3g} "
+                f"and miss {first[1] * 1e3:.0f} m after re-propagation; the magnitude was solved "
+                "again by re-propagation (the *_predicted values are the linear plan's)"
+            )
+            return plan
+    plan.feasible = False
+    plan.reason = (
+        f"no burn along {plan.axis} of {mags[0] * 1e3:.3g}-{mags[-1] * 1e3:.3g} m/s (either sign) "
+        f"meets the target after re-propagation; the linear plan's burn gives Pc "
+        f"{ver['pc']:.3g} and miss {ver['miss_km'] * 1e3:.0f} m (try other --axes or --lead)"
+    )
+    return plan
