@@ -100,12 +100,14 @@ class _Guard:
 
 @dataclass
 class CatalogSource:
-    """Latest element sets of a catalog and the label of where they came from."""
+    """One element set per object and the label of where they came from; with a window,
+    the sets nearest it, and the ones left out as too old (``selection``)."""
 
     elsets: list
     names: list[str]
     label: str
     rejects: list
+    selection: dict | None = None
 
     @property
     def tles(self) -> list[tuple[str, str]]:
@@ -126,34 +128,57 @@ class CatalogSource:
 
 
 def load_source(
-    db: Path | None, catalog: Sequence[Path] | None, synth_n: int = DEFAULT_SYNTH_N
+    db: Path | None,
+    catalog: Sequence[Path] | None,
+    synth_n: int = DEFAULT_SYNTH_N,
+    window: tuple[np.datetime64, np.datetime64] | None = None,
+    max_age_days: float | None = None,
 ) -> CatalogSource:
     """Element sets from a store (``--db``), from files (``--catalog``), or the embedded
-    synthetic default world when neither is given."""
+    synthetic default world when neither is given.
+
+    Without ``window`` each object's latest set is used.  With ``window`` (UTC start, end)
+    each object's set nearest the window is used, and sets farther from it than the age
+    limit of their regime (:mod:`spacerange.catalog.selection`; ``max_age_days`` overrides
+    every regime's limit) are left out and listed in ``selection["stale"]``."""
     if db is not None and catalog:
         raise ValueError("give either --db or --catalog, not both")
+    bounds = None
+    if window is not None:
+        from datetime import UTC, datetime
+
+        bounds = tuple(
+            datetime.fromisoformat(str(np.datetime64(t, "us"))).replace(tzinfo=UTC) for t in window
+        )
     if db is not None:
         from spacerange.catalog.store import SqliteCatalogStore
 
         if not Path(db).exists():
             raise ValueError(f"{db}: no such catalog database (create it with 'catalog import')")
         with SqliteCatalogStore(db) as store:
-            elsets = store.latest_element_sets()
-        return CatalogSource(elsets, [e.name for e in elsets], str(db), [])
+            elsets = (
+                store.latest_element_sets()
+                if bounds is None
+                else store.element_sets_for_window(*bounds)
+            )
+        return _age_filtered(CatalogSource(elsets, [], str(db), []), bounds, max_age_days)
     if catalog:
         from spacerange.catalog.importer import read_files
+        from spacerange.catalog.selection import nearest_to_window
 
         elsets, _, rejects = read_files(catalog)
         for r in rejects[:20]:
             log.warning("rejected %s", r)
-        latest: dict[int, Any] = {}
-        for e in elsets:
-            if e.norad_id not in latest or e.epoch > latest[e.norad_id].epoch:
-                latest[e.norad_id] = e
-        chosen = list(latest.values())
-        return CatalogSource(
-            chosen, [e.name for e in chosen], ", ".join(map(str, catalog)), rejects
-        )
+        if bounds is not None:
+            chosen = nearest_to_window(elsets, *bounds)
+        else:
+            latest: dict[int, Any] = {}
+            for e in elsets:
+                if e.norad_id not in latest or e.epoch > latest[e.norad_id].epoch:
+                    latest[e.norad_id] = e
+            chosen = list(latest.values())
+        src = CatalogSource(chosen, [], ", ".join(map(str, catalog)), rejects)
+        return _age_filtered(src, bounds, max_age_days)
     from spacerange.catalog.synth import synthesize
 
     pop = synthesize(synth_n, DEFAULT_SYNTH_SEED)
@@ -165,3 +190,24 @@ def load_source(
     return CatalogSource(
         list(pop.elsets), [e.name for e in pop.elsets], f"synthetic(n={synth_n}, seed=1)", []
     )
+
+
+def _age_filtered(src: CatalogSource, bounds, max_age_days: float | None) -> CatalogSource:
+    """Names filled in; with a window, stale sets moved out into ``src.selection``."""
+    if bounds is not None:
+        from spacerange.catalog.selection import select_for_window
+
+        sel = select_for_window(src.elsets, *bounds, max_age_days=max_age_days)
+        src.elsets = sel.kept
+        src.selection = {
+            "rule": "per object, the element set nearest the window",
+            "max_age_days": sel.max_age_days,
+            "stale": [s.as_dict() for s in sel.stale],
+        }
+        if sel.stale:
+            log.warning(
+                "%d element set(s) too far from the window left out (see 'stale')",
+                len(sel.stale),
+            )
+    src.names = [e.name for e in src.elsets]
+    return src

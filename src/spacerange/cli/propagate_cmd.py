@@ -87,6 +87,13 @@ def propagate(
         help="Ephemeris file: .parquet, .csv, .oem (CCSDS OEM KVN) or .xml (OEM XML).",
     ),
     workers: int = typer.Option(None, "--workers", help="Processes (default: one per core)."),
+    max_elset_age: float = typer.Option(
+        None,
+        "--max-elset-age",
+        metavar="DAYS",
+        help="With --start: leave out element sets farther than this from the window "
+        "(default per regime: LEO/GTO 10 d, MEO/HEO 15 d, GEO/IGSO 30 d; 'inf' keeps all).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Propagate every object of a catalog with SGP4 (failed states are reported by status, never passed on as numbers)."""
@@ -99,14 +106,20 @@ def propagate(
         span_s, step_s = parse_duration_s(span), parse_duration_s(step)
         if span_s < 0 or step_s <= 0:
             raise ValueError("--span must be >= 0 and --step > 0")
-        src = load_source(db, catalog)
+        window = None
+        if start:
+            t0 = parse_utc(start)
+            window = (t0, t0 + np.timedelta64(int(span_s * 1e6), "us"))
+        src = load_source(db, catalog, window=window, max_age_days=max_elset_age)
         if not src.elsets:
             raise ValueError(f"no valid element sets in {src.label}")
-        t0 = parse_utc(start) if start else src.median_epoch()
+        if not start:
+            t0 = src.median_epoch()
         times = time_grid(t0, span_s, step_s)
         result = run_propagation(src, times, frame, out_file, workers)
         result["catalog"] = src.label
         result["rejected"] = len(src.rejects)
+        result["element_sets"] = src.selection
 
     def render(r: dict) -> None:
         out.print(

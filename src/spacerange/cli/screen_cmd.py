@@ -76,6 +76,13 @@ def screen(
         help="A pair known to fly together (docked, formation), e.g. 25544:49044; repeatable. "
         "Slow pairs that meet every orbit or share a launch are found without it.",
     ),
+    max_elset_age: float = typer.Option(
+        None,
+        "--max-elset-age",
+        metavar="DAYS",
+        help="With --start: leave out element sets farther than this from the window "
+        "(default per regime: LEO/GTO 10 d, MEO/HEO 15 d, GEO/IGSO 30 d; 'inf' keeps all).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Find close approaches (TCA, miss, RTN, relative speed, Pc) over a window."""
@@ -90,14 +97,26 @@ def screen(
     with guard(as_json):
         thr, ell = _parse_threshold(threshold)
         span_s = parse_duration_s(span)
-        src = load_source(db, catalog)
+        window = None
+        if start:
+            t0 = parse_utc(start)
+            window = (t0, t0 + np.timedelta64(int(span_s * 1e6), "us"))
+        src = load_source(db, catalog, window=window, max_age_days=max_elset_age)
         if len(src.elsets) < 2:
             raise ValueError(f"{src.label}: need at least two objects to screen")
-        t0 = parse_utc(start) if start else src.median_epoch()
+        if not start:
+            t0 = src.median_epoch()
         prim_idx = None
         if primary:
             pos = {int(n): k for k, n in enumerate(src.norad_ids)}
             missing = [p for p in primary if p not in pos]
+            stale = {s["norad_id"]: s for s in (src.selection or {}).get("stale", [])}
+            if any(p in stale for p in missing):
+                raise ValueError(
+                    "--primary: "
+                    + "; ".join(f"{p}: {stale[p]['reason']}" for p in missing if p in stale)
+                    + " (--max-elset-age raises the limit)"
+                )
             if missing:
                 raise ValueError(f"--primary {missing}: not in the catalog ({src.label})")
             prim_idx = [pos[p] for p in primary]
@@ -155,6 +174,7 @@ def screen(
         "max_pc": float(np.nanmax(pcs)) if len(pcs) else None,
         "events_pc_above_1e-4": int(np.sum(pcs >= 1e-4)),
         "associations": [a.as_dict() for a in assocs],
+        "element_sets": src.selection,
         "stages_s": {k: round(v, 3) for k, v in res.stages_s.items()},
     }
 
