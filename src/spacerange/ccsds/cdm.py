@@ -8,6 +8,8 @@ UTC (CDMs are always UTC).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
@@ -37,11 +39,14 @@ HEADER = Section(
     "CCSDS_CDM_VERS! CLASSIFICATION CREATION_DATE:epoch! ORIGINATOR! MESSAGE_FOR MESSAGE_ID!",
     mandatory=True,
 )
-# CARA sample CDMs label RELATIVE_VELOCITY_R/T/N with [m]: tolerated as-is (value in m/s).
+# Keyword order of CCSDS 508.0-B-1 table 3-2 (the writer follows it).  CARA sample CDMs
+# label RELATIVE_VELOCITY_R/T/N with [m]: tolerated as-is (value in m/s).
 RELATIVE = Section(
     "relativeMetadataData",
     "TCA:epoch! MISS_DISTANCE:float[m]! RELATIVE_SPEED:float[m/s] "
     "RELATIVE_POSITION_R:float[m] RELATIVE_POSITION_T:float[m] RELATIVE_POSITION_N:float[m] "
+    "RELATIVE_VELOCITY_R:float[m/s] RELATIVE_VELOCITY_T:float[m/s] "
+    "RELATIVE_VELOCITY_N:float[m/s] "
     "START_SCREEN_PERIOD:epoch STOP_SCREEN_PERIOD:epoch SCREEN_VOLUME_FRAME "
     "SCREEN_VOLUME_SHAPE SCREEN_VOLUME_X:float[m] SCREEN_VOLUME_Y:float[m] "
     "SCREEN_VOLUME_Z:float[m] SCREEN_ENTRY_TIME:epoch SCREEN_EXIT_TIME:epoch "
@@ -139,6 +144,14 @@ SEFI_FRAGMENTATION_MODEL VM_ABSOLUTE VM_APPARENT VM_APPARENT_MAX VM_APPARENT_MIN
 )
 CDM2_EXTENSIONS = Section("cdm2", [Field(k, "str", "*") for k in _CDM2_KEYWORDS])
 OBJECT_SECTIONS = [METADATA, OD_PARAMETERS, ADDITIONAL, STATE, COVARIANCE, CDM2_EXTENSIONS]
+# A covariance block that may be absent as a whole (read_cdm(require_covariance=False)); a
+# block that is present must still be complete.
+_COVARIANCE_OPTIONAL = Section(
+    COVARIANCE.name,
+    [dataclasses.replace(f, mandatory=False) for f in COVARIANCE.fields.values()],
+    mandatory=False,
+)
+_MANDATORY_COV = [n for n, f in COVARIANCE.fields.items() if f.mandatory]
 
 
 @dataclass
@@ -198,17 +211,33 @@ class Cdm:
         return self.relative.get("COLLISION_PROBABILITY")
 
 
-def _object(entries: list[Entry], expected: str, file: str, line: int) -> CdmObject:
+def _object(
+    entries: list[Entry], expected: str, file: str, line: int, require_covariance: bool = True
+) -> CdmObject:
+    sections = OBJECT_SECTIONS if require_covariance else [
+        _COVARIANCE_OPTIONAL if s is COVARIANCE else s for s in OBJECT_SECTIONS
+    ]  # fmt: skip
     parts = parse_sections(
-        entries, OBJECT_SECTIONS, file=file, context=expected, end_line=line, user_defined=True
+        entries, sections, file=file, context=expected, end_line=line, user_defined=True
     )
     meta = parts["metadata"]
     if meta["OBJECT"] != expected:
         raise ParseError(f"OBJECT = {meta['OBJECT']} where {expected} was expected", file, line)
+    cov = parts.get("covarianceMatrix", {})
+    if not require_covariance and cov:
+        missing = [k for k in _MANDATORY_COV if k not in cov]
+        if missing:
+            last = max((e.line for e in entries), default=line)
+            raise ParseError(
+                f"{expected} covariance block incomplete: missing {', '.join(missing[:3])}"
+                + (" ..." if len(missing) > 3 else ""),
+                file,
+                last,
+            )
     return CdmObject(
         metadata=meta,
         state_vector=parts["stateVector"],
-        covariance=parts["covarianceMatrix"],
+        covariance=cov if not require_covariance else parts["covarianceMatrix"],
         od_parameters=parts.get("odParameters", {}),
         additional_parameters=parts.get("additionalParameters", {}),
         cdm2=parts.get("cdm2", {}),
@@ -216,12 +245,20 @@ def _object(entries: list[Entry], expected: str, file: str, line: int) -> CdmObj
     )
 
 
-def _build(head: list[Entry], obj1: list[Entry], obj2: list[Entry], file: str, line: int):
+def _build(
+    head: list[Entry],
+    obj1: list[Entry],
+    obj2: list[Entry],
+    file: str,
+    line: int,
+    require_covariance: bool = True,
+):
     parts = parse_sections(
         head, [HEADER, RELATIVE, CDM2_EXTENSIONS], file=file, end_line=line, user_defined=True
     )
-    o1 = _object(obj1, "OBJECT1", file, obj1[0].line if obj1 else line)
-    o2 = _object(obj2, "OBJECT2", file, obj2[-1].line if obj2 else line)
+    # a missing keyword is reported at the last line of the object's block
+    o1 = _object(obj1, "OBJECT1", file, obj1[-1].line if obj1 else line, require_covariance)
+    o2 = _object(obj2, "OBJECT2", file, obj2[-1].line if obj2 else line, require_covariance)
     return Cdm(
         parts["header"],
         parts["relativeMetadataData"],
@@ -232,7 +269,7 @@ def _build(head: list[Entry], obj1: list[Entry], obj2: list[Entry], file: str, l
     )
 
 
-def _read_kvn(entries: list[Entry], file: str) -> Cdm:
+def _read_kvn(entries: list[Entry], file: str, require_covariance: bool = True) -> Cdm:
     starts = [i for i, e in enumerate(entries) if e.key == "OBJECT"]
     for e in entries:
         if not e.key or e.delimiter:
@@ -250,10 +287,10 @@ def _read_kvn(entries: list[Entry], file: str) -> Cdm:
         i1 -= 1
     while i2 > starts[0] and entries[i2 - 1].key == "COMMENT":
         i2 -= 1
-    return _build(entries[:i1], entries[i1:i2], entries[i2:], file, last)
+    return _build(entries[:i1], entries[i1:i2], entries[i2:], file, last, require_covariance)
 
 
-def _read_xml(msg: XNode, file: str) -> Cdm:
+def _read_xml(msg: XNode, file: str, require_covariance: bool = True) -> Cdm:
     head = xml_header_entries(msg, "CCSDS_CDM_VERS", file)
     body = xml_single(msg, "body", file)
     rel = xml_single(body, "relativeMetadataData", file)
@@ -264,12 +301,22 @@ def _read_xml(msg: XNode, file: str) -> Cdm:
     objs = []
     for seg in segments:
         objs.append(xml_segment_entries(seg, file))
-    return _build(head, objs[0], objs[1], file, body.line)
+    return _build(head, objs[0], objs[1], file, body.line, require_covariance)
 
 
-def read_cdm(source, file: str | None = None) -> list[Cdm]:
-    """Read CDM(s) from a KVN or XML file/text (an ``<ndm>`` container may hold several)."""
-    return read_messages(source, file, "cdm", _read_kvn, _read_xml)
+def read_cdm(source, file: str | None = None, *, require_covariance: bool = True) -> list[Cdm]:
+    """Read CDM(s) from a KVN or XML file/text (an ``<ndm>`` container may hold several).
+
+    ``require_covariance=False`` accepts objects without a covariance block (their
+    ``covariance`` is empty), for callers that substitute a default covariance; a block
+    that is present must still hold the 21 position/velocity terms."""
+    return read_messages(
+        source,
+        file,
+        "cdm",
+        functools.partial(_read_kvn, require_covariance=require_covariance),
+        functools.partial(_read_xml, require_covariance=require_covariance),
+    )
 
 
 def write_cdm(cdm: Cdm | list[Cdm], path=None, *, fmt: str = "KVN") -> str:

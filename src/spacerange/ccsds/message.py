@@ -127,11 +127,17 @@ def save_text(text: str, path=None) -> str:
 
 
 def write_kvn_section(w: KvnWriter, section: Section, values: dict | None) -> None:
-    """Write one parsed section back as KVN (comments, then keywords in table order)."""
+    """Write one parsed section back as KVN (comments, then keywords in table order; in a
+    header the version keyword comes first, as every NDM KVN message must begin with it)."""
     if not values:
         return
+    names = list(section.fields)
+    if names and names[0].endswith("_VERS") and names[0] in values:
+        w.kv(names[0], format_value(values[names[0]]), None)
+        names = names[1:]
     w.comments(values.get("COMMENT"))
-    for name, f in section.fields.items():
+    for name in names:
+        f = section.fields[name]
         if name in values:
             unit = f.unit if f.kind == "float" else None
             w.kv(name, format_value(values[name]), unit)

@@ -28,9 +28,12 @@ METHODS = ("foster", "chan", "max", "mc")
 
 
 def _error_entry(file: str, exc: Exception) -> dict:
-    line = getattr(exc, "line", 0) or 0
+    line = getattr(exc, "line", None)  # None: the error is not about one line of the file
     reason = getattr(exc, "reason", None) or str(exc)
-    return {"file": file, "error": {"file": file, "line": int(line), "reason": reason}}
+    return {
+        "file": file,
+        "error": {"file": file, "line": int(line) if line else None, "reason": reason},
+    }
 
 
 def evaluate_files(files: list[Path], method: str, hbr_m: float | None, **kw) -> list[dict]:
@@ -43,7 +46,10 @@ def evaluate_files(files: list[Path], method: str, hbr_m: float | None, **kw) ->
     for path in files:
         name = str(path)
         try:
-            cdms = read_cdm(path, file=name)
+            # with a default covariance to substitute, an absent covariance block is no error
+            cdms = read_cdm(
+                path, file=name, require_covariance=not kw.get("default_covariance", False)
+            )
         except (SpacerangeError, ValueError, OSError) as exc:
             results.append(_error_entry(name, exc))
             continue

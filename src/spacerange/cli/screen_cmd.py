@@ -155,7 +155,11 @@ def screen(
         )
         if out_file:
             table.write(out_file)
-        cdms = write_cdms(table, extra, res, cdm_dir) if cdm_dir else []
+        cdms = (
+            write_cdms(table, extra, res, cdm_dir, volume_rtn_km=ell or (thr, thr, thr))
+            if cdm_dir
+            else []
+        )
         text = socrates_report(table, title=f"spacerange screening of {src.label}")
         if report:
             Path(report).write_text(text + "\n")

@@ -190,8 +190,13 @@ def write_cdms(
     result: ScreeningResult,
     out_dir: str | Path,
     fmt: str = "KVN",
+    volume_rtn_km: tuple[float, float, float] | None = None,
 ) -> list[Path]:
-    """One CCSDS CDM per event into ``out_dir`` (KVN ``.cdm`` or XML ``.xml``)."""
+    """One CCSDS CDM per event into ``out_dir`` (KVN ``.cdm`` or XML ``.xml``).
+
+    ``volume_rtn_km``: the screening volume's semi-axes (R, T, N; a sphere of radius d is
+    ``(d, d, d)``), written as ``SCREEN_VOLUME_*`` (frame RTN, shape ELLIPSOID) with the
+    secondary's entry and exit times for straight-line relative motion through TCA."""
     from spacerange.ccsds import write_cdm
     from spacerange.conjunction.cdm_pc import event_to_cdm
 
@@ -205,6 +210,16 @@ def write_cdms(
         "STOP_SCREEN_PERIOD": result.start_utc + np.timedelta64(int(result.span_s * 1e6), "us"),
     }
     for k in range(len(table)):
+        info = dict(screen_info)
+        if volume_rtn_km is not None:
+            info.update(
+                _screen_volume(
+                    c["tca_utc"][k],
+                    np.concatenate([extra["r1_gcrs_km"][k], extra["v1_gcrs_km_s"][k]]),
+                    np.concatenate([extra["r2_gcrs_km"][k], extra["v2_gcrs_km_s"][k]]),
+                    volume_rtn_km,
+                )
+            )
         objs = []
         for s in ("1", "2"):
             idx = ev["i"][k] if s == "1" else ev["j"][k]
@@ -230,7 +245,7 @@ def write_cdms(
             pc=float(c["pc"][k]),
             pc_method="foster-2d",
             hbr_m=float(c["hbr_m"][k]),
-            screening=screen_info,
+            screening=info,
             comments=["EXERCISE-GRADE DATA: covariance from the default TLE accuracy model"],
         )
         tca = str(c["tca_utc"][k])[:19].replace(":", "").replace("-", "")
@@ -239,6 +254,33 @@ def write_cdms(
         write_cdm(cdm, path, fmt=fmt)
         paths.append(path)
     return paths
+
+
+def _screen_volume(tca_utc, state1_km, state2_km, semi_axes_km) -> dict:
+    """``SCREEN_VOLUME_*`` keywords and the entry/exit times of object 2 into object 1's RTN
+    ellipsoid, for straight-line relative motion through TCA (the short-encounter model)."""
+    from spacerange.frames import rtn_basis
+
+    basis = rtn_basis(state1_km[:3], state1_km[3:])  # rows R, T, N
+    rho = basis @ (state2_km[:3] - state1_km[:3])
+    u = basis @ (state2_km[3:] - state1_km[3:])
+    axes = np.asarray(semi_axes_km, float)
+    p, q = rho / axes, u / axes
+    a, b, cc = q @ q, p @ q, p @ p - 1.0
+    disc = b * b - a * cc
+    half = np.sqrt(disc) / a if a > 0 and disc > 0 else 0.0
+    t0 = -b / a if a > 0 else 0.0
+    tca = np.datetime64(tca_utc, "us")
+    out = {
+        "SCREEN_VOLUME_FRAME": "RTN",
+        "SCREEN_VOLUME_SHAPE": "ELLIPSOID",
+        "SCREEN_VOLUME_X": float(axes[0] * 1e3),
+        "SCREEN_VOLUME_Y": float(axes[1] * 1e3),
+        "SCREEN_VOLUME_Z": float(axes[2] * 1e3),
+    }
+    for key, t in (("SCREEN_ENTRY_TIME", t0 - half), ("SCREEN_EXIT_TIME", t0 + half)):
+        out[key] = tca + np.timedelta64(int(round(t * 1e6)), "us")
+    return out
 
 
 def socrates_report(table: ConjunctionTable, top: int = 20, title: str = "") -> str:
