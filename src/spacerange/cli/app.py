@@ -41,6 +41,7 @@ def _register() -> None:
         demo_cmd,
         events_cmd,
         exercise_cmd,
+        export_cmd,
         od_cmd,
         pc_cmd,
         propagate_cmd,
