@@ -170,3 +170,66 @@ def synth(
         )
 
     emit(result, as_json, render)
+
+
+@catalog_app.command("fetch")
+def fetch(
+    source: str = typer.Option(
+        "celestrak", "--source", help="celestrak (GP JSON, no account) or spacetrack."
+    ),
+    group: str = typer.Option(
+        "active", "--group", help="CelesTrak group, e.g. active, stations, gps-ops."
+    ),
+    norad: list[int] = typer.Option(
+        None, "--norad", help="Space-Track: these objects (repeatable); default: recent epochs."
+    ),
+    days: float = typer.Option(
+        30.0, "--days", help="Space-Track without --norad: objects with an epoch this recent."
+    ),
+    db: Path = typer.Option(None, "--db", help="Also import into this catalog database."),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="Download cache (default $SPACERANGE_CACHE or ~/.cache)."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="CelesTrak: download even if the cache is under 2 h old."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Download current element sets (optional, the only command that uses the network);
+    credentials for Space-Track come from SPACETRACK_IDENTITY and SPACETRACK_PASSWORD."""
+    from spacerange.catalog.fetch import fetch_celestrak, fetch_spacetrack
+
+    with guard(as_json):
+        if source == "celestrak":
+            res = fetch_celestrak(group, cache_dir, force=force)
+        elif source == "spacetrack":
+            res = fetch_spacetrack(norad or (), days, cache_dir)
+        else:
+            raise ValueError(f"--source {source!r}: expected celestrak or spacetrack")
+        result = res.as_dict()
+        if db is not None:
+            from spacerange.catalog.importer import import_files
+            from spacerange.catalog.store import SqliteCatalogStore
+
+            with SqliteCatalogStore(db) as store:
+                report = import_files([res.path], store)
+                result["import"] = {**report.as_dict(), "db": str(db)}
+                newest = store.latest_element_sets()
+            if newest:
+                import time
+
+                age = time.time() - max(e.epoch.timestamp() for e in newest)
+                result["newest_epoch_age_s"] = round(age, 1)
+
+    def render(r: dict) -> None:
+        out.print(
+            f"{r['source']}: {r['file']} (fetched {r['fetched_utc']}, "
+            f"{'cache' if r['from_cache'] else 'downloaded'})"
+        )
+        for w in r["warnings"]:
+            err.print(f"[yellow]{w}[/]")
+        if "import" in r:
+            i = r["import"]
+            out.print(f"imported {i['imported']} element sets into {i['db']}")
+
+    emit(result, as_json, render)
