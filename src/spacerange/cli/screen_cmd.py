@@ -42,6 +42,89 @@ def _parse_pair(text: str) -> tuple[int, int]:
         raise ValueError(f"--associated {text!r}: expected two NORAD ids as ID:ID") from None
 
 
+def _screen_ephemerides(
+    files, primaries, db, catalog, start, span_s, thr_km, hbr_table, max_age
+) -> dict:
+    """Owner ephemerides (OEM) and/or numerically propagated primaries against a catalog."""
+    import time
+
+    import numpy as np
+
+    from spacerange.conjunction.ephemeris_screening import (
+        assess_ephemeris_events,
+        primaries_from_oem,
+        primary_numerical,
+        screen_ephemeris,
+    )
+    from spacerange.conjunction.hbr import HbrTable
+    from spacerange.timescales import parse_utc
+
+    t_start = time.perf_counter()
+    window = None
+    if start:
+        t0 = parse_utc(start)
+        window = (t0, t0 + np.timedelta64(int(span_s * 1e6), "us"))
+    src = load_source(db, catalog, window=window, max_age_days=max_age)
+    ids = {str(e.cospar_id): e.norad_id for e in src.elsets if e.cospar_id}
+    ids.update({e.name.strip(): e.norad_id for e in src.elsets if e.name})
+    prims = []
+    for f in files:
+        if not Path(f).exists():
+            raise ValueError(f"--ephemeris {f}: no such file")
+        prims += primaries_from_oem(f, ids)
+    pos = {int(n): k for k, n in enumerate(src.norad_ids)}
+    for p in primaries:
+        if p not in pos:
+            raise ValueError(f"--primary {p}: not in the catalog ({src.label})")
+        if not start:
+            raise ValueError("--primary-propagator numerical needs --start")
+        e = src.elsets[pos[p]]
+        prims.append(primary_numerical(p, e.name, (e.line1, e.line2), t0, span_s))
+    if not prims:
+        raise ValueError("give --ephemeris files or --primary with --primary-propagator")
+    table = HbrTable.from_cara_csv(hbr_table) if hbr_table else None
+    rows, per_primary = [], []
+    for prim in prims:
+        own = [pos[prim.norad_id]] if prim.norad_id in pos else []
+        ev = screen_ephemeris(prim, src.tles, thr_km, exclude=own)
+        got = assess_ephemeris_events(prim, ev, src.elsets, table)
+        rows += got
+        per_primary.append(
+            {
+                "norad_id": prim.norad_id,
+                "name": prim.name,
+                "source": prim.source,
+                "segments": len(prim.segments),
+                "covariances": len(prim.covariances),
+                "objects_screened": ev.objects_screened,
+                "failed_objects": ev.failed_objects,
+                "events": len(got),
+                "own_element_set_excluded": bool(own),
+            }
+        )
+    rows.sort(key=lambda r: (-(r["pc"] or 0.0), r["miss_km"]))
+    return {
+        "objects": len(src.elsets),
+        "primaries": per_primary,
+        "events": len(rows),
+        "threshold_km": thr_km,
+        "ephemeris_events": rows,
+        "element_sets": src.selection,
+        "seconds": round(time.perf_counter() - t_start, 3),
+    }
+
+
+def _render_ephemeris(r: dict) -> None:
+    t = Table(title=f"{r['events']} close approaches of {len(r['primaries'])} ephemerides")
+    for col in ("TCA (UTC)", "primary", "secondary", "miss km", "km/s", "Pc"):
+        t.add_column(col)
+    for e in r["ephemeris_events"][:20]:
+        t.add_row(e["tca_utc"][:19], f"{e['norad_id_1']} {e['name_1']}",
+                  f"{e['norad_id_2']} {e['name_2']}", f"{e['miss_km']:.3f}",
+                  f"{e['rel_speed_km_s']:.2f}", "n/a" if e["pc"] is None else f"{e['pc']:.2e}")  # fmt: skip
+    out.print(t)
+
+
 @app.command()
 def screen(
     db: Path = typer.Option(None, "--db", help="SQLite catalog database."),
@@ -76,6 +159,18 @@ def screen(
         help="A pair known to fly together (docked, formation), e.g. 25544:49044; repeatable. "
         "Slow pairs that meet every orbit or share a launch are found without it.",
     ),
+    ephemeris: list[Path] = typer.Option(
+        None,
+        "--ephemeris",
+        help="Owner/operator ephemeris (CCSDS OEM, KVN or XML, with covariance and planned "
+        "manoeuvres) to screen against the catalog as a primary; repeatable.",
+    ),
+    primary_propagator: str = typer.Option(
+        "sgp4",
+        "--primary-propagator",
+        help="sgp4, or numerical: each --primary's SGP4 state at --start propagated by "
+        "Cowell (8x8 EGM96, drag, SRP, Sun, Moon) and screened as an ephemeris.",
+    ),
     max_elset_age: float = typer.Option(
         None,
         "--max-elset-age",
@@ -97,6 +192,17 @@ def screen(
     with guard(as_json):
         thr, ell = _parse_threshold(threshold)
         span_s = parse_duration_s(span)
+        if primary_propagator not in ("sgp4", "numerical"):
+            raise ValueError(f"--primary-propagator {primary_propagator!r}: sgp4 or numerical")
+        if ephemeris or primary_propagator == "numerical":
+            if ell is not None:
+                raise ValueError("ephemeris screening takes one miss distance, not an ellipsoid")
+            result = _screen_ephemerides(
+                ephemeris or [], primary or [], db, catalog, start, span_s, thr, hbr_table,
+                max_elset_age,
+            )  # fmt: skip
+            emit(result, as_json, _render_ephemeris)
+            return
         window = None
         if start:
             t0 = parse_utc(start)
