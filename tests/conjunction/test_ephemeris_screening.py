@@ -126,3 +126,56 @@ def test_numerical_primary_propagator(world):
             if abs((np.datetime64(e["tca_utc"][:-1]) - t) / np.timedelta64(1, "s")) < 5
         ]
         assert near, f"event with catalog object #{j} at {t} not found"
+
+
+def test_ocm_reader_on_the_ccsds_examples(shared_data):
+    """OCMExample1 (CCSDS 502.0-B-3 annex): relative and absolute time tags, ITRF2000."""
+    from spacerange.ccsds.ocm import read_ocm
+
+    ocm = read_ocm(shared_data / "ccsds" / "odm" / "ocm" / "OCMExample1.txt")
+    (tr,) = ocm.trajectories
+    assert tr.ref_frame == "ITRF2000" and len(tr.epochs_utc) == 4
+    assert tr.epochs_utc[0] == np.datetime64("1998-12-18T14:28:15.117200")
+    assert tr.epochs_utc[1] == np.datetime64("1998-12-18T14:28:25.117200")
+    assert tr.epochs_utc[3] == np.datetime64("1998-12-18T14:36:35.117200")
+    assert np.allclose(tr.r_km[3], [2164.375, 1115.811, -688.131])
+    assert np.allclose(tr.v_km_s[0], [4.73, -2.50, -1.04])
+    from spacerange.errors import ParseError
+
+    with pytest.raises(ParseError, match="EPOCH_TZERO"):
+        read_ocm(shared_data / "ccsds" / "odm" / "ocm" / "OCM-missing-t0.txt")
+
+
+def test_ocm_with_two_trajectory_blocks_screens_like_the_oem(world, tmp_path):
+    """The same trajectory as an OCM split in two TRAJ blocks (as at a manoeuvre), in metres
+    with relative time tags, with an RTN covariance: the same events as the OEM."""
+    _, tles, k, ref, with_cov, _, _ = world
+    from spacerange.ccsds import read_oem
+    from spacerange.conjunction.ephemeris_screening import primaries_from_file
+
+    seg = read_oem(with_cov)[0].segments[0]
+    t0 = seg.epochs[0]
+    half = len(seg.epochs) // 2
+    lines = ["CCSDS_OCM_VERS = 3.0", "CREATION_DATE = 2023-10-09T00:00:00",
+             "ORIGINATOR = TEST", "META_START", "OBJECT_NAME = OWNER-SAT",
+             "TIME_SYSTEM = UTC", f"EPOCH_TZERO = {str(t0)}", "META_STOP"]  # fmt: skip
+    for a, b in ((0, half + 1), (half, len(seg.epochs))):
+        lines += ["TRAJ_START", "CENTER_NAME = EARTH", "TRAJ_REF_FRAME = GCRF",
+                  "TRAJ_TYPE = CARTPV", "TRAJ_UNITS = [m,m,m,m/s,m/s,m/s]"]  # fmt: skip
+        for i in range(a, b):
+            dt = (seg.epochs[i] - t0) / np.timedelta64(1, "s")
+            vals = np.concatenate([seg.r_km[i], seg.v_km_s[i]]) * 1e3
+            lines.append(f"{dt:.3f} " + " ".join(f"{x:.6f}" for x in vals))
+        lines.append("TRAJ_STOP")
+    tri = np.diag([0.02, 0.1, 0.02, 1e-8, 1e-8, 1e-8])[np.tril_indices(6)]
+    lines += ["COV_START", "COV_REF_FRAME = RTN", "COV_TYPE = CARTPV", "COV_ORDERING = LTM",
+              "0.0 " + " ".join(f"{x:.10g}" for x in tri), "COV_STOP"]  # fmt: skip
+    f = tmp_path / "owner.ocm"
+    f.write_text("\n".join(lines) + "\n")
+    (prim,) = primaries_from_file(f)
+    assert len(prim.segments) == 2 and len(prim.covariances) == 1
+    ev = screen_ephemeris(prim, tles, 5.0, exclude=[k])
+    got = sorted(zip(ev.j.tolist(), ev.tca_utc, ev.miss_km, strict=True))
+    assert [g[0] for g in got] == [r[0] for r in ref]
+    for (_, t, m), (_, tr, mr) in zip(got, ref, strict=True):
+        assert abs((t - tr) / np.timedelta64(1, "ms")) < 20 and abs(m - mr) < 0.005

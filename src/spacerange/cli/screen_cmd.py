@@ -52,7 +52,7 @@ def _screen_ephemerides(
 
     from spacerange.conjunction.ephemeris_screening import (
         assess_ephemeris_events,
-        primaries_from_oem,
+        primaries_from_file,
         primary_numerical,
         screen_ephemeris,
     )
@@ -71,7 +71,7 @@ def _screen_ephemerides(
     for f in files:
         if not Path(f).exists():
             raise ValueError(f"--ephemeris {f}: no such file")
-        prims += primaries_from_oem(f, ids)
+        prims += primaries_from_file(f, ids)
     pos = {int(n): k for k, n in enumerate(src.norad_ids)}
     for p in primaries:
         if p not in pos:
@@ -162,8 +162,8 @@ def screen(
     ephemeris: list[Path] = typer.Option(
         None,
         "--ephemeris",
-        help="Owner/operator ephemeris (CCSDS OEM, KVN or XML, with covariance and planned "
-        "manoeuvres) to screen against the catalog as a primary; repeatable.",
+        help="Owner/operator ephemeris (CCSDS OEM, KVN or XML, or OCM, KVN; with covariance "
+        "and planned manoeuvres) to screen against the catalog as a primary; repeatable.",
     ),
     primary_propagator: str = typer.Option(
         "sgp4",

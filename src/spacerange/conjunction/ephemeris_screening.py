@@ -38,7 +38,9 @@ __all__ = [
     "HermiteEphemeris",
     "PrimaryEphemeris",
     "assess_ephemeris_events",
+    "primaries_from_file",
     "primaries_from_oem",
+    "primary_from_ocm",
     "primary_numerical",
     "screen_ephemeris",
 ]
@@ -262,6 +264,49 @@ def screen_ephemeris(
 _INERTIAL_FRAMES = ("GCRF", "EME2000", "ICRF", "J2000")
 
 
+_ITRF_FRAMES = ("ITRF", "ITRF2000", "ITRF-93", "ITRF-97", "ITRF2005", "ITRF2008", "ITRF2014")
+_RTN_FRAMES = ("RTN", "RSW", "RIC")
+
+
+def _to_gcrs(frame: str, t, r, v, path) -> tuple[np.ndarray, np.ndarray]:
+    """Positions/velocities of an ephemeris in ``frame`` to GCRS (refused frames raise)."""
+    from spacerange.frames import itrs_to_gcrs, teme_to_gcrs
+
+    if frame in _ITRF_FRAMES:
+        return itrs_to_gcrs(r, v, t)
+    if frame == "TEME":
+        return teme_to_gcrs(r, v, t)
+    if frame in _INERTIAL_FRAMES:
+        return r, v
+    raise ValueError(f"{path}: reference frame {frame} is not supported for screening")
+
+
+def _cov_to_gcrs(cframe: str, eph: HermiteEphemeris, t, cov, path) -> np.ndarray:
+    from spacerange.conjunction.encounter import cov_rtn_to_inertial
+
+    if cframe in _RTN_FRAMES:
+        rc, vc = eph(np.array([t]))
+        return cov_rtn_to_inertial(rc, vc, np.asarray(cov)[None])[0]
+    if cframe in _INERTIAL_FRAMES:
+        return np.asarray(cov, float)
+    raise ValueError(f"{path}: covariance frame {cframe} is not supported")
+
+
+def _norad(oid: str, name: str, catalog_ids: dict[str, int] | None) -> int:
+    ids = catalog_ids or {}
+    return int(oid) if oid.isdigit() else ids.get(oid) or ids.get(name, 0)
+
+
+def primaries_from_file(path, catalog_ids: dict[str, int] | None = None) -> list[PrimaryEphemeris]:
+    """Primaries from a CCSDS OEM (KVN or XML) or OCM (KVN) file, told apart by content."""
+    from pathlib import Path
+
+    head = Path(path).read_text(errors="replace")[:4096]
+    if "CCSDS_OCM_VERS" in head:
+        return [primary_from_ocm(path, catalog_ids)]
+    return primaries_from_oem(path, catalog_ids)
+
+
 def primaries_from_oem(path, catalog_ids: dict[str, int] | None = None) -> list[PrimaryEphemeris]:
     """One :class:`PrimaryEphemeris` per object of a CCSDS OEM file (KVN or XML).
 
@@ -270,49 +315,56 @@ def primaries_from_oem(path, catalog_ids: dict[str, int] | None = None) -> list[
     The NORAD id comes from a numeric ``OBJECT_ID``, else from ``catalog_ids`` (COSPAR or
     name -> NORAD id), else 0."""
     from spacerange.ccsds import read_oem
-    from spacerange.conjunction.encounter import cov_rtn_to_inertial
-    from spacerange.frames import itrs_to_gcrs, teme_to_gcrs
 
     by_object: dict[str, PrimaryEphemeris] = {}
     for oem in read_oem(path):
         for seg in oem.segments:
             meta = seg.metadata
-            frame = str(meta["REF_FRAME"]).upper()
             center = str(meta.get("CENTER_NAME", "EARTH")).upper()
             if center != "EARTH":
                 raise ValueError(f"{path}: CENTER_NAME {center}: only Earth-centred ephemerides")
+            frame = str(meta["REF_FRAME"]).upper()
             t = seg.epochs_utc
-            r, v = seg.r_km, seg.v_km_s
-            if frame in ("ITRF", "ITRF2000", "ITRF-93", "ITRF-97", "ITRF2008", "ITRF2014"):
-                r, v = itrs_to_gcrs(r, v, t)
-            elif frame == "TEME":
-                r, v = teme_to_gcrs(r, v, t)
-            elif frame not in _INERTIAL_FRAMES:
-                raise ValueError(f"{path}: REF_FRAME {frame} is not supported for screening")
+            r, v = _to_gcrs(frame, t, seg.r_km, seg.v_km_s, path)
             oid = str(meta.get("OBJECT_ID", "")).strip()
             name = str(meta.get("OBJECT_NAME", "")).strip()
-            norad = (
-                int(oid)
-                if oid.isdigit()
-                else (catalog_ids or {}).get(oid) or (catalog_ids or {}).get(name, 0)
-            )
             prim = by_object.setdefault(
-                oid or name, PrimaryEphemeris(int(norad), name or oid, [], [], str(path))
+                oid or name,
+                PrimaryEphemeris(_norad(oid, name, catalog_ids), name or oid, [], [], str(path)),
             )
             eph = HermiteEphemeris(t, r, v)
             prim.segments.append(eph)
             for c in seg.covariances:
-                cframe = (c.ref_frame or frame).upper()
                 tc = np.datetime64(c.epoch, "us")
-                if cframe in ("RTN", "RSW", "RIC"):
-                    rc, vc = eph(np.array([tc]))
-                    cov = cov_rtn_to_inertial(rc, vc, c.cov_km[None])[0]
-                elif cframe in _INERTIAL_FRAMES:
-                    cov = c.cov_km
-                else:
-                    raise ValueError(f"{path}: covariance frame {cframe} is not supported")
-                prim.covariances.append((tc, np.asarray(cov, float)))
+                cov = _cov_to_gcrs((c.ref_frame or frame).upper(), eph, tc, c.cov_km, path)
+                prim.covariances.append((tc, cov))
     return list(by_object.values())
+
+
+def primary_from_ocm(path, catalog_ids: dict[str, int] | None = None) -> PrimaryEphemeris:
+    """The :class:`PrimaryEphemeris` of a CCSDS OCM: one segment per trajectory block (an
+    operator splits its trajectory at manoeuvres), covariances to GCRS."""
+    from spacerange.ccsds.ocm import read_ocm
+
+    ocm = read_ocm(path)
+    meta = ocm.metadata
+    oid = str(meta.get("INTERNATIONAL_DESIGNATOR", "") or meta.get("OBJECT_DESIGNATOR", ""))
+    name = str(meta.get("OBJECT_NAME", "")).strip()
+    prim = PrimaryEphemeris(_norad(oid.strip(), name, catalog_ids), name or oid, [], [], str(path))
+    for tr in ocm.trajectories:
+        if tr.center != "EARTH":
+            raise ValueError(f"{path}: CENTER_NAME {tr.center}: only Earth-centred ephemerides")
+        if tr.v_km_s is None:
+            raise ValueError(f"{path}: a CARTP trajectory has no velocities; screening needs them")
+        r, v = _to_gcrs(tr.ref_frame or "GCRF", tr.epochs_utc, tr.r_km, tr.v_km_s, path)
+        prim.segments.append(HermiteEphemeris(tr.epochs_utc, r, v))
+    for c in ocm.covariances:
+        for t, m in zip(c.epochs_utc, c.matrices, strict=True):
+            seg = next(
+                (s for s in prim.segments if s.start_utc <= t <= s.stop_utc), prim.segments[0]
+            )
+            prim.covariances.append((t, _cov_to_gcrs(c.ref_frame, seg, t, m, path)))
+    return prim
 
 
 def primary_numerical(
