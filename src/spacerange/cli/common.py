@@ -98,6 +98,15 @@ class _Guard:
         return False
 
 
+MAX_ELSET_AGE_OPT = typer.Option(
+    None,
+    "--max-elset-age",
+    metavar="DAYS",
+    help="With --start: leave out element sets farther than this from the window "
+    "(default per regime: LEO/GTO 10 d, MEO/HEO 15 d, GEO/IGSO 30 d; 'inf' keeps all).",
+)
+
+
 @dataclass
 class CatalogSource:
     """One element set per object and the label of where they came from; with a window,

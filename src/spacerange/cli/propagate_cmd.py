@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, load_source, out
+from spacerange.cli.common import MAX_ELSET_AGE_OPT, emit, err, guard, load_source, out
 
 
 def progress_bar() -> Progress:
@@ -87,13 +87,7 @@ def propagate(
         help="Ephemeris file: .parquet, .csv, .oem (CCSDS OEM KVN) or .xml (OEM XML).",
     ),
     workers: int = typer.Option(None, "--workers", help="Processes (default: one per core)."),
-    max_elset_age: float = typer.Option(
-        None,
-        "--max-elset-age",
-        metavar="DAYS",
-        help="With --start: leave out element sets farther than this from the window "
-        "(default per regime: LEO/GTO 10 d, MEO/HEO 15 d, GEO/IGSO 30 d; 'inf' keeps all).",
-    ),
+    max_elset_age: float = MAX_ELSET_AGE_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Propagate every object of a catalog with SGP4 (failed states are reported by status, never passed on as numbers)."""

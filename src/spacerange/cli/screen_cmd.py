@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, load_source, out
+from spacerange.cli.common import MAX_ELSET_AGE_OPT, emit, err, guard, load_source, out
 
 
 def _parse_threshold(text: str) -> tuple[float, tuple[float, float, float] | None]:
@@ -171,13 +171,7 @@ def screen(
         help="sgp4, or numerical: each --primary's SGP4 state at --start propagated by "
         "Cowell (8x8 EGM96, drag, SRP, Sun, Moon) and screened as an ephemeris.",
     ),
-    max_elset_age: float = typer.Option(
-        None,
-        "--max-elset-age",
-        metavar="DAYS",
-        help="With --start: leave out element sets farther than this from the window "
-        "(default per regime: LEO/GTO 10 d, MEO/HEO 15 d, GEO/IGSO 30 d; 'inf' keeps all).",
-    ),
+    max_elset_age: float = MAX_ELSET_AGE_OPT,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Find close approaches (TCA, miss, RTN, relative speed, Pc) over a window."""
