@@ -94,3 +94,20 @@ def test_batch_drops_a_diverging_object_and_the_others_are_unchanged(scenario):
     for i in (0, 1, 3, 4, 5):
         assert sols[i].converged
         np.testing.assert_allclose(sols[i].state, ref[i].state, rtol=0, atol=1e-9)
+
+
+def test_propagate_many_reports_bad_objects_and_finishes_the_rest():
+    from spacerange.propagation.numerical import ForceModel, propagate_many
+
+    good = _good_states()
+    y0 = np.concatenate([good[:1], [[np.nan, 0, 0, 0, 7.5, 0]], [[100.0, 0, 0, 0, 1, 0]],
+                         good[1:]])  # fmt: skip
+    epoch = np.datetime64("2024-03-01T00:00:00", "us")
+    t = np.array([0.0, 600.0, 1200.0])
+    fm = ForceModel.two_body()
+    out, fails = propagate_many(y0, epoch, t, fm, return_failures=True)
+    assert set(fails) == {1, 2}
+    assert "non-finite" in fails[1] and "inside the Earth" in fails[2]
+    assert np.all(np.isnan(out[[1, 2]]))
+    alone = propagate_many(good, epoch, t, fm)
+    np.testing.assert_allclose(out[[0, 3, 4]], alone, rtol=0, atol=1e-9)
