@@ -111,3 +111,40 @@ def test_propagate_many_reports_bad_objects_and_finishes_the_rest():
     assert np.all(np.isnan(out[[1, 2]]))
     alone = propagate_many(good, epoch, t, fm)
     np.testing.assert_allclose(out[[0, 3, 4]], alone, rtol=0, atol=1e-9)
+
+
+TDM_WITH_RCS_MAG = """CCSDS_TDM_VERS = 2.0
+CREATION_DATE = 2025-09-27T00:00:00
+ORIGINATOR = TEST
+META_START
+TIME_SYSTEM = UTC
+PARTICIPANT_1 = EGLIN
+PARTICIPANT_2 = 900
+MODE = SEQUENTIAL
+PATH = 1,2,1
+RANGE_UNITS = km
+ANGLE_TYPE = AZEL
+META_STOP
+DATA_START
+RANGE = 2025-09-27T03:33:00 2083.96
+ANGLE_1 = 2025-09-27T03:33:00 178.1
+ANGLE_2 = 2025-09-27T03:33:00 19.5
+RCS = 2025-09-27T03:33:00 2.0
+MAG = 2025-09-27T03:33:00 6.5
+RANGE = 2025-09-27T03:34:00 NaN
+DATA_STOP
+"""
+
+
+def test_rcs_and_mag_records_are_counted_not_rejected(tmp_path):
+    """Issue 17 item 6: every RCS/MAG record ``observe`` wrote came back as a reject."""
+    from spacerange.ccsds.tdm import read_tdm
+    from spacerange.od.observations import observations_from_tdm
+
+    p = tmp_path / "o.tdm"
+    p.write_text(TDM_WITH_RCS_MAG)
+    unused: dict[str, int] = {}
+    obs, rejects = observations_from_tdm(read_tdm(p), {"EGLIN": S["EGLIN"]}, str(p), unused)
+    assert len(obs) == 3
+    assert unused == {"RCS": 1, "MAG": 1}
+    assert len(rejects) == 1 and "nan" in rejects[0].reason.lower()

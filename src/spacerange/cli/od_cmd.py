@@ -52,7 +52,8 @@ def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
 
     sites = _load_sites(sites_file)
     tdms = read_tdm(obs_file)
-    obs, rejects = observations_from_tdm(tdms, sites, str(obs_file))
+    unused: dict[str, int] = {}
+    obs, rejects = observations_from_tdm(tdms, sites, str(obs_file), unused)
     apriori = {}
     if catalog:
         from spacerange.cli.common import load_source
@@ -90,6 +91,7 @@ def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
         "failed": [{"id": k, "reason": v} for k, v in failures.items()],
         "observations": len(obs),
         "rejects": [r.as_dict() for r in rejects],
+        "unused_by_od": unused,
         "apriori": sorted(apriori),
         "out": str(out_file) if out_file else None,
     }
@@ -132,7 +134,8 @@ def od(
     PARTICIPANT_1 names the site, PARTICIPANT_2 the object; RANGE (km),
     DOPPLER_INSTANTANEOUS (range-rate km/s) and ANGLE_1/2 (AZEL or RADEC, deg) are used.
     Bad observations (NaN, unknown sensor, time tags out of order or outside the segment)
-    are reported under "rejects" and the rest processed.  One object never fails the run:
+    are reported under "rejects" and the rest processed; valid records OD cannot use (RCS,
+    MAG, ...) are only counted under "unused_by_od".  One object never fails the run:
     every object without a converged orbit is listed under "failures" as {norad_id, reason}
     and only converged orbits are written to the OEM.
     """
