@@ -148,3 +148,23 @@ def test_rcs_and_mag_records_are_counted_not_rejected(tmp_path):
     assert len(obs) == 3
     assert unused == {"RCS": 1, "MAG": 1}
     assert len(rejects) == 1 and "nan" in rejects[0].reason.lower()
+
+
+def test_ekf_drops_a_diverging_object_and_the_others_are_unchanged(scenario):
+    from spacerange.od.ekf import extended_kalman_filter
+
+    obs, truth = scenario
+    ids, x0, ep = _starts(obs, truth)
+    p0 = np.broadcast_to(np.diag([1.0] * 3 + [1e-4] * 3), (ids.size, 6, 6)).copy()
+    ref = extended_kalman_filter(obs, ids, x0, p0, ep)
+    bad = x0.copy()
+    bad[2, 3:] = 0.0
+    bad[2, :3] *= 7000.0 / np.linalg.norm(bad[2, :3])
+    sols = extended_kalman_filter(obs, ids, bad, p0, ep)
+    assert not sols[2].converged and "propagation failed" in sols[2].message
+    assert np.all(np.isnan(sols[2].state))
+    for i in (0, 1, 3, 4, 5):
+        assert sols[i].converged == ref[i].converged
+        np.testing.assert_allclose(
+            sols[i].state, ref[i].state, rtol=0, atol=1e-6
+        )  # shared step: < 1 mm
