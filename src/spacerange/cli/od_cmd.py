@@ -37,6 +37,11 @@ def _load_sites(path: Path | None):
     return {s.name: s for s in sites}
 
 
+def _norad(object_id: str) -> int | str:
+    """The catalog number as an integer when the TDM's PARTICIPANT is one, else as given."""
+    return int(object_id) if object_id.isdigit() else object_id
+
+
 def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
            out_file: Path | None) -> dict:  # fmt: skip
     """Read, fit, write; returns the summary dict (see the command help)."""
@@ -47,7 +52,8 @@ def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
 
     sites = _load_sites(sites_file)
     tdms = read_tdm(obs_file)
-    obs, rejects = observations_from_tdm(tdms, sites, str(obs_file))
+    unused: dict[str, int] = {}
+    obs, rejects = observations_from_tdm(tdms, sites, str(obs_file), unused)
     apriori = {}
     if catalog:
         from spacerange.cli.common import load_source
@@ -68,17 +74,24 @@ def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
         t = obs.times_utc[obs.object_id == s.object_id]
         spans[s.object_id] = tuple(float((x - s.epoch_utc).astype("timedelta64[us]")
                                          .astype(np.int64)) / 1e6 for x in (t.min(), t.max()))  # fmt: skip
+    good = [s for s in sols if s.converged and np.all(np.isfinite(s.state))]
     if out_file is not None:
         from spacerange.ccsds.oem import write_oem
 
-        write_oem(solutions_to_oem(sols, spans), out_file)
+        # only the orbits that converged: a diverged trial state is not an ephemeris
+        write_oem(solutions_to_oem(good, spans), out_file)
+    fails = [{"norad_id": _norad(k), "reason": v} for k, v in failures.items()]
+    fails += [{"norad_id": _norad(s.object_id), "reason": s.message or "not converged"}
+              for s in sols if not (s.converged and np.all(np.isfinite(s.state)))]  # fmt: skip
     return {
         "solutions": [s.summary() for s in sols],
         "objects": len(sols) + len(failures),
-        "converged": int(sum(s.converged for s in sols)),
+        "converged": len(good),
+        "failures": fails,
         "failed": [{"id": k, "reason": v} for k, v in failures.items()],
         "observations": len(obs),
         "rejects": [r.as_dict() for r in rejects],
+        "unused_by_od": unused,
         "apriori": sorted(apriori),
         "out": str(out_file) if out_file else None,
     }
@@ -97,8 +110,8 @@ def _render(res: dict) -> None:
     out.print(tab)
     for r in res["rejects"][:20]:
         err.print(f"[yellow]rejected[/] {r['file']}: {r['reason']}")
-    for f in res["failed"]:
-        err.print(f"[yellow]no orbit[/] {f['id']}: {f['reason']}")
+    for f in res["failures"]:
+        err.print(f"[yellow]no orbit[/] {f['norad_id']}: {f['reason']}")
 
 
 @app.command("od")
@@ -121,7 +134,10 @@ def od(
     PARTICIPANT_1 names the site, PARTICIPANT_2 the object; RANGE (km),
     DOPPLER_INSTANTANEOUS (range-rate km/s) and ANGLE_1/2 (AZEL or RADEC, deg) are used.
     Bad observations (NaN, unknown sensor, time tags out of order or outside the segment)
-    are reported under "rejects" and the rest processed.
+    are reported under "rejects" and the rest processed; valid records OD cannot use (RCS,
+    MAG, ...) are only counted under "unused_by_od".  One object never fails the run:
+    every object without a converged orbit is listed under "failures" as {norad_id, reason}
+    and only converged orbits are written to the OEM.
     """
     with guard(as_json):
         res = run_od(obs_file, catalog, sites, out_file)

@@ -61,6 +61,7 @@ class ReentryPrediction:
     impact_lat_deg: np.ndarray
     impact_lon_deg: np.ndarray
     reentry_height_km: float
+    n_failed_samples: int = 0
 
     def as_dict(self) -> dict:
         from spacerange.timescales import iso_utc
@@ -76,6 +77,7 @@ class ReentryPrediction:
             "fraction_reentered": self.fraction_reentered,
             "n_samples": int(self.reentry_utc.size),
             "reentry_height_km": self.reentry_height_km,
+            "n_failed_samples": self.n_failed_samples,
         }
 
 
@@ -88,8 +90,8 @@ def _run_samples(y0, epoch, t_s, fm, factors, stop_km):
     def alive(t, y):
         return height_km(y[:, :3]) > stop_km
 
-    out, _, _ = integrate_many(dyn.derivatives, y0, t_s, fm.rtol, atol, alive=alive)
-    return out
+    out, _, info = integrate_many(dyn.derivatives, y0, t_s, fm.rtol, atol, alive=alive)
+    return out, info["failed"], info["reasons"]
 
 
 def predict_reentry(
@@ -135,11 +137,13 @@ def predict_reentry(
     factors = np.concatenate([k, extra])
     t_s = np.arange(step_s, max_days * 86400.0 + step_s, step_s)
     stop = reentry_height_km - 20.0
-    out = _run_samples(np.repeat(y[None], factors.size, 0), epoch, t_s, force_model, factors,
-                       stop)  # fmt: skip
+    out, failed, _ = _run_samples(np.repeat(y[None], factors.size, 0), epoch, t_s,
+                                  force_model, factors, stop)  # fmt: skip
     h = height_km(out[..., :3])
-    # first grid index below the re-entry height, linear interpolation of the crossing
-    below = ~(h > reentry_height_km)
+    # first grid index below the re-entry height, linear interpolation of the crossing;
+    # a sample the integrator dropped is NaN too, but it did not re-enter: it is left out
+    # (counted in n_failed_samples), never read as a re-entry
+    below = ~(h > reentry_height_km) & ~failed[:, None]
     has = below.any(axis=1)
     j = np.argmax(below, axis=1)
     t_cross = np.full(factors.size, np.nan)
@@ -156,11 +160,14 @@ def predict_reentry(
         np.isfinite(t_cross), epoch + us.astype("timedelta64[us]"), np.datetime64("NaT", "us")
     )
     samp = t_cross[:n_samples]
-    frac = float(np.mean(np.isfinite(samp)))
+    used = ~failed[:n_samples]
+    if not used.any():
+        raise PropagationError("every re-entry sample failed to integrate")
+    frac = float(np.mean(np.isfinite(samp[used])))
     if frac == 0:
         raise PropagationError(f"no sample re-enters within {max_days} days; raise max_days")
-    # quantiles with non-reentered samples counted as +inf
-    s_all = np.where(np.isfinite(samp), samp, np.inf)
+    # quantiles with non-reentered samples counted as +inf (failed samples left out)
+    s_all = np.where(np.isfinite(samp), samp, np.inf)[used]
     q = np.quantile(s_all, [quantile, 0.5, 1.0 - quantile], method="inverted_cdf")
 
     def to_t(x):
@@ -204,6 +211,7 @@ def predict_reentry(
         impact_lat_deg=imp_lat,
         impact_lon_deg=imp_lon,
         reentry_height_km=reentry_height_km,
+        n_failed_samples=int(failed[:n_samples].sum()),
     )
 
 

@@ -335,6 +335,9 @@ def _tca_search(conj, burn_states, burn_epoch, lead_s, fm, window_s, n_coarse=40
         p2 = propagate_many(y2, conj.tca_utc, ts, fm)[0]
         rng = np.linalg.norm(p1[:, :, :3] - p2[None, :, :3], axis=-1)
         rng = np.where(np.abs(ts[None] - center[:, None]) <= half[:, None] * 1.0001, rng, np.inf)
+        # a candidate the integrator dropped is NaN: never its minimum (argmin picks NaN)
+        lost = ~np.any(np.isfinite(rng), axis=1)
+        rng = np.where(np.isfinite(rng), rng, np.inf)
         k = np.argmin(rng, axis=1)
         center = ts[k]
         half = np.full(n, 2.0 * step)
@@ -347,7 +350,9 @@ def _tca_search(conj, burn_states, burn_epoch, lead_s, fm, window_s, n_coarse=40
     x1 = x1 + np.concatenate([x1[:, 3:] * tau[:, None], np.zeros((n, 3))], axis=1)
     x2b = np.broadcast_to(x2, (n, 6)) if x2.ndim == 1 else x2
     x2b = x2b + np.concatenate([x2b[:, 3:] * tau[:, None], np.zeros((n, 3))], axis=1)
-    return center + tau, x1, x2b
+    # failed candidates stay NaN (miss and Pc NaN): never feasible, never a safe-looking value
+    x1[lost] = np.nan
+    return np.where(lost, np.nan, center + tau), x1, x2b
 
 
 def _evaluate(conj, dv_rtn: np.ndarray, lead_s: float, fm: ForceModel):

@@ -12,6 +12,11 @@ weighted RMS (floored at 1), re-decided every iteration (so edited points may re
 Convergence: relative change of the weighted RMS below ``rms_rel_tol`` (and at least two
 iterations), at most ``max_iter`` iterations; a diverging step (RMS up by more than 20 %)
 is halved.  The formal covariance is ``N^-1``.
+
+Per-object isolation: an object whose trajectory cannot be propagated (the vectorized
+integrator dropped it, e.g. a trial orbit diving into the Earth) never stops the others.  After
+a good iteration its step is halved and retried (as for a diverging RMS); without one, or after
+three retries, it leaves the batch with the reason in :attr:`OdSolution.message` and a NaN state.
 """
 
 from __future__ import annotations
@@ -88,6 +93,9 @@ def batch_least_squares(
     z_last = np.full(m, np.nan)
     acc_last = accepted.copy()
     rms_last = np.full(n, np.nan)
+    failed = np.zeros(n, bool)
+    fail_msg: dict[int, str] = {}
+    retries = np.zeros(n, int)
     for it in range(options.max_iter):
         if not active.any():
             break
@@ -97,6 +105,32 @@ def batch_least_squares(
         remap = np.full(n, -1)
         remap[act_idx] = np.arange(act_idx.size)
         x, phi = dyn.trajectory(x_ref[act_idx], s[rows], remap[obj[rows]])
+        # objects the integrator dropped: non-finite states on their rows
+        lost_rows = ~np.all(np.isfinite(x), axis=1)
+        if lost_rows.any():
+            lost = np.zeros(n, bool)
+            lost[np.unique(obj[rows][lost_rows])] = True
+            retry = lost & (retries < 3) & np.isfinite(rms_prev)
+            retries[retry] += 1
+            dx_prev[retry] *= 0.5
+            x_ref[retry] = x_prev[retry] + dx_prev[retry]
+            for i in np.flatnonzero(lost & ~retry):
+                fail_msg[int(i)] = ("propagation failed: trial orbit could not be integrated "
+                                    f"(iteration {it + 1}, {int(retries[i])} retries)")  # fmt: skip
+            failed |= lost & ~retry
+            active &= ~lost
+            if retry.any():
+                # retried objects rejoin next iteration; the others proceed now
+                active |= retry
+                keep_rows = ~retry[obj[rows]] & ~failed[obj[rows]]
+            else:
+                keep_rows = ~failed[obj[rows]]
+            rows, x, phi = rows[keep_rows], x[keep_rows], phi[keep_rows]
+            if rows.size == 0:
+                continue
+            pending = retry
+        else:
+            pending = np.zeros(n, bool)
         h, hx = predict(o.kind[rows], x, site_r[rows], site_v[rows], enu[rows])
         hmat = np.einsum("mi,mij->mj", hx, phi)
         dy = residual(o.kind[rows], o.value[rows], h)
@@ -112,16 +146,16 @@ def batch_least_squares(
         with np.errstate(invalid="ignore", divide="ignore"):
             rms = np.sqrt(ss / cnt)
         # divergence guard: RMS grew by > 20 %: halve the last step and retry
-        worse = active & (rms > 1.2 * rms_prev) & np.isfinite(rms_prev)
+        worse = active & ~pending & (rms > 1.2 * rms_prev) & np.isfinite(rms_prev)
         if worse.any() and it > 0:
             dx_prev[worse] *= 0.5
             x_ref[worse] = x_prev[worse] + dx_prev[worse]
             iters[worse] += 1
             if np.all(~active | worse):
                 continue
-        good = active & ~worse
+        good = active & ~worse & ~pending
         w = np.where(ok, 1.0 / sig[rows], 0.0)
-        hw = hmat * w[:, None]
+        hw = np.where(ok[:, None], hmat * w[:, None], 0.0)  # NaN * 0 would poison N
         nmat = np.zeros((n, 6, 6))
         np.add.at(nmat, obj[rows], np.einsum("mi,mj->mij", hw, hw))
         bvec = np.zeros((n, 6))
@@ -133,7 +167,7 @@ def batch_least_squares(
         z_last[rows] = z
         acc_last[rows] = ok
         rms_last[good] = rms[good]
-        enough = cnt >= options.min_obs if info0 is None else cnt >= 1
+        enough = (cnt >= options.min_obs if info0 is None else cnt >= 1) | pending
         solv = good & enough
         dx = np.zeros((n, 6))
         if solv.any():
@@ -164,10 +198,11 @@ def batch_least_squares(
             mk = acc & (o.kind[sel] == k)
             if mk.any():
                 by_kind[KIND_NAMES[k]] = float(np.sqrt(np.mean(zk[mk] ** 2)))
-        msg = "" if converged[i] else (
+        msg = "" if converged[i] else fail_msg.get(i) or (
             "too few usable observations" if acc.sum() < options.min_obs else
             f"not converged in {options.max_iter} iterations")  # fmt: skip
-        sols.append(OdSolution(oid, epochs[i], x_ref[i].copy(), cov[i].copy(),
+        state = np.full(6, np.nan) if failed[i] else x_ref[i].copy()
+        sols.append(OdSolution(oid, epochs[i], state, cov[i].copy(),
                                float(rms_last[i]), int(sel.sum()), int(acc.sum()),
                                int(iters[i]), bool(converged[i]), by_kind, "batch", msg))  # fmt: skip
     return sols

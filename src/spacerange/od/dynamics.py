@@ -252,10 +252,14 @@ class NumericalDynamics:
         for i in np.unique(obj):
             sel = np.flatnonzero(obj == i)
             order = sel[np.argsort(s_obs[sel])]
-            st, ph = propagate_with_stm(
-                x0[i], self.epochs_utc[i], s_obs[order], self.force_model,
-                method="finite_difference",
-            )  # fmt: skip
+            try:
+                st, ph = propagate_with_stm(
+                    x0[i], self.epochs_utc[i], s_obs[order], self.force_model,
+                    method="finite_difference",
+                )  # fmt: skip
+            except (ArithmeticError, ValueError, RuntimeError):
+                # one object's failure is its own: NaN rows, the batch drops it with a reason
+                continue
             x[order], phi[order] = st, ph
         return x, phi
 

@@ -88,12 +88,16 @@ def extended_kalman_filter(
     n_used = np.zeros(n, int)
     n_obs = np.array([n_all[k] for k in ids.tolist()], int)
     eye6 = np.eye(6)
+    lost = np.zeros(n, bool)
     for k in range(n_steps):
         gs = np.flatnonzero(g_rank == k)
         io = g_obj[gs]
         t_new = o.times_utc[g_first[gs]]
         dt = (t_new - t_cur[io]).astype("timedelta64[us]").astype(float) / 1e6
         xn, phi = j2_step(dyn, x[io], dt)
+        # an object the integrator dropped stays NaN and leaves the filter, with its reason;
+        # the others go on
+        lost[io] |= ~np.all(np.isfinite(xn), axis=1)
         x[io] = xn
         p[io] = phi @ p[io] @ np.swapaxes(phi, 1, 2) + snc_process_noise(
             dt, options.sigma_acc_km_s2
@@ -123,10 +127,12 @@ def extended_kalman_filter(
     for i, oid in enumerate(ids.tolist()):
         with np.errstate(invalid="ignore", divide="ignore"):
             rms = float(np.sqrt(sum_z2[i] / n_used[i]))
-        ok = n_used[i] >= 6
-        sols.append(OdSolution(oid, t_cur[i], x[i].copy(), p[i].copy(), rms, int(n_obs[i]),
-                               int(n_used[i]), 1, bool(ok), {}, "ekf",
-                               "" if ok else "too few measurements applied"))  # fmt: skip
+        ok = n_used[i] >= 6 and not lost[i]
+        msg = ("propagation failed: state could not be integrated" if lost[i] else
+               "" if ok else "too few measurements applied")  # fmt: skip
+        state = np.full(6, np.nan) if lost[i] else x[i].copy()
+        sols.append(OdSolution(oid, t_cur[i], state, p[i].copy(), rms, int(n_obs[i]),
+                               int(n_used[i]), 1, bool(ok), {}, "ekf", msg))  # fmt: skip
     return sols
 
 

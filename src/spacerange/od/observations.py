@@ -110,13 +110,22 @@ def _seg_bounds(meta: dict):
     return cvt
 
 
+# Valid TDM data keywords (CCSDS 503.0-B-2) that carry no geometry OD can fit: they are
+# not input problems, so they are counted (``unused``), never listed as rejects.
+UNUSED_BY_OD = frozenset({"RCS", "MAG", "TRANSMIT_FREQ_1", "TRANSMIT_FREQ_2", "RECEIVE_FREQ_1",
+                          "RECEIVE_FREQ_2", "TROPO_DRY", "TROPO_WET", "STEC", "PRESSURE",
+                          "RHUMIDITY", "TEMPERATURE", "CLOCK_BIAS", "CLOCK_DRIFT"})  # fmt: skip
+
+
 def observations_from_tdm(
-    tdms, sites: dict[str, Site], file: str = "<tdm>"
+    tdms, sites: dict[str, Site], file: str = "<tdm>", unused: dict[str, int] | None = None
 ) -> tuple[Observations, list[Reject]]:
     """Observations from TDM(s) (``read_tdm`` output) and the rejects, see module doc.
 
     ``sites`` maps PARTICIPANT_1 names to :class:`Site`.  Reject ``line`` is 0 (the TDM
-    reader keeps no line numbers); the reason names segment, keyword and epoch.
+    reader keeps no line numbers); the reason names segment, keyword and epoch.  Records of
+    the keywords in :data:`UNUSED_BY_OD` (RCS, MAG, ...) are skipped and counted per
+    keyword in ``unused`` when given.
     """
     from spacerange.ccsds.schema import to_utc
 
@@ -154,6 +163,10 @@ def observations_from_tdm(
             for j, (key, t, v) in enumerate(
                 zip(seg.keywords.tolist(), epochs, seg.values.tolist(), strict=True)
             ):
+                if key in UNUSED_BY_OD:
+                    if unused is not None:
+                        unused[key] = unused.get(key, 0) + 1
+                    continue
                 label = f"{where}, observation {j + 1} ({key} at {np.datetime_as_string(t)})"
                 if not np.isfinite(v):
                     rejects.append(Reject(file, 0, f"{label}: value is {v!r}"))

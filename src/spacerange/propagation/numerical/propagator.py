@@ -80,14 +80,18 @@ def _run(
     atol = np.array([fm.atol_km] * 3 + [fm.atol_km * 1e-3] * 3)
     n = y0.shape[0]
     out = np.full((n, t_eval.size, 6), np.nan)
+    dyn.failures = {}  # object index -> reason, for objects the integrator dropped
 
     def integrate(y_start, t_start, targets):
         """Integrate from t_start to each of targets (monotonic); -> (n, len, 6), alive."""
         if backend == "scipy":
             return _integrate_scipy(dyn, y_start, t_start, targets, fm.rtol, atol)
-        return integrate_many(
+        res, ok, info = integrate_many(
             dyn.derivatives, y_start, targets, fm.rtol, atol, t0_s=t_start, alive=_alive(dyn)
-        )[:2]
+        )
+        for i, why in info["reasons"].items():
+            dyn.failures.setdefault(i, why)
+        return res, ok
 
     # backward part (no maneuvers): times < 0, integrated from 0 in decreasing order
     back = np.flatnonzero(t_eval < 0)
@@ -205,13 +209,34 @@ def propagate_many(
     times,
     force_model: ForceModel | None = None,
     maneuvers=(),
-) -> np.ndarray:
+    return_failures: bool = False,
+):
     """Propagate many objects together with one shared adaptive step (vectorized DOP853).
 
     ``states0`` (n, 6) GCRS [km, km/s] at the common ``epoch0``; returns (n, n_t, 6).
     Maneuvers, if given, apply to every object (RTN delta-v in each object's own axes).
-    Decayed objects (height < 80 km) are NaN from the first output after decay.
+    Decayed objects (height < 80 km) are NaN from the first output after decay.  An object
+    the integrator cannot carry (non-finite state, step size underflow) is NaN from then on
+    and the others finish; with ``return_failures`` the result is ``(states, {index:
+    reason})`` so that such objects are told apart from decayed ones.
     """
-    y0 = _as_states(states0, "states0")
-    out, _ = _run(y0, epoch0, times, force_model or ForceModel(), maneuvers, "vectorized")
-    return out
+    y = np.asarray(states0, dtype=float)
+    if y.ndim != 2 or y.shape[1] != 6:
+        raise ValueError(f"states0 must have shape (n, 6) [km, km/s], got {y.shape}")
+    # a bad row is that object's failure, not the batch's: NaN output with its reason
+    with np.errstate(invalid="ignore"):
+        finite = np.all(np.isfinite(y), axis=1)
+        inside = finite & (np.linalg.norm(np.where(finite[:, None], y, 0)[:, :3], axis=1) < 6000.0)
+    bad = ~finite | inside
+    if bad.all() and y.shape[0]:
+        _as_states(y, "states0")  # every row invalid: a usage error, raised as before
+    fails = {int(i): "non-finite initial state" for i in np.flatnonzero(~finite)}
+    fails |= {int(i): "initial position inside the Earth (|r| < 6000 km)"
+              for i in np.flatnonzero(inside)}  # fmt: skip
+    good = np.flatnonzero(~bad)
+    out_good, dyn = _run(_as_states(y[good], "states0"), epoch0, times,
+                         force_model or ForceModel(), maneuvers, "vectorized")  # fmt: skip
+    out = np.full((y.shape[0], *out_good.shape[1:]), np.nan)
+    out[good] = out_good
+    fails |= {int(good[i]): why for i, why in dyn.failures.items()}
+    return (out, dict(sorted(fails.items()))) if return_failures else out
