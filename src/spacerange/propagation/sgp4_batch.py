@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Protocol
 
 import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
@@ -96,6 +97,25 @@ def satrecs_from_tles(tles: Sequence[TlePair]) -> list[Satrec]:
     return [Satrec.twoline2rv(l1, l2, WGS72) for l1, l2 in tles]
 
 
+class SatrecArrayLike(Protocol):
+    """``SatrecArray`` or :class:`~spacerange.propagation.sgp4_numba.NumbaSatrecArray`."""
+
+    def __len__(self) -> int: ...
+
+    def sgp4(self, jd: np.ndarray, fr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Error codes ``(n, m)``, TEME r (km) and v (km/s) ``(n, m, 3)``."""
+        ...
+
+
+def satrec_array(satrecs: Sequence[Satrec]) -> SatrecArrayLike:
+    """The batch propagator of :func:`sgp4_engine` for these initialized objects."""
+    if sgp4_engine() == "numba":
+        from spacerange.propagation.sgp4_numba import NumbaSatrecArray
+
+        return NumbaSatrecArray(list(satrecs))
+    return SatrecArray(list(satrecs))
+
+
 def sgp4_teme(
     satrecs: Sequence[Satrec] | SatrecArray, jd: np.ndarray, fr: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -104,14 +124,7 @@ def sgp4_teme(
     ``jd``/``fr`` is the two-part UTC Julian date of the times (see
     :func:`spacerange.timescales.jd_fr_utc`).  Failed states are set to NaN explicitly.
     """
-    if isinstance(satrecs, SatrecArray):
-        arr = satrecs
-    elif sgp4_engine() == "numba":
-        from spacerange.propagation.sgp4_numba import NumbaSatrecArray
-
-        arr = NumbaSatrecArray(list(satrecs))
-    else:
-        arr = SatrecArray(list(satrecs))
+    arr = satrecs if isinstance(satrecs, SatrecArray) else satrec_array(satrecs)
     e, r, v = arr.sgp4(np.ascontiguousarray(jd), np.ascontiguousarray(fr))
     status = e.astype(np.int8)
     flag_unphysical(r, v, status)

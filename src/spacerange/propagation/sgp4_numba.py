@@ -11,14 +11,17 @@ Results follow ``SatrecArray.sgp4``: TEME position (km), velocity (km/s) and the
 (0 ok, 1 mean eccentricity, 2 mean motion, 3 perturbed eccentricity, 4 semi-latus rectum,
 6 decayed); states with codes 1-4 are NaN, as in python-sgp4's C++ wrapper.
 
-The resonance integration restarts from epoch for every time (python-sgp4 keeps the
-integrator state between calls); both take the same 720-minute Euler-Maclaurin steps from
-epoch, so the values agree to the last bit for times taken in increasing order.
+The resonance integrator keeps its state (``atime``, ``xli``, ``xni``) from one time to the
+next of the same object, with Vallado's restart rule (back to epoch when time changes sign
+or moves towards epoch), as python-sgp4's objects do: an element set decades old then costs
+a few 720-minute steps per time instead of tens of thousands.  Every call starts from
+epoch; the steps are the same 720-minute Euler-Maclaurin steps from epoch either way.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,6 +42,8 @@ N_FIELDS = len(FIELDS)
 _IX = {name: k for k, name in enumerate(FIELDS)}
 
 _MINUTES_PER_DAY = 1440.0
+#: Process that started numba's thread pool (see :func:`propagate_table`).
+_THREADS_PID: int | None = None
 _TWOPI = 2.0 * math.pi
 
 
@@ -181,8 +186,10 @@ def _dpper(p, t, ep, inclp, nodep, argpp, mp):
 
 
 @njit(cache=True, fastmath=False, inline="always")
-def _dspace(p, t, em, argpm, inclm, mm, nodem, nm):
-    """Deep-space secular effects and resonance integration (``dspace``), from epoch."""
+def _dspace(p, t, em, argpm, inclm, mm, nodem, nm, state):
+    """Deep-space secular effects and resonance integration (``dspace``).
+
+    ``state`` holds the integrator's ``atime, xli, xni`` between calls (updated in place)."""
     fasx2 = 0.13130908
     fasx4 = 2.8843198
     fasx6 = 0.37448087
@@ -207,9 +214,13 @@ def _dspace(p, t, em, argpm, inclm, mm, nodem, nm):
 
     ft = 0.0
     if irez != 0:
-        atime = 0.0
-        xni = no
-        xli = p[XLAMO]
+        atime = state[0]
+        xli = state[1]
+        xni = state[2]
+        if atime == 0.0 or t * atime <= 0.0 or math.fabs(t) < math.fabs(atime):
+            atime = 0.0
+            xni = no
+            xli = p[XLAMO]
         delt = stepp if t > 0.0 else stepn
         xfact = p[XFACT]
         d2201 = p[D2201]
@@ -284,6 +295,9 @@ def _dspace(p, t, em, argpm, inclm, mm, nodem, nm):
             else:
                 ft = t - atime
                 break
+        state[0] = atime
+        state[1] = xli
+        state[2] = xni
         nm = xni + xndt * ft + xnddt * ft * ft * 0.5
         xl = xli + xldot * ft + xndt * ft * ft * 0.5
         if irez != 1:
@@ -296,7 +310,7 @@ def _dspace(p, t, em, argpm, inclm, mm, nodem, nm):
 
 
 @njit(cache=True, fastmath=False)
-def _sgp4_one(p, t, out):
+def _sgp4_one(p, t, out, state):
     """One state at ``t`` minutes since epoch into ``out[0:6]``; returns the error code."""
     temp4 = 1.5e-12
     x2o3 = 2.0 / 3.0
@@ -334,7 +348,7 @@ def _sgp4_one(p, t, out):
     inclm = p[INCLO]
     deep = p[DEEP] != 0.0
     if deep:
-        em, argpm, inclm, mm, nodem, nm = _dspace(p, t, em, argpm, inclm, mm, nodem, nm)
+        em, argpm, inclm, mm, nodem, nm = _dspace(p, t, em, argpm, inclm, mm, nodem, nm, state)
 
     if nm <= 0.0:
         return 2
@@ -472,6 +486,7 @@ def _propagate_kernel(table, init_error, jd, fr, r_out, v_out, e_out):
     for i in prange(n):
         p = table[i]
         buf = np.empty(6)
+        state = np.zeros(3)  # resonance integrator: atime = 0 restarts from epoch
         ie = init_error[i]
         for j in range(m):
             if ie != 0:
@@ -482,7 +497,39 @@ def _propagate_kernel(table, init_error, jd, fr, r_out, v_out, e_out):
                 t = (jd[j] - p[JDSATEPOCH]) * _MINUTES_PER_DAY + (
                     fr[j] - p[JDSATEPOCHF]
                 ) * _MINUTES_PER_DAY
-                code = _sgp4_one(p, t, buf)
+                code = _sgp4_one(p, t, buf, state)
+                if code != 0 and code != 6:
+                    for k in range(6):
+                        buf[k] = nan
+            e_out[i, j] = code
+            r_out[i, j, 0] = buf[0]
+            r_out[i, j, 1] = buf[1]
+            r_out[i, j, 2] = buf[2]
+            v_out[i, j, 0] = buf[3]
+            v_out[i, j, 1] = buf[4]
+            v_out[i, j, 2] = buf[5]
+
+
+@njit(cache=True, fastmath=False)
+def _propagate_kernel_serial(table, init_error, jd, fr, r_out, v_out, e_out):
+    n = table.shape[0]
+    m = jd.shape[0]
+    nan = np.nan
+    for i in range(n):
+        p = table[i]
+        buf = np.empty(6)
+        state = np.zeros(3)  # resonance integrator: atime = 0 restarts from epoch
+        ie = init_error[i]
+        for j in range(m):
+            if ie != 0:
+                code = ie
+                for k in range(6):
+                    buf[k] = nan
+            else:
+                t = (jd[j] - p[JDSATEPOCH]) * _MINUTES_PER_DAY + (
+                    fr[j] - p[JDSATEPOCHF]
+                ) * _MINUTES_PER_DAY
+                code = _sgp4_one(p, t, buf, state)
                 if code != 0 and code != 6:
                     for k in range(6):
                         buf[k] = nan
@@ -498,9 +545,11 @@ def _propagate_kernel(table, init_error, jd, fr, r_out, v_out, e_out):
 @njit(cache=True, fastmath=False)
 def _tsince_kernel(table, tsince, r_out, v_out, e_out):
     buf = np.empty(6)
+    state = np.zeros(3)
     for i in range(table.shape[0]):
+        state[0] = 0.0
         for j in range(tsince.shape[0]):
-            code = _sgp4_one(table[i], tsince[j], buf)
+            code = _sgp4_one(table[i], tsince[j], buf, state)
             if code != 0 and code != 6:
                 for k in range(6):
                     buf[k] = np.nan
@@ -572,7 +621,16 @@ def propagate_table(
     r = np.empty((n, m, 3))
     v = np.empty((n, m, 3))
     e = np.empty((n, m), dtype=np.uint8)
-    _propagate_kernel(table, init_error, jd, fr, r, v, e)
+    global _THREADS_PID
+    pid = os.getpid()
+    if _THREADS_PID not in (None, pid):
+        # A forked child of a process that started numba's thread pool: that pool is not
+        # fork-safe (the child aborts), and the parent's process pool already gives the
+        # parallelism, so run this process's share on one thread.
+        _propagate_kernel_serial(table, init_error, jd, fr, r, v, e)
+    else:
+        _THREADS_PID = pid
+        _propagate_kernel(table, init_error, jd, fr, r, v, e)
     return e, r, v
 
 
