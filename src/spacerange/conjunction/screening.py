@@ -29,10 +29,16 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 
 import numpy as np
-from sgp4.api import Satrec, SatrecArray
+from sgp4.api import Satrec
 
 from spacerange.conjunction.sieve import hermite_accel, hermite_states, sieve
-from spacerange.propagation.sgp4_batch import TlePair, default_workers, satrecs_from_tles
+from spacerange.propagation.sgp4_batch import (
+    SatrecArrayLike,
+    TlePair,
+    default_workers,
+    satrec_array,
+    satrecs_from_tles,
+)
 from spacerange.propagation.status import flag_unphysical
 from spacerange.timescales import jd_fr_utc
 
@@ -98,7 +104,7 @@ class ScreeningResult:
 # one time block (runs in a worker)
 # ---------------------------------------------------------------------------------------
 
-_SATREC_CACHE: dict[str, tuple[list[Satrec], SatrecArray]] = {}
+_SATREC_CACHE: dict[str, tuple[list[Satrec], SatrecArrayLike]] = {}
 
 
 def _token(tles: Sequence[TlePair]) -> str:
@@ -109,12 +115,12 @@ def _token(tles: Sequence[TlePair]) -> str:
     return h.hexdigest()
 
 
-def _satrecs(token: str, tles: Sequence[TlePair]) -> tuple[list[Satrec], SatrecArray]:
+def _satrecs(token: str, tles: Sequence[TlePair]) -> tuple[list[Satrec], SatrecArrayLike]:
     """Satrecs of a catalog, built once per process (forked workers inherit the parent's)."""
     hit = _SATREC_CACHE.get(token)
     if hit is None:
         sats = satrecs_from_tles(tles)
-        hit = (sats, SatrecArray(sats))
+        hit = (sats, satrec_array(sats))  # the compiled kernel when numba is present
         _SATREC_CACHE.clear()
         _SATREC_CACHE[token] = hit
     return hit
@@ -138,13 +144,9 @@ def _sgp4_per_entry(sats: list[Satrec], idx: np.ndarray, jd0: float, fr: np.ndar
     return r, v, err
 
 
-def _node_states(arr: SatrecArray, jd0: float, fr0: float, t_nodes: np.ndarray):
-    n = len(arr)
+def _node_states(arr: SatrecArrayLike, jd0: float, fr0: float, t_nodes: np.ndarray):
     k = len(t_nodes)
-    e = np.empty((n, k), np.uint8)
-    r = np.empty((n, k, 3))
-    v = np.empty((n, k, 3))
-    arr._sgp4(np.full(k, jd0), fr0 + t_nodes / 86400.0, e, r, v)
+    e, r, v = arr.sgp4(np.full(k, jd0), fr0 + t_nodes / 86400.0)
     flag_unphysical(r, v, e)
     ok = (e == 0) & np.isfinite(r).all(axis=2) & np.isfinite(v).all(axis=2)
     return r, v, ok

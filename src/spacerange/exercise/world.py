@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sgp4.api import WGS72, Satrec, SatrecArray
+from sgp4.api import WGS72, Satrec
 
 from spacerange.frames import (
     EARTH_ROTATION_RAD_S,
@@ -76,6 +76,7 @@ from spacerange.frames import (
     rtn_basis,
     teme_to_itrs,
 )
+from spacerange.propagation.sgp4_batch import SatrecArrayLike, satrec_array
 from spacerange.timescales import jd_fr_utc
 
 __all__ = [
@@ -436,7 +437,7 @@ class World:
         self._next_norad = FIRST_CREATED_NORAD
         self._schedule: list[_Scheduled] = []
         self._seq = 0
-        self._array: SatrecArray | None = None
+        self._array: SatrecArrayLike | None = None
         self._array_idx: np.ndarray | None = None
         self._state_cache: tuple | None = None
         self.conjunctions: list[ScriptedConjunction] = []
@@ -679,10 +680,11 @@ class World:
     def team_of_actor(self, actor: str | None) -> list[str]:
         return [t for t, acts in self._team_actors.items() if actor in acts]
 
-    def _satrec_array(self) -> tuple[SatrecArray, np.ndarray]:
+    def _satrec_array(self) -> tuple[SatrecArrayLike, np.ndarray]:
         if self._array is None:
             idx = np.array([i for i, o in enumerate(self.objects) if o.ended_utc is None], int)
-            self._array = SatrecArray([self.objects[i].satrec for i in idx])
+            # The engine's batch propagator (compiled kernel when numba is present).
+            self._array = satrec_array([self.objects[i].satrec for i in idx])
             self._array_idx = idx
         return self._array, self._array_idx
 

@@ -1,12 +1,17 @@
 """Batch SGP4 over many objects and times.
 
-The engine is python-sgp4's ``SatrecArray`` (Vallado's C++ SGP4, WGS-72, opsmode 'i'),
-which propagates ``n_objects x n_times`` in one call.  This module adds what a catalog run
-needs around it:
+Two engines, the same numbers (WGS-72, opsmode 'i', python-sgp4's error codes):
+
+* ``numba`` (default when numba is importable): :mod:`spacerange.propagation.sgp4_numba`,
+  a compiled port of Vallado's SGP4/SDP4 running objects in parallel threads;
+* ``sgp4``: python-sgp4's ``SatrecArray`` (Vallado's C++ SGP4) in a process pool.
+
+``SPACERANGE_SGP4_ENGINE=numba|sgp4`` forces one (``auto``, the default, picks numba when
+it imports).  This module adds what a catalog run needs around the engine:
 
 * **chunking** over objects, so memory stays bounded whatever the catalog size: each chunk
   holds about ``chunk_mb`` of output;
-* **a process pool** (default: one worker per core) working on chunks in parallel, with a
+* **parallelism**: numba threads (one per core) or, for ``sgp4``, a process pool (default: one worker per core) working on chunks in parallel, with a
   bounded number of chunks in flight so a slow consumer never piles results up;
 * **status codes** instead of silent NaNs (see :mod:`spacerange.propagation.status`);
 * **frames**: TEME (native), GCRS, ITRS or geodetic; the per-time rotations are computed
@@ -22,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Protocol
 
 import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
@@ -31,6 +37,24 @@ from spacerange.propagation.status import flag_unphysical
 from spacerange.timescales import jd_fr_utc
 
 TlePair = tuple[str, str]
+
+ENGINES = ("numba", "sgp4")
+
+
+def sgp4_engine() -> str:
+    """The engine in use: ``SPACERANGE_SGP4_ENGINE`` if set to one of :data:`ENGINES`,
+    else ``numba`` when it imports, else ``sgp4``."""
+    choice = os.environ.get("SPACERANGE_SGP4_ENGINE", "auto").strip().lower()
+    if choice in ENGINES:
+        return choice
+    if choice != "auto":
+        raise ValueError(f"SPACERANGE_SGP4_ENGINE={choice!r}: expected auto, numba or sgp4")
+    try:
+        import spacerange.propagation.sgp4_numba  # noqa: F401
+    except ImportError:
+        return "sgp4"
+    return "numba"
+
 
 #: Bytes per propagated state: r and v float64 (48) plus the int8 status.
 _BYTES_PER_STATE = 49
@@ -73,6 +97,25 @@ def satrecs_from_tles(tles: Sequence[TlePair]) -> list[Satrec]:
     return [Satrec.twoline2rv(l1, l2, WGS72) for l1, l2 in tles]
 
 
+class SatrecArrayLike(Protocol):
+    """``SatrecArray`` or :class:`~spacerange.propagation.sgp4_numba.NumbaSatrecArray`."""
+
+    def __len__(self) -> int: ...
+
+    def sgp4(self, jd: np.ndarray, fr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Error codes ``(n, m)``, TEME r (km) and v (km/s) ``(n, m, 3)``."""
+        ...
+
+
+def satrec_array(satrecs: Sequence[Satrec]) -> SatrecArrayLike:
+    """The batch propagator of :func:`sgp4_engine` for these initialized objects."""
+    if sgp4_engine() == "numba":
+        from spacerange.propagation.sgp4_numba import NumbaSatrecArray
+
+        return NumbaSatrecArray(list(satrecs))
+    return SatrecArray(list(satrecs))
+
+
 def sgp4_teme(
     satrecs: Sequence[Satrec] | SatrecArray, jd: np.ndarray, fr: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,7 +124,7 @@ def sgp4_teme(
     ``jd``/``fr`` is the two-part UTC Julian date of the times (see
     :func:`spacerange.timescales.jd_fr_utc`).  Failed states are set to NaN explicitly.
     """
-    arr = satrecs if isinstance(satrecs, SatrecArray) else SatrecArray(list(satrecs))
+    arr = satrecs if isinstance(satrecs, SatrecArray) else satrec_array(satrecs)
     e, r, v = arr.sgp4(np.ascontiguousarray(jd), np.ascontiguousarray(fr))
     status = e.astype(np.int8)
     flag_unphysical(r, v, status)
@@ -135,7 +178,18 @@ class _FramePlan:
 
 
 def _work(tles: Sequence[TlePair], jd: np.ndarray, fr: np.ndarray, plan: _FramePlan):
-    r, v, status = sgp4_teme(satrecs_from_tles(tles), jd, fr)
+    if sgp4_engine() == "numba":
+        from spacerange.propagation.sgp4_numba import propagate_tles
+
+        e, r, v = propagate_tles(tles, jd, fr)
+        status = e.view(np.int8)
+        flag_unphysical(r, v, status)
+        if status.any():
+            bad = status != 0
+            r[bad] = np.nan
+            v[bad] = np.nan
+    else:
+        r, v, status = sgp4_teme(satrecs_from_tles(tles), jd, fr)
     r, v = plan.apply(r, v)
     return r, v, status
 
@@ -222,7 +276,9 @@ def iter_propagate(
 ) -> Iterator[EphemerisBlock]:
     """Propagate ``tles`` at ``times_utc`` (datetime64 UTC), yielding blocks in input order.
 
-    ``workers=None`` uses one process per core; ``workers=1`` runs in this process.
+    ``workers=None`` uses one process per core; ``workers=1`` runs in this process.  The
+    numba engine always runs in this process (its threads use every core; ``workers`` is
+    ignored).
     Memory is bounded by ``2 x workers`` chunks of about 24 MB, whatever the number of
     objects.  With workers, a yielded block's arrays are views into a reused buffer:
     they stay valid until the next block is requested (copy what you keep).
@@ -238,7 +294,8 @@ def iter_propagate(
         # Smaller chunks keep both workers busy to the end on small inputs.
         chunk = max(1, min(chunk, -(-n // (2 * workers))))
     starts = list(range(0, n, chunk))
-    if workers == 1 or len(starts) <= 1 or "fork" not in _start_methods():
+    serial = workers == 1 or len(starts) <= 1 or "fork" not in _start_methods()
+    if serial or sgp4_engine() == "numba":
         for s in starts:
             r, v, st = _work(tles[s : s + chunk], jd, fr, plan)
             yield EphemerisBlock(s, r, v, st)

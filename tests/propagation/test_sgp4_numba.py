@@ -1,0 +1,131 @@
+"""The compiled SGP4/SDP4 kernel against Vallado's verification set and python-sgp4.
+
+* Every case and time of ``tcppver.out`` (Vallado's C++ driver) to 1e-6 km / 1e-9 km/s,
+  and the failing cases stop with the reference's error codes, in order.
+* Every object of both shared catalogs, over 7 days, within 1 mm of python-sgp4's
+  ``SatrecArray`` (1e-11 of the radius beyond 100,000 km, where float rounding alone
+  reaches a millimetre), with the same error code for every state.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from sgp4.api import WGS72, Satrec, SatrecArray
+
+pytest.importorskip("numba")
+
+from spacerange.propagation import sgp4_batch  # noqa: E402
+from spacerange.propagation.sgp4_numba import NumbaSatrecArray, propagate_tles  # noqa: E402
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+from test_sgp4_vallado import (  # noqa: E402
+    EXPECTED_ERROR_SEQUENCE,
+    POS_TOL_KM,
+    VEL_TOL_KM_S,
+    _read_cases,
+    _read_expected,
+)
+
+CATALOGS = (
+    "celestrak_active_20250927T1819Z.tle",
+    "spacetrack_3le_full_20231009.txt",
+)
+
+
+def test_vallado_cases_to_his_tolerances(shared_data):
+    cases = _read_cases(shared_data)
+    expected = _read_expected(shared_data)
+    worst_r = worst_v = 0.0
+    codes = []
+    for (l1, l2, start, stop, step), exp in zip(cases, expected, strict=True):
+        sat = Satrec.twoline2rv(l1, l2, WGS72)
+        arr = NumbaSatrecArray([sat])
+        grid = np.arange(start, stop + 1e-9, step)
+        if grid[-1] != stop:
+            grid = np.append(grid, stop)
+        # Reference times plus the driver's own grid (to find where each case stops).
+        for tsince in (exp[:, 0], grid):
+            jd = np.full(len(tsince), sat.jdsatepoch)
+            fr = sat.jdsatepochF + tsince / 1440.0
+            e, r, v = arr.sgp4(jd, fr)
+            if tsince is grid:
+                bad = e[0] != 0
+                if bad.any():
+                    k = int(bad.argmax())
+                    codes.append(int(e[0, k]))
+                    assert k == 0 or exp[-1, 0] < grid[k]
+                continue
+            if e[0, 0] != 0:
+                assert len(tsince) == 1  # "use previous data line": nothing to compare
+                continue
+            assert (e == 0).all(), l1[2:7]
+            worst_r = max(worst_r, np.abs(r[0] - exp[:, 1:4]).max())
+            worst_v = max(worst_v, np.abs(v[0] - exp[:, 4:7]).max())
+    assert worst_r < POS_TOL_KM, worst_r
+    assert worst_v < VEL_TOL_KM_S, worst_v
+    assert codes == EXPECTED_ERROR_SEQUENCE
+
+
+def _tles(path):
+    lines = [ln.rstrip() for ln in path.read_text().splitlines()]
+    return [
+        (a, b) for a, b in zip(lines, lines[1:], strict=False) if a[:2] == "1 " and b[:2] == "2 "
+    ]
+
+
+@pytest.mark.parametrize("name", CATALOGS)
+def test_every_catalog_object_matches_python_sgp4_over_7_days(shared_data, name):
+    tles = _tles(shared_data / "catalog" / name)
+    assert len(tles) > 10_000
+    sats = [Satrec.twoline2rv(a, b, WGS72) for a, b in tles]
+    # 7 days every 6 h from the day of the newest epoch (the catalog's own date).
+    day0 = np.floor(max(s.jdsatepoch + s.jdsatepochF for s in sats) - 0.5) + 0.5
+    fr = np.arange(0.0, 7.0 + 1e-9, 0.25) + 0.1234567
+    jd = np.full(len(fr), day0)
+    e_ref, r_ref, v_ref = SatrecArray(sats).sgp4(jd, fr)
+    e, r, v = propagate_tles(tles, jd, fr)
+
+    np.testing.assert_array_equal(e, e_ref)  # same error code for every state
+    ok = e_ref == 0
+    assert ok.mean() > 0.9  # the comparison covers the catalog, not a sliver of it
+    dr_km = np.linalg.norm(r - r_ref, axis=-1)[ok]
+    dv = np.linalg.norm(v - v_ref, axis=-1)[ok]
+    rad_km = np.linalg.norm(r_ref, axis=-1)[ok]
+    vel = np.linalg.norm(v_ref, axis=-1)[ok]
+    tol_km = np.where(rad_km > 1e5, 1e-11 * rad_km, 1e-6)
+    assert (dr_km <= tol_km).all(), float(dr_km.max())
+    assert (dv <= np.maximum(1e-9, 1e-11 * vel)).all(), float(dv.max())
+    # Failed states carry no numbers (codes 1-4); decayed (6) keeps SGP4's last state.
+    failed = (e != 0) & (e != 6)
+    assert np.isnan(r[failed]).all() and np.isnan(r_ref[failed]).all()
+
+
+def test_engine_selection(monkeypatch):
+    monkeypatch.delenv("SPACERANGE_SGP4_ENGINE", raising=False)
+    assert sgp4_batch.sgp4_engine() == "numba"
+    monkeypatch.setenv("SPACERANGE_SGP4_ENGINE", "sgp4")
+    assert sgp4_batch.sgp4_engine() == "sgp4"
+    monkeypatch.setenv("SPACERANGE_SGP4_ENGINE", "fortran")
+    with pytest.raises(ValueError):
+        sgp4_batch.sgp4_engine()
+    # numba absent: python-sgp4 is chosen automatically.
+    monkeypatch.setenv("SPACERANGE_SGP4_ENGINE", "auto")
+    monkeypatch.setitem(sys.modules, "spacerange.propagation.sgp4_numba", None)
+    assert sgp4_batch.sgp4_engine() == "sgp4"
+
+
+@pytest.mark.parametrize("engine", ["numba", "sgp4"])
+def test_both_engines_give_the_same_batch(monkeypatch, engine, shared_data):
+    tles = _tles(shared_data / "catalog" / CATALOGS[0])[:300]
+    times = np.datetime64("2025-09-28T00:00:00") + np.arange(0, 86400, 3600) * np.timedelta64(
+        1, "s"
+    )
+    monkeypatch.setenv("SPACERANGE_SGP4_ENGINE", "sgp4")
+    ref = sgp4_batch.propagate(tles, times, frame="itrs", workers=1)
+    monkeypatch.setenv("SPACERANGE_SGP4_ENGINE", engine)
+    eph = sgp4_batch.propagate(tles, times, frame="itrs", workers=2)
+    np.testing.assert_array_equal(eph.status, ref.status)
+    np.testing.assert_allclose(eph.r, ref.r, rtol=0, atol=1e-6)
