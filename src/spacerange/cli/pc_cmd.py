@@ -2,7 +2,8 @@
 
 JSON contract (``--json``; one object on stdout)::
 
-    {"results": [{"file": ..., "pc": ..., "method": ..., "miss_m": ..., "warnings": [...],
+    {"results": [{"file": ..., "pc": ..., "method": ..., "reason": ..., "ci95": [lo, hi] | null,
+                  "miss_m": ..., "warnings": [...],
                   "tca": ..., "relative_speed_m_s": ..., "hbr_m": ..., "hbr_source": ...,
                   "flags": {...}, "message_id": ..., "index": ...},
                  {"file": ..., "error": {"file": ..., "line": ..., "reason": ...}}]}
@@ -24,7 +25,7 @@ from rich.table import Table
 from spacerange.cli.app import app
 from spacerange.cli.common import emit, err, guard, out
 
-METHODS = ("foster", "chan", "max", "mc")
+METHODS = ("foster", "chan", "max", "mc", "nc3d", "sdmc", "auto")
 
 
 def _error_entry(file: str, exc: Exception) -> dict:
@@ -60,7 +61,12 @@ def evaluate_files(files: list[Path], method: str, hbr_m: float | None, **kw) ->
 @app.command("pc")
 def pc(
     files: list[Path] = typer.Argument(..., help="CCSDS CDM files (KVN or XML)."),
-    method: str = typer.Option("foster", "--method", help="foster | chan | max | mc."),
+    method: str = typer.Option(
+        "auto",
+        "--method",
+        help="auto (default: 2-D where valid, else 3-D Nc, else SDMC; see docs/pc.md) | "
+        "foster | chan | max | mc | nc3d | sdmc.",
+    ),
     hbr: float = typer.Option(
         None,
         "--hbr",
@@ -76,11 +82,13 @@ def pc(
         "--default-covariance",
         help="Use the default TLE covariance model for an object whose CDM covariance is missing.",
     ),
-    samples: int = typer.Option(100_000, "--samples", min=1, help="Monte Carlo trials (mc)."),
-    seed: int = typer.Option(0, "--seed", help="Monte Carlo seed (mc)."),
+    samples: int = typer.Option(
+        100_000, "--samples", min=1, help="Monte Carlo trials (mc; minimum for sdmc)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Monte Carlo seed (mc, sdmc, auto)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Collision probability of each CDM (Foster 2-D by default). Exit 1 only if every file failed."""
+    """Collision probability of each CDM (method chosen per CDM by default). Exit 1 only if every file failed."""
     with guard(as_json):
         if method not in METHODS:
             raise ValueError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
