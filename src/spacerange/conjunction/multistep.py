@@ -68,7 +68,7 @@ def _nc3d_violations(res, x1, x2) -> list[str]:
         out.append("convergence")
     t0, t1 = res.t_bounds_s
     clipped = any("clipped" in w for w in res.warnings)
-    if (t1 - t0) / p_min > NC3D_EXTENDED_MAX or clipped:
+    if (t1 - t0) / p_min > NC3D_EXTENDED_MAX or clipped or res.outside_fraction > 1e-3:
         out.append("extended")
     if abs(res.t_peak_s) / p_min > NC3D_OFFSET_MAX:
         out.append("offset")
@@ -185,8 +185,11 @@ def pc_auto(
         flags["reason"] = f"{why2d}; 3-D Nc valid (isolated encounter, converged)"
         flags["t_bounds_s"] = nc.t_bounds_s
         return PcResult(nc.nc, "nc3d-hall-2021", warnings + nc.warnings, flags)
-    sd = pc_sdmc_tca(x1[:3], x1[3:], c1, x2[:3], x2[3:], c2, hbr, window_s=nc.t_bounds_s,
-                     seed=seed)  # fmt: skip
+    window = nc.t_bounds_s
+    if nc.outside_fraction > 1e-3:
+        half_p = 0.5 * v2d.p_min_s
+        window = (-half_p, half_p)  # blended approaches: simulate the whole segment
+    sd = pc_sdmc_tca(x1[:3], x1[3:], c1, x2[:3], x2[3:], c2, hbr, window_s=window, seed=seed)
     flags.update({k: v for k, v in sd.flags.items() if k != "reason"})
     flags["reason"] = (f"{why2d}; 3-D Nc invalid ({', '.join(viol3)}); SDMC "
                        f"({sd.flags['variance_reduction']} sampling, numba kernel)")  # fmt: skip

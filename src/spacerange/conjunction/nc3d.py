@@ -57,7 +57,11 @@ class Nc3dResult:
     ``t_peak_s`` time of the peak collision rate, ``rel_err`` the estimated relative error
     of the time integral (difference between the last two refinements), ``iterations_max``
     the most expansion-center iterations any time needed, ``converged`` whether every time
-    converged, ``n_times`` the number of rate evaluations in the final rule.
+    converged, ``n_times`` the number of rate evaluations in the final rule,
+    ``outside_fraction`` a coarse estimate of the expected collisions *outside* the interval
+    within +/- half the shorter period, relative to ``nc`` (only with automatic bounds; a
+    large value means other approaches blend with this one, and Nc over one segment
+    understates the risk).
     """
 
     nc: float
@@ -68,6 +72,7 @@ class Nc3dResult:
     converged: bool
     n_times: int
     warnings: list[str]
+    outside_fraction: float = 0.0
 
 
 #: band half-width, in position sigmas, around the sphere's crossing of the thin axis
@@ -378,6 +383,18 @@ def nc3d_hall(
     if not enc.all_converged:
         warnings.append(f"expansion-center iteration hit {max_iter} iterations without converging")
     t_peak = float(t[np.argmax(rate)]) if rate.size else 0.0
+    outside = 0.0
+    if t_bounds_s is None and nc > 0:
+        # coarse scan of the rest of the orbit for other approaches that blend with this one
+        half_p = 0.5 * float(np.min(orbital_period_s(np.stack([x1[:3], x2[:3]]),
+                                                     np.stack([x1[3:], x2[3:]]))))  # fmt: skip
+        ts = np.linspace(-half_p, half_p, 129)
+        out = (ts < t0) | (ts > t1)
+        if out.any():
+            outside = float(np.sum(enc.rates(ts[out])) * (ts[1] - ts[0]) / nc)
+        if outside > 1e-3:
+            warnings.append(f"collision rate outside the encounter interval adds about "
+                            f"{outside:.2g} of Nc: approaches blend (not an isolated encounter)")  # fmt: skip
     return Nc3dResult(
         nc=nc,
         t_bounds_s=(t0, t1),
@@ -387,4 +404,5 @@ def nc3d_hall(
         converged=enc.all_converged,
         n_times=int(t.size),
         warnings=warnings,
+        outside_fraction=outside,
     )

@@ -36,6 +36,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.stats import beta as beta_dist
 
+from .encounter import MU_EARTH_KM3_S2
 from .equinoctial import (
     cart_to_equinoctial,
     propagate_equinoctial,
@@ -168,14 +169,26 @@ def _proposal(e1, fr1, e2, fr2, l1, l2, t_ca, hbr_km, spread_hbr=2.0) -> _Propos
                      float(np.linalg.norm(center)))  # fmt: skip
 
 
+def _bound_orbit(x) -> np.ndarray:
+    """True where the state (n, 6) [km, km/s] is on an elliptic orbit."""
+    rn = np.linalg.norm(x[:, :3], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_a = 2.0 / rn - np.einsum("ij,ij->i", x[:, 3:], x[:, 3:]) / MU_EARTH_KM3_S2
+    return np.isfinite(inv_a) & (inv_a > 0)
+
+
 def first_penetration_count(x1, l1, fr1, x2, l2, fr2, t0, t1, step_s, hbr, rng, n) -> int:
     """Hits among ``n`` plain samples (used by the ``auto`` pilot)."""
     from .sdmc_kernel import first_penetration
 
     z = rng.standard_normal((n, 12))
-    ea = cart_to_equinoctial(x1 + z[:, :6] @ l1.T, fr1)
-    eb = cart_to_equinoctial(x2 + z[:, 6:] @ l2.T, fr2)
-    t_hit = first_penetration(ea, np.full(n, fr1), eb, np.full(n, fr2), t0, t1, step_s, hbr)
+    s1 = x1 + z[:, :6] @ l1.T
+    s2 = x2 + z[:, 6:] @ l2.T
+    ok = _bound_orbit(s1) & _bound_orbit(s2)
+    ea = cart_to_equinoctial(s1[ok], fr1)
+    eb = cart_to_equinoctial(s2[ok], fr2)
+    k = len(ea)
+    t_hit = first_penetration(ea, np.full(k, fr1), eb, np.full(k, fr2), t0, t1, step_s, hbr)
     return int(np.isfinite(t_hit).sum())
 
 
@@ -249,6 +262,7 @@ def pc_sdmc(
     sum_wall2 = 0.0
     hits = 0
     done = 0
+    unbound = 0
     limit = max_samples if target_rel is not None else n_samples
     while done < limit:
         m = min(chunk, limit - done)
@@ -266,9 +280,8 @@ def pc_sdmc(
             w = np.ones(m)
         s1 = x1 + z[:, :6] @ l1.T
         s2 = x2 + z[:, 6:] @ l2.T
-        ok = (np.einsum("ij,ij->i", s1[:, :3], s1[:, :3]) > 0) & (
-            np.einsum("ij,ij->i", s2[:, :3], s2[:, :3]) > 0
-        )
+        ok = _bound_orbit(s1) & _bound_orbit(s2)
+        unbound += int(m - ok.sum())
         ea = cart_to_equinoctial(s1[ok], fr1)
         eb = cart_to_equinoctial(s2[ok], fr2)
         t_hit = first_penetration(ea, np.full(len(ea), fr1), eb, np.full(len(eb), fr2),
@@ -305,6 +318,9 @@ def pc_sdmc(
             )
     if vr == "none" and hits < 10:
         warnings.append(f"only {hits} Monte Carlo hits in {done} trials: Pc is imprecise")
+    if unbound:
+        warnings.append(f"{unbound} sampled states were not bound orbits (covariance far too "
+                        "large for its orbit); counted as misses")  # fmt: skip
     ess = sum_wall**2 / sum_wall2 if sum_wall2 > 0 else 0.0
     return SdmcResult(
         pc=float(pc),

@@ -26,8 +26,9 @@ AAS 23-398, with the Mahalanobis-curve analysis of Hall 2019, AAS 19-632, and Co
 
 3-D Nc (same paper, thresholds not published; ours, stated here): non-convergence of the
 expansion-center iteration; **extended** when the integration interval is longer than
-``NC3D_EXTENDED_MAX`` (0.5) of ``p_min`` or had to be clipped to +/- half a period
-(successive encounters may blend, where Nc overstates Pc); **offset** when the peak rate
+``NC3D_EXTENDED_MAX`` (0.5) of ``p_min``, had to be clipped to +/- half a period, or a
+coarse scan of the rest of the orbit finds more than 1e-3 of Nc outside it (successive
+approaches blend); **offset** when the peak rate
 lies more than ``NC3D_OFFSET_MAX`` (0.1) of ``p_min`` from TCA.
 
 Covariance remediation (Hall et al. 2017, "Remediating non-positive-definite state
