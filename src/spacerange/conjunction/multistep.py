@@ -177,7 +177,7 @@ def pc_auto(
         return PcResult(
             p2.pc if speed > 0 else float("nan"), p2.method, warnings + p2.warnings, flags
         )
-    nc = nc3d_hall(x1, c1, x2, c2, hbr, rtol=1e-4)
+    nc = nc3d_hall(x1, c1, x2, c2, hbr)
     viol3 = _nc3d_violations(nc, x1, x2)
     steps["nc3d"] = nc.nc
     steps["violations_3d"] = viol3

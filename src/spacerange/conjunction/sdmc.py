@@ -1,6 +1,7 @@
 """Simulation-domain Monte Carlo Pc (Hall et al. 2018), two-body, compiled, importance-sampled.
 
-Both objects' states are sampled from their 6x6 Gaussian uncertainties at a common
+Both objects' states are sampled from their 6x6 Gaussian uncertainties (in equinoctial
+elements by default, as CARA does; or Cartesian) at a common
 epoch (the OD epoch, "from epoch", or TCA itself, "from TCA"), each sample pair is
 propagated with exact two-body motion (:mod:`.sdmc_kernel`, numba, parallel over samples)
 through the risk-assessment window, and a trial is a hit when the pair *enters* the
@@ -38,6 +39,7 @@ from scipy.stats import beta as beta_dist
 
 from .encounter import MU_EARTH_KM3_S2
 from .equinoctial import (
+    cart_cov_to_equinoctial,
     cart_to_equinoctial,
     propagate_equinoctial,
     retrograde_factor,
@@ -133,17 +135,20 @@ class _Proposal:
     shift_sigma: float
 
 
-def _proposal(e1, fr1, e2, fr2, l1, l2, t_ca, hbr_km, spread_hbr=2.0) -> _Proposal:
+def _proposal(e1, fr1, e2, fr2, l1, l2, t_ca, hbr_km, spread_hbr=2.0, elements=False) -> _Proposal:
     """Linearize the relative position at the nominal closest approach ``t_ca`` in the
     whitened 12-D sample space and aim a proposal at the collision disc: centre on the
     most likely collision point, spread ``spread_hbr`` HBRs in the encounter plane (never
     wider than the prior)."""
     x1t, psi1 = two_body_jacobian(e1, t_ca, fr1)
     x2t, psi2 = two_body_jacobian(e2, t_ca, fr2)
-    _, j1 = two_body_jacobian(e1, 0.0, fr1)
-    _, j2 = two_body_jacobian(e2, 0.0, fr2)
-    phi1 = psi1 @ np.linalg.inv(j1)  # Cartesian STM epoch -> t_ca
-    phi2 = psi2 @ np.linalg.inv(j2)
+    if elements:  # samples are element vectors: psi maps them to the state at t_ca
+        phi1, phi2 = psi1, psi2
+    else:
+        _, j1 = two_body_jacobian(e1, 0.0, fr1)
+        _, j2 = two_body_jacobian(e2, 0.0, fr2)
+        phi1 = psi1 @ np.linalg.inv(j1)  # Cartesian STM epoch -> t_ca
+        phi2 = psi2 @ np.linalg.inv(j2)
     m = np.hstack([-(phi1 @ l1)[:3], (phi2 @ l2)[:3]])  # d(r2 - r1)/dz, 3 x 12
     rho = x2t[:3] - x1t[:3]
     vrel = x2t[3:] - x1t[3:]
@@ -177,19 +182,57 @@ def _bound_orbit(x) -> np.ndarray:
     return np.isfinite(inv_a) & (inv_a > 0)
 
 
-def first_penetration_count(x1, l1, fr1, x2, l2, fr2, t0, t1, step_s, hbr, rng, n) -> int:
-    """Hits among ``n`` plain samples (used by the ``auto`` pilot)."""
-    from .sdmc_kernel import first_penetration
+class _Sampler:
+    """Maps whitened 12-D samples to the two objects' element vectors.
 
-    z = rng.standard_normal((n, 12))
-    s1 = x1 + z[:, :6] @ l1.T
-    s2 = x2 + z[:, 6:] @ l2.T
-    ok = _bound_orbit(s1) & _bound_orbit(s2)
-    ea = cart_to_equinoctial(s1[ok], fr1)
-    eb = cart_to_equinoctial(s2[ok], fr2)
-    k = len(ea)
-    t_hit = first_penetration(ea, np.full(k, fr1), eb, np.full(k, fr2), t0, t1, step_s, hbr)
-    return int(np.isfinite(t_hit).sum())
+    ``space="equinoctial"``: the Gaussian is in equinoctial elements (as CARA's SDMC and
+    the 3-D Nc assume; curvilinear uncertainty); ``"cartesian"``: in position/velocity.
+    """
+
+    def __init__(self, x1, c1, x2, c2, space, warnings):
+        self.space = space
+        self.fr1, self.fr2 = float(retrograde_factor(x1)), float(retrograde_factor(x2))
+        if space == "equinoctial":
+            self.m1, p1 = cart_cov_to_equinoctial(x1, c1, self.fr1)
+            self.m2, p2 = cart_cov_to_equinoctial(x2, c2, self.fr2)
+        else:
+            self.m1, p1, self.m2, p2 = x1, c1, x2, c2
+        self.l1 = _factor(p1, "cov1", warnings)
+        self.l2 = _factor(p2, "cov2", warnings)
+        self.e1 = cart_to_equinoctial(x1, self.fr1)
+        self.e2 = cart_to_equinoctial(x2, self.fr2)
+
+    def elements(self, z):
+        """(ea, eb, ok): element vectors of the usable samples and the usable mask."""
+        s1 = self.m1 + z[:, :6] @ self.l1.T
+        s2 = self.m2 + z[:, 6:] @ self.l2.T
+        if self.space == "equinoctial":
+            ok = _valid_elements(s1) & _valid_elements(s2)
+            return s1[ok], s2[ok], ok
+        ok = _bound_orbit(s1) & _bound_orbit(s2)
+        return cart_to_equinoctial(s1[ok], self.fr1), cart_to_equinoctial(s2[ok], self.fr2), ok
+
+    def run(self, z, t0, t1, step_s, hbr):
+        from .sdmc_kernel import first_penetration  # numba compiles on first use only
+
+        ea, eb, ok = self.elements(z)
+        k = len(ea)
+        t_hit = first_penetration(ea, np.full(k, self.fr1), eb, np.full(k, self.fr2),
+                                  t0, t1, step_s, hbr)  # fmt: skip
+        hit = np.zeros(len(z), bool)
+        hit[np.flatnonzero(ok)] = np.isfinite(t_hit)
+        return hit, int(len(z) - ok.sum())
+
+
+def _valid_elements(e) -> np.ndarray:
+    """True where element vectors (n, 6) describe elliptic orbits (n > 0, e < 1)."""
+    return (e[:, 0] > 0) & (e[:, 1] ** 2 + e[:, 2] ** 2 < 1.0) & np.all(np.isfinite(e), axis=1)
+
+
+def first_penetration_count(sampler: _Sampler, t0, t1, step_s, hbr, rng, n) -> int:
+    """Hits among ``n`` plain samples (used by the ``auto`` pilot)."""
+    hit, _ = sampler.run(rng.standard_normal((n, 12)), t0, t1, step_s, hbr)
+    return int(hit.sum())
 
 
 def pc_sdmc(
@@ -208,17 +251,21 @@ def pc_sdmc(
     alpha: float = 0.1,
     step_s: float | None = None,
     chunk: int = 200_000,
+    t_focus_s: float | None = None,
+    sample_space: str = "equinoctial",
 ) -> SdmcResult:
     """SDMC Pc of two objects from states ``x1_km, x2_km`` (6,) [km, km/s] at one common
     epoch with 6x6 inertial covariances, combined hard-body radius ``hbr_km``, over the
     window ``window_s = (t0, t1)`` in s from that epoch.  See the module docstring.
 
-    ``step_s`` is the propagation grid step (default: 1/100 of the shorter orbital period;
+    ``sample_space``: ``"equinoctial"`` (default; the Gaussian lives in equinoctial
+    elements, as in CARA's SDMC and the 3-D Nc) or ``"cartesian"``.
+    ``t_focus_s`` (s from the epoch) is where the importance proposal linearizes the
+    motion (default: the nominal closest approach in the window; the 3-D Nc's peak-rate
+    time is better for curved encounters).  ``step_s`` is the propagation grid step (default: 1/100 of the shorter orbital period;
     candidate steps are re-sampled on a 32-interval sub-grid, see :mod:`.sdmc_kernel`).
     """
     import time
-
-    from .sdmc_kernel import first_penetration
 
     t_start = time.perf_counter()
     if variance_reduction not in ("auto", "none", "importance"):
@@ -234,15 +281,16 @@ def pc_sdmc(
     if not hbr > 0:
         raise ValueError("hbr_km must be positive")
     warnings: list[str] = []
-    l1 = _factor(c1, "cov1", warnings)
-    l2 = _factor(c2, "cov2", warnings)
-    fr1, fr2 = float(retrograde_factor(x1)), float(retrograde_factor(x2))
-    e1, e2 = cart_to_equinoctial(x1, fr1), cart_to_equinoctial(x2, fr2)
+    if sample_space not in ("equinoctial", "cartesian"):
+        raise ValueError(f"sample_space {sample_space!r}: equinoctial | cartesian")
+    smp = _Sampler(x1, c1, x2, c2, sample_space, warnings)
+    fr1, fr2, e1, e2 = smp.fr1, smp.fr2, smp.e1, smp.e2
     if step_s is None:
         period = 2 * np.pi / max(e1[0], e2[0])
         step_s = period / 100.0
-    t_ca = nominal_closest_approach(x1, x2, (t0, t1))
-    prop = _proposal(e1, fr1, e2, fr2, l1, l2, t_ca, hbr)
+    t_ca = nominal_closest_approach(x1, x2, (t0, t1)) if t_focus_s is None else float(t_focus_s)
+    prop = _proposal(e1, fr1, e2, fr2, smp.l1, smp.l2, t_ca, hbr,
+                     elements=sample_space == "equinoctial")  # fmt: skip
     vr = variance_reduction
     rng = np.random.default_rng(seed)
     if vr == "auto":
@@ -250,8 +298,8 @@ def pc_sdmc(
         if vr == "importance":
             # the linear estimate can be far off for curved encounters: a plain pilot run
             # that already sees enough hits keeps plain sampling (unit weights, exact CI)
-            pilot = first_penetration_count(x1, l1, fr1, x2, l2, fr2, t0, t1, step_s, hbr,
-                                            rng, min(n_samples, AUTO_PILOT_TRIALS))  # fmt: skip
+            pilot = first_penetration_count(smp, t0, t1, step_s, hbr, rng,
+                                            min(n_samples, AUTO_PILOT_TRIALS))  # fmt: skip
             if pilot >= AUTO_PILOT_MIN_HITS:
                 vr = "none"
     chol_inv = np.linalg.inv(prop.chol)
@@ -278,16 +326,8 @@ def pc_sdmc(
             w = 1.0 / (alpha + (1.0 - alpha) * np.exp(np.minimum(log_ratio, 700.0)))
         else:
             w = np.ones(m)
-        s1 = x1 + z[:, :6] @ l1.T
-        s2 = x2 + z[:, 6:] @ l2.T
-        ok = _bound_orbit(s1) & _bound_orbit(s2)
-        unbound += int(m - ok.sum())
-        ea = cart_to_equinoctial(s1[ok], fr1)
-        eb = cart_to_equinoctial(s2[ok], fr2)
-        t_hit = first_penetration(ea, np.full(len(ea), fr1), eb, np.full(len(eb), fr2),
-                                  t0, t1, float(step_s), hbr)  # fmt: skip
-        hit = np.zeros(m, bool)
-        hit[np.flatnonzero(ok)] = np.isfinite(t_hit)
+        hit, bad = smp.run(z, t0, t1, float(step_s), hbr)
+        unbound += bad
         wh = np.where(hit, w, 0.0)
         hits += int(hit.sum())
         sum_w += float(wh.sum())
@@ -308,6 +348,9 @@ def pc_sdmc(
     else:
         var = max(sum_w2 / done - pc * pc, 0.0)
         half = Z95 * np.sqrt(var / done)
+        if hits and half == 0.0 and hits < done:
+            # weights so small that their squares underflow: binomial relative width
+            half = Z95 * pc * np.sqrt((1.0 - hits / done) / hits)
         if hits == 0:
             ci = (0.0, min(1.0, 3.0 / (alpha * done)))  # rule of three on the bounded weight
         else:
