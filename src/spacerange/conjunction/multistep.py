@@ -196,33 +196,27 @@ def pc_auto(
     return PcResult(sd.pc, sd.method, warnings + nc.warnings + sd.warnings, flags)
 
 
-#: ``pc_auto_batch`` refines only events whose 2-D Pc reaches this (smaller ones stay 2-D)
-BATCH_REFINE_FROM_PC = 1e-10
-
-
 def pc_auto_batch(r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, cov2_km2, hbr_km, *, seed=0):
     """``auto`` over n events (arrays (n, 3), (n, 6, 6), (n,)) for screening tables.
 
-    2-D Pc for all (vectorized); :func:`pc_auto` (usage checks, then 3-D Nc / SDMC where
-    needed) only for events with 2-D Pc >= ``BATCH_REFINE_FROM_PC``, since the usage checks
-    never turn a negligible 2-D Pc into a significant one except through the
-    inaccuracy factor, which Hall et al. (2023) also bound below 1e-10 in practice.
-    Returns ``(pc (n,), method (n,) str, reason (n,) str)``; a failing event keeps its 2-D
-    value and says why in ``reason``.
+    Runs :func:`pc_auto` per event, so a screening table and ``spacerange pc`` on its CDMs
+    agree.  No 2-D Pc threshold is applied: a negligible 2-D Pc can hide a real risk (the
+    Omitron 3DNc case: 2e-20 vs 1.9e-5).  Events that pass the 2-D checks cost a few ms; a
+    per-event loop because only the flagged few need the 3-D work.  Returns
+    ``(pc (n,), method (n,) str, reason (n,) str)``; an event whose refinement fails keeps
+    its 2-D value and says why in ``reason``.
     """
-    hbr = np.broadcast_to(np.asarray(hbr_km, float), (np.shape(r1_km)[0],))
-    p2 = np.atleast_1d(np.asarray(pc_foster(r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s,
-                                            cov2_km2, hbr).pc, float))  # fmt: skip
-    n = p2.size
-    pc = p2.copy()
+    n = np.shape(r1_km)[0]
+    hbr = np.broadcast_to(np.asarray(hbr_km, float), (n,))
+    pc = np.full(n, np.nan)
     method = np.full(n, "foster-2d", dtype=object)
-    reason = np.full(n, f"2-D Pc below {BATCH_REFINE_FROM_PC:g}: negligible, not refined",
-                     dtype=object)  # fmt: skip
-    for k in np.flatnonzero(p2 >= BATCH_REFINE_FROM_PC):
+    reason = np.full(n, "", dtype=object)
+    for k in range(n):
+        args = (r1_km[k], v1_km_s[k], cov1_km2[k], r2_km[k], v2_km_s[k], cov2_km2[k], hbr[k])
         try:
-            res = pc_auto(r1_km[k], v1_km_s[k], cov1_km2[k], r2_km[k], v2_km_s[k],
-                          cov2_km2[k], hbr[k], seed=seed)  # fmt: skip
+            res = pc_auto(*args, seed=seed)
         except (ValueError, np.linalg.LinAlgError) as exc:
+            pc[k] = float(pc_foster(*args).pc)
             reason[k] = f"auto failed ({exc}); 2-D Pc kept"
             continue
         pc[k], method[k], reason[k] = float(res.pc), res.method, res.flags["reason"]
