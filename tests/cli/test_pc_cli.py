@@ -39,7 +39,7 @@ def files(shared_data):
 def test_json_contract_with_a_bad_file(files):
     res = runner.invoke(
         app, ["pc", str(files["alfano1"]), str(files["missing_tca"]), str(files["ccsds_xml"]),
-              "--json"],
+              "--method", "foster", "--json"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     out = _json(res)
@@ -73,7 +73,9 @@ def test_every_file_failed_exits_nonzero(files):
 
 
 def test_hbr_override_and_methods(files):
-    res = runner.invoke(app, ["pc", str(files["ccsds_xml"]), "--hbr", "54.58", "--json"])
+    res = runner.invoke(
+        app, ["pc", str(files["ccsds_xml"]), "--hbr", "54.58", "--method", "foster", "--json"]
+    )
     assert res.exit_code == 0, res.output
     (e,) = _json(res)["results"]
     assert e["hbr_source"] == "override" and e["hbr_m"] == 54.58
@@ -106,7 +108,9 @@ def test_missing_file_is_an_error_entry(files, tmp_path):
 
 
 def test_human_table(files):
-    res = runner.invoke(app, ["pc", str(files["alfano1"]), str(files["missing_tca"])])
+    res = runner.invoke(
+        app, ["pc", str(files["alfano1"]), str(files["missing_tca"]), "--method", "foster"]
+    )
     assert res.exit_code == 0
     assert "Collision probability" in res.stdout
     assert "0.147" in res.stdout

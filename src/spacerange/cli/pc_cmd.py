@@ -2,7 +2,8 @@
 
 JSON contract (``--json``; one object on stdout)::
 
-    {"results": [{"file": ..., "pc": ..., "method": ..., "miss_m": ..., "warnings": [...],
+    {"results": [{"file": ..., "pc": ..., "method": ..., "reason": ..., "ci95": [lo, hi] | null,
+                  "miss_m": ..., "warnings": [...],
                   "tca": ..., "relative_speed_m_s": ..., "hbr_m": ..., "hbr_source": ...,
                   "flags": {...}, "message_id": ..., "index": ...},
                  {"file": ..., "error": {"file": ..., "line": ..., "reason": ...}}]}
@@ -24,7 +25,7 @@ from rich.table import Table
 from spacerange.cli.app import app
 from spacerange.cli.common import emit, err, guard, out
 
-METHODS = ("foster", "chan", "max", "mc")
+METHODS = ("foster", "chan", "max", "mc", "nc3d", "sdmc", "auto")
 
 
 def _error_entry(file: str, exc: Exception) -> dict:
@@ -66,7 +67,12 @@ def evaluate_files(files: list[Path], method: str, hbr_m: float | None, **kw) ->
 @app.command("pc")
 def pc(
     files: list[Path] = typer.Argument(..., help="CCSDS CDM files (KVN or XML)."),
-    method: str = typer.Option("foster", "--method", help="foster | chan | max | mc."),
+    method: str = typer.Option(
+        "auto",
+        "--method",
+        help="auto (default: 2-D where valid, else 3-D Nc, else SDMC; see docs/pc.md) | "
+        "foster | chan | max | mc | nc3d | sdmc.",
+    ),
     hbr: float = typer.Option(
         None,
         "--hbr",
@@ -82,11 +88,13 @@ def pc(
         "--default-covariance",
         help="Use the default TLE covariance model for an object whose CDM covariance is missing.",
     ),
-    samples: int = typer.Option(100_000, "--samples", min=1, help="Monte Carlo trials (mc)."),
-    seed: int = typer.Option(0, "--seed", help="Monte Carlo seed (mc)."),
+    samples: int = typer.Option(
+        100_000, "--samples", min=1, help="Monte Carlo trials (mc; minimum for sdmc)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Monte Carlo seed (mc, sdmc, auto)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Collision probability of each CDM (Foster 2-D by default). Exit 1 only if every file failed."""
+    """Collision probability of each CDM (method chosen per CDM by default). Exit 1 only if every file failed."""
     with guard(as_json):
         if method not in METHODS:
             raise ValueError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
@@ -134,4 +142,72 @@ def pc(
     if not any(per_file.values()):
         if not as_json:
             err.print("[bold red]error:[/] every file failed")
+        raise typer.Exit(1)
+
+
+@app.command("events")
+def events(
+    files: list[Path] = typer.Argument(..., help="CCSDS CDM files (KVN or XML), any order."),
+    method: str = typer.Option("auto", "--method", help="Pc method per CDM (as for `pc`)."),
+    tca_tolerance: float = typer.Option(
+        600.0, "--tca-tolerance", min=0.0, help="Same event when TCAs differ by at most this, s."
+    ),
+    hbr: float = typer.Option(None, "--hbr", help="Combined hard-body radius override, m."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Conjunction event histories: successive CDMs of one pair and TCA as one event, with
+    the latest Pc/miss/covariance and their trend (see conjunction.event_history)."""
+    import numpy as np
+
+    with guard(as_json):
+        if method not in METHODS:
+            raise ValueError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
+        if hbr is not None and not hbr > 0:
+            raise ValueError(f"--hbr {hbr}: must be a positive radius in metres")
+        from spacerange.ccsds import read_cdm
+        from spacerange.conjunction.cdm_pc import cdm_inertial_states_km, pc_from_cdm
+        from spacerange.conjunction.event_history import CdmRecord, group_events
+        from spacerange.errors import SpacerangeError
+
+        records, errors = [], []
+        for path in files:
+            try:
+                cdms = read_cdm(path, file=str(path))
+            except (SpacerangeError, ValueError, OSError) as exc:
+                errors.append(_error_entry(str(path), exc))
+                continue
+            for i, cdm in enumerate(cdms):
+                try:
+                    res = pc_from_cdm(cdm, method, hbr)
+                    s1, s2, _, _ = cdm_inertial_states_km(cdm)
+                    c1 = cdm.object1.covariance_rtn_6x6()[:3, :3]
+                    c2 = cdm.object2.covariance_rtn_6x6()[:3, :3]
+                    sigma = float(np.sqrt(np.nansum(np.diag(c1)) + np.nansum(np.diag(c2))))
+                    records.append(CdmRecord(
+                        str(path), i, str(cdm.object1.metadata.get("OBJECT_DESIGNATOR")),
+                        str(cdm.object2.metadata.get("OBJECT_DESIGNATOR")), cdm.tca,
+                        cdm.header.get("CREATION_DATE"), float(res.pc), res.method,
+                        res.miss_m, sigma, cdm.header.get("MESSAGE_ID"),
+                        (cdm.cdm2 or {}).get("CONJUNCTION_ID"),
+                    ))  # fmt: skip
+                except (SpacerangeError, ValueError, OSError) as exc:
+                    errors.append({**_error_entry(str(path), exc), "index": i})
+        evs = [e.as_dict() for e in group_events(records, tca_tolerance)]
+
+    def render(r: dict) -> None:
+        t = Table(title="Conjunction events")
+        for c in ("event", "CDMs", "TCA (UTC)", "Pc", "miss m", "trend Pc/miss/cov"):
+            t.add_column(c)
+        for e in r["events"]:
+            la = e["latest"]
+            pcs = "NaN" if la["pc"] is None else f"{la['pc']:.3g}"
+            tr = e["trend"]
+            t.add_row(e["event_id"], str(e["n_cdms"]), e["tca"][:23], pcs, f"{la['miss_m']:.1f}",
+                      f"{tr['pc']}/{tr['miss']}/{tr['covariance']}")  # fmt: skip
+        out.print(t)
+        for x in r["errors"]:
+            err.print(f"[bold red]error:[/] {x['file']}: {x['error']['reason']}")
+
+    emit({"events": evs, "errors": errors}, as_json, render)
+    if not evs and errors:
         raise typer.Exit(1)

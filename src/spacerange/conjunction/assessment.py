@@ -92,9 +92,12 @@ def assess(
     object_types: Sequence[str] | None = None,
     hbr_table=None,
     hbr_override_m: float | None = None,
+    pc_method: str = "auto",
 ) -> tuple[ConjunctionTable, dict]:
-    """Name the events, compute Foster 2-D Pc with the default TLE covariance, and return
-    the table plus the arrays needed for CDMs (GCRS states, RTN covariances)."""
+    """Name the events, compute Pc with the default TLE covariance (``pc_method="auto"``:
+    2-D where valid, else 3-D Nc / SDMC, :func:`.multistep.pc_auto_batch`; ``"foster"``:
+    2-D only), and return the table plus the arrays needed for CDMs (GCRS states, RTN
+    covariances)."""
     from spacerange.conjunction.covariance import default_tle_covariance
     from spacerange.conjunction.encounter import cov_rtn_to_inertial
     from spacerange.conjunction.hbr import HbrTable
@@ -137,13 +140,20 @@ def assess(
             src[used] = [x[1] for x in looked]
             hbr_m = h[i] + h[j]
             hbr_source = np.array([f"{a}+{b}" for a, b in zip(src[i], src[j], strict=True)])
-        pc = np.asarray(pc_foster(r1, v1, cov1, r2, v2, cov2, hbr_m / 1000.0).pc, float)
+        if pc_method == "auto":
+            from spacerange.conjunction.multistep import pc_auto_batch
+
+            pc, methods, _ = pc_auto_batch(r1, v1, cov1, r2, v2, cov2, hbr_m / 1000.0)
+        else:
+            pc = np.asarray(pc_foster(r1, v1, cov1, r2, v2, cov2, hbr_m / 1000.0).pc, float)
+            methods = np.full(n, "foster-2d")
     else:
         r1 = v1 = r2 = v2 = np.zeros((0, 3))
         c1 = c2 = None
         cov1 = cov2 = np.zeros((0, 6, 6))
         hbr_m = pc = np.zeros(0)
         hbr_source = np.zeros(0, dtype=str)
+        methods = np.zeros(0, dtype=str)
         age1 = age2 = np.zeros(0)
     cols = {
         "tca_utc": ev["tca_utc"],
@@ -159,7 +169,7 @@ def assess(
         "miss_n_km": ev["miss_rtn_km"][:, 2] if n else np.zeros(0),
         "rel_speed_km_s": ev["rel_speed_km_s"],
         "pc": pc,
-        "pc_method": np.full(n, "foster-2d"),
+        "pc_method": methods,
         "hbr_m": hbr_m,
         "hbr_source": hbr_source.astype(str),
         "covariance": np.full(n, COVARIANCE_SOURCE),
@@ -243,7 +253,7 @@ def write_cdms(
             objs[0],
             objs[1],
             pc=float(c["pc"][k]),
-            pc_method="foster-2d",
+            pc_method=str(c["pc_method"][k]),
             hbr_m=float(c["hbr_m"][k]),
             screening=info,
             comments=["EXERCISE-GRADE DATA: covariance from the default TLE accuracy model"],

@@ -49,6 +49,7 @@ from spacerange.errors import CovarianceError
 from .covariance import check_covariance, default_tle_covariance
 from .encounter import cdm_cov_rtn_m_to_inertial_km, rtn_basis
 from .hbr import HbrTable
+from .multistep import pc_auto, pc_nc3d, pc_sdmc_tca
 from .pc import PcResult, pc_chan, pc_foster, pc_max_alfano, pc_monte_carlo_3d
 
 __all__ = [
@@ -68,6 +69,9 @@ PC_METHODS = {
     "chan": pc_chan,
     "max": pc_max_alfano,
     "mc": pc_monte_carlo_3d,
+    "nc3d": pc_nc3d,
+    "sdmc": pc_sdmc_tca,
+    "auto": pc_auto,
 }
 
 _INERTIAL = {"EME2000", "GCRF", "ICRF"}
@@ -109,6 +113,8 @@ class CdmPcResult(PcResult):
         return {
             "pc": _plain(self.pc),
             "method": self.method,
+            "reason": self.flags.get("reason"),
+            "ci95": _plain(list(self.flags["ci95"])) if self.flags.get("ci95") else None,
             "miss_m": _plain(self.miss_m),
             "relative_speed_m_s": _plain(self.relative_speed_m_s),
             "tca": None if self.tca_utc is None else f"{np.datetime_as_string(self.tca_utc)}Z",
@@ -321,9 +327,12 @@ def pc_from_cdm(
     ----------
     cdm : Cdm
         Parsed message (:func:`spacerange.ccsds.read_cdm`).
-    method : {"foster", "chan", "max", "mc"}
-        :func:`.pc.pc_foster`, :func:`.pc.pc_chan`, :func:`.pc.pc_max_alfano` or
-        :func:`.pc.pc_monte_carlo_3d` (``n_samples``, ``seed``, ``window_s``).
+    method : {"foster", "chan", "max", "mc", "nc3d", "sdmc", "auto"}
+        :func:`.pc.pc_foster`, :func:`.pc.pc_chan`, :func:`.pc.pc_max_alfano`,
+        :func:`.pc.pc_monte_carlo_3d` (``n_samples``, ``seed``, ``window_s``),
+        :func:`.multistep.pc_nc3d` (3-D Nc), :func:`.multistep.pc_sdmc_tca` (two-body
+        SDMC from TCA; ``n_samples``, ``seed``, ``window_s`` as +/- s) or
+        :func:`.multistep.pc_auto` (multistep selection; ``reason`` says which and why).
     hbr_m : float, optional
         Combined hard-body radius override, m; else taken from the CDM or the
         ``hbr_table`` (module docstring; the source is reported in ``hbr_source``).
@@ -341,7 +350,7 @@ def pc_from_cdm(
     s1, s2, frame, warnings = cdm_inertial_states_km(cdm)
     hbr, hbr_source = cdm_hbr_m(cdm, hbr_m, hbr_table)
     tca = cdm.tca
-    need_v = method == "mc"
+    need_v = method in ("mc", "nc3d", "sdmc")
     c1, src1 = _object_cov_km2("OBJECT1", cdm.object1, s1, need_v, default_covariance,
                                default_covariance_age_days, tca, warnings)  # fmt: skip
     c2, src2 = _object_cov_km2("OBJECT2", cdm.object2, s2, need_v, default_covariance,
@@ -353,6 +362,11 @@ def pc_from_cdm(
     args = (s1[:3], s1[3:], c1, s2[:3], s2[3:], c2, hbr * 1e-3)
     if method == "mc":
         res = pc_monte_carlo_3d(*args, n_samples=n_samples, seed=seed, window_s=window_s)
+    elif method == "sdmc":
+        win = None if window_s is None else (-window_s, window_s)
+        res = pc_sdmc_tca(*args, n_samples=n_samples, seed=seed, window_s=win)
+    elif method == "auto":
+        res = pc_auto(*args, seed=seed if isinstance(seed, int) else 0)
     elif method == "chan":
         res = pc_chan(*args, n_terms=n_terms)
     else:
@@ -395,6 +409,8 @@ _SANA_METHODS = {
     "foster-2d": "FOSTER-1992",
     "max-alfano-2005": "ALFANO-MAX-PROBABILITY",
     "monte-carlo-3d-rectilinear": "MONTE-CARLO",
+    "sdmc-two-body": "MONTE-CARLO",
+    "nc3d-hall-2021": "HALL-2021",
 }
 
 _SCREEN_KEYS = {
