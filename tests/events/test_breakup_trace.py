@@ -87,3 +87,49 @@ def test_parent_proposed_from_a_catalog(cloud):
     given = [f for k, f in enumerate(frags) if k % 5]
     props = propose_parent(given, catalog, EVENT + np.timedelta64(36, "h"), 3 * 86400.0)
     assert props and props[0]["norad_id"] == parent.norad_id
+
+
+def _write(path, elsets):
+    path.write_text("".join(f"{e.name}\n{e.line1}\n{e.line2}\n" for e in elsets))
+    return str(path)
+
+
+def _cli(args):
+    import json
+
+    from typer.testing import CliRunner
+
+    from spacerange.cli.app import app
+
+    res = CliRunner().invoke(app, [*args, "--json"])
+    lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.stdout
+    return res.exit_code, json.loads(lines[0])
+
+
+def test_cli_trace_with_parent_and_from_catalog(cloud, tmp_path):
+    parent, frags, r_true = cloud
+    fr = _write(tmp_path / "frags.tle", frags)
+    pa = _write(tmp_path / "parent.tle", [parent])
+    before = "2024-11-16T14:17:30Z"
+    code, d = _cli(["breakup", "trace", fr, "--parent", pa, "--before", before,
+                    "--window", "3d"])  # fmt: skip
+    assert code == 0, d
+    t = np.datetime64(d["epoch_utc"].rstrip("Z"), "us")
+    assert abs((t - EVENT) / np.timedelta64(1, "s")) < 300
+    assert d["n_fragments"] == len(frags) and d["candidates"][0]["epoch_utc"] == d["epoch_utc"]
+    assert -90 <= d["lat_deg"] <= 90 and 700 < d["alt_km"] < 850
+    cat = _write(tmp_path / "cat.tle", [*_unrelated(), parent])
+    code, d2 = _cli(["breakup", "trace", fr, "--catalog", cat, "--before", before,
+                     "--window", "3d"])  # fmt: skip
+    assert code == 0, d2
+    assert d2["parent"]["norad_id"] == parent.norad_id and d2["epoch_utc"] == d["epoch_utc"]
+
+
+def test_cli_trace_errors_are_one_json_object(tmp_path):
+    code, d = _cli(["breakup", "trace", str(tmp_path / "none.tle")])
+    assert code == 1 and "no such file" in d["error"]
+    frag = tmp_path / "f.tle"
+    frag.write_text("")
+    code, d = _cli(["breakup", "trace", str(frag), "--window", "nan"])
+    assert code == 1 and "error" in d
