@@ -84,6 +84,7 @@ _SATISFIES: dict[str, set[str]] = {
     "data_share": {"data_share", "share"},
     "catalog_update": {"catalog_update", "tasking", "assessment"},
     "reentry_prediction": {"reentry_prediction", "assessment"},
+    "breakup_attribution": {"breakup_attribution"},
     "coordination": {"coordination", "rfi", "notify", "share"},
 }
 #: standard corrective action of an area for improvement, by expected-action kind
@@ -98,6 +99,8 @@ _CORRECTIVE = {
     "data_share": "Automate sharing under the standing agreements (OMM/CDM push)",
     "catalog_update": "Train new-object correlation and cataloguing procedures",
     "reentry_prediction": "Train re-entry prediction with uncertainty and its publication",
+    "breakup_attribution": "Train debris trace-back (breakup epoch and parent) from the "
+    "team's own catalogue",
     "coordination": "Establish coordination channels with allied SSA centres",
 }
 
