@@ -52,20 +52,24 @@ def _jd(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _sgp4_mean(sat, jd: np.ndarray, fr: np.ndarray) -> tuple[np.ndarray, int]:
-    """SGP4 mean elements (a km, e, i, raan, argp, M rad) of one satellite at each time."""
+    """SGP4 mean elements (a km, e, i, raan, argp, M rad, n rad/s) of one satellite at each
+    time, and SGP4's error code (0: all ran)."""
     out = np.full((jd.size, 6), np.nan)
+    rate = np.full(jd.size, np.nan)
     for j in range(jd.size):  # the mean elements are only exposed per call
         e, _, _ = sat.sgp4(jd[j], fr[j])
         if e:
-            return out, int(e)
+            return np.column_stack([out, rate]), int(e)
         out[j] = (sat.am * sat.radiusearthkm, sat.em, sat.im, sat.Om, sat.om, sat.mm)
-    return out, 0
+        rate[j] = sat.nm / 60.0
+    return np.column_stack([out, rate]), 0
 
 
 @dataclass
 class MeanOrbits:
-    """SGP4 mean orbits of ``n`` objects at ``anchors_utc`` (m,): ``el`` (n, m, 5) holds a
-    [km], e, i, raan, argp [rad] (angles unwrapped along the anchors).  ``ok`` (n,) marks
+    """SGP4 mean orbits of ``n`` objects at ``anchors_utc`` (m,): ``el`` (n, m, 7) holds a
+    [km], e, i, raan, argp, M [rad] (raan and argp unwrapped along the anchors) and the
+    mean motion n [rad/s].  ``ok`` (n,) marks
     objects whose SGP4 ran at every anchor; ``reason`` says why the others failed."""
 
     anchors_utc: np.ndarray
@@ -74,7 +78,9 @@ class MeanOrbits:
     reason: list[str | None]
 
     def at(self, times_utc: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
-        """Elements (n_t, n, 5) at ``times_utc`` by linear interpolation between anchors."""
+        """Elements (n_t, n, 7) at ``times_utc``: linear interpolation between anchors; the
+        mean anomaly runs from both neighbouring anchors at their mean motions and the two
+        are blended (drag makes n vary over the gap)."""
         el = self.el if idx is None else self.el[idx]
         ta = (self.anchors_utc - self.anchors_utc[0]) / _US
         t = (np.asarray(times_utc) - self.anchors_utc[0]) / _US
@@ -84,18 +90,24 @@ class MeanOrbits:
         w = ((t - ta[j]) / (ta[j + 1] - ta[j]))[:, None, None]
         e0 = np.moveaxis(el[:, j], 1, 0)
         e1 = np.moveaxis(el[:, j + 1], 1, 0)
-        return e0 + w * (e1 - e0)
+        out = e0 + w * (e1 - e0)
+        dt0 = ((t - ta[j]) / 1e6)[:, None]
+        dt1 = ((t - ta[j + 1]) / 1e6)[:, None]
+        m0 = e0[..., 5] + e0[..., 6] * dt0
+        m1 = e1[..., 5] + e1[..., 6] * dt1
+        out[..., 5] = m0 + w[..., 0] * np.angle(np.exp(1j * (m1 - m0)))
+        return out
 
 
 def mean_orbits(elsets: Sequence[ElementSet], start_utc, end_utc) -> MeanOrbits:
-    """Mean orbits of ``elsets`` on anchors at most one day apart spanning the window."""
+    """Mean orbits of ``elsets`` on anchors at most 6 h apart spanning the window."""
     from sgp4.api import Satrec
 
     span_s = (end_utc - start_utc) / np.timedelta64(1, "s")
-    m = max(2, int(np.ceil(span_s / 86400.0)) + 1)
+    m = max(2, int(np.ceil(span_s / 21600.0)) + 1)
     anchors = start_utc + (np.linspace(0.0, span_s, m) * 1e6).astype("timedelta64[us]")
     jd, fr = _jd(anchors)
-    el = np.full((len(elsets), m, 5), np.nan)
+    el = np.full((len(elsets), m, 7), np.nan)
     ok = np.zeros(len(elsets), dtype=bool)
     reason: list[str | None] = [None] * len(elsets)
     for k, e in enumerate(elsets):
@@ -108,15 +120,15 @@ def mean_orbits(elsets: Sequence[ElementSet], start_utc, end_utc) -> MeanOrbits:
         if code:
             reason[k] = f"SGP4 error {code} in the search window"
             continue
-        el[k] = x[:, :5]
+        el[k] = x
         ok[k] = True
-    el[..., 2:] = np.unwrap(el[..., 2:], axis=1)
+    el[..., 3:5] = np.unwrap(el[..., 3:5], axis=1)
     return MeanOrbits(anchors, el, ok, reason)
 
 
 def _kepler_position(el6: np.ndarray) -> np.ndarray:
     """Positions (..., 3) km from mean elements (..., 6): a, e, i, raan, argp, M."""
-    a, e, i, o, w, m = np.moveaxis(el6, -1, 0)
+    a, e, i, o, w, m = np.moveaxis(el6[..., :6], -1, 0)
     ea = m.copy()
     for _ in range(8):
         ea = ea - (ea - e * np.sin(ea) - m) / (1 - e * np.cos(ea))
@@ -134,17 +146,26 @@ def _perifocal(i, o, w):
     return p, q, n
 
 
-def pinch_residuals_km(el: np.ndarray, point_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pinch_residuals_km(el: np.ndarray, point_km: np.ndarray, along: bool = False) -> tuple:
     """Cross-track ``d_n`` and radial ``d_r`` (km) of ``point_km`` (n_t, 3) from the mean
-    orbits ``el`` (n_t, n, 5): distance to each plane, and in-plane radius minus the ellipse
-    radius in the point's direction."""
-    a, e, i, o, w = np.moveaxis(el, -1, 0)
+    orbits ``el`` (n_t, n, >= 5): distance to each plane, and in-plane radius minus the
+    ellipse radius in the point's direction.  With ``along=True`` also the along-track
+    offset ``d_t`` (km, ellipse radius times the angle from the point's direction to the
+    object's mean position, ``el`` then needs M in column 5)."""
+    a, e, i, o, w = np.moveaxis(el[..., :5], -1, 0)
     p, q, n = _perifocal(i, o, w)
     r = point_km[:, None, :]
     x, y, z = np.sum(r * p, -1), np.sum(r * q, -1), np.sum(r * n, -1)
     rho = np.hypot(x, y)
     r_ell = a * (1 - e * e) * rho / (rho + e * x)
-    return z, rho - r_ell
+    if not along:
+        return z, rho - r_ell
+    m = el[..., 5]
+    ea = m.copy()
+    for _ in range(8):
+        ea = ea - (ea - e * np.sin(ea) - m) / (1 - e * np.cos(ea))
+    nu = 2 * np.arctan2(np.sqrt(1 + e) * np.sin(ea / 2), np.sqrt(1 - e) * np.cos(ea / 2))
+    return z, rho - r_ell, r_ell * np.angle(np.exp(1j * (nu - np.arctan2(y, x))))
 
 
 @dataclass
@@ -189,7 +210,15 @@ class PinchTrace:
         }
 
 
-def _spread_curve(orb, idx, sigma_km, parent_sat, times, chunk=2048):
+def _distances(orb, idx, sigma_km, sigma_at_km, pr, times):
+    """Pinch distances (n_t, n_idx) km: cross-track and radial, plus the along-track offset
+    scaled by ``sigma_km / sigma_at_km`` (counted in proportion to its reliability)."""
+    dn, dr, dt = pinch_residuals_km(orb.at(times, idx), pr, along=True)
+    dt = dt * (sigma_km[idx] / sigma_at_km[idx])
+    return np.sqrt(dn * dn + dr * dr + dt * dt)
+
+
+def _spread_curve(orb, idx, sigma_km, sigma_at_km, parent_sat, times, chunk=2048):
     """Weighted clipped RMS pinch distance (n_t,) km of fragments ``idx`` (weights
     ``1/sigma^2``, distances clipped at ``3 sigma``), and the parent's mean positions."""
     jd, fr = _jd(times)
@@ -202,8 +231,8 @@ def _spread_curve(orb, idx, sigma_km, parent_sat, times, chunk=2048):
     out = np.empty(times.size)
     step = max(1, chunk * 512 // max(idx.size, 1))
     for s in range(0, times.size, step):
-        dn, dr = pinch_residuals_km(orb.at(times[s : s + step], idx), pr[s : s + step])
-        d2 = np.minimum(dn * dn + dr * dr, 9.0 * sig * sig)
+        d = _distances(orb, idx, sigma_km, sigma_at_km, pr[s : s + step], times[s : s + step])
+        d2 = np.minimum(d * d, 9.0 * sig * sig)
         out[s : s + step] = np.sqrt(d2 @ w / w.sum())
     return out, pr
 
@@ -219,6 +248,9 @@ def trace_pinch(
     reject_mad: float = 5.0,
     sigma0_km: float = 0.5,
     drag_km_per_lever: float = 0.3,
+    at0_km: float = 2.0,
+    at_km_per_day: float = 8.0,
+    at_km_per_lever: float = 200.0,
 ) -> PinchTrace:
     """Event epoch and place of a breakup of ``parent`` from fragment element sets of any
     epochs (days to months after the event), searched in ``[before - window, before]``.
@@ -229,7 +261,11 @@ def trace_pinch(
     distance is clipped at ``3 sigma_k``.  A 25 % B* error on a high area-to-mass fragment
     ten weeks out moves its back-propagated plane by ~10 km, which would swamp the few
     hundred metres per revolution that separate the event revolution from its
-    neighbours; the well-propagating fragments carry the decision.  Rejected fragments
+    neighbours; the well-propagating fragments carry the decision.  The along-track offset
+    of each fragment's mean position is added, scaled by ``sigma_k / sigma_at_k`` with
+    ``sigma_at_k = sqrt(at0_km^2 + (at_km_per_day * lever)^2 + (at_km_per_lever * |B*|
+    lever^2)^2)``: worthless weeks out, it pins the revolution for fresh element sets
+    (one revolution moves fragments apart along-track by ~3 pi da).  Rejected fragments
     (SGP4 failures, outliers) are listed with their reason.
     Raises ``ValueError`` with fewer than 3 usable fragments."""
     from sgp4.api import Satrec
@@ -253,13 +289,14 @@ def trace_pinch(
                         for k in range(len(fragments))])  # fmt: skip
     q = np.abs([f.bstar for f in fragments]) * lever_d**2
     sigma_km = np.hypot(sigma0_km, drag_km_per_lever * q)
+    sigma_at_km = np.sqrt(at0_km**2 + (at_km_per_day * lever_d) ** 2 + (at_km_per_lever * q) ** 2)
     psat = Satrec.twoline2rv(parent.line1, parent.line2)
     period_s = 2 * np.pi / psat.no_kozai * 60.0
     # coarse scan with the best-propagating fragments
     sub = np.sort(good[np.argsort(q[good], kind="stable")[:coarse_fragments]])
     n_c = int(window_s // coarse_step_s) + 1
     tc = start + (np.arange(n_c) * coarse_step_s * 1e6).astype("timedelta64[us]")
-    curve, _ = _spread_curve(orb, sub, sigma_km, psat, tc)
+    curve, _ = _spread_curve(orb, sub, sigma_km, sigma_at_km, psat, tc)
     from scipy.ndimage import minimum_filter1d
 
     half = max(1, int(0.5 * period_s / coarse_step_s))
@@ -271,19 +308,18 @@ def trace_pinch(
         tt = tc[k] + (np.arange(-2 * coarse_step_s, 2 * coarse_step_s + 1) * 1e6).astype(
             "timedelta64[us]"
         )
-        s, _ = _spread_curve(orb, idx, sigma_km, psat, tt)
+        s, _ = _spread_curve(orb, idx, sigma_km, sigma_at_km, psat, tt)
         j = int(np.clip(np.nanargmin(s), 1, s.size - 2))
         # parabola through the 1 s samples around the minimum: sub-second epoch
         den = s[j - 1] - 2 * s[j] + s[j + 1]
         off = 0.5 * (s[j - 1] - s[j + 1]) / den if den > 0 else 0.0
         t = tt[j] + np.timedelta64(int(round(np.clip(off, -1, 1) * 1e6)), "us")
-        return t, float(_spread_curve(orb, idx, sigma_km, psat, np.array([t]))[0][0])
+        return t, float(_spread_curve(orb, idx, sigma_km, sigma_at_km, psat, np.array([t]))[0][0])
 
     t_best, _ = refine(cand[0], good)
     # outliers: fragments far from the pinch for their expected error at the best epoch
-    _, pr = _spread_curve(orb, good, sigma_km, psat, np.array([t_best]))
-    dn, dr = pinch_residuals_km(orb.at(np.array([t_best]), good), pr)
-    z = np.hypot(dn, dr)[0] / sigma_km[good]
+    _, pr = _spread_curve(orb, good, sigma_km, sigma_at_km, psat, np.array([t_best]))
+    z = _distances(orb, good, sigma_km, sigma_at_km, pr, np.array([t_best]))[0] / sigma_km[good]
     med = np.median(z)
     mad = 1.4826 * np.median(np.abs(z - med))
     bad = z > med + reject_mad * max(mad, 1e-3)
@@ -359,7 +395,7 @@ def _pinch_without_parent(orb: MeanOrbits, times: np.ndarray):
     best = None
     for sgn in (1.0, -1.0):
         u = sgn * x
-        a, e, i, o, w = np.moveaxis(el, -1, 0)
+        a, e, i, o, w = np.moveaxis(el[..., :5], -1, 0)
         p, q, _ = _perifocal(i, o, w)
         px, py = np.sum(u[:, None] * p, -1), np.sum(u[:, None] * q, -1)
         rho = np.hypot(px, py)
