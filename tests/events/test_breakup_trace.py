@@ -124,6 +124,19 @@ def test_cli_trace_with_parent_and_from_catalog(cloud, tmp_path):
                      "--window", "3d"])  # fmt: skip
     assert code == 0, d2
     assert d2["parent"]["norad_id"] == parent.norad_id and d2["epoch_utc"] == d["epoch_utc"]
+    assert d2["proposed_parents"][0]["norad_id"] == parent.norad_id
+    # the same from a catalog database, with plane-based fragment selection
+    db = str(tmp_path / "cat.sqlite")
+    code, _ = _cli(["catalog", "import", cat, "--db", db])
+    assert code == 0
+    code, d3 = _cli(["breakup", "trace", fr, "--db", db, "--before", before, "--window", "3d",
+                     "--select"])  # fmt: skip
+    assert code == 0, d3
+    assert d3["parent"]["norad_id"] == parent.norad_id and d3["n_used"] <= len(frags)
+    t3 = np.datetime64(d3["epoch_utc"].rstrip("Z"), "us")
+    assert abs((t3 - EVENT) / np.timedelta64(1, "s")) < 300
+    code, d4 = _cli(["breakup", "trace", fr, "--parent", pa, "--before", "garbage"])
+    assert code == 1 and "error" in d4
 
 
 def test_cli_trace_errors_are_one_json_object(tmp_path):
