@@ -302,6 +302,8 @@ def trace_pinch(
     half = max(1, int(0.5 * period_s / coarse_step_s))
     is_min = (minimum_filter1d(curve, 2 * half + 1, mode="nearest") == curve) & np.isfinite(curve)
     cand = np.flatnonzero(is_min)
+    if cand.size == 0:
+        raise ValueError("no finite pinch spread in the window (check the element sets)")
     cand = cand[np.argsort(curve[cand])][: max(1, n_candidates)]
 
     def refine(k, idx):
