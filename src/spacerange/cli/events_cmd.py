@@ -109,10 +109,18 @@ def detect_cmd(
 # ---------------------------------------------------------------------------------- breakup
 
 
-@app.command("breakup")
+breakup_app = typer.Typer(
+    help="NASA standard breakup model cloud (options below) or 'breakup trace' (attribution).",
+    invoke_without_command=True,
+)
+app.add_typer(breakup_app, name="breakup")
+
+
+@breakup_app.callback(invoke_without_command=True)
 def breakup_cmd(
-    kind: str = typer.Option(..., "--kind", help="explosion or collision"),
-    mass: float = typer.Option(..., "--mass", help="Parent (target) mass, kg."),
+    ctx: typer.Context,
+    kind: str | None = typer.Option(None, "--kind", help="explosion or collision"),
+    mass: float | None = typer.Option(None, "--mass", help="Parent (target) mass, kg."),
     impactor_mass: float | None = typer.Option(None, "--impactor-mass", help="kg (collision)"),
     speed: float | None = typer.Option(None, "--speed", help="Impact speed, km/s (collision)"),
     parent: int | None = typer.Option(None, "--parent", help="NORAD id of the parent"),
@@ -123,16 +131,26 @@ def breakup_cmd(
     epoch: str | None = typer.Option(None, "--epoch", help="Event epoch (UTC ISO)."),
     parent_kind: str = typer.Option("rocket_body", "--parent-kind", help="rocket_body|spacecraft"),
     min_size: float = typer.Option(0.05, "--min-size", help="Smallest fragment, m."),
-    out_file: Path = typer.Option(..., "--out", help="fragments.tle | .oem | .parquet | .csv"),
+    out_file: Path | None = typer.Option(
+        None, "--out", help="fragments.tle | .oem | .parquet | .csv"
+    ),
     seed: int | None = typer.Option(None, "--seed"),
     as_json: bool = JSON_OPT,
 ) -> None:
-    """Generate a NASA standard breakup model fragment cloud and write it."""
+    """Generate a NASA standard breakup model fragment cloud and write it (needs --kind,
+    --mass, --out); ``breakup trace`` attributes a catalogued cloud."""
+    if ctx.invoked_subcommand is not None:
+        return
     from spacerange.catalog.tle import format_tle  # noqa: F401  (TLE text from elsets)
     from spacerange.events.breakup import breakup_collision, breakup_explosion
     from spacerange.timescales import iso_utc, parse_utc
 
     with guard(as_json):
+        missing = [
+            o for o, v in (("--kind", kind), ("--mass", mass), ("--out", out_file)) if v is None
+        ]
+        if missing:
+            raise ValueError(f"breakup: missing {', '.join(missing)} (or use 'breakup trace')")
         suffix = out_file.suffix.lower()
         if suffix not in (".tle", ".txt", ".oem", ".parquet", ".csv", ".xml"):
             raise ValueError(f"--out {out_file}: use .tle, .oem, .xml, .parquet or .csv")
@@ -199,6 +217,94 @@ def _write_fragments(path: Path, fe, t_event) -> None:
     tles = [(e.line1, e.line2) for e in fe.elsets]
     write_ephemeris(path, iter_propagate(tles, times, frame="teme", workers=1),
                     [e.norad_id for e in fe.elsets], [e.name for e in fe.elsets], times, "teme")  # fmt: skip
+
+
+@breakup_app.command("trace")
+def breakup_trace_cmd(
+    fragments: list[Path] = typer.Argument(..., help="TLE/3LE/OMM files: the fragments"),
+    parent: Path | None = typer.Option(None, "--parent", help="The parent's element set file"),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="Without --parent: catalog file to propose the parent from"
+    ),
+    db: Path | None = typer.Option(None, "--db", help="Without --parent: SQLite catalog"),
+    before: str | None = typer.Option(
+        None, "--before", help="End of the search window, UTC ISO (default: earliest fragment)"
+    ),
+    window: str = typer.Option("7d", "--window", help="Search window length (e.g. 7d, 36h)."),
+    select: bool = typer.Option(
+        False, "--select", help="Keep only fragments whose plane matches the parent's."
+    ),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Trace a debris cloud back to its breakup epoch and place (orbit-plane and ellipse
+    pinch), with the next-best revolutions; proposes a parent from a catalog if none given."""
+    from spacerange.events.breakup_trace import propose_parent, select_fragments, trace_pinch
+    from spacerange.timescales import iso_utc, parse_duration_s, parse_utc
+
+    with guard(as_json):
+        frags, rejects = [], []
+        for f in fragments:
+            e, r = _read_elsets(f)
+            frags += e
+            rejects += r
+        latest: dict[int, object] = {}
+        for e in frags:  # one element set per object: its latest
+            if e.norad_id not in latest or e.epoch > latest[e.norad_id].epoch:
+                latest[e.norad_id] = e
+        frags = list(latest.values())
+        if len(frags) > 100_000:
+            raise ValueError(f"{len(frags)} fragments: at most 100,000")
+        window_s = parse_duration_s(window)
+        if not (math.isfinite(window_s) and 0 < window_s <= 60 * 86400):
+            raise ValueError(f"--window {window}: give a duration up to 60 days")
+        end = parse_utc(before) if before else min(parse_utc(e.epoch) for e in frags)
+        proposed = None
+        if parent is not None:
+            if catalog is not None or db is not None:
+                raise ValueError("give --parent, or --catalog/--db to propose one, not both")
+            pe, _ = _read_elsets(parent)
+            if len({e.norad_id for e in pe}) != 1:
+                raise ValueError(f"--parent {parent}: expected one object's element sets")
+            # the parent's last set before the window's end (its state at the event)
+            before_end = [e for e in pe if parse_utc(e.epoch) <= end]
+            p = max(before_end or pe, key=lambda x: x.epoch)
+        else:
+            if catalog is None and db is None:
+                raise ValueError("give --parent FILE, or --catalog FILE / --db DB to propose one")
+            from spacerange.cli.common import load_source
+
+            src = load_source(db, [catalog] if catalog else None)
+            props = propose_parent(frags, src.elsets, end, window_s)
+            if not props:
+                raise ValueError(f"no object of {src.label} passes within 50 km of the pinch")
+            p = src.elsets[props[0]["index"]]
+            proposed = [{k: v for k, v in c.items() if k != "index"} for c in props]
+        n_in = len(frags)
+        if select:
+            idx = select_fragments(p, frags)
+            frags = [frags[k] for k in idx]
+        tr = trace_pinch(frags, p, end, window_s)
+        result = tr.as_dict()
+        result["n_fragments"] = n_in
+        result["parent"] = {"norad_id": p.norad_id, "name": p.name, "epoch_utc": iso_utc(p.epoch)}
+        result["proposed_parents"] = proposed
+        result["window_utc"] = [
+            iso_utc(end - np.timedelta64(int(window_s * 1e6), "us")),
+            iso_utc(end),
+        ]
+        result["file_rejects"] = len(rejects)
+
+    def render(r):
+        out.print(f"[bold]breakup[/] {r['epoch_utc']}  lat {r['lat_deg']:.2f}  "
+                  f"lon {r['lon_deg']:.2f}  alt {r['alt_km']:.1f} km  "
+                  f"(parent {r['parent']['norad_id']}, {r['n_used']}/{r['n_fragments']} "
+                  f"fragments, spread {r['spread_km']:.2f} km)")  # fmt: skip
+        for c in r["candidates"]:
+            out.print(
+                f"  {c['epoch_utc']}  rev {c['revolutions']:+.0f}  spread {c['spread_km']:.3f} km"
+            )
+
+    emit(result, as_json, render)
 
 
 # ---------------------------------------------------------------------------------- reentry

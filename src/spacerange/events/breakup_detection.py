@@ -2,12 +2,13 @@
 a common event time and place.
 
 1. :func:`breakup_candidates` keeps the uncorrelated element sets whose orbits could come
-   from the parent: orbital plane close to the parent's (angle between orbit normals below
-   ``max_plane_angle_deg``; fragments with ~100 m/s ejection tilt the plane by < 1 deg in
-   LEO) and a perigee-apogee band that contains the parent's altitude range (a fragment's
-   orbit passes through the breakup point; see the Gabbard diagram of
+   from the parent: orbital plane close to the parent's *at a common epoch* (angle between
+   orbit normals below ``max_plane_angle_deg``; fragments with ~100 m/s ejection tilt the
+   plane by < 1 deg in LEO) and a perigee-apogee band that contains the parent's altitude
+   range (a fragment's orbit passes through the breakup point; see the Gabbard diagram of
    :mod:`spacerange.events.gabbard`).
-2. :func:`trace_breakup` propagates the candidates back with SGP4 (TEME) and finds the time
+2. :func:`trace_breakup` (element sets within days of the event; for sets weeks old use
+   :func:`spacerange.events.breakup_trace.trace_pinch`) propagates the candidates back with SGP4 (TEME) and finds the time
    that minimizes their spread (median distance to the component-wise median position),
    first on a coarse grid, then refined; with a parent, the spread is measured around the
    parent's position instead, which also gives the place (geodetic lat/lon/alt).
@@ -35,23 +36,18 @@ def _plane_normal(e: ElementSet) -> np.ndarray:
 def breakup_candidates(
     parent: ElementSet,
     uncorrelated: Sequence[ElementSet],
-    max_plane_angle_deg: float = 2.0,
-    altitude_margin_km: float = 20.0,
+    max_plane_angle_deg: float = 3.0,
+    altitude_margin_km: float = 50.0,
 ) -> np.ndarray:
     """Indices of ``uncorrelated`` sets consistent with fragments of ``parent``.
 
-    RAAN precesses differentially with time; give sets observed within days of the event
-    or widen ``max_plane_angle_deg``."""
-    n_p = _plane_normal(parent)
-    keep = []
-    for k, e in enumerate(uncorrelated):
-        ang = np.degrees(np.arccos(np.clip(_plane_normal(e) @ n_p, -1, 1)))
-        band = (e.perigee_alt_km <= parent.apogee_alt_km + altitude_margin_km) and (
-            e.apogee_alt_km >= parent.perigee_alt_km - altitude_margin_km
-        )
-        if ang <= max_plane_angle_deg and band:
-            keep.append(k)
-    return np.array(keep, dtype=int)
+    Planes and perigee/apogee bands are compared at the parent's epoch after each set's
+    SGP4 mean elements are propagated there (secular node drift, drag), so sets of mixed
+    epochs weeks after the event still match; see
+    :func:`spacerange.events.breakup_trace.select_fragments`."""
+    from spacerange.events.breakup_trace import select_fragments
+
+    return select_fragments(parent, uncorrelated, None, max_plane_angle_deg, altitude_margin_km)
 
 
 @dataclass

@@ -14,6 +14,8 @@ An action is a plain dict with ``kind`` and the fields below (units in the names
     coordination {to, text}                                 (contact another operator)
     catalog_update {objects, note?}
     reentry_prediction {object, window_start, window_end, most_likely, footprint?}
+    breakup_attribution {parent, epoch_utc, lat_deg?, lon_deg?, alt_km?, spread_km?}
+                 (e.g. from ``spacerange breakup trace`` on the team's own catalogue)
     countermeasure {measure, asset?, text?}                 (safe mode, payload off...)
     data_share / notification                              (aliases of share / notify)
 
@@ -223,4 +225,17 @@ def validate_action(
                                   "window_end")  # fmt: skip
     elif kind == "countermeasure":
         need("measure", lambda v: isinstance(v, str), "a measure name")
+    elif kind == "breakup_attribution":
+        need("parent", lambda v: isinstance(v, str) and 0 < len(v) <= 64, "an object id")
+        need("epoch_utc", lambda v: isinstance(v, str | np.datetime64), "an ISO UTC instant")
+        if "epoch_utc" in act and not errors:
+            try:
+                act["epoch_utc"] = to_dt64(act["epoch_utc"])
+            except (TypeError, ValueError):
+                errors.append(f"breakup_attribution.epoch_utc: expected an ISO UTC instant, "
+                              f"got {act['epoch_utc']!r}")  # fmt: skip
+        for f, lo, hi in (("lat_deg", -90, 90), ("lon_deg", -180, 360), ("alt_km", -100, 1e6),
+                          ("spread_km", 0, 1e6)):  # fmt: skip
+            if f in act and not (_num(act[f]) and lo <= act[f] <= hi):
+                errors.append(f"breakup_attribution.{f}: expected a number in [{lo}, {hi}]")
     return act, errors

@@ -219,6 +219,7 @@ class Exercise:
         self._children: dict[str, list[tuple[str, AfterTrigger]]] = {}
         self.actions: list[ActionRecord] = []
         self.collisions = 0
+        self._breakup_truth: list[tuple[np.datetime64, str]] = []
         self._fragment_sets_logged = 0
         self._condition_warned: set[str] = set()
         self.threats_enacted: set[str] = set()
@@ -409,6 +410,8 @@ class Exercise:
                                          "details": jsonable(details or {})}, t=et)  # fmt: skip
             if kind == "breakup":
                 self._log_fragments(et)
+                if objects:  # truth for grading breakup attributions
+                    self._breakup_truth.append((et, str(objects[0])))
             for team, ap in self.autopilots.items():
                 ap.on_world_event(self, team, kind, objects, details or {})
 
@@ -922,7 +925,21 @@ class Exercise:
             truth = self._reentry_truth(act["object"])
             if truth is not None:
                 act["epoch_error_s"] = float((ml - truth) / np.timedelta64(1, "s"))
+        if act.get("kind") == "breakup_attribution":
+            self._attribution_truth(act)
         return act
+
+    def _attribution_truth(self, act: dict) -> None:
+        """``epoch_error_s`` (attributed - true epoch) and ``parent_correct`` against the
+        logged break-up nearest to the attributed epoch (none yet: fields left out)."""
+        if not self._breakup_truth:
+            return
+        ep = to_dt64(act["epoch_utc"])
+        t, parent = min(
+            self._breakup_truth, key=lambda b: abs((b[0] - ep) / np.timedelta64(1, "s"))
+        )
+        act["epoch_error_s"] = float((ep - t) / np.timedelta64(1, "s"))
+        act["parent_correct"] = act.get("parent") == parent
 
     def _reentry_truth(self, obj: str) -> np.datetime64 | None:
         for st in self.injects.values():

@@ -84,6 +84,7 @@ _SATISFIES: dict[str, set[str]] = {
     "data_share": {"data_share", "share"},
     "catalog_update": {"catalog_update", "tasking", "assessment"},
     "reentry_prediction": {"reentry_prediction", "assessment"},
+    "breakup_attribution": {"breakup_attribution"},
     "coordination": {"coordination", "rfi", "notify", "share"},
 }
 #: standard corrective action of an area for improvement, by expected-action kind
@@ -98,6 +99,8 @@ _CORRECTIVE = {
     "data_share": "Automate sharing under the standing agreements (OMM/CDM push)",
     "catalog_update": "Train new-object correlation and cataloguing procedures",
     "reentry_prediction": "Train re-entry prediction with uncertainty and its publication",
+    "breakup_attribution": "Train debris trace-back (breakup epoch and parent) from the "
+    "team's own catalogue",
     "coordination": "Establish coordination channels with allied SSA centres",
 }
 
@@ -1063,6 +1066,30 @@ def _gabbard_plots(an: _Analysis, limit: int = 10) -> list[str]:
     return out
 
 
+def _attribution_rows(an: _Analysis) -> list[str]:
+    """One table of the teams' ``breakup_attribution`` actions with the engine's grading
+    (``epoch_error_s`` and ``parent_correct`` against the logged break-up)."""
+    rows = []
+    for e in an.rd.of("action_applied"):
+        a = e.payload.get("action") or {}
+        if a.get("kind") != "breakup_attribution":
+            continue
+        err = a.get("epoch_error_s")
+        ok = a.get("parent_correct")
+        rows.append(
+            "<tr>" + "".join(f"<td>{_esc(str(x))}</td>" for x in (
+                e.payload.get("team") or e.team, _fmt(e.t), a.get("parent"), a.get("epoch_utc"),
+                "n/a" if err is None else f"{err:+.0f} s",
+                "n/a" if ok is None else ("yes" if ok else "no"),
+                "n/a" if a.get("spread_km") is None else f"{a['spread_km']:.2f} km",
+            )) + "</tr>"
+        )  # fmt: skip
+    if not rows:
+        return []
+    return [_table(["team", "submitted", "parent", "epoch (UTC)", "epoch_error_s",
+                    "parent_correct", "spread"], rows)]  # fmt: skip
+
+
 def _reentry_plots(an: _Analysis, limit: int = 10) -> list[str]:
     by_obj: dict[str, list[Event]] = defaultdict(list)
     for e in an.rd.of("reentry_prediction"):
@@ -1696,6 +1723,12 @@ def _event_analysis(an: _Analysis) -> str:
             "No proximity (relative-motion) data were logged.",
         ),
         ("breakups", "Break-ups: Gabbard diagrams", _gabbard_plots, "No fragmentation was logged."),
+        (
+            "attributions",
+            "Break-ups: attributions (parent and epoch)",
+            _attribution_rows,
+            "No breakup attribution was submitted.",
+        ),
         (
             "reentries",
             "Re-entries: window and footprint",

@@ -238,4 +238,5 @@ class PlayerAction(StrEnum):
     data_share = "data_share"  #: share OMM/OEM/CDM/observations with another team
     catalog_update = "catalog_update"  #: new or re-correlated catalog objects
     reentry_prediction = "reentry_prediction"  #: re-entry window and footprint
+    breakup_attribution = "breakup_attribution"  #: parent and epoch of a fragmentation
     coordination = "coordination"  #: contact with the other operator
