@@ -253,7 +253,8 @@ def test_sensor_outage_reentry_launch_and_space_weather():
     before = w.obj("ARD-CUBE-4").satrec.bstar
     ev = w.advance(on + _td64(1))
     assert any(e.kind == "space_weather" and e.details["state"] == "on" for e in ev)
-    assert w.obj("ARD-CUBE-4").satrec.bstar > 2 * before > 0 or before == 0
+    # the asset has a drag term from its size (it was B* = 0 and skipped by the storm)
+    assert w.obj("ARD-CUBE-4").satrec.bstar > 2 * before > 0
 
 
 def test_geo_slot_orbit_is_geostationary():

@@ -102,26 +102,17 @@ def default_world_factory(scenario: Scenario, seed: int, base_dir: Path) -> tupl
     :mod:`spacerange.exercise.picture`)."""
     from spacerange.exercise.world import World
 
-    world = World(scenario, seed, base_dir)
     try:
         from spacerange.exercise.picture import Pictures
-    except ImportError:  # pragma: no cover - the picture module is optional at run time
-        log.warning("spacerange.exercise.picture unavailable: teams get no picture")
-        return world, _NoPictures()
+    except ImportError as exc:
+        # an exercise without team pictures is a different exercise: refuse to start
+        # rather than play on with blind teams
+        raise RuntimeError(
+            f"the team-picture module spacerange.exercise.picture cannot be imported ({exc}); "
+            "an exercise cannot run without team pictures"
+        ) from exc
+    world = World(scenario, seed, base_dir)
     return world, Pictures(world, scenario)
-
-
-class _NoPictures:
-    """No fog-of-war picture (detections, alerts) at all."""
-
-    def update(self, t_utc: np.datetime64) -> list[dict]:
-        return []
-
-    def view(self, team_id: str) -> dict:
-        return {}
-
-    def tracked(self, team: str, oid: str, t: np.datetime64) -> bool:
-        return False
 
 
 @dataclass

@@ -56,13 +56,14 @@ kept for callers without an engine).
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
 
-from spacerange.exercise.rulefuncs import NotInPicture
+from spacerange.exercise.rulefuncs import NotInPicture, pc_or_reason
 from spacerange.exercise.world import (
     RE_KM,
     World,
@@ -76,6 +77,8 @@ from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
 from spacerange.timescales import jd_fr_utc
 
 __all__ = ["Track", "TeamPicture", "Pictures", "SensorSpec"]
+
+log = logging.getLogger("spacerange.exercise.picture")
 
 _DET_P = {"survey_radar": 0.9, "tracking_radar": 0.4, "optical": 0.5}
 PC_ALERT = 1e-4
@@ -547,7 +550,6 @@ class Pictures:
                 tp.watch.setdefault(pair, {"since": t})
 
     def _assess_watch(self, tp, t) -> list[dict]:
-        from spacerange.conjunction.pc import pc_foster
         from spacerange.exercise.rulefuncs import _closest, _cov, _grid
 
         out = []
@@ -576,28 +578,31 @@ class Pictures:
             c2 = _cov(r2, v2, self.sigma_rtn_km(tp.team, b, tca))
             hbr = (self.world.obj(a).hbr_m + (self.world.obj(b).hbr_m if b in self.world
                                                else 1.0)) * 1e-3  # fmt: skip
-            try:
-                pc = float(pc_foster(r1, v1, c1, r2, v2, c2, hbr).pc)
-            except Exception:  # noqa: BLE001 - degenerate geometry: report Pc 0
-                pc = 0.0
+            pc, pc_note = pc_or_reason(r1, v1, c1, r2, v2, c2, hbr)
             vrel = float(np.linalg.norm(v1 - v2))
             payload = {"team": tp.team, "objects": [a, b], "tca_utc": _iso(tca),
                        "miss_m": round(miss * 1e3, 1), "pc": pc, "rel_speed_km_s": vrel}  # fmt: skip
+            if pc_note:
+                # the team is told Pc is unknown, and why; never a "safe" Pc of 0
+                payload["pc_note"] = pc_note
+                log.warning("%s picture: Pc of %s x %s not computed: %s", tp.team, a, b, pc_note)
             if miss <= WATCH_MISS_KM:
                 out.append(self._event("conjunction_update", tp, t, payload))
                 cdm = {"creation_utc": _iso(t), "originator": tp.team, "object1": a,
                        "object2": b, "tca_utc": _iso(tca), "miss_m": payload["miss_m"],
-                       "pc": pc, "rel_speed_km_s": vrel,
+                       "pc": pc, "pc_note": pc_note, "rel_speed_km_s": vrel,
                        "sigma_rtn_km_1": list(self.sigma_rtn_km(tp.team, a, tca)),
                        "sigma_rtn_km_2": list(self.sigma_rtn_km(tp.team, b, tca)),
                        "marking": "EXERCISE"}  # fmt: skip
                 tp.cdms.append(cdm)
                 tp.new_cdms.append(cdm)
-            if (pc >= PC_ALERT or miss < MISS_ALERT_KM) and ("conj", a, b) not in tp.alerted:
+            # an unknown Pc alerts like a high one: the operator must look at the event
+            pc_alert = pc is None or pc >= PC_ALERT
+            if (pc_alert or miss < MISS_ALERT_KM) and ("conj", a, b) not in tp.alerted:
                 tp.alerted.add(("conj", a, b))
                 out.append(self._alert(tp, t, "conjunction", [a, b],
                                        {"tca_utc": _iso(tca), "miss_m": payload["miss_m"],
-                                        "pc": pc}))  # fmt: skip
+                                        "pc": pc, "pc_note": pc_note}))  # fmt: skip
                 self._detections(tp, t, [a, b], "conjunction", out)
         return out
 

@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
 
+from spacerange.catalog.ballistic import DRAG_CEILING_KM, mass_from_hbr_kg
 from spacerange.frames import (
     EARTH_ROTATION_RAD_S,
     from_rtn,
@@ -137,6 +138,15 @@ def _seconds(td) -> float:
 
 def _td64(seconds: float) -> np.timedelta64:
     return np.timedelta64(int(round(seconds * 1e6)), "us")
+
+
+def _with_bstar(sat: Satrec, bstar: float) -> Satrec:
+    """``sat`` with drag term ``bstar`` [1/earth radii]: same mean elements and epoch."""
+    s = Satrec()
+    s.sgp4init(WGS72, "i", sat.satnum, sat.jdsatepoch - 2433281.5 + sat.jdsatepochF,
+               float(bstar), sat.ndot, sat.nddot, sat.ecco, sat.argpo, sat.inclo, sat.mo,
+               sat.no_kozai, sat.nodeo)  # fmt: skip
+    return s
 
 
 # ------------------------------------------------------------------------- SGP4 arc fitting
@@ -447,7 +457,6 @@ class World:
         self.tasking: dict[str, dict[str, set[str]]] = {}
         #: accepted 'share' actions: (team, to_team, products, objects, release_utc)
         self.share_requests: list[tuple[str, str, list[str], list[str], np.datetime64]] = []
-        self.records: list[dict] = []  # notify / rfi / assessment actions
         self.density_scale: float = 1.0
         self.fragment_sets: list[dict] = []
         self.reentries: dict[str, dict] = {}
@@ -496,6 +505,25 @@ class World:
         afc = self.scenario.actors_from_catalog
         if afc is not None:
             self._catalog_actors(afc)
+        self._give_drag()
+
+    def _drag_bstar(self, o: TruthObject) -> float:
+        """B* of ``o`` from its size and mass (:mod:`spacerange.catalog.ballistic`)."""
+        from spacerange.catalog.ballistic import bstar_from_size
+
+        return bstar_from_size(o.hbr_m, o.mass_kg)
+
+    def _give_drag(self) -> None:
+        """Objects below the drag ceiling whose elements carry no drag (B* = 0: scenario
+        states, some catalog TLEs) get B* from their size and mass.  Same mean elements at
+        the same epoch, so the state at the arc's start is unchanged (SGP4's drag terms
+        vanish at tsince = 0): an initial condition, not a jump."""
+        for o in self.objects:
+            if o.satrec.bstar == 0.0 and o.perigee_alt_km < DRAG_CEILING_KM:
+                t0, sat = o.arcs[0]
+                o.arcs[0] = (t0, _with_bstar(sat, self._drag_bstar(o)))
+        self._array = None
+        self._state_cache = None
 
     def _add_catalog(self, es, ob) -> None:
         sat = Satrec.twoline2rv(es.line1, es.line2, WGS72)
@@ -637,7 +665,8 @@ class World:
         obj.actor = actor
         obj.owner = actor or (getattr(spec, "owner", None) or obj.owner)
         obj.hbr_m = spec.hbr_m or DEFAULT_HBR_M.get(ot, 1.0)
-        obj.mass_kg = spec.mass_kg or DEFAULT_MASS_KG.get(ot, 100.0)
+        obj.mass_kg = spec.mass_kg or (mass_from_hbr_kg(spec.hbr_m) if spec.hbr_m
+                                       else DEFAULT_MASS_KG.get(ot, 100.0))  # fmt: skip
         obj.maneuverable = bool(getattr(spec, "maneuverable", False))
         obj.dv_budget_mps = float(getattr(spec, "delta_v_mps", None) or 0.0)
         obj.rendezvous_capable = bool(getattr(spec, "rendezvous_capable", False))
@@ -1364,12 +1393,15 @@ class World:
             ids, r, v = self.states(tt)
             objs = [self.objects[i] for i in ids]
             peri = np.array([o.perigee_alt_km for o in objs])
-            leo = (peri < 1500) & np.array([o.satrec.bstar != 0 for o in objs])
+            # every object below the drag ceiling feels the storm; one whose elements carry
+            # no (or a non-physical negative) drag term gets B* from its size and mass
+            leo = peri < DRAG_CEILING_KM
             if not leo.any():
                 return []
-            k = np.maximum(scale_fn(np.clip(peri[leo], 150, 1500)), 1e-3)
+            k = np.maximum(scale_fn(np.clip(peri[leo], 150, DRAG_CEILING_KM)), 1e-3)
             sel = np.flatnonzero(leo)
-            old = np.array([objs[j].satrec.bstar for j in sel])
+            old = np.array([objs[j].satrec.bstar if objs[j].satrec.bstar > 0
+                            else self._drag_bstar(objs[j]) for j in sel])  # fmt: skip
             new_b = old * k if on else old / k
             sats, _ = fit_satrecs(np.concatenate([r[sel], v[sel]], axis=1), tt, new_b)
             for j, s in zip(sel, sats, strict=True):
@@ -1426,6 +1458,11 @@ class World:
                                            "n_objects": len(ids), "deploy_utc": _iso(t0)}, t)]  # fmt: skip
 
     # ------------------------------------------------------------------ countermeasures
+    #: action kind -> method applying it (``data_share`` is the evaluation name of ``share``)
+    _APPLY = {"maneuver": "_apply_maneuver", "relocate": "_apply_relocate",
+              "tasking": "_apply_tasking", "share": "_apply_share",
+              "data_share": "_apply_share"}  # fmt: skip
+
     def apply(
         self, team_id: str, action: dict, t_utc: Any
     ) -> tuple[bool, list[str], list[WorldEvent]]:  # noqa: E501
@@ -1433,10 +1470,13 @@ class World:
         apply it at ``t_utc``: ``(accepted, errors, events)``."""
         t = to_utc64(t_utc)
         kind = action.get("kind")
-        fn = getattr(self, f"_apply_{kind}", None)
+        fn = self._APPLY.get(kind) if isinstance(kind, str) else None
         if fn is None:
-            self.records.append({"team": team_id, "time_utc": _iso(t), **action})
-            return True, [], []
+            # the world changes truth or pictures only; anything else is refused here too,
+            # whatever the layers above let through
+            return False, [f"kind: the world cannot apply action kind {kind!r} (it applies "
+                           f"{', '.join(sorted(self._APPLY))})"], []  # fmt: skip
+        fn = getattr(self, fn)
         try:
             return fn(team_id, action, t)
         except WorldError as exc:

@@ -150,6 +150,10 @@ def _rewrite(text: str) -> str:
     return "".join(out)
 
 
+def _is_nan(x: Any) -> bool:
+    return isinstance(x, float) and x != x
+
+
 _CMP = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 
 
@@ -375,6 +379,9 @@ class _Eval:
             left = self.visit(node.left)
             for op, comp in zip(node.ops, node.comparators, strict=True):
                 right = self.visit(comp)
+                if _is_nan(left) or _is_nan(right):
+                    # a missing value never satisfies (nor refutes) a rule: fail closed
+                    raise ValueError(f"a value compared is NaN in {ast.unparse(node)!r}")
                 if left is None or right is None:
                     if not isinstance(op, ast.Eq | ast.NotEq):
                         return False
