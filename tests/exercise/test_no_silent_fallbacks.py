@@ -178,3 +178,40 @@ def test_storm_decays_the_drill_asset_faster():
     a_quiet, a_storm = mean_sma_km(quiet, end), mean_sma_km(storm, end)
     # same initial conditions, same periodic terms: the gap is the storm's extra decay
     assert a_quiet - a_storm > 0.3
+
+
+# ------------------------------------------------------------------ engine fallbacks
+def test_engine_reports_picture_and_world_failures_instead_of_defaults(tmp_path, monkeypatch):
+    from spacerange.exercise.engine import Exercise
+
+    ex = Exercise.create(TRAINING / "geo_rendezvous.yaml", tmp_path / "run")
+    try:
+
+        def broken_view(team):
+            raise RuntimeError("picture store corrupted")
+
+        monkeypatch.setattr(ex.pictures, "view", broken_view)
+        # tracked() over a broken picture is not "untracked": it cannot be evaluated
+        with pytest.raises(ValueError, match="picture store corrupted"):
+            ex._tracked("ardenia-ops", "ARD-COMSAT-2")
+
+        def broken_dv(team_id=None, **kw):
+            return {"dv_used": lambda a: (_ for _ in ()).throw(RuntimeError("arc lost"))}
+
+        # with the picture down too, the view falls back on the engine's asset list: each
+        # asset says why its delta-v is missing
+        monkeypatch.setattr(ex.world, "functions", broken_dv)
+        view = ex.team_view("ardenia-ops")
+        assert "picture store corrupted" in view["picture_error"]
+        assets = view["assets"]
+        assert assets and all(a.get("dv_used_error") == "arc lost" for a in assets)
+        assert all("dv_used_mps" not in a for a in assets)
+    finally:
+        ex.close()
+
+
+def test_rule_comparing_incomparable_values_is_not_evaluable():
+    funcs = {"altitude": lambda a: "unknown"}
+    for text in ("altitude(X) > 300 km", "not altitude(X) > 300 km"):
+        with pytest.raises(ValueError, match="cannot compare"):
+            parse_rule(text).evaluate({}, funcs)

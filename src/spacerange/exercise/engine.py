@@ -861,8 +861,8 @@ class Exercise:
             return []
         try:
             used = float(self.world.functions(None)["dv_used"](act["asset"]))
-        except Exception:  # noqa: BLE001 - no truth: leave it to the world
-            return []
+        except (KeyError, ValueError):  # the asset is not in the world (yet): the world
+            return []  # refuses the burn at execution, with its reason
         pending = sum(float(np.linalg.norm(a.action["dv_rtn_mps"])) for a in self.actions
                       if a.status == "accepted" and a.action.get("kind") == "maneuver"
                       and a.action.get("asset") == act["asset"])  # fmt: skip
@@ -988,8 +988,11 @@ class Exercise:
     def _tracked(self, team: str, obj: str) -> bool:
         try:
             view = self.pictures.view(team) or {}
-        except Exception:  # a picture failure must not stop adjudication
-            return False
+        except Exception as exc:  # noqa: BLE001 - any picture failure: the rule is not evaluable
+            # not "untracked": a rule over tracked() is then unsatisfied, with this reason
+            raise ValueError(
+                f"tracked({obj}): team {team}'s picture cannot be read: {exc}"
+            ) from exc
         for item in view.get("picture", []) or []:
             if item.get("id") == obj or item.get("name") == obj:
                 return True
@@ -1068,11 +1071,12 @@ class Exercise:
         """What ``team_id`` may see: its picture, assets, inbox, alerts, actions."""
         with self._lock:
             team = self.scenario.team(team_id)
-            fns = {}
+            fns: dict = {}
+            fns_error = None
             try:
                 fns = self.world.functions(team_id) or {}
-            except Exception:  # noqa: BLE001 - the view must not fail on a world error
-                fns = {}
+            except Exception as exc:  # noqa: BLE001 - the view must not fail on a world error
+                fns_error = f"world functions unavailable: {exc}"
             assets = []
             for a in team_assets(self.scenario, team_id).values():
                 item = {"id": a.id, "name": a.name, "maneuverable": a.maneuverable,
@@ -1080,8 +1084,10 @@ class Exercise:
                 if "dv_used" in fns:
                     try:
                         item["dv_used_mps"] = float(fns["dv_used"](a.id))
-                    except Exception:  # noqa: BLE001
-                        pass
+                    except Exception as exc:  # noqa: BLE001 - reported on the asset
+                        item["dv_used_error"] = str(exc)
+                elif fns_error:
+                    item["dv_used_error"] = fns_error
                 assets.append(item)
             evs = self.log.events(0, team_id)
             view = {

@@ -387,8 +387,10 @@ class _Eval:
                         return False
                 try:
                     ok = _OPS[type(op)](left, right)
-                except TypeError:
-                    return False
+                except TypeError as exc:  # e.g. a number against a name: not evaluable,
+                    raise ValueError(  # neither true nor false (``not`` must not flip it)
+                        f"cannot compare {left!r} with {right!r} in {ast.unparse(node)!r}"
+                    ) from exc
                 if not ok:
                     return False
                 left = right
