@@ -215,3 +215,19 @@ def test_rule_comparing_incomparable_values_is_not_evaluable():
     for text in ("altitude(X) > 300 km", "not altitude(X) > 300 km"):
         with pytest.raises(ValueError, match="cannot compare"):
             parse_rule(text).evaluate({}, funcs)
+
+
+# ------------------------------------------------------------------ defaults that change meaning
+def test_sensor_spec_keeps_a_given_zero_and_refuses_an_unknown_site():
+    from spacerange.exercise.picture import _sensor_specs, _spec
+
+    e = {"lat_deg": 10.0, "lon_deg": 20.0, "kind": "tracking_radar", "min_elevation_deg": 0.0,
+         "az_max_deg": 0.0, "noise": {"sigma_range_km": 0.02}}  # fmt: skip
+    spec = _spec("S1", e)
+    assert spec.min_el_deg == 0.0  # the horizon mask stays 0 deg, not the 10 deg default
+    assert spec.az_max_deg == 0.0  # and the azimuth limit 0, not 360
+
+    sc = load_scenario(TRAINING / "space_weather.yaml")
+    sc.actors[0].sensors[0].ref = "default:NO-SUCH-SITE"
+    with pytest.raises(ValueError, match="NO-SUCH-SITE"):
+        _sensor_specs(sc)

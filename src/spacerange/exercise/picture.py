@@ -856,8 +856,8 @@ def _sensor_specs(scenario) -> dict[str, SensorSpec]:
         for s in actor.sensors:
             if isinstance(s, SensorRef):
                 e = bundled.get(split_sensor_ref(s.ref)[1].upper())
-                if e is None:
-                    continue
+                if e is None:  # the validator refuses it; never drop a team's sensor silently
+                    raise ValueError(f"{actor.id}: sensor {s.ref!r} is not a bundled site")
             else:
                 e = s.model_dump()
             out[s.sensor_id] = _spec(s.sensor_id, e)
@@ -878,11 +878,16 @@ def _spec(sid: str, e: dict) -> SensorSpec:
     mr = e.get("max_range_km")
     if mr is None:
         mr = 50_000.0 if kind == "optical" else 6_000.0
+    def opt(d: dict, key: str, default: float) -> float:
+        # a given 0 (horizon mask, azimuth limit) is a value, not a missing one
+        v = d.get(key)
+        return float(default if v is None else v)
+
     return SensorSpec(
         sid, kind, np.asarray(r, float), enu,
-        float(e.get("min_elevation_deg") or 10.0), float(e.get("max_elevation_deg") or 90.0),
-        float(mr), float(e.get("az_min_deg") or 0.0), float(e.get("az_max_deg") or 360.0),
-        float(noise.get("sigma_range_km") or 0.0),
-        math.radians(float(noise.get("sigma_angle_deg") or (0.0003 if kind == "optical" else 0.05))),
+        opt(e, "min_elevation_deg", 10.0), opt(e, "max_elevation_deg", 90.0),
+        float(mr), opt(e, "az_min_deg", 0.0), opt(e, "az_max_deg", 360.0),
+        opt(noise, "sigma_range_km", 0.0),
+        math.radians(opt(noise, "sigma_angle_deg", 0.0003 if kind == "optical" else 0.05)),
         lat, lon,
     )  # fmt: skip
