@@ -878,6 +878,7 @@ def _spec(sid: str, e: dict) -> SensorSpec:
     mr = e.get("max_range_km")
     if mr is None:
         mr = 50_000.0 if kind == "optical" else 6_000.0
+
     def opt(d: dict, key: str, default: float) -> float:
         # a given 0 (horizon mask, azimuth limit) is a value, not a missing one
         v = d.get(key)
