@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MU_WGS72_KM3_S2", "RE_WGS72_KM", "orbit_sizes", "regimes", "regimes_from_mean_motion"]
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 
-MU_WGS72_KM3_S2 = 398600.8
-RE_WGS72_KM = 6378.135
+__all__ = ["MU_WGS72_KM3_S2", "RE_WGS72_KM", "orbit_sizes", "regimes", "regimes_from_mean_motion"]
 
 
 def orbit_sizes(

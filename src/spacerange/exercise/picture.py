@@ -63,6 +63,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
 
+from spacerange.conjunction.thresholds import PC_ALERT
+from spacerange.constants import MU_WGS72_KM3_S2
 from spacerange.exercise.rulefuncs import NotInPicture, pc_or_reason
 from spacerange.exercise.world import (
     RE_KM,
@@ -81,7 +83,6 @@ __all__ = ["Track", "TeamPicture", "Pictures", "SensorSpec"]
 log = logging.getLogger("spacerange.exercise.picture")
 
 _DET_P = {"survey_radar": 0.9, "tracking_radar": 0.4, "optical": 0.5}
-PC_ALERT = 1e-4
 MISS_ALERT_KM = 1.0
 WATCH_MISS_KM = 10.0
 
@@ -260,7 +261,7 @@ class Pictures:
             return
         g = np.array([self._growth(o) for o in objs])
         st = np.concatenate([r, v], axis=1).copy()
-        mu = 398600.8
+        mu = MU_WGS72_KM3_S2
         b = rtn_basis(r, v)  # (n, 3, 3), rows R, T, N
         st[:, :3] += np.einsum("ni,nij->nj", self.rng.normal(0.0, 1.0, (len(objs), 3))
                                * sig[:, None], b)  # fmt: skip

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.errors import ParseError
 
 __all__ = [
@@ -69,8 +70,6 @@ RATING_COLORS: dict[str, tuple[str, str]] = {
     "U": ("#c62828", "Unable to be performed"),
 }
 _ORDER = "PSMU"
-#: Pc at which a conjunction is worth an alert (EXERCISES.md: alert at Pc >= 1e-4).
-PC_ALERT = 1e-4
 #: Pc below this is drawn at this value (the plot would otherwise span hundreds of decades)
 PC_FLOOR = 1e-10
 
@@ -922,7 +921,7 @@ def _conjunction_plots(an: _Analysis, limit: int = 30) -> list[str]:
             c = _COLORS[i % len(_COLORS)]
             ax1.semilogy(x, pc, "o-", color=c, ms=3.5, lw=1.2, label=team)
             ax2.plot(x, miss, "o-", color=c, ms=3.5, lw=1.2, label=team)
-        ax1.axhline(PC_ALERT, color="#c62828", ls="--", lw=0.9, label="Pc 1e-4 alert")
+        ax1.axhline(PC_ALERT, color="#c62828", ls="--", lw=0.9, label=f"Pc {PC_ALERT:g} alert")
         for ax in (ax1, ax2):
             if tca is not None:
                 ax.axvline(an.t_rel_h(tca), color="#424242", ls=":", lw=1.0, label="TCA")
