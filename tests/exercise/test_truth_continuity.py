@@ -35,6 +35,8 @@ POS_TOL_KM = 3.0
 #: ~0.2 m/s)
 DV_TOL_MPS = 1.0
 RUN_S = 12 * 3600.0
+#: the demo's first scripted conjunction (BOR-EO-1 x DEB-4411) is released at STARTEX+46 h
+RUN_S_BY_SCENARIO = {"asterx-demo": 50 * 3600.0}
 
 
 def _recording_factory(samples: list):
@@ -75,7 +77,8 @@ def test_no_object_jumps(path, tmp_path):
     ex = Exercise.create(path, tmp_path / "run", autopilots={"blue": "competent",
                          "red": "competent"}, world_factory=_recording_factory(samples))  # fmt: skip
     try:
-        end = min(ex.endex, ex.startex + np.timedelta64(int(RUN_S), "s"))
+        run_s = RUN_S_BY_SCENARIO.get(path.stem, RUN_S)
+        end = min(ex.endex, ex.startex + np.timedelta64(int(run_s), "s"))
         ex.run(until_utc=end, speed="max")
         w = ex.world
         burns = _burns(ex)
@@ -104,5 +107,42 @@ def test_no_object_jumps(path, tmp_path):
                     jumps.append(f"{oid} at {t}: history rewritten by {d:.1f} km")
         assert not jumps, "\n".join(sorted(set(jumps))[:40])
         assert samples, "the world never advanced"
+        assert all(w.enacted[k]["time_utc"] <= end for k in w.enacted)
+        if path.stem in ("asterx-demo", "high_pc_conjunction"):
+            assert any(v["threat"] == "high_pc_conjunction" for v in w.enacted.values())
     finally:
         ex.close()
+
+
+def test_preplaced_encounter_moves_nothing_and_a_late_placement_says_so(monkeypatch, caplog):
+    import logging
+
+    from spacerange.exercise.validate import load_scenario
+    from spacerange.exercise.world import World, to_utc64
+
+    def build():
+        sc = load_scenario(REPO / "scenarios" / "training" / "high_pc_conjunction.yaml")
+        sc.world.catalog.synthetic.n = 10
+        w = World(sc, sc.exercise.seed, REPO / "scenarios" / "training")
+        inj = next(i for _, _, i in sc.iter_injects()
+                   if i.action and i.action.kind == "high_pc_conjunction")  # fmt: skip
+        return w, inj, to_utc64(sc.time_of(inj.at))
+
+    w, inj, t = build()
+    sec = inj.action.secondary
+    r_before = w.state_of(sec, t)[0]
+    (ev,) = w.enact(inj, t)
+    assert ev.details["secondary_moved_km"] == 0.0
+    assert np.linalg.norm(w.state_of(sec, t)[0] - r_before) < 1e-6  # nothing moved
+    # the encounter happens by propagation from STARTEX
+    tca = t + np.timedelta64(int(inj.action.tca_offset.total_seconds()), "s")
+    _, miss_km, _ = w.closest_approach(inj.action.target, sec, tca, 600.0)
+    assert abs(miss_km * 1e3 - inj.action.miss_m) < 2.0
+
+    # a release not known before play (a condition) is placed at release, and reported
+    monkeypatch.setattr(World, "_planned_release", lambda self, inj: None)
+    w, inj, t = build()
+    with caplog.at_level(logging.WARNING, logger="spacerange.exercise.world"):
+        (ev,) = w.enact(inj, t)
+    assert ev.details["secondary_moved_km"] > 100.0
+    assert "moved" in caplog.text

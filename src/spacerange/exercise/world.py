@@ -57,6 +57,7 @@ background are not checked (see the report's gaps).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ __all__ = [
     "DEFAULT_MASS_KG",
 ]
 
+log = logging.getLogger("spacerange.exercise.world")
 MU_KM3_S2 = MU_WGS72_KM3_S2  # as SGP4
 RE_KM = RE_WGS72_KM
 EARTH_ROT_RAD_S = EARTH_ROTATION_RAD_S
@@ -813,13 +815,23 @@ class World:
     def _enact_high_pc_conjunction(self, a, serial: str, t) -> list[WorldEvent]:
         target = self.obj(a.target)
         pre = getattr(self, "_preplaced", {}).get(serial)
-        if pre is not None and pre[0] > t:
+        moved_km = 0.0
+        if pre is not None and pre[0] <= t:
+            pre = None  # released after its planned TCA: placed now
+        if pre is not None:
             tca, sec_id, existing, vrel, placed = pre
             so = self.obj(sec_id)
         else:  # release not known before play: the secondary's orbit is set now
             tca = t + _td64(_seconds(a.tca_offset))
+            before = self.state_of(a.secondary, t)[0] if a.secondary in self.index else None
             sec_id, existing, vrel, placed = self._place_secondary(a, serial, tca, t)
             so = self.obj(sec_id)
+            if before is not None:
+                # an existing object given a new orbit mid-play is not physics: say so (the
+                # conjunction event carries the jump; the continuity test flags it)
+                moved_km = float(np.linalg.norm(self.state_of(sec_id, t)[0] - before))
+                log.warning("%s: %s moved %.1f km at release to script the encounter "
+                            "(its release is not known before play)", serial, sec_id, moved_km)  # fmt: skip
         c = ScriptedConjunction(serial, a.target, sec_id, tca, a.miss_m, a.pc_target, vrel,
                                 _seconds(a.cdm_cadence), t)  # fmt: skip
         self.conjunctions.append(c)
@@ -827,6 +839,7 @@ class World:
                            {"serial": serial, "tca_utc": _iso(tca), "miss_m": a.miss_m,
                             "rel_speed_km_s": vrel, "pc_target": a.pc_target,
                             "secondary_created": not existing, "orbit_set_utc": _iso(placed),
+                            "secondary_moved_km": moved_km if pre is None else 0.0,
                             "combined_hbr_m": target.hbr_m + so.hbr_m}, t)]  # fmt: skip
 
     def _place_secondary(self, a, serial: str, tca, t) -> tuple[str, bool, float, np.datetime64]:
