@@ -46,6 +46,7 @@ import numpy as np
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.errors import ParseError
+from spacerange.timescales import parse_utc, to_datetime
 
 __all__ = [
     "ReportPaths",
@@ -161,20 +162,11 @@ def _parse_utc(text: Any, where: str = "") -> datetime | None:
     """Aware UTC datetime from ISO-8601 text (``Z`` or offset; naive means UTC)."""
     if text is None or text == "":
         return None
-    if isinstance(text, datetime):
-        dt = text
-    else:
-        s = str(text).strip()
-        if s[-1:] in "Zz":
-            s = s[:-1] + "+00:00"
-        try:
-            dt = datetime.fromisoformat(s)
-        except ValueError:
-            log.warning("%s: cannot read time %r", where or "event log", text)
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return to_datetime(parse_utc(text))  # the one time module
+    except (ValueError, TypeError):
+        log.warning("%s: cannot read time %r", where or "event log", text)
+        return None
 
 
 _ENVELOPE = {"payload", "team", "time_utc", "visible_to"}
