@@ -10,9 +10,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from spacerange.constants import RE_WGS84_KM
 from spacerange.timescales import skyfield_time
 
-EARTH_RADIUS_KM = 6378.137
+EARTH_RADIUS_KM = RE_WGS84_KM
 SUN_RADIUS_KM = 696_000.0
 
 

@@ -15,15 +15,16 @@ from typing import Literal
 
 import numpy as np
 
+from spacerange.constants import E2_WGS84, EARTH_ROTATION_IERS_RAD_S, F_WGS84, RE_WGS84_KM
 from spacerange.timescales import skyfield_time
 
 Frame = Literal["teme", "gcrs", "itrs", "geodetic"]
 FRAMES: tuple[str, ...] = ("teme", "gcrs", "itrs", "geodetic")
 
-WGS84_A_KM = 6378.137
-WGS84_F = 1.0 / 298.257223563
-WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
-EARTH_ROTATION_RAD_S = 7.292115146706979e-5
+WGS84_A_KM = RE_WGS84_KM
+WGS84_F = F_WGS84
+WGS84_E2 = E2_WGS84
+EARTH_ROTATION_RAD_S = EARTH_ROTATION_IERS_RAD_S
 """Mean sidereal rotation rate (IAU-82 GMST rate), rad/s."""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 
@@ -49,13 +50,20 @@ def parse_duration_s(text: str | float | int) -> float:
     return float(value) * _UNIT_S[unit or "s"]
 
 
-def parse_utc(text: str | datetime | np.datetime64) -> np.datetime64:
-    """Parse an ISO-8601 UTC instant (``2023-10-09T12:00:00Z``, offsets allowed, naive means
-    UTC) or a datetime; returns ``datetime64[us]`` UTC."""
+def parse_utc(
+    text: str | datetime | np.datetime64, *, naive: Literal["utc", "error"] = "utc"
+) -> np.datetime64:
+    """Parse an ISO-8601 UTC instant (``2023-10-09T12:00:00Z``, offsets allowed, naive text
+    means UTC) or a datetime; returns ``datetime64[us]`` UTC.  A naive ``datetime`` is UTC,
+    or refused with ``naive="error"``; other types raise ``TypeError``."""
     if isinstance(text, np.datetime64):
         return text.astype("datetime64[us]")
     if isinstance(text, datetime):
+        if text.tzinfo is None and naive == "error":
+            raise ValueError(f"naive datetime {text!r}: give a timezone-aware UTC instant")
         dt = text
+    elif not isinstance(text, str):
+        raise TypeError(f"cannot read a UTC instant from {type(text).__name__} {text!r}")
     else:
         s = str(text).strip()
         if s.endswith("Z") or s.endswith("z"):
@@ -77,14 +85,24 @@ def to_datetime(t: np.datetime64) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
 
 
-def iso_utc(t: np.datetime64 | datetime) -> str:
-    """ISO-8601 text with a ``Z`` suffix and microseconds trimmed when zero."""
+def iso_utc(t: np.datetime64 | datetime, precision: Literal["us", "s"] = "us") -> str:
+    """ISO-8601 text with a ``Z`` suffix: microseconds, trimmed when zero, or whole seconds
+    (truncated) with ``precision="s"``."""
     if isinstance(t, datetime):
         t = parse_utc(t)
+    if precision == "s":
+        return str(np.datetime64(t, "s")) + "Z"
     s = str(np.datetime64(t, "us"))
     if s.endswith(".000000"):
         s = s[:-7]
     return s + "Z"
+
+
+def timedelta_us(span: float | timedelta) -> np.timedelta64:
+    """A ``timedelta64[us]`` from seconds or a ``datetime.timedelta`` (rounded to 1 us)."""
+    if isinstance(span, timedelta):
+        span = span.total_seconds()
+    return np.timedelta64(int(round(float(span) * 1e6)), "us")
 
 
 def time_grid(start: np.datetime64, span_s: float, step_s: float) -> np.ndarray:

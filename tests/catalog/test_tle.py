@@ -174,14 +174,10 @@ def test_format_reproduces_published_lines(which, spacetrack_3le, celestrak_acti
         assert format_tle(e) == (_normalise(e.line1), _normalise(e.line2))
 
 
-def test_parse_speed(spacetrack_3le):
-    import time
-
-    text = spacetrack_3le.read_text()
-    t0 = time.perf_counter()
-    elsets, _ = parse_tle_text(text)
+def test_parse_full_catalog(spacetrack_3le):
+    # speed is measured by benchmarks/, not asserted here (the machine may be loaded)
+    elsets, _ = parse_tle_text(spacetrack_3le.read_text())
     assert len(elsets) == 26140
-    assert time.perf_counter() - t0 < 2.0
 
 
 # --- corrupt records ---------------------------------------------------------------------

@@ -32,6 +32,7 @@ from spacerange.catalog.tle import (
     parse_tle_text,
     validate_elements,
 )
+from spacerange.constants import MU_WGS72_KM3_S2
 from spacerange.errors import ParseError, Reject
 
 __all__ = [
@@ -339,7 +340,7 @@ def elementset_from_omm(omm: Any, source: str = "") -> ElementSet:
         sma = _omm_lookup(omm, "SEMI_MAJOR_AXIS")
         if sma is not None:
             # CCSDS 502.0-B-3 4.2.4: SGP4 OMMs give MEAN_MOTION; convert a [km] if given.
-            gm = float(getattr(_omm_lookup(omm, "GM"), "value", None) or 398600.8)
+            gm = float(getattr(_omm_lookup(omm, "GM"), "value", None) or MU_WGS72_KM3_S2)
             a_km = float(getattr(sma, "value", sma))
             rec["MEAN_MOTION"] = math.sqrt(gm / a_km**3) * 86400.0 / (2.0 * math.pi)
     return elementset_from_gp(rec, source)

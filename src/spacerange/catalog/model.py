@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
+
 
 class ObjectType(str, enum.Enum):
     """Object type, as in Space-Track/CelesTrak SATCAT ``OBJECT_TYPE``."""
@@ -78,19 +80,19 @@ class ElementSet:
         """Semi-major axis from the mean motion (WGS-72 mu, as SGP4 uses), in km."""
         import math
 
-        mu_km3_s2 = 398600.8
+        mu_km3_s2 = MU_WGS72_KM3_S2
         n_rad_s = self.mean_motion_rev_day * 2.0 * math.pi / 86400.0
         return (mu_km3_s2 / n_rad_s**2) ** (1.0 / 3.0)
 
     @property
     def perigee_alt_km(self) -> float:
         """Perigee altitude above a 6378.135 km sphere (WGS-72), in km."""
-        return self.semi_major_axis_km * (1.0 - self.eccentricity) - 6378.135
+        return self.semi_major_axis_km * (1.0 - self.eccentricity) - RE_WGS72_KM
 
     @property
     def apogee_alt_km(self) -> float:
         """Apogee altitude above a 6378.135 km sphere (WGS-72), in km."""
-        return self.semi_major_axis_km * (1.0 + self.eccentricity) - 6378.135
+        return self.semi_major_axis_km * (1.0 + self.eccentricity) - RE_WGS72_KM
 
     def with_source(self, source: str) -> ElementSet:
         return replace(self, source=source)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
+
 __all__ = [
     "MU_WGS72_KM3_S2",
     "RE_WGS72_KM",
@@ -31,9 +33,6 @@ __all__ = [
     "regimes",
     "regimes_from_mean_motion",
 ]
-
-MU_WGS72_KM3_S2 = 398600.8
-RE_WGS72_KM = 6378.135
 
 REGIMES = ("LEO", "MEO", "GEO", "IGSO", "GTO", "HEO")
 

@@ -65,6 +65,7 @@ from scipy.special import ndtr
 from sgp4.api import Satrec, SatrecArray
 
 from spacerange.catalog.model import ElementSet, ObjectType, SpaceObject
+from spacerange.constants import J2_WGS72, MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.frames import gmst_iau82_rad
 
 __all__ = [
@@ -92,9 +93,9 @@ _MAX_BSTAR_CUTS = 6
 _MAX_FIXES = 16
 _MIN_ALT_KM = 120.0  # geocentric radius floor above the 6378.135 km sphere (margin on 100)
 
-MU_KM3_S2 = 398600.8  # WGS-72, as SGP4 and ElementSet use
-RE_KM = 6378.135
-J2 = 0.001082616
+MU_KM3_S2 = MU_WGS72_KM3_S2  # as SGP4 and ElementSet use
+RE_KM = RE_WGS72_KM
+J2 = J2_WGS72
 SSO_RATE_RAD_S = 2.0 * math.pi / (365.2421897 * 86400.0)  # one turn per tropical year
 _ALPHA5 = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are skipped
 _PIECE = "ABCDEFGHJKLMNPQRSTUVWXYZ"

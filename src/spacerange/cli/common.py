@@ -38,21 +38,9 @@ def setup_logging(verbose: bool = False) -> None:
 
 
 def _default(o: Any) -> Any:
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.datetime64):
-        from spacerange.timescales import iso_utc
+    from spacerange.jsonio import json_default  # the one JSON serializer
 
-        return iso_utc(o)
-    if isinstance(o, Path):
-        return str(o)
-    if hasattr(o, "isoformat"):
-        return o.isoformat()
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+    return json_default(o)
 
 
 def emit(result: dict, as_json: bool, render: Callable[[dict], None] | None = None) -> None:

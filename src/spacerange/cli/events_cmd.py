@@ -12,6 +12,7 @@ import typer
 
 from spacerange.cli.app import app
 from spacerange.cli.common import emit, guard, out
+from spacerange.conjunction.thresholds import PC_ALERT
 
 maneuvers_app = typer.Typer(help="Maneuver detection and planning.", no_args_is_help=True)
 app.add_typer(maneuvers_app, name="maneuvers")
@@ -449,7 +450,7 @@ def avoid_cmd(
         help="JSON event: tca, r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, "
         "cov2_km2 (GCRS, km), hbr_m",
     ),
-    pc_max: float = typer.Option(1e-4, "--pc-max"),
+    pc_max: float = typer.Option(PC_ALERT, "--pc-max"),
     miss_min_m: float | None = typer.Option(None, "--miss-min", help="Also require miss >= m"),
     lead: str = typer.Option("1orbit", "--lead", help="Burn lead time: 1orbit, 0.5orbit, 45min"),
     axes: str = typer.Option("T", "--axes", help="RTN axes to try in order, e.g. T,R,N"),

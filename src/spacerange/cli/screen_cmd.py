@@ -9,6 +9,7 @@ from rich.table import Table
 
 from spacerange.cli.app import app
 from spacerange.cli.common import MAX_ELSET_AGE_OPT, emit, err, guard, load_source, out
+from spacerange.conjunction.thresholds import PC_ALERT
 
 
 def _parse_threshold(text: str) -> tuple[float, tuple[float, float, float] | None]:
@@ -276,7 +277,7 @@ def screen(
         "ellipsoid_rtn_km": list(ell) if ell else None,
         "cdms": len(cdms),
         "max_pc": float(np.nanmax(pcs)) if len(pcs) else None,
-        "events_pc_above_1e-4": int(np.sum(pcs >= 1e-4)),
+        "events_pc_above_1e-4": int(np.sum(pcs >= PC_ALERT)),
         "associations": [a.as_dict() for a in assocs],
         "element_sets": src.selection,
         "stages_s": {k: round(v, 3) for k, v in res.stages_s.items()},

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from spacerange.constants import RE_WGS84_KM
 from spacerange.errors import CovarianceError
 
 from .encounter import MU_EARTH_KM3_S2, cov_rtn_to_inertial
@@ -173,7 +174,7 @@ def orbit_regime(r_km, v_km_s, mu_km3_s2: float = MU_EARTH_KM3_S2) -> np.ndarray
     a = -mu_km3_s2 / (2.0 * energy)
     h = np.cross(r, v)
     e = np.sqrt(np.maximum(0.0, 1.0 + 2.0 * energy * np.sum(h * h, axis=-1) / mu_km3_s2**2))
-    apogee_alt = a * (1.0 + e) - 6378.137
+    apogee_alt = a * (1.0 + e) - RE_WGS84_KM
     period_s = 2.0 * np.pi * np.sqrt(np.abs(a) ** 3 / mu_km3_s2)
     sidereal_day_s = 86164.0905
     out = np.full(rn.shape, "MEO", dtype="<U3")

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MU_EARTH_KM3_S2 = 398600.4418
+from spacerange.constants import MU_WGS84_KM3_S2
+
+MU_EARTH_KM3_S2 = MU_WGS84_KM3_S2
 """Earth's gravitational parameter (WGS-84/EGM-96 value), km^3/s^2."""
 
 

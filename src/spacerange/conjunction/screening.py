@@ -32,6 +32,7 @@ import numpy as np
 from sgp4.api import Satrec
 
 from spacerange.conjunction.sieve import hermite_accel, hermite_states, sieve
+from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
 from spacerange.propagation.sgp4_batch import (
     SatrecArrayLike,
     TlePair,
@@ -42,8 +43,8 @@ from spacerange.propagation.sgp4_batch import (
 from spacerange.propagation.status import flag_unphysical
 from spacerange.timescales import jd_fr_utc
 
-MU_KM3_S2 = 398600.4418
-EARTH_RADIUS_KM = 6378.137
+MU_KM3_S2 = MU_WGS84_KM3_S2
+EARTH_RADIUS_KM = RE_WGS84_KM
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,15 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
+
+# the SGP4 mean-element fit lives in propagation (one implementation, also the world's)
+from spacerange.propagation.mean_elements import classical_from_equinoctial as _classical
+from spacerange.propagation.mean_elements import fit_mean_equinoctial as _fit_mean_equinoctial
+from spacerange.propagation.mean_elements import kepler_equinoctial as _kepler_equinoctial
+from spacerange.propagation.mean_elements import satrecs_from_elements as _satrecs
+from spacerange.propagation.mean_elements import sgp4_states_at as _sgp4_states
+
 if TYPE_CHECKING:
     from spacerange.catalog.model import ElementSet
 
@@ -133,8 +142,8 @@ AREA_TO_MASS_PARAMETERS: dict[str, dict[str, _Piece | float]] = {
     },
 }
 
-MU_EARTH_KM3_S2 = 398600.8  # WGS-72, as SGP4 uses
-R_EARTH_KM = 6378.135  # WGS-72
+MU_EARTH_KM3_S2 = MU_WGS72_KM3_S2  # as SGP4 uses
+R_EARTH_KM = RE_WGS72_KM
 R_EARTH_M = R_EARTH_KM * 1e3
 BSTAR_RHO0_KG_M3 = 2.461e-8
 """SGP4 reference density (at q0 = 120 km): 2.461e-5 kg/m^2/km = 0.156966 kg/m^2 per earth
@@ -696,118 +705,6 @@ def _epoch_jd(epoch: datetime | np.datetime64) -> tuple[float, float]:
         days = (midnight - datetime(1970, 1, 1, tzinfo=UTC)).days
         return 2440587.5 + days, (e - midnight).total_seconds() / 86400.0
     raise ValueError(f"epoch: expected an aware datetime or numpy.datetime64, got {type(epoch)}")
-
-
-def _kepler_equinoctial(state: np.ndarray) -> dict[str, np.ndarray]:
-    """Osculating elements (WGS-72 mu) from states (n, 6): a, e, i and equinoctial
-    h, k, p, q, lam (mean longitude)."""
-    r, v = state[:, :3], state[:, 3:]
-    rn = np.linalg.norm(r, axis=-1)
-    v2 = np.sum(v * v, axis=-1)
-    hvec = np.cross(r, v)
-    hn = np.linalg.norm(hvec, axis=-1)
-    evec = (
-        (v2 - MU_EARTH_KM3_S2 / rn)[:, None] * r - np.sum(r * v, -1)[:, None] * v
-    ) / MU_EARTH_KM3_S2
-    e = np.linalg.norm(evec, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = 1.0 / (2.0 / rn - v2 / MU_EARTH_KM3_S2)
-        w = hvec / hn[:, None]
-        inc = np.arccos(np.clip(w[:, 2], -1.0, 1.0))
-        raan = np.arctan2(w[:, 0], -w[:, 1])
-        # in-plane basis: node direction and its normal
-        nvec = np.stack([np.cos(raan), np.sin(raan), np.zeros_like(raan)], -1)
-        mvec = np.cross(w, nvec)
-        u = np.arctan2(np.sum(r * mvec, -1), np.sum(r * nvec, -1))  # argument of latitude
-        argp = np.arctan2(np.sum(evec * mvec, -1), np.sum(evec * nvec, -1))
-        nu = u - argp
-        ecc_anom = 2.0 * np.arctan2(
-            np.sqrt(np.clip(1.0 - e, 0, None)) * np.sin(nu / 2), np.sqrt(1.0 + e) * np.cos(nu / 2)
-        )
-        mean_anom = ecc_anom - e * np.sin(ecc_anom)
-        t = np.tan(inc / 2.0)
-    pi_ = raan + argp
-    return dict(
-        a=a,
-        e=e,
-        inc=inc,
-        h=e * np.sin(pi_),
-        k=e * np.cos(pi_),
-        p=t * np.sin(raan),
-        q=t * np.cos(raan),
-        lam=pi_ + mean_anom,
-    )
-
-
-def _classical(eq: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    two_pi = 2.0 * np.pi
-    e = np.hypot(eq["h"], eq["k"])
-    inc = 2.0 * np.arctan(np.hypot(eq["p"], eq["q"]))
-    raan = np.arctan2(eq["p"], eq["q"]) % two_pi
-    pi_ = np.arctan2(eq["h"], eq["k"])
-    # TLEs print angles to 1e-4 deg: fold values that would print as 360.0000 onto 0.
-    top = two_pi - math.radians(0.5e-4)
-
-    def fold(x: np.ndarray) -> np.ndarray:
-        x = x % two_pi
-        return np.where(x >= top, 0.0, x)
-
-    return dict(
-        a=eq["a"],
-        e=e,
-        inc=inc,
-        raan=fold(raan),
-        argp=fold(pi_ - raan),
-        M=fold(eq["lam"] - pi_),
-    )
-
-
-def _satrecs(el: dict[str, np.ndarray], bstar: np.ndarray, epoch_days: float, ids: list[int]):
-    from sgp4.api import WGS72, Satrec
-
-    no_kozai = np.sqrt(MU_EARTH_KM3_S2 / el["a"] ** 3) * 60.0  # rad/min
-    sats = []
-    for j, sid in enumerate(ids):  # sgp4init has no vectorized form
-        s = Satrec()
-        s.sgp4init(
-            WGS72, "i", sid, epoch_days, float(bstar[j]), 0.0, 0.0, float(el["e"][j]),
-            float(el["argp"][j]), float(el["inc"][j]), float(el["M"][j]),
-            float(no_kozai[j]), float(el["raan"][j]),
-        )  # fmt: skip
-        sats.append(s)
-    return sats
-
-
-def _fit_mean_equinoctial(
-    target: dict[str, np.ndarray],
-    bstar: np.ndarray,
-    epoch_days: float,
-    ids: list[int],
-    jd: tuple[float, float],
-    iterations: int,
-) -> dict[str, np.ndarray]:
-    """Mean equinoctial elements whose SGP4 state at ``jd`` has the osculating ``target``.
-
-    Fixed-point correction: each pass adds (target - SGP4's osculating elements) to the mean
-    elements; objects whose SGP4 call fails keep their previous estimate.
-    """
-    mean = dict(target)
-    for _ in range(max(0, iterations)):
-        err, st = _sgp4_states(_satrecs(_classical(mean), bstar, epoch_days, ids), jd)
-        got = _kepler_equinoctial(st)
-        ok = err == 0
-        for k in ("a", "h", "k", "p", "q"):
-            mean[k] = np.where(ok, mean[k] + (target[k] - got[k]), mean[k])
-        dlam = np.angle(np.exp(1j * (target["lam"] - got["lam"])))
-        mean["lam"] = np.where(ok, mean["lam"] + dlam, mean["lam"])
-    return mean
-
-
-def _sgp4_states(sats: list, jd: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-    from sgp4.api import SatrecArray
-
-    err, r, v = SatrecArray(sats).sgp4(np.array([jd[0]]), np.array([jd[1]]))
-    return err[:, 0], np.concatenate([r[:, 0], v[:, 0]], axis=-1)
 
 
 def _states_to_elements(

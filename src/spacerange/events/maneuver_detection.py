@@ -48,8 +48,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from spacerange.catalog.model import ElementSet
-
-MU_WGS72_KM3_S2 = 398600.8
+from spacerange.constants import MU_WGS72_KM3_S2
 
 __all__ = [
     "ManeuverEvent",

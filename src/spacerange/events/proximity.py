@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spacerange.constants import MU_WGS84_KM3_S2
+
 __all__ = [
     "ProximityReport",
     "detect_geo_slot_intrusion",
@@ -93,8 +95,8 @@ def detect_leo_proximity(
     rng = np.linalg.norm(rel, axis=-1)
     t_s = (t - t[0]) / np.timedelta64(1, "s")
     r0, v0 = np.linalg.norm(a[0, :3]), np.linalg.norm(a[0, 3:])
-    sma = 1.0 / (2.0 / r0 - v0 * v0 / 398600.4418)
-    period = 2 * np.pi * np.sqrt(sma**3 / 398600.4418)
+    sma = 1.0 / (2.0 / r0 - v0 * v0 / MU_WGS84_KM3_S2)
+    period = 2 * np.pi * np.sqrt(sma**3 / MU_WGS84_KM3_S2)
     rev = np.floor(t_s / period).astype(int)
     n_rev = int(rev.max()) + 1
     per_rev = np.full((o.shape[0], n_rev), np.inf)

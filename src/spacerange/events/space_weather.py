@@ -29,11 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spacerange.constants import RE_WGS84_KM
+
 BOLTZMANN_J_K = 1.380649e-23
 ATOMIC_MASS_KG = 1.66053907e-27
 MEAN_MASS_U = 16.0
 G0_M_S2 = 9.80665
-R_EARTH_KM = 6378.137
+R_EARTH_KM = RE_WGS84_KM
 REFERENCE_F107 = 150.0
 REFERENCE_AP = 15.0
 

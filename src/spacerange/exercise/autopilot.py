@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.exercise.actions import team_assets, team_sensors
 from spacerange.exercise.clock import Priority, iso, seconds, to_dt64
 from spacerange.exercise.scenario import (
@@ -44,7 +45,7 @@ __all__ = ["Autopilot", "CompetentAutopilot", "make_autopilot", "SAFE_MISS_KM", 
 #: predicted miss distance the competent player aims at [km]
 SAFE_MISS_KM = 2.0
 #: collision-probability threshold of the competent player
-PC_MAX = 1e-4
+PC_MAX = PC_ALERT
 #: the competent player never spends more than this on one conjunction [m/s]
 MAX_AVOIDANCE_DV_MPS = 1.5
 USER = "autopilot:{}"

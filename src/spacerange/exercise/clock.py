@@ -16,10 +16,11 @@ import heapq
 import itertools
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+
+from spacerange.timescales import iso_utc, parse_utc, timedelta_us, to_datetime
 
 __all__ = [
     "EventQueue",
@@ -39,44 +40,19 @@ US = np.timedelta64(1, "us")
 
 
 def to_dt64(value: Any) -> np.datetime64:
-    """A UTC instant as ``datetime64[us]`` from a datetime (aware or naive UTC), an ISO
-    string (``Z`` allowed) or a ``datetime64``."""
-    if isinstance(value, np.datetime64):
-        return value.astype("datetime64[us]")
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return np.datetime64(value, "us")
-    if isinstance(value, str):
-        text = value.strip()
-        if text[-1:] in "Zz":
-            text = text[:-1]
-        if "+" in text[10:]:
-            return to_dt64(datetime.fromisoformat(value.strip()))
-        return np.datetime64(text, "us")
-    raise TypeError(f"cannot read a UTC instant from {type(value).__name__} {value!r}")
-
-
-def to_datetime(t: np.datetime64) -> datetime:
-    """Timezone-aware UTC datetime of a ``datetime64``."""
-    return t.astype("datetime64[us]").astype(datetime).replace(tzinfo=UTC)
+    """A UTC instant as ``datetime64[us]`` (:func:`spacerange.timescales.parse_utc`: a
+    datetime, aware or naive UTC, ISO text with ``Z`` or an offset, or a ``datetime64``)."""
+    return parse_utc(value)
 
 
 def iso(t: np.datetime64 | None) -> str | None:
-    """ISO 8601 UTC text ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` of an instant."""
-    if t is None:
-        return None
-    s = str(np.datetime64(t, "us"))
-    if s.endswith(".000000"):
-        s = s[:-7]
-    return s + "Z"
+    """ISO 8601 UTC text ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` of an instant (None stays None)."""
+    return None if t is None else iso_utc(t)
 
 
 def seconds(td: Any) -> np.timedelta64:
     """A ``timedelta64[us]`` from seconds or a ``datetime.timedelta``."""
-    if hasattr(td, "total_seconds"):
-        td = td.total_seconds()
-    return np.timedelta64(int(round(float(td) * 1e6)), "us")
+    return timedelta_us(td)
 
 
 class Priority:

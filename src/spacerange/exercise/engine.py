@@ -102,26 +102,17 @@ def default_world_factory(scenario: Scenario, seed: int, base_dir: Path) -> tupl
     :mod:`spacerange.exercise.picture`)."""
     from spacerange.exercise.world import World
 
-    world = World(scenario, seed, base_dir)
     try:
         from spacerange.exercise.picture import Pictures
-    except ImportError:  # pragma: no cover - the picture module is optional at run time
-        log.warning("spacerange.exercise.picture unavailable: teams get no picture")
-        return world, _NoPictures()
+    except ImportError as exc:
+        # an exercise without team pictures is a different exercise: refuse to start
+        # rather than play on with blind teams
+        raise RuntimeError(
+            f"the team-picture module spacerange.exercise.picture cannot be imported ({exc}); "
+            "an exercise cannot run without team pictures"
+        ) from exc
+    world = World(scenario, seed, base_dir)
     return world, Pictures(world, scenario)
-
-
-class _NoPictures:
-    """No fog-of-war picture (detections, alerts) at all."""
-
-    def update(self, t_utc: np.datetime64) -> list[dict]:
-        return []
-
-    def view(self, team_id: str) -> dict:
-        return {}
-
-    def tracked(self, team: str, oid: str, t: np.datetime64) -> bool:
-        return False
 
 
 @dataclass
@@ -873,8 +864,8 @@ class Exercise:
             return []
         try:
             used = float(self.world.functions(None)["dv_used"](act["asset"]))
-        except Exception:  # noqa: BLE001 - no truth: leave it to the world
-            return []
+        except (KeyError, ValueError):  # the asset is not in the world (yet): the world
+            return []  # refuses the burn at execution, with its reason
         pending = sum(float(np.linalg.norm(a.action["dv_rtn_mps"])) for a in self.actions
                       if a.status == "accepted" and a.action.get("kind") == "maneuver"
                       and a.action.get("asset") == act["asset"])  # fmt: skip
@@ -1014,8 +1005,11 @@ class Exercise:
     def _tracked(self, team: str, obj: str) -> bool:
         try:
             view = self.pictures.view(team) or {}
-        except Exception:  # a picture failure must not stop adjudication
-            return False
+        except Exception as exc:  # noqa: BLE001 - any picture failure: the rule is not evaluable
+            # not "untracked": a rule over tracked() is then unsatisfied, with this reason
+            raise ValueError(
+                f"tracked({obj}): team {team}'s picture cannot be read: {exc}"
+            ) from exc
         for item in view.get("picture", []) or []:
             if item.get("id") == obj or item.get("name") == obj:
                 return True
@@ -1094,11 +1088,12 @@ class Exercise:
         """What ``team_id`` may see: its picture, assets, inbox, alerts, actions."""
         with self._lock:
             team = self.scenario.team(team_id)
-            fns = {}
+            fns: dict = {}
+            fns_error = None
             try:
                 fns = self.world.functions(team_id) or {}
-            except Exception:  # noqa: BLE001 - the view must not fail on a world error
-                fns = {}
+            except Exception as exc:  # noqa: BLE001 - the view must not fail on a world error
+                fns_error = f"world functions unavailable: {exc}"
             assets = []
             for a in team_assets(self.scenario, team_id).values():
                 item = {"id": a.id, "name": a.name, "maneuverable": a.maneuverable,
@@ -1106,8 +1101,10 @@ class Exercise:
                 if "dv_used" in fns:
                     try:
                         item["dv_used_mps"] = float(fns["dv_used"](a.id))
-                    except Exception:  # noqa: BLE001
-                        pass
+                    except Exception as exc:  # noqa: BLE001 - reported on the asset
+                        item["dv_used_error"] = str(exc)
+                elif fns_error:
+                    item["dv_used_error"] = fns_error
                 assets.append(item)
             evs = self.log.events(0, team_id)
             view = {

@@ -13,14 +13,13 @@ Schema (see the engine contract)::
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from spacerange.jsonio import jsonable
 
 __all__ = ["EventLog", "jsonable", "visible"]
 
@@ -36,43 +35,6 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_kind ON events(kind);
 """
-
-
-def jsonable(obj: Any) -> Any:
-    """A JSON-safe copy: numpy scalars/arrays, datetimes (ISO UTC, ``Z``), sets, tuples,
-    dataclass-like objects; non-finite floats become ``None``."""
-    if obj is None or isinstance(obj, bool | int | str):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, np.generic):
-        return jsonable(obj.item()) if not isinstance(obj, np.datetime64) else _iso64(obj)
-    if isinstance(obj, np.ndarray):
-        if obj.dtype.kind == "M":
-            return [_iso64(t) for t in obj.ravel()]
-        return jsonable(obj.tolist())
-    if isinstance(obj, datetime):
-        if obj.tzinfo is not None:
-            obj = obj.astimezone(UTC).replace(tzinfo=None)
-        return obj.isoformat() + "Z"
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [jsonable(v) for v in obj]
-    if hasattr(obj, "total_seconds"):
-        return obj.total_seconds()
-    if hasattr(obj, "model_dump"):
-        return jsonable(obj.model_dump(mode="json", by_alias=True, exclude_none=True))
-    if hasattr(obj, "__dataclass_fields__"):
-        return {k: jsonable(getattr(obj, k)) for k in obj.__dataclass_fields__}
-    if hasattr(obj, "value"):  # enums
-        return jsonable(obj.value)
-    return str(obj)
-
-
-def _iso64(t: np.datetime64) -> str:
-    s = str(np.datetime64(t, "us"))
-    return (s[:-7] if s.endswith(".000000") else s) + "Z"
 
 
 def visible(visible_to: list[str], team: str | None) -> bool:

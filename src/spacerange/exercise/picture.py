@@ -56,13 +56,16 @@ kept for callers without an engine).
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
 
-from spacerange.exercise.rulefuncs import NotInPicture
+from spacerange.conjunction.thresholds import PC_ALERT
+from spacerange.constants import MU_WGS72_KM3_S2
+from spacerange.exercise.rulefuncs import NotInPicture, pc_or_reason
 from spacerange.exercise.world import (
     RE_KM,
     World,
@@ -77,8 +80,9 @@ from spacerange.timescales import jd_fr_utc
 
 __all__ = ["Track", "TeamPicture", "Pictures", "SensorSpec"]
 
+log = logging.getLogger("spacerange.exercise.picture")
+
 _DET_P = {"survey_radar": 0.9, "tracking_radar": 0.4, "optical": 0.5}
-PC_ALERT = 1e-4
 MISS_ALERT_KM = 1.0
 WATCH_MISS_KM = 10.0
 
@@ -257,7 +261,7 @@ class Pictures:
             return
         g = np.array([self._growth(o) for o in objs])
         st = np.concatenate([r, v], axis=1).copy()
-        mu = 398600.8
+        mu = MU_WGS72_KM3_S2
         b = rtn_basis(r, v)  # (n, 3, 3), rows R, T, N
         st[:, :3] += np.einsum("ni,nij->nj", self.rng.normal(0.0, 1.0, (len(objs), 3))
                                * sig[:, None], b)  # fmt: skip
@@ -547,7 +551,6 @@ class Pictures:
                 tp.watch.setdefault(pair, {"since": t})
 
     def _assess_watch(self, tp, t) -> list[dict]:
-        from spacerange.conjunction.pc import pc_foster
         from spacerange.exercise.rulefuncs import _closest, _cov, _grid
 
         out = []
@@ -576,28 +579,31 @@ class Pictures:
             c2 = _cov(r2, v2, self.sigma_rtn_km(tp.team, b, tca))
             hbr = (self.world.obj(a).hbr_m + (self.world.obj(b).hbr_m if b in self.world
                                                else 1.0)) * 1e-3  # fmt: skip
-            try:
-                pc = float(pc_foster(r1, v1, c1, r2, v2, c2, hbr).pc)
-            except Exception:  # noqa: BLE001 - degenerate geometry: report Pc 0
-                pc = 0.0
+            pc, pc_note = pc_or_reason(r1, v1, c1, r2, v2, c2, hbr)
             vrel = float(np.linalg.norm(v1 - v2))
             payload = {"team": tp.team, "objects": [a, b], "tca_utc": _iso(tca),
                        "miss_m": round(miss * 1e3, 1), "pc": pc, "rel_speed_km_s": vrel}  # fmt: skip
+            if pc_note:
+                # the team is told Pc is unknown, and why; never a "safe" Pc of 0
+                payload["pc_note"] = pc_note
+                log.warning("%s picture: Pc of %s x %s not computed: %s", tp.team, a, b, pc_note)
             if miss <= WATCH_MISS_KM:
                 out.append(self._event("conjunction_update", tp, t, payload))
                 cdm = {"creation_utc": _iso(t), "originator": tp.team, "object1": a,
                        "object2": b, "tca_utc": _iso(tca), "miss_m": payload["miss_m"],
-                       "pc": pc, "rel_speed_km_s": vrel,
+                       "pc": pc, "pc_note": pc_note, "rel_speed_km_s": vrel,
                        "sigma_rtn_km_1": list(self.sigma_rtn_km(tp.team, a, tca)),
                        "sigma_rtn_km_2": list(self.sigma_rtn_km(tp.team, b, tca)),
                        "marking": "EXERCISE"}  # fmt: skip
                 tp.cdms.append(cdm)
                 tp.new_cdms.append(cdm)
-            if (pc >= PC_ALERT or miss < MISS_ALERT_KM) and ("conj", a, b) not in tp.alerted:
+            # an unknown Pc alerts like a high one: the operator must look at the event
+            pc_alert = pc is None or pc >= PC_ALERT
+            if (pc_alert or miss < MISS_ALERT_KM) and ("conj", a, b) not in tp.alerted:
                 tp.alerted.add(("conj", a, b))
                 out.append(self._alert(tp, t, "conjunction", [a, b],
                                        {"tca_utc": _iso(tca), "miss_m": payload["miss_m"],
-                                        "pc": pc}))  # fmt: skip
+                                        "pc": pc, "pc_note": pc_note}))  # fmt: skip
                 self._detections(tp, t, [a, b], "conjunction", out)
         return out
 
@@ -851,8 +857,8 @@ def _sensor_specs(scenario) -> dict[str, SensorSpec]:
         for s in actor.sensors:
             if isinstance(s, SensorRef):
                 e = bundled.get(split_sensor_ref(s.ref)[1].upper())
-                if e is None:
-                    continue
+                if e is None:  # the validator refuses it; never drop a team's sensor silently
+                    raise ValueError(f"{actor.id}: sensor {s.ref!r} is not a bundled site")
             else:
                 e = s.model_dump()
             out[s.sensor_id] = _spec(s.sensor_id, e)
@@ -873,11 +879,17 @@ def _spec(sid: str, e: dict) -> SensorSpec:
     mr = e.get("max_range_km")
     if mr is None:
         mr = 50_000.0 if kind == "optical" else 6_000.0
+
+    def opt(d: dict, key: str, default: float) -> float:
+        # a given 0 (horizon mask, azimuth limit) is a value, not a missing one
+        v = d.get(key)
+        return float(default if v is None else v)
+
     return SensorSpec(
         sid, kind, np.asarray(r, float), enu,
-        float(e.get("min_elevation_deg") or 10.0), float(e.get("max_elevation_deg") or 90.0),
-        float(mr), float(e.get("az_min_deg") or 0.0), float(e.get("az_max_deg") or 360.0),
-        float(noise.get("sigma_range_km") or 0.0),
-        math.radians(float(noise.get("sigma_angle_deg") or (0.0003 if kind == "optical" else 0.05))),
+        opt(e, "min_elevation_deg", 10.0), opt(e, "max_elevation_deg", 90.0),
+        float(mr), opt(e, "az_min_deg", 0.0), opt(e, "az_max_deg", 360.0),
+        opt(noise, "sigma_range_km", 0.0),
+        math.radians(opt(noise, "sigma_angle_deg", 0.0003 if kind == "optical" else 0.05)),
         lat, lon,
     )  # fmt: skip

@@ -30,6 +30,7 @@ import html
 import io
 import json
 import logging
+import math
 import shutil
 import sqlite3
 import subprocess
@@ -43,7 +44,9 @@ from typing import Any
 
 import numpy as np
 
+from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.errors import ParseError
+from spacerange.timescales import parse_utc, to_datetime
 
 __all__ = [
     "ReportPaths",
@@ -68,8 +71,6 @@ RATING_COLORS: dict[str, tuple[str, str]] = {
     "U": ("#c62828", "Unable to be performed"),
 }
 _ORDER = "PSMU"
-#: Pc at which a conjunction is worth an alert (EXERCISES.md: alert at Pc >= 1e-4).
-PC_ALERT = 1e-4
 #: Pc below this is drawn at this value (the plot would otherwise span hundreds of decades)
 PC_FLOOR = 1e-10
 
@@ -164,20 +165,11 @@ def _parse_utc(text: Any, where: str = "") -> datetime | None:
     """Aware UTC datetime from ISO-8601 text (``Z`` or offset; naive means UTC)."""
     if text is None or text == "":
         return None
-    if isinstance(text, datetime):
-        dt = text
-    else:
-        s = str(text).strip()
-        if s[-1:] in "Zz":
-            s = s[:-1] + "+00:00"
-        try:
-            dt = datetime.fromisoformat(s)
-        except ValueError:
-            log.warning("%s: cannot read time %r", where or "event log", text)
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return to_datetime(parse_utc(text))  # the one time module
+    except (ValueError, TypeError):
+        log.warning("%s: cannot read time %r", where or "event log", text)
+        return None
 
 
 _ENVELOPE = {"payload", "team", "time_utc", "visible_to"}
@@ -888,6 +880,17 @@ def _timeline_plot(an: _Analysis) -> str:
     )
 
 
+def _pc_or_nan(e: Event) -> float:
+    pc = e.payload.get("pc")
+    return float(pc) if pc is not None else math.nan
+
+
+def _max_pc(evs: list[Event]) -> float:
+    """Largest computed Pc of a series (updates without a Pc are skipped, not zero)."""
+    pcs = [p for p in map(_pc_or_nan, evs) if not math.isnan(p)]
+    return max(pcs) if pcs else math.nan
+
+
 def _conjunction_plots(an: _Analysis, limit: int = 30) -> list[str]:
     series: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for e in an.rd.of("conjunction_update"):
@@ -895,7 +898,7 @@ def _conjunction_plots(an: _Analysis, limit: int = 30) -> list[str]:
         if len(objs) < 2:
             continue
         series[(objs[0], objs[1])].append(e)
-    keys = sorted(series, key=lambda k: -max(float(e.payload.get("pc") or 0.0) for e in series[k]))
+    keys = sorted(series, key=lambda k: -np.nan_to_num(_max_pc(series[k]), nan=-1.0))
     out = []
     for pair in keys[:limit]:
         evs = series[pair]
@@ -907,12 +910,13 @@ def _conjunction_plots(an: _Analysis, limit: int = 30) -> list[str]:
         for i, team in enumerate(teams):
             te = [e for e in evs if str(e.payload.get("team") or e.team) == team]
             x = np.array([an.t_rel_h(e.t) for e in te])
-            pc = np.array([max(float(e.payload.get("pc") or 0.0), PC_FLOOR) for e in te])
+            # an update whose Pc could not be computed (pc None) is a gap, not a low Pc
+            pc = np.maximum(np.array([_pc_or_nan(e) for e in te]), PC_FLOOR)
             miss = np.array([float(e.payload.get("miss_m") or np.nan) for e in te])
             c = _COLORS[i % len(_COLORS)]
             ax1.semilogy(x, pc, "o-", color=c, ms=3.5, lw=1.2, label=team)
             ax2.plot(x, miss, "o-", color=c, ms=3.5, lw=1.2, label=team)
-        ax1.axhline(PC_ALERT, color="#c62828", ls="--", lw=0.9, label="Pc 1e-4 alert")
+        ax1.axhline(PC_ALERT, color="#c62828", ls="--", lw=0.9, label=f"Pc {PC_ALERT:g} alert")
         for ax in (ax1, ax2):
             if tca is not None:
                 ax.axvline(an.t_rel_h(tca), color="#424242", ls=":", lw=1.0, label="TCA")
@@ -928,7 +932,9 @@ def _conjunction_plots(an: _Analysis, limit: int = 30) -> list[str]:
         ax1.legend(fontsize=7, loc="best")
         fig.suptitle(f"Conjunction {pair[0]} \u00d7 {pair[1]}", fontsize=11)
         fig.tight_layout()
-        pcmax = max(float(e.payload.get("pc") or 0.0) for e in evs)
+        pcmax = _max_pc(evs)
+        n_unknown = sum(e.payload.get("pc") is None for e in evs)
+        unknown = f", Pc not computed on {n_unknown} updates" if n_unknown else ""
         missmin = min(float(e.payload.get("miss_m") or np.inf) for e in evs)
         out.append(
             _figure(
@@ -937,7 +943,8 @@ def _conjunction_plots(an: _Analysis, limit: int = 30) -> list[str]:
                 f"Conjunction {pair[0]} x {pair[1]}",
                 fig,
                 f"Conjunction {pair[0]} \u00d7 {pair[1]}: {len(evs)} updates, TCA {_fmt(tca)},"
-                f" max Pc {pcmax:.2e}, min predicted miss {missmin:,.0f} m (Pc below {PC_FLOOR:g} drawn"
+                f" max Pc {pcmax:.2e}{unknown}, min predicted miss {missmin:,.0f} m (Pc below"
+                f" {PC_FLOOR:g} drawn"
                 f" at {PC_FLOOR:g}). Purple lines: "
                 f"manoeuvres of {pair[0]} (truth).",
             )

@@ -25,7 +25,14 @@ import numpy as np
 
 from spacerange.exercise.world import World, WorldError, _altitude_km, _td64
 
-__all__ = ["NotInPicture", "truth_functions", "picture_functions", "DEFAULT_SIGMA_RTN_KM"]
+__all__ = [
+    "NotInPicture",
+    "ValueUnavailable",
+    "truth_functions",
+    "picture_functions",
+    "pc_or_reason",
+    "DEFAULT_SIGMA_RTN_KM",
+]
 
 #: Default 1-sigma position uncertainty (R, T, N) [km] of truth-scope ``pc``.
 DEFAULT_SIGMA_RTN_KM = (0.1, 0.3, 0.1)
@@ -39,6 +46,38 @@ class NotInPicture(LookupError):
         super().__init__(f"team {team} holds no track of {object_id!r}")
         self.team = team
         self.object_id = object_id
+
+
+class ValueUnavailable(ValueError):
+    """A rule function cannot produce its value (no close approach found, co-moving
+    objects, a failed Pc computation).  Raised, never replaced by a number: a rule over a
+    missing value is not satisfied, and the adjudication note carries this reason."""
+
+
+#: below this relative speed [km/s] the short-encounter (2-D) Pc model does not apply
+_MIN_VREL_KM_S = 1e-6
+
+
+def pc_or_reason(r1, v1, c1, r2, v2, c2, hbr_km: float) -> tuple[float | None, str | None]:
+    """Foster 2-D Pc of one encounter from TEME TCA states [km, km/s] and 3x3 position
+    covariances [km^2]: ``(pc, None)``, or ``(None, reason)`` when it cannot be computed
+    (non-finite input, co-moving objects, a degenerate geometry)."""
+    from spacerange.conjunction.pc import pc_foster
+
+    st = np.concatenate([np.ravel(x) for x in (r1, v1, r2, v2)])
+    if not np.isfinite(st).all():
+        return None, "state at closest approach is not finite"
+    vrel = float(np.linalg.norm(np.asarray(v1) - np.asarray(v2)))
+    if vrel < _MIN_VREL_KM_S:
+        return None, (f"co-moving objects (relative speed {vrel * 1e6:.3g} mm/s): the "
+                      "short-encounter Pc model does not apply")  # fmt: skip
+    try:
+        pc = float(pc_foster(r1, v1, c1, r2, v2, c2, hbr_km).pc)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        return None, f"Pc computation failed: {exc}"
+    if not math.isfinite(pc):
+        return None, "Pc computation returned a non-finite value"
+    return pc, None
 
 
 StateFn = Callable[[str, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -88,7 +127,10 @@ def _functions(world: World, fn: StateFn, since: np.datetime64, hbr_km: Callable
     def f_min_range(a: str, b: str) -> float:
         t = now()
         ts = _grid(since, t, 60.0)
-        return _closest(fn, a, b, ts)[1]
+        d = _closest(fn, a, b, ts)[1]
+        if not math.isfinite(d):
+            raise ValueUnavailable(f"min_range({a}, {b}): no finite range since {since}")
+        return d
 
     def _next_ca(a: str, b: str):
         t = now()
@@ -100,20 +142,21 @@ def _functions(world: World, fn: StateFn, since: np.datetime64, hbr_km: Callable
         return _closest(fn, a, b, _grid(t, t + _td64(_SEARCH_S), 20.0))
 
     def f_miss(a: str, b: str) -> float:
-        return _next_ca(a, b)[1]
+        miss = _next_ca(a, b)[1]
+        if not math.isfinite(miss):
+            raise ValueUnavailable(f"miss_distance({a}, {b}): no close approach could be computed")
+        return miss
 
     def f_pc(a: str, b: str) -> float:
-        from spacerange.conjunction.pc import pc_foster
-
         _, miss, st = _next_ca(a, b)
         if not st or not math.isfinite(miss):
-            return 0.0
+            raise ValueUnavailable(f"pc({a}, {b}): no close approach could be computed")
         r1, v1, r2, v2 = st
-        if np.linalg.norm(v1 - v2) < 1e-6:
-            return 0.0
-        res = pc_foster(r1, v1, _cov(r1, v1, sigmas(a)), r2, v2, _cov(r2, v2, sigmas(b)),
-                        hbr_km(a) + hbr_km(b))  # fmt: skip
-        return float(res.pc)
+        pc, why = pc_or_reason(r1, v1, _cov(r1, v1, sigmas(a)), r2, v2,
+                               _cov(r2, v2, sigmas(b)), hbr_km(a) + hbr_km(b))  # fmt: skip
+        if pc is None:
+            raise ValueUnavailable(f"pc({a}, {b}): {why}")
+        return pc
 
     def f_dv_used(a: str) -> float:
         return float(world.obj(a).dv_used_mps)

@@ -57,16 +57,18 @@ background are not checked (see the report's gaps).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sgp4.api import WGS72, Satrec
 
+from spacerange.catalog.ballistic import DRAG_CEILING_KM, mass_from_hbr_kg
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.frames import (
     EARTH_ROTATION_RAD_S,
     from_rtn,
@@ -76,8 +78,9 @@ from spacerange.frames import (
     rtn_basis,
     teme_to_itrs,
 )
+from spacerange.propagation.mean_elements import fit_sgp4_mean_elements
 from spacerange.propagation.sgp4_batch import SatrecArrayLike, satrec_array
-from spacerange.timescales import jd_fr_utc
+from spacerange.timescales import iso_utc, jd_fr_utc, parse_utc, timedelta_us
 
 __all__ = [
     "WorldEvent",
@@ -90,8 +93,9 @@ __all__ = [
     "DEFAULT_MASS_KG",
 ]
 
-MU_KM3_S2 = 398600.8  # WGS-72, as SGP4
-RE_KM = 6378.135
+log = logging.getLogger("spacerange.exercise.world")
+MU_KM3_S2 = MU_WGS72_KM3_S2  # as SGP4
+RE_KM = RE_WGS72_KM
 EARTH_ROT_RAD_S = EARTH_ROTATION_RAD_S
 _TWO_PI = 2.0 * math.pi
 
@@ -105,31 +109,13 @@ COLLISION_WINDOW_S = 600.0
 
 
 def to_utc64(t: Any) -> np.datetime64:
-    """A UTC instant as ``datetime64[us]`` (from datetime64, aware datetime or ISO text)."""
-    if isinstance(t, np.datetime64):
-        return t.astype("datetime64[us]")
-    if isinstance(t, datetime):
-        if t.tzinfo is None:
-            raise ValueError(f"naive datetime {t!r}: give a timezone-aware UTC instant")
-        return np.datetime64(_naive_utc(t), "us")
-    if isinstance(t, str):
-        text = t.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1]
-        if "+" in text[10:]:
-            return to_utc64(datetime.fromisoformat(t.strip().replace("Z", "+00:00")))
-        return np.datetime64(text, "us")
-    raise TypeError(f"cannot read a UTC instant from {t!r}")
-
-
-def _naive_utc(t: datetime) -> datetime:
-    from datetime import UTC
-
-    return t.astimezone(UTC).replace(tzinfo=None)
+    """A UTC instant as ``datetime64[us]`` (from datetime64, aware datetime or ISO text;
+    :func:`spacerange.timescales.parse_utc`, refusing naive datetimes)."""
+    return parse_utc(t, naive="error")
 
 
 def _iso(t: np.datetime64) -> str:
-    return str(np.datetime64(t, "s")) + "Z"
+    return iso_utc(t, "s")
 
 
 def _seconds(td) -> float:
@@ -137,107 +123,21 @@ def _seconds(td) -> float:
 
 
 def _td64(seconds: float) -> np.timedelta64:
-    return np.timedelta64(int(round(seconds * 1e6)), "us")
+    return timedelta_us(seconds)
+
+
+def _with_bstar(sat: Satrec, bstar: float) -> Satrec:
+    """``sat`` with drag term ``bstar`` [1/earth radii]: same mean elements and epoch."""
+    s = Satrec()
+    s.sgp4init(WGS72, "i", sat.satnum, sat.jdsatepoch - 2433281.5 + sat.jdsatepochF,
+               float(bstar), sat.ndot, sat.nddot, sat.ecco, sat.argpo, sat.inclo, sat.mo,
+               sat.no_kozai, sat.nodeo)  # fmt: skip
+    return s
 
 
 # ------------------------------------------------------------------------- SGP4 arc fitting
-
-
-def fit_satrecs(
-    state_teme: np.ndarray,
-    epoch_utc: np.datetime64,
-    bstar: np.ndarray | float = 0.0,
-    iterations: int = 8,
-    first_id: int = 1,
-    newton: bool = True,
-) -> tuple[list[Satrec | None], np.ndarray]:
-    """SGP4 satrecs whose TEME state at ``epoch_utc`` (tsince = 0) reproduces ``state_teme``
-    (n, 6) [km, km/s]; returns ``(satrecs, residual_km)``.  Unbound or sub-surface states get
-    ``None`` and a NaN residual.  Fixed-point correction of equinoctial mean elements (see
-    the module docstring); where that leaves more than 1 m (SDP4 near zero inclination)
-    and ``newton``, a damped Newton iteration on the six elements follows (0.03-2 km
-    residuals remain for some near-equatorial deep-space states)."""
-    from spacerange.events.breakup import (
-        _classical,
-        _fit_mean_equinoctial,
-        _kepler_equinoctial,
-        _satrecs,
-        _sgp4_states,
-    )
-
-    state = np.atleast_2d(np.asarray(state_teme, dtype=float))
-    n = state.shape[0]
-    bs = np.broadcast_to(np.asarray(bstar, dtype=float), (n,)).copy()
-    jd, fr = jd_fr_utc(np.asarray([epoch_utc]))
-    jdp = (float(jd[0]), float(fr[0]))
-    epoch_days = jdp[0] - 2433281.5 + jdp[1]
-    osc = _kepler_equinoctial(state)
-    with np.errstate(invalid="ignore"):
-        ok = (osc["a"] > 0) & (osc["e"] < 0.99) & (osc["a"] * (1 - osc["e"]) > RE_KM + 80.0)
-    out: list[Satrec | None] = [None] * n
-    res = np.full(n, np.nan)
-    idx = np.flatnonzero(ok)
-    if not idx.size:
-        return out, res
-    target = {k: v[idx] for k, v in osc.items()}
-    ids = [first_id + int(j) for j in idx]
-    mean = _fit_mean_equinoctial(target, bs[idx], epoch_days, ids, jdp, iterations)
-    cl = _classical(mean)
-    cl["e"] = np.clip(cl["e"], 1e-9, 0.99)
-    sats = _satrecs(cl, bs[idx], epoch_days, ids)
-    err, st = _sgp4_states(sats, jdp)
-    r = np.linalg.norm(st[:, :3] - state[idx, :3], axis=-1)
-    # deep-space (SDP4) orbits near zero inclination defeat the fixed point: Newton on
-    # the six equinoctial mean elements with a finite-difference Jacobian
-    keys = ("a", "h", "k", "p", "q", "lam")
-    for j in np.flatnonzero(~(r < 1e-3)) if newton else ():
-        x = np.array([mean[k][j] for k in keys])
-        one = {k: np.array([0.0]) for k in keys}
-
-        def resid(xv, j=j):
-            m = {k: np.array([xv[i]]) for i, k in enumerate(keys)}
-            c = _classical(m)
-            c["e"] = np.clip(c["e"], 1e-9, 0.99)
-            e_, s_ = _sgp4_states(_satrecs(c, bs[idx][j : j + 1], epoch_days, [ids[j]]), jdp)
-            return (s_[0] - state[idx[j]]) * np.array([1, 1, 1, 1e3, 1e3, 1e3]), e_[0]
-
-        del one
-        f, e0 = resid(x)
-        for _ in range(25):
-            if e0 != 0 or np.linalg.norm(f[:3]) < 1e-7:
-                break
-            h = np.array([1e-6 * x[0], 1e-8, 1e-8, 1e-8, 1e-8, 1e-8])
-            jac = np.empty((6, 6))
-            for i in range(6):
-                xp = x.copy()
-                xp[i] += h[i]
-                jac[:, i] = (resid(xp)[0] - f) / h[i]
-            try:
-                step = np.linalg.solve(jac, f)
-            except np.linalg.LinAlgError:
-                break
-            n0 = float(np.linalg.norm(f))
-            for _ in range(10):  # damped: accept a step only when it reduces the residual
-                f2, e2 = resid(x - step)
-                if e2 == 0 and np.linalg.norm(f2) < n0:
-                    break
-                step *= 0.5
-            else:
-                break
-            x, f, e0 = x - step, f2, e2
-        m = {k: np.array([x[i]]) for i, k in enumerate(keys)}
-        c = _classical(m)
-        c["e"] = np.clip(c["e"], 1e-9, 0.99)
-        sj = _satrecs(c, bs[idx][j : j + 1], epoch_days, [ids[j]])
-        e_, s_ = _sgp4_states(sj, jdp)
-        rj = float(np.linalg.norm(s_[0, :3] - state[idx[j], :3]))
-        if e_[0] == 0 and rj < r[j]:
-            sats[j], err[j], r[j] = sj[0], 0, rj
-    for j, i in enumerate(idx):
-        if err[j] == 0 and np.isfinite(r[j]):
-            out[i] = sats[j]
-            res[i] = r[j]
-    return out, res
+#: SGP4 satrecs reproducing TEME states (the public fit of :mod:`spacerange.propagation`)
+fit_satrecs = fit_sgp4_mean_elements
 
 
 def _sgp4_one(sat: Satrec, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -448,7 +348,6 @@ class World:
         self.tasking: dict[str, dict[str, set[str]]] = {}
         #: accepted 'share' actions: (team, to_team, products, objects, release_utc)
         self.share_requests: list[tuple[str, str, list[str], list[str], np.datetime64]] = []
-        self.records: list[dict] = []  # notify / rfi / assessment actions
         self.density_scale: float = 1.0
         self.fragment_sets: list[dict] = []
         self.reentries: dict[str, dict] = {}
@@ -460,6 +359,7 @@ class World:
         self._actors = {a.id: a for a in scenario.actors}
         self._team_actors = {t.id: set(t.plays) for t in scenario.teams}
         self._build()
+        self._preplace_conjunctions()
 
     # ---------------------------------------------------------------------- building
     def _add(self, obj: TruthObject) -> TruthObject:
@@ -497,6 +397,25 @@ class World:
         afc = self.scenario.actors_from_catalog
         if afc is not None:
             self._catalog_actors(afc)
+        self._give_drag()
+
+    def _drag_bstar(self, o: TruthObject) -> float:
+        """B* of ``o`` from its size and mass (:mod:`spacerange.catalog.ballistic`)."""
+        from spacerange.catalog.ballistic import bstar_from_size
+
+        return bstar_from_size(o.hbr_m, o.mass_kg)
+
+    def _give_drag(self) -> None:
+        """Objects below the drag ceiling whose elements carry no drag (B* = 0: scenario
+        states, some catalog TLEs) get B* from their size and mass.  Same mean elements at
+        the same epoch, so the state at the arc's start is unchanged (SGP4's drag terms
+        vanish at tsince = 0): an initial condition, not a jump."""
+        for o in self.objects:
+            if o.satrec.bstar == 0.0 and o.perigee_alt_km < DRAG_CEILING_KM:
+                t0, sat = o.arcs[0]
+                o.arcs[0] = (t0, _with_bstar(sat, self._drag_bstar(o)))
+        self._array = None
+        self._state_cache = None
 
     def _add_catalog(self, es, ob) -> None:
         sat = Satrec.twoline2rv(es.line1, es.line2, WGS72)
@@ -638,7 +557,8 @@ class World:
         obj.actor = actor
         obj.owner = actor or (getattr(spec, "owner", None) or obj.owner)
         obj.hbr_m = spec.hbr_m or DEFAULT_HBR_M.get(ot, 1.0)
-        obj.mass_kg = spec.mass_kg or DEFAULT_MASS_KG.get(ot, 100.0)
+        obj.mass_kg = spec.mass_kg or (mass_from_hbr_kg(spec.hbr_m) if spec.hbr_m
+                                       else DEFAULT_MASS_KG.get(ot, 100.0))  # fmt: skip
         obj.maneuverable = bool(getattr(spec, "maneuverable", False))
         obj.dv_budget_mps = float(getattr(spec, "delta_v_mps", None) or 0.0)
         obj.rendezvous_capable = bool(getattr(spec, "rendezvous_capable", False))
@@ -857,9 +777,77 @@ class World:
         return events
 
     # high_pc_conjunction
+    def _planned_release(self, inj) -> np.datetime64 | None:
+        """Release instant of ``inj`` known before play (``at``, or ``delay`` after the
+        release of such an inject); None for conditions and resolution-chained triggers."""
+        seen = set()
+        delay = 0.0
+        while inj is not None and inj.serial not in seen:
+            seen.add(inj.serial)
+            if getattr(inj, "at", None) is not None:
+                return to_utc64(self.scenario.time_of(inj.at)) + _td64(delay)
+            tr = getattr(inj, "trigger", None)
+            if tr is None or getattr(tr, "on", None) != "released":
+                return None
+            delay += _seconds(tr.delay)
+            inj = next((i for _, _, i in self.scenario.iter_injects() if i.serial == tr.after),
+                       None)  # fmt: skip
+        return None
+
+    def _preplace_conjunctions(self) -> None:
+        """Scripted encounters are initial conditions: for each ``high_pc_conjunction``
+        whose release is known before play and whose secondary exists at STARTEX (or is
+        new), the secondary's orbit *from STARTEX* is the one that meets the target at TCA.
+        The encounter then happens by propagation; nothing is moved at release."""
+        self._preplaced: dict[str, tuple] = {}
+        for _, _, inj in self.scenario.iter_injects():
+            a = inj.action
+            if a is None or a.kind != "high_pc_conjunction":
+                continue
+            t_rel = self._planned_release(inj)
+            if t_rel is None or (a.secondary is not None and a.secondary not in self.index):
+                continue  # placed at release (see _enact_high_pc_conjunction)
+            sec = self.obj(a.secondary) if a.secondary is not None else None
+            if sec is not None and sec.created_utc is not None and sec.created_utc > self.startex:
+                continue
+            tca = t_rel + _td64(_seconds(a.tca_offset))
+            self._preplaced[inj.serial] = (tca, *self._place_secondary(a, inj.serial, tca,
+                                                                       self.startex))  # fmt: skip
+
     def _enact_high_pc_conjunction(self, a, serial: str, t) -> list[WorldEvent]:
         target = self.obj(a.target)
-        tca = t + _td64(_seconds(a.tca_offset))
+        pre = getattr(self, "_preplaced", {}).get(serial)
+        moved_km = 0.0
+        if pre is not None and pre[0] <= t:
+            pre = None  # released after its planned TCA: placed now
+        if pre is not None:
+            tca, sec_id, existing, vrel, placed = pre
+            so = self.obj(sec_id)
+        else:  # release not known before play: the secondary's orbit is set now
+            tca = t + _td64(_seconds(a.tca_offset))
+            before = self.state_of(a.secondary, t)[0] if a.secondary in self.index else None
+            sec_id, existing, vrel, placed = self._place_secondary(a, serial, tca, t)
+            so = self.obj(sec_id)
+            if before is not None:
+                # an existing object given a new orbit mid-play is not physics: say so (the
+                # conjunction event carries the jump; the continuity test flags it)
+                moved_km = float(np.linalg.norm(self.state_of(sec_id, t)[0] - before))
+                log.warning("%s: %s moved %.1f km at release to script the encounter "
+                            "(its release is not known before play)", serial, sec_id, moved_km)  # fmt: skip
+        c = ScriptedConjunction(serial, a.target, sec_id, tca, a.miss_m, a.pc_target, vrel,
+                                _seconds(a.cdm_cadence), t)  # fmt: skip
+        self.conjunctions.append(c)
+        return [WorldEvent("conjunction", [a.target, sec_id],
+                           {"serial": serial, "tca_utc": _iso(tca), "miss_m": a.miss_m,
+                            "rel_speed_km_s": vrel, "pc_target": a.pc_target,
+                            "secondary_created": not existing, "orbit_set_utc": _iso(placed),
+                            "secondary_moved_km": moved_km if pre is None else 0.0,
+                            "combined_hbr_m": target.hbr_m + so.hbr_m}, t)]  # fmt: skip
+
+    def _place_secondary(self, a, serial: str, tca, t) -> tuple[str, bool, float, np.datetime64]:
+        """Give the secondary of conjunction ``a`` an orbit, valid from ``t``, that passes
+        ``a.miss_m`` from the target's truth at ``tca``: ``(secondary_id, existed,
+        relative_speed_km_s, t)``."""
         rt, vt = self.state_of(a.target, tca)
         if not np.all(np.isfinite(rt)):
             raise WorldError(f"{serial}: target {a.target} has no state at TCA {_iso(tca)}")
@@ -897,7 +885,10 @@ class World:
         if existing:
             so = self.obj(sec_id)
             sat = self._fit_one(state, tca, so.satrec.bstar, so.norad_id)
-            so.arcs = [x for x in so.arcs if x[0] < t] + [(t, sat)]
+            if t <= self.startex:  # an initial condition: the whole history is this orbit
+                so.arcs = [(so.arcs[0][0], sat)]
+            else:
+                so.arcs = [x for x in so.arcs if x[0] < t] + [(t, sat)]
             self._array = None
             self._state_cache = None
         else:
@@ -905,19 +896,11 @@ class World:
             norad = self.new_norad()
             bstar = 1e-4 if ot == "DEBRIS" else 2e-5
             sat = self._fit_one(state, tca, bstar, norad)
-            so = self._add(TruthObject(sec_id, sec_id, ot, norad, [(t, sat)], owner="UNKNOWN",
-                                       hbr_m=DEFAULT_HBR_M.get(ot, 1.0),
-                                       mass_kg=DEFAULT_MASS_KG.get(ot, 100.0),
-                                       created_utc=t, scenario=True, origin=serial))  # fmt: skip
-        vrel = float(np.linalg.norm(v_s - vt))
-        c = ScriptedConjunction(serial, a.target, sec_id, tca, a.miss_m, a.pc_target, vrel,
-                                _seconds(a.cdm_cadence), t)  # fmt: skip
-        self.conjunctions.append(c)
-        return [WorldEvent("conjunction", [a.target, sec_id],
-                           {"serial": serial, "tca_utc": _iso(tca), "miss_m": a.miss_m,
-                            "rel_speed_km_s": vrel, "pc_target": a.pc_target,
-                            "secondary_created": not existing,
-                            "combined_hbr_m": target.hbr_m + so.hbr_m}, t)]  # fmt: skip
+            self._add(TruthObject(sec_id, sec_id, ot, norad, [(t, sat)], owner="UNKNOWN",
+                                  hbr_m=DEFAULT_HBR_M.get(ot, 1.0),
+                                  mass_kg=DEFAULT_MASS_KG.get(ot, 100.0),
+                                  created_utc=t, scenario=True, origin=serial))  # fmt: skip
+        return sec_id, existing, float(np.linalg.norm(v_s - vt)), t
 
     def _check_collision(self, c: ScriptedConjunction) -> list[WorldEvent]:
         if c.target not in self.index or c.secondary not in self.index:
@@ -1366,12 +1349,15 @@ class World:
             ids, r, v = self.states(tt)
             objs = [self.objects[i] for i in ids]
             peri = np.array([o.perigee_alt_km for o in objs])
-            leo = (peri < 1500) & np.array([o.satrec.bstar != 0 for o in objs])
+            # every object below the drag ceiling feels the storm; one whose elements carry
+            # no (or a non-physical negative) drag term gets B* from its size and mass
+            leo = peri < DRAG_CEILING_KM
             if not leo.any():
                 return []
-            k = np.maximum(scale_fn(np.clip(peri[leo], 150, 1500)), 1e-3)
+            k = np.maximum(scale_fn(np.clip(peri[leo], 150, DRAG_CEILING_KM)), 1e-3)
             sel = np.flatnonzero(leo)
-            old = np.array([objs[j].satrec.bstar for j in sel])
+            old = np.array([objs[j].satrec.bstar if objs[j].satrec.bstar > 0
+                            else self._drag_bstar(objs[j]) for j in sel])  # fmt: skip
             new_b = old * k if on else old / k
             sats, _ = fit_satrecs(np.concatenate([r[sel], v[sel]], axis=1), tt, new_b)
             for j, s in zip(sel, sats, strict=True):
@@ -1428,6 +1414,11 @@ class World:
                                            "n_objects": len(ids), "deploy_utc": _iso(t0)}, t)]  # fmt: skip
 
     # ------------------------------------------------------------------ countermeasures
+    #: action kind -> method applying it (``data_share`` is the evaluation name of ``share``)
+    _APPLY = {"maneuver": "_apply_maneuver", "relocate": "_apply_relocate",
+              "tasking": "_apply_tasking", "share": "_apply_share",
+              "data_share": "_apply_share"}  # fmt: skip
+
     def apply(
         self, team_id: str, action: dict, t_utc: Any
     ) -> tuple[bool, list[str], list[WorldEvent]]:  # noqa: E501
@@ -1435,10 +1426,13 @@ class World:
         apply it at ``t_utc``: ``(accepted, errors, events)``."""
         t = to_utc64(t_utc)
         kind = action.get("kind")
-        fn = getattr(self, f"_apply_{kind}", None)
+        fn = self._APPLY.get(kind) if isinstance(kind, str) else None
         if fn is None:
-            self.records.append({"team": team_id, "time_utc": _iso(t), **action})
-            return True, [], []
+            # the world changes truth or pictures only; anything else is refused here too,
+            # whatever the layers above let through
+            return False, [f"kind: the world cannot apply action kind {kind!r} (it applies "
+                           f"{', '.join(sorted(self._APPLY))})"], []  # fmt: skip
+        fn = getattr(self, fn)
         try:
             return fn(team_id, action, t)
         except WorldError as exc:

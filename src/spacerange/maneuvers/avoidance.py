@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spacerange.conjunction.pc import pc_foster
+from spacerange.conjunction.thresholds import PC_ALERT
+from spacerange.constants import MU_WGS84_KM3_S2
 from spacerange.propagation.numerical import ForceModel, propagate_many
 
 AXES = {"R": 0, "T": 1, "N": 2}
 SLOW_ENCOUNTER_KM_S = 0.01
 """Relative speed (km/s) below which the short-encounter assumptions fail (warning)."""
-MU_KM3_S2 = 398600.4418
+MU_KM3_S2 = MU_WGS84_KM3_S2
 
 __all__ = [
     "AvoidancePlan",
@@ -214,7 +216,7 @@ def _meets(pc, miss, pc_max, miss_min_km):
 def plan_avoidance(
     conj: Conjunction,
     lead_s: float,
-    pc_max: float = 1e-4,
+    pc_max: float = PC_ALERT,
     miss_min_km: float | None = None,
     axes: tuple[str, ...] = ("T",),
     force_model: ForceModel | None = None,
@@ -391,7 +393,7 @@ def brute_force_dv(
     conj: Conjunction,
     lead_s: float,
     axis: str = "T",
-    pc_max: float = 1e-4,
+    pc_max: float = PC_ALERT,
     miss_min_km: float | None = None,
     magnitudes_km_s=None,
     force_model: ForceModel | None = None,
@@ -435,7 +437,7 @@ def brute_force_dv(
 def trade_curve(
     conj: Conjunction,
     leads_s,
-    pc_max: float = 1e-4,
+    pc_max: float = PC_ALERT,
     miss_min_km: float | None = None,
     axis: str = "T",
     force_model: ForceModel | None = None,

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MU_KM3_S2 = 398600.4418
-EARTH_ROTATION_RAD_S = 7.2921158553e-5
+from spacerange.constants import EARTH_ROTATION_VALLADO_RAD_S, MU_WGS84_KM3_S2, RE_WGS84_KM
+
+MU_KM3_S2 = MU_WGS84_KM3_S2
+EARTH_ROTATION_RAD_S = EARTH_ROTATION_VALLADO_RAD_S
 GEO_RADIUS_KM = (MU_KM3_S2 / EARTH_ROTATION_RAD_S**2) ** (1.0 / 3.0)
 
 __all__ = ["GeoRelocationPlan", "plan_geo_relocation", "geo_state_gcrs", "longitude_deg"]
@@ -72,7 +74,7 @@ def plan_geo_relocation(
     n_rev = max(1, round(drift_days * 86400.0 / p_geo))
     p_d = (2 * math.pi - dl / n_rev) / EARTH_ROTATION_RAD_S
     a_d = (MU_KM3_S2 * (p_d / (2 * math.pi)) ** 2) ** (1.0 / 3.0)
-    if 2 * a_d - radius_km <= 6378.137:
+    if 2 * a_d - radius_km <= RE_WGS84_KM:
         raise ValueError("requested drift is too fast: the drift orbit would hit the Earth")
     v0 = math.sqrt(MU_KM3_S2 / radius_km)
     v1 = math.sqrt(MU_KM3_S2 * (2.0 / radius_km - 1.0 / a_d))

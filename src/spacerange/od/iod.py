@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from spacerange.constants import MU_WGS84_KM3_S2
+
 #: Earth GM used by the IOD methods (Vallado's value), km^3/s^2.
-MU_KM3_S2 = 398600.4418
+MU_KM3_S2 = MU_WGS84_KM3_S2
 
 
 def _unit(a):

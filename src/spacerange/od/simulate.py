@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
+
 from .measurements import (
     AZIMUTH,
     DECLINATION,
@@ -46,8 +48,8 @@ class Truth:
 
 def random_leo_states(n: int, rng: np.random.Generator, alt_km=(450.0, 1500.0), e_max=0.02):
     """Random LEO GCRS states (n, 6): uniform altitude, e, angles; inclination 20-110 deg."""
-    mu = 398600.4418
-    a = 6378.137 + rng.uniform(*alt_km, n)
+    mu = MU_WGS84_KM3_S2
+    a = RE_WGS84_KM + rng.uniform(*alt_km, n)
     e = rng.uniform(0.0, e_max, n)
     inc = np.radians(rng.uniform(20.0, 110.0, n))
     raan, argp, nu = (rng.uniform(0, 2 * np.pi, n) for _ in range(3))

@@ -20,11 +20,12 @@ from sgp4.api import WGS72, Satrec, SatrecArray
 
 from spacerange.catalog.model import ElementSet
 from spacerange.catalog.tle import format_tle, parse_tle_lines
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.timescales import jd_fr_utc
 
 _SGP4_EPOCH0 = np.datetime64("1949-12-31T00:00:00", "us")
-_MU_WGS72 = 398600.8
-_XKE_MIN = 60.0 / np.sqrt(6378.135**3 / _MU_WGS72)
+_MU_WGS72 = MU_WGS72_KM3_S2
+_XKE_MIN = 60.0 / np.sqrt(RE_WGS72_KM**3 / _MU_WGS72)
 
 
 @dataclass
@@ -68,14 +69,14 @@ def _initial_params(r_teme, v_teme) -> np.ndarray:
     ev = ((v @ v - mu / rn) * r - (r @ v) * v) / mu
     a = 1.0 / (2.0 / rn - (v @ v) / mu)
     e = np.linalg.norm(ev)
-    if not (a > 6378.135 * 0.9 and e < 1.0):
+    if not (a > RE_WGS72_KM * 0.9 and e < 1.0):
         raise ValueError(f"TLE fit: state is not a bound Earth orbit (a = {a:.1f} km, e = {e:.3g})")
     nn = np.linalg.norm(node)
     argp = np.arctan2((np.cross(node, ev) @ h) / (nn * np.linalg.norm(h)), node @ ev / nn)
     nu = np.arctan2((np.cross(ev, r) @ h) / np.linalg.norm(h), ev @ r)
     ea = 2 * np.arctan(np.sqrt((1 - e) / (1 + e)) * np.tan(nu / 2))
     m = ea - e * np.sin(ea)
-    n = _XKE_MIN * (a / 6378.135) ** -1.5
+    n = _XKE_MIN * (a / RE_WGS72_KM) ** -1.5
     return np.array([n, e * np.cos(argp), e * np.sin(argp), inc, raan, argp + m, 0.0])
 
 

@@ -12,6 +12,8 @@ import enum
 
 import numpy as np
 
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
+
 
 class PropagationStatus(enum.IntEnum):
     """Status of one propagated state (SGP4 error codes; 0 means a valid state)."""
@@ -50,8 +52,8 @@ _DESCRIPTIONS = {
     ),
 }
 
-MU_EARTH_KM3_S2 = 398600.8  # WGS-72, as SGP4
-_MIN_RADIUS_KM = 6378.135 * 0.95  # well inside the Earth: no orbit is there
+MU_EARTH_KM3_S2 = MU_WGS72_KM3_S2  # as SGP4
+_MIN_RADIUS_KM = RE_WGS72_KM * 0.95  # well inside the Earth: no orbit is there
 
 
 def flag_unphysical(r_km: np.ndarray, v_km_s: np.ndarray, status: np.ndarray) -> None:

@@ -150,6 +150,10 @@ def _rewrite(text: str) -> str:
     return "".join(out)
 
 
+def _is_nan(x: Any) -> bool:
+    return isinstance(x, float) and x != x
+
+
 _CMP = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 
 
@@ -375,13 +379,18 @@ class _Eval:
             left = self.visit(node.left)
             for op, comp in zip(node.ops, node.comparators, strict=True):
                 right = self.visit(comp)
+                if _is_nan(left) or _is_nan(right):
+                    # a missing value never satisfies (nor refutes) a rule: fail closed
+                    raise ValueError(f"a value compared is NaN in {ast.unparse(node)!r}")
                 if left is None or right is None:
                     if not isinstance(op, ast.Eq | ast.NotEq):
                         return False
                 try:
                     ok = _OPS[type(op)](left, right)
-                except TypeError:
-                    return False
+                except TypeError as exc:  # e.g. a number against a name: not evaluable,
+                    raise ValueError(  # neither true nor false (``not`` must not flip it)
+                        f"cannot compare {left!r} with {right!r} in {ast.unparse(node)!r}"
+                    ) from exc
                 if not ok:
                     return False
                 left = right

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from spacerange.constants import RE_WGS84_KM
 from spacerange.exercise.scenario.common import Id, ScenarioModel, UtcTime
 
 __all__ = [
@@ -81,7 +82,7 @@ class KeplerianElements(ScenarioModel):
 
     epoch: UtcTime
     frame: Literal["GCRF", "EME2000", "TEME"] = "GCRF"
-    a_km: float = Field(gt=6378.137, description="semi-major axis [km]")
+    a_km: float = Field(gt=RE_WGS84_KM, description="semi-major axis [km]")
     ecc: float = Field(ge=0, lt=1)
     inc_deg: float = Field(ge=0, le=180)
     raan_deg: float = Field(ge=0, lt=360)
@@ -93,7 +94,7 @@ class KeplerianElements(ScenarioModel):
     def _one_anomaly(self) -> KeplerianElements:
         if (self.true_anomaly_deg is None) == (self.mean_anomaly_deg is None):
             raise ValueError("give exactly one of true_anomaly_deg or mean_anomaly_deg")
-        if self.a_km * (1 - self.ecc) < 6378.137:
+        if self.a_km * (1 - self.ecc) < RE_WGS84_KM:
             raise ValueError(
                 f"perigee radius {self.a_km * (1 - self.ecc):.1f} km is inside the Earth"
             )
@@ -115,7 +116,7 @@ class StateVector(ScenarioModel):
     @field_validator("r_km")
     @classmethod
     def _above_ground(cls, r: list[float]) -> list[float]:
-        if sum(x * x for x in r) ** 0.5 < 6378.137:
+        if sum(x * x for x in r) ** 0.5 < RE_WGS84_KM:
             raise ValueError("position is inside the Earth (|r| < 6378.137 km)")
         return r
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-EARTH_EQUATORIAL_RADIUS_KM = 6378.137
+from spacerange.constants import RE_WGS84_KM
+
+EARTH_EQUATORIAL_RADIUS_KM = RE_WGS84_KM
 EARTH_FLATTENING = 1.0 / 298.257223563
 
 # Vallado Table 8-4: base altitude (km), nominal density (kg/m^3), scale height (km)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spacerange.constants import RE_WGS84_KM
+
 from .atmosphere import (
     EARTH_EQUATORIAL_RADIUS_KM,
     exponential_density_kg_m3,
@@ -25,7 +27,7 @@ from .maneuvers import FiniteBurn
 SOLAR_PRESSURE_1AU_N_M2 = 4.56e-6
 """Solar radiation pressure at 1 AU (N/m^2), Montenbruck & Gill eq. (3.69)."""
 SUN_RADIUS_KM = 696000.0
-EARTH_SHADOW_RADIUS_KM = 6378.137
+EARTH_SHADOW_RADIUS_KM = RE_WGS84_KM
 
 DRAG_MODELS = ("harris_priester", "exponential", "nrlmsise00")
 SHADOW_MODELS = ("conical", "cylindrical", "none")
