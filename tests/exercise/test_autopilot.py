@@ -65,3 +65,20 @@ def test_competent_avoidance_keeps_pc_below_threshold(tmp_path):
     assert f["miss_distance"]("ARD-EO-1", "DEB-4411") > 1.0  # km
     assert 0 < f["dv_used"]("ARD-EO-1") < 2.0  # economical (the scenario's rule)
     ex.close()
+
+
+def test_passive_loses_for_physical_reasons_shown_in_the_report(tmp_path):
+    from spacerange.exercise.report import load_run, render_html
+
+    ex = Exercise.create(TRAINING / "high_pc_conjunction.yaml", tmp_path / "run",
+                         autopilots={"blue": "passive"})  # fmt: skip
+    ex.run()
+    ratings = [e["payload"] for e in ex.events() if e["kind"] == "rating"]
+    ex.close()
+    ca2 = next(r for r in ratings if r.get("critical_task") == "CT-CA.2")
+    assert ca2["rating"] == "U" and ca2["score"] == 0.0
+    # the true miss (150 m scripted) is measured and stated, below the 1 km criterion
+    m = float(ca2["note"].split("miss_distance(ARD-EO-1, DEB-4411) = ")[1].split(";")[0])
+    assert m < 1.0
+    html = render_html(load_run(tmp_path / "run"))
+    assert "4a. Rating evidence" in html and "miss_distance(ARD-EO-1, DEB-4411) = " in html
