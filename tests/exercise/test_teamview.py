@@ -14,7 +14,7 @@ from spacerange.exercise.engine import Exercise
 from spacerange.exercise.teamview import TeamView
 
 TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
-ALLOWED = {"__future__", "math", "datetime", "numpy", "spacerange.exercise.teamview",
+ALLOWED = {"__future__", "math", "datetime", "numpy", "spacerange.exercise.teamview", "collections.abc",
            "dataclasses", "typing"}  # fmt: skip
 
 
@@ -46,7 +46,7 @@ class Recorder(Autopilot):
 
     def on_event(self, port, kind, payload):
         self.ports.add(type(port).__name__)
-        assert set(vars(port)) <= {"_ex", "team", "_cache"}
+        assert set(vars(port)) <= {"_ex", "team", "_cache", "_seen", "_static"}
         self.seen.append((kind, payload))
         v = port.view()
         assert isinstance(v, TeamView) and v.team == "ardenia-ops"

@@ -84,6 +84,7 @@ class GamingAutopilot(Autopilot):
 
     def __init__(self) -> None:
         self.started = False
+        self.static: TeamView | None = None
 
     def on_event(self, port: TeamPort, kind: str, payload: dict) -> None:
         if not self.started:
@@ -97,7 +98,7 @@ class GamingAutopilot(Autopilot):
         port.schedule(3600.0, {"do": "spam"})
 
     def _spam(self, port: TeamPort) -> None:
-        v = port.view()
+        v = port.view()  # assets, sensors, teams and the clock: no picture needed
         if v.role not in ("blue", "red"):
             return
         now = _dt(v.clock_utc)

@@ -220,7 +220,7 @@ class Exercise:
         self.threats_enacted: set[str] = set()
         self.autopilots: dict[str, Any] = {}
         self._ports: dict[str, Any] = {}
-        self._ap_pending: list[tuple[str, str, dict]] = []
+        self._ap_pending: list[tuple[str, str, dict, str]] = []
         self._msg_n: dict[str, int] = {}
         for team_id, kind in self._resolve_autopilots(meta.get("autopilots") or {}).items():
             ap = make_autopilot(kind)
@@ -331,7 +331,8 @@ class Exercise:
         vis = WHITE if visible_to is None else visible_to
         for tm in self.autopilots:
             if "*" in vis or tm in vis:
-                self._ap_pending.append((tm, kind, payload))
+                self._ap_pending.append((tm, kind, payload, iso(self.clock.now if t is None
+                                                                else t)))  # fmt: skip
         if self._cursor <= self._replay_upto:
             return self._cursor
         seq = self.log.append(iso(self.clock.now if t is None else t), kind, payload, team,
@@ -1079,12 +1080,19 @@ class Exercise:
         cat = category(action.kind) if action is not None else None
         new: set[str] = set()
         if ts is not None:
-            for o in getattr(self.world, "objects", []) or []:
-                if getattr(o, "origin", None) == ts.serial:
-                    new.add(o.id)
-            for fs in getattr(self.world, "fragment_sets", []) or []:
-                if fs.get("serial") == ts.serial:
-                    new |= set(fs.get("ids", []))
+            objs = getattr(self.world, "objects", []) or []
+            frs = getattr(self.world, "fragment_sets", []) or []
+            key = (ts.serial, len(objs), len(frs))
+            cache = self.__dict__.setdefault("_new_cache", {})
+            if key not in cache:
+                for o in objs:
+                    if getattr(o, "origin", None) == ts.serial:
+                        new.add(o.id)
+                for fs in frs:
+                    if fs.get("serial") == ts.serial:
+                        new |= set(fs.get("ids", []))
+                cache[key] = new
+            new = cache[key]
 
         def resolve(name: Any, _t=team) -> str | None:
             if not isinstance(name, str):
@@ -1112,7 +1120,7 @@ class Exercise:
         touched = False
         ctx = None
         for x in st.expected:
-            if x.team == rec.team and x.done_t is None:
+            if x.team == rec.team and x.done_t is None and satisfies(x.expected, rec.action):
                 ctx = ctx or self._match_ctx(st, rec.team)
                 ok, note = self._fulfils(x, rec, ctx)
                 if ok:
@@ -1287,11 +1295,14 @@ class Exercise:
         submits may log more, handed on in the same loop."""
         n = 0
         while self._ap_pending and n < 100_000:
-            team, kind, payload = self._ap_pending.pop(0)
+            team, kind, payload, t = self._ap_pending.pop(0)
             n += 1
             ap = self.autopilots.get(team)
             if ap is not None:
-                ap.on_event(self._port(team), kind, jsonable(payload))
+                port = self._port(team)
+                p = jsonable(payload)
+                port.record(kind, p, t)
+                ap.on_event(port, kind, p)
 
     # ------------------------------------------------------------------ views
     def events(self, after_seq: int = 0, team: str | None = None) -> list[dict]:
@@ -1436,6 +1447,13 @@ class _Port:
         self._ex = ex
         self.team = team
         self._cache: tuple[Any, Any] | None = None
+        #: the events handed to the team's autopilot, by kind (the same as its log view)
+        self._seen: dict[str, list[dict]] = {}
+        self._static: dict | None = None
+
+    def record(self, kind: str, payload: dict, t_utc: str) -> None:
+        if kind in ("message", "alert", "conjunction_update", "reentry_prediction"):
+            self._seen.setdefault(kind, []).append(dict(payload, sim_time_utc=t_utc))
 
     @property
     def _user(self) -> str:
@@ -1443,10 +1461,35 @@ class _Port:
         return f"autopilot:{getattr(ap, 'name', '?')}"
 
     def view(self) -> TeamView:
-        key = (self._ex.log.last_seq, self._ex._cursor, str(self._ex.clock.now))
+        # the picture changes only when the clock moves; within one instant the view is
+        # reused (the team's own new actions reach the autopilot as events)
+        key = str(self._ex.clock.now)
         if self._cache is None or self._cache[0] != key:
-            self._cache = (key, TeamView.from_dict(self._ex.team_view(self.team)))
+            self._cache = (key, self._build())
         return self._cache[1]
+
+    def _build(self) -> TeamView:
+        """The team view from the events the team received and the picture's light view
+        (tracks computed only if the autopilot reads them): the same content as
+        :meth:`Exercise.team_view`, incrementally."""
+        ex = self._ex
+        if self._static is None:
+            full = ex.team_view(self.team)
+            self._static = {k: full[k] for k in ("team", "role", "sensors", "share_to", "teams",
+                                                 "action_kinds", "uplink_delay_s")}  # fmt: skip
+        pics = ex.pictures
+        light = pics.light_view(self.team) if hasattr(pics, "light_view") else {}
+        loader = getattr(pics, "picture_items", None)
+        d = {**self._static, **jsonable(light), "clock_utc": iso(ex.clock.now),
+             "inbox": self._seen.get("message", []),
+             "alerts": self._seen.get("alert", []),
+             "conjunctions": self._seen.get("conjunction_update", []),
+             "reentry": self._seen.get("reentry_prediction", [])}  # fmt: skip
+        v = TeamView.from_dict(d)
+        if loader is not None:
+            v.picture_items = None
+            v.picture_loader = lambda: jsonable(loader(self.team))
+        return v
 
     def submit(self, action: dict) -> tuple[bool, list[str]]:
         r = self._ex._submit(self.team, self._user, dict(action))

@@ -869,10 +869,17 @@ class Pictures:
     # ------------------------------------------------------------------- views
     def view(self, team_id: str) -> dict:
         """The team's picture at the world clock (see the contract's ``team_view``)."""
-        t = self.world.clock_utc
         tp = self.teams.get(team_id)
         if tp is None:
             return {"picture": [], "assets": [], "alerts": [], "cdms": [], "shared_in": []}
+        return {"picture": self.picture_items(team_id), **self.light_view(team_id)}
+
+    def picture_items(self, team_id: str) -> list[dict]:
+        """The team's tracks now, under its designators (the costly part of the view)."""
+        t = self.world.clock_utc
+        tp = self.teams.get(team_id)
+        if tp is None:
+            return []
         keys, r, v = self._picture_states(tp, t)
         pic = []
         for j, k in enumerate(keys):
@@ -884,6 +891,12 @@ class Pictures:
                         "v_km_s": [round(float(x), 7) for x in v[j]],
                         "pos_sigma_km": round(tr.sigma_rtn_km(t)[1], 4),
                         "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source})  # fmt: skip
+        return pic
+
+    def light_view(self, team_id: str) -> dict:
+        """The view without the tracks: own assets, alerts, CDMs, shares."""
+        t = self.world.clock_utc
+        tp = self.teams[team_id]
         assets = []
         for o in self._own_assets(tp):
             ra, va = self.world.state_of(o.id, t)
@@ -901,8 +914,8 @@ class Pictures:
             )
             for c in tp.cdms
         ]
-        return {"picture": pic, "assets": assets, "alerts": list(tp.alerts),
-                "cdms": cdms, "shared_in": list(tp.shared_in)}  # fmt: skip
+        return {"assets": assets, "alerts": list(tp.alerts), "cdms": cdms,
+                "shared_in": list(tp.shared_in)}  # fmt: skip
 
 
 def _lon_deg(r, v, t) -> float:

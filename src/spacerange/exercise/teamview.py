@@ -12,6 +12,7 @@ actions (``tests/exercise/test_teamview.py`` checks the imports and what is pass
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,7 +29,7 @@ class Approach:
     pc: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class TeamView:
     """One team's view at ``clock_utc`` (all object names are the team's designators).
 
@@ -45,7 +46,7 @@ class TeamView:
     team: str
     role: str
     clock_utc: str
-    picture: tuple[dict, ...] = ()
+    picture_items: tuple[dict, ...] | None = None
     assets: tuple[dict, ...] = ()
     sensors: tuple[str, ...] = ()
     share_to: tuple[dict, ...] = ()
@@ -58,6 +59,14 @@ class TeamView:
     shared_in: tuple[dict, ...] = ()
     action_kinds: tuple[str, ...] = ()
     uplink_delay_s: float = 600.0
+    #: computes the tracks on first use (propagating a large catalog is the costly part)
+    picture_loader: Callable[[], list[dict]] | None = field(default=None, repr=False)
+
+    @property
+    def picture(self) -> tuple[dict, ...]:
+        if self.picture_items is None:
+            self.picture_items = tuple(self.picture_loader() if self.picture_loader else ())
+        return self.picture_items
 
     @classmethod
     def from_dict(cls, d: dict) -> TeamView:
@@ -72,7 +81,7 @@ class TeamView:
             team=str(d["team"]),
             role=str(d["role"]),
             clock_utc=str(d["clock_utc"]),
-            picture=tuple(d.get("picture", []) or []),
+            picture_items=tuple(d.get("picture", []) or []),
             assets=tuple(d.get("assets", []) or []),
             sensors=tuple(d.get("sensors", []) or []),
             share_to=tuple(d.get("share_to", []) or []),
