@@ -15,7 +15,9 @@ team's HTTP and WebSocket streams), plus any team views captured during the run
   outside the team's own actions;
 * **truth-derived evidence** (an action's measured error against truth);
 * **other teams' data**: an event about another team reaching this one, other than a
-  message that team addressed to it.
+  message that team addressed to it; products or tracks in the team's views from a team
+  with no sharing agreement toward it and no accepted share action (the delay itself is
+  applied by the picture's share queue).
 
 :func:`leak_findings` returns one finding per leak (``team``, ``where``, ``what``,
 ``excerpt``); a clean run returns an empty list.
@@ -187,7 +189,22 @@ def leak_findings(run_dir: str | Path, frames: dict[str, list[dict]] | None = No
                 scan(p.get("action") or {}, where, own_action=True)
             else:
                 scan(p, where)
+        # who may send this team products: sharing agreements and accepted share actions
+        senders = {ag.provider for ag in scenario.sharing if tid in ag.recipients}
+        senders |= {e["payload"].get("team") for e in white if e["kind"] == "action_applied"
+                    and (e["payload"].get("action") or {}).get("to_team") == tid}  # fmt: skip
         for i, fr in enumerate((frames or {}).get(tid, [])):
+            for sh in fr.get("shared_in", []) or []:
+                if sh.get("from") not in senders:
+                    findings.append({"team": tid, "where": f"view {i}",
+                                     "what": f"products from {sh.get('from')} without an "
+                                             "agreement or share", "excerpt": str(sh)[:120]})  # fmt: skip
+            for tr in fr.get("picture", []) or []:
+                src = str(tr.get("source", ""))
+                if src.startswith("shared:") and src[7:] not in senders:
+                    findings.append({"team": tid, "where": f"view {i}",
+                                     "what": f"track shared by {src[7:]} without an agreement",
+                                     "excerpt": str(tr.get("id"))})  # fmt: skip
             fr = {k: v for k, v in fr.items() if k != "actions"}  # own actions: team-authored
             scan(fr, f"view {i}")
     return findings
