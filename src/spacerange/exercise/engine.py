@@ -660,10 +660,14 @@ class Exercise:
                 self._append("inject_skipped", {"serial": st.serial,
                                                 "reason": "not triggered before ENDEX"})  # fmt: skip
         s = self.summary()
+        # players learn that play ended; the scores and ratings are the evaluators'
+        self._append("exercise_ended", {"endex": iso(self.endex),
+                                        "marking": self.scenario.exercise.marking},
+                     visible_to=ALL)  # fmt: skip
         self._append("run_ended", {"scores": {k: v["score"] for k, v in s["teams"].items()},
                                    "collisions": self.collisions,
                                    "ratings": {k: v["ratings"] for k, v in s["teams"].items()}},
-                     visible_to=ALL)  # fmt: skip
+                     visible_to=WHITE)  # fmt: skip
         self.finished = True
         self._flush()
         (self.run_dir / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n",

@@ -36,7 +36,8 @@ __all__ = ["leak_findings", "FORBIDDEN_KEYS"]
 FORBIDDEN_KEYS = frozenset({
     "seed", "ground_truth", "expected", "expected_actions", "evaluation", "rule", "rules",
     "trigger", "condition", "serial", "threat", "guidance", "epoch_error_s",
-    "window_contains_truth", "truth_reentry_utc", "base_dir", "scenario",
+    "window_contains_truth", "truth_reentry_utc", "base_dir", "scenario", "scores",
+    "ratings",
 })  # fmt: skip
 #: scripted threat kinds (the taxonomy words sensor_outage / space_weather are allowed)
 _SCRIPT_KINDS = ("high_pc_conjunction", "geo_rendezvous", "leo_inspector", "debris_event",
