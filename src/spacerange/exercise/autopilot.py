@@ -323,9 +323,11 @@ class CompetentAutopilot(Autopilot):
             # only tracks that did not correlate with the catalog carry a UCT designator
             new = [o for o in objs if "-UCT-" in o and o not in self.ucts]
             self.ucts += new
-            n = int((a.get("details") or {}).get("n_new_tracks", len(objs)))
-            n = min(n, len(new))
-            if n >= 10:
+            now = _dt(v.clock_utc)
+            self.uct_times = [t for t in getattr(self, "uct_times", [])
+                              if (now - t).total_seconds() <= 6 * 3600] + [now] * len(new)  # fmt: skip
+            # a burst: ten or more uncorrelated tracks within 6 h (a cloud seen over passes)
+            if len(self.uct_times) >= 10:
                 self._fragmentation(port)
             elif new:
                 self._new_objects(port, new)
