@@ -184,8 +184,8 @@ class CompetentAutopilot(Autopilot):
                              f"{', '.join(objs) or 'n/a'}. Observed facts; intent not "
                              "assessed."})  # fmt: skip
 
-    def _task(self, port: TeamPort, v: TeamView, objs: list[str]) -> None:
-        for s in v.sensors:
+    def _task(self, port: TeamPort, v: TeamView, objs: list[str], n: int = 3) -> None:
+        for s in v.sensors[:n]:  # a few sensors, not the whole network
             port.submit({"kind": "tasking", "sensor": s, "objects": list(objs),
                          "priority": "high"})  # fmt: skip
 
@@ -311,6 +311,9 @@ class CompetentAutopilot(Autopilot):
             for o in objs:
                 if o in own or not self._once("mnv", o):
                     continue
+                tr = v.track(o) or {}
+                if any(w in str(tr.get("name", "")).upper() for w in (" DEB", "R/B")):
+                    continue  # triage: debris and rocket bodies do not manoeuvre (a misfit)
                 self._assess(port, "maneuver", [o], f"{o} manoeuvred: residual "
                              f"{a.get('details', {}).get('residual_km')} km.")  # fmt: skip
                 self._task(port, v, [o])
