@@ -63,7 +63,7 @@ def test_autopilot_receives_only_its_team_events(tmp_path):
                if e["kind"] not in ("exercise_info",)]  # fmt: skip
     ex.close()
     kinds = {k for k, _ in rec.seen}
-    assert rec.ports == {"_Port"}
+    assert rec.ports == {"TeamPortImpl"}
     assert "inject_released" not in kinds and "detection" not in kinds
     assert "world_event" not in kinds and "rating" not in kinds
     assert [k for k, _ in rec.seen] == [k for k, _ in visible]
