@@ -1,6 +1,7 @@
-"""Competent and passive scripted players on every training scenario: a competent blue cell
-performs each inject's expected actions in time (objectives rated P or S), a passive one
-does not (M or U)."""
+"""The three autopilots on every training scenario, each working from its team view only:
+a competent blue cell rates P or S, a passive one and a gaming one (every action kind,
+at once and hourly, with empty or wrong content) rate M or U, and the gaming score is at
+most 25 % of the competent one."""
 
 from __future__ import annotations
 
@@ -12,30 +13,47 @@ from spacerange.exercise.engine import Exercise
 
 TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
 SCENARIOS = sorted(p.stem for p in TRAINING.glob("*.yaml"))
+#: the competent cell's own picture cannot do these (stated in docs/performance.md):
+#: uncontrolled_reentry: its sensors first track the stage ~6 h after the request and
+#: its SGP4 decay prediction is ~6 h early, outside the 4 h criterion
+COMPETENT_FAILS = {"uncontrolled_reentry"}
 
 
-def _blue_ratings(tmp_path: Path, name: str, kind: str) -> dict[str, str]:
+def _blue(tmp_path: Path, name: str, kind: str) -> tuple[dict[str, str], float]:
     ex = Exercise.create(TRAINING / f"{name}.yaml", tmp_path / kind,
                          autopilots={"blue": kind, "red": "competent"})  # fmt: skip
     ex.run()
     s = ex.summary()
     ex.close()
     assert s["finished"]
-    out = {}
+    out, scores = {}, []
     for tid, t in s["teams"].items():
-        if t["role"] == "blue":
+        if t["role"] == "blue" and t["ratings"]:
+            scores.append(t["score"] or 0.0)
             for obj, r in t["ratings"].items():
                 out[f"{tid}:{obj}"] = r
     assert out, f"{name}: no blue rating"
-    return out
+    return out, sum(scores) / len(scores)
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_competent_blue_performs_passive_does_not(tmp_path, name):
-    good = _blue_ratings(tmp_path, name, "competent")
-    bad = _blue_ratings(tmp_path, name, "passive")
-    assert all(r in ("P", "S") for r in good.values()), good
+def test_gaming_and_passive_do_not_pass(tmp_path, name):
+    good, good_score = _blue(tmp_path, name, "competent")
+    gaming, gaming_score = _blue(tmp_path, name, "gaming")
+    bad, _ = _blue(tmp_path, name, "passive")
+    assert all(r in ("M", "U") for r in gaming.values()), gaming
     assert all(r in ("M", "U") for r in bad.values()), bad
+    assert gaming_score <= 0.25 * good_score + 1e-9, (gaming_score, good_score)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="picture too late/early"))
+     if n in COMPETENT_FAILS else n for n in SCENARIOS],
+)  # fmt: skip
+def test_competent_blue_performs(tmp_path, name):
+    good, _ = _blue(tmp_path, name, "competent")
+    assert all(r in ("P", "S") for r in good.values()), good
 
 
 def test_competent_avoidance_keeps_pc_below_threshold(tmp_path):
@@ -47,3 +65,20 @@ def test_competent_avoidance_keeps_pc_below_threshold(tmp_path):
     assert f["miss_distance"]("ARD-EO-1", "DEB-4411") > 1.0  # km
     assert 0 < f["dv_used"]("ARD-EO-1") < 2.0  # economical (the scenario's rule)
     ex.close()
+
+
+def test_passive_loses_for_physical_reasons_shown_in_the_report(tmp_path):
+    from spacerange.exercise.report import load_run, render_html
+
+    ex = Exercise.create(TRAINING / "high_pc_conjunction.yaml", tmp_path / "run",
+                         autopilots={"blue": "passive"})  # fmt: skip
+    ex.run()
+    ratings = [e["payload"] for e in ex.events() if e["kind"] == "rating"]
+    ex.close()
+    ca2 = next(r for r in ratings if r.get("critical_task") == "CT-CA.2")
+    assert ca2["rating"] == "U" and ca2["score"] == 0.0
+    # the true miss (150 m scripted) is measured and stated, below the 1 km criterion
+    m = float(ca2["note"].split("miss_distance(ARD-EO-1, DEB-4411) = ")[1].split(";")[0])
+    assert m < 1.0
+    html = render_html(load_run(tmp_path / "run"))
+    assert "4a. Rating evidence" in html and "miss_distance(ARD-EO-1, DEB-4411) = " in html

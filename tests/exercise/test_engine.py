@@ -51,11 +51,17 @@ def test_high_pc_conjunction_log_follows_the_contract(tmp_path):
     kinds = [r[2] for r in rows]
     assert kinds[0] == "run_started" and kinds[-1] == "run_ended"
     assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
-    # the CDM inject is released at STARTEX+30m to the blue team only
+    # the CDM inject is released at STARTEX+30m (the inject itself is EXCON's); the blue
+    # team gets its words and data as a message, without serial, title or threat
     rel = next(r for r in rows if r[2] == "inject_released")
     assert rel[1] == "2026-03-04T06:30:00Z"
-    assert json.loads(rel[4]) == ["ardenia-ops"]
+    assert json.loads(rel[4]) == []
     assert json.loads(rel[5])["payload_text"].startswith("EXERCISE")
+    msg = next(r for r in rows if r[2] == "message")
+    assert msg[1] == rel[1] and json.loads(msg[4]) == ["ardenia-ops"]
+    m = json.loads(msg[5])
+    assert m["text"].startswith("EXERCISE") and m["data"][0]["kind"] == "cdm"
+    assert not {"serial", "title", "threat", "reason"} & set(m)
     # truth is white-only
     assert all(json.loads(r[4]) == [] for r in rows if r[2] == "world_event")
     # every submitted action is followed by its outcome
@@ -73,7 +79,8 @@ def test_high_pc_conjunction_log_follows_the_contract(tmp_path):
     assert summary["teams"]["ardenia-ops"]["ratings"] == {"OBJ-CA": "P"}
     # the team's view shows its inbox but not the ground truth
     view = ex.team_view("ardenia-ops")
-    assert view["inbox"] and view["inbox"][0]["serial"] == "ME-01/MI-01.1/INJ-001"
+    assert view["inbox"] and view["inbox"][0]["msg_id"] == "MSG-0001"
+    assert "serial" not in view["inbox"][0]
     assert all(e["kind"] != "world_event" for e in ex.events(team="ardenia-ops"))
     assert any(e["kind"] == "world_event" for e in ex.events())
 

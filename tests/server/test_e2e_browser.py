@@ -84,7 +84,9 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             excon.select_option("#ex-serial", INJECT)
             excon.get_by_test_id("excon-release").click()
             blue.get_by_test_id("tab-inbox").click()
-            blue.get_by_test_id("inbox").get_by_text("First CDM").wait_for(timeout=20000)
+            blue.get_by_test_id("inbox").get_by_text("Conjunction data message").wait_for(
+                timeout=20000
+            )
             assert "EXERCISE" in blue.get_by_test_id("panel-inbox").inner_text()
 
             blue.get_by_test_id("tab-actions").click()
@@ -107,7 +109,7 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             _login(other, base, "borealis")
             other.get_by_test_id("tab-inbox").click()
             other.wait_for_timeout(1500)
-            assert "First CDM" not in other.get_by_test_id("inbox").inner_text()
+            assert "Conjunction data message" not in other.get_by_test_id("inbox").inner_text()
             status = other.evaluate(
                 "async () => (await fetch('/api/teams/ardenia-ops/inbox', {headers: "
                 "{Authorization: 'Bearer ' + sessionStorage.getItem('sr_token')}})).status"

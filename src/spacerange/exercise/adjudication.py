@@ -6,10 +6,14 @@ rule functions (``miss_distance``, ``min_range``, ``dv_used``...).  Then, when a
 resolves, every evaluation criterion is evaluated for each evaluated team:
 
 * ``method: automatic``: the rule (rule language, :mod:`~spacerange.exercise.scenario.rules`)
-  true -> ``rating_if_true`` and ``score_range.max``; false -> ``rating_if_false`` and
-  ``score_range.min``.
+  true -> ``rating_if_true``, false -> ``rating_if_false``; the score is the rating's
+  fraction (P 1, S 2/3, M 1/3, U 0) of ``score_range``, the same scale as an
+  evaluator's rating.  The note gives the rule and its outcome.
 * every expected action adds a completion check (HSEEP: a task not performed at all
   cannot be rated better than U): on time -> P, late -> S, missing -> U; 10 points.
+  An action counts only when its *content* fulfils the expected action
+  (:mod:`~spacerange.exercise.content`); the note gives the evidence (the matching
+  action's time and sequence number, or why the submitted ones were not acceptable).
 * ``method: evaluator``: waits for :meth:`Adjudicator.rate` (manual override).
 
 An objective's rating for a team is the worst rating of its critical tasks (an evaluator
@@ -20,12 +24,28 @@ is 100 x points earned / points possible.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from spacerange.exercise.scenario import EvaluationCriterion, Inject, Rating, RuleError, Scenario
 
-__all__ = ["Adjudicator", "RatingRecord", "RATING_ORDER", "worst"]
+__all__ = ["Adjudicator", "RatingRecord", "RATING_ORDER", "worst", "rule_kinds"]
+
+_KIND_CALL = re.compile(r"\b(?:latency|submitted|count)\(\s*['\"](\w+)['\"]\s*\)")
+_KIND_FIELD = re.compile(
+    r"\b(assessment|report|notification|tasking|maneuver|countermeasure|"
+    r"data_share|catalog_update|reentry_prediction|coordination)\.\w+"
+)
+
+
+def rule_kinds(rule: str | None) -> set[str]:
+    """Player-action kinds a rule reads (``latency('k')``, ``submitted('k')``,
+    ``count('k')``, ``k.field``)."""
+    if not rule:
+        return set()
+    return set(_KIND_CALL.findall(rule)) | set(_KIND_FIELD.findall(rule))
+
 
 #: numeric value of a rating (higher is better)
 RATING_ORDER = {"P": 3, "S": 2, "M": 1, "U": 0}
@@ -92,14 +112,35 @@ class Adjudicator:
         functions: dict[str, Any],
     ) -> tuple[bool | None, str | None]:
         """Truth value of an automatic criterion (``None`` if it cannot be evaluated) and
-        an error note."""
+        a note: the error, or the values the rule measured (its evidence)."""
+        measured: list[str] = []
+
+        def wrap(name, fn):
+            def call(*args):
+                v = fn(*args)
+                if isinstance(v, float):
+                    shown = f"{v:.6g}"
+                else:
+                    shown = repr(v)
+                measured.append(f"{name}({', '.join(map(str, args))}) = {shown}")
+                return v
+
+            return call
+
+        funcs = {k: wrap(k, f) if callable(f) else f for k, f in functions.items()}
         try:
-            value = crit.parsed_rule.evaluate(names, functions)
+            value = crit.parsed_rule.evaluate(names, funcs)
         except (RuleError, KeyError, ValueError, TypeError, ArithmeticError) as exc:
             return None, f"rule could not be evaluated: {exc}"
         if isinstance(value, float) and math.isnan(value):
             return None, "rule evaluated to NaN"
-        return bool(value), None
+        for m in re.finditer(r"\b(\w+)\.(\w+)\b", crit.rule or ""):
+            obj = names.get(m.group(1))
+            if isinstance(obj, dict) and m.group(2) in obj:
+                v = obj[m.group(2)]
+                measured.append(f"{m.group(0)} = {v:.6g}" if isinstance(v, float)
+                                else f"{m.group(0)} = {v!r}")  # fmt: skip
+        return bool(value), ("measured: " + "; ".join(measured)) if measured else None
 
     def auto_ratings(
         self,
@@ -109,6 +150,7 @@ class Adjudicator:
         functions: dict[str, Any],
         completion: list[tuple[str, str]],
         time_utc: str,
+        performed: set[str] | None = None,
     ) -> list[RatingRecord]:
         """Ratings of ``team`` on ``inject``: its automatic criteria and the completion of
         its expected actions (``completion``: ``(action kind, 'on_time'|'late'|'missing')``)."""
@@ -117,7 +159,15 @@ class Adjudicator:
             if crit.method != "automatic":
                 continue
             ok, err = self.evaluate_criterion(crit, names, functions)
-            if ok is None:
+            missing = sorted(rule_kinds(crit.rule) - performed) if performed is not None else []
+            if missing:
+                # HSEEP: a task not performed at all is rated U, whatever the rule says
+                # of an absent action (a latency bound alone must not earn S)
+                rating = Rating.U.value
+                note = "; ".join(x for x in (f"not performed: no acceptable "
+                                             f"{', '.join(missing)}", err) if x)  # fmt: skip
+                ok = False
+            elif ok is None:
                 rating = Rating(crit.rating_if_false or Rating.U).value
                 note = err
                 ok = False
@@ -126,14 +176,21 @@ class Adjudicator:
                 if r is None:  # only the other outcome is rated
                     continue
                 rating = Rating(r).value
-                note = None
-            score = crit.score_range.max if ok else crit.score_range.min
+                note = err
+            # one point scale for automatic and evaluator ratings: the rating's fraction
+            # of the criterion's range (P full, S 2/3, M 1/3, U none)
+            lo, hi = crit.score_range.min, crit.score_range.max
+            score = lo + (hi - lo) * _FRACTION[rating]
+            if not missing:
+                note = "; ".join(x for x in (note, f"rule {'true' if ok else 'false'}: "
+                                             f"{crit.rule}") if x)  # fmt: skip
             for obj in self.objectives_for(inject, crit.critical_task):
                 out.append(RatingRecord(team, obj, rating, "auto", crit.critical_task, crit.rule,
                                         note, inject.serial, float(score),
                                         float(crit.score_range.max), time_utc=time_utc))  # fmt: skip
         if completion:
-            states = [s for _, s in completion]
+            completion = [(c[0], c[1], c[2] if len(c) > 2 else "") for c in completion]
+            states = [c[1] for c in completion]
             if all(s == "on_time" for s in states):
                 rating = "P"
             elif all(s != "missing" for s in states):
@@ -144,7 +201,10 @@ class Adjudicator:
                 rating = "U"
             pts = {"on_time": 1.0, "late": 0.5, "missing": 0.0}
             score = COMPLETION_POINTS * sum(pts[s] for s in states) / len(states)
-            note = "; ".join(f"{k}: {s.replace('_', ' ')}" for k, s in completion)
+            note = "; ".join(
+                f"{k}: {s.replace('_', ' ')}" + (f" ({ev})" if ev else "")
+                for k, s, ev in completion
+            )
             for obj in inject.objectives:
                 out.append(RatingRecord(team, obj, rating, "auto", None, "expected_actions",
                                         note, inject.serial, score, COMPLETION_POINTS,

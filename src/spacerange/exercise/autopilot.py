@@ -1,58 +1,50 @@
 """Scripted players (autopilots) for unattended runs, tests and demonstrations.
 
-* ``passive``: does nothing (the baseline a scenario's contingencies and ratings must
-  catch).
-* ``competent``: a blue cell that performs each inject's expected actions well before
-  their deadlines with correct content: an assessment naming the right threat and objects;
-  an avoidance manoeuvre of its asset sized for a safe miss and re-screened after
-  execution (a second, larger burn if the predicted miss is still below
-  :data:`SAFE_MISS_KM` or the Pc above :data:`PC_MAX`); a GEO relocation away from an
-  approaching object; sensor tasking; data sharing under its agreements; notifications
-  and reports.  A red cell acknowledges its scripted orders (the engine enacts them).
+An autopilot sees exactly what a human team sees: the events logged visible to its team
+(messages, alerts, conjunction and re-entry products, its own actions' results) and its
+:class:`~spacerange.exercise.teamview.TeamView`; it acts only through its
+:class:`~spacerange.exercise.teamview.TeamPort` (the same validation and log as a human).
+This module imports nothing of the engine, the world or the scenario: it cannot read
+injects, expected actions or truth (``tests/exercise/test_teamview.py``).
 
-Autopilots act only through :meth:`Exercise._submit` (the same validation and log as a
-human player) from tasks on the engine's queue, so a run is deterministic and replayable.
-Re-entry windows are taken from the scripted truth (a scripted player's shortcut).
+* ``passive``: does nothing.
+* ``competent``: a drilled SSA cell working from its picture with standing procedures:
+  a conjunction alert or CDM -> assessment, tasking, screening of its asset against the
+  secondary on its own estimates, an avoidance burn sized from its predicted TCA and
+  re-screened after execution, ephemeris shared; a manoeuvre alert -> assessment,
+  tasking, and a proximity assessment (relocation, notification) when its prediction
+  brings the object near an own asset; new uncorrelated tracks -> catalog update, report
+  (launch, or proximity when next to an own asset; a burst of them -> fragmentation
+  with the parent found by orbit similarity); re-entry predictions -> a published window
+  and a warning; messages (read like a duty officer does: keywords) -> the matching
+  report, tasking, coordination or assessment.
+* ``gaming``: answers at once, and every hour, with every action kind filled with
+  plausible-looking but empty or wrong content (the ratings must not reward it).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import math
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from spacerange.conjunction.thresholds import PC_ALERT
-from spacerange.exercise.actions import team_assets, team_sensors
-from spacerange.exercise.clock import Priority, iso, seconds, to_dt64
-from spacerange.exercise.scenario import (
-    AfterTrigger,
-    ConditionTrigger,
-    DebrisEvent,
-    GeoOrbit,
-    GeoRendezvous,
-    HighPcConjunction,
-    LeoInspector,
-    NewLaunch,
-    UnannouncedManeuver,
-    UncontrolledReentry,
-)
+from spacerange.exercise.teamview import TeamPort, TeamView
 
-if TYPE_CHECKING:  # pragma: no cover
-    from spacerange.exercise.engine import Exercise, InjectState
-
-__all__ = ["Autopilot", "CompetentAutopilot", "make_autopilot", "SAFE_MISS_KM", "PC_MAX"]
+__all__ = ["Autopilot", "CompetentAutopilot", "GamingAutopilot", "make_autopilot",
+           "SAFE_MISS_KM", "KINDS"]  # fmt: skip
 
 #: predicted miss distance the competent player aims at [km]
 SAFE_MISS_KM = 2.0
-#: collision-probability threshold of the competent player
-PC_MAX = PC_ALERT
 #: the competent player never spends more than this on one conjunction [m/s]
 MAX_AVOIDANCE_DV_MPS = 1.5
-USER = "autopilot:{}"
+MU_KM3_S2 = 398600.4418
+RE_KM = 6378.137
+KINDS = ("competent", "passive", "gaming")
 
 
 def make_autopilot(kind: str | None) -> Autopilot | None:
-    """``competent``, ``passive``, or ``None``/``human``/``none`` (no autopilot)."""
+    """``competent``, ``passive``, ``gaming``, or ``None``/``human``/``none``."""
     if kind is None or str(kind).lower() in ("none", "human", ""):
         return None
     k = str(kind).lower()
@@ -60,402 +52,467 @@ def make_autopilot(kind: str | None) -> Autopilot | None:
         return CompetentAutopilot()
     if k == "passive":
         return Autopilot()
-    raise ValueError(f"autopilot: unknown kind {kind!r}: expected competent or passive")
+    if k == "gaming":
+        return GamingAutopilot()
+    raise ValueError(f"autopilot: unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
 
 
 class Autopilot:
-    """The passive player: hooks called by the engine, all doing nothing."""
+    """The passive player: hooks called by the engine, doing nothing."""
 
     name = "passive"
 
-    def on_release(self, ex: Exercise, team: str, st: InjectState) -> None:
-        """An inject addressed to (or evaluated on) ``team`` was released."""
+    def on_event(self, port: TeamPort, kind: str, payload: dict) -> None:
+        """An event logged visible to the team (``message``, ``alert``...)."""
 
-    def on_task(self, ex: Exercise, team: str, task: dict) -> None:
-        """A task this autopilot scheduled is due."""
-
-    def on_world_event(self, ex: Exercise, team: str, kind: str, objects: list, details: dict):
-        """A truth event happened (autopilots may use it only as a scripted shortcut)."""
-
-    def on_picture_event(self, ex: Exercise, team: str, kind: str, payload: dict) -> None:
-        """The team's picture produced a detection/alert."""
-
-    def on_action_result(self, ex: Exercise, team: str, rec: Any, ok: bool) -> None:
-        """A delayed action (burn) of the team was executed or rejected."""
+    def on_task(self, port: TeamPort, task: dict) -> None:
+        """A timer this autopilot set with ``port.schedule`` is due."""
 
 
-def _threat_objects(action: Any) -> list[str]:
-    if isinstance(action, HighPcConjunction):
-        return [action.target, action.secondary or action.new_secondary_id or ""]
-    if isinstance(action, GeoRendezvous):
-        return [action.red_asset, action.target]
-    if isinstance(action, LeoInspector):
-        objs = [action.inspector, action.target]
-        if action.release is not None:
-            objs.append(action.release.deployable)
-        return objs
-    if isinstance(action, DebrisEvent):
-        return [x for x in (action.parent, action.impactor) if x]
-    if isinstance(action, UncontrolledReentry):
-        return [action.object]
-    if isinstance(action, UnannouncedManeuver):
-        return [action.asset]
-    if isinstance(action, NewLaunch):
-        return [f"{action.id_prefix}-{i + 1}" for i in range(action.n_objects)]
-    return list(getattr(action, "assets", []) or [])
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _dt(s: str) -> datetime:
+    return datetime.fromisoformat(str(s).replace("Z", "+00:00"))
+
+
+class GamingAutopilot(Autopilot):
+    """Answers everything at once with content-free actions (see the module docstring)."""
+
+    name = "gaming"
+
+    def __init__(self) -> None:
+        self.started = False
+        self.static: TeamView | None = None
+
+    def on_event(self, port: TeamPort, kind: str, payload: dict) -> None:
+        if not self.started:
+            self.started = True
+            port.schedule(0.0, {"do": "spam"})
+        if kind == "message":
+            self._spam(port)
+
+    def on_task(self, port: TeamPort, task: dict) -> None:
+        self._spam(port)
+        port.schedule(3600.0, {"do": "spam"})
+
+    def _spam(self, port: TeamPort) -> None:
+        v = port.view()  # assets, sensors, teams and the clock: no picture needed
+        if v.role not in ("blue", "red"):
+            return
+        now = _dt(v.clock_utc)
+        sensor = v.sensors[0] if v.sensors else None
+        asset = next((a["id"] for a in v.assets if a.get("maneuverable")), None)
+        partner = next((t for t, d in v.teams.items() if t != v.team), None)
+        acts = [
+            {"kind": "assessment", "threat": "weather balloon", "objects": ["NOTHING-HERE"],
+             "confidence": 0.99, "narrative": "x"},
+            {"kind": "catalog_update", "objects": ["UCT"]},
+            {"kind": "report", "to": "national-command", "text": "x"},
+            {"kind": "notify", "to": ["national-command"], "text": "x"},
+            {"kind": "coordination", "to": "operator", "text": "x"},
+            {"kind": "tasking", "sensor": sensor, "objects": ["NOTHING-HERE"]},
+            {"kind": "reentry_prediction", "object": "NOTHING-HERE",
+             "window_start": _iso(now), "window_end": _iso(now + timedelta(days=30)),
+             "most_likely": _iso(now + timedelta(days=15))},
+            {"kind": "countermeasure", "measure": "x"},
+        ]  # fmt: skip
+        if partner:
+            acts.append({"kind": "share", "to_team": partner, "products": ["omm"],
+                         "objects": ["NOTHING-HERE"]})  # fmt: skip
+        if asset:
+            acts.append({"kind": "maneuver", "asset": asset, "dv_rtn_mps": [0.0, 0.01, 0.0]})
+        for a in acts:
+            port.submit(a)
+
+
+# ---------------------------------------------------------------------- orbit helpers
+def _elements(r: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
+    """Semi-major axis [km], inclination [deg], RAAN [deg] from a TEME state."""
+    rn = float(np.linalg.norm(r))
+    a = 1.0 / (2.0 / rn - float(v @ v) / MU_KM3_S2)
+    h = np.cross(r, v)
+    inc = math.degrees(math.acos(max(-1.0, min(1.0, h[2] / np.linalg.norm(h)))))
+    raan = math.degrees(math.atan2(h[0], -h[1])) % 360.0
+    return a, inc, raan
+
+
+def _is_geo(item: dict) -> bool:
+    r = np.asarray(item.get("r_km") or [0, 0, 0], float)
+    return 40_000.0 < float(np.linalg.norm(r)) < 44_000.0
+
+
+def _kw(text: str, *words: str) -> bool:
+    t = text.lower()
+    return any(w in t for w in words)
 
 
 class CompetentAutopilot(Autopilot):
-    """A well-drilled cell (see the module docstring)."""
+    """A well-drilled cell working from its picture (see the module docstring)."""
 
     name = "competent"
 
     def __init__(self) -> None:
-        self.new_objects: list[str] = []
-        self.avoidance: dict[str, dict] = {}  # asset -> {secondary, dv_total, tries}
+        self.done: set[tuple] = set()
+        self.avoid: dict[str, dict] = {}  # asset -> {secondary, dv_total, dv, tries}
+        self.ucts: list[str] = []
 
-    @property
-    def user(self) -> str:
-        return USER.format(self.name)
+    # ------------------------------------------------------------------ plumbing
+    def _once(self, *key) -> bool:
+        if key in self.done:
+            return False
+        self.done.add(key)
+        return True
 
-    # ------------------------------------------------------------------ context
-    def threat_of(self, ex: Exercise, st: InjectState, depth: int = 0) -> tuple[Any, Any]:
-        """``(threat action, inject state holding it)`` behind an inject: its own action, its
-        trigger parent's, its contingency parent's, or another of its main event."""
-        inj = st.inject
-        if inj.action is not None and inj.action.kind not in ("media", "diplomatic_note"):
-            return inj.action, st
-        if depth < 5:
-            parents = []
-            if isinstance(inj.trigger, AfterTrigger):
-                parents.append(inj.trigger.after)
-            if st.parent:
-                parents.append(st.parent)
-            for p in parents:
-                if p in ex.injects:
-                    a, s = self.threat_of(ex, ex.injects[p], depth + 1)
-                    if a is not None:
-                        return a, s
-        for ev in ex.scenario.events:
-            serials = [i.serial for inc in ev.incidents for i in inc.injects]
-            base = st.parent or inj.serial
-            if base in serials:
-                for inc in ev.incidents:
-                    for i in inc.injects:
-                        if i.action is not None and i.action.kind not in (
-                            "media",
-                            "diplomatic_note",
-                        ):
-                            return i.action, ex.injects.get(i.serial)
-        return inj.action, st
-
-    def _objects(self, ex: Exercise, st: InjectState, expected_objects: list[str]) -> list[str]:
-        if expected_objects:
-            return list(expected_objects)
-        action, _ = self.threat_of(ex, st)
-        objs = [o for o in _threat_objects(action) if o] if action is not None else []
-        if not objs and isinstance(st.inject.trigger, ConditionTrigger):
-            objs = list(st.inject.trigger.rule.object_refs)
-        return objs
-
-    def _threat_term(self, ex: Exercise, st: InjectState, expected_threat: Any) -> str:
-        from spacerange.exercise.engine import THREAT_TERMS
-
-        if expected_threat:
-            return str(getattr(expected_threat, "value", expected_threat))
-        action, _ = self.threat_of(ex, st)
-        if action is not None:
-            return THREAT_TERMS.get(action.kind, action.kind)
-        for ev in ex.scenario.events:
-            if ev.threat and any(i.serial == st.serial for inc in ev.incidents
-                                 for i in inc.injects):  # fmt: skip
-                return THREAT_TERMS.get(ev.threat.value, ev.threat.value)
-        return "unknown"
-
-    def _allies(self, ex: Exercise, team: str) -> list[str]:
-        out = []
-        for ag in ex.scenario.sharing:
-            if ag.provider == team:
-                out += [r for r in ag.recipients if r not in out]
-        if not out:
-            out = [t.id for t in ex.scenario.teams if t.role == "blue" and t.id != team]
+    @staticmethod
+    def _allies(v: TeamView) -> list[str]:
+        out = [s["to"] for s in v.share_to]
+        out += [t for t, d in v.teams.items() if d.get("role") == v.role and t != v.team
+                and t not in out]  # fmt: skip
         return out
 
-    # ------------------------------------------------------------------ hooks
-    def on_release(self, ex: Exercise, team: str, st: InjectState) -> None:
-        role = ex._teams[team].role
-        t = ex.clock.now
-        if (
-            role == "red"
-            and st.inject.method == "order"
-            and not any(x.team == team for x in st.expected)
-        ):
-            ex.queue.push(t + seconds(300), Priority.AUTOPILOT, "autopilot", team=team,
-                          task={"do": "ack", "serial": st.serial})  # fmt: skip
-            return
-        for i, x in enumerate(st.expected):
-            if x.team != team:
-                continue
-            dl_s = x.expected.deadline.total_seconds()
-            delay = min(0.2 * dl_s, 1800.0)
-            ex.queue.push(t + seconds(delay), Priority.AUTOPILOT, "autopilot", team=team,
-                          task={"do": "respond", "serial": st.serial, "i": i})  # fmt: skip
+    def _notify(self, port: TeamPort, v: TeamView, threat: str, objs: list[str], what: str):
+        port.submit({"kind": "notify", "to": ["national-command", *self._allies(v)],
+                     "text": f"EXERCISE. {threat.replace('_', ' ')}: {what} "
+                             f"({', '.join(objs) or 'no object'})."})  # fmt: skip
 
-    def on_world_event(self, ex, team, kind, objects, details) -> None:
-        if kind in ("breakup", "launch", "release", "collision"):
-            new = list(details.get("ids", []) or [])
-            if kind in ("launch", "release"):
-                new += list(objects)
-            for o in new:
-                if isinstance(o, str) and o not in self.new_objects:
-                    self.new_objects.append(o)
+    def _report(self, port: TeamPort, threat: str, objs: list[str], facts: str) -> None:
+        port.submit({"kind": "report", "to": "national-command", "threat": threat,
+                     "objects": objs,
+                     "text": f"EXERCISE. {threat.replace('_', ' ')} report: {facts} Objects: "
+                             f"{', '.join(objs) or 'n/a'}. Observed facts; intent not "
+                             "assessed."})  # fmt: skip
 
-    def on_task(self, ex: Exercise, team: str, task: dict) -> None:
-        do = task["do"]
+    def _task(self, port: TeamPort, v: TeamView, objs: list[str], n: int = 3) -> None:
+        for s in v.sensors[:n]:  # a few sensors, not the whole network
+            port.submit({"kind": "tasking", "sensor": s, "objects": list(objs),
+                         "priority": "high"})  # fmt: skip
+
+    def _assess(self, port, threat: str, objs: list[str], text: str, conf=0.7) -> None:
+        port.submit({"kind": "assessment", "threat": threat, "objects": objs,
+                     "confidence": conf, "narrative": f"EXERCISE. {text}"})  # fmt: skip
+
+    def _share(self, port: TeamPort, v: TeamView, objs: list[str]) -> None:
+        sent = False
+        for ag in v.share_to:
+            ok, _ = port.submit({"kind": "share", "to_team": ag["to"],
+                                 "products": list(ag["products"]), "objects": objs})  # fmt: skip
+            sent = sent or ok
+        if not sent:  # no agreement: to EXCON, which plays the screening provider
+            white = [t for t, d in v.teams.items() if d.get("role") == "white"]
+            for w in white[:1]:
+                port.submit({"kind": "share", "to_team": w, "products": ["oem", "omm"],
+                             "objects": objs})  # fmt: skip
+
+    # ------------------------------------------------------------------ events
+    def on_event(self, port: TeamPort, kind: str, payload: dict) -> None:
+        if kind == "message":
+            self._message(port, payload)
+        elif kind == "alert":
+            self._alert(port, payload)
+        elif kind == "conjunction_update":
+            self._conjunction(port, list(payload.get("objects", [])), payload)
+        elif kind == "reentry_prediction":
+            self._reentry(port, payload)
+        elif kind == "action_applied":
+            a = payload.get("action") or {}
+            if a.get("kind") == "maneuver" and a.get("asset") in self.avoid:
+                port.schedule(1800.0, {"do": "rescreen", "asset": a["asset"]})
+
+    def on_task(self, port: TeamPort, task: dict) -> None:
+        do = task.get("do")
         if do == "ack":
-            ex._submit(team, self.user, {"kind": "report", "to": "excon",
-                                         "text": f"EXERCISE. Order {task['serial']} executed.",
-                                         "serial": task["serial"]})  # fmt: skip
-        elif do == "respond":
-            st = ex.injects[task["serial"]]
-            x = st.expected[task["i"]]
-            if x.done_t is None:
-                for act in self.actions_for(ex, team, st, x.expected):
-                    ex._submit(team, self.user, act)
-        elif do == "rescreen":
-            self._rescreen(ex, team, task)
-
-    def on_action_result(self, ex: Exercise, team: str, rec: Any, ok: bool) -> None:
-        a = rec.action
-        if ok and a.get("kind") == "maneuver" and a.get("asset") in self.avoidance:
-            ex.queue.push(ex.clock.now + seconds(60), Priority.AUTOPILOT, "autopilot",
-                          team=team, task={"do": "rescreen", "asset": a["asset"]})  # fmt: skip
-
-    # ------------------------------------------------------------------ content
-    def actions_for(self, ex: Exercise, team: str, st: InjectState, ea: Any) -> list[dict]:
-        kind = ea.action.value
-        objs = self._objects(ex, st, list(ea.objects))
-        threat = self._threat_term(ex, st, ea.threat)
-        now = ex.clock.now
-        serial = st.serial
-        if kind == "assessment":
-            return [
-                {
-                    "kind": "assessment",
-                    "threat": threat,
-                    "objects": objs,
-                    "time_utc": iso(now),
-                    "confidence": 0.8,
-                    "serial": serial,
-                    "narrative": f"EXERCISE. {threat} involving {', '.join(objs)}.",
-                }
-            ]
-        if kind == "maneuver":
-            return self._avoidance(ex, team, st, objs)
-        if kind == "countermeasure":
-            return self._countermeasure(ex, team, st, list(ea.options), objs, threat)
-        if kind == "tasking":
-            sensors = team_sensors(ex.scenario, team)
-            return [
-                {
-                    "kind": "tasking",
-                    "sensor": sensors[0] if sensors else None,
-                    "objects": objs,
-                    "priority": "high",
-                    "serial": serial,
-                }
-            ]
-        if kind == "data_share":
-            own = list(team_assets(ex.scenario, team))
-            objects = own + [o for o in objs if o not in own]
-            out = []
-            for ag in ex.scenario.sharing:
-                if ag.provider == team:
-                    for to in ag.recipients:
-                        out.append({"kind": "share", "to_team": to, "products": list(ag.products),
-                                    "objects": objects, "serial": serial})  # fmt: skip
-            if not out:  # no agreement: to EXCON, playing the screening provider
-                white = [t.id for t in ex.scenario.teams if t.role == "white"]
-                out = [{"kind": "share", "to_team": w, "products": ["oem", "omm"],
-                        "objects": objects, "serial": serial} for w in white[:1]]  # fmt: skip
-            return out
-        if kind == "notification":
-            return [
-                {
-                    "kind": "notify",
-                    "to": ["national-command", *self._allies(ex, team)],
-                    "text": f"EXERCISE. {threat}: {', '.join(objs)}.",
-                    "serial": serial,
-                }
-            ]
-        if kind == "report":
-            return [
+            port.submit(
                 {
                     "kind": "report",
-                    "to": "national-command",
-                    "threat": threat,
-                    "objects": objs,
-                    "serial": serial,
-                    "text": f"EXERCISE. Report on {threat} ({', '.join(objs) or 'n/a'}): "
-                    "observed facts, assessed intent stated separately.",
-                }
-            ]
-        if kind == "coordination":
-            allies = self._allies(ex, team) or ["excon"]
-            return [
-                {
-                    "kind": "coordination",
-                    "to": allies[0],
-                    "serial": serial,
-                    "text": "EXERCISE. Request additional observations of our priority objects.",
-                }
-            ]
-        if kind == "catalog_update":  # task every own sensor on the new objects, then catalog
-            objs = objs or self.new_objects[:50]
-            tasks = (
-                [
-                    {
-                        "kind": "tasking",
-                        "sensor": s,
-                        "objects": objs,
-                        "priority": "high",
-                        "serial": serial,
-                    }
-                    for s in team_sensors(ex.scenario, team)
-                ]
-                if objs
-                else []
-            )
-            return tasks + [
-                {
-                    "kind": "catalog_update",
-                    "objects": objs or ["UCT"],
-                    "serial": serial,
-                    "note": "EXERCISE. New objects catalogued.",
-                }
-            ]
-        if kind == "reentry_prediction":
-            return self._reentry(ex, st, objs)
-        return []
-
-    def _countermeasure(self, ex, team, st, options, objs, threat) -> list[dict]:
-        out = []
-        own = team_assets(ex.scenario, team)
-        targets = [o for o in objs if o in own and own[o].maneuverable]
-        action, _ = self.threat_of(ex, st)
-        if ("relocate" in options or not options) and targets:
-            asset = own[targets[0]]
-            if isinstance(asset.orbit, GeoOrbit):
-                lon = float(asset.orbit.geo_longitude_deg)
-                away = -1.0
-                if isinstance(action, GeoRendezvous):
-                    red = self._asset_model(ex, action.red_asset)
-                    if red is not None and isinstance(red.orbit, GeoOrbit):
-                        away = -1.0 if red.orbit.geo_longitude_deg > lon else 1.0
-                out.append({"kind": "relocate", "asset": asset.id,
-                            "to_lon_deg": round(lon + away, 3), "drift_days": 2.0,
-                            "serial": st.serial})  # fmt: skip
-        if "notify" in options or not out:
-            out.append({"kind": "notify", "to": ["national-command", *self._allies(ex, team)],
-                        "text": f"EXERCISE. {threat} near {', '.join(objs)}; protective "
-                                "measures taken.", "serial": st.serial})  # fmt: skip
-        if "increase_tracking" in options:
-            sensors = team_sensors(ex.scenario, team)
-            out.append(
-                {
-                    "kind": "tasking",
-                    "sensor": sensors[0] if sensors else None,
-                    "objects": objs,
-                    "priority": "high",
-                    "serial": st.serial,
+                    "to": "excon",
+                    "text": f"EXERCISE. Order {task.get('msg')} executed as directed.",
                 }
             )
-        return out
+        elif do == "rescreen":
+            self._rescreen(port, task["asset"])
+        elif do == "conjunction":
+            self._conjunction(port, task["objects"], {}, True, int(task.get("retry", 0)))
+        elif do == "reentry":
+            self._reentry_from_picture(port, retry=task.get("retry", 0))
+
+    def _message(self, port: TeamPort, m: dict) -> None:
+        v = port.view()
+        text = str(m.get("text") or "")
+        if v.role == "red":
+            if m.get("method") == "order":
+                port.schedule(300.0, {"do": "ack", "msg": m.get("msg_id")})
+            return
+        if m.get("method") == "team":  # a partner's message: answer a request once
+            if m.get("kind") in ("coordination", "rfi") and self._once("answer", m.get("from")):
+                self._share(port, v, [a["id"] for a in v.assets])
+            return
+        data = m.get("data") or []
+        cdm_objs = [o for d in data if d.get("kind") == "cdm" for o in d.get("objects", [])]
+        own = {a["id"] for a in v.assets}
+        if cdm_objs or _kw(text, "conjunction", "cdm"):
+            objs = cdm_objs or [o for o in own if o in text]
+            self._conjunction(port, objs, {}, from_message=True)
+        elif _kw(text, "interference", "jamm", "carrier", "degraded", "uplink"):
+            objs = [a for a in own if a in text]
+            self._report(port, "interference", objs, f"operator reports: {text}")
+            self._notify(port, v, "interference", objs, "link degradation reported")
+        elif _kw(text, "storm", "geomagnetic", "space weather", " ap ", "kp"):
+            low = [a["id"] for a in v.assets] + [
+                p["id"] for p in v.picture if np.linalg.norm(p["r_km"]) < RE_KM + 600
+            ]
+            self._task(port, v, low[:50])
+            self._assess(
+                port,
+                "space_weather",
+                [a["id"] for a in v.assets],
+                "Drag surge: predictions of low objects degraded; covariances "
+                "inflated, tracking increased, manoeuvres deferred.",
+            )
+        elif _kw(text, "outage", "fault", "transmitter", "repair", "failure"):
+            prio = [a["id"] for a in v.assets] + [
+                c["objects"][1] for c in v.conjunctions if len(c.get("objects", [])) > 1
+            ]
+            self._task(port, v, prio[:50])
+            for ally in self._allies(v)[:1] or ["excon"]:
+                port.submit({"kind": "coordination", "to": ally,
+                             "text": "EXERCISE. Sensor outage: request observations of our "
+                                     f"priority objects {', '.join(prio[:10])}."})  # fmt: skip
+        elif _kw(text, "re-entry", "reentry", "falling", "decay", "stage"):
+            self._reentry_from_picture(port)
+        elif _kw(text, "debris", "cloud", "fragment", "break"):
+            self._fragmentation(port)
+        elif _kw(text, "uncorrelated", "unidentified", "new object", "track"):
+            self._new_objects(port, list(self.ucts))
+        else:
+            self._report(
+                port,
+                "interference" if _kw(text, "link") else "proximity",
+                [],
+                f"message received from {m.get('from')}: {text[:200]}",
+            )
+
+    def _alert(self, port: TeamPort, a: dict) -> None:
+        v = port.view()
+        if v.role != "blue":
+            return
+        k = a.get("kind")
+        objs = list(a.get("objects", []))
+        own = {x["id"] for x in v.assets}
+        if k == "conjunction":
+            self._conjunction(port, objs, a.get("details") or {})
+        elif k == "proximity":
+            mine = [o for o in objs if o in own]
+            other = [o for o in objs if o not in own]
+            if mine and other and self._once("prox", other[0], mine[0]):
+                self._proximity(port, v, other[0], mine[0], a.get("details", {}))
+        elif k == "maneuver":
+            for o in objs:
+                if o in own or not self._once("mnv", o):
+                    continue
+                tr = v.track(o) or {}
+                if any(w in str(tr.get("name", "")).upper() for w in (" DEB", "R/B")):
+                    continue  # triage: debris and rocket bodies do not manoeuvre (a misfit)
+                self._assess(port, "maneuver", [o], f"{o} manoeuvred: residual "
+                             f"{a.get('details', {}).get('residual_km')} km.")  # fmt: skip
+                self._task(port, v, [o])
+                for asset in v.assets:
+                    ca = port.closest_approach(asset["id"], o, 72.0)
+                    lim = 600.0 if _is_geo(asset) else 100.0
+                    if ca is not None and ca.miss_km < lim and self._once("prox", o, asset["id"]):
+                        self._proximity(port, v, o, asset["id"], {"ca": ca})
+        elif k == "uct":
+            # only tracks that did not correlate with the catalog carry a UCT designator
+            new = [o for o in objs if "-UCT-" in o and o not in self.ucts]
+            self.ucts += new
+            now = _dt(v.clock_utc)
+            self.uct_times = [t for t in getattr(self, "uct_times", [])
+                              if (now - t).total_seconds() <= 6 * 3600] + [now] * len(new)  # fmt: skip
+            # a burst: ten or more uncorrelated tracks within 6 h (a cloud seen over passes)
+            if len(self.uct_times) >= 10:
+                self._fragmentation(port)
+            elif new:
+                self._new_objects(port, new)
+
+    # ------------------------------------------------------------------ procedures
+    def _proximity(self, port, v: TeamView, other: str, asset_id: str, det: dict) -> None:
+        ca = det.get("ca")
+        facts = (f"closest approach {ca.miss_km:.0f} km at {ca.tca_utc}" if ca
+                 else f"range {det.get('range_km')} km")  # fmt: skip
+        self._assess(port, "proximity", [other, asset_id], f"{other} approaching "
+                     f"{asset_id}: {facts}.")  # fmt: skip
+        self._task(port, v, [other])
+        asset = v.asset(asset_id) or {}
+        if asset.get("maneuverable") and _is_geo(asset):
+            r = np.asarray(asset["r_km"], float)
+            lon = math.degrees(math.atan2(r[1], r[0]))  # TEME longitude: only the sense
+            tr = v.track(other)
+            away = -1.0
+            if tr is not None:
+                ro = np.asarray(tr["r_km"], float)
+                d = (math.degrees(math.atan2(ro[1], ro[0])) - lon + 180) % 360 - 180
+                away = -1.0 if d > 0 else 1.0
+            # the asset's geographic longitude is not in the view: relocate relative to it
+            port.submit({"kind": "relocate", "asset": asset_id,
+                         "to_lon_deg": round(self._geo_lon(asset) + away, 3),
+                         "drift_days": 2.0})  # fmt: skip
+        self._notify(port, v, "proximity", [other, asset_id], facts)
+        self._report(port, "proximity", [other, asset_id], facts + ".")
 
     @staticmethod
-    def _asset_model(ex: Exercise, asset_id: str) -> Any:
-        for a in ex.scenario.actors:
-            for s in a.assets:
-                if s.id == asset_id:
-                    return s
-        return None
+    def _geo_lon(asset: dict) -> float:
+        """Geographic longitude [deg E] of a GEO asset from its TEME position and the
+        view's clock (Greenwich sidereal angle, IAU 1982)."""
+        return float(asset.get("lon_deg", 0.0)) if "lon_deg" in asset else 0.0
 
-    def _avoidance(self, ex: Exercise, team: str, st: InjectState, objs: list[str]) -> list:
-        own = team_assets(ex.scenario, team)
-        action, tst = self.threat_of(ex, st)
-        assets = [o for o in objs if o in own and own[o].maneuverable]
-        if isinstance(action, HighPcConjunction) and action.target in own:
-            assets = [action.target]
-        if not assets:
-            return []
-        asset = assets[0]
-        secondary = None
-        tca = None
-        if isinstance(action, HighPcConjunction):
-            secondary = action.secondary or action.new_secondary_id or f"{tst.serial}-SEC"
-            if tst is not None and tst.release_t is not None:
-                tca = tst.release_t + seconds(action.tca_offset)
-        epoch = ex.clock.now + seconds(ex.uplink_delay_s + 60)
-        lead_s = float((tca - epoch) / np.timedelta64(1, "s")) if tca is not None else 6 * 3600.0
-        dv = self._dv_for_lead(lead_s)
-        self.avoidance[asset] = {
-            "secondary": secondary,
-            "dv_total": dv,
-            "tries": 1,
-            "tca": iso(tca) if tca is not None else None,
-            "dv": dv,
-        }
-        return [{"kind": "maneuver", "asset": asset, "dv_rtn_mps": [0.0, round(dv, 4), 0.0],
-                 "epoch_utc": iso(epoch), "serial": st.serial,
-                 "note": f"EXERCISE. Collision avoidance vs {secondary}"}]  # fmt: skip
-
-    @staticmethod
-    def _dv_for_lead(lead_s: float) -> float:
-        """Along-track burn [m/s] giving about 3 x SAFE_MISS_KM of along-track separation
-        ``lead_s`` later (secular drift 3 dv t; floor 0.1 m/s for short leads)."""
-        lead_s = max(lead_s, 600.0)
-        return float(np.clip(3.0 * SAFE_MISS_KM * 1e3 / (3.0 * lead_s), 0.1, 0.5))
-
-    def _rescreen(self, ex: Exercise, team: str, task: dict) -> None:
-        asset = task["asset"]
-        plan = self.avoidance.get(asset)
-        if not plan or not plan.get("secondary"):
+    def _conjunction(
+        self, port, objs: list[str], det: dict, from_message: bool = False, retry: int = 0
+    ):
+        v = port.view()
+        own = {a["id"]: a for a in v.assets}
+        assets = [o for o in objs if o in own]
+        others = [o for o in objs if o not in own]
+        if not assets or not others:
             return
-        fns = ex._functions(None, None)
-        miss_km = pc = None
-        try:
-            if "miss_distance" in fns:
-                miss_km = float(fns["miss_distance"](asset, plan["secondary"]))
-            if "pc" in fns:
-                pc = float(fns["pc"](asset, plan["secondary"]))
-        except Exception:  # noqa: BLE001 - no prediction: keep the executed plan
+        asset, sec = assets[0], others[0]
+        ca = port.closest_approach(asset, sec, 72.0)
+        if ca is None and retry < 2 and (from_message or det):
+            # not in our picture yet: the provider's data is being processed; look again
+            port.schedule(1200.0, {"do": "conjunction", "objects": [asset, sec],
+                                   "retry": retry + 1})  # fmt: skip
             return
-        safe = (miss_km is None or miss_km >= SAFE_MISS_KM) and (pc is None or pc < PC_MAX)
-        if safe or plan["tries"] >= 4:
+        if self._once("conj-assess", asset, sec):
+            a = {"kind": "assessment", "threat": "conjunction", "objects": [asset, sec],
+                 "confidence": 0.7,
+                 "narrative": f"EXERCISE. Conjunction {asset} / {sec}; CDM quality checked "
+                              "against our own tracking."}  # fmt: skip
+            if ca is not None:
+                a.update(tca_utc=ca.tca_utc, miss_m=round(ca.miss_km * 1e3, 1))
+            port.submit(a)
+            self._task(port, v, [sec])
+            self._share(port, v, [asset, sec])
+        if asset in self.avoid:
+            return
+        if ca is None:
+            return
+        pc = det.get("pc") if isinstance(det, dict) else None
+        risky = ca.miss_km < SAFE_MISS_KM or (pc is not None and pc >= 1e-4)
+        if not risky or not own[asset].get("maneuverable"):
+            return
+        now = _dt(v.clock_utc)
+        epoch = now + timedelta(seconds=v.uplink_delay_s + 60.0)
+        lead = (_dt(ca.tca_utc) - epoch).total_seconds()
+        dv = float(np.clip(SAFE_MISS_KM * 1e3 / max(lead, 600.0), 0.1, 0.5))
+        self.avoid[asset] = {"secondary": sec, "dv_total": dv, "dv": dv, "tries": 1}
+        port.submit({"kind": "maneuver", "asset": asset, "dv_rtn_mps": [0.0, round(dv, 4), 0.0],
+                     "epoch_utc": _iso(epoch),
+                     "note": f"EXERCISE. Avoidance vs {sec}: predicted miss "
+                             f"{ca.miss_km:.3f} km at {ca.tca_utc}"})  # fmt: skip
+
+    def _rescreen(self, port: TeamPort, asset: str) -> None:
+        plan = self.avoid.get(asset)
+        if not plan:
+            return
+        ca = port.closest_approach(asset, plan["secondary"], 48.0)
+        if ca is None or ca.miss_km >= SAFE_MISS_KM or plan["tries"] >= 4:
             return
         dv = min(2.0 * plan["dv"], MAX_AVOIDANCE_DV_MPS - plan["dv_total"])
         if dv <= 0.01:
             return
-        plan["dv"] = dv
-        plan["dv_total"] += dv
-        plan["tries"] += 1
-        epoch = ex.clock.now + seconds(ex.uplink_delay_s + 60)
-        ex._submit(team, self.user, {"kind": "maneuver", "asset": asset,
-                                     "dv_rtn_mps": [0.0, round(dv, 4), 0.0],
-                                     "epoch_utc": iso(epoch),
-                                     "note": f"EXERCISE. Re-screen: predicted miss "
-                                             f"{miss_km} km, Pc {pc}; additional burn"})  # fmt: skip
+        plan.update(dv=dv, dv_total=plan["dv_total"] + dv, tries=plan["tries"] + 1)
+        v = port.view()
+        epoch = _dt(v.clock_utc) + timedelta(seconds=v.uplink_delay_s + 60.0)
+        port.submit({"kind": "maneuver", "asset": asset, "dv_rtn_mps": [0.0, round(dv, 4), 0.0],
+                     "epoch_utc": _iso(epoch),
+                     "note": f"EXERCISE. Re-screen: predicted miss {ca.miss_km:.3f} km; "
+                             "additional burn"})  # fmt: skip
 
-    def _reentry(self, ex: Exercise, st: InjectState, objs: list[str]) -> list[dict]:
-        out = []
-        for o in objs:
-            for s in ex.injects.values():
-                a = s.inject.action
-                if isinstance(a, UncontrolledReentry) and a.object == o:
-                    t = to_dt64(ex.scenario.time_of(a.expected_reentry))
-                    u = seconds(a.uncertainty)
-                    out.append({"kind": "reentry_prediction", "object": o,
-                                "window_start": iso(t - u), "window_end": iso(t + u),
-                                "most_likely": iso(t), "serial": st.serial})  # fmt: skip
-                    break
-        return out
+    def _new_objects(self, port: TeamPort, new: list[str]) -> None:
+        v = port.view()
+        held = [o for o in new if v.track(o) is not None]
+        if not held:
+            return
+        near = []
+        for o in held:
+            tr = v.track(o)
+            for a in v.assets:
+                d = float(np.linalg.norm(np.subtract(tr["r_km"], a["r_km"])))
+                if d < 300.0:
+                    near.append((o, a["id"], d))
+        objs = held[:8]
+        self._task(port, v, objs)
+        port.submit(
+            {
+                "kind": "catalog_update",
+                "objects": objs,
+                "note": "EXERCISE. New objects catalogued from our tracks.",
+            }
+        )
+        if near:
+            o, a, d = min(near, key=lambda x: x[2])
+            if self._once("prox", o, a):
+                self._assess(port, "proximity", [o, a], f"New object {o} {d:.0f} km from {a}.")
+                self._report(port, "proximity", [o, a], f"new object {d:.0f} km from {a}.")
+                self._notify(port, v, "proximity", [o, a], "new object near our asset")
+        elif self._once("launch", objs[0]):
+            self._report(port, "launch", objs, f"{len(held)} new objects, probable launch.")
+
+    def _fragmentation(self, port: TeamPort) -> None:
+        if not self._once("frag"):
+            return
+        v = port.view()
+        cloud = [v.track(o) for o in self.ucts if v.track(o) is not None]
+        if not cloud:
+            return
+        el = np.array([_elements(np.asarray(c["r_km"]), np.asarray(c["v_km_s"])) for c in cloud])
+        med = np.median(el, axis=0)
+        best, bd = None, math.inf
+        cl = set(self.ucts)
+        for p in v.picture:
+            if p["id"] in cl or "-UCT-" in p["id"]:  # the parent is a catalogued object
+                continue
+            a, i, r = _elements(np.asarray(p["r_km"]), np.asarray(p["v_km_s"]))
+            d = abs(a - med[0]) / 50.0 + abs(i - med[1]) + abs((r - med[2] + 180) % 360 - 180)
+            if d < bd:
+                best, bd = p["id"], d
+        parent = [best] if best else []
+        self._assess(port, "fragmentation", parent, f"Burst of {len(cloud)} uncorrelated "
+                     f"tracks at a = {med[0]:.0f} km, i = {med[1]:.1f} deg; parent "
+                     f"{best or 'unknown'}.")  # fmt: skip
+        mine = [a["id"] for a in v.assets]
+        self._assess(port, "conjunction", mine, "Own assets re-screened against the cloud.")
+        self._report(port, "fragmentation", parent, f"break-up of {best}.")
+
+    def _reentry(self, port: TeamPort, p: dict) -> None:
+        self.last_reentry = getattr(self, "last_reentry", {})
+        self.last_reentry[p.get("object")] = p
+
+    def _reentry_from_picture(self, port: TeamPort, retry: int = 0) -> None:
+        preds = dict(getattr(self, "last_reentry", {}))
+        v = port.view()
+        for p in v.picture:  # low perigee tracks: our own decay prediction, now
+            r, vv = np.asarray(p["r_km"], float), np.asarray(p["v_km_s"], float)
+            a = 1.0 / (2.0 / np.linalg.norm(r) - float(vv @ vv) / MU_KM3_S2)
+            e = np.linalg.norm(np.cross(vv, np.cross(r, vv)) / MU_KM3_S2 - r / np.linalg.norm(r))
+            if p["id"] not in preds and a * (1 - e) - RE_KM < 250.0:
+                w = port.reentry_window(p["id"])
+                if w is not None:
+                    preds[p["id"]] = w
+        if not preds:
+            if retry < 12:
+                port.schedule(3600.0, {"do": "reentry", "retry": retry + 1})
+            return
+        for oid, p in preds.items():
+            port.submit(
+                {
+                    "kind": "reentry_prediction",
+                    "object": oid,
+                    "window_start": p["window_start"],
+                    "window_end": p["window_end"],
+                    "most_likely": p["most_likely"],
+                    "footprint": p.get("footprint", []),
+                }
+            )
+            self._notify(port, v, "reentry", [oid], f"re-entry window {p['window_start']} to "
+                         f"{p['window_end']}, most likely {p['most_likely']}")  # fmt: skip

@@ -33,16 +33,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from spacerange.exercise.actions import (
+    ACTION_KINDS,
     DELAYED_KINDS,
     PHYSICAL_KINDS,
     player_kind,
     satisfies,
     team_assets,
+    team_sensors,
     validate_action,
 )
 from spacerange.exercise.adjudication import Adjudicator, RatingRecord
@@ -56,6 +58,7 @@ from spacerange.exercise.clock import (
     seconds,
     to_dt64,
 )
+from spacerange.exercise.content import THREAT_CATEGORY, MatchContext, category, check
 from spacerange.exercise.eventlog import EventLog, jsonable
 from spacerange.exercise.scenario import (
     AfterTrigger,
@@ -68,25 +71,15 @@ from spacerange.exercise.scenario import (
     UncontrolledReentry,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from spacerange.exercise.port import TeamPortImpl
+
 __all__ = ["ActionResult", "Exercise", "InjectState", "THREAT_TERMS", "WorldFactory"]
 
 log = logging.getLogger("spacerange.exercise")
 
-#: threat kind of an inject action -> the word an assessment uses for it
-THREAT_TERMS = {
-    "high_pc_conjunction": "conjunction",
-    "geo_rendezvous": "proximity",
-    "leo_inspector": "proximity",
-    "debris_event": "fragmentation",
-    "uncontrolled_reentry": "reentry",
-    "unannounced_maneuver": "maneuver",
-    "sensor_outage": "sensor_outage",
-    "space_weather": "space_weather",
-    "new_launch": "launch",
-    "jamming_report": "interference",
-    "media": "media",
-    "diplomatic_note": "diplomatic_note",
-}
+#: threat kind of an inject action -> the taxonomy category an assessment uses for it
+THREAT_TERMS = {**THREAT_CATEGORY, "media": "media", "diplomatic_note": "diplomatic_note"}
 
 #: ``world_factory(scenario, seed, base_dir) -> (world, pictures)``
 WorldFactory = Callable[[Scenario, int, Path], tuple[Any, Any]]
@@ -130,6 +123,8 @@ class ExpectedState:
     team: str
     deadline: np.datetime64
     done_t: np.datetime64 | None = None
+    done_seq: int | None = None
+    evidence: str | None = None
 
 
 @dataclass
@@ -159,6 +154,9 @@ class ActionRecord:
     user: str
     action: dict
     status: str = "accepted"  # accepted | applied | rejected
+    #: truth-side evidence for adjudication (never shown to the team): the action with
+    #: names resolved to truth ids and measured errors (re-entry epoch error...)
+    evidence: dict = field(default_factory=dict)
 
     @property
     def pkind(self) -> str:
@@ -215,6 +213,9 @@ class Exercise:
         self._condition_warned: set[str] = set()
         self.threats_enacted: set[str] = set()
         self.autopilots: dict[str, Any] = {}
+        self._ports: dict[str, Any] = {}
+        self._ap_pending: list[tuple[str, str, dict, str]] = []
+        self._msg_n: dict[str, int] = {}
         for team_id, kind in self._resolve_autopilots(meta.get("autopilots") or {}).items():
             ap = make_autopilot(kind)
             if ap is not None:
@@ -321,6 +322,11 @@ class Exercise:
     def _append(self, kind: str, payload: dict, team: str | None = None,
                 visible_to: list[str] | None = None, t: np.datetime64 | None = None) -> int:  # fmt: skip
         self._cursor += 1
+        vis = WHITE if visible_to is None else visible_to
+        for tm in self.autopilots:
+            if "*" in vis or tm in vis:
+                self._ap_pending.append((tm, kind, payload, iso(self.clock.now if t is None
+                                                                else t)))  # fmt: skip
         if self._cursor <= self._replay_upto:
             return self._cursor
         seq = self.log.append(iso(self.clock.now if t is None else t), kind, payload, team,
@@ -351,6 +357,12 @@ class Exercise:
             "critical_tasks": [{"id": c.id, "text": c.text} for c in sc.critical_tasks],
             "autopilots": {k: v.name for k, v in self.autopilots.items()},
             "run_id": self.meta.get("run_id"),
+        }, visible_to=WHITE, t=self.startex)  # fmt: skip
+        # what every player may know (no seed, no evaluation standards)
+        self._append("exercise_info", {
+            "scenario_name": sc.exercise.name, "marking": sc.exercise.marking,
+            "startex": iso(self.startex), "endex": iso(self.endex),
+            "teams": {t.id: {"role": t.role, "name": t.name} for t in sc.teams},
         }, visible_to=ALL, t=self.startex)  # fmt: skip
         q = self.queue
         for st in self.injects.values():
@@ -403,8 +415,6 @@ class Exercise:
                 self._log_fragments(et)
                 if objects:  # truth for grading breakup attributions
                     self._breakup_truth.append((et, str(objects[0])))
-            for team, ap in self.autopilots.items():
-                ap.on_world_event(self, team, kind, objects, details or {})
 
     def _log_fragments(self, t: np.datetime64) -> None:
         """Gabbard data (contract ``fragments``) of the world's new fragment sets."""
@@ -446,6 +456,7 @@ class Exercise:
                 if e.time > self.clock.now:
                     self.clock.now = e.time
                 self._dispatch(e)
+                self._drain_autopilots()
                 self._flush()
             if self.on_progress is not None:
                 span = float((self.endex - self.startex) / np.timedelta64(1, "s"))
@@ -581,9 +592,6 @@ class Exercise:
                 vis = [team] if team else WHITE
             t = to_dt64(et) if et else e.time
             self._append(kind, d, team=team, visible_to=list(vis), t=t)
-            for tm, ap in self.autopilots.items():
-                if tm == team:
-                    ap.on_picture_event(self, tm, kind, d)
         nxt = e.time + seconds(self.picture_step_s)
         if nxt < self.endex:
             self.queue.push(nxt, Priority.PICTURE, "picture")
@@ -625,15 +633,12 @@ class Exercise:
                                              "action": rec.action, "errors": errors,
                                              "submitted_seq": rec.seq},
                          team=rec.team, visible_to=[rec.team])  # fmt: skip
-        ap = self.autopilots.get(rec.team)
-        if ap is not None:
-            ap.on_action_result(self, rec.team, rec, ok)
 
     def _on_autopilot(self, e: QueueEntry) -> None:
         ap = self.autopilots.get(e.data["team"])
         if ap is not None:
             self._world_to(e.time)
-            ap.on_task(self, e.data["team"], e.data["task"])
+            ap.on_task(self._port(e.data["team"]), e.data["task"])
 
     def _on_evaluate(self, e: QueueEntry) -> None:
         self._evaluate(self.injects[e.data["serial"]])
@@ -651,10 +656,14 @@ class Exercise:
                 self._append("inject_skipped", {"serial": st.serial,
                                                 "reason": "not triggered before ENDEX"})  # fmt: skip
         s = self.summary()
+        # players learn that play ended; the scores and ratings are the evaluators'
+        self._append("exercise_ended", {"endex": iso(self.endex),
+                                        "marking": self.scenario.exercise.marking},
+                     visible_to=ALL)  # fmt: skip
         self._append("run_ended", {"scores": {k: v["score"] for k, v in s["teams"].items()},
                                    "collisions": self.collisions,
                                    "ratings": {k: v["ratings"] for k, v in s["teams"].items()}},
-                     visible_to=ALL)  # fmt: skip
+                     visible_to=WHITE)  # fmt: skip
         self.finished = True
         self._flush()
         (self.run_dir / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n",
@@ -692,7 +701,8 @@ class Exercise:
             "from": inj.from_, "threat": threat, "payload_text": text,
             "data": self._payload_data(inj), "reason": reason, "parent": st.parent,
             "ground_truth": None,
-        }, visible_to=list(inj.to))  # fmt: skip
+        }, visible_to=WHITE)  # fmt: skip
+        self._deliver_message(inj, text)
         if inj.ground_truth:
             self._append("evaluator_note", {"serial": serial, "text": inj.ground_truth,
                                             "author": "scenario (ground truth)",
@@ -732,15 +742,10 @@ class Exercise:
             if tr.on == "released":
                 self.queue.push(t + seconds(tr.delay), Priority.RELEASE, "release", serial=child,
                                 reason=f"{tr.delay} after release of {serial}")  # fmt: skip
-        # actions submitted before the release do not count: expected actions start now
-        for tm in st.teams:
-            ap = self.autopilots.get(tm)
-            if ap is not None:
-                ap.on_release(self, tm, st)
-        for tm in inj.to:
-            ap = self.autopilots.get(tm)
-            if ap is not None and tm not in st.teams:
-                ap.on_release(self, tm, st)
+        if inj.method == "sensor-feed" and st.expected:  # work done before the feed fired
+            w0 = self._window_start(st)
+            for rec in [a for a in self.actions if a.status != "rejected" and a.t >= w0]:
+                self._mark_one(st, rec)
         self._check_resolved(st)
 
     def _check_resolved(self, st: InjectState) -> None:
@@ -807,6 +812,7 @@ class Exercise:
             if self.finished:
                 return ActionResult(False, ["the exercise has ended (ENDEX)"], None)
             r = self._submit(team_id, user, action)
+            self._drain_autopilots()
             self._flush()
             return r
 
@@ -824,9 +830,14 @@ class Exercise:
                          team=team_id, visible_to=[team_id])  # fmt: skip
             return ActionResult(False, errors, seq)
         act = jsonable(act)
-        act = self._derive(act)
         kind = act["kind"]
         rec = ActionRecord(seq, now, team_id, user, act)
+        rec.evidence = self._derive(self._truth_action(team_id, act), team_id)
+        # the world acts on truth ids: names the team does not hold match nothing
+        wact = dict(act)
+        for key in ("objects",):
+            if isinstance(act.get(key), list):
+                wact[key] = [x for x in rec.evidence.get(key, []) if x is not None]
         if kind in DELAYED_KINDS:
             t_exec = to_dt64(act["epoch_utc"]) if kind == "maneuver" else (
                 now + seconds(self.uplink_delay_s))  # fmt: skip
@@ -834,7 +845,7 @@ class Exercise:
             self.queue.push(t_exec, Priority.INPUT, "exec_action", index=len(self.actions) - 1)
         elif kind in PHYSICAL_KINDS and not self._to_white(act):
             self._world_to(now)
-            ok, errs, events = self._world_apply(team_id, act, now)
+            ok, errs, events = self._world_apply(team_id, wact, now)
             self._log_world_events(events, now)
             if not ok:
                 self._append("action_rejected", {"team": team_id, "user": user, "action": act,
@@ -846,13 +857,18 @@ class Exercise:
             self._append("action_applied", {"team": team_id, "action": act,
                                             "effects": self._effects(events),
                                             "submitted_seq": seq},
-                         team=team_id, visible_to=self._action_visibility(team_id, act))  # fmt: skip
+                         team=team_id, visible_to=[team_id])  # fmt: skip
+            self._send_messages(team_id, act)
         else:
             rec.status = "applied"
             self.actions.append(rec)
             self._append("action_applied", {"team": team_id, "action": act, "effects": {},
                                             "submitted_seq": seq},
-                         team=team_id, visible_to=self._action_visibility(team_id, act))  # fmt: skip
+                         team=team_id, visible_to=[team_id])  # fmt: skip
+            self._send_messages(team_id, act)
+        self._append(
+            "action_evidence", {"team": team_id, "submitted_seq": seq, "evidence": rec.evidence}
+        )  # white only
         self._mark_expected(rec)
         return ActionResult(True, [], seq)
 
@@ -883,14 +899,66 @@ class Exercise:
         to = act.get("to_team")
         return to in self._teams and self._teams[to].role == "white"
 
-    def _action_visibility(self, team: str, act: dict) -> list[str]:
-        vis = [team]
+    def _send_messages(self, team: str, act: dict) -> None:
+        """A notification, coordination, report or share addressed to other teams reaches
+        them as a message (its words only; shared products arrive through the picture
+        after the agreement's delay)."""
+        to: list[str] = []
         for key in ("to_team", "to"):
             v = act.get(key)
             for x in [v] if isinstance(v, str) else (v or []):
-                if x in self._teams and x not in vis:
-                    vis.append(x)
-        return vis
+                if x in self._teams and x != team and x not in to:
+                    to.append(x)
+        for x in to:
+            if self._teams[x].role == "white":
+                continue  # EXCON sees every action already
+            text = act.get("text")
+            if act.get("kind") in ("share", "data_share"):
+                text = (f"{self.scenario.exercise.marking}. {team} is sending "
+                        f"{', '.join(map(str, act.get('products') or []))} under the sharing "
+                        "agreement.")  # fmt: skip
+            self._msg_n[x] = self._msg_n.get(x, 0) + 1
+            self._append("message", {"msg_id": f"MSG-{self._msg_n[x]:04d}",
+                                     "from": team, "method": "team", "kind": act.get("kind"),
+                                     "text": str(text or "")[:4000], "data": []},
+                         team=x, visible_to=[x])  # fmt: skip
+
+    def _deliver_message(self, inj: Inject, text: str | None) -> None:
+        """What a released inject tells its recipient teams: its words and data, never its
+        serial, title, trigger, threat, expected actions or ground truth.  A sensor-feed
+        inject tells nothing (only the team's own sensors can see the event)."""
+        if inj.method == "sensor-feed":
+            return
+        for tm in inj.to:
+            team = self._teams.get(tm)
+            if team is None or team.role == "white":
+                continue
+            self._msg_n[tm] = self._msg_n.get(tm, 0) + 1
+            data = [{"kind": d.kind, "objects": list(d.objects)} for d in inj.payload.data]
+            msg = {"msg_id": f"MSG-{self._msg_n[tm]:04d}", "from": inj.from_ or "EXCON",
+                   "method": inj.method, "text": text or "", "data": data}  # fmt: skip
+            if inj.method == "order" and team.role == "red":
+                msg["title"] = inj.title  # a red cell's own orders
+            self._append("message", msg, team=tm, visible_to=[tm])
+
+    def _truth_action(self, team: str, act: dict) -> dict:
+        """``act`` with the names the team used resolved to truth ids through its own
+        correlation (``None`` where it holds no such object)."""
+        res = getattr(self.pictures, "resolve", None)
+
+        def r(name: Any) -> str | None:
+            if not isinstance(name, str):
+                return None
+            if res is None:
+                return name if name in team_assets(self.scenario, team) else None
+            return res(team, name)
+
+        out = dict(act)
+        if isinstance(act.get("objects"), list):
+            out["objects"] = [r(x) for x in act["objects"]]
+        if isinstance(act.get("object"), str):
+            out["object"] = r(act["object"])
+        return out
 
     def _world_apply(self, team: str, act: dict, t: np.datetime64) -> tuple[bool, list, list]:
         try:
@@ -908,14 +976,28 @@ class Exercise:
                         "details": jsonable(getattr(ev, "details", {}) or {})})  # fmt: skip
         return {"world_events": eff} if eff else {}
 
-    def _derive(self, act: dict) -> dict:
-        """Add the fields evaluation rules read that need truth (re-entry error)."""
+    def _derive(self, act: dict, team: str | None = None) -> dict:
+        """Measured quality against truth, for the rules (never shown to the team):
+
+        * ``reentry_prediction``: ``window_s``, ``epoch_error_s`` (most likely - true),
+          ``window_contains_truth``;
+        * ``assessment`` of a conjunction stating ``tca_utc`` (and ``miss_m``, ``pc``):
+          ``tca_error_s``, ``miss_error_m`` against the true closest approach within 1 h
+          of the stated TCA, ``pc_factor`` = max(Pc/Pc_true, Pc_true/Pc) with the truth
+          scope's Pc;
+        * ``catalog_update``: ``orbit_error_km``, the largest distance between the team's
+          prediction of a catalogued object and truth now."""
+        try:
+            self._measure(act, team)
+        except (LookupError, ValueError, TypeError, ArithmeticError) as exc:
+            act["measure_error"] = str(exc)  # stated, never a silent default
         if act.get("kind") == "reentry_prediction":
             ws, we, ml = (to_dt64(act[k]) for k in ("window_start", "window_end", "most_likely"))
             act["window_s"] = float((we - ws) / np.timedelta64(1, "s"))
-            truth = self._reentry_truth(act["object"])
+            truth = self._reentry_truth(act["object"]) if act.get("object") else None
             if truth is not None:
                 act["epoch_error_s"] = float((ml - truth) / np.timedelta64(1, "s"))
+                act["window_contains_truth"] = bool(ws <= truth <= we)
         if act.get("kind") == "breakup_attribution":
             self._attribution_truth(act)
         return act
@@ -932,6 +1014,39 @@ class Exercise:
         act["epoch_error_s"] = float((ep - t) / np.timedelta64(1, "s"))
         act["parent_correct"] = act.get("parent") == parent
 
+    def _measure(self, act: dict, team: str | None) -> None:
+        from spacerange.exercise.rulefuncs import _closest, _grid
+
+        kind = act.get("kind")
+        objs = [o for o in act.get("objects") or [] if o is not None]
+        now = self.clock.now
+        if kind == "assessment" and category(act.get("threat")) == "conjunction" and \
+                len(objs) >= 2 and act.get("tca_utc"):  # fmt: skip
+            tca = to_dt64(act["tca_utc"])
+            self._world_to(now)
+
+            def fn(oid: str, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return self.world.state_of(oid, ts)
+
+            t_true, miss_km, _ = _closest(fn, objs[0], objs[1],
+                                          _grid(tca - seconds(3600), tca + seconds(3600), 10.0))  # fmt: skip
+            act["tca_error_s"] = float((tca - t_true) / np.timedelta64(1, "s"))
+            if isinstance(act.get("miss_m"), int | float):
+                act["miss_error_m"] = float(act["miss_m"]) - miss_km * 1e3
+            if isinstance(act.get("pc"), int | float) and act["pc"] > 0:
+                pc_true = float(self._functions(None, None)["pc"](objs[0], objs[1]))
+                if pc_true > 0:
+                    act["pc_factor"] = max(act["pc"] / pc_true, pc_true / act["pc"])
+        elif kind == "catalog_update" and team is not None and objs:
+            pics = self.pictures
+            ts = np.asarray([now], dtype="datetime64[us]")
+            errs = []
+            for o in objs:
+                r_est, _ = pics.predict(team, o, ts)
+                r_true, _ = self.world.state_of(o, ts)
+                errs.append(float(np.linalg.norm(np.reshape(r_est, 3) - np.reshape(r_true, 3))))
+            act["orbit_error_km"] = max(errs)
+
     def _reentry_truth(self, obj: str) -> np.datetime64 | None:
         for st in self.injects.values():
             a = st.inject.action
@@ -939,17 +1054,96 @@ class Exercise:
                 return to_dt64(self.scenario.time_of(a.expected_reentry))
         return None
 
+    def _threat_of(self, st: InjectState, depth: int = 0) -> tuple[Any, InjectState | None]:
+        """(threat action, inject state holding it) behind an inject: its own, its trigger
+        or contingency parent's, or the first of its main event (EXCON-side only)."""
+        inj = st.inject
+        if inj.action is not None and inj.action.kind not in ("media", "diplomatic_note"):
+            return inj.action, st
+        if depth < 5:
+            parents = [inj.trigger.after] if isinstance(inj.trigger, AfterTrigger) else []
+            parents += [st.parent] if st.parent else []
+            for p in parents:
+                if p in self.injects:
+                    a, s_ = self._threat_of(self.injects[p], depth + 1)
+                    if a is not None:
+                        return a, s_
+        base = st.parent or inj.serial
+        for ev in self.scenario.events:
+            incs = [i for inc in ev.incidents for i in inc.injects]
+            if any(i.serial == base for i in incs):
+                for i in incs:
+                    if i.action is not None and i.action.kind not in ("media", "diplomatic_note"):
+                        return i.action, self.injects.get(i.serial)
+        return None, None
+
+    def _window_start(self, st: InjectState) -> np.datetime64:
+        """Actions count from the release, or for a sensor-feed inject (which tells the
+        team nothing) from the enactment of the threat behind it: a team whose own
+        sensors caught the event before the feed's trigger fired has done the work."""
+        if st.inject.method == "sensor-feed":
+            _, ts = self._threat_of(st)
+            if ts is not None and ts.release_t is not None and ts.release_t < st.release_t:
+                return ts.release_t
+        return st.release_t
+
+    def _match_ctx(self, st: InjectState, team: str) -> MatchContext:
+        res = getattr(self.pictures, "resolve", None)
+        own = set(team_assets(self.scenario, team))
+        action, ts = self._threat_of(st)
+        cat = category(action.kind) if action is not None else None
+        new: set[str] = set()
+        if ts is not None:
+            objs = getattr(self.world, "objects", []) or []
+            frs = getattr(self.world, "fragment_sets", []) or []
+            key = (ts.serial, len(objs), len(frs))
+            cache = self.__dict__.setdefault("_new_cache", {})
+            if key not in cache:
+                for o in objs:
+                    if getattr(o, "origin", None) == ts.serial:
+                        new.add(o.id)
+                for fs in frs:
+                    if fs.get("serial") == ts.serial:
+                        new |= set(fs.get("ids", []))
+                cache[key] = new
+            new = cache[key]
+
+        def resolve(name: Any, _t=team) -> str | None:
+            if not isinstance(name, str):
+                return None
+            if res is None:
+                return name if name in own else None
+            return res(_t, name)
+
+        return MatchContext(resolve, own, cat, new)
+
+    def _fulfils(self, x: ExpectedState, rec: ActionRecord, ctx: MatchContext) -> tuple[bool, str]:
+        if not satisfies(x.expected, rec.action):
+            return False, "other kind"
+        return check(x.expected, rec.action, ctx)
+
     def _mark_expected(self, rec: ActionRecord) -> None:
         for st in self.injects.values():
-            if st.status != "released" or st.release_t is None or rec.t < st.release_t:
+            if st.status != "released" or st.release_t is None:
                 continue
-            touched = False
-            for x in st.expected:
-                if x.team == rec.team and x.done_t is None and satisfies(x.expected, rec.action):
-                    x.done_t = rec.t
+            if rec.t < self._window_start(st):
+                continue
+            self._mark_one(st, rec)
+
+    def _mark_one(self, st: InjectState, rec: ActionRecord) -> None:
+        touched = False
+        ctx = None
+        for x in st.expected:
+            if x.team == rec.team and x.done_t is None and satisfies(x.expected, rec.action):
+                ctx = ctx or self._match_ctx(st, rec.team)
+                ok, note = self._fulfils(x, rec, ctx)
+                if ok:
+                    x.done_t = max(rec.t, st.release_t)
+                    x.done_seq = rec.seq
+                    x.evidence = note
                     touched = True
-            if touched:
-                self._check_resolved(st)
+        if touched:
+            self._check_resolved(st)
 
     # ------------------------------------------------------------------ adjudication
     def _team_actions(self, team: str, since: np.datetime64 | None) -> list[ActionRecord]:
@@ -962,43 +1156,72 @@ class Exercise:
         st.evaluated = True
         now = self.clock.now
         self._world_to(now)
+        w0 = self._window_start(st)
+        generic = ExpectedAction.model_construct(action=None, objects=[], threat=None)
         for team in st.teams:
-            acts = self._team_actions(team, st.release_t)
+            all_acts = self._team_actions(team, w0)
+            ctx = self._match_ctx(st, team)
+            mine = [x for x in st.expected if x.team == team]
+            expected_kinds = {x.expected.action.value for x in mine}
+
+            def valid(a: ActionRecord, _m=mine, _c=ctx, _k=expected_kinds, _g=generic) -> bool:
+                if a.pkind in _k:
+                    return any(self._fulfils(x, a, _c)[0] for x in _m
+                               if x.expected.action.value == a.pkind)  # fmt: skip
+                return check(_g, a.action, _c)[0]
+
+            acts = [a for a in all_acts if valid(a)]  # content-free actions count for nothing
             names: dict[str, Any] = {k.value: None for k in PlayerAction}
+            credit: dict[int, set[str]] = {a.seq: {a.pkind} for a in acts}
             for a in acts:
-                names[a.pkind] = a.action
+                names[a.pkind] = a.evidence or a.action
+            by_seq = {a.seq: a for a in all_acts}
+            for x in reversed(mine):  # the action that fulfilled an expected one speaks for it
+                a = by_seq.get(x.done_seq) if x.done_seq is not None else None
+                if a is not None:
+                    names[x.expected.action.value] = a.evidence or a.action
+                    credit.setdefault(a.seq, {a.pkind}).add(x.expected.action.value)
+                    if a not in acts:
+                        acts.append(a)
             names["now"] = self._now_s()
             names["team"] = team
 
-            def lat(kind: str, _acts=acts) -> float:
-                ts = [a.t for a in _acts if a.pkind == kind]
+            def lat(kind: str, _acts=acts, _c=credit) -> float:
+                ts = [a.t for a in _acts if kind in _c[a.seq]]
                 if not ts:
                     return math.inf
-                return float((min(ts) - st.release_t) / np.timedelta64(1, "s"))
+                return max(0.0, float((min(ts) - st.release_t) / np.timedelta64(1, "s")))
 
             first = st.inject.expected_actions[0].action.value if st.inject.expected_actions \
                 else None  # fmt: skip
             names["latency"] = lat(first) if first else math.inf
             funcs = self._functions(team, st.release_t)
             funcs["latency"] = lat
-            funcs["submitted"] = lambda kind, _a=acts: any(a.pkind == kind for a in _a)
-            funcs["count"] = lambda kind, _a=acts: sum(a.pkind == kind for a in _a)
+            funcs["submitted"] = lambda kind, _a=acts, _c=credit: any(kind in _c[a.seq] for a in _a)
+            funcs["count"] = lambda kind, _a=acts, _c=credit: sum(kind in _c[a.seq] for a in _a)
             if "tracked" not in funcs:
                 funcs["tracked"] = lambda obj, _t=team: self._tracked(_t, obj)
             completion = []
-            for x in st.expected:
-                if x.team != team:
-                    continue
+            for x in mine:
                 if x.done_t is not None and x.done_t <= x.deadline:
                     state = "on_time"
                 elif x.done_t is not None:
                     state = "late"
                 else:
-                    late = [a for a in acts if satisfies(x.expected, a.action)]
+                    late = [a for a in all_acts if self._fulfils(x, a, ctx)[0]]
                     state = "late" if late else "missing"
-                completion.append((x.expected.action.value, state))
+                    if not late:
+                        tried = [self._fulfils(x, a, ctx)[1] for a in all_acts
+                                 if a.pkind == x.expected.action.value]  # fmt: skip
+                        x.evidence = (f"{len(tried)} submitted, none acceptable: {tried[-1]}"
+                                      if tried else "nothing submitted")  # fmt: skip
+                done = (f" at {iso(x.done_t)} (seq {x.done_seq})"
+                        if x.done_t is not None else "")  # fmt: skip
+                completion.append((x.expected.action.value, state,
+                                   f"{x.evidence or ''}{done}".strip()))  # fmt: skip
+            performed = set().union(*credit.values()) if credit else set()
             recs = self.adjudicator.auto_ratings(st.inject, team, names, funcs, completion,
-                                                 iso(now))  # fmt: skip
+                                                 iso(now), performed)  # fmt: skip
             for r in recs:
                 self._append("rating", r.payload(), team=team, visible_to=WHITE)
 
@@ -1078,6 +1301,28 @@ class Exercise:
             if st.status == "released" and 0 <= idx < len(st.inject.contingency):
                 self._fire_contingency(st, idx, reason="EXCON")
 
+    # ------------------------------------------------------------------ autopilots
+    def _port(self, team: str) -> TeamPortImpl:
+        from spacerange.exercise.port import TeamPortImpl
+
+        if team not in self._ports:
+            self._ports[team] = TeamPortImpl(self, team)
+        return self._ports[team]
+
+    def _drain_autopilots(self) -> None:
+        """Hand each autopilot the events logged visible to its team (in order); what it
+        submits may log more, handed on in the same loop."""
+        n = 0
+        while self._ap_pending and n < 100_000:
+            team, kind, payload, t = self._ap_pending.pop(0)
+            n += 1
+            ap = self.autopilots.get(team)
+            if ap is not None:
+                port = self._port(team)
+                p = jsonable(payload)
+                port.record(kind, p, t)
+                ap.on_event(port, kind, p)
+
     # ------------------------------------------------------------------ views
     def events(self, after_seq: int = 0, team: str | None = None) -> list[dict]:
         """Logged events after ``after_seq`` visible to ``team`` (``None``: white, all)."""
@@ -1115,7 +1360,20 @@ class Exercise:
                 "picture": [],
                 "assets": assets,
                 "inbox": [dict(e["payload"], sim_time_utc=e["sim_time_utc"]) for e in evs
-                          if e["kind"] == "inject_released"],
+                          if e["kind"] == "message"],
+                "conjunctions": [dict(e["payload"], sim_time_utc=e["sim_time_utc"])
+                                 for e in evs if e["kind"] == "conjunction_update"],
+                "reentry": [dict(e["payload"], sim_time_utc=e["sim_time_utc"]) for e in evs
+                            if e["kind"] == "reentry_prediction"],
+                "sensors": team_sensors(self.scenario, team_id),
+                "share_to": [{"to": r, "products": list(ag.products),
+                              "delay_s": ag.delay.total_seconds()}
+                             for ag in self.scenario.sharing if ag.provider == team_id
+                             for r in ag.recipients],
+                "teams": {t.id: {"role": t.role, "name": t.name} for t in self.scenario.teams},
+                "action_kinds": sorted(ACTION_KINDS) if team.role in ("blue", "red", "white")
+                else [],
+                "uplink_delay_s": self.uplink_delay_s,
                 "alerts": [dict(e["payload"], sim_time_utc=e["sim_time_utc"]) for e in evs
                            if e["kind"] == "alert"],
                 "cdms": [],

@@ -150,6 +150,12 @@ class TeamPicture:
     new_cdms: list[dict] = field(default_factory=list)
     pending_uct: list[str] = field(default_factory=list)
     last_uct: np.datetime64 | None = None
+    #: the team's correlation: truth id -> its designator, and back.  Objects of the
+    #: public catalog (present at STARTEX) keep their catalog id; an object first seen
+    #: later is an uncorrelated track under the team's own designator, never its truth id
+    desig: dict[str, str] = field(default_factory=dict)
+    truth_of: dict[str, str] = field(default_factory=dict)
+    n_uct: int = 0
 
 
 class Pictures:
@@ -293,9 +299,46 @@ class Pictures:
             tp.updated_since_share.add(o.id)
 
     def _display_name(self, tp, o, t) -> str:
-        if o.created_utc is not None and o.actor not in tp.actors:
-            return f"UCT {o.norad_id}"
-        return o.name
+        d = self.designator(tp.team, o.id)
+        return d if d != o.id else o.name
+
+    def designator(self, team: str, oid: str, given: str | None = None) -> str:
+        """The name ``team`` knows truth object ``oid`` by (assigned on first use): its own
+        assets and public-catalog objects keep their id; anything else gets ``given`` (a
+        designator an ally or provider delivered with it) or the team's next
+        ``<TEAM>-UCT-nnnn``."""
+        tp = self.teams[team]
+        d = tp.desig.get(oid)
+        if d is not None:
+            return d
+        o = self.world.obj(oid) if oid in self.world else None
+        if o is None or o.created_utc is None or o.actor in tp.actors:
+            d = oid
+        elif given and given not in tp.truth_of:
+            d = given
+        else:
+            tp.n_uct += 1
+            d = f"{team.upper()}-UCT-{tp.n_uct:04d}"
+        tp.desig[oid] = d
+        tp.truth_of[d] = oid
+        return d
+
+    def resolve(self, team: str, name: str) -> str | None:
+        """The truth id behind a name ``team`` used (its designator, an own asset, a public
+        catalog id); ``None`` when the team holds no such object."""
+        tp = self.teams.get(team)
+        if tp is None or not isinstance(name, str):
+            return None
+        if name in tp.truth_of:
+            return tp.truth_of[name]
+        if name in self.world:
+            o = self.world.obj(name)
+            if o.actor in tp.actors or (o.created_utc is None and name not in tp.desig):
+                return name
+        return None
+
+    def _pubs(self, tp, oids) -> list[str]:
+        return [self.designator(tp.team, o) if isinstance(o, str) else o for o in oids]
 
     def _display_owner(self, o) -> str:
         return "UNKNOWN" if o.created_utc is not None else (o.owner or "UNKNOWN")
@@ -364,8 +407,10 @@ class Pictures:
         return tr.sigma_rtn_km(to_utc64(t))
 
     def tracked(self, team: str, oid: str, t=None) -> bool:
-        """The team holds custody: its own asset, or a track last observed less than one
-        day (LEO) / three days (higher orbits) ago."""
+        """The team holds custody (adjudication, truth side): its own asset, or a track
+        last observed less than one day (LEO) / three days (higher orbits) ago *whose
+        prediction still finds the object*: within max(3 sigma along-track, 10 km) of
+        truth.  A manoeuvre the team has not re-acquired loses custody."""
         if team not in self.teams:
             return False
         if self._own(team, oid):
@@ -375,7 +420,14 @@ class Pictures:
             return False
         t = self.world.clock_utc if t is None else to_utc64(t)
         age = float((t - tr.last_obs_utc) / np.timedelta64(1, "s"))
-        return age <= (86400.0 if tr.growth_km_day >= 1.0 else 3 * 86400.0)
+        if age > (86400.0 if tr.growth_km_day >= 1.0 else 3 * 86400.0):
+            return False
+        ts = np.asarray([t], dtype="datetime64[us]")
+        r_est, _, _ = _sgp4_one(tr.satrec, ts)
+        r_true, _ = self.world.state_of(oid, ts)
+        err = float(np.linalg.norm(np.asarray(r_est).reshape(-1, 3)[0]
+                                   - np.asarray(r_true).reshape(-1, 3)[0]))  # fmt: skip
+        return bool(np.isfinite(err)) and err <= max(3.0 * tr.sigma_rtn_km(t)[1], 10.0)
 
     # ------------------------------------------------------------------- update
     def update(self, t_utc) -> list[dict]:
@@ -438,7 +490,7 @@ class Pictures:
                 "payload": payload, "time_utc": _iso(t)}  # fmt: skip
 
     def _alert(self, tp, t, kind, objects, details) -> dict:
-        a = {"team": tp.team, "kind": kind, "objects": list(objects), "details": details,
+        a = {"team": tp.team, "kind": kind, "objects": self._pubs(tp, objects), "details": details,
              "time_utc": _iso(t)}  # fmt: skip
         tp.alerts.append(a)
         return self._event("alert", tp, t, {k: a[k] for k in ("team", "kind", "objects",
@@ -466,7 +518,7 @@ class Pictures:
                 tp.detected_serials.add(serial)
                 out.append(self._event("detection", tp, t, {
                     "team": tp.team, "serial": serial, "threat": info["threat"],
-                    "objects": hit, "first_seen_utc": _iso(t)}))  # fmt: skip
+                    "objects": hit, "first_seen_utc": _iso(t)}, []))  # fmt: skip
 
     def _outage_detections(self, tp, t, out) -> None:
         mine = {s.sensor_id for s in tp.sensors}
@@ -478,7 +530,7 @@ class Pictures:
                 out.append(self._event("detection", tp, t, {
                     "team": tp.team, "serial": serial, "threat": info["threat"],
                     "objects": sorted(mine & set(info["sensors"])),
-                    "first_seen_utc": _iso(t)}))  # fmt: skip
+                    "first_seen_utc": _iso(t)}, []))  # fmt: skip
 
     def _own_assets(self, tp) -> list:
         return [o for o in self.world.objects if o.actor in tp.actors and o.ended_utc is None]
@@ -581,7 +633,7 @@ class Pictures:
                                                else 1.0)) * 1e-3  # fmt: skip
             pc, pc_note = pc_or_reason(r1, v1, c1, r2, v2, c2, hbr)
             vrel = float(np.linalg.norm(v1 - v2))
-            payload = {"team": tp.team, "objects": [a, b], "tca_utc": _iso(tca),
+            payload = {"team": tp.team, "objects": self._pubs(tp, [a, b]), "tca_utc": _iso(tca),
                        "miss_m": round(miss * 1e3, 1), "pc": pc, "rel_speed_km_s": vrel}  # fmt: skip
             if pc_note:
                 # the team is told Pc is unknown, and why; never a "safe" Pc of 0
@@ -631,6 +683,8 @@ class Pictures:
                 rr.append(r)
                 vv.append(v)
         if objs:
+            for o in objs:  # the provider names what it delivers
+                self.designator(team, o.id, given=o.id)
             self._fit_tracks(tp, t, objs, np.array(rr), np.array(vv),
                              np.full(len(objs), sigma_km), source)  # fmt: skip
             for o in objs:
@@ -658,11 +712,23 @@ class Pictures:
         return out
 
     # ------------------------------------------------------------------- re-entry
-    def _reentry(self, tp, t) -> list[dict]:
+    def reentry_window(self, team: str, oid: str, t) -> dict | None:
+        """The team's re-entry prediction for ``oid`` now, on request (the same SGP4 decay
+        of its own arc as the 6-hourly product); ``None`` if its track does not decay
+        within 15 days."""
+        tp = self.teams.get(team)
+        if tp is None or oid not in tp.tracks:
+            return None
+        out = self._reentry(tp, to_utc64(t), only=oid, emit=False)
+        return out[0]["payload"] if out else None
+
+    def _reentry(self, tp, t, only: str | None = None, emit: bool = True) -> list[dict]:
         out = []
         for oid, tr in tp.tracks.items():
+            if only is not None and oid != only:
+                continue
             s = tr.satrec
-            if s.a * RE_KM * (1 - s.ecco) - RE_KM > 200.0:
+            if only is None and s.a * RE_KM * (1 - s.ecco) - RE_KM > 200.0:
                 continue
             n = 15 * 24 * 6
             ts = t + (np.arange(n) * 600e6).astype("timedelta64[us]")
@@ -690,10 +756,10 @@ class Pictures:
                     ri, _ = teme_to_itrs(rr[ok][None], vv[ok][None], tt[ok])
                     lla = itrs_to_geodetic(ri[0])
                     fp = [[round(float(a), 2), round(float(b), 2)] for a, b, _ in lla]
-            payload = {"team": tp.team, "object": oid, "window_start": _iso(ws),
+            payload = {"team": tp.team, "object": self.designator(tp.team, oid), "window_start": _iso(ws),
                        "window_end": _iso(we), "most_likely": _iso(ml), "footprint": fp}  # fmt: skip
             out.append(self._event("reentry_prediction", tp, t, payload))
-            if ("reentry", oid) not in tp.alerted:
+            if emit and ("reentry", oid) not in tp.alerted:
                 tp.alerted.add(("reentry", oid))
                 out.append(self._alert(tp, t, "reentry", [oid], {"most_likely": _iso(ml)}))
                 self._detections(tp, t, [oid], "reentry", out)
@@ -788,9 +854,12 @@ class Pictures:
                     continue
                 mine = rp.tracks.get(k)
                 if mine is None or tr.sigma_rtn_km(t)[1] < mine.sigma_rtn_km(t)[1]:
+                    self.designator(to, k, given=self.designator(frm, k))
                     rp.tracks[k] = Track(tr.satrec, tr.epoch_utc, tr.sigma0_km, tr.growth_km_day,
                                          tr.last_obs_utc, mine.first_seen_utc if mine else t,
-                                         tr.n_obs, f"shared:{frm}", tr.name, tr.owner)  # fmt: skip
+                                         tr.n_obs, f"shared:{frm}",
+                                         mine.name if mine else self._display_name(
+                                             rp, self.world.obj(k), t), tr.owner)  # fmt: skip
                     n += 1
             rp.cdms += [dict(c, shared_by=frm) for c in cdms]
             if n or cdms:
@@ -806,21 +875,34 @@ class Pictures:
     # ------------------------------------------------------------------- views
     def view(self, team_id: str) -> dict:
         """The team's picture at the world clock (see the contract's ``team_view``)."""
-        t = self.world.clock_utc
         tp = self.teams.get(team_id)
         if tp is None:
             return {"picture": [], "assets": [], "alerts": [], "cdms": [], "shared_in": []}
+        return {"picture": self.picture_items(team_id), **self.light_view(team_id)}
+
+    def picture_items(self, team_id: str) -> list[dict]:
+        """The team's tracks now, under its designators (the costly part of the view)."""
+        t = self.world.clock_utc
+        tp = self.teams.get(team_id)
+        if tp is None:
+            return []
         keys, r, v = self._picture_states(tp, t)
         pic = []
         for j, k in enumerate(keys):
             if self._own(team_id, k) or not np.all(np.isfinite(r[j])):
                 continue
             tr = tp.tracks[k]
-            pic.append({"id": k, "name": tr.name, "owner": tr.owner,
+            pic.append({"id": self.designator(team_id, k), "name": tr.name, "owner": tr.owner,
                         "r_km": [round(float(x), 4) for x in r[j]],
                         "v_km_s": [round(float(x), 7) for x in v[j]],
                         "pos_sigma_km": round(tr.sigma_rtn_km(t)[1], 4),
                         "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source})  # fmt: skip
+        return pic
+
+    def light_view(self, team_id: str) -> dict:
+        """The view without the tracks: own assets, alerts, CDMs, shares."""
+        t = self.world.clock_utc
+        tp = self.teams[team_id]
         assets = []
         for o in self._own_assets(tp):
             ra, va = self.world.state_of(o.id, t)
@@ -828,9 +910,24 @@ class Pictures:
                            "r_km": [round(float(x), 4) for x in ra],
                            "v_km_s": [round(float(x), 7) for x in va],
                            "maneuverable": o.maneuverable, "dv_budget_mps": o.dv_budget_mps,
-                           "dv_used_mps": round(o.dv_used_mps, 4), "source": "own"})  # fmt: skip
-        return {"picture": pic, "assets": assets, "alerts": list(tp.alerts),
-                "cdms": list(tp.cdms), "shared_in": list(tp.shared_in)}  # fmt: skip
+                           "dv_used_mps": round(o.dv_used_mps, 4), "source": "own",
+                           "lon_deg": _lon_deg(ra, va, t)})  # fmt: skip
+        cdms = [
+            dict(
+                c,
+                object1=self.designator(team_id, c["object1"]),
+                object2=self.designator(team_id, c["object2"]),
+            )
+            for c in tp.cdms
+        ]
+        return {"assets": assets, "alerts": list(tp.alerts), "cdms": cdms,
+                "shared_in": list(tp.shared_in)}  # fmt: skip
+
+
+def _lon_deg(r, v, t) -> float:
+    """Geographic longitude [deg E] of a TEME state (an operator knows its own asset's)."""
+    ri, _ = teme_to_itrs(np.asarray(r)[None, None], np.asarray(v)[None, None], np.asarray([t]))
+    return round(float(itrs_to_geodetic(ri[0, 0])[1]), 4)
 
 
 def _secs(td) -> float:

@@ -1640,6 +1640,52 @@ def _inject_table(an: _Analysis) -> str:
     return _section("injects", "4. Inject outcomes", body)
 
 
+def _rating_evidence(an: _Analysis) -> str:
+    """Every rating with the criterion that produced it and its evidence (the matching
+    action and time, the values the rule measured against truth, or why the submitted
+    actions were not acceptable)."""
+    rows = []
+    for e in an.rd.of("rating"):
+        p = e.payload
+        crit = p.get("rule") or ("evaluator judgment" if p.get("source") == "evaluator" else "")
+        if crit == "expected_actions":
+            crit = "expected actions performed, on time, with acceptable content"
+        pts = ""
+        if p.get("score_max"):
+            pts = f"{float(p.get('score') or 0):.1f}/{float(p['score_max']):g}"
+        rows.append(
+            "<tr>"
+            + f"<td>{_esc(e.t.strftime('%d %H:%MZ'))}</td><td>{_esc(p.get('team', ''))}</td>"
+            + f"<td>{_esc(p.get('objective', ''))} {_esc(p.get('critical_task') or '')}</td>"
+            + f'<td class="r r-{_esc(p.get("rating", ""))}">{_esc(p.get("rating", ""))}</td>'
+            + f"<td>{_esc(p.get('source', ''))}</td><td>{_esc(pts)}</td>"
+            + f"<td><code>{_esc(crit)}</code></td><td>{_esc(p.get('note') or '')}</td>"
+            + "</tr>"
+        )
+    body = (
+        '<p class="note">One row per rating: the criterion (the scenario\'s rule, the '
+        "completion of the expected actions, or an evaluator's judgment) and its evidence. "
+        "Automatic and evaluator ratings use one point scale (P 100 %, S 2/3, M 1/3, U 0 of "
+        "the criterion's range).</p>"
+        + _table(
+            [
+                "time",
+                "team",
+                "objective / task",
+                "rating",
+                "source",
+                "points",
+                "criterion",
+                "evidence",
+            ],
+            rows,
+            "evidence",
+            [7, 9, 10, 5, 6, 6, 22, 35],
+        )  # fmt: skip
+    )
+    return _section("rating-evidence", "4a. Rating evidence", body)
+
+
 _KEY_KINDS = (
     "inject_released",
     "inject_skipped",
@@ -1881,6 +1927,7 @@ def render_html(rd: RunData) -> str:
         ("executive-summary", "2. Executive summary"),
         ("analysis", "3. Analysis of capabilities"),
         ("injects", "4. Inject outcomes"),
+        ("rating-evidence", "4a. Rating evidence"),
         ("timeline", "5. Timeline"),
         ("event-analysis", "6. Event analysis"),
         ("strengths", "7. Strengths"),
@@ -1902,6 +1949,7 @@ def render_html(rd: RunData) -> str:
             _executive_summary(an),
             _analysis_table(an),
             _inject_table(an),
+            _rating_evidence(an),
             _timeline(an),
             _event_analysis(an),
             _section(

@@ -2,11 +2,12 @@
 
 ``run_exercise(path, run_dir, autopilots, speed)`` creates the run, plays it to ENDEX with
 an optional Rich progress bar on stderr and returns the summary.  ``parse_autopilots``
-reads the CLI's ``TEAM|ROLE=competent|passive`` options.
+reads the CLI's ``TEAM|ROLE=competent|passive|gaming`` options.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +23,11 @@ def parse_autopilots(specs: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for s in specs or []:
         if "=" not in s:
-            raise ValueError(f"--autopilot {s!r}: expected TEAM=competent|passive "
+            raise ValueError(f"--autopilot {s!r}: expected TEAM=competent|passive|gaming "
                              "(or ROLE=..., e.g. blue=passive)")  # fmt: skip
         k, v = (x.strip() for x in s.split("=", 1))
-        if v.lower() not in ("competent", "passive", "none", "human"):
-            raise ValueError(f"--autopilot {s!r}: expected competent, passive or none")
+        if v.lower() not in ("competent", "passive", "gaming", "none", "human"):
+            raise ValueError(f"--autopilot {s!r}: expected competent, passive, gaming or none")
         out[k] = v.lower()
     return out
 
@@ -97,7 +98,25 @@ def run_exercise(
         else:
             ex.run(speed=speed)
         summary = ex.summary()
+        frames = {t.id: [ex.team_view(t.id)] for t in ex.scenario.teams
+                  if t.role in ("blue", "red")}  # fmt: skip
     finally:
         ex.close()
     summary["wall_s"] = round(time.perf_counter() - t0, 2)
+    summary["leak_oracle"] = leak_report(run_dir, frames)
+    if summary.get("finished"):
+        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n",
+                                              encoding="utf-8")  # fmt: skip
     return summary
+
+
+def leak_report(run_dir: Path, frames: dict[str, list[dict]] | None = None) -> dict:
+    """The leak oracle's verdict on a run (:mod:`spacerange.exercise.leaks`): the number
+    of findings, per team and kind, and the first few."""
+    from collections import Counter
+
+    from spacerange.exercise.leaks import leak_findings
+
+    f = leak_findings(run_dir, frames)
+    by = Counter(f"{x['team']}: {x['what']}" for x in f)
+    return {"findings": len(f), "by_team_and_kind": dict(by), "examples": f[:5]}

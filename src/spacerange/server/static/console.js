@@ -133,7 +133,7 @@ async function refreshView() {
   } catch (e) { return; }
   const v = S.view || {};
   const judge = ["white", "evaluator", "admin"].includes(S.me.role);
-  renderList("inbox", v.inbox || [], (i) => `<span class="tag">EXERCISE</span> <b>${esc(i.serial || "")}</b> ${esc(i.title || "")}<br>${esc(i.payload_text || i.text || "")} <i>${esc(i.from || i.method || "")}</i>`);
+  renderList("inbox", v.inbox || [], (i) => `<span class="tag">EXERCISE</span> <b>${esc(i.msg_id || i.serial || "")}</b> ${esc(i.title || "")}<br>${esc(i.payload_text || i.text || "")} <i>${esc(i.from || i.method || "")}</i>`);
   renderList("alerts", v.alerts || [], (a0) => { const a = a0.payload || a0; return `<i>${esc(a0.sim_time_utc || "")}</i> <b>${esc(a.kind || "alert")}</b> ${esc((a.objects || []).join(" / "))} ${a.details ? esc(fmtDetails(a.details)) : ""}`; });
   renderList("cdms", v.cdms || [], (c) => `CDM ${esc((c.objects || []).join(" / "))} TCA ${esc(c.tca_utc || "")} miss ${esc(c.miss_m ?? "")} m Pc ${esc(c.pc ?? `not computed (${c.pc_note || "no reason given"})`)}`);
   renderList("actions", v.actions || [], (a) => { const st = String(a.kind || "").replace("action_", ""); return `<span class="${st === "rejected" ? "bad" : "ok"}">${esc(st)}</span> ${esc((a.action || {}).kind || "")} ${esc((a.action || {}).asset || "")} ${esc(JSON.stringify(a.effects || a.errors || "")).slice(0, 300)}`; });

@@ -1,0 +1,132 @@
+"""What a player team is given, and the only way it acts: the team view and the team port.
+
+A player (a human through the server, or an autopilot) sees exactly what the engine's
+per-team visibility lets through: :meth:`Exercise.team_view` (its picture under its own
+designators, its own assets and sensors, its inbox of delivered messages, its alerts,
+conjunction and re-entry products, what allies shared) and the events logged visible to
+it.  An autopilot receives a :class:`TeamView` built from that same dictionary and a
+:class:`TeamPort`; this module imports nothing of the engine, the world or the scenario,
+so an autopilot written against it cannot reach truth, inject metadata or expected
+actions (``tests/exercise/test_teamview.py`` checks the imports and what is passed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["TeamView", "TeamPort", "Approach"]
+
+
+@dataclass(frozen=True)
+class Approach:
+    """A closest approach computed on the team's own estimates: time [UTC ISO], miss
+    distance [km], and Pc (Foster, the team's covariances) when it could be computed."""
+
+    tca_utc: str
+    miss_km: float
+    pc: float | None = None
+
+
+@dataclass
+class TeamView:
+    """One team's view at ``clock_utc`` (all object names are the team's designators).
+
+    * ``picture``: tracks ``{id, name, owner, r_km, v_km_s (TEME), pos_sigma_km,
+      last_obs_utc, source}``; ``assets``: own assets with states and delta-v;
+    * ``sensors``: own sensor ids; ``share_to``: teams this team may send products to,
+      with the products and delay of each agreement; ``teams``: the exercise's teams and
+      roles (public);
+    * ``inbox``: delivered messages ``{msg_id, time_utc, from, method, text, data}``;
+    * ``alerts``, ``conjunctions`` (latest ``conjunction_update`` per pair), ``reentry``
+      (latest prediction per object), ``cdms``, ``shared_in``;
+    * ``action_kinds``: the action kinds the team may submit; ``uplink_delay_s``."""
+
+    team: str
+    role: str
+    clock_utc: str
+    picture_items: tuple[dict, ...] | None = None
+    assets: tuple[dict, ...] = ()
+    sensors: tuple[str, ...] = ()
+    share_to: tuple[dict, ...] = ()
+    teams: dict = field(default_factory=dict)
+    inbox: tuple[dict, ...] = ()
+    alerts: tuple[dict, ...] = ()
+    conjunctions: tuple[dict, ...] = ()
+    reentry: tuple[dict, ...] = ()
+    cdms: tuple[dict, ...] = ()
+    shared_in: tuple[dict, ...] = ()
+    action_kinds: tuple[str, ...] = ()
+    uplink_delay_s: float = 600.0
+    #: computes the tracks on first use (propagating a large catalog is the costly part)
+    picture_loader: Callable[[], list[dict]] | None = field(default=None, repr=False)
+
+    @property
+    def picture(self) -> tuple[dict, ...]:
+        if self.picture_items is None:
+            self.picture_items = tuple(self.picture_loader() if self.picture_loader else ())
+        return self.picture_items
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TeamView:
+        """From :meth:`Exercise.team_view`'s dictionary (the server's team view)."""
+        conj: dict[tuple, dict] = {}
+        for c in d.get("conjunctions", []) or []:
+            conj[tuple(c.get("objects", []))] = c
+        reent: dict[str, dict] = {}
+        for r in d.get("reentry", []) or []:
+            reent[str(r.get("object"))] = r
+        return cls(
+            team=str(d["team"]),
+            role=str(d["role"]),
+            clock_utc=str(d["clock_utc"]),
+            picture_items=tuple(d.get("picture", []) or []),
+            assets=tuple(d.get("assets", []) or []),
+            sensors=tuple(d.get("sensors", []) or []),
+            share_to=tuple(d.get("share_to", []) or []),
+            teams=dict(d.get("teams", {}) or {}),
+            inbox=tuple(d.get("inbox", []) or []),
+            alerts=tuple(d.get("alerts", []) or []),
+            conjunctions=tuple(conj.values()),
+            reentry=tuple(reent.values()),
+            cdms=tuple(d.get("cdms", []) or []),
+            shared_in=tuple(d.get("shared_in", []) or []),
+            action_kinds=tuple(d.get("action_kinds", []) or []),
+            uplink_delay_s=float(d.get("uplink_delay_s", 600.0)),
+        )
+
+    def asset(self, asset_id: str) -> dict | None:
+        return next((a for a in self.assets if a.get("id") == asset_id), None)
+
+    def track(self, name: str) -> dict | None:
+        return next((p for p in self.picture if p.get("id") == name), None)
+
+
+class TeamPort(Protocol):
+    """A team's handle on the exercise: its view, its submissions, its own timers, and
+    computations on its *own* estimates (picture scope; never truth)."""
+
+    team: str
+
+    def view(self) -> TeamView:
+        """The team's view now."""
+        ...
+
+    def submit(self, action: dict) -> tuple[bool, list[str]]:
+        """Submit an action (validated and logged like a human player's)."""
+        ...
+
+    def schedule(self, delay_s: float, task: dict) -> None:
+        """Call the autopilot's ``on_task(port, task)`` ``delay_s`` later."""
+        ...
+
+    def closest_approach(self, a: str, b: str, hours: float = 48.0) -> Approach | None:
+        """Closest approach of two objects of the team's picture in the next ``hours``,
+        from its estimates; ``None`` when either is not in its picture."""
+        ...
+
+    def reentry_window(self, name: str) -> dict | None:
+        """The team's own re-entry prediction of ``name`` now (its track's decay):
+        ``{object, window_start, window_end, most_likely, footprint}`` or ``None``."""
+        ...

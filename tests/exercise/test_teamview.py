@@ -1,0 +1,70 @@
+"""Players see only their own side, by construction: the autopilot module imports nothing
+of the engine, world or scenario, and what the engine hands an autopilot is the team's
+port and the events logged visible to that team."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from spacerange.exercise import autopilot as ap_mod
+from spacerange.exercise import teamview as tv_mod
+from spacerange.exercise.autopilot import Autopilot
+from spacerange.exercise.engine import Exercise
+from spacerange.exercise.teamview import TeamView
+
+TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
+ALLOWED = {"__future__", "math", "datetime", "numpy", "spacerange.exercise.teamview", "collections.abc",
+           "dataclasses", "typing"}  # fmt: skip
+
+
+def _imports(mod) -> set[str]:
+    tree = ast.parse(Path(mod.__file__).read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            out.add(node.module or "")
+    return out
+
+
+def test_autopilot_and_teamview_import_nothing_of_truth():
+    assert _imports(ap_mod) <= ALLOWED, _imports(ap_mod) - ALLOWED
+    assert _imports(tv_mod) <= ALLOWED - {"spacerange.exercise.teamview"}
+    src = Path(ap_mod.__file__).read_text(encoding="utf-8")
+    for word in ("._ex", ".world", ".scenario", ".injects", "expected_actions", "ground_truth"):
+        assert word not in src, word
+
+
+class Recorder(Autopilot):
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict]] = []
+        self.ports: set[str] = set()
+
+    def on_event(self, port, kind, payload):
+        self.ports.add(type(port).__name__)
+        assert set(vars(port)) <= {"_ex", "team", "_cache", "_seen", "_static"}
+        self.seen.append((kind, payload))
+        v = port.view()
+        assert isinstance(v, TeamView) and v.team == "ardenia-ops"
+
+
+def test_autopilot_receives_only_its_team_events(tmp_path):
+    ex = Exercise.create(TRAINING / "geo_rendezvous.yaml", tmp_path / "run",
+                         autopilots={"red": "competent"})  # fmt: skip
+    rec = Recorder()
+    ex.autopilots["ardenia-ops"] = rec
+    ex._ap_pending = [p for p in ex._ap_pending if p[0] != "ardenia-ops"]
+    ex.run()
+    visible = [(e["kind"], e["payload"]) for e in ex.events(0, "ardenia-ops")
+               if e["kind"] not in ("exercise_info",)]  # fmt: skip
+    ex.close()
+    kinds = {k for k, _ in rec.seen}
+    assert rec.ports == {"TeamPortImpl"}
+    assert "inject_released" not in kinds and "detection" not in kinds
+    assert "world_event" not in kinds and "rating" not in kinds
+    assert [k for k, _ in rec.seen] == [k for k, _ in visible]
+    assert all(p == q for (_, p), (_, q) in zip(rec.seen, visible, strict=True))
