@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EventLog", "jsonable", "visible"]
+__all__ = ["EventLog", "jsonable", "dumps", "visible", "MAX_DEPTH"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -38,36 +38,76 @@ CREATE INDEX IF NOT EXISTS events_kind ON events(kind);
 """
 
 
-def jsonable(obj: Any) -> Any:
+#: Nesting below this depth is replaced by a marker string: the log and the server must
+#: be able to serialize (and a browser to parse) whatever they hold.
+MAX_DEPTH = 64
+#: Integers beyond +-2**63 leave JSON's portable range: they are served as decimal strings.
+_INT_LIMIT = 2**63
+
+
+def _text(s: str) -> str:
+    """``s`` as valid Unicode: lone surrogates (which UTF-8 cannot encode) become U+FFFD."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return s
+
+
+def _int(i: int) -> int | str:
+    if -_INT_LIMIT < i < _INT_LIMIT:
+        return i
+    try:
+        return str(i)
+    except ValueError:  # beyond Python's int->str digit limit
+        return f"<integer of {i.bit_length()} bits>"
+
+
+def jsonable(obj: Any, _depth: int = 0) -> Any:
     """A JSON-safe copy: numpy scalars/arrays, datetimes (ISO UTC, ``Z``), sets, tuples,
-    dataclass-like objects; non-finite floats become ``None``."""
-    if obj is None or isinstance(obj, bool | int | str):
+    dataclass-like objects; non-finite floats become ``None``; strings are valid Unicode
+    (lone surrogates -> U+FFFD); integers beyond +-2**63 become decimal strings; nesting
+    deeper than :data:`MAX_DEPTH` becomes a marker string.  The one serializer for what
+    reaches the event log and what the server sends (see :func:`dumps`)."""
+    if obj is None or isinstance(obj, bool):
         return obj
+    if isinstance(obj, int):
+        return _int(int(obj))
+    if isinstance(obj, str):
+        return _text(obj)
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
+    if _depth >= MAX_DEPTH and isinstance(obj, dict | list | tuple | set | frozenset):
+        return f"<nested deeper than {MAX_DEPTH}>"
+    d = _depth + 1
     if isinstance(obj, np.generic):
-        return jsonable(obj.item()) if not isinstance(obj, np.datetime64) else _iso64(obj)
+        return jsonable(obj.item(), d) if not isinstance(obj, np.datetime64) else _iso64(obj)
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind == "M":
             return [_iso64(t) for t in obj.ravel()]
-        return jsonable(obj.tolist())
+        return jsonable(obj.tolist(), _depth)
     if isinstance(obj, datetime):
         if obj.tzinfo is not None:
             obj = obj.astimezone(UTC).replace(tzinfo=None)
         return obj.isoformat() + "Z"
     if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
+        return {_text(str(k)): jsonable(v, d) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set | frozenset):
-        return [jsonable(v) for v in obj]
+        return [jsonable(v, d) for v in obj]
     if hasattr(obj, "total_seconds"):
         return obj.total_seconds()
     if hasattr(obj, "model_dump"):
-        return jsonable(obj.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return jsonable(obj.model_dump(mode="json", by_alias=True, exclude_none=True), d)
     if hasattr(obj, "__dataclass_fields__"):
-        return {k: jsonable(getattr(obj, k)) for k in obj.__dataclass_fields__}
+        return {k: jsonable(getattr(obj, k), d) for k in obj.__dataclass_fields__}
     if hasattr(obj, "value"):  # enums
-        return jsonable(obj.value)
-    return str(obj)
+        return jsonable(obj.value, d)
+    return _text(str(obj))
+
+
+def dumps(obj: Any, **kw: Any) -> str:
+    """JSON text of :func:`jsonable` ``(obj)``: strict (no NaN), always encodable as UTF-8."""
+    return json.dumps(jsonable(obj), allow_nan=False, **kw)
 
 
 def _iso64(t: np.datetime64) -> str:
@@ -122,8 +162,8 @@ class EventLog:
                     datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z",
                     kind,
                     team,
-                    json.dumps(list(visible_to or [])),
-                    json.dumps(jsonable(payload), allow_nan=False, sort_keys=True),
+                    dumps(list(visible_to or [])),
+                    dumps(payload, sort_keys=True),
                 ),
             )
             return self.last_seq

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -13,10 +14,21 @@ from spacerange.server import ws
 from spacerange.server.auth import Throttle, TokenSigner
 from spacerange.server.deps import Settings
 from spacerange.server.engine import ExerciseSession
+from spacerange.server.limits import BodyLimit, SafeJSONResponse, validation_error_handler
 from spacerange.server.routers import auth, excon, exercise, messages, teams
 from spacerange.server.store import Store
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "CSP"]
+
+#: Content-Security-Policy of every response: scripts, styles, workers and connections
+#: from this origin only.  'unsafe-eval' is for Cesium's widgets (knockout bindings);
+#: inline styles are Cesium's; no inline scripts, no plugins, no framing.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self' ws: wss: data: blob:; "
+    "font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 
 
 def create_app(settings: Settings, *, exercise_factory=None) -> FastAPI:
@@ -54,6 +66,15 @@ def create_app(settings: Settings, *, exercise_factory=None) -> FastAPI:
         version=__version__,
         description="EXERCISE EXERCISE EXERCISE. Multi-team live play of a spacerange scenario.",
         lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
+        # Swagger UI and ReDoc load their scripts from a CDN (broken offline, and a third
+        # party script next to session tokens): off unless asked for.
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+    )
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_middleware(
+        BodyLimit, max_body_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
     )
     app.state.settings = settings
     app.state.session = None
@@ -71,6 +92,7 @@ def create_app(settings: Settings, *, exercise_factory=None) -> FastAPI:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        resp.headers.setdefault("Content-Security-Policy", CSP)
         if request.url.path.startswith("/api/"):
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp

@@ -24,23 +24,8 @@ router = APIRouter(
 
 
 def allowed_recipients(who: Principal, sess: ExerciseSession) -> list[str]:
-    roles = sess.roles
-    if who.role in ("white", "admin"):
-        return sorted(roles)
-    whites = [t for t, r in roles.items() if r == "white"]
-    if who.role == "red":
-        return sorted(set(whites) | {t for t, r in roles.items() if r == "red"} - {who.team})
-    if who.role == "blue":
-        linked: set[str] = set()
-        sc = getattr(sess.ex, "scenario", None)
-        for ag in getattr(sc, "sharing", []) or []:
-            if ag.provider == who.team:
-                linked.update(ag.recipients)
-            elif who.team in ag.recipients:
-                linked.add(ag.provider)
-        linked = {t for t in linked if roles.get(t) == "blue"}
-        return sorted((set(whites) | linked) - {who.team})
-    return []
+    """The messaging rules (one definition, also applied to text-carrying actions)."""
+    return sess.allowed_recipients(who)
 
 
 @router.get("", response_model=list[MessageOut])
