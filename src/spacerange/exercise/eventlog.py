@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -45,12 +46,15 @@ MAX_DEPTH = 64
 _INT_LIMIT = 2**63
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text(s: str) -> str:
     """``s`` as valid Unicode: lone surrogates (which UTF-8 cannot encode) become U+FFFD."""
     try:
         s.encode("utf-8")
     except UnicodeEncodeError:
-        return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return _SURROGATE.sub("\ufffd", s)
     return s
 
 
