@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from spacerange import __version__
@@ -21,10 +21,11 @@ from spacerange.server.store import Store
 __all__ = ["create_app", "CSP"]
 
 #: Content-Security-Policy of every response: scripts, styles, workers and connections
-#: from this origin only.  'unsafe-eval' is for Cesium's widgets (knockout bindings);
+#: from this origin only.  'unsafe-eval' is for Cesium's widgets (knockout bindings),
+#: blob: for the scripts Cesium's workers import;
 #: inline styles are Cesium's; no inline scripts, no plugins, no framing.
 CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self' ws: wss: data: blob:; "
     "font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
@@ -108,6 +109,10 @@ def create_app(settings: Settings, *, exercise_factory=None) -> FastAPI:
         if not page.exists():
             return HTMLResponse("<h1>spacerange server</h1><p>console not built</p>")
         return FileResponse(page, media_type="text/html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict:
