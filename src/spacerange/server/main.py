@@ -80,7 +80,8 @@ def create_app(settings: Settings, *, exercise_factory=None) -> FastAPI:
     app.state.settings = settings
     app.state.session = None
     common = {
-        400: {"description": "malformed request body"},
+        400: {"description": "malformed request body (not strict JSON, or nested too deep)"},
+        413: {"description": "request body over the configured limit"},
         403: {"description": "forbidden for this role or team"},
     }
     for mod in (auth, exercise, teams, excon, messages):

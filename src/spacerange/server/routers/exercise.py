@@ -63,7 +63,7 @@ async def view(
     return await sess.team_view(who.team)
 
 
-@router.get("/events")
+@router.get("/events", operation_id="events")
 async def events(
     after: int = Query(0, ge=0, le=2**62),
     limit: int = Query(500, ge=1, le=5000),
@@ -74,10 +74,22 @@ async def events(
     return await sess.events_for(who, after, limit)
 
 
+#: OpenAPI links (stateful API tests follow them): a submitted action can be cancelled by
+#: its seq, and the log read from just before it.
+_ACTION_LINKS = {
+    "CancelIt": {"operationId": "cancel_action", "requestBody": {"seq": "$response.body#/seq"}},
+    "EventsSince": {"operationId": "events", "parameters": {"after": "$response.body#/seq"}},
+}
+
+
 @router.post(
     "/actions",
     response_model=ActionResult,
-    responses={422: {"description": "not a valid action, or an instant outside the exercise"}},
+    operation_id="submit_action",
+    responses={
+        200: {"links": _ACTION_LINKS},
+        422: {"description": "not a valid action, or an instant outside the exercise"},
+    },
 )
 async def submit_action(
     body: ActionIn,
@@ -102,6 +114,7 @@ async def submit_action(
 @router.post(
     "/actions/cancel",
     response_model=ActionResult,
+    operation_id="cancel_action",
     responses={422: {"description": "bad request body"}},
 )
 async def cancel_action(
