@@ -5,6 +5,7 @@ Skipped when chromium, playwright or the Cesium assets are missing."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -130,8 +131,9 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
 
 #: A re-entry ground track as the engine gives it: [lat, lon] along 1.3 revolutions of a
 #: 52 deg orbit, crossing the antimeridian twice.
-TRACK = [[round(52 * np.sin(np.radians(u)), 3), round((120 + u * 0.93 + 180) % 360 - 180, 3)]
-         for u in np.linspace(0, 470, 400)]  # fmt: skip
+TRACK = json.dumps([[round(float(52 * np.sin(np.radians(u))), 3),
+                     round(float((120 + u * 0.93 + 180) % 360 - 180), 3)]
+                    for u in np.linspace(0, 470, 400)])  # fmt: skip
 _ERRORS_JS = "() => ({render: window.__renderError || null, panel: !!document.querySelector('.cesium-widget-errorPanel')})"
 
 
