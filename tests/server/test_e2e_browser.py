@@ -106,6 +106,15 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             blue.get_by_test_id("actions").get_by_text("applied").wait_for(timeout=30000)
             blue.screenshot(path=str(shots / "blue_console.png"))
 
+            # a burn planned for later can be cancelled from the console
+            blue.get_by_test_id("mnv-epoch").fill("2026-03-04T17:30:00Z")
+            blue.get_by_test_id("action-submit").click()
+            blue.get_by_test_id("action-result").get_by_text("accepted").wait_for(timeout=15000)
+            blue.locator("#actions .cancel-action").first.click(timeout=15000)
+            blue.get_by_test_id("action-result").get_by_text("cancelled").wait_for(timeout=15000)
+            blue.get_by_test_id("actions").get_by_text("cancelled").wait_for(timeout=15000)
+            blue.get_by_test_id("mnv-epoch").fill("")
+
             # a validation message from the engine is shown to the user
             blue.get_by_test_id("mnv-dvt").fill("5000")
             blue.get_by_test_id("action-submit").click()

@@ -59,6 +59,7 @@ function resetUserState() {
   if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
   S.me = null; S.state = null; S.view = null; S.lastSeq = 0; S.events = [];
   S.footprints = {}; S.conjunctions = {};
+  for (const k of Object.keys(rendered)) delete rendered[k];
   for (const id of ["log", "inbox", "alerts", "cdms", "actions", "objects", "messages", "scoreboard"]) { const el = $(id); if (el) el.innerHTML = ""; }
   for (const id of ["inspector", "action-result", "excon-result", "msg-error", "who", "clock", "runstate"]) { const el = $(id); if (el) el.textContent = ""; }
   for (const sel of document.querySelectorAll(".team-select, .own-assets, #msg-to, #ex-serial")) sel.innerHTML = "";
@@ -166,7 +167,11 @@ async function refreshView() {
   renderList("inbox", v.inbox || [], (i) => `<span class="tag">EXERCISE</span> <b>${esc(i.serial || "")}</b> ${esc(i.title || "")}<br>${esc(i.payload_text || i.text || "")} <i>${esc(i.from || i.method || "")}</i>`);
   renderList("alerts", v.alerts || [], (a0) => { const a = a0.payload || a0; return `<i>${esc(a0.sim_time_utc || "")}</i> <b>${esc(a.kind || "alert")}</b> ${esc((a.objects || []).join(" / "))} ${a.details ? esc(fmtDetails(a.details)) : ""}`; });
   renderList("cdms", v.cdms || [], (c) => `CDM ${esc((c.objects || []).join(" / "))} TCA ${esc(c.tca_utc || "")} miss ${esc(c.miss_m ?? "")} m Pc ${esc(c.pc ?? "")}`);
-  renderList("actions", v.actions || [], (a) => { const st = String(a.kind || "").replace("action_", ""); return `<span class="${st === "rejected" ? "bad" : "ok"}">${esc(st)}</span> ${esc((a.action || {}).kind || "")} ${esc((a.action || {}).asset || "")} ${esc(JSON.stringify(a.effects || a.errors || "")).slice(0, 300)}`; });
+  // an accepted action still waiting for its epoch (no outcome logged yet) can be cancelled
+  const settled = new Set((v.actions || []).filter((a) => a.kind !== "action_submitted").map((a) => a.submitted_seq));
+  const pending = (a) => a.kind === "action_submitted" && !settled.has(a.seq) && ["maneuver", "relocate"].includes((a.action || {}).kind);
+  renderList("actions", v.actions || [], (a) => { const st = String(a.kind || "").replace("action_", ""); return `<span class="${st === "rejected" ? "bad" : "ok"}">${esc(st)}</span> ${esc((a.action || {}).kind || "")} ${esc((a.action || {}).asset || "")} ${esc((a.action || {}).epoch_utc || "")} ${esc(JSON.stringify(a.effects || a.errors || "")).slice(0, 300)}${pending(a) ? ` <button class="cancel-action" data-seq="${Number(a.seq)}" data-testid="cancel-${Number(a.seq)}">cancel</button>` : ""}`; });
+
   const assets = (v.assets || []).map((a) => (typeof a === "string" ? a : a.id));
   for (const sel of document.querySelectorAll(".own-assets")) {
     const cur = sel.value; sel.innerHTML = assets.map((a) => `<option>${esc(a)}</option>`).join(""); if (cur) sel.value = cur;
@@ -178,7 +183,14 @@ async function refreshView() {
   drawPicture(v);
 }
 function fmtDetails(d) { return Object.entries(d).filter(([k, x]) => typeof x !== "object").map(([k, x]) => `${k}=${x}`).join(" "); }
-function renderList(id, items, fmt) { $(id).innerHTML = items.map((i) => `<li>${fmt(i)}</li>`).join("") || "<li><i>none</i></li>"; }
+// Re-render a list only when its content changed (the view refreshes every few seconds:
+// rebuilding unchanged lists would detach what the user is about to click).
+const rendered = {};
+function renderList(id, items, fmt) {
+  const html = items.map((i) => `<li>${fmt(i)}</li>`).join("") || "<li><i>none</i></li>";
+  if (rendered[id] === html && $(id).innerHTML !== "") return;
+  rendered[id] = html; $(id).innerHTML = html;
+}
 
 async function renderScore() {
   try {
@@ -195,6 +207,14 @@ function renderExcon(v) {
 }
 
 // ---------------------------------------------------------------- forms
+$("actions").addEventListener("click", async (e) => {
+  const b = e.target.closest(".cancel-action"); if (!b) return;
+  const out = $("action-result");
+  try { const r = await api("POST", "/api/exercise/actions/cancel", { seq: Number(b.dataset.seq) });
+    out.className = r.accepted ? "ok" : "bad"; out.textContent = r.accepted ? `cancelled #${b.dataset.seq}` : "not cancelled:\n" + r.errors.join("\n"); }
+  catch (err) { out.className = "bad"; out.textContent = err.message; }
+  refreshView();
+});
 $("action-kind").addEventListener("change", syncFields);
 function syncFields() {
   const k = $("action-kind").value;
