@@ -376,3 +376,24 @@ def test_14_excon_view_truth_and_clock(srv, tok):
     st = srv.http.get("/api/exercise/state", headers=h).json()
     assert st["speed"] == 120 and st["running"] is False
     assert "truth" not in srv.http.get("/api/exercise/view", headers=tok["ardenia"]).json()
+
+
+def test_8_forwarded_for_believed_only_from_a_configured_proxy(scenario_file, tmp_path):
+    """With ``--trusted-proxy 127.0.0.1`` the header names the client (each forwarded
+    address is its own throttle key); without it (the module's server) it is ignored."""
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    add_users(db)
+    port = free_port()
+    proc = start_server(scenario_file, tmp_path / "run", db, port, tmp_path / "srv.log",
+                        extra=("--trusted-proxy", "127.0.0.1"))  # fmt: skip
+    try:
+        codes = []
+        for i in range(6):
+            r = httpx.post(f"http://127.0.0.1:{port}/api/auth/login",
+                           json={"username": "red", "password": "wrong-wrong"},
+                           headers={"X-Forwarded-For": f"10.8.{i}.1"}, timeout=30)  # fmt: skip
+            codes.append(r.status_code)
+        assert codes == [401] * 6, codes
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
