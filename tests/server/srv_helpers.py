@@ -115,14 +115,20 @@ def free_port() -> int:
 
 
 def start_server(
-    scenario: Path, run_dir: Path, db: str, port: int, log: Path, speed: float = 300
+    scenario: Path,
+    run_dir: Path,
+    db: str,
+    port: int,
+    log: Path,
+    speed: float = 300,
+    extra: tuple[str, ...] = (),
 ) -> subprocess.Popen:
     """``spacerange serve`` in a subprocess on 127.0.0.1:port, once it answers."""
     import httpx
 
     cmd = [sys.executable, "-m", "spacerange", "serve", str(scenario), "--run-dir", str(run_dir),
            "--db", db, "--port", str(port), "--no-demo-accounts", "--tick", "0.1",
-           "--speed", str(speed)]  # fmt: skip
+           "--speed", str(speed), *extra]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -29,12 +29,27 @@ TABLE = [
     _row("POST", "/api/auth/login", "login", all=200, anon=401),
     _row("GET", "/api/auth/me", None, all=200),
     _row("POST", "/api/auth/logout", "logout", all=204),
+    _row(
+        "POST",
+        "/api/auth/password",
+        {"old_password": "not-my-password", "new_password": "a-new-password-1234"},
+        all=403,
+    ),  # fmt: skip
     _row("GET", "/api/auth/users", None, all=403, excon=200, admin=200),
     _row("POST", "/api/auth/users", "newuser", all=403, admin=201, anon=401),
     _row("GET", "/api/exercise/state", None, all=200),
     _row("GET", "/api/exercise/view", None, all=200),
     _row("GET", "/api/exercise/events", None, all=200),
     _row("POST", "/api/exercise/actions", ASSESS, all=403, ardenia=200, borealis=200, red=200),
+    _row(
+        "POST",
+        "/api/exercise/actions/cancel",
+        {"seq": 1},
+        all=403,
+        ardenia=200,
+        borealis=200,
+        red=200,
+    ),  # fmt: skip
     _row("GET", "/api/exercise/summary", None, all=403, **JUDGES),
     _row("GET", "/api/exercise/report", None, all=403, **JUDGES),
     _row("GET", "/api/teams", None, all=200),

@@ -88,7 +88,9 @@ def schema(
 def run(
     file: Path = typer.Argument(..., help="Scenario YAML file."),
     autopilot: list[str] = typer.Option(
-        [], "--autopilot", help="TEAM=competent|passive|gaming or ROLE=... (e.g. blue=gaming); repeat."
+        [],
+        "--autopilot",
+        help="TEAM=competent|passive|gaming or ROLE=... (e.g. blue=gaming); repeat.",
     ),
     speed: str = typer.Option(
         "max", "--speed", help="'max' (as fast as possible) or scenario seconds per wall second."

@@ -76,6 +76,19 @@ def serve(
         "--demo-accounts/--no-demo-accounts",
         help="Create one account per team and print the passwords (default: on without SCENARIO).",
     ),
+    trusted_proxy: list[str] = typer.Option(
+        [],
+        "--trusted-proxy",
+        help="Address of a reverse proxy whose X-Forwarded-For is believed (repeatable; "
+        "default none: the peer address is the client).",
+    ),
+    api_docs: bool = typer.Option(
+        False, "--api-docs", help="Serve /docs and /redoc (they load scripts from a CDN)."
+    ),
+    max_body_kib: int = typer.Option(256, "--max-body-kib", help="Request body limit (KiB)."),
+    lockout_max_s: float = typer.Option(
+        300.0, "--lockout-max", help="Longest login back-off after failed passwords (s)."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print one JSON object (URL, run dir, accounts) on stdout at start."
     ),
@@ -113,7 +126,15 @@ def serve(
             err.print("[yellow]No accounts yet: run `spacerange admin bootstrap --db URL`.[/]")
         store.close()
         settings = Settings(
-            db_url=db_url, run_dir=run_dir, scenario=scenario, speed=speed, tick_s=tick_s
+            db_url=db_url,
+            run_dir=run_dir,
+            scenario=scenario,
+            speed=speed,
+            tick_s=tick_s,
+            api_docs=api_docs,
+            trusted_proxies=tuple(trusted_proxy),
+            max_body_bytes=max_body_kib * 1024,
+            throttle_max_s=lockout_max_s,
         )
         url = f"http://{host}:{port}/"
         if as_json:
@@ -130,7 +151,18 @@ def serve(
             )
         else:
             out.print(f"Scenario {scenario} -> run dir {run_dir}; console at {url}")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        # Proxy headers only from configured proxies: uvicorn's default trusts 127.0.0.1,
+        # which lets any local client pick its address for the login throttle.
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=bool(trusted_proxy),
+            forwarded_allow_ips=",".join(trusted_proxy) if trusted_proxy else "",
+            ws_max_size=settings.max_body_bytes,
+            server_header=False,
+        )
 
 
 @admin_app.command("bootstrap")
@@ -139,14 +171,15 @@ def bootstrap(
     username: str = typer.Option("admin", "--username"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Create (or reset) the admin account and print its one-time password."""
+    """Create (or reset) the admin account and print its one-time password (it must be
+    changed at first login; a reset ends the account's sessions)."""
     from spacerange.server.auth import generate_password, hash_password
     from spacerange.server.store import Store
 
     with guard(as_json):
         store = Store(db)
         pw = generate_password(15)
-        store.upsert_user(username, hash_password(pw), "admin", None)
+        store.upsert_user(username, hash_password(pw), "admin", None, must_change=True)
         store.close()
         emit(
             {"username": username, "password": pw, "role": "admin"},
@@ -165,7 +198,8 @@ def add_user(
     db: str = typer.Option(..., "--db", help="Server store URL."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Create (or reset) an account with a generated password, printed once."""
+    """Create (or reset) an account with a generated one-time password, printed once (it
+    must be changed at first login; a reset ends the account's sessions)."""
     from spacerange.server.auth import generate_password, hash_password
     from spacerange.server.store import ROLES, Store
 
@@ -176,6 +210,6 @@ def add_user(
             raise ValueError(f"--role {role} needs --team")
         store = Store(db)
         pw = generate_password(12)
-        store.upsert_user(username, hash_password(pw), role, team)
+        store.upsert_user(username, hash_password(pw), role, team, must_change=True)
         store.close()
         emit({"username": username, "password": pw, "role": role, "team": team}, as_json)

@@ -172,6 +172,9 @@ def validate_action(
         own_asset()
         need("dv_rtn_mps", lambda v: isinstance(v, list) and len(v) == 3 and all(map(_num, v)),
              "[r, t, n] in m/s")  # fmt: skip
+        dv = act.get("dv_rtn_mps")
+        if isinstance(dv, list) and len(dv) == 3 and all(map(_num, dv)) and not any(dv):
+            errors.append("maneuver.dv_rtn_mps: a burn needs a non-zero delta-v")
         earliest = now_utc + np.timedelta64(int(uplink_delay_s * 1e6), "us")
         if act.get("epoch_utc") is None:
             act["epoch_utc"] = earliest

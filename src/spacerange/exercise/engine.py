@@ -295,7 +295,7 @@ class Exercise:
     @staticmethod
     def _is_input(e: dict) -> bool:
         k, p = e["kind"], e["payload"]
-        if k == "action_submitted":
+        if k in ("action_submitted", "action_cancelled"):
             return not str(p.get("user", "")).startswith("autopilot")
         if k in ("rating", "evaluator_note"):
             return p.get("source") == "evaluator"
@@ -482,6 +482,8 @@ class Exercise:
             k = ev["kind"]
             if k == "action_submitted":
                 self._submit(p["team"], p.get("user", "?"), p.get("action", {}))
+            elif k == "action_cancelled":
+                self._cancel(p["team"], p.get("user", "?"), int(p["submitted_seq"]))
             elif k == "rating":
                 self.rate(p["team"], p["objective"], p["rating"], p.get("note"),
                           p.get("author", "evaluator"), p.get("critical_task"))  # fmt: skip
@@ -618,6 +620,8 @@ class Exercise:
 
     def _on_exec_action(self, e: QueueEntry) -> None:
         rec: ActionRecord = self.actions[e.data["index"]]
+        if rec.status == "cancelled":
+            return
         self._world_to(e.time)
         ok, errors, events = self._world_apply(rec.team, rec.action, e.time)
         self._log_world_events(events, e.time)
@@ -819,6 +823,10 @@ class Exercise:
     def _submit(self, team_id: str, user: str, action: dict) -> ActionResult:
         now = self.clock.now
         act, errors = validate_action(self.scenario, team_id, action, now, self.uplink_delay_s)
+        if not errors and act.get("kind") == "maneuver" and to_dt64(act["epoch_utc"]) > self.endex:
+            # it would never execute yet hold the team's delta-v until ENDEX
+            errors = [f"maneuver.epoch_utc: {iso(to_dt64(act['epoch_utc']))} is after ENDEX "
+                      f"({iso(self.endex)})"]  # fmt: skip
         shown = jsonable(act if not errors else action)
         seq = self._append("action_submitted", {"team": team_id, "user": user, "action": shown},
                            team=team_id, visible_to=[team_id])  # fmt: skip
@@ -871,6 +879,30 @@ class Exercise:
         )  # white only
         self._mark_expected(rec)
         return ActionResult(True, [], seq)
+
+    def cancel_action(self, team_id: str, user: str, seq: int) -> ActionResult:
+        """Cancel a pending action of ``team_id`` (accepted, not executed yet: a burn or a
+        relocation waiting for its epoch) by its ``action_submitted`` seq; its delta-v is
+        no longer committed.  Logged as an input, so a reopened run replays it."""
+        with self._lock:
+            if self.finished:
+                return ActionResult(False, ["the exercise has ended (ENDEX)"], None)
+            r = self._cancel(team_id, user, seq)
+            self._flush()
+            return r
+
+    def _cancel(self, team_id: str, user: str, seq: int) -> ActionResult:
+        rec = next((a for a in self.actions if a.seq == seq and a.team == team_id), None)
+        if rec is None:
+            return ActionResult(False, [f"cancel: team {team_id!r} has no action #{seq}"], None)
+        if rec.status != "accepted":
+            return ActionResult(False, [f"cancel: action #{seq} is {rec.status}; only pending "
+                                        f"actions can be cancelled"], None)  # fmt: skip
+        rec.status = "cancelled"
+        s = self._append("action_cancelled", {"team": team_id, "user": user,
+                                              "submitted_seq": seq, "action": rec.action},
+                         team=team_id, visible_to=[team_id])  # fmt: skip
+        return ActionResult(True, [], s)
 
     def _budget_errors(self, team_id: str, act: dict) -> list[str]:
         """A burn beyond the asset's remaining delta-v (used + already committed) is refused
@@ -1421,13 +1453,32 @@ class Exercise:
                 "collisions": self.collisions,
                 "events": self.log.last_seq,
             }  # fmt: skip
-            truth = getattr(self.world, "truth_view", None)
-            if callable(truth):
-                try:
-                    view["truth"] = truth()
-                except Exception as exc:  # noqa: BLE001
-                    view["truth_error"] = str(exc)
+            try:
+                view["truth"] = self._truth_objects()
+            except Exception as exc:  # noqa: BLE001 - EXCON sees why, the view still answers
+                view["truth"] = []
+                view["truth_error"] = f"{type(exc).__name__}: {exc}"
             return jsonable(view)
+
+    def _truth_objects(self) -> list[dict]:
+        """Truth of every live object now (TEME, km, km/s) from the world's public API:
+        ``world.truth_view()`` when the world has one, else ``world.states`` + ``objects``."""
+        truth = getattr(self.world, "truth_view", None)
+        if callable(truth):
+            return list(truth())
+        states = getattr(self.world, "states", None)
+        objects = getattr(self.world, "objects", None)
+        if not callable(states) or objects is None:
+            return []
+        # read-only: advancing the world here would log events out of replay order
+        idx, r, v = states(self.clock.now)
+        out = []
+        for i, rr, vv in zip(idx.tolist(), np.round(r, 3).tolist(), np.round(v, 6).tolist(),
+                             strict=True):  # fmt: skip
+            o = objects[i]
+            out.append({"id": o.id, "name": o.name, "object_type": o.object_type,
+                        "owner": o.owner, "r_km": rr, "v_km_s": vv})  # fmt: skip
+        return out
 
     def summary(self) -> dict:
         """The run's summary (the ``exercise run --json`` object)."""

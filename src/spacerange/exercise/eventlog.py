@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from spacerange.jsonio import jsonable
+from spacerange.jsonio import MAX_DEPTH, dumps, jsonable
 
-__all__ = ["EventLog", "jsonable", "visible"]
+__all__ = ["EventLog", "jsonable", "dumps", "visible", "MAX_DEPTH"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -84,8 +84,8 @@ class EventLog:
                     datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z",
                     kind,
                     team,
-                    json.dumps(list(visible_to or [])),
-                    json.dumps(jsonable(payload), allow_nan=False, sort_keys=True),
+                    dumps(list(visible_to or [])),
+                    dumps(payload, sort_keys=True),
                 ),
             )
             return self.last_seq

@@ -12,7 +12,9 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacerange.server.store import Store
@@ -22,6 +24,7 @@ __all__ = [
     "verify_password",
     "TokenSigner",
     "Throttle",
+    "DeviceCookies",
     "Principal",
     "generate_password",
 ]
@@ -104,6 +107,7 @@ class TokenSigner:
             key = secrets.token_hex(32)
             store.set_state("token_key", key)
         self._key = bytes.fromhex(key)
+        self.devices = DeviceCookies(self._key)
 
     def issue(self, user_id: int, ip: str | None) -> tuple[str, float]:
         sid = secrets.token_urlsafe(24)
@@ -116,6 +120,8 @@ class TokenSigner:
     def verify(self, token: str) -> tuple[str, int] | None:
         """``(sid, user_id)`` for a well-signed, unexpired, unrevoked token, else None."""
         try:
+            if len(token) > 1024:
+                return None
             body, sig = token.split(".")
             want = _b64e(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
             if not hmac.compare_digest(sig, want):
@@ -133,17 +139,33 @@ class TokenSigner:
 
 
 class Throttle:
-    """Per username+IP exponential back-off: after ``free`` consecutive failures each further
-    failure locks the key for ``base_s * 2**(k)`` seconds (capped at ``max_s``)."""
+    """Login back-off: after ``free`` consecutive failures on a key, each further failure
+    locks the key for ``base_s * 2**k`` seconds, capped at ``max_s`` (so a lock-out always
+    ends).  The key is the username plus the client address, or the username plus a
+    *device* (a signed cookie the browser got at its last successful login for that user),
+    so a guesser on the same address as a user cannot lock that user's own browser out.
+
+    :meth:`attempt` is atomic per key: the check, the password verification and the
+    record happen under one lock (striped over :data:`_STRIPES` locks), so parallel
+    attempts cannot slip through between a check and its record (one server process; see
+    docs/security.md)."""
+
+    _STRIPES = 64
 
     def __init__(
-        self, store: Store, free: int = 3, base_s: float = 1.0, max_s: float = 900.0
+        self, store: Store, free: int = 3, base_s: float = 1.0, max_s: float = 300.0
     ) -> None:
         self.store, self.free, self.base_s, self.max_s = store, free, base_s, max_s
+        self._locks = [threading.Lock() for _ in range(self._STRIPES)]
 
     @staticmethod
-    def key(username: str, ip: str | None) -> str:
-        return f"{username.lower()[:64]}|{ip or '-'}"
+    def key(username: str, ip: str | None, device: str | None = None) -> str:
+        who = username.lower()[:64]
+        return f"{who}|dev:{device}" if device else f"{who}|{ip or '-'}"
+
+    def lock_for(self, key: str) -> threading.Lock:
+        h = int.from_bytes(hashlib.sha256(key.encode("utf-8", "replace")).digest()[:4], "big")
+        return self._locks[h % self._STRIPES]
 
     def retry_after(self, key: str) -> float:
         """Seconds until a login attempt is allowed again (0 when allowed now)."""
@@ -158,3 +180,49 @@ class Throttle:
 
     def success(self, key: str) -> None:
         self.store.clear_failures(key)
+
+    def attempt(self, key: str, check: Callable[[], bool]) -> tuple[bool, float]:
+        """Run ``check`` (the password verification) unless ``key`` is locked, and record
+        its outcome, atomically.  ``(ok, retry_after_s)``: ``retry_after_s > 0`` means
+        refused without checking."""
+        with self.lock_for(key):
+            wait = self.retry_after(key)
+            if wait > 0:
+                return False, wait
+            ok = check()
+            if ok:
+                self.success(key)
+            else:
+                self.failure(key)
+            return ok, 0.0
+
+
+class DeviceCookies:
+    """Signed "this browser logged in as this user before" cookies (OWASP device cookies):
+    ``base64url(json{"u", "d"}) + "." + HMAC``, keyed like the session tokens."""
+
+    NAME = "sr_device"
+
+    def __init__(self, key: bytes) -> None:
+        self._key = hashlib.sha256(b"device-cookie|" + key).digest()
+
+    def issue(self, username: str) -> str:
+        body = _b64e(json.dumps({"u": username, "d": secrets.token_urlsafe(12)}).encode())
+        sig = _b64e(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+        return f"{body}.{sig}"
+
+    def device_for(self, cookie: str | None, username: str) -> str | None:
+        """The device id of a valid cookie issued to ``username``, else None."""
+        if not cookie or len(cookie) > 512:
+            return None
+        try:
+            body, sig = cookie.split(".")
+            want = _b64e(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+            if not hmac.compare_digest(sig, want):
+                return None
+            data = json.loads(_b64d(body))
+            if data.get("u") != username:
+                return None
+            return str(data["d"])[:32]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None

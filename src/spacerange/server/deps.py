@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from spacerange.server.auth import Principal, Throttle, TokenSigner
 from spacerange.server.engine import ExerciseSession
+from spacerange.server.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_JSON_DEPTH
 from spacerange.server.store import Store
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "get_throttle",
     "get_session",
     "current_user",
+    "current_user_any",
     "require_roles",
     "require_team_access",
 ]
@@ -34,7 +36,12 @@ class Settings:
     ``scenario``: scenario YAML (ignored when ``run_dir`` already holds a log);
     ``run_dir``: the engine's run directory; ``token_ttl_s``: session lifetime;
     ``throttle_free``/``throttle_base_s``: failed logins allowed before back-off, first
-    back-off in seconds (doubling); ``tick_s``: wall seconds between clock steps."""
+    back-off in seconds (doubling), capped at ``throttle_max_s`` so a lock-out always ends;
+    ``tick_s``: wall seconds between clock steps; ``max_body_bytes``: request bodies over
+    this get 413; ``max_json_depth``: JSON nested deeper gets 400; ``api_docs``: serve
+    ``/docs`` (Swagger UI) and ``/redoc`` (off by default: they load scripts from a CDN);
+    ``trusted_proxies``: addresses whose ``X-Forwarded-For`` is believed (empty: none, the
+    peer address is the client).  See docs/security.md."""
 
     db_url: str
     run_dir: Path
@@ -42,12 +49,16 @@ class Settings:
     token_ttl_s: float = 8 * 3600
     throttle_free: int = 3
     throttle_base_s: float = 1.0
-    throttle_max_s: float = 900.0
+    throttle_max_s: float = 300.0
     tick_s: float = 0.5
     speed: float | None = None
     seed: int | None = None
     autopilots: dict[str, str] = field(default_factory=dict)
     static_dir: Path = Path(__file__).parent / "static"
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    api_docs: bool = False
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def get_settings(request: Request) -> Settings:
@@ -87,12 +98,13 @@ def principal_from_token(token: str, signer: TokenSigner, store: Store) -> Princ
     return Principal(user.id, user.username, user.role, user.team, sid)
 
 
-def current_user(
+def current_user_any(
     creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
     signer: TokenSigner = Depends(get_signer),
     store: Store = Depends(get_store),
 ) -> Principal:
-    """The caller, from ``Authorization: Bearer <token>``; 401 otherwise."""
+    """The caller, from ``Authorization: Bearer <token>``; 401 otherwise (also while the
+    password must still be changed: for /me, /logout and /password only)."""
     if creds is None or creds.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "not authenticated", {"WWW-Authenticate": "Bearer"}
@@ -103,6 +115,18 @@ def current_user(
             status.HTTP_401_UNAUTHORIZED,
             "invalid or expired token",
             {"WWW-Authenticate": "Bearer"},
+        )
+    return who
+
+
+def current_user(
+    who: Principal = Depends(current_user_any), store: Store = Depends(get_store)
+) -> Principal:
+    """The caller, who must not be holding a one-time password (403 until changed)."""
+    if store.must_change(who.user_id):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "password change required: POST /api/auth/password",
         )
     return who
 

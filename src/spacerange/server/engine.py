@@ -12,66 +12,63 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import hashlib
 import json
 import logging
-import math
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from spacerange.exercise.eventlog import dumps, jsonable
+from spacerange.exercise.scenario import Scenario
 from spacerange.server.auth import Principal
+from spacerange.server.schemas import TEXT_KINDS
 from spacerange.server.store import Store
 
-__all__ = ["ExerciseSession", "jsonable", "event_visible", "team_roles"]
+__all__ = ["ExerciseSession", "jsonable", "event_visible", "team_roles", "redact", "redact_view"]
 
 log = logging.getLogger(__name__)
 
 #: Action kinds each role may submit.  Observers, evaluators and white submit none.
 ACTION_ROLES = {"blue", "red"}
 #: Event kinds that carry a team's own actions (hidden from other teams unless shared).
-_ACTION_KINDS = {"action_submitted", "action_rejected", "action_applied"}
+_ACTION_KINDS = {"action_submitted", "action_rejected", "action_applied", "action_cancelled"}
+#: White-cell fields of events that players may see otherwise: the scripted threat type of
+#: an inject (the answer an assessment is scored against) and its ground truth.
+_WHITE_FIELDS = {"inject_released": ("threat", "ground_truth", "parent", "reason")}
+#: The only ``run_started`` fields players get (not the seed, objectives, standards...).
+_RUN_STARTED_PUBLIC = ("scenario_name", "marking", "startex", "endex", "compression", "teams")
 
 
-def jsonable(obj: Any) -> Any:
-    """Plain JSON types from engine output (datetimes -> ISO 8601 'Z', arrays -> lists)."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, datetime):
-        if obj.tzinfo is not None:
-            obj = obj.astimezone(UTC).replace(tzinfo=None)
-        return obj.isoformat(timespec="seconds") + "Z"
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, timedelta):
-        return obj.total_seconds()
-    if isinstance(obj, np.datetime64):
-        return str(np.datetime_as_string(obj.astype("datetime64[s]"))) + "Z"
-    if isinstance(obj, np.ndarray):
-        return jsonable(obj.tolist())
-    if isinstance(obj, np.floating):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, Path):
-        return str(obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return jsonable(dataclasses.asdict(obj))
-    if hasattr(obj, "model_dump"):
-        return jsonable(obj.model_dump(mode="json"))
-    return obj
+def redact(ev: dict, who: Principal) -> dict:
+    """``ev`` as ``who`` may read it: white-cell fields removed for players."""
+    if who.sees_all:
+        return ev
+    kind = ev.get("kind")
+    p = ev.get("payload")
+    if not isinstance(p, dict):
+        return ev
+    if kind == "run_started":
+        return dict(ev, payload={k: p[k] for k in _RUN_STARTED_PUBLIC if k in p})
+    drop = _WHITE_FIELDS.get(kind)
+    if drop:
+        return dict(ev, payload={k: v for k, v in p.items() if k not in drop})
+    return ev
+
+
+def redact_view(view: dict) -> dict:
+    """A team view without white-cell fields in its inbox."""
+    drop = _WHITE_FIELDS["inject_released"]
+    inbox = view.get("inbox")
+    if not isinstance(inbox, list):
+        return view
+    clean = [{k: v for k, v in i.items() if k not in drop} if isinstance(i, dict) else i
+             for i in inbox]  # fmt: skip
+    return dict(view, inbox=clean)
 
 
 def _visible_to(ev: dict) -> list[str]:
@@ -298,7 +295,7 @@ class ExerciseSession:
         }
 
     def _broadcast_clock(self) -> None:
-        msg = json.dumps(self.clock_message())
+        msg = dumps(self.clock_message())
         for sub in list(self.subscribers):
             sub.offer(msg)
 
@@ -314,14 +311,19 @@ class ExerciseSession:
             ev = jsonable(ev)
             ev["payload"] = _payload(ev)
             ev["visible_to"] = _visible_to(ev)
-            text = json.dumps({"type": "event", "event": ev, "server_time": sent})
+            texts: dict[bool, str] = {}
             for sub in list(self.subscribers):
                 if event_visible(ev, sub.who, self.roles):
-                    sub.offer(text)
+                    white = sub.who.sees_all
+                    if white not in texts:
+                        texts[white] = dumps(
+                            {"type": "event", "event": redact(ev, sub.who), "server_time": sent}
+                        )
+                    sub.offer(texts[white])
 
     def publish_message(self, msg: dict) -> None:
         """Push an inter-team message to its sender's and recipient's team and to white."""
-        out = json.dumps({"type": "message", "message": msg, "server_time": time.time()})
+        out = dumps({"type": "message", "message": msg, "server_time": time.time()})
         for sub in list(self.subscribers):
             if sub.who.sees_all or sub.who.team in (msg["from_team"], msg["to_team"]):
                 sub.offer(out)
@@ -340,7 +342,7 @@ class ExerciseSession:
         hit = self._view_cache.get(key)
         if hit is not None and hit[0] == self.version:
             return hit[1]
-        view = jsonable(await self.call(self.ex.team_view, team))
+        view = redact_view(jsonable(await self.call(self.ex.team_view, team)))
         self._view_cache[key] = (self.version, view)
         return view
 
@@ -351,7 +353,13 @@ class ExerciseSession:
             return hit[1]
         view = jsonable(await self.call(self.ex.excon_view))
         self._view_cache[key] = (self.version, view)
-        return view
+        return self._with_clock(view)
+
+    def _with_clock(self, view: dict) -> dict:
+        """The server's clock is the one that runs (the engine's own clock only steps when
+        told): its speed and pause state are the truth about the live exercise."""
+        return dict(view, speed=self.speed, paused=not self.running, running=self.running,
+                    finished=self.finished, clock_utc=self.clock_iso or view.get("clock_utc"))  # fmt: skip
 
     async def events_for(self, who: Principal, after_seq: int, limit: int) -> list[dict]:
         team = None if who.sees_all else who.team
@@ -364,7 +372,7 @@ class ExerciseSession:
             ev["payload"] = _payload(ev)
             ev["visible_to"] = _visible_to(ev)
             if event_visible(ev, who, self.roles):
-                out.append(ev)
+                out.append(redact(ev, who))
                 if len(out) >= limit:
                     break
         return out
@@ -372,7 +380,83 @@ class ExerciseSession:
     async def summary(self) -> dict:
         return jsonable(await self.call(self.ex.summary))
 
+    # ---------------------------------------------------------- action rules
+    @property
+    def scenario(self) -> Scenario | None:
+        return getattr(self.ex, "scenario", None)
+
+    def allowed_recipients(self, who: Principal) -> list[str]:
+        """Teams ``who`` may send text to: white/admin any team; a blue team the white cell
+        and the blue teams it has a sharing agreement with (either direction); red the
+        white cell and the other red teams; evaluators and observers nobody."""
+        roles = self.roles
+        if who.role in ("white", "admin"):
+            return sorted(roles)
+        whites = {t for t, r in roles.items() if r == "white"}
+        if who.role == "red":
+            return sorted((whites | {t for t, r in roles.items() if r == "red"}) - {who.team})
+        if who.role == "blue":
+            linked: set[str] = set()
+            for ag in getattr(self.scenario, "sharing", None) or []:
+                if ag.provider == who.team:
+                    linked.update(ag.recipients)
+                elif who.team in ag.recipients:
+                    linked.add(ag.provider)
+            linked = {t for t in linked if roles.get(t) == "blue"}
+            return sorted((whites | linked) - {who.team})
+        return []
+
+    def window(self) -> tuple[datetime, datetime] | None:
+        """(STARTEX, ENDEX) of the running scenario, aware UTC."""
+        ex = getattr(self.scenario, "exercise", None)
+        if ex is None:
+            return None
+        return _as_dt(ex.startex), _as_dt(ex.endex)
+
+    def action_errors(self, who: Principal, action: dict) -> tuple[int, list[str]]:
+        """Server-side rules an action must pass before the engine sees it: the messaging
+        rules on every kind that delivers text (403), and instants inside STARTEX..ENDEX
+        (422).  ``(status, errors)``; ``(200, [])`` when it may go on."""
+        kind = action.get("kind")
+        if kind in TEXT_KINDS and action.get("to") is not None:
+            to = action["to"]
+            targets = [to] if isinstance(to, str) else list(to)
+            may = set(self.allowed_recipients(who))
+            bad = [t for t in targets if t in self.roles and t not in may]
+            if bad:
+                return 403, [f"{kind}.to: no sharing arrangement lets you write to "
+                             f"{', '.join(map(repr, bad))}"]  # fmt: skip
+        win = self.window()
+        if win is not None:
+            errs = []
+            for f in ("epoch_utc", "time_utc", "window_start", "window_end", "most_likely"):
+                v = action.get(f)
+                if v is None:
+                    continue
+                try:
+                    t = _as_dt(v)
+                except (TypeError, ValueError):
+                    errs.append(f"{kind}.{f}: not an ISO 8601 UTC instant")
+                    continue
+                if not win[0] <= t <= win[1]:
+                    errs.append(f"{kind}.{f}: {v} is outside the exercise window "
+                                f"{jsonable(win[0])} .. {jsonable(win[1])}")  # fmt: skip
+            if errs:
+                return 422, errs
+        return 200, []
+
     # -------------------------------------------------------------- commands
+    async def cancel_action(self, team: str, user: str, seq: int) -> dict:
+        """Cancel a pending (accepted, not yet executed) action of ``team``."""
+        res = await self.call(self.ex.cancel_action, team, user, seq)
+        self.version += 1
+        await self.publish_new()
+        return {
+            "accepted": bool(res.accepted),
+            "errors": [str(e) for e in (res.errors or [])],
+            "seq": None if res.seq is None else int(res.seq),
+        }
+
     async def submit_action(self, team: str, user: str, action: dict) -> dict:
         res = await self.call(self.ex.submit_action, team, user, action)
         self.version += 1
@@ -436,5 +520,6 @@ def _as_dt(t: Any) -> datetime:
         s = str(np.datetime_as_string(t.astype("datetime64[us]")))
         return datetime.fromisoformat(s).replace(tzinfo=UTC)
     if isinstance(t, str):
-        return datetime.fromisoformat(t.replace("Z", "+00:00"))
+        d = datetime.fromisoformat(t.replace("Z", "+00:00"))
+        return d if d.tzinfo else d.replace(tzinfo=UTC)
     raise TypeError(f"unsupported clock type {type(t).__name__}")

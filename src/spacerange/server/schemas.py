@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
+
+#: Bounds of every player-supplied field (see docs/security.md).
+MAX_ID, MAX_TEXT, MAX_LIST, MAX_DV_MPS = 128, 4000, 500, 10_000.0
 
 Name = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
 
 
-class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+def _unicode(s: str) -> str:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    return s
+
+
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(_unicode)]
+
+
+class Closed(BaseModel):
+    """Request bodies: unknown fields and non-finite numbers are refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class LoginIn(Closed):
+    username: Annotated[
+        str, StringConstraints(min_length=1, max_length=64), AfterValidator(_unicode)
+    ]
+    password: Password
+
+
+class PasswordChangeIn(Closed):
+    old_password: Password
+    new_password: Annotated[Password, StringConstraints(min_length=12)]
 
 
 class UserOut(BaseModel):
@@ -26,13 +63,14 @@ class TokenOut(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_unix_s: float
     user: UserOut
+    must_change_password: bool = False
 
 
-class UserIn(BaseModel):
+class UserIn(Closed):
     username: str = Name
     role: Literal["admin", "white", "blue", "red", "evaluator", "observer"]
     team: str | None = Field(default=None, max_length=64)
-    password: str | None = Field(default=None, min_length=12, max_length=256)
+    password: Annotated[Password, StringConstraints(min_length=12)] | None = None
 
 
 class UserCreated(BaseModel):
@@ -40,17 +78,166 @@ class UserCreated(BaseModel):
     password: str
 
 
-class ActionIn(BaseModel):
-    """A player action (see the engine contract); fields other than ``kind`` pass through
-    to the engine, which validates them and answers with its own messages."""
+def _valid_text(s: str) -> str:
+    """Reject text UTF-8 cannot encode (lone surrogates) and control characters other
+    than tab/newline: such text would poison the event log for every reader."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    if _CONTROL.search(s):
+        raise ValueError("text must not contain control characters")
+    return s
 
-    model_config = ConfigDict(extra="allow")
-    kind: str = Field(
-        min_length=1,
-        max_length=40,
-        description="assessment | maneuver | relocate | tasking | share | notify | rfi | "
-        "report | countermeasure | reentry_prediction | catalog_update",
-    )
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: An object, asset, sensor, team or serial id.
+Ident = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ID), AfterValidator(_valid_text)
+]
+#: Free text (a message, narrative, note).
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_valid_text)
+]
+ShortText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ID), AfterValidator(_valid_text)
+]
+Ids = Annotated[list[Ident], Field(min_length=1, max_length=MAX_LIST)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+#: An instant: ISO 8601 UTC.  The exercise window (STARTEX..ENDEX) is checked by the
+#: server against the running scenario (``server.engine.ExerciseSession.check_action``).
+Instant = Annotated[
+    str,
+    StringConstraints(min_length=10, max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}[T ][0-9:.]+Z?$"),
+]
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class AssessmentIn(_Action):
+    kind: Literal["assessment"]
+    threat: ShortText
+    objects: Ids
+    time_utc: Instant | None = None
+    confidence: Annotated[Finite, Field(ge=0, le=1)] | None = None
+    narrative: Text | None = None
+    serial: Ident | None = None
+
+
+class ManeuverIn(_Action):
+    kind: Literal["maneuver"]
+    asset: Ident
+    dv_rtn_mps: Annotated[list[Annotated[Finite, Field(ge=-MAX_DV_MPS, le=MAX_DV_MPS)]],
+                          Field(min_length=3, max_length=3)]  # fmt: skip
+    epoch_utc: Instant | None = None
+
+    @field_validator("dv_rtn_mps")
+    @classmethod
+    def _nonzero(cls, v: list[float]) -> list[float]:
+        if math.hypot(*v) <= 0.0:
+            raise ValueError("a burn needs a non-zero delta-v")
+        return v
+
+
+class RelocateIn(_Action):
+    kind: Literal["relocate"]
+    asset: Ident
+    to_lon_deg: Annotated[Finite, Field(ge=-180, le=360)]
+    drift_days: Annotated[Finite, Field(gt=0, le=3650)]
+
+
+class TaskingIn(_Action):
+    kind: Literal["tasking"]
+    sensor: Ident | None = None
+    objects: Ids
+    priority: Annotated[int, Field(ge=0, le=10)] | None = None
+
+
+class ShareIn(_Action):
+    kind: Literal["share", "data_share"]
+    to_team: Ident
+    products: Annotated[list[Ident], Field(min_length=1, max_length=16)]
+    objects: Annotated[list[Ident], Field(max_length=MAX_LIST)] | None = None
+
+
+Recipients = Ident | Annotated[list[Ident], Field(min_length=1, max_length=16)]
+
+
+class NotifyIn(_Action):
+    kind: Literal["notify", "notification"]
+    to: Recipients
+    text: Text
+    serial: Ident | None = None
+
+
+class RfiIn(_Action):
+    kind: Literal["rfi", "coordination"]
+    to: Recipients
+    text: Text
+
+
+class ReportIn(_Action):
+    kind: Literal["report"]
+    to: Recipients | None = None
+    text: Text
+    threat: ShortText | None = None
+
+
+class CatalogUpdateIn(_Action):
+    kind: Literal["catalog_update"]
+    objects: Ids
+    note: Text | None = None
+
+
+class ReentryPredictionIn(_Action):
+    kind: Literal["reentry_prediction"]
+    object: Ident
+    window_start: Instant
+    window_end: Instant
+    most_likely: Instant
+    footprint: Annotated[
+        list[Annotated[list[Annotated[Finite, Field(ge=-360, le=360)]],
+                       Field(min_length=2, max_length=2)]],
+        Field(max_length=2000),
+    ] | None = None  # fmt: skip
+
+
+class CountermeasureIn(_Action):
+    kind: Literal["countermeasure"]
+    measure: ShortText
+    asset: Ident | None = None
+    text: Text | None = None
+
+
+#: A player action: one closed schema per kind (``extra="forbid"``), chosen by ``kind``.
+ActionIn = Annotated[
+    AssessmentIn
+    | ManeuverIn
+    | RelocateIn
+    | TaskingIn
+    | ShareIn
+    | NotifyIn
+    | RfiIn
+    | ReportIn
+    | CatalogUpdateIn
+    | ReentryPredictionIn
+    | CountermeasureIn,
+    Field(discriminator="kind"),
+]
+action_adapter: TypeAdapter = TypeAdapter(ActionIn)
+#: Action kinds that deliver text to other teams (the messaging rules apply to them).
+TEXT_KINDS = frozenset({"notify", "notification", "rfi", "coordination", "report"})
+
+
+def action_dict(model: BaseModel) -> dict:
+    """The action as the engine takes it: no unset optional fields."""
+    return model.model_dump(exclude_none=True)
+
+
+class CancelIn(Closed):
+    seq: Annotated[int, Field(ge=1, le=2**62, description="log seq of the pending action")]
 
 
 class ActionResult(BaseModel):
@@ -67,7 +254,8 @@ class TeamOut(BaseModel):
 
 class StateOut(BaseModel):
     scenario: str | None
-    run_dir: str
+    startex_utc: str | None = None
+    endex_utc: str | None = None
     sim_time_utc: str | None
     speed: float | None
     running: bool
@@ -76,29 +264,31 @@ class StateOut(BaseModel):
     teams: list[TeamOut]
 
 
-class SpeedIn(BaseModel):
+class SpeedIn(Closed):
     speed: float = Field(gt=0, le=100_000, description="scenario seconds per wall second")
 
 
-class SerialIn(BaseModel):
-    serial: str = Field(min_length=1, max_length=200)
+class SerialIn(Closed):
+    serial: Annotated[
+        str, StringConstraints(min_length=1, max_length=200), AfterValidator(_unicode)
+    ]
 
 
-class RateIn(BaseModel):
-    team: str = Field(min_length=1, max_length=64)
-    objective: str = Field(min_length=1, max_length=64)
+class RateIn(Closed):
+    team: Ident
+    objective: Ident
     rating: Literal["P", "S", "M", "U"]
-    note: str = Field(default="", max_length=4000)
+    note: Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_valid_text)] = ""
 
 
-class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=4000)
-    team: str | None = Field(default=None, max_length=64)
+class NoteIn(Closed):
+    text: Text
+    team: Ident | None = None
 
 
-class MessageIn(BaseModel):
-    to_team: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=4000)
+class MessageIn(Closed):
+    to_team: Ident
+    text: Text
 
 
 class MessageOut(BaseModel):

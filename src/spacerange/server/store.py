@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     event,
     select,
+    update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -135,7 +136,18 @@ class Store:
             s.add(u)
         return u
 
-    def upsert_user(self, username: str, password_hash: str, role: str, team: str | None) -> User:
+    def upsert_user(
+        self,
+        username: str,
+        password_hash: str,
+        role: str,
+        team: str | None,
+        *,
+        must_change: bool = False,
+    ) -> User:
+        """Create the account or reset it; a reset ends every session of the account (a
+        reset password must lock out whoever held the old one).  ``must_change``: the
+        password is a one-time password the user must change before doing anything else."""
         with self.session() as s, s.begin():
             u = s.scalar(select(User).where(User.username == username))
             if u is None:
@@ -143,7 +155,33 @@ class Store:
                 s.add(u)
             else:
                 u.password_hash, u.role, u.team, u.disabled = password_hash, role, team, False
+                s.execute(
+                    update(LoginSession).where(LoginSession.user_id == u.id).values(revoked=True)
+                )
+            s.flush()
+            uid = u.id
+        self.set_must_change(uid, must_change)
         return u
+
+    def set_password(self, user_id: int, password_hash: str, keep_sid: str | None = None) -> None:
+        """Change a password (clears the must-change flag) and end every other session."""
+        with self.session() as s, s.begin():
+            u = s.get(User, user_id)
+            if u is None:
+                raise KeyError(user_id)
+            u.password_hash = password_hash
+            s.execute(
+                update(LoginSession)
+                .where(LoginSession.user_id == user_id, LoginSession.id != (keep_sid or ""))
+                .values(revoked=True)
+            )
+        self.set_must_change(user_id, False)
+
+    def must_change(self, user_id: int) -> bool:
+        return bool(self.get_state(f"must_change:{user_id}", False))
+
+    def set_must_change(self, user_id: int, flag: bool) -> None:
+        self.set_state(f"must_change:{user_id}", bool(flag))
 
     def get_user(self, username: str) -> User | None:
         with self.session() as s:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from sqlalchemy.exc import IntegrityError
 
 from spacerange.server.auth import (
+    DeviceCookies,
     Principal,
     Throttle,
     TokenSigner,
@@ -17,14 +18,21 @@ from spacerange.server.auth import (
     verify_password,
 )
 from spacerange.server.deps import (
-    current_user,
+    current_user_any,
     get_session,
     get_signer,
     get_store,
     get_throttle,
     require_roles,
 )
-from spacerange.server.schemas import LoginIn, TokenOut, UserCreated, UserIn, UserOut
+from spacerange.server.schemas import (
+    LoginIn,
+    PasswordChangeIn,
+    TokenOut,
+    UserCreated,
+    UserIn,
+    UserOut,
+)
 from spacerange.server.store import Store
 
 router = APIRouter(
@@ -46,47 +54,90 @@ def _user_out(u) -> UserOut:
 def login(
     body: LoginIn,
     request: Request,
+    response: Response,
     store: Store = Depends(get_store),
     signer: TokenSigner = Depends(get_signer),
     throttle: Throttle = Depends(get_throttle),
 ) -> TokenOut:
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token.  Failed attempts back off per
+    username and client address (or per device cookie, see docs/security.md)."""
     ip = request.client.host if request.client else None
-    key = Throttle.key(body.username, ip)
-    wait = throttle.retry_after(key)
+    device = signer.devices.device_for(request.cookies.get(DeviceCookies.NAME), body.username)
+    key = Throttle.key(body.username, ip, device)
+    found: list = []
+
+    def check() -> bool:
+        user = store.get_user(body.username)
+        if user is None:
+            dummy_verify(body.password)
+            return False
+        found.append(user)
+        return (not user.disabled) and verify_password(body.password, user.password_hash)
+
+    ok, wait = throttle.attempt(key, check)
     if wait > 0:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             f"too many failed logins; retry in {math.ceil(wait)} s",
             {"Retry-After": str(math.ceil(wait))},
         )
-    user = store.get_user(body.username)
-    if user is None:
-        dummy_verify(body.password)
-        ok = False
-    else:
-        ok = (not user.disabled) and verify_password(body.password, user.password_hash)
     if not ok:
-        throttle.failure(key)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "wrong username or password",
             {"WWW-Authenticate": "Bearer"},
         )
-    throttle.success(key)
+    user = found[0]
     token, exp = signer.issue(user.id, ip)
-    return TokenOut(token=token, expires_unix_s=exp, user=_user_out(user))
+    response.set_cookie(
+        DeviceCookies.NAME,
+        signer.devices.issue(user.username),
+        max_age=180 * 86400,
+        httponly=True,
+        samesite="strict",
+        path="/api/auth/login",
+    )
+    return TokenOut(
+        token=token,
+        expires_unix_s=exp,
+        user=_user_out(user),
+        must_change_password=store.must_change(user.id),
+    )
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    response_class=Response,
+    responses={403: {"description": "wrong current password"}},
+)
+def change_password(
+    body: PasswordChangeIn,
+    who: Principal = Depends(current_user_any),
+    store: Store = Depends(get_store),
+) -> Response:
+    """Change the caller's password (required after a one-time password).  Every other
+    session of the account ends; this one stays valid."""
+    user = store.user_by_id(who.user_id)
+    if user is None or not verify_password(body.old_password, user.password_hash):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "wrong current password")
+    if body.new_password == body.old_password:
+        raise HTTPException(422, "the new password must differ from the old one")
+    store.set_password(who.user_id, hash_password(body.new_password), keep_sid=who.sid)
+    return Response(status_code=204)
 
 
 @router.post("/logout", status_code=204, response_class=Response)
-def logout(who: Principal = Depends(current_user), store: Store = Depends(get_store)) -> Response:
+def logout(
+    who: Principal = Depends(current_user_any), store: Store = Depends(get_store)
+) -> Response:
     """Revoke the caller's session (the token stops working at once)."""
     store.revoke_login_session(who.sid)
     return Response(status_code=204)
 
 
 @router.get("/me", response_model=UserOut)
-def me(who: Principal = Depends(current_user)) -> UserOut:
+def me(who: Principal = Depends(current_user_any)) -> UserOut:
     return UserOut(id=who.user_id, username=who.username, role=who.role, team=who.team)
 
 
@@ -125,4 +176,6 @@ def create_user(
         u = store.add_user(body.username, hash_password(password), body.role, body.team)
     except IntegrityError:
         raise HTTPException(409, f"username {body.username!r} is taken") from None
+    if body.password is None:  # a generated password is a one-time password
+        store.set_must_change(u.id, True)
     return UserCreated(user=_user_out(u), password=password)

@@ -94,9 +94,14 @@ async def contingency(
 async def rate(
     body: RateIn, who: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
 ):
-    """Rate a team on an objective (P/S/M/U)."""
+    """Rate a team on an objective (P/S/M/U): only the playing (blue and red) teams are
+    rated, never the white cell or observers."""
     if body.team not in sess.roles:
         raise HTTPException(404, f"no team {body.team!r}")
+    if sess.roles[body.team] not in ("blue", "red"):
+        raise HTTPException(
+            422, f"team {body.team!r} ({sess.roles[body.team]}) is not rated: only blue/red teams"
+        )
     return await _guard(sess.rate(body.team, body.objective, body.rating, body.note, who.username))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from spacerange.exercise.eventlog import jsonable
 from spacerange.server.auth import Principal
 from spacerange.server.deps import current_user, get_session, get_store, require_roles
 from spacerange.server.engine import ExerciseSession
@@ -24,34 +25,20 @@ router = APIRouter(
 
 
 def allowed_recipients(who: Principal, sess: ExerciseSession) -> list[str]:
-    roles = sess.roles
-    if who.role in ("white", "admin"):
-        return sorted(roles)
-    whites = [t for t, r in roles.items() if r == "white"]
-    if who.role == "red":
-        return sorted(set(whites) | {t for t, r in roles.items() if r == "red"} - {who.team})
-    if who.role == "blue":
-        linked: set[str] = set()
-        sc = getattr(sess.ex, "scenario", None)
-        for ag in getattr(sc, "sharing", []) or []:
-            if ag.provider == who.team:
-                linked.update(ag.recipients)
-            elif who.team in ag.recipients:
-                linked.add(ag.provider)
-        linked = {t for t in linked if roles.get(t) == "blue"}
-        return sorted((set(whites) | linked) - {who.team})
-    return []
+    """The messaging rules (one definition, also applied to text-carrying actions)."""
+    return sess.allowed_recipients(who)
 
 
 @router.get("", response_model=list[MessageOut])
 def list_messages(
     who: Principal = Depends(current_user), store: Store = Depends(get_store)
 ) -> list[dict]:
+    # through the one serializer: rows stored before text was validated still serve
     if who.sees_all:
-        return store.messages_for(None)
+        return jsonable(store.messages_for(None))
     if who.team is None:
         return []
-    return store.messages_for(who.team)
+    return jsonable(store.messages_for(who.team))
 
 
 @router.get("/recipients", response_model=list[str])

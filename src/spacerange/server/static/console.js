@@ -3,7 +3,7 @@
 "use strict";
 
 const S = { token: sessionStorage.getItem("sr_token"), me: null, state: null, view: null,
-            ws: null, viewer: null, lastSeq: 0, events: [], refreshPending: false,
+            ws: null, viewer: null, entities: {}, lastSeq: 0, events: [], refreshPending: false,
             footprints: {}, conjunctions: {} };
 
 const $ = (id) => document.getElementById(id);
@@ -27,16 +27,44 @@ $("login-form").addEventListener("submit", async (e) => {
   $("login-error").textContent = "";
   try {
     const t = await api("POST", "/api/auth/login", { username: f.get("username"), password: f.get("password") });
+    resetUserState();
     S.token = t.token; sessionStorage.setItem("sr_token", t.token);
+    e.target.reset();
+    if (t.must_change_password) { $("login").hidden = true; $("pwchange").hidden = false; return; }
     await boot();
   } catch (err) { $("login-error").textContent = err.message; }
+});
+$("pw-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  $("pw-error").textContent = "";
+  try {
+    await api("POST", "/api/auth/password", { old_password: f.get("old_password"), new_password: f.get("new_password") });
+    e.target.reset(); $("pwchange").hidden = true;
+    await boot();
+  } catch (err) { $("pw-error").textContent = err.message; }
 });
 $("logout").addEventListener("click", async () => { try { await api("POST", "/api/auth/logout"); } catch (e) {} logout(false); });
 function logout(expired) {
   S.token = null; sessionStorage.removeItem("sr_token");
-  if (S.ws) S.ws.close();
-  $("app").hidden = true; $("login").hidden = false;
+  resetUserState();
+  $("app").hidden = true; $("pwchange").hidden = true; $("login").hidden = false;
   if (expired) $("login-error").textContent = "Session ended: log in again.";
+}
+// Everything one user saw goes when they leave: the next user of this tab starts empty
+// (events, sequence cursor, panels, globe entities, the live socket).
+function resetUserState() {
+  const ws = S.ws; S.ws = null;
+  if (ws) { ws.onmessage = null; ws.onclose = null; try { ws.close(); } catch (e) {} }
+  if (refreshTimer) { clearTimeout(refreshTimer); refreshTimer = null; }
+  S.me = null; S.state = null; S.view = null; S.lastSeq = 0; S.events = [];
+  S.footprints = {}; S.conjunctions = {};
+  for (const k of Object.keys(rendered)) delete rendered[k];
+  for (const id of ["log", "inbox", "alerts", "cdms", "actions", "objects", "messages", "scoreboard"]) { const el = $(id); if (el) el.innerHTML = ""; }
+  for (const id of ["inspector", "action-result", "excon-result", "msg-error", "who", "clock", "runstate"]) { const el = $(id); if (el) el.textContent = ""; }
+  for (const sel of document.querySelectorAll(".team-select, .own-assets, #msg-to, #ex-serial")) sel.innerHTML = "";
+  if (S.viewer) { S.viewer.entities.removeAll(); S.viewer.scene.requestRender(); }
+  S.entities = {};
 }
 
 // ---------------------------------------------------------------- tabs
@@ -95,13 +123,14 @@ function connectWs() {
   S.ws = ws;
   ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: S.token }));
   ws.onmessage = (m) => {
+    if (ws !== S.ws) return;  // a socket of a previous login
     const msg = JSON.parse(m.data);
     if (msg.type === "clock") { setClock(msg); scheduleRefresh(2000); }
     else if (msg.type === "hello") setClock(msg.clock);
     else if (msg.type === "event") { addEvent(msg.event); scheduleRefresh(200); }
     else if (msg.type === "message") refreshMessages();
   };
-  ws.onclose = (e) => { if (e.code === 4401) logout(true); else if (S.token) setTimeout(connectWs, 2000); };
+  ws.onclose = (e) => { if (ws !== S.ws) return; if (e.code === 4401) logout(true); else if (S.token) setTimeout(() => { if (S.token && ws === S.ws) connectWs(); }, 2000); };
 }
 
 let refreshTimer = null, lastRefresh = 0;
@@ -128,15 +157,21 @@ function addEvent(ev) {
 
 // ---------------------------------------------------------------- view
 async function refreshView() {
-  try {
-    S.view = await api("GET", "/api/exercise/view");
-  } catch (e) { return; }
+  const token = S.token;
+  let view;
+  try { view = await api("GET", "/api/exercise/view"); } catch (e) { return; }
+  if (token !== S.token || !S.me) return;  // logged out meanwhile: not this user's view
+  S.view = view;
   const v = S.view || {};
   const judge = ["white", "evaluator", "admin"].includes(S.me.role);
   renderList("inbox", v.inbox || [], (i) => `<span class="tag">EXERCISE</span> <b>${esc(i.msg_id || i.serial || "")}</b> ${esc(i.title || "")}<br>${esc(i.payload_text || i.text || "")} <i>${esc(i.from || i.method || "")}</i>`);
   renderList("alerts", v.alerts || [], (a0) => { const a = a0.payload || a0; return `<i>${esc(a0.sim_time_utc || "")}</i> <b>${esc(a.kind || "alert")}</b> ${esc((a.objects || []).join(" / "))} ${a.details ? esc(fmtDetails(a.details)) : ""}`; });
   renderList("cdms", v.cdms || [], (c) => `CDM ${esc((c.objects || []).join(" / "))} TCA ${esc(c.tca_utc || "")} miss ${esc(c.miss_m ?? "")} m Pc ${esc(c.pc ?? `not computed (${c.pc_note || "no reason given"})`)}`);
-  renderList("actions", v.actions || [], (a) => { const st = String(a.kind || "").replace("action_", ""); return `<span class="${st === "rejected" ? "bad" : "ok"}">${esc(st)}</span> ${esc((a.action || {}).kind || "")} ${esc((a.action || {}).asset || "")} ${esc(JSON.stringify(a.effects || a.errors || "")).slice(0, 300)}`; });
+  // an accepted action still waiting for its epoch (no outcome logged yet) can be cancelled
+  const settled = new Set((v.actions || []).filter((a) => a.kind !== "action_submitted").map((a) => a.submitted_seq));
+  const pending = (a) => a.kind === "action_submitted" && !settled.has(a.seq) && ["maneuver", "relocate"].includes((a.action || {}).kind);
+  renderList("actions", v.actions || [], (a) => { const st = String(a.kind || "").replace("action_", ""); return `<span class="${st === "rejected" ? "bad" : "ok"}">${esc(st)}</span> ${esc((a.action || {}).kind || "")} ${esc((a.action || {}).asset || "")} ${esc((a.action || {}).epoch_utc || "")} ${esc(JSON.stringify(a.effects || a.errors || "")).slice(0, 300)}${pending(a) ? ` <button class="cancel-action" data-seq="${Number(a.seq)}" data-testid="cancel-${Number(a.seq)}">cancel</button>` : ""}`; });
+
   const assets = (v.assets || []).map((a) => (typeof a === "string" ? a : a.id));
   for (const sel of document.querySelectorAll(".own-assets")) {
     const cur = sel.value; sel.innerHTML = assets.map((a) => `<option>${esc(a)}</option>`).join(""); if (cur) sel.value = cur;
@@ -148,7 +183,14 @@ async function refreshView() {
   drawPicture(v);
 }
 function fmtDetails(d) { return Object.entries(d).filter(([k, x]) => typeof x !== "object").map(([k, x]) => `${k}=${x}`).join(" "); }
-function renderList(id, items, fmt) { $(id).innerHTML = items.map((i) => `<li>${fmt(i)}</li>`).join("") || "<li><i>none</i></li>"; }
+// Re-render a list only when its content changed (the view refreshes every few seconds:
+// rebuilding unchanged lists would detach what the user is about to click).
+const rendered = {};
+function renderList(id, items, fmt) {
+  const html = items.map((i) => `<li>${fmt(i)}</li>`).join("") || "<li><i>none</i></li>";
+  if (rendered[id] === html && $(id).innerHTML !== "") return;
+  rendered[id] = html; $(id).innerHTML = html;
+}
 
 async function renderScore() {
   try {
@@ -165,6 +207,14 @@ function renderExcon(v) {
 }
 
 // ---------------------------------------------------------------- forms
+$("actions").addEventListener("click", async (e) => {
+  const b = e.target.closest(".cancel-action"); if (!b) return;
+  const out = $("action-result");
+  try { const r = await api("POST", "/api/exercise/actions/cancel", { seq: Number(b.dataset.seq) });
+    out.className = r.accepted ? "ok" : "bad"; out.textContent = r.accepted ? `cancelled #${b.dataset.seq}` : "not cancelled:\n" + r.errors.join("\n"); }
+  catch (err) { out.className = "bad"; out.textContent = err.message; }
+  refreshView();
+});
 $("action-kind").addEventListener("change", syncFields);
 function syncFields() {
   const k = $("action-kind").value;
@@ -186,6 +236,8 @@ $("action-form").addEventListener("submit", async (e) => {
   else if (kind === "share") Object.assign(a, { to_team: val("to_team"), products: list(val("products")), objects: list(val("objects")) });
   else if (kind === "notify") Object.assign(a, { to: list(val("to")), text: val("text") });
   else if (kind === "countermeasure") Object.assign(a, { measure: val("measure"), asset: val("asset") });
+  // optional fields left empty are not sent (the schema refuses empty strings)
+  for (const k of Object.keys(a)) if (a[k] === "" || a[k] === undefined || (Array.isArray(a[k]) && !a[k].length && k === "objects" && kind === "share")) delete a[k];
   const out = $("action-result");
   try {
     const r = await api("POST", "/api/exercise/actions", a);
@@ -245,6 +297,8 @@ function initGlobe() {
   viewer.camera.setView({ destination: Cesium.Cartesian3.fromDegrees(10, 30, 3.0e7) });
   viewer.selectedEntityChanged.addEventListener((ent) => { if (ent && ent.objId) inspect(ent.objId); });
   S.viewer = viewer; S.entities = {};
+  // make a stopped renderer visible to tests and to the user
+  viewer.scene.renderError.addEventListener((scene, err) => { window.__renderError = String(err); });
   $("mode-toggle").onclick = () => {
     const to2d = viewer.scene.mode === Cesium.SceneMode.SCENE3D;
     if (to2d) viewer.scene.morphTo2D(0); else viewer.scene.morphTo3D(0);
@@ -305,12 +359,39 @@ function drawPicture(v) {
   S.viewer.scene.requestRender();
 }
 
+// A re-entry footprint is a ground track ([lat, lon] points), not an area: drawn as
+// polylines split where it crosses the antimeridian (a polygon over +-180 deg makes
+// Cesium's triangulation throw and stops rendering).
+function footprintSegments(track) {
+  const segs = []; let cur = []; let prev = null;
+  for (const pt of track || []) {
+    if (!Array.isArray(pt) || pt.length < 2) continue;
+    const lat = Number(pt[0]); let lon = Number(pt[1]);
+    if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90) continue;
+    lon = ((lon + 180) % 360 + 360) % 360 - 180;
+    if (prev !== null && Math.abs(lon - prev) > 180) {
+      // close this piece at the antimeridian and open the next one on the other side
+      const edge = prev > 0 ? 180 : -180;
+      const d = (lon - prev) + (prev > 0 ? 360 : -360);
+      const f = d === 0 ? 0 : (edge - prev) / d;
+      const latE = cur.length ? cur[cur.length - 1][0] + f * (lat - cur[cur.length - 1][0]) : lat;
+      cur.push([latE, edge]); segs.push(cur); cur = [[latE, -edge]];
+    }
+    cur.push([lat, lon]); prev = lon;
+  }
+  if (cur.length) segs.push(cur);
+  return segs.filter((s) => s.length >= 2);
+}
 function drawFootprint(p) {
-  if (!S.viewer || !window.Cesium || !p || !p.footprint || p.footprint.length < 3) return;
-  const id = "f:" + p.object;
-  if (S.entities[id]) S.viewer.entities.remove(S.entities[id]);
-  const deg = []; for (const [lat, lon] of p.footprint) deg.push(lon, lat);
-  S.entities[id] = S.viewer.entities.add({ id, polygon: { hierarchy: Cesium.Cartesian3.fromDegreesArray(deg), material: Cesium.Color.RED.withAlpha(0.35), outline: true, outlineColor: Cesium.Color.RED } });
+  if (!S.viewer || !window.Cesium || !p || !Array.isArray(p.footprint)) return;
+  const base = "f:" + p.object;
+  for (const id of Object.keys(S.entities)) if (id === base || id.startsWith(base + ":")) { S.viewer.entities.remove(S.entities[id]); delete S.entities[id]; }
+  footprintSegments(p.footprint.slice(0, 5000)).forEach((seg, k) => {
+    const deg = []; for (const [lat, lon] of seg) deg.push(lon, lat);
+    const id = base + ":" + k;
+    S.entities[id] = S.viewer.entities.add({ id, polyline: { positions: Cesium.Cartesian3.fromDegreesArray(deg), width: 3, material: Cesium.Color.RED.withAlpha(0.8) } });
+  });
+  S.viewer.scene.requestRender();
 }
 
 function inspect(id) {
@@ -321,3 +402,4 @@ function inspect(id) {
 }
 
 if (S.token) boot().catch(() => logout(false));
+window.spacerange = { drawFootprint, footprintSegments, state: S };  // for the browser test
