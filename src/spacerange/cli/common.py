@@ -126,12 +126,20 @@ class CatalogSource:
 
 
 def load_source(
-    db: Path | None, catalog: Sequence[Path] | None, synth_n: int = DEFAULT_SYNTH_N
+    db: Path | None, catalog: Sequence[Path] | None, synthetic: int | None = None
 ) -> CatalogSource:
     """Element sets from a store (``--db``), from files (``--catalog``), or the embedded
-    synthetic default world when neither is given."""
-    if db is not None and catalog:
-        raise ValueError("give either --db or --catalog, not both")
+    synthetic world of ``synthetic`` objects (``--synthetic N``); exactly one is required."""
+    given = [n for n, v in (("--db", db), ("--catalog", catalog), ("--synthetic", synthetic)) if v]
+    if len(given) > 1:
+        raise ValueError(f"give one of --db, --catalog or --synthetic N, not {' and '.join(given)}")
+    if not given:
+        raise ValueError(
+            "no catalog given: use --db FILE, --catalog FILE or --synthetic N "
+            f"(the embedded synthetic world, e.g. --synthetic {DEFAULT_SYNTH_N})"
+        )
+    if catalog:
+        require_files(catalog, "--catalog")
     if db is not None:
         from spacerange.catalog.store import SqliteCatalogStore
 
@@ -156,12 +164,59 @@ def load_source(
         )
     from spacerange.catalog.synth import synthesize
 
-    pop = synthesize(synth_n, DEFAULT_SYNTH_SEED)
-    log.info(
-        "no catalog given: using the embedded synthetic world (%d objects, seed %d)",
-        synth_n,
-        DEFAULT_SYNTH_SEED,
-    )
+    if synthetic is None or synthetic < 1:
+        raise ValueError(f"--synthetic {synthetic}: expected a number of objects >= 1")
+    pop = synthesize(synthetic, DEFAULT_SYNTH_SEED)
     return CatalogSource(
-        list(pop.elsets), [e.name for e in pop.elsets], f"synthetic(n={synth_n}, seed=1)", []
+        list(pop.elsets), [e.name for e in pop.elsets], f"synthetic(n={synthetic}, seed=1)", []
     )
+
+
+def require_files(paths: Sequence[Path], option: str = "input") -> None:
+    """Refuse missing, non-regular or unreadable input files before any work (or any output
+    file) is started: ``ValueError`` naming the file."""
+    import os
+
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise ValueError(f"{option} {path}: no such file")
+        if not path.is_file():
+            raise ValueError(f"{option} {path}: not a regular file")
+        if not os.access(path, os.R_OK):
+            raise ValueError(f"{option} {path}: not readable")
+
+
+def output_format(path: Path, formats: dict[str, str], option: str = "--out") -> str:
+    """The format of output file ``path`` from its extension (``formats`` maps ``.suffix`` to a
+    format name); any other extension is refused with the accepted list."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in formats:
+        accepted = ", ".join(sorted(formats))
+        raise ValueError(f"{option} {path}: cannot tell the format from {suffix or 'no extension'!r}; use {accepted}")
+    return formats[suffix]
+
+
+def parse_duration_option(text: str, option: str, positive: bool = True) -> float:
+    """Seconds from a CLI duration (the scenario grammar: ``90s``, ``30m``, ``12h``, ``3d``,
+    ``1d6h30m``, or plain seconds); ``ValueError`` names the option."""
+    from spacerange.timescales import parse_duration_s
+
+    try:
+        seconds = parse_duration_s(text)
+    except ValueError as exc:
+        raise ValueError(f"{option}: {exc}") from None
+    if not np.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
+        raise ValueError(f"{option} {text!r}: expected a duration {'> 0' if positive else '>= 0'}")
+    return seconds
+
+
+def deprecated_alias(old: str, new: str, old_value: Any, new_value: Any) -> Any:
+    """Merge a deprecated option spelling into its new one, warning on stderr (aliases are kept
+    for one release)."""
+    if old_value in (None, [], ()):
+        return new_value
+    if new_value not in (None, [], ()):
+        raise ValueError(f"give {new} only ({old} is its deprecated spelling)")
+    err.print(f"[yellow]warning:[/] {old} is deprecated; use {new}")
+    return old_value
