@@ -24,6 +24,10 @@ log = logging.getLogger("spacerange")
 
 DEFAULT_SYNTH_N = 30_000
 DEFAULT_SYNTH_SEED = 1
+SYNTHETIC_HELP = (
+    "Use the embedded synthetic world of N objects (seed 1) instead of --db or --catalog, "
+    "e.g. --synthetic 30000."
+)
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -193,7 +197,9 @@ def output_format(path: Path, formats: dict[str, str], option: str = "--out") ->
     suffix = Path(path).suffix.lower()
     if suffix not in formats:
         accepted = ", ".join(sorted(formats))
-        raise ValueError(f"{option} {path}: cannot tell the format from {suffix or 'no extension'!r}; use {accepted}")
+        raise ValueError(
+            f"{option} {path}: cannot tell the format from {suffix or 'no extension'!r}; use {accepted}"
+        )
     return formats[suffix]
 
 
@@ -209,6 +215,17 @@ def parse_duration_option(text: str, option: str, positive: bool = True) -> floa
     if not np.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
         raise ValueError(f"{option} {text!r}: expected a duration {'> 0' if positive else '>= 0'}")
     return seconds
+
+
+def store_url(db: str) -> str:
+    """The SQLAlchemy URL of a server store given as ``--db``: a URL (``sqlite:///file``,
+    ``postgresql://user@host/db``) as is, a plain path as the SQLite file at that path."""
+    text = str(db).strip()
+    if not text:
+        raise ValueError("--db: empty store location")
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
 def deprecated_alias(old: str, new: str, old_value: Any, new_value: Any) -> Any:

@@ -11,9 +11,12 @@ import numpy as np
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, guard, out
+from spacerange.cli.common import deprecated_alias, emit, guard, out, output_format
 
-maneuvers_app = typer.Typer(help="Maneuver detection and planning.", no_args_is_help=True)
+maneuvers_app = typer.Typer(
+    help="Maneuver detection in element-set histories (avoidance planning: spacerange avoid).",
+    no_args_is_help=True,
+)
 app.add_typer(maneuvers_app, name="maneuvers")
 
 JSON_OPT = typer.Option(False, "--json", help="Print one JSON object on stdout.")
@@ -55,7 +58,12 @@ def _teme_to_gcrs_state(s: np.ndarray, t: np.datetime64) -> np.ndarray:
 @maneuvers_app.command("detect")
 def detect_cmd(
     history_file: Path = typer.Argument(..., help="TLE/3LE/OMM/GP file: element-set history"),
-    threshold: float = typer.Option(6.0, "--threshold", help="Detection threshold (sigma)."),
+    sigma: float = typer.Option(
+        None, "--sigma", help="Detection threshold in standard deviations (default 6)."
+    ),
+    threshold: float = typer.Option(
+        None, "--threshold", hidden=True, help="Deprecated: use --sigma."
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Detect maneuvers in element-set histories (one report per object in the file)."""
@@ -63,6 +71,8 @@ def detect_cmd(
     from spacerange.events.maneuver_detection import detect_maneuvers
 
     with guard(as_json):
+        sigma = deprecated_alias("--threshold", "--sigma", threshold, sigma)
+        threshold = 6.0 if sigma is None else sigma
         elsets, rejects = _read_elsets(history_file)
         by_id: dict[int, list] = {}
         for e in elsets:
@@ -114,9 +124,16 @@ def breakup_cmd(
     kind: str = typer.Option(..., "--kind", help="explosion or collision"),
     mass: float = typer.Option(..., "--mass", help="Parent (target) mass, kg."),
     impactor_mass: float | None = typer.Option(None, "--impactor-mass", help="kg (collision)"),
-    speed: float | None = typer.Option(None, "--speed", help="Impact speed, km/s (collision)"),
+    impact_speed: float | None = typer.Option(
+        None, "--impact-speed", help="Impact speed, km/s (collision)."
+    ),
+    speed_old: float | None = typer.Option(
+        None, "--speed", hidden=True, help="Deprecated: use --impact-speed."
+    ),
     parent: int | None = typer.Option(None, "--parent", help="NORAD id of the parent"),
-    catalog: Path | None = typer.Option(None, "--catalog", help="Catalog file with the parent"),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="Element file (TLE, OMM, GP) holding the parent."
+    ),
     state: str | None = typer.Option(
         None, "--state", help="Parent TEME state 'x,y,z,vx,vy,vz' (km, km/s); needs --epoch"
     ),
@@ -124,7 +141,9 @@ def breakup_cmd(
     parent_kind: str = typer.Option("rocket_body", "--parent-kind", help="rocket_body|spacecraft"),
     min_size: float = typer.Option(0.05, "--min-size", help="Smallest fragment, m."),
     out_file: Path = typer.Option(..., "--out", help="fragments.tle | .oem | .parquet | .csv"),
-    seed: int | None = typer.Option(None, "--seed"),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Random seed (same seed, same fragments; default: fresh)."
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Generate a NASA standard breakup model fragment cloud and write it."""
@@ -133,15 +152,17 @@ def breakup_cmd(
     from spacerange.timescales import iso_utc, parse_utc
 
     with guard(as_json):
-        suffix = out_file.suffix.lower()
-        if suffix not in (".tle", ".txt", ".oem", ".parquet", ".csv", ".xml"):
-            raise ValueError(f"--out {out_file}: use .tle, .oem, .xml, .parquet or .csv")
+        speed = deprecated_alias("--speed", "--impact-speed", speed_old, impact_speed)
+        output_format(out_file, {".tle": "tle", ".oem": "oem", ".xml": "oem-xml",
+                                 ".parquet": "parquet", ".csv": "csv"})  # fmt: skip
         rng = np.random.default_rng(seed)
         if kind == "explosion":
             frags = breakup_explosion(mass, parent_kind, min_size, rng)
         elif kind == "collision":
             if impactor_mass is None or speed is None:
-                raise ValueError("--kind collision needs --impactor-mass KG and --speed KM/S")
+                raise ValueError(
+                    "--kind collision needs --impactor-mass KG and --impact-speed KM/S"
+                )
             frags = breakup_collision(mass, impactor_mass, speed, parent_kind, min_size, rng)
         else:
             raise ValueError(f"--kind must be 'explosion' or 'collision', got {kind!r}")
@@ -180,9 +201,9 @@ def breakup_cmd(
             "catastrophic": bool(frags.catastrophic) if frags.catastrophic is not None else None,
             "kind": kind,
             "total_mass_kg": frags.total_mass_kg,
-            "epoch": iso_utc(t_event),
+            "epoch_utc": iso_utc(t_event),
             "default_orbit": r is None,
-            "out": str(out_file),
+            "out_file": str(out_file),
         }
     emit(result, as_json)
 
@@ -207,17 +228,29 @@ def _write_fragments(path: Path, fe, t_event) -> None:
 @app.command("reentry")
 def reentry_cmd(
     target: str = typer.Argument(..., help="NORAD id (with --catalog) or a TLE/OMM file"),
-    catalog: Path | None = typer.Option(None, "--catalog", help="Catalog file for an id"),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="Element file (TLE, OMM, GP) holding the object TARGET names."
+    ),
     samples: int = typer.Option(64, "--samples", help="Monte Carlo samples."),
-    max_days: float = typer.Option(30.0, "--max-days"),
+    max_days: float = typer.Option(
+        30.0,
+        "--max-days",
+        help="Give up after this many days (the object is reported as not re-entered).",
+    ),
     weather: str = typer.Option("moderate", "--weather", help="quiet|moderate|feb2022|may2024"),
     cd_area_mass: float | None = typer.Option(
         None, "--cd-area-mass", help="Cd*A/m, m^2/kg (default: from B*)"
     ),
-    density_sigma: float = typer.Option(0.25, "--density-sigma"),
-    bc_sigma: float = typer.Option(0.15, "--bc-sigma"),
+    density_sigma: float = typer.Option(
+        0.25,
+        "--density-sigma",
+        help="1-sigma relative error of the atmospheric density (0.25 = 25 %).",
+    ),
+    bc_sigma: float = typer.Option(
+        0.15, "--bc-sigma", help="1-sigma relative error of the ballistic coefficient Cd*A/m."
+    ),
     plot: Path | None = typer.Option(None, "--plot", help="PNG: altitude decay + footprint"),
-    seed: int | None = typer.Option(0, "--seed"),
+    seed: int | None = typer.Option(0, "--seed", help="Monte Carlo seed."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Predict the re-entry window (120 km) with a density / ballistic-coefficient MC."""
@@ -293,21 +326,25 @@ def _event_conjunction(path: Path):
 
 @app.command("avoid")
 def avoid_cmd(
-    cdm_file: Path | None = typer.Argument(None, help="CDM (KVN or XML)"),
+    cdm_file: Path | None = typer.Argument(None, help="CCSDS CDM file (KVN or XML)."),
     event: Path | None = typer.Option(
         None,
         "--event",
         help="JSON event: tca, r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, "
         "cov2_km2 (GCRS, km), hbr_m",
     ),
-    pc_max: float = typer.Option(1e-4, "--pc-max"),
+    pc_max: float = typer.Option(
+        1e-4, "--pc-max", help="Largest acceptable collision probability after the burn."
+    ),
     miss_min_m: float | None = typer.Option(None, "--miss-min", help="Also require miss >= m"),
     lead: str = typer.Option("1orbit", "--lead", help="Burn lead time: 1orbit, 0.5orbit, 45min"),
     axes: str = typer.Option("T", "--axes", help="RTN axes to try in order, e.g. T,R,N"),
     hbr_m: float | None = typer.Option(None, "--hbr", help="Combined HBR override, m"),
     trade: bool = typer.Option(False, "--trade", help="Also report dv vs lead (0.25..3 orbits)"),
     catalog: Path | None = typer.Option(
-        None, "--catalog", help="Re-screen the post-burn orbit against this catalog (24 h, 5 km)."
+        None,
+        "--catalog",
+        help="Element file (TLE, OMM, GP): re-screen the post-burn orbit against it (24 h, 5 km).",
     ),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -339,6 +376,7 @@ def avoid_cmd(
         if catalog is not None and plan.feasible:
             from spacerange.catalog.formats import load_any
             from spacerange.maneuvers.avoidance import rescreen
+            from spacerange.timescales import iso_utc
 
             elsets, _ = load_any(catalog)
             rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
@@ -351,8 +389,8 @@ def avoid_cmd(
                     {
                         "norad_id": elsets[int(k)].norad_id,
                         "name": elsets[int(k)].name,
-                        "tca": str(t) + "Z",
-                        "miss_km": float(m),
+                        "tca_utc": iso_utc(t),
+                        "miss_m": float(m) * 1e3,
                     }
                     for k, t, m in zip(rs["index"], rs["tca_utc"], rs["miss_km"], strict=True)
                 ],
@@ -362,6 +400,6 @@ def avoid_cmd(
             tc = trade_curve(conj, leads, pc_max, miss_min_km, ax[0] if ax else "T")
             result["trade"] = {
                 "lead_s": tc["lead_s"],
-                "dv_mps": [None if not math.isfinite(x) else x for x in tc["dv_mps"]],
+                "dv_m_s": [None if not math.isfinite(x) else x for x in tc["dv_mps"]],
             }
     emit(result, as_json)

@@ -8,10 +8,12 @@ from pathlib import Path
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import deprecated_alias, emit, err, guard, out
 
 exercise_app = typer.Typer(
-    help="Exercise scenarios: validate files, export the JSON Schema.", no_args_is_help=True
+    help="Exercise scenarios: validate files, export the JSON Schema, run a scenario to ENDEX "
+    "and write its after-action report.",
+    no_args_is_help=True,
 )
 app.add_typer(exercise_app, name="exercise")
 
@@ -86,22 +88,28 @@ def schema(
 
 @exercise_app.command("run")
 def run(
-    file: Path = typer.Argument(..., help="Scenario YAML file."),
+    file: Path = typer.Argument(
+        ..., help="Scenario YAML file, or the name of a bundled scenario (e.g. asterx-demo)."
+    ),
     autopilot: list[str] = typer.Option(
         [], "--autopilot", help="TEAM=competent|passive or ROLE=... (e.g. blue=passive); repeat."
     ),
     speed: str = typer.Option(
         "max", "--speed", help="'max' (as fast as possible) or scenario seconds per wall second."
     ),
-    out_dir: Path = typer.Option(None, "--out", help="Run directory (default runs/<name>-<utc>)."),
+    out_dir: Path = typer.Option(None, "--out-dir", help="Run directory (default runs/NAME-UTC)."),
+    out_old: Path = typer.Option(None, "--out", hidden=True, help="Deprecated: use --out-dir."),
     seed: int = typer.Option(None, "--seed", help="Override the scenario's seed."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Play a scenario to ENDEX (autopilots for unattended teams); writes RUN_DIR with the
     event log and summary.json."""
     from spacerange.exercise.runner import parse_autopilots, parse_speed, run_exercise
+    from spacerange.scenarios import resolve_scenario
 
     with guard(as_json):
+        out_dir = deprecated_alias("--out", "--out-dir", out_old, out_dir)
+        file = resolve_scenario(file)
         result = run_exercise(file, out_dir, parse_autopilots(autopilot), parse_speed(speed),
                               seed=seed, progress=True)  # fmt: skip
 

@@ -8,7 +8,16 @@ import typer
 from rich.table import Table
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, load_source, out
+from spacerange.cli.common import (
+    SYNTHETIC_HELP,
+    emit,
+    err,
+    guard,
+    load_source,
+    out,
+    output_format,
+    parse_duration_option,
+)
 
 
 def _parse_threshold(text: str) -> tuple[float, tuple[float, float, float] | None]:
@@ -36,9 +45,14 @@ def _parse_threshold(text: str) -> tuple[float, tuple[float, float, float] | Non
 @app.command()
 def screen(
     db: Path = typer.Option(None, "--db", help="SQLite catalog database."),
-    catalog: list[Path] = typer.Option(None, "--catalog", help="Element file(s)."),
-    start: str = typer.Option(None, "--start", help="ISO UTC start (default: median epoch)."),
-    span: str = typer.Option("24h", "--span", help="Window, up to 7d."),
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element file(s) (TLE, OMM, GP); repeat for several."
+    ),
+    synthetic: int = typer.Option(None, "--synthetic", help=SYNTHETIC_HELP),
+    start: str = typer.Option(
+        None, "--start", help="ISO 8601 UTC start (default: the median epoch of the catalog)."
+    ),
+    span: str = typer.Option("24h", "--span", help="Window (duration, e.g. 24h, 1d6h), up to 7d."),
     threshold: str = typer.Option(
         "5km",
         "--threshold",
@@ -59,7 +73,9 @@ def screen(
     ),
     workers: int = typer.Option(None, "--workers", help="Local processes (default: cores)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
-    step: float = typer.Option(20.0, "--step", help="Sieve step, s (speed/memory trade)."),
+    step: str = typer.Option(
+        "20s", "--step", help="Sieve step (duration, e.g. 20s; a speed/memory trade)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Find close approaches (TCA, miss, RTN, relative speed, Pc) over a window."""
@@ -68,12 +84,15 @@ def screen(
     from spacerange.conjunction.assessment import assess, socrates_report, write_cdms
     from spacerange.conjunction.screening import ScreeningConfig
     from spacerange.conjunction.screening import screen as run_screen
-    from spacerange.timescales import parse_duration_s, parse_utc
+    from spacerange.timescales import parse_utc
 
     with guard(as_json):
         thr, ell = _parse_threshold(threshold)
-        span_s = parse_duration_s(span)
-        src = load_source(db, catalog)
+        span_s = parse_duration_option(span, "--span")
+        step_s = parse_duration_option(step, "--step")
+        if out_file is not None:
+            output_format(out_file, {".parquet": "parquet", ".csv": "csv", ".json": "json"})
+        src = load_source(db, catalog, synthetic)
         if len(src.elsets) < 2:
             raise ValueError(f"{src.label}: need at least two objects to screen")
         t0 = parse_utc(start) if start else src.median_epoch()
@@ -84,7 +103,7 @@ def screen(
             if missing:
                 raise ValueError(f"--primary {missing}: not in the catalog ({src.label})")
             prim_idx = [pos[p] for p in primary]
-        cfg = ScreeningConfig(threshold_km=thr, ellipsoid_rtn_km=ell, step_s=step)
+        cfg = ScreeningConfig(threshold_km=thr, ellipsoid_rtn_km=ell, step_s=step_s)
         err.print(
             f"screening {len(src.elsets)} objects over {span} from {t0} "
             f"({'all-vs-all' if prim_idx is None else f'{len(prim_idx)} primaries'})"
@@ -109,9 +128,9 @@ def screen(
         "objects": res.n_objects,
         "pairs_screened": res.pairs_screened,
         "events": len(table),
-        "seconds": round(res.seconds, 3),
+        "wall_s": round(res.seconds, 3),
         "events_file": str(out_file) if out_file else None,
-        "start": res.start_utc,
+        "start_utc": res.start_utc,
         "span_s": span_s,
         "threshold_km": thr,
         "ellipsoid_rtn_km": list(ell) if ell else None,
@@ -124,7 +143,7 @@ def screen(
     def render(r: dict) -> None:
         t = Table(
             title=f"{r['events']} close approaches < {threshold} "
-            f"({r['pairs_screened']:,} pairs, {r['seconds']} s)"
+            f"({r['pairs_screened']:,} pairs, {r['wall_s']} s)"
         )
         for col in ("TCA (UTC)", "object 1", "object 2", "miss km", "km/s", "Pc"):
             t.add_column(col, justify="right" if col in ("miss km", "km/s", "Pc") else "left")

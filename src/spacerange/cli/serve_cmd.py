@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import deprecated_alias, emit, err, guard, out, store_url
 
 admin_app = typer.Typer(
     help="Server accounts: bootstrap an admin, add users.", no_args_is_help=True
@@ -16,7 +16,10 @@ admin_app = typer.Typer(
 app.add_typer(admin_app, name="admin")
 
 _REPO = Path(__file__).resolve().parents[3]
-DEMO_SCENARIO = _REPO / "scenarios" / "asterx-demo.yaml"
+DB_HELP = (
+    "Server store: a SQLite file path, or a SQLAlchemy URL (sqlite:///FILE, "
+    "postgresql://USER@HOST/DB)."
+)
 
 
 def _default_db(run_dir: Path) -> str:
@@ -62,14 +65,21 @@ def serve(
         None, help="Scenario YAML (default: the bundled AsterX demo, with demo accounts)."
     ),
     db: str | None = typer.Option(
-        None, "--db", help="Server store URL: sqlite:///file or postgresql://user@host/db."
+        None, "--db", help=DB_HELP + " Default: server.sqlite in the run directory."
     ),
     run_dir: Path | None = typer.Option(
-        None, "--run-dir", help="Exercise run directory (reopened after a crash)."
+        None,
+        "--out-dir",
+        help="Exercise run directory (reopened after a crash; default out/serve/NAME).",
+    ),
+    run_dir_old: Path | None = typer.Option(
+        None, "--run-dir", hidden=True, help="Deprecated: use --out-dir."
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
-    speed: float | None = typer.Option(None, "--speed", help="Scenario s per wall s."),
+    speed: float | None = typer.Option(
+        None, "--speed", help="Scenario seconds per wall second (default: the scenario's)."
+    ),
     tick_s: float = typer.Option(0.5, "--tick", help="Wall seconds between clock steps."),
     demo_accounts: bool | None = typer.Option(
         None,
@@ -77,7 +87,9 @@ def serve(
         help="Create one account per team and print the passwords (default: on without SCENARIO).",
     ),
     as_json: bool = typer.Option(
-        False, "--json", help="Print one JSON object (URL, run dir, accounts) on stdout at start."
+        False,
+        "--json",
+        help="Print one JSON object (URL, run directory, accounts) on stdout at start.",
     ),
 ) -> None:
     """Serve a live exercise (REST + WebSocket + web console) on HOST:PORT."""
@@ -89,18 +101,23 @@ def serve(
     from spacerange.server.store import Store
 
     with guard(as_json):
+        from spacerange.scenarios import bundled_scenario, resolve_scenario
+
+        run_dir = deprecated_alias("--run-dir", "--out-dir", run_dir_old, run_dir)
         demo = scenario is None
-        if demo:
-            scenario = DEMO_SCENARIO
+        scenario = bundled_scenario("asterx-demo") if demo else resolve_scenario(scenario)
         if demo_accounts is None:
             demo_accounts = demo
         sc = load_scenario(scenario)
         if run_dir is None:
             run_dir = Path("out") / "serve" / scenario.stem
         run_dir.mkdir(parents=True, exist_ok=True)
-        db_url = db or _default_db(run_dir)
+        db_url = store_url(db) if db else _default_db(run_dir)
         if ensure_cesium_assets() is None:
-            err.print("[yellow]Cesium assets missing: run `make web` for the 3D globe.[/]")
+            err.print(
+                "[yellow]Cesium assets missing from this installation: the console runs "
+                "without the 3D globe (in a source checkout, run 'make web').[/]"
+            )
         store = Store(db_url)
         made = []
         if demo_accounts:
@@ -110,7 +127,7 @@ def serve(
                 for user, pw, role, team in made:
                     out.print(f"  {user:<20} {pw:<16} {role:<10} {team or ''}")
         elif store.count_users() == 0:
-            err.print("[yellow]No accounts yet: run `spacerange admin bootstrap --db URL`.[/]")
+            err.print("[yellow]No accounts yet: run 'spacerange admin bootstrap --db DB'.[/]")
         store.close()
         settings = Settings(
             db_url=db_url, run_dir=run_dir, scenario=scenario, speed=speed, tick_s=tick_s
@@ -121,7 +138,7 @@ def serve(
                 {
                     "url": url,
                     "scenario": str(scenario),
-                    "run_dir": str(run_dir),
+                    "out_dir": str(run_dir),
                     "accounts": [
                         {"user": u, "password": pw, "role": r, "team": t} for u, pw, r, t in made
                     ],
@@ -135,8 +152,8 @@ def serve(
 
 @admin_app.command("bootstrap")
 def bootstrap(
-    db: str = typer.Option(..., "--db", help="Server store URL."),
-    username: str = typer.Option("admin", "--username"),
+    db: str = typer.Option(..., "--db", help=DB_HELP),
+    username: str = typer.Option("admin", "--username", help="Login name of the admin account."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Create (or reset) the admin account and print its one-time password."""
@@ -144,7 +161,7 @@ def bootstrap(
     from spacerange.server.store import Store
 
     with guard(as_json):
-        store = Store(db)
+        store = Store(store_url(db))
         pw = generate_password(15)
         store.upsert_user(username, hash_password(pw), "admin", None)
         store.close()
@@ -162,7 +179,7 @@ def add_user(
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option(..., "--role", help="white|blue|red|evaluator|observer|admin"),
     team: str | None = typer.Option(None, "--team", help="Team id (blue/red/observer)."),
-    db: str = typer.Option(..., "--db", help="Server store URL."),
+    db: str = typer.Option(..., "--db", help=DB_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Create (or reset) an account with a generated password, printed once."""
@@ -174,7 +191,7 @@ def add_user(
             raise ValueError(f"--role {role!r}: expected one of {', '.join(ROLES)}")
         if role in ("blue", "red", "observer") and not team:
             raise ValueError(f"--role {role} needs --team")
-        store = Store(db)
+        store = Store(store_url(db))
         pw = generate_password(12)
         store.upsert_user(username, hash_password(pw), role, team)
         store.close()
