@@ -48,9 +48,12 @@ def test_vocabulary_table_is_well_formed():
         # A unit suffix in the name is the unit in the table (one unit per concept).
         for suffix, unit in (("_km", "km"), ("_m", "m"), ("_s", "s"), ("_deg", "deg"),
                              ("_km_s", "km/s"), ("_m_s", "m/s"), ("_kg", "kg")):  # fmt: skip
-            if key.endswith(suffix) and not key.endswith(("_km_s", "_m_s")) or key.endswith(
-                suffix
-            ) and suffix in ("_km_s", "_m_s"):
+            if (
+                key.endswith(suffix)
+                and not key.endswith(("_km_s", "_m_s"))
+                or key.endswith(suffix)
+                and suffix in ("_km_s", "_m_s")
+            ):
                 assert row["unit"] == unit, f"{key}: unit {row['unit']!r}, name says {unit}"
                 break
         if key.endswith("_utc"):
@@ -93,7 +96,9 @@ def cli(*args, cwd=None, check=True) -> tuple[int, dict]:
     proc = subprocess.run([*EXE, *args, "--json"], capture_output=True, text=True, cwd=cwd,
                           env=ENV, timeout=600)  # fmt: skip
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
-    assert len(lines) == 1, f"{args}: expected one JSON line, got {proc.stdout!r} {proc.stderr[-2000:]}"
+    assert len(lines) == 1, (
+        f"{args}: expected one JSON line, got {proc.stdout!r} {proc.stderr[-2000:]}"
+    )
     doc = json.loads(lines[0])
     if check:
         assert proc.returncode == 0, f"{args}: exit {proc.returncode}: {doc}"
@@ -124,7 +129,9 @@ def outputs(tmp_path_factory):
     d = tmp_path_factory.mktemp("vocab")
     docs: dict[str, dict] = {}
     tle = d / "small.tle"
-    docs["catalog synth"] = cli("catalog", "synth", "--n", "40", "--seed", "3", "--out", str(tle))[1]
+    docs["catalog synth"] = cli("catalog", "synth", "--n", "40", "--seed", "3", "--out", str(tle))[
+        1
+    ]
     db = d / "cat.db"
     docs["catalog import"] = cli("catalog", "import", str(tle), "--db", str(db))[1]
     docs["catalog list"] = cli("catalog", "list", "--db", str(db))[1]

@@ -96,7 +96,9 @@ def _run_shell(cmd: str, cwd: Path, where: str) -> None:
         args.extend(hits or [a])
     proc = subprocess.run([sys.executable, "-m", "spacerange", *args], cwd=cwd, env=ENV,
                           capture_output=True, text=True, timeout=900)  # fmt: skip
-    assert proc.returncode == 0, f"{where}: `{cmd}` exited {proc.returncode}:\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"{where}: `{cmd}` exited {proc.returncode}:\n{proc.stderr[-3000:]}"
+    )
 
 
 def _run_python(code: str, cwd: Path, where: str) -> None:
@@ -128,3 +130,30 @@ def test_examples_run(doc, tmp_path):
             _run_python(code, tmp_path, where)
         else:
             raise AssertionError(f"{where}: cannot run a {lang} block")
+
+
+def test_architecture_entry_points_import():
+    """Every entry point named in docs/architecture.md's package table imports."""
+    import importlib
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = [ln for ln in text.splitlines() if ln.startswith("| `")]
+    names = [
+        n for row in rows for n in re.findall(r"`([a-z_]+(?:\.[A-Za-z_]+)+)`", row.split("|")[3])
+    ]
+    assert len(names) > 30
+    for dotted in names:
+        module, _, attr = f"spacerange.{dotted}".rpartition(".")
+        assert hasattr(importlib.import_module(module), attr), dotted
+
+
+def test_training_scenarios_cover_the_threat_kinds_the_docs_say():
+    """docs/scenario-format.md: one training scenario per threat kind but media and
+    diplomatic_note, which asterx-demo plays."""
+    from spacerange.exercise.scenario import ThreatKind
+
+    files = {p.stem for p in (ROOT / "scenarios" / "training").glob("*.yaml")}
+    kinds = {k.value for k in ThreatKind}
+    assert files == kinds - {"media", "diplomatic_note"}
+    demo = (ROOT / "scenarios" / "asterx-demo.yaml").read_text()
+    assert "kind: media" in demo and "kind: diplomatic_note" in demo

@@ -217,6 +217,58 @@ def parse_duration_option(text: str, option: str, positive: bool = True) -> floa
     return seconds
 
 
+class working:  # noqa: N801 - used like a function: ``with working("screening"):``
+    """Progress on stderr for a step that runs longer than a few seconds and gives no
+    finer-grained signal: a spinner with the elapsed time while it runs, and one line with
+    its duration when it ends (nothing on stdout, so ``--json`` stays one object)."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self):
+        import time
+
+        self.t0 = time.perf_counter()
+        self._status = err.status(f"{self.what} ...", spinner="dots")
+        self._status.__enter__()
+        self._timer = _Ticker(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        import time
+
+        self._timer.stop()
+        self._status.__exit__(exc_type, exc, tb)
+        if exc is None:
+            err.print(f"{self.what}: done in {time.perf_counter() - self.t0:.1f} s")
+        return False
+
+
+class _Ticker:
+    """Updates a :class:`working` spinner's text with the elapsed seconds once a second."""
+
+    def __init__(self, w: working):
+        import threading
+
+        self.w = w
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=2)
+
+    def _run(self) -> None:
+        import time
+
+        while not self.stop_event.wait(1.0):
+            self.w._status.update(f"{self.w.what} ... {time.perf_counter() - self.w.t0:.0f} s")
+
+
 def store_url(db: str) -> str:
     """The SQLAlchemy URL of a server store given as ``--db``: a URL (``sqlite:///file``,
     ``postgresql://user@host/db``) as is, a plain path as the SQLite file at that path."""

@@ -11,7 +11,7 @@ import numpy as np
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import deprecated_alias, emit, guard, out, output_format
+from spacerange.cli.common import deprecated_alias, emit, guard, out, output_format, working
 
 maneuvers_app = typer.Typer(
     help="Maneuver detection in element-set histories (avoidance planning: spacerange avoid).",
@@ -280,9 +280,10 @@ def reentry_cmd(
         fm = ForceModel(gravity_degree=4, gravity_order=4, cd_area_mass_m2_kg=b, rtol=1e-8,
                         atol_km=1e-5)  # fmt: skip
         fm = apply_space_weather(fm, weather, max(e.perigee_alt_km, 150.0))
-        pred = predict_reentry(y, t0, fm, n_samples=samples, density_sigma=density_sigma,
-                               bc_sigma=bc_sigma, max_days=max_days,
-                               rng=np.random.default_rng(seed))  # fmt: skip
+        with working(f"re-entry Monte Carlo ({samples} samples, up to {max_days:g} days)"):
+            pred = predict_reentry(y, t0, fm, n_samples=samples, density_sigma=density_sigma,
+                                   bc_sigma=bc_sigma, max_days=max_days,
+                                   rng=np.random.default_rng(seed))  # fmt: skip
         if plot is not None:
             plot_reentry(pred, plot)
         result = {"norad_id": e.norad_id, **pred.as_dict(), "cd_area_mass_m2_kg": b,

@@ -20,15 +20,19 @@ app.add_typer(exercise_app, name="exercise")
 
 @exercise_app.command("validate")
 def validate(
-    files: list[Path] = typer.Argument(..., help="Scenario YAML file(s)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Scenario YAML file(s), or names of bundled scenarios (e.g. asterx-demo)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Check scenario files; list every error with its path and line (exit 1 on errors)."""
     from spacerange.exercise.validate import validate_file
+    from spacerange.scenarios import resolve_scenario
 
     with guard(as_json):
         results = []
         for f in files:
+            f = resolve_scenario(f)
             issues = validate_file(f)
             n_err = sum(i.severity == "error" for i in issues)
             results.append(

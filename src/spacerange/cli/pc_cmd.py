@@ -28,10 +28,10 @@ METHODS = ("foster", "chan", "max", "mc")
 
 
 def _error_entry(file: str, exc: Exception) -> dict:
-    line = getattr(exc, "line", 0) or 0
+    line = getattr(exc, "line", None)  # None: the error is not about one line of the file
     reason = getattr(exc, "reason", None) or str(exc)
     # The shape of every error in docs/vocabulary.md: "error" is the message.
-    return {"file": file, "line": int(line), "error": reason}
+    return {"file": file, "line": int(line) if line else None, "error": reason}
 
 
 def _vocabulary(d: dict) -> dict:

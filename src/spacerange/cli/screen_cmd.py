@@ -17,6 +17,7 @@ from spacerange.cli.common import (
     out,
     output_format,
     parse_duration_option,
+    working,
 )
 
 
@@ -108,9 +109,10 @@ def screen(
             f"screening {len(src.elsets)} objects over {span} from {t0} "
             f"({'all-vs-all' if prim_idx is None else f'{len(prim_idx)} primaries'})"
         )
-        res = run_screen(
-            src.tles, t0, span_s, cfg, primaries=prim_idx, workers=workers, scheduler=scheduler
-        )
+        with working(f"screening {len(src.elsets)} objects"):
+            res = run_screen(
+                src.tles, t0, span_s, cfg, primaries=prim_idx, workers=workers, scheduler=scheduler
+            )
         table_hbr = None
         if hbr_table is not None:
             from spacerange.conjunction.hbr import HbrTable
