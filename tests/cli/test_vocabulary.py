@@ -45,15 +45,12 @@ def test_vocabulary_table_is_well_formed():
         assert row["meaning"], key
         assert row["type"] in {"integer", "number", "string", "boolean", "time", "path", "list",
                                "object", "map", "null"}, (key, row["type"])  # fmt: skip
-        # A unit suffix in the name is the unit in the table (one unit per concept).
-        for suffix, unit in (("_km", "km"), ("_m", "m"), ("_s", "s"), ("_deg", "deg"),
-                             ("_km_s", "km/s"), ("_m_s", "m/s"), ("_kg", "kg")):  # fmt: skip
-            if (
-                key.endswith(suffix)
-                and not key.endswith(("_km_s", "_m_s"))
-                or key.endswith(suffix)
-                and suffix in ("_km_s", "_m_s")
-            ):
+        # A unit suffix in the name is the unit in the table (one unit per concept); the
+        # longer suffixes first (``_km_s`` before ``_s``).
+        for suffix, unit in (("_per_s", "1/s"), ("_m2_kg", "m2/kg"), ("_km_s", "km/s"),
+                             ("_m_s", "m/s"), ("_km", "km"), ("_m", "m"),
+                             ("_deg", "deg"), ("_kg", "kg"), ("_s", "s")):  # fmt: skip
+            if key.endswith(suffix):
                 assert row["unit"] == unit, f"{key}: unit {row['unit']!r}, name says {unit}"
                 break
         if key.endswith("_utc"):
@@ -239,7 +236,7 @@ def test_every_key_is_in_the_vocabulary(outputs):
 @pytest.mark.parametrize(
     "args",
     [
-        ["screen", "--step", "twenty"],  # option value error (Click usage error)
+        ["screen", "--hbr", "big"],  # option value of the wrong type
         ["screen", "--no-such-option"],
         ["catalog", "list", "--limit", "x"],
     ],
@@ -275,7 +272,9 @@ def test_durations_use_the_scenario_grammar(tmp_path):
 
 def test_uncaught_exceptions_are_one_json_object(monkeypatch, capsys):
     """The top-level handler: an exception no command expected is still one JSON object."""
-    from spacerange.cli import app as app_mod
+    import importlib
+
+    app_mod = importlib.import_module("spacerange.cli.app")
 
     def boom(*a, **k):
         raise RuntimeError("kaboom")

@@ -27,7 +27,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.M | re.S)
 
 
-def tested_blocks(path: Path) -> list[tuple[str, str, int]]:
+def marked_blocks(path: Path) -> list[tuple[str, str, int]]:
     """``(language, code, line)`` of the blocks marked ``test`` in ``path``."""
     text = path.read_text(encoding="utf-8")
     out = []
@@ -107,7 +107,7 @@ def _run_python(code: str, cwd: Path, where: str) -> None:
     assert proc.returncode == 0, f"{where}: python block failed:\n{proc.stderr[-3000:]}"
 
 
-DOCS_WITH_TESTS = [p for p in DOCS if tested_blocks(p)]
+DOCS_WITH_TESTS = [p for p in DOCS if marked_blocks(p)]
 
 
 def test_the_documents_have_tested_examples():
@@ -121,7 +121,7 @@ def test_examples_run(doc, tmp_path):
     _fixtures(tmp_path)
     # Scenario paths in the docs are relative to the repository root.
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
-    for lang, code, line in tested_blocks(doc):
+    for lang, code, line in marked_blocks(doc):
         where = f"{doc.name}:{line}"
         if lang in ("sh", "bash", "shell"):
             for cmd in shell_commands(code):

@@ -34,6 +34,16 @@ def _error_entry(file: str, exc: Exception) -> dict:
     return {"file": file, "line": int(line) if line else None, "error": reason}
 
 
+def _pair_ids(cdm) -> dict:
+    """``norad_id_1``/``norad_id_2`` from the CDM's OBJECT_DESIGNATORs (integers; None when
+    a designator is not a catalog number)."""
+    ids = {}
+    for k, obj in ((1, cdm.object1), (2, cdm.object2)):
+        text = str(obj.metadata.get("OBJECT_DESIGNATOR", "")).strip()
+        ids[f"norad_id_{k}"] = int(text) if text.isdigit() else None
+    return ids
+
+
 def _vocabulary(d: dict) -> dict:
     """A Pc result in the CLI vocabulary (docs/vocabulary.md): times are ``*_utc``."""
     if "tca" in d:
@@ -61,7 +71,8 @@ def evaluate_files(files: list[Path], method: str, hbr_m: float | None, **kw) ->
             except (SpacerangeError, ValueError, OSError) as exc:
                 results.append({**_error_entry(name, exc), "index": i})
                 continue
-            results.append({"file": name, "index": i, **_vocabulary(res.as_dict())})
+            results.append({"file": name, "index": i, **_pair_ids(cdm),
+                            **_vocabulary(res.as_dict())})  # fmt: skip
     return results
 
 

@@ -32,8 +32,10 @@ def sensors_list(
 
     with guard(as_json):
         entries = bundled_entries()
-        rows = [{k: e.get(k) for k in ("id", "name", "country", "kind", "lat_deg", "lon_deg",
-                                       "alt_m", "min_elevation_deg", "source")}
+        # "sensor_id" (not "id"): one name per concept across commands (docs/vocabulary.md).
+        rows = [{"sensor_id": e.get("id"),
+                 **{k: e.get(k) for k in ("name", "country", "kind", "lat_deg", "lon_deg",
+                                          "alt_m", "min_elevation_deg", "source")}}
                 for e in entries]  # fmt: skip
         result = {"sensors": rows, "count": len(rows),
                   "kinds": dict(Counter(r["kind"] for r in rows))}  # fmt: skip
@@ -41,7 +43,7 @@ def sensors_list(
     def render(r: dict) -> None:
         for s in r["sensors"]:
             out.print(
-                f"{s['id']:<20} {s['kind']:<15} {s['country']:<3} "
+                f"{s['sensor_id']:<20} {s['kind']:<15} {s['country']:<3} "
                 f"{s['lat_deg']:9.4f} {s['lon_deg']:10.4f}  {s['name']}"
             )
         out.print(f"{r['count']} sensors: " + ", ".join(f"{n} {k}" for k, n in r["kinds"].items()))
