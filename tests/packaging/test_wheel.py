@@ -9,6 +9,7 @@ the wheel, which the test checks (``spacerange.__file__`` is inside the new venv
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -23,6 +24,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The installed command must not see this checkout (a test run sets PYTHONPATH=src).
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
 NODE_MODULES = ROOT / "web" / "node_modules"
 
 pytestmark = pytest.mark.slow
@@ -86,21 +89,24 @@ def test_wheel_contents(installed):
 
 def test_installed_package_is_the_wheel(installed):
     out = subprocess.run([str(installed["py"]), "-c", "import spacerange; print(spacerange.__file__)"],
-                         capture_output=True, text=True, check=True, cwd=installed["cwd"])  # fmt: skip
+                         capture_output=True, text=True, check=True, cwd=installed["cwd"],
+                         env=CLEAN_ENV)  # fmt: skip
     assert out.stdout.strip().startswith(str(installed["venv"]))
 
 
 def test_demo_from_another_directory(installed):
     exe = installed["venv"] / "bin" / "spacerange"
     proc = subprocess.run([str(exe), "demo", "--scenario", "training/jamming_report", "--json"],
-                          capture_output=True, text=True, cwd=installed["cwd"], timeout=600)  # fmt: skip
+                          capture_output=True, text=True, cwd=installed["cwd"], timeout=600,
+                          env=CLEAN_ENV)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     doc = json.loads(proc.stdout)
     assert doc["exercise"]["finished"] is True
     assert Path(installed["cwd"], doc["exercise"]["report"]["html"]).is_file()
     # The bundled path of the docs works from any directory too.
     proc = subprocess.run([str(exe), "exercise", "validate", "scenarios/asterx-demo.yaml",
-                           "--json"], capture_output=True, text=True, cwd=installed["cwd"])  # fmt: skip
+                           "--json"], capture_output=True, text=True, cwd=installed["cwd"],
+                          env=CLEAN_ENV)  # fmt: skip
     assert proc.returncode == 0 and json.loads(proc.stdout)["valid"] is True
 
 
@@ -111,7 +117,7 @@ def test_serve_from_another_directory(installed):
     exe = installed["venv"] / "bin" / "spacerange"
     proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=installed["cwd"])  # fmt: skip
+                            cwd=installed["cwd"], env=CLEAN_ENV)  # fmt: skip
     try:
         doc = json.loads(proc.stdout.readline())
         assert doc["url"] == f"http://127.0.0.1:{port}/"
