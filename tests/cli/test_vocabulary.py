@@ -304,3 +304,20 @@ def test_help_is_plain_and_complete():
             assert "``" not in (p.help or ""), f"{name} {p.opts}"
             assert not re.search(r"[<\[](list|bool|str|int|float|path)", str(p.metavar or ""),
                                  re.I), f"{name} {p.opts}: metavar {p.metavar}"  # fmt: skip
+
+
+def test_server_store_takes_a_path_or_a_url(tmp_path):
+    _, doc = cli("admin", "bootstrap", "--db", str(tmp_path / "plain.db"))
+    assert doc["role"] == "admin" and (tmp_path / "plain.db").exists()
+    _, doc = cli("admin", "add-user", "bob", "--role", "observer", "--team", "x",
+                 "--db", f"sqlite:///{tmp_path / 'plain.db'}")  # fmt: skip
+    assert doc["username"] == "bob"
+    code, doc = cli("admin", "bootstrap", "--db", "bogus://nowhere", check=False)
+    assert code == 1 and "--db" in doc["error"]
+
+
+def test_errors_say_where(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: 1\nexercise: [\n")
+    code, doc = cli("exercise", "run", str(bad), "--out-dir", str(tmp_path / "r"), check=False)
+    assert code == 1 and doc["file"] == str(bad) and doc["error"]

@@ -95,6 +95,11 @@ class _Guard:
             return False
         if isinstance(exc, SpacerangeError | ValueError | OSError):
             extra = {}
+            # Where it applies, the error says where: {"error", "file", "line"}.
+            for attr in ("file", "line"):
+                value = getattr(exc, attr, None)
+                if isinstance(value, str | int | Path) and value not in ("", 0):
+                    extra[attr] = str(value) if isinstance(value, Path) else value
             rejects = getattr(exc, "rejects", None)
             if rejects:
                 extra["rejects"] = [r.as_dict() for r in rejects]

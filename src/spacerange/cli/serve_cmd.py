@@ -26,6 +26,19 @@ def _default_db(run_dir: Path) -> str:
     return f"sqlite:///{(run_dir / 'server.sqlite').resolve()}"
 
 
+def open_store(db_url: str):
+    """The server store at ``db_url``; a bad URL or an unreachable database is an input
+    error (exit 1 with the message), not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from spacerange.server.store import Store
+
+    try:
+        return Store(db_url)
+    except SQLAlchemyError as exc:
+        raise ValueError(f"--db {db_url}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+
+
 def ensure_cesium_assets(static_dir: Path | None = None) -> Path | None:
     """Copy Cesium's Build/Cesium from ``web/node_modules`` into the served static dir when
     it is missing there (``make web`` does the same); the path served, or None."""
@@ -98,7 +111,6 @@ def serve(
     from spacerange.exercise.validate import load_scenario
     from spacerange.server.deps import Settings
     from spacerange.server.main import create_app
-    from spacerange.server.store import Store
 
     with guard(as_json):
         from spacerange.scenarios import bundled_scenario, resolve_scenario
@@ -118,7 +130,7 @@ def serve(
                 "[yellow]Cesium assets missing from this installation: the console runs "
                 "without the 3D globe (in a source checkout, run 'make web').[/]"
             )
-        store = Store(db_url)
+        store = open_store(db_url)
         made = []
         if demo_accounts:
             made = create_demo_accounts(store, {t.id: t.role for t in sc.teams})
@@ -158,10 +170,9 @@ def bootstrap(
 ) -> None:
     """Create (or reset) the admin account and print its one-time password."""
     from spacerange.server.auth import generate_password, hash_password
-    from spacerange.server.store import Store
 
     with guard(as_json):
-        store = Store(store_url(db))
+        store = open_store(store_url(db))
         pw = generate_password(15)
         store.upsert_user(username, hash_password(pw), "admin", None)
         store.close()
@@ -184,14 +195,14 @@ def add_user(
 ) -> None:
     """Create (or reset) an account with a generated password, printed once."""
     from spacerange.server.auth import generate_password, hash_password
-    from spacerange.server.store import ROLES, Store
+    from spacerange.server.store import ROLES
 
     with guard(as_json):
         if role not in ROLES:
             raise ValueError(f"--role {role!r}: expected one of {', '.join(ROLES)}")
         if role in ("blue", "red", "observer") and not team:
             raise ValueError(f"--role {role} needs --team")
-        store = Store(store_url(db))
+        store = open_store(store_url(db))
         pw = generate_password(12)
         store.upsert_user(username, hash_password(pw), role, team)
         store.close()
