@@ -28,13 +28,17 @@ FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.M | re.S)
 
 
 def marked_blocks(path: Path) -> list[tuple[str, str, int]]:
-    """``(language, code, line)`` of the blocks marked ``test`` in ``path``."""
+    """``(language, code, line)`` of the blocks marked ``test`` in ``path``; the language
+    gets ``:xfail`` appended for blocks also marked ``xfail`` (a known bug, named next to
+    the block: such a block must fail, so the marker goes when the bug is fixed)."""
     text = path.read_text(encoding="utf-8")
     out = []
     for m in FENCE.finditer(text):
         lang, info, code = m.group(1), m.group(2), m.group(3)
-        if "test" in info.split():
-            out.append((lang, code, text[: m.start()].count("\n") + 1))
+        words = info.split()
+        if "test" in words:
+            tag = f"{lang}:xfail" if "xfail" in words else lang
+            out.append((tag, code, text[: m.start()].count("\n") + 1))
     return out
 
 
@@ -121,15 +125,22 @@ def test_examples_run(doc, tmp_path):
     _fixtures(tmp_path)
     # Scenario paths in the docs are relative to the repository root.
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
-    for lang, code, line in marked_blocks(doc):
+    for tag, code, line in marked_blocks(doc):
         where = f"{doc.name}:{line}"
-        if lang in ("sh", "bash", "shell"):
-            for cmd in shell_commands(code):
-                _run_shell(cmd, tmp_path, where)
-        elif lang == "python":
-            _run_python(code, tmp_path, where)
-        else:
-            raise AssertionError(f"{where}: cannot run a {lang} block")
+        lang, _, xfail = tag.partition(":")
+        try:
+            if lang in ("sh", "bash", "shell"):
+                for cmd in shell_commands(code):
+                    _run_shell(cmd, tmp_path, where)
+            elif lang == "python":
+                _run_python(code, tmp_path, where)
+            else:
+                raise AssertionError(f"{where}: cannot run a {lang} block")
+        except AssertionError:
+            if xfail:
+                continue  # the known bug is still there
+            raise
+        assert not xfail, f"{where}: the block marked xfail now runs: remove the marker"
 
 
 def test_architecture_entry_points_import():
