@@ -91,7 +91,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
     speed: float | None = typer.Option(
-        None, "--speed", help="Scenario seconds per wall second (default: the scenario's)."
+        None,
+        "--speed",
+        help="Scenario seconds per wall second, as in 'exercise run --speed' ('max' makes no "
+        "sense for a live server); default: the scenario's compression.",
     ),
     tick_s: float = typer.Option(0.5, "--tick", help="Wall seconds between clock steps."),
     demo_accounts: bool | None = typer.Option(
@@ -116,6 +119,8 @@ def serve(
         from spacerange.scenarios import bundled_scenario, resolve_scenario
 
         run_dir = deprecated_alias("--run-dir", "--out-dir", run_dir_old, run_dir)
+        if speed is not None and not speed > 0:
+            raise ValueError(f"--speed {speed}: must be > 0")
         demo = scenario is None
         scenario = bundled_scenario("asterx-demo") if demo else resolve_scenario(scenario)
         if demo_accounts is None:
