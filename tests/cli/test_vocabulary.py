@@ -144,7 +144,7 @@ def outputs(tmp_path_factory):
     cdm_files = sorted(cdms.glob("*"))
     assert cdm_files, "the screening found no event to write a CDM for"
     docs["pc"] = cli("pc", *map(str, cdm_files[:2]))[1]
-    docs["avoid"] = cli("avoid", str(cdm_files[0]), "--pc-max", "1e-4")[1]
+    docs["avoid"] = cli("avoid", str(cdm_files[0]), "--pc-max", "1e-4", "--catalog", str(tle))[1]
     docs["breakup"] = cli("breakup", "--kind", "explosion", "--mass", "500", "--min-size", "0.3",
                           "--out", str(d / "frags.tle"), "--seed", "1")[1]  # fmt: skip
     docs["maneuvers detect"] = cli("maneuvers", "detect", str(_history(d)))[1]

@@ -22,12 +22,15 @@ app.add_typer(maneuvers_app, name="maneuvers")
 JSON_OPT = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 
-def _read_elsets(path: Path):
+def _read_elsets(path: Path | list[Path]):
+    """Element sets of one file or several (``--catalog`` may be repeated)."""
     from spacerange.catalog.importer import read_files
+    from spacerange.cli.common import require_files
 
-    if not path.exists():
-        raise ValueError(f"{path}: no such file")
-    elsets, _, rejects = read_files([path])
+    paths = [path] if isinstance(path, Path) else list(path)
+    require_files(paths)
+    path = ", ".join(map(str, paths))
+    elsets, _, rejects = read_files(paths)
     if not elsets:
         why = "; ".join(str(r) for r in rejects[:3]) or "no element sets found"
         raise ValueError(f"{path}: no usable element sets ({why})")
@@ -131,8 +134,8 @@ def breakup_cmd(
         None, "--speed", hidden=True, help="Deprecated: use --impact-speed."
     ),
     parent: int | None = typer.Option(None, "--parent", help="NORAD id of the parent"),
-    catalog: Path | None = typer.Option(
-        None, "--catalog", help="Element file (TLE, OMM, GP) holding the parent."
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element file(s) (TLE, OMM, GP) holding the parent; repeatable."
     ),
     state: str | None = typer.Option(
         None, "--state", help="Parent TEME state 'x,y,z,vx,vy,vz' (km, km/s); needs --epoch"
@@ -169,12 +172,12 @@ def breakup_cmd(
         r = v = None
         t_event = parse_utc(epoch) if epoch else np.datetime64("2025-01-01T00:00:00", "us")
         if parent is not None:
-            if catalog is None:
+            if not catalog:
                 raise ValueError("--parent needs --catalog FILE holding the parent's elements")
             elsets, _ = _read_elsets(catalog)
             mine = [e for e in elsets if e.norad_id == parent]
             if not mine:
-                raise ValueError(f"--parent {parent}: not found in {catalog}")
+                raise ValueError(f"--parent {parent}: not found in {', '.join(map(str, catalog))}")
             e = max(mine, key=lambda x: x.epoch)
             s, t_el = _teme_state(e)
             if epoch:
@@ -228,8 +231,10 @@ def _write_fragments(path: Path, fe, t_event) -> None:
 @app.command("reentry")
 def reentry_cmd(
     target: str = typer.Argument(..., help="NORAD id (with --catalog) or a TLE/OMM file"),
-    catalog: Path | None = typer.Option(
-        None, "--catalog", help="Element file (TLE, OMM, GP) holding the object TARGET names."
+    catalog: list[Path] = typer.Option(
+        None,
+        "--catalog",
+        help="Element file(s) (TLE, OMM, GP) holding the object TARGET names; repeatable.",
     ),
     samples: int = typer.Option(64, "--samples", help="Monte Carlo samples."),
     max_days: float = typer.Option(
@@ -261,12 +266,12 @@ def reentry_cmd(
 
     with guard(as_json):
         if target.isdigit():
-            if catalog is None:
+            if not catalog:
                 raise ValueError("an object id needs --catalog FILE")
             elsets, _ = _read_elsets(catalog)
             mine = [e for e in elsets if e.norad_id == int(target)]
             if not mine:
-                raise ValueError(f"object {target} not found in {catalog}")
+                raise ValueError(f"object {target} not found in {', '.join(map(str, catalog))}")
         else:
             mine, _ = _read_elsets(Path(target))
         e = max(mine, key=lambda x: x.epoch)
@@ -342,10 +347,11 @@ def avoid_cmd(
     axes: str = typer.Option("T", "--axes", help="RTN axes to try in order, e.g. T,R,N"),
     hbr_m: float | None = typer.Option(None, "--hbr", help="Combined HBR override, m"),
     trade: bool = typer.Option(False, "--trade", help="Also report dv vs lead (0.25..3 orbits)"),
-    catalog: Path | None = typer.Option(
+    catalog: list[Path] = typer.Option(
         None,
         "--catalog",
-        help="Element file (TLE, OMM, GP): re-screen the post-burn orbit against it (24 h, 5 km).",
+        help="Element file(s) (TLE, OMM, GP): re-screen the post-burn orbit against them "
+        "(24 h, 5 km); repeatable.",
     ),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -374,15 +380,14 @@ def avoid_cmd(
             verify_plan(conj, plan)
         result = plan.as_dict()
         result["rescreen"] = None
-        if catalog is not None and plan.feasible:
-            from spacerange.catalog.formats import load_any
+        if catalog and plan.feasible:
             from spacerange.maneuvers.avoidance import rescreen
             from spacerange.timescales import iso_utc
 
-            elsets, _ = load_any(catalog)
+            elsets, _ = _read_elsets(catalog)
             rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
             result["rescreen"] = {
-                "catalog": str(catalog),
+                "catalog": ", ".join(map(str, catalog)),
                 "objects": len(elsets),
                 "threshold_km": rs["threshold_km"],
                 "fit_rms_km": rs["fit_rms_km"],
