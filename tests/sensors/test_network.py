@@ -153,4 +153,7 @@ def test_cli_observe_needs_objects(runner):
 
     r = runner.invoke(app, ["observe", "--span", "1h", "--json"])
     assert r.exit_code == 1
-    assert "--db FILE, --catalog FILE or --synthetic N" in json.loads(r.stdout.splitlines()[0])["error"]
+    assert (
+        "--db FILE, --catalog FILE or --synthetic N"
+        in json.loads(r.stdout.splitlines()[0])["error"]
+    )
