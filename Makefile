@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean web
+.PHONY: demo test lint bench clean web wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ $(WEB_ASSETS): web/package.json web/package-lock.json
 	else echo "npm not found: the web console will run without the 3D globe"; fi
 
 web: $(WEB_ASSETS)
+
+# The wheel carries the scenarios and the Cesium assets (setup.py builds them; needs npm).
+wheel: $(BIN)/python
+	$(BIN)/python -m pip wheel --no-deps -w dist .
 
 test: $(VENV)/.installed-dev web
 	$(BIN)/python -m pytest -q

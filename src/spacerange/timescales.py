@@ -20,6 +20,7 @@ UNIX_EPOCH_JD = 2440587.5
 US_PER_DAY = 86_400_000_000
 
 _DURATION_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(us|ms|s|sec|m|min|h|hr|d|day|days|w)?\s*$")
+_DURATION_PART_RE = re.compile(r"\s*([0-9]*\.?[0-9]+)\s*(ms|min|us|s|m|h|d|w)\s*")
 _UNIT_S = {
     "us": 1e-6,
     "ms": 1e-3,
@@ -37,17 +38,32 @@ _UNIT_S = {
 
 
 def parse_duration_s(text: str | float | int) -> float:
-    """Parse a duration such as ``"60s"``, ``"24h"``, ``"1d"``, ``"90min"`` or a number of
-    seconds; returns seconds.  Raises ``ValueError`` with the accepted forms."""
+    """Parse a duration such as ``"60s"``, ``"24h"``, ``"1d"``, ``"90min"``, a compound such
+    as ``"1d6h30m"`` (the scenario grammar; ``m`` is minutes) or a number of seconds; returns
+    seconds.  Raises ``ValueError`` with the accepted forms."""
+    if isinstance(text, bool):
+        raise ValueError(f"cannot read duration {text!r}")
     if isinstance(text, int | float):
         return float(text)
-    m = _DURATION_RE.match(str(text))
-    if not m:
-        raise ValueError(
-            f"cannot read duration {text!r}: expected a number and a unit such as 60s, 5min, 24h, 7d"
-        )
-    value, unit = m.groups()
-    return float(value) * _UNIT_S[unit or "s"]
+    s = str(text).strip()
+    m = _DURATION_RE.match(s)
+    if m:
+        value, unit = m.groups()
+        return float(value) * _UNIT_S[unit or "s"]
+    pos, total = 0, 0.0
+    while s and pos < len(s):
+        part = _DURATION_PART_RE.match(s, pos)
+        if not part or part.end() == pos:
+            break
+        total += float(part.group(1)) * _UNIT_S[part.group(2)]
+        pos = part.end()
+    else:
+        if s:
+            return total
+    raise ValueError(
+        f"cannot read duration {text!r}: expected a number and a unit such as 60s, 5min, 24h, "
+        "7d, or a compound such as 1d6h30m"
+    )
 
 
 def parse_utc(

@@ -215,7 +215,7 @@ def test_screen_contract_with_cdms_and_report(small_tle, tmp_path):
             ]
         )
     )
-    for key in ("objects", "pairs_screened", "events", "seconds", "events_file"):
+    for key in ("objects", "pairs_screened", "events", "wall_s", "events_file"):
         assert key in res
     assert res["objects"] == 300 and res["pairs_screened"] == 300 * 299 // 2
     events = json.loads(out.read_text())["events"]

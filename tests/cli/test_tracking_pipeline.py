@@ -47,7 +47,7 @@ def test_observe_then_od_recovers_the_truth(tmp_path):
     good = [s for s in od["solutions"] if s["converged"]]
     assert len(good) >= 4
     elsets = {str(e.norad_id): e for e in parse_tle_file(tmp_path / "c.tle")[0]}
-    sigma_km = {s["id"]: s["pos_sigma_m"] / 1000.0 for s in good}
+    sigma_km = {s["object_id"]: s["pos_sigma_m"] / 1000.0 for s in good}
     close = 0
     for seg in read_oem(tmp_path / "sol.oem")[0].segments:
         sid = seg.metadata["OBJECT_ID"]

@@ -64,8 +64,8 @@ def test_avoid_cdm(shared_data):
     cdm = shared_data / "pc" / "sample_cdms" / "AlfanoTestCase03.cdm"
     code, d = run_json(["avoid", str(cdm), "--pc-max", "1e-4", "--lead", "1orbit"])
     assert code == 0, d
-    assert {"dv_mps", "pc_after", "miss_after_m"} <= set(d)
-    assert d["pc_after"] <= 1.05e-4 and d["dv_mps"] > 0
+    assert {"dv_m_s", "pc_after", "miss_after_m"} <= set(d)
+    assert d["pc_after"] <= 1.05e-4 and d["dv_m_s"] > 0
 
 
 def test_avoid_needs_input():
@@ -90,5 +90,5 @@ def test_reentry_from_tle(tmp_path):
     code, d = run_json(["reentry", str(f), "--samples", "8", "--max-days", "5",
                         "--plot", str(tmp_path / "r.png")])  # fmt: skip
     assert code == 0, d
-    assert d["window_start"] <= d["most_likely"] <= d["window_end"]
+    assert d["window_start_utc"] <= d["most_likely_utc"] <= d["window_end_utc"]
     assert (tmp_path / "r.png").exists()

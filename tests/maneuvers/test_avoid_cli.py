@@ -42,8 +42,8 @@ def test_feasible_means_the_verified_outcome_meets_the_target(shared_data, case,
         assert miss_min_m is not None and d["miss_after_m"] < miss_min_m
     # signed along the chosen axis, the same convention as under "alternatives"
     axis = "RTN".index(d["axis"])
-    assert d["dv_mps"] == pytest.approx(d["dv_rtn_mps"][axis])
-    assert d["dv_magnitude_mps"] == pytest.approx(abs(d["dv_mps"]))
+    assert d["dv_m_s"] == pytest.approx(d["dv_rtn_m_s"][axis])
+    assert d["dv_magnitude_m_s"] == pytest.approx(abs(d["dv_m_s"]))
 
 
 def test_omitron01_is_replanned_to_a_verified_5_km(shared_data):
@@ -56,7 +56,7 @@ def test_omitron01_is_replanned_to_a_verified_5_km(shared_data):
 def test_slow_pair_is_not_planned(shared_data):
     d = _avoid(shared_data / "pc" / "sample_cdms" / "OmitronTestCase_Test06_MinRelVel.cdm")
     assert d["feasible"] is False and "relative speed" in d["reason"]
-    assert d["dv_mps"] == 0.0
+    assert d["dv_m_s"] == 0.0
 
 
 def test_rescreen_excludes_the_primary_and_assesses_every_event(tmp_path):

@@ -71,7 +71,7 @@ def test_cli_od_json_contract(tdm_path, tmp_path):
         )
     )
     res = CliRunner().invoke(
-        app, ["od", str(path), "--sites", str(sites), "--out", str(out), "--json"]
+        app, ["od", str(path), "--sensors", str(sites), "--out", str(out), "--json"]
     )
     assert res.exit_code == 0, res.output
     lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
@@ -81,7 +81,7 @@ def test_cli_od_json_contract(tdm_path, tmp_path):
     # and must then say why
     assert doc["objects"] == 5 and doc["converged"] >= 4
     for s in doc["solutions"]:
-        assert {"id", "rms", "n_obs", "converged", "pos_sigma_m"} <= set(s)
+        assert {"object_id", "norad_id", "rms", "n_obs", "converged", "pos_sigma_m"} <= set(s)
         if s["converged"]:
             assert 0.5 < s["rms"] < 1.5 and s["pos_sigma_m"] > 0
         else:
@@ -94,7 +94,7 @@ def test_cli_od_json_contract(tdm_path, tmp_path):
     assert all(failed.values())
     oem = read_oem(out)[0]
     assert len(oem.segments) == doc["converged"]
-    ok = {s["id"] for s in doc["solutions"] if s["converged"]}
+    ok = {s["object_id"] for s in doc["solutions"] if s["converged"]}
     for seg in oem.segments:
         assert seg.covariances and seg.ref_frame == "GCRF"
         if seg.metadata["OBJECT_ID"] in ok:

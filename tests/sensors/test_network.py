@@ -143,7 +143,7 @@ def test_cli_sensors_list_and_observe(runner, tmp_path):
     lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1
     res = json.loads(lines[0])
-    assert res["objects"] == 2 and res["out"] == str(out) and out.exists()
+    assert res["objects"] == 2 and res["out_file"] == str(out) and out.exists()
     assert set(res["measurements_per_kind"]) <= {"tracking_radar", "survey_radar", "optical"}
     assert res["tdm_segments"] == len(read_tdm(out)[0].segments)
 
@@ -153,4 +153,7 @@ def test_cli_observe_needs_objects(runner):
 
     r = runner.invoke(app, ["observe", "--span", "1h", "--json"])
     assert r.exit_code == 1
-    assert "--db PATH or --catalog FILE" in json.loads(r.stdout.splitlines()[0])["error"]
+    assert (
+        "--db FILE, --catalog FILE or --synthetic N"
+        in json.loads(r.stdout.splitlines()[0])["error"]
+    )

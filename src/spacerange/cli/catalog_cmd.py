@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import emit, err, guard, out, require_files
 
 catalog_app = typer.Typer(help="Import, list and synthesize object catalogs.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
@@ -37,6 +37,7 @@ def import_(
     from spacerange.errors import ImportRejected
 
     with guard(as_json):
+        require_files(files, "catalog import")  # before the database is created
         with SqliteCatalogStore(db) as store:
             try:
                 report = import_files(files, store, strict=strict)
@@ -91,6 +92,8 @@ def list_(
     rows = []
     import numpy as np
 
+    from spacerange.timescales import iso_utc, parse_utc
+
     if objs:
         el = [o.element_sets[0] for o in objs]
         labels = regimes_from_mean_motion(
@@ -108,7 +111,7 @@ def list_(
                 "type": o.object_type.value,
                 "owner": o.owner,
                 "regime": str(lab),
-                "epoch": e.epoch,
+                "epoch_utc": iso_utc(parse_utc(e.epoch)),
                 "perigee_km": round(e.perigee_alt_km, 1),
                 "apogee_km": round(e.apogee_alt_km, 1),
                 "inclination_deg": e.inclination_deg,
@@ -124,7 +127,7 @@ def list_(
         "perigee_km",
         "apogee_km",
         "inclination_deg",
-        "epoch",
+        "epoch_utc",
     )
 
     def render(r: dict) -> None:
@@ -132,7 +135,7 @@ def list_(
         for c in columns:
             t.add_column(c, justify="right" if c.endswith(("_km", "_deg", "_id")) else "left")
         for row in r["objects"][:limit]:
-            t.add_row(*(str(row[c])[:19] if c == "epoch" else str(row[c]) for c in columns))
+            t.add_row(*(str(row[c])[:19] if c == "epoch_utc" else str(row[c]) for c in columns))
         out.print(t)
 
     emit({"count": len(rows), "objects": rows}, as_json, render)
@@ -146,7 +149,7 @@ def synth(
     epoch: str = typer.Option(
         None,
         "--epoch",
-        help="Reference epoch, ISO UTC (default 2023-10-09T00:00Z, the real snapshot's median).",
+        help="Reference epoch, ISO 8601 UTC (default 2023-10-09T00:00Z, the real snapshot's median).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
@@ -161,11 +164,16 @@ def synth(
         pop = synthesize(n, seed, ep) if ep else synthesize(n, seed)
         write_tle(out_file, pop)
     types = collections.Counter(o.object_type.value for o in pop.objects)
-    result = {"objects": len(pop.elsets), "seed": seed, "out": str(out_file), "types": dict(types)}
+    result = {
+        "objects": len(pop.elsets),
+        "seed": seed,
+        "out_file": str(out_file),
+        "types": dict(types),
+    }
 
     def render(r: dict) -> None:
         out.print(
-            f"wrote {r['objects']} objects to {r['out']} (seed {r['seed']}): "
+            f"wrote {r['objects']} objects to {r['out_file']} (seed {r['seed']}): "
             + ", ".join(f"{k} {v}" for k, v in sorted(r["types"].items()))
         )
 

@@ -24,6 +24,10 @@ log = logging.getLogger("spacerange")
 
 DEFAULT_SYNTH_N = 30_000
 DEFAULT_SYNTH_SEED = 1
+SYNTHETIC_HELP = (
+    "Use the embedded synthetic world of N objects (seed 1) instead of --db or --catalog, "
+    "e.g. --synthetic 30000."
+)
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -79,6 +83,11 @@ class _Guard:
             return False
         if isinstance(exc, SpacerangeError | ValueError | OSError):
             extra = {}
+            # Where it applies, the error says where: {"error", "file", "line"}.
+            for attr in ("file", "line"):
+                value = getattr(exc, attr, None)
+                if isinstance(value, str | int | Path) and value not in ("", 0):
+                    extra[attr] = str(value) if isinstance(value, Path) else value
             rejects = getattr(exc, "rejects", None)
             if rejects:
                 extra["rejects"] = [r.as_dict() for r in rejects]
@@ -127,19 +136,27 @@ class CatalogSource:
 def load_source(
     db: Path | None,
     catalog: Sequence[Path] | None,
-    synth_n: int = DEFAULT_SYNTH_N,
+    synthetic: int | None = None,
     window: tuple[np.datetime64, np.datetime64] | None = None,
     max_age_days: float | None = None,
 ) -> CatalogSource:
     """Element sets from a store (``--db``), from files (``--catalog``), or the embedded
-    synthetic default world when neither is given.
+    synthetic world of ``synthetic`` objects (``--synthetic N``); exactly one is required.
 
     Without ``window`` each object's latest set is used.  With ``window`` (UTC start, end)
     each object's set nearest the window is used, and sets farther from it than the age
     limit of their regime (:mod:`spacerange.catalog.selection`; ``max_age_days`` overrides
     every regime's limit) are left out and listed in ``selection["stale"]``."""
-    if db is not None and catalog:
-        raise ValueError("give either --db or --catalog, not both")
+    given = [n for n, v in (("--db", db), ("--catalog", catalog), ("--synthetic", synthetic)) if v]
+    if len(given) > 1:
+        raise ValueError(f"give one of --db, --catalog or --synthetic N, not {' and '.join(given)}")
+    if not given:
+        raise ValueError(
+            "no catalog given: use --db FILE, --catalog FILE or --synthetic N "
+            f"(the embedded synthetic world, e.g. --synthetic {DEFAULT_SYNTH_N})"
+        )
+    if catalog:
+        require_files(catalog, "--catalog")
     bounds = None
     if window is not None:
         from datetime import UTC, datetime
@@ -178,14 +195,11 @@ def load_source(
         return _age_filtered(src, bounds, max_age_days)
     from spacerange.catalog.synth import synthesize
 
-    pop = synthesize(synth_n, DEFAULT_SYNTH_SEED)
-    log.info(
-        "no catalog given: using the embedded synthetic world (%d objects, seed %d)",
-        synth_n,
-        DEFAULT_SYNTH_SEED,
-    )
+    if synthetic is None or synthetic < 1:
+        raise ValueError(f"--synthetic {synthetic}: expected a number of objects >= 1")
+    pop = synthesize(synthetic, DEFAULT_SYNTH_SEED)
     return CatalogSource(
-        list(pop.elsets), [e.name for e in pop.elsets], f"synthetic(n={synth_n}, seed=1)", []
+        list(pop.elsets), [e.name for e in pop.elsets], f"synthetic(n={synthetic}, seed=1)", []
     )
 
 
@@ -208,3 +222,118 @@ def _age_filtered(src: CatalogSource, bounds, max_age_days: float | None) -> Cat
             )
     src.names = [e.name for e in src.elsets]
     return src
+
+
+def require_files(paths: Sequence[Path], option: str = "input") -> None:
+    """Refuse missing, non-regular or unreadable input files before any work (or any output
+    file) is started: ``ValueError`` naming the file."""
+    import os
+
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise ValueError(f"{option} {path}: no such file")
+        if not path.is_file():
+            raise ValueError(f"{option} {path}: not a regular file")
+        if not os.access(path, os.R_OK):
+            raise ValueError(f"{option} {path}: not readable")
+
+
+def output_format(path: Path, formats: dict[str, str], option: str = "--out") -> str:
+    """The format of output file ``path`` from its extension (``formats`` maps ``.suffix`` to a
+    format name); any other extension is refused with the accepted list."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in formats:
+        accepted = ", ".join(sorted(formats))
+        raise ValueError(
+            f"{option} {path}: cannot tell the format from {suffix or 'no extension'!r}; use {accepted}"
+        )
+    return formats[suffix]
+
+
+def parse_duration_option(text: str, option: str, positive: bool = True) -> float:
+    """Seconds from a CLI duration (the scenario grammar: ``90s``, ``30m``, ``12h``, ``3d``,
+    ``1d6h30m``, or plain seconds); ``ValueError`` names the option."""
+    from spacerange.timescales import parse_duration_s
+
+    try:
+        seconds = parse_duration_s(text)
+    except ValueError as exc:
+        raise ValueError(f"{option}: {exc}") from None
+    if not np.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
+        raise ValueError(f"{option} {text!r}: expected a duration {'> 0' if positive else '>= 0'}")
+    return seconds
+
+
+class working:  # noqa: N801 - used like a function: ``with working("screening"):``
+    """Progress on stderr for a step that runs longer than a few seconds and gives no
+    finer-grained signal: a spinner with the elapsed time while it runs, and one line with
+    its duration when it ends (nothing on stdout, so ``--json`` stays one object)."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self):
+        import time
+
+        self.t0 = time.perf_counter()
+        self._status = err.status(f"{self.what} ...", spinner="dots")
+        self._status.__enter__()
+        self._timer = _Ticker(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        import time
+
+        self._timer.stop()
+        self._status.__exit__(exc_type, exc, tb)
+        if exc is None:
+            err.print(f"{self.what}: done in {time.perf_counter() - self.t0:.1f} s")
+        return False
+
+
+class _Ticker:
+    """Updates a :class:`working` spinner's text with the elapsed seconds once a second."""
+
+    def __init__(self, w: working):
+        import threading
+
+        self.w = w
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=2)
+
+    def _run(self) -> None:
+        import time
+
+        while not self.stop_event.wait(1.0):
+            self.w._status.update(f"{self.w.what} ... {time.perf_counter() - self.w.t0:.0f} s")
+
+
+def store_url(db: str) -> str:
+    """The SQLAlchemy URL of a server store given as ``--db``: a URL (``sqlite:///file``,
+    ``postgresql://user@host/db``) as is, a plain path as the SQLite file at that path."""
+    text = str(db).strip()
+    if not text:
+        raise ValueError("--db: empty store location")
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def deprecated_alias(old: str, new: str, old_value: Any, new_value: Any) -> Any:
+    """Merge a deprecated option spelling into its new one, warning on stderr (aliases are kept
+    for one release)."""
+    if old_value in (None, [], ()):
+        return new_value
+    if new_value not in (None, [], ()):
+        raise ValueError(f"give {new} only ({old} is its deprecated spelling)")
+    err.print(f"[yellow]warning:[/] {old} is deprecated; use {new}")
+    return old_value

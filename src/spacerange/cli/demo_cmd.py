@@ -9,12 +9,15 @@ import typer
 from rich.table import Table
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import deprecated_alias, emit, err, guard, out
 
 
 @app.command()
 def demo(
-    out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Directory for the products."),
+    out_dir: Path = typer.Option(
+        None, "--out-dir", help="Directory for the products (default out/demo)."
+    ),
+    out_old: Path = typer.Option(None, "--out", hidden=True, help="Deprecated: use --out-dir."),
     ssa: bool = typer.Option(
         False,
         "--ssa/--no-ssa",
@@ -22,16 +25,22 @@ def demo(
         "propagate a day) before the exercise.",
     ),
     n: int = typer.Option(30_000, "--n", help="Objects in the synthetic world (--ssa)."),
+    scenario: str = typer.Option(
+        "asterx-demo",
+        "--scenario",
+        help="Bundled scenario to play, e.g. asterx-demo or training/jamming_report.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Play the bundled AsterX-scale exercise (scenarios/asterx-demo.yaml) with competent
-    autopilots at maximum speed and write its after-action report; ``--ssa`` first runs
-    the catalog pipeline on the embedded synthetic world."""
+    """Play the bundled AsterX-scale exercise (asterx-demo) with competent autopilots at
+    maximum speed and write its after-action report; --ssa first runs the catalog pipeline
+    on the embedded synthetic world."""
     with guard(as_json):
+        out_dir = deprecated_alias("--out", "--out-dir", out_old, out_dir) or Path("out/demo")
         result: dict = {}
         if ssa:
             result["ssa"] = _ssa_pipeline(out_dir / "ssa", n)
-        result["exercise"] = _exercise(out_dir / "exercise")
+        result["exercise"] = _exercise(out_dir / "exercise", scenario)
 
     def render(r: dict) -> None:
         if "ssa" in r:
@@ -50,14 +59,13 @@ def demo(
     emit(result, as_json, render)
 
 
-def _exercise(run_dir: Path) -> dict:
+def _exercise(run_dir: Path, name: str = "asterx-demo") -> dict:
     import shutil
 
     from spacerange.exercise.runner import run_exercise
+    from spacerange.scenarios import bundled_scenario
 
-    scenario = Path(__file__).resolve().parents[3] / "scenarios" / "asterx-demo.yaml"
-    if not scenario.is_file():
-        raise FileNotFoundError(f"demo scenario not found: {scenario}")
+    scenario = bundled_scenario(name)
     if (run_dir / "events.sqlite").exists():
         shutil.rmtree(run_dir)
     err.print(f"playing {scenario.name} at maximum speed (competent autopilots)")
@@ -147,7 +155,7 @@ def _render_ssa(r: dict) -> None:
     out.print(t)
     p = r["propagation"]
     out.print(
-        f"propagated {p['states']:,} states in {p['seconds']} s "
+        f"propagated {p['states']:,} states in {p['wall_s']} s "
         f"({p['states_per_s']:,} states/s); status: {p['status']}"
     )
     for k, v in r["files"].items():

@@ -11,21 +11,27 @@ import numpy as np
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, guard, out
+from spacerange.cli.common import deprecated_alias, emit, guard, out, output_format, working
 from spacerange.conjunction.thresholds import PC_ALERT
 
-maneuvers_app = typer.Typer(help="Maneuver detection and planning.", no_args_is_help=True)
+maneuvers_app = typer.Typer(
+    help="Maneuver detection in element-set histories (avoidance planning: spacerange avoid).",
+    no_args_is_help=True,
+)
 app.add_typer(maneuvers_app, name="maneuvers")
 
 JSON_OPT = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 
-def _read_elsets(path: Path):
+def _read_elsets(path: Path | list[Path]):
+    """Element sets of one file or several (``--catalog`` may be repeated)."""
     from spacerange.catalog.importer import read_files
+    from spacerange.cli.common import require_files
 
-    if not path.exists():
-        raise ValueError(f"{path}: no such file")
-    elsets, _, rejects = read_files([path])
+    paths = [path] if isinstance(path, Path) else list(path)
+    require_files(paths)
+    path = ", ".join(map(str, paths))
+    elsets, _, rejects = read_files(paths)
     if not elsets:
         why = "; ".join(str(r) for r in rejects[:3]) or "no element sets found"
         raise ValueError(f"{path}: no usable element sets ({why})")
@@ -56,7 +62,12 @@ def _teme_to_gcrs_state(s: np.ndarray, t: np.datetime64) -> np.ndarray:
 @maneuvers_app.command("detect")
 def detect_cmd(
     history_file: Path = typer.Argument(..., help="TLE/3LE/OMM/GP file: element-set history"),
-    threshold: float = typer.Option(6.0, "--threshold", help="Detection threshold (sigma)."),
+    sigma: float = typer.Option(
+        None, "--sigma", help="Detection threshold in standard deviations (default 6)."
+    ),
+    threshold: float = typer.Option(
+        None, "--threshold", hidden=True, help="Deprecated: use --sigma."
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Detect maneuvers in element-set histories (one report per object in the file)."""
@@ -64,6 +75,8 @@ def detect_cmd(
     from spacerange.events.maneuver_detection import detect_maneuvers
 
     with guard(as_json):
+        sigma = deprecated_alias("--threshold", "--sigma", threshold, sigma)
+        threshold = 6.0 if sigma is None else sigma
         elsets, rejects = _read_elsets(history_file)
         by_id: dict[int, list] = {}
         for e in elsets:
@@ -123,9 +136,16 @@ def breakup_cmd(
     kind: str | None = typer.Option(None, "--kind", help="explosion or collision"),
     mass: float | None = typer.Option(None, "--mass", help="Parent (target) mass, kg."),
     impactor_mass: float | None = typer.Option(None, "--impactor-mass", help="kg (collision)"),
-    speed: float | None = typer.Option(None, "--speed", help="Impact speed, km/s (collision)"),
+    impact_speed: float | None = typer.Option(
+        None, "--impact-speed", help="Impact speed, km/s (collision)."
+    ),
+    speed_old: float | None = typer.Option(
+        None, "--speed", hidden=True, help="Deprecated: use --impact-speed."
+    ),
     parent: int | None = typer.Option(None, "--parent", help="NORAD id of the parent"),
-    catalog: Path | None = typer.Option(None, "--catalog", help="Catalog file with the parent"),
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element file(s) (TLE, OMM, GP) holding the parent; repeatable."
+    ),
     state: str | None = typer.Option(
         None, "--state", help="Parent TEME state 'x,y,z,vx,vy,vz' (km, km/s); needs --epoch"
     ),
@@ -135,7 +155,9 @@ def breakup_cmd(
     out_file: Path | None = typer.Option(
         None, "--out", help="fragments.tle | .oem | .parquet | .csv"
     ),
-    seed: int | None = typer.Option(None, "--seed"),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Random seed (same seed, same fragments; default: fresh)."
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Generate a NASA standard breakup model fragment cloud and write it (needs --kind,
@@ -152,27 +174,29 @@ def breakup_cmd(
         ]
         if missing:
             raise ValueError(f"breakup: missing {', '.join(missing)} (or use 'breakup trace')")
-        suffix = out_file.suffix.lower()
-        if suffix not in (".tle", ".txt", ".oem", ".parquet", ".csv", ".xml"):
-            raise ValueError(f"--out {out_file}: use .tle, .oem, .xml, .parquet or .csv")
+        speed = deprecated_alias("--speed", "--impact-speed", speed_old, impact_speed)
+        output_format(out_file, {".tle": "tle", ".oem": "oem", ".xml": "oem-xml",
+                                 ".parquet": "parquet", ".csv": "csv"})  # fmt: skip
         rng = np.random.default_rng(seed)
         if kind == "explosion":
             frags = breakup_explosion(mass, parent_kind, min_size, rng)
         elif kind == "collision":
             if impactor_mass is None or speed is None:
-                raise ValueError("--kind collision needs --impactor-mass KG and --speed KM/S")
+                raise ValueError(
+                    "--kind collision needs --impactor-mass KG and --impact-speed KM/S"
+                )
             frags = breakup_collision(mass, impactor_mass, speed, parent_kind, min_size, rng)
         else:
             raise ValueError(f"--kind must be 'explosion' or 'collision', got {kind!r}")
         r = v = None
         t_event = parse_utc(epoch) if epoch else np.datetime64("2025-01-01T00:00:00", "us")
         if parent is not None:
-            if catalog is None:
+            if not catalog:
                 raise ValueError("--parent needs --catalog FILE holding the parent's elements")
             elsets, _ = _read_elsets(catalog)
             mine = [e for e in elsets if e.norad_id == parent]
             if not mine:
-                raise ValueError(f"--parent {parent}: not found in {catalog}")
+                raise ValueError(f"--parent {parent}: not found in {', '.join(map(str, catalog))}")
             e = max(mine, key=lambda x: x.epoch)
             s, t_el = _teme_state(e)
             if epoch:
@@ -199,9 +223,9 @@ def breakup_cmd(
             "catastrophic": bool(frags.catastrophic) if frags.catastrophic is not None else None,
             "kind": kind,
             "total_mass_kg": frags.total_mass_kg,
-            "epoch": iso_utc(t_event),
+            "epoch_utc": iso_utc(t_event),
             "default_orbit": r is None,
-            "out": str(out_file),
+            "out_file": str(out_file),
         }
     emit(result, as_json)
 
@@ -314,17 +338,31 @@ def breakup_trace_cmd(
 @app.command("reentry")
 def reentry_cmd(
     target: str = typer.Argument(..., help="NORAD id (with --catalog) or a TLE/OMM file"),
-    catalog: Path | None = typer.Option(None, "--catalog", help="Catalog file for an id"),
+    catalog: list[Path] = typer.Option(
+        None,
+        "--catalog",
+        help="Element file(s) (TLE, OMM, GP) holding the object TARGET names; repeatable.",
+    ),
     samples: int = typer.Option(64, "--samples", help="Monte Carlo samples."),
-    max_days: float = typer.Option(30.0, "--max-days"),
+    max_days: float = typer.Option(
+        30.0,
+        "--max-days",
+        help="Give up after this many days (the object is reported as not re-entered).",
+    ),
     weather: str = typer.Option("moderate", "--weather", help="quiet|moderate|feb2022|may2024"),
     cd_area_mass: float | None = typer.Option(
         None, "--cd-area-mass", help="Cd*A/m, m^2/kg (default: from B*)"
     ),
-    density_sigma: float = typer.Option(0.25, "--density-sigma"),
-    bc_sigma: float = typer.Option(0.15, "--bc-sigma"),
+    density_sigma: float = typer.Option(
+        0.25,
+        "--density-sigma",
+        help="1-sigma relative error of the atmospheric density (0.25 = 25 %).",
+    ),
+    bc_sigma: float = typer.Option(
+        0.15, "--bc-sigma", help="1-sigma relative error of the ballistic coefficient Cd*A/m."
+    ),
     plot: Path | None = typer.Option(None, "--plot", help="PNG: altitude decay + footprint"),
-    seed: int | None = typer.Option(0, "--seed"),
+    seed: int | None = typer.Option(0, "--seed", help="Monte Carlo seed."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Predict the re-entry window (120 km) with a density / ballistic-coefficient MC."""
@@ -335,12 +373,12 @@ def reentry_cmd(
 
     with guard(as_json):
         if target.isdigit():
-            if catalog is None:
+            if not catalog:
                 raise ValueError("an object id needs --catalog FILE")
             elsets, _ = _read_elsets(catalog)
             mine = [e for e in elsets if e.norad_id == int(target)]
             if not mine:
-                raise ValueError(f"object {target} not found in {catalog}")
+                raise ValueError(f"object {target} not found in {', '.join(map(str, catalog))}")
         else:
             mine, _ = _read_elsets(Path(target))
         e = max(mine, key=lambda x: x.epoch)
@@ -354,9 +392,10 @@ def reentry_cmd(
         fm = ForceModel(gravity_degree=4, gravity_order=4, cd_area_mass_m2_kg=b, rtol=1e-8,
                         atol_km=1e-5)  # fmt: skip
         fm = apply_space_weather(fm, weather, max(e.perigee_alt_km, 150.0))
-        pred = predict_reentry(y, t0, fm, n_samples=samples, density_sigma=density_sigma,
-                               bc_sigma=bc_sigma, max_days=max_days,
-                               rng=np.random.default_rng(seed))  # fmt: skip
+        with working(f"re-entry Monte Carlo ({samples} samples, up to {max_days:g} days)"):
+            pred = predict_reentry(y, t0, fm, n_samples=samples, density_sigma=density_sigma,
+                                   bc_sigma=bc_sigma, max_days=max_days,
+                                   rng=np.random.default_rng(seed))  # fmt: skip
         if plot is not None:
             plot_reentry(pred, plot)
         result = {"norad_id": e.norad_id, **pred.as_dict(), "cd_area_mass_m2_kg": b,
@@ -423,7 +462,7 @@ def _rescreen_report(rs: dict, elsets, ids, catalog: Path) -> dict:
                 "norad_id": int(other),
                 "name": name,
                 "tca_utc": r["tca_utc"],
-                "miss_km": r["miss_km"],
+                "miss_m": r["miss_km"] * 1e3,
                 "pc": r["pc"],
                 "pc_method": r["pc_method"],
                 "covariance": r["covariance"],
@@ -431,7 +470,7 @@ def _rescreen_report(rs: dict, elsets, ids, catalog: Path) -> dict:
             }
         )
     return {
-        "catalog": str(catalog),
+        "catalog": ", ".join(map(str, catalog)),
         "objects": len(elsets),
         "threshold_km": rs["threshold_km"],
         "fit_rms_km": rs["fit_rms_km"],
@@ -443,21 +482,26 @@ def _rescreen_report(rs: dict, elsets, ids, catalog: Path) -> dict:
 
 @app.command("avoid")
 def avoid_cmd(
-    cdm_file: Path | None = typer.Argument(None, help="CDM (KVN or XML)"),
+    cdm_file: Path | None = typer.Argument(None, help="CCSDS CDM file (KVN or XML)."),
     event: Path | None = typer.Option(
         None,
         "--event",
         help="JSON event: tca, r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, "
         "cov2_km2 (GCRS, km), hbr_m",
     ),
-    pc_max: float = typer.Option(PC_ALERT, "--pc-max"),
+    pc_max: float = typer.Option(
+        PC_ALERT, "--pc-max", help="Largest acceptable collision probability after the burn."
+    ),
     miss_min_m: float | None = typer.Option(None, "--miss-min", help="Also require miss >= m"),
     lead: str = typer.Option("1orbit", "--lead", help="Burn lead time: 1orbit, 0.5orbit, 45min"),
     axes: str = typer.Option("T", "--axes", help="RTN axes to try in order, e.g. T,R,N"),
     hbr_m: float | None = typer.Option(None, "--hbr", help="Combined HBR override, m"),
     trade: bool = typer.Option(False, "--trade", help="Also report dv vs lead (0.25..3 orbits)"),
-    catalog: Path | None = typer.Option(
-        None, "--catalog", help="Re-screen the post-burn orbit against this catalog (24 h, 5 km)."
+    catalog: list[Path] = typer.Option(
+        None,
+        "--catalog",
+        help="Element file(s) (TLE, OMM, GP): re-screen the post-burn orbit against them "
+        "(24 h, 5 km); repeatable.",
     ),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -484,11 +528,11 @@ def avoid_cmd(
         plan = plan_verified(conj, lead_s, pc_max, miss_min_km, ax)
         result = plan.as_dict()
         result["rescreen"] = None
-        if catalog is not None and plan.feasible:
-            from spacerange.catalog.formats import load_any
+        if catalog and plan.feasible:
             from spacerange.maneuvers.avoidance import rescreen
+            from spacerange.timescales import iso_utc
 
-            elsets, _ = load_any(catalog)
+            elsets, _ = _read_elsets(catalog)
             rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
             result["rescreen"] = _rescreen_report(rs, elsets, ids, catalog)
         if trade:
@@ -496,6 +540,6 @@ def avoid_cmd(
             tc = trade_curve(conj, leads, pc_max, miss_min_km, ax[0] if ax else "T")
             result["trade"] = {
                 "lead_s": tc["lead_s"],
-                "dv_mps": [None if not math.isfinite(x) else x for x in tc["dv_mps"]],
+                "dv_m_s": [None if not math.isfinite(x) else x for x in tc["dv_mps"]],
             }
     emit(result, as_json)

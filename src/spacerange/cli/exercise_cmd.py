@@ -8,25 +8,31 @@ from pathlib import Path
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import deprecated_alias, emit, err, guard, out
 
 exercise_app = typer.Typer(
-    help="Exercise scenarios: validate files, export the JSON Schema.", no_args_is_help=True
+    help="Exercise scenarios: validate files, export the JSON Schema, run a scenario to ENDEX "
+    "and write its after-action report.",
+    no_args_is_help=True,
 )
 app.add_typer(exercise_app, name="exercise")
 
 
 @exercise_app.command("validate")
 def validate(
-    files: list[Path] = typer.Argument(..., help="Scenario YAML file(s)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Scenario YAML file(s), or names of bundled scenarios (e.g. asterx-demo)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Check scenario files; list every error with its path and line (exit 1 on errors)."""
     from spacerange.exercise.validate import validate_file
+    from spacerange.scenarios import resolve_scenario
 
     with guard(as_json):
         results = []
         for f in files:
+            f = resolve_scenario(f)
             issues = validate_file(f)
             n_err = sum(i.severity == "error" for i in issues)
             results.append(
@@ -86,7 +92,9 @@ def schema(
 
 @exercise_app.command("run")
 def run(
-    file: Path = typer.Argument(..., help="Scenario YAML file."),
+    file: Path = typer.Argument(
+        ..., help="Scenario YAML file, or the name of a bundled scenario (e.g. asterx-demo)."
+    ),
     autopilot: list[str] = typer.Option(
         [],
         "--autopilot",
@@ -95,15 +103,19 @@ def run(
     speed: str = typer.Option(
         "max", "--speed", help="'max' (as fast as possible) or scenario seconds per wall second."
     ),
-    out_dir: Path = typer.Option(None, "--out", help="Run directory (default runs/<name>-<utc>)."),
+    out_dir: Path = typer.Option(None, "--out-dir", help="Run directory (default runs/NAME-UTC)."),
+    out_old: Path = typer.Option(None, "--out", hidden=True, help="Deprecated: use --out-dir."),
     seed: int = typer.Option(None, "--seed", help="Override the scenario's seed."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Play a scenario to ENDEX (autopilots for unattended teams); writes RUN_DIR with the
     event log and summary.json."""
     from spacerange.exercise.runner import parse_autopilots, parse_speed, run_exercise
+    from spacerange.scenarios import resolve_scenario
 
     with guard(as_json):
+        out_dir = deprecated_alias("--out", "--out-dir", out_old, out_dir)
+        file = resolve_scenario(file)
         result = run_exercise(file, out_dir, parse_autopilots(autopilot), parse_speed(speed),
                               seed=seed, progress=True)  # fmt: skip
 

@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import deprecated_alias, emit, err, guard, out, require_files
 
 
 def _load_sites(path: Path | None):
@@ -84,17 +84,36 @@ def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
     fails += [{"norad_id": _norad(s.object_id), "reason": s.message or "not converged"}
               for s in sols if not (s.converged and np.all(np.isfinite(s.state)))]  # fmt: skip
     return {
-        "solutions": [s.summary() for s in sols],
+        "solutions": [_vocabulary(s.summary()) for s in sols],
         "objects": len(sols) + len(failures),
         "converged": len(good),
         "failures": fails,
-        "failed": [{"id": k, "reason": v} for k, v in failures.items()],
+        "failed": [{**_ids(k), "reason": v} for k, v in failures.items()],
         "observations": len(obs),
         "rejects": [r.as_dict() for r in rejects],
         "unused_by_od": unused,
         "apriori": sorted(apriori),
-        "out": str(out_file) if out_file else None,
+        "out_file": str(out_file) if out_file else None,
     }
+
+
+def _ids(object_id: str) -> dict:
+    """The TDM participant as ``object_id`` (text) and ``norad_id`` (integer, or None when the
+    participant is not a catalog number), per docs/vocabulary.md."""
+    text = str(object_id)
+    return {"object_id": text, "norad_id": int(text) if text.isdigit() else None}
+
+
+def _vocabulary(summary: dict) -> dict:
+    """An OD solution summary in the CLI vocabulary (ids, ``*_utc`` times)."""
+    d = dict(summary)
+    out = _ids(d.pop("id"))
+    if "epoch" in d:
+        from spacerange.timescales import iso_utc
+
+        d["epoch_utc"] = iso_utc(d.pop("epoch"))
+    out.update(d)
+    return out
 
 
 def _render(res: dict) -> None:
@@ -104,7 +123,7 @@ def _render(res: dict) -> None:
     for c in ("id", "n_obs", "rms", "pos_sigma_m", "converged"):
         tab.add_column(c)
     for s in res["solutions"]:
-        tab.add_row(s["id"], str(s["n_obs"]), f"{s['rms']:.3f}" if s["rms"] is not None else "-",
+        tab.add_row(s["object_id"], str(s["n_obs"]), f"{s['rms']:.3f}" if s["rms"] is not None else "-",
                     f"{s['pos_sigma_m']:.1f}" if s["pos_sigma_m"] is not None else "-",
                     str(s["converged"]))  # fmt: skip
     out.print(tab)
@@ -122,10 +141,11 @@ def od(
     ),  # fmt: skip
     sites: Path = typer.Option(
         None,
-        "--sites",
-        help="JSON/YAML list of sites (name, lat_deg, "
+        "--sensors",
+        help="JSON/YAML list of sensor sites (name, lat_deg, "
         "lon_deg, alt_m, sigma); default: the built-in network.",
     ),  # fmt: skip
+    sites_old: Path = typer.Option(None, "--sites", hidden=True, help="Deprecated: use --sensors."),
     out_file: Path = typer.Option(None, "--out", help="Write the solutions as an OEM."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -140,5 +160,7 @@ def od(
     and only converged orbits are written to the OEM.
     """
     with guard(as_json):
+        sites = deprecated_alias("--sites", "--sensors", sites_old, sites)
+        require_files([obs_file, *([sites] if sites else [])])
         res = run_od(obs_file, catalog, sites, out_file)
         emit(res, as_json, _render)

@@ -6,7 +6,7 @@ JSON contract (``--json``; one object on stdout)::
                   "miss_m": ..., "warnings": [...],
                   "tca": ..., "relative_speed_m_s": ..., "hbr_m": ..., "hbr_source": ...,
                   "flags": {...}, "message_id": ..., "index": ...},
-                 {"file": ..., "error": {"file": ..., "line": ..., "reason": ...}}]}
+                 {"file": ..., "line": ..., "error": "reason"}]}
 
 One entry per CDM (an XML ``<ndm>`` file may hold several, numbered by ``index``); a file or
 message that cannot be parsed or evaluated gives an entry with ``error`` (line 0 when the
@@ -31,10 +31,25 @@ METHODS = ("foster", "chan", "max", "mc", "nc3d", "sdmc", "auto")
 def _error_entry(file: str, exc: Exception) -> dict:
     line = getattr(exc, "line", None)  # None: the error is not about one line of the file
     reason = getattr(exc, "reason", None) or str(exc)
-    return {
-        "file": file,
-        "error": {"file": file, "line": int(line) if line else None, "reason": reason},
-    }
+    # The shape of every error in docs/vocabulary.md: "error" is the message.
+    return {"file": file, "line": int(line) if line else None, "error": reason}
+
+
+def _pair_ids(cdm) -> dict:
+    """``norad_id_1``/``norad_id_2`` from the CDM's OBJECT_DESIGNATORs (integers; None when
+    a designator is not a catalog number)."""
+    ids = {}
+    for k, obj in ((1, cdm.object1), (2, cdm.object2)):
+        text = str(obj.metadata.get("OBJECT_DESIGNATOR", "")).strip()
+        ids[f"norad_id_{k}"] = int(text) if text.isdigit() else None
+    return ids
+
+
+def _vocabulary(d: dict) -> dict:
+    """A Pc result in the CLI vocabulary (docs/vocabulary.md): times are ``*_utc``."""
+    if "tca" in d:
+        d["tca_utc"] = d.pop("tca")
+    return d
 
 
 def evaluate_files(files: list[Path], method: str, hbr_m: float | None, **kw) -> list[dict]:
@@ -60,7 +75,8 @@ def evaluate_files(files: list[Path], method: str, hbr_m: float | None, **kw) ->
             except (SpacerangeError, ValueError, OSError) as exc:
                 results.append({**_error_entry(name, exc), "index": i})
                 continue
-            results.append({"file": name, "index": i, **res.as_dict()})
+            results.append({"file": name, "index": i, **_pair_ids(cdm),
+                            **_vocabulary(res.as_dict())})  # fmt: skip
     return results
 
 
@@ -121,16 +137,15 @@ def pc(
                 continue
             pcv = "NaN" if e["pc"] is None else f"{e['pc']:.3g}"
             t.add_row(
-                Path(e["file"]).name, (e["tca"] or "")[:23], f"{e['miss_m']:.1f}",
+                Path(e["file"]).name, (e["tca_utc"] or "")[:23], f"{e['miss_m']:.1f}",
                 f"{e['relative_speed_m_s']:.1f}", f"{e['hbr_m']:.2f}", e["hbr_source"],
                 pcv, str(len(e["warnings"])),
             )  # fmt: skip
         out.print(t)
         for e in r["results"]:
             if "error" in e:
-                x = e["error"]
-                where = f"{x['file']}:{x['line']}" if x["line"] else x["file"]
-                err.print(f"[bold red]error:[/] {where}: {x['reason']}")
+                where = f"{e['file']}:{e['line']}" if e["line"] else e["file"]
+                err.print(f"[bold red]error:[/] {where}: {e['error']}")
             else:
                 for w in e["warnings"]:
                     err.print(f"[yellow]warning:[/] {Path(e['file']).name}: {w}")

@@ -11,7 +11,26 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from spacerange.cli.app import app
-from spacerange.cli.common import MAX_ELSET_AGE_OPT, emit, err, guard, load_source, out
+from spacerange.cli.common import (
+    MAX_ELSET_AGE_OPT,
+    SYNTHETIC_HELP,
+    emit,
+    err,
+    guard,
+    load_source,
+    out,
+    output_format,
+    parse_duration_option,
+)
+
+#: Ephemeris formats by extension.
+EPHEMERIS_FORMATS = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".oem": "oem",
+    ".xml": "oem-xml",
+}
 
 
 def progress_bar() -> Progress:
@@ -61,14 +80,14 @@ def run_propagation(src, times, frame: str, out_file: Path | None, workers: int 
         "times": len(times),
         "states": n_states,
         "frame": frame,
-        "start": times[0],
-        "stop": times[-1],
+        "start_utc": times[0],
+        "stop_utc": times[-1],
         "status": {PropagationStatus(c).label: n for c, n in sorted(counts.items())},
         "objects_with_failures": {
             PropagationStatus(c).label: n for c, n in sorted(failed_objects.items())
         },
-        "out": str(out_file) if out_file else None,
-        "seconds": round(seconds, 3),
+        "out_file": str(out_file) if out_file else None,
+        "wall_s": round(seconds, 3),
         "states_per_s": round(n_states / seconds) if seconds > 0 else None,
     }
 
@@ -76,9 +95,14 @@ def run_propagation(src, times, frame: str, out_file: Path | None, workers: int 
 @app.command()
 def propagate(
     db: Path = typer.Option(None, "--db", help="SQLite catalog database."),
-    catalog: list[Path] = typer.Option(None, "--catalog", help="Element file(s) (TLE, OMM, GP)."),
-    start: str = typer.Option(None, "--start", help="ISO UTC start (default: median epoch)."),
-    span: str = typer.Option("1d", "--span", help="Duration, e.g. 90min, 24h, 7d."),
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element file(s) (TLE, OMM, GP); repeat for several."
+    ),
+    synthetic: int = typer.Option(None, "--synthetic", help=SYNTHETIC_HELP),
+    start: str = typer.Option(
+        None, "--start", help="ISO 8601 UTC start (default: the median epoch of the catalog)."
+    ),
+    span: str = typer.Option("1d", "--span", help="Duration, e.g. 90min, 24h, 7d, 1d6h30m."),
     step: str = typer.Option("60s", "--step", help="Output step, e.g. 10s, 60s, 5min."),
     frame: str = typer.Option("teme", "--frame", help="teme, gcrs, itrs or geodetic."),
     out_file: Path = typer.Option(
@@ -92,19 +116,20 @@ def propagate(
 ) -> None:
     """Propagate every object of a catalog with SGP4 (failed states are reported by status, never passed on as numbers)."""
     from spacerange.frames import FRAMES
-    from spacerange.timescales import parse_duration_s, parse_utc, time_grid
+    from spacerange.timescales import parse_utc, time_grid
 
     with guard(as_json):
         if frame not in FRAMES:
             raise ValueError(f"--frame {frame!r}: expected one of {', '.join(FRAMES)}")
-        span_s, step_s = parse_duration_s(span), parse_duration_s(step)
-        if span_s < 0 or step_s <= 0:
-            raise ValueError("--span must be >= 0 and --step > 0")
+        span_s = parse_duration_option(span, "--span", positive=False)
+        step_s = parse_duration_option(step, "--step")
+        if out_file is not None:
+            output_format(out_file, EPHEMERIS_FORMATS)
         window = None
         if start:
             t0 = parse_utc(start)
             window = (t0, t0 + np.timedelta64(int(span_s * 1e6), "us"))
-        src = load_source(db, catalog, window=window, max_age_days=max_elset_age)
+        src = load_source(db, catalog, synthetic, window=window, max_age_days=max_elset_age)
         if not src.elsets:
             raise ValueError(f"no valid element sets in {src.label}")
         if not start:
@@ -118,12 +143,12 @@ def propagate(
     def render(r: dict) -> None:
         out.print(
             f"propagated [bold]{r['objects']}[/] objects x {r['times']} times "
-            f"({r['states']:,} states, {r['frame'].upper()}) in {r['seconds']} s "
+            f"({r['states']:,} states, {r['frame'].upper()}) in {r['wall_s']} s "
             f"= {r['states_per_s']:,} states/s"
         )
         for label, n in r["objects_with_failures"].items():
             out.print(f"  [yellow]{n} object(s) stopped with status {label}[/]")
-        if r["out"]:
-            out.print(f"wrote {r['out']}")
+        if r["out_file"]:
+            out.print(f"wrote {r['out_file']}")
 
     emit(result, as_json, render)

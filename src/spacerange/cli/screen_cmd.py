@@ -8,7 +8,18 @@ import typer
 from rich.table import Table
 
 from spacerange.cli.app import app
-from spacerange.cli.common import MAX_ELSET_AGE_OPT, emit, err, guard, load_source, out
+from spacerange.cli.common import (
+    MAX_ELSET_AGE_OPT,
+    SYNTHETIC_HELP,
+    emit,
+    err,
+    guard,
+    load_source,
+    out,
+    output_format,
+    parse_duration_option,
+    working,
+)
 from spacerange.conjunction.thresholds import PC_ALERT
 
 
@@ -44,7 +55,7 @@ def _parse_pair(text: str) -> tuple[int, int]:
 
 
 def _screen_ephemerides(
-    files, primaries, db, catalog, start, span_s, thr_km, hbr_table, max_age
+    files, primaries, db, catalog, synthetic, start, span_s, thr_km, hbr_table, max_age
 ) -> dict:
     """Owner ephemerides (OEM) and/or numerically propagated primaries against a catalog."""
     import time
@@ -65,7 +76,7 @@ def _screen_ephemerides(
     if start:
         t0 = parse_utc(start)
         window = (t0, t0 + np.timedelta64(int(span_s * 1e6), "us"))
-    src = load_source(db, catalog, window=window, max_age_days=max_age)
+    src = load_source(db, catalog, synthetic, window=window, max_age_days=max_age)
     ids = {str(e.cospar_id): e.norad_id for e in src.elsets if e.cospar_id}
     ids.update({e.name.strip(): e.norad_id for e in src.elsets if e.name})
     prims = []
@@ -129,9 +140,14 @@ def _render_ephemeris(r: dict) -> None:
 @app.command()
 def screen(
     db: Path = typer.Option(None, "--db", help="SQLite catalog database."),
-    catalog: list[Path] = typer.Option(None, "--catalog", help="Element file(s)."),
-    start: str = typer.Option(None, "--start", help="ISO UTC start (default: median epoch)."),
-    span: str = typer.Option("24h", "--span", help="Window, up to 7d."),
+    catalog: list[Path] = typer.Option(
+        None, "--catalog", help="Element file(s) (TLE, OMM, GP); repeat for several."
+    ),
+    synthetic: int = typer.Option(None, "--synthetic", help=SYNTHETIC_HELP),
+    start: str = typer.Option(
+        None, "--start", help="ISO 8601 UTC start (default: the median epoch of the catalog)."
+    ),
+    span: str = typer.Option("24h", "--span", help="Window (duration, e.g. 24h, 1d6h), up to 7d."),
     threshold: str = typer.Option(
         "5km",
         "--threshold",
@@ -152,7 +168,9 @@ def screen(
     ),
     workers: int = typer.Option(None, "--workers", help="Local processes (default: cores)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
-    step: float = typer.Option(20.0, "--step", help="Sieve step, s (speed/memory trade)."),
+    step: str = typer.Option(
+        "20s", "--step", help="Sieve step (duration, e.g. 20s; a speed/memory trade)."
+    ),
     associated: list[str] = typer.Option(
         None,
         "--associated",
@@ -182,19 +200,22 @@ def screen(
     from spacerange.conjunction.associations import separate_associations
     from spacerange.conjunction.screening import ScreeningConfig
     from spacerange.conjunction.screening import screen as run_screen
-    from spacerange.timescales import parse_duration_s, parse_utc
+    from spacerange.timescales import parse_utc
 
     with guard(as_json):
         thr, ell = _parse_threshold(threshold)
-        span_s = parse_duration_s(span)
+        span_s = parse_duration_option(span, "--span")
+        step_s = parse_duration_option(step, "--step")
+        if out_file is not None:
+            output_format(out_file, {".parquet": "parquet", ".csv": "csv", ".json": "json"})
         if primary_propagator not in ("sgp4", "numerical"):
             raise ValueError(f"--primary-propagator {primary_propagator!r}: sgp4 or numerical")
         if ephemeris or primary_propagator == "numerical":
             if ell is not None:
                 raise ValueError("ephemeris screening takes one miss distance, not an ellipsoid")
             result = _screen_ephemerides(
-                ephemeris or [], primary or [], db, catalog, start, span_s, thr, hbr_table,
-                max_elset_age,
+                ephemeris or [], primary or [], db, catalog, synthetic, start, span_s, thr,
+                hbr_table, max_elset_age,
             )  # fmt: skip
             emit(result, as_json, _render_ephemeris)
             return
@@ -202,7 +223,7 @@ def screen(
         if start:
             t0 = parse_utc(start)
             window = (t0, t0 + np.timedelta64(int(span_s * 1e6), "us"))
-        src = load_source(db, catalog, window=window, max_age_days=max_elset_age)
+        src = load_source(db, catalog, synthetic, window=window, max_age_days=max_elset_age)
         if len(src.elsets) < 2:
             raise ValueError(f"{src.label}: need at least two objects to screen")
         if not start:
@@ -221,14 +242,15 @@ def screen(
             if missing:
                 raise ValueError(f"--primary {missing}: not in the catalog ({src.label})")
             prim_idx = [pos[p] for p in primary]
-        cfg = ScreeningConfig(threshold_km=thr, ellipsoid_rtn_km=ell, step_s=step)
+        cfg = ScreeningConfig(threshold_km=thr, ellipsoid_rtn_km=ell, step_s=step_s)
         err.print(
             f"screening {len(src.elsets)} objects over {span} from {t0} "
             f"({'all-vs-all' if prim_idx is None else f'{len(prim_idx)} primaries'})"
         )
-        res = run_screen(
-            src.tles, t0, span_s, cfg, primaries=prim_idx, workers=workers, scheduler=scheduler
-        )
+        with working(f"screening {len(src.elsets)} objects"):
+            res = run_screen(
+                src.tles, t0, span_s, cfg, primaries=prim_idx, workers=workers, scheduler=scheduler
+            )
         assocs = separate_associations(
             res,
             src.norad_ids,
@@ -269,9 +291,9 @@ def screen(
         "objects": res.n_objects,
         "pairs_screened": res.pairs_screened,
         "events": len(table),
-        "seconds": round(res.seconds, 3),
+        "wall_s": round(res.seconds, 3),
         "events_file": str(out_file) if out_file else None,
-        "start": res.start_utc,
+        "start_utc": res.start_utc,
         "span_s": span_s,
         "threshold_km": thr,
         "ellipsoid_rtn_km": list(ell) if ell else None,
@@ -286,7 +308,7 @@ def screen(
     def render(r: dict) -> None:
         t = Table(
             title=f"{r['events']} close approaches < {threshold} "
-            f"({r['pairs_screened']:,} pairs, {r['seconds']} s)"
+            f"({r['pairs_screened']:,} pairs, {r['wall_s']} s)"
         )
         for col in ("TCA (UTC)", "object 1", "object 2", "miss km", "km/s", "Pc"):
             t.add_column(col, justify="right" if col in ("miss km", "km/s", "Pc") else "left")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import deprecated_alias, emit, err, guard, out, store_url
 
 admin_app = typer.Typer(
     help="Server accounts: bootstrap an admin, add users.", no_args_is_help=True
@@ -16,11 +16,27 @@ admin_app = typer.Typer(
 app.add_typer(admin_app, name="admin")
 
 _REPO = Path(__file__).resolve().parents[3]
-DEMO_SCENARIO = _REPO / "scenarios" / "asterx-demo.yaml"
+DB_HELP = (
+    "Server store: a SQLite file path, or a SQLAlchemy URL (sqlite:///FILE, "
+    "postgresql://USER@HOST/DB)."
+)
 
 
 def _default_db(run_dir: Path) -> str:
     return f"sqlite:///{(run_dir / 'server.sqlite').resolve()}"
+
+
+def open_store(db_url: str):
+    """The server store at ``db_url``; a bad URL or an unreachable database is an input
+    error (exit 1 with the message), not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from spacerange.server.store import Store
+
+    try:
+        return Store(db_url)
+    except SQLAlchemyError as exc:
+        raise ValueError(f"--db {db_url}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
 
 
 def ensure_cesium_assets(static_dir: Path | None = None) -> Path | None:
@@ -62,14 +78,24 @@ def serve(
         None, help="Scenario YAML (default: the bundled AsterX demo, with demo accounts)."
     ),
     db: str | None = typer.Option(
-        None, "--db", help="Server store URL: sqlite:///file or postgresql://user@host/db."
+        None, "--db", help=DB_HELP + " Default: server.sqlite in the run directory."
     ),
     run_dir: Path | None = typer.Option(
-        None, "--run-dir", help="Exercise run directory (reopened after a crash)."
+        None,
+        "--out-dir",
+        help="Exercise run directory (reopened after a crash; default out/serve/NAME).",
+    ),
+    run_dir_old: Path | None = typer.Option(
+        None, "--run-dir", hidden=True, help="Deprecated: use --out-dir."
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
-    speed: float | None = typer.Option(None, "--speed", help="Scenario s per wall s."),
+    speed: float | None = typer.Option(
+        None,
+        "--speed",
+        help="Scenario seconds per wall second, as in 'exercise run --speed' ('max' makes no "
+        "sense for a live server); default: the scenario's compression.",
+    ),
     tick_s: float = typer.Option(0.5, "--tick", help="Wall seconds between clock steps."),
     demo_accounts: bool | None = typer.Option(
         None,
@@ -90,7 +116,9 @@ def serve(
         300.0, "--lockout-max", help="Longest login back-off after failed passwords (s)."
     ),
     as_json: bool = typer.Option(
-        False, "--json", help="Print one JSON object (URL, run dir, accounts) on stdout at start."
+        False,
+        "--json",
+        help="Print one JSON object (URL, run directory, accounts) on stdout at start.",
     ),
 ) -> None:
     """Serve a live exercise (REST + WebSocket + web console) on HOST:PORT."""
@@ -99,22 +127,28 @@ def serve(
     from spacerange.exercise.validate import load_scenario
     from spacerange.server.deps import Settings
     from spacerange.server.main import create_app
-    from spacerange.server.store import Store
 
     with guard(as_json):
+        from spacerange.scenarios import bundled_scenario, resolve_scenario
+
+        run_dir = deprecated_alias("--run-dir", "--out-dir", run_dir_old, run_dir)
+        if speed is not None and not speed > 0:
+            raise ValueError(f"--speed {speed}: must be > 0")
         demo = scenario is None
-        if demo:
-            scenario = DEMO_SCENARIO
+        scenario = bundled_scenario("asterx-demo") if demo else resolve_scenario(scenario)
         if demo_accounts is None:
             demo_accounts = demo
         sc = load_scenario(scenario)
         if run_dir is None:
             run_dir = Path("out") / "serve" / scenario.stem
         run_dir.mkdir(parents=True, exist_ok=True)
-        db_url = db or _default_db(run_dir)
+        db_url = store_url(db) if db else _default_db(run_dir)
         if ensure_cesium_assets() is None:
-            err.print("[yellow]Cesium assets missing: run `make web` for the 3D globe.[/]")
-        store = Store(db_url)
+            err.print(
+                "[yellow]Cesium assets missing from this installation: the console runs "
+                "without the 3D globe (in a source checkout, run 'make web').[/]"
+            )
+        store = open_store(db_url)
         made = []
         if demo_accounts:
             made = create_demo_accounts(store, {t.id: t.role for t in sc.teams})
@@ -123,7 +157,7 @@ def serve(
                 for user, pw, role, team in made:
                     out.print(f"  {user:<20} {pw:<16} {role:<10} {team or ''}")
         elif store.count_users() == 0:
-            err.print("[yellow]No accounts yet: run `spacerange admin bootstrap --db URL`.[/]")
+            err.print("[yellow]No accounts yet: run 'spacerange admin bootstrap --db DB'.[/]")
         store.close()
         settings = Settings(
             db_url=db_url,
@@ -142,7 +176,7 @@ def serve(
                 {
                     "url": url,
                     "scenario": str(scenario),
-                    "run_dir": str(run_dir),
+                    "out_dir": str(run_dir),
                     "accounts": [
                         {"user": u, "password": pw, "role": r, "team": t} for u, pw, r, t in made
                     ],
@@ -167,17 +201,16 @@ def serve(
 
 @admin_app.command("bootstrap")
 def bootstrap(
-    db: str = typer.Option(..., "--db", help="Server store URL."),
-    username: str = typer.Option("admin", "--username"),
+    db: str = typer.Option(..., "--db", help=DB_HELP),
+    username: str = typer.Option("admin", "--username", help="Login name of the admin account."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Create (or reset) the admin account and print its one-time password (it must be
     changed at first login; a reset ends the account's sessions)."""
     from spacerange.server.auth import generate_password, hash_password
-    from spacerange.server.store import Store
 
     with guard(as_json):
-        store = Store(db)
+        store = open_store(store_url(db))
         pw = generate_password(15)
         store.upsert_user(username, hash_password(pw), "admin", None, must_change=True)
         store.close()
@@ -195,20 +228,20 @@ def add_user(
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option(..., "--role", help="white|blue|red|evaluator|observer|admin"),
     team: str | None = typer.Option(None, "--team", help="Team id (blue/red/observer)."),
-    db: str = typer.Option(..., "--db", help="Server store URL."),
+    db: str = typer.Option(..., "--db", help=DB_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Create (or reset) an account with a generated one-time password, printed once (it
     must be changed at first login; a reset ends the account's sessions)."""
     from spacerange.server.auth import generate_password, hash_password
-    from spacerange.server.store import ROLES, Store
+    from spacerange.server.store import ROLES
 
     with guard(as_json):
         if role not in ROLES:
             raise ValueError(f"--role {role!r}: expected one of {', '.join(ROLES)}")
         if role in ("blue", "red", "observer") and not team:
             raise ValueError(f"--role {role} needs --team")
-        store = Store(db)
+        store = open_store(store_url(db))
         pw = generate_password(12)
         store.upsert_user(username, hash_password(pw), role, team, must_change=True)
         store.close()

@@ -70,10 +70,10 @@ class ReentryPrediction:
             return None if np.isnat(t) else iso_utc(t)
 
         return {
-            "epoch": iso(self.epoch_utc),
-            "window_start": iso(self.window_start),
-            "window_end": iso(self.window_end),
-            "most_likely": iso(self.most_likely),
+            "epoch_utc": iso(self.epoch_utc),
+            "window_start_utc": iso(self.window_start),
+            "window_end_utc": iso(self.window_end),
+            "most_likely_utc": iso(self.most_likely),
             "fraction_reentered": self.fraction_reentered,
             "n_samples": int(self.reentry_utc.size),
             "reentry_height_km": self.reentry_height_km,

@@ -144,10 +144,10 @@ class AvoidancePlan:
             "burn_epoch_utc": iso_utc(self.burn_epoch_utc),
             "lead_s": self.lead_s,
             "axis": self.axis,
-            "dv_rtn_mps": [float(x) * 1e3 for x in self.dv_rtn_km_s],
+            "dv_rtn_m_s": [float(x) * 1e3 for x in self.dv_rtn_km_s],
             # signed along the chosen axis, as under ``alternatives``
-            "dv_mps": float(self.dv_rtn_km_s[AXES[self.axis]] * 1e3),
-            "dv_magnitude_mps": self.dv_m_s,
+            "dv_m_s": float(self.dv_rtn_km_s[AXES[self.axis]] * 1e3),
+            "dv_magnitude_m_s": self.dv_m_s,
             "pc_before": self.pc_before,
             "miss_before_m": self.miss_before_km * 1e3,
             "pc_after_predicted": self.pc_after_predicted,
@@ -288,7 +288,7 @@ def plan_avoidance(
             "unreliable; verify by re-propagation (verify_plan / brute_force_dv)"
         )
     burn_epoch = conj.tca_utc - _td(lead_s)
-    alts = {a: {"dv_mps": s[0] * 1e3, "pc_after": s[1], "miss_after_m": s[2] * 1e3}
+    alts = {a: {"dv_m_s": s[0] * 1e3, "pc_after": s[1], "miss_after_m": s[2] * 1e3}
             for a, s in best.items()}  # fmt: skip
     if chosen is None:
         return AvoidancePlan(burn_epoch, float(lead_s), axes[0].upper(), np.zeros(3),
