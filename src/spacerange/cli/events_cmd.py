@@ -530,7 +530,6 @@ def avoid_cmd(
         result["rescreen"] = None
         if catalog and plan.feasible:
             from spacerange.maneuvers.avoidance import rescreen
-            from spacerange.timescales import iso_utc
 
             elsets, _ = _read_elsets(catalog)
             rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
