@@ -14,7 +14,7 @@ from spacerange.exercise.engine import Exercise
 from spacerange.exercise.teamview import TeamView
 
 TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
-ALLOWED = {"__future__", "math", "datetime", "numpy", "spacerange.exercise.teamview", "collections.abc",
+ALLOWED = {"__future__", "spacerange.constants", "spacerange.conjunction.thresholds", "math", "datetime", "numpy", "spacerange.exercise.teamview", "collections.abc",
            "dataclasses", "typing"}  # fmt: skip
 
 

@@ -90,7 +90,7 @@ def test_cli_od_json_contract(tdm_path, tmp_path):
     # every object without a converged orbit is a failure with its reason, and only the
     # converged orbits are in the OEM
     failed = {f["norad_id"]: f["reason"] for f in doc["failures"]}
-    assert {int(s["id"]) for s in doc["solutions"] if not s["converged"]} == set(failed)
+    assert {int(s["object_id"]) for s in doc["solutions"] if not s["converged"]} == set(failed)
     assert all(failed.values())
     oem = read_oem(out)[0]
     assert len(oem.segments) == doc["converged"]

@@ -450,7 +450,9 @@ def _rescreen_report(rs: dict, elsets, ids, catalog: Path) -> dict:
     from spacerange.conjunction.assessment import assess
 
     primary_id, secondary_id = ids
-    table, _ = assess(rs["result"], [rs["fit_elset"], *elsets])
+    # Foster 2-D: the re-screen flags new close approaches for a second look (3-D Nc or SDMC
+    # per event would take seconds to minutes each; `pc --method auto` on their CDMs does it)
+    table, _ = assess(rs["result"], [rs["fit_elset"], *elsets], pc_method="foster")
     rows = []
     for r in table.rows():
         other = r["norad_id_2"] if r["norad_id_1"] == rs["fit_elset"].norad_id else r["norad_id_1"]

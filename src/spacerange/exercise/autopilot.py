@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from spacerange.conjunction.thresholds import PC_ALERT
+from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
 from spacerange.exercise.teamview import TeamPort, TeamView
 
 __all__ = ["Autopilot", "CompetentAutopilot", "GamingAutopilot", "make_autopilot",
@@ -38,8 +40,10 @@ __all__ = ["Autopilot", "CompetentAutopilot", "GamingAutopilot", "make_autopilot
 SAFE_MISS_KM = 2.0
 #: the competent player never spends more than this on one conjunction [m/s]
 MAX_AVOIDANCE_DV_MPS = 1.5
-MU_KM3_S2 = 398600.4418
-RE_KM = 6378.137
+MU_KM3_S2 = MU_WGS84_KM3_S2
+RE_KM = RE_WGS84_KM
+#: collision-probability threshold of the competent player (the one Pc setting)
+PC_MAX = PC_ALERT
 KINDS = ("competent", "passive", "gaming")
 
 
@@ -397,7 +401,7 @@ class CompetentAutopilot(Autopilot):
         if ca is None:
             return
         pc = det.get("pc") if isinstance(det, dict) else None
-        risky = ca.miss_km < SAFE_MISS_KM or (pc is not None and pc >= 1e-4)
+        risky = ca.miss_km < SAFE_MISS_KM or (pc is not None and pc >= PC_MAX)
         if not risky or not own[asset].get("maneuverable"):
             return
         now = _dt(v.clock_utc)

@@ -514,7 +514,7 @@ def rescreen(
 def plan_verified(
     conj: Conjunction,
     lead_s: float,
-    pc_max: float = 1e-4,
+    pc_max: float = PC_ALERT,
     miss_min_km: float | None = None,
     axes: tuple[str, ...] = ("T",),
     force_model: ForceModel | None = None,
