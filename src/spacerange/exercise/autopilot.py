@@ -5,7 +5,7 @@ An autopilot sees exactly what a human team sees: the events logged visible to i
 :class:`~spacerange.exercise.teamview.TeamView`; it acts only through its
 :class:`~spacerange.exercise.teamview.TeamPort` (the same validation and log as a human).
 This module imports nothing of the engine, the world or the scenario: it cannot read
-injects, expected actions or truth (``tests/exercise/test_teamview.py``).
+injects, the answer key or the world state (``tests/exercise/test_teamview.py``).
 
 * ``passive``: does nothing.
 * ``competent``: a drilled SSA cell working from its picture with standing procedures:
