@@ -2,7 +2,9 @@
 
 Measures, in the same run:
 * ours: :func:`spacerange.propagation.sgp4_batch.iter_propagate` with the compiled numba
-  kernel (threads over objects), every block consumed, element sets already initialized
+  engine (threads over objects; near-earth element sets on the kernel vectorized across
+  times, :mod:`spacerange.propagation.sgp4_simd`); the same engine all-scalar
+  (``SPACERANGE_SGP4_SIMD=0``), every block consumed, element sets already initialized
   (the init, python-sgp4's ``sgp4init`` in Python, is timed on its own: ``numba_init_s``);
 * the previous engine: the same iterator over python-sgp4's ``SatrecArray`` in a process
   pool (``SPACERANGE_SGP4_ENGINE=sgp4``);
@@ -50,8 +52,11 @@ def main() -> None:
     jd, fr = jd_fr_utc(times)
     propagate_tles(tles[:2], jd[:2], fr[:2])  # JIT load (cached on disk after the first run)
     t0 = time.perf_counter()
-    table_for_tles(tles)
+    table, init_error = table_for_tles(tles)
     init_s = time.perf_counter() - t0
+    from spacerange.propagation.sgp4_numba import DEEP
+
+    near_frac = float(np.mean((table[:, DEEP] == 0) & (init_error == 0)))
 
     # Ours first, so the peak-memory sampler sees only our path.
     gc.collect()
@@ -61,6 +66,17 @@ def main() -> None:
         for blk in iter_propagate(tles, times):
             n_bad += int(np.count_nonzero(blk.status))
         ours_s = time.perf_counter() - t0
+
+    # The same compiled engine with every object on the scalar kernel (before the
+    # near-earth kernel vectorized across times).
+    os.environ["SPACERANGE_SGP4_SIMD"] = "0"
+    t0 = time.perf_counter()
+    n_bad_scalar = 0
+    for blk in iter_propagate(tles, times):
+        n_bad_scalar += int(np.count_nonzero(blk.status))
+    scalar_s = time.perf_counter() - t0
+    os.environ["SPACERANGE_SGP4_SIMD"] = "1"
+    assert n_bad == n_bad_scalar, "the two kernels disagree on failed states"
 
     os.environ["SPACERANGE_SGP4_ENGINE"] = "sgp4"
     t0 = time.perf_counter()
@@ -100,6 +116,10 @@ def main() -> None:
             "ours_seconds": round(ours_s, 3),
             "ours_states_per_s": round(n_states / ours_s),
             "ours_with_init_states_per_s": round(n_states / (ours_s + init_s)),
+            "near_earth_fraction": round(near_frac, 3),
+            "scalar_kernel_seconds": round(scalar_s, 3),
+            "scalar_kernel_states_per_s": round(n_states / scalar_s),
+            "ratio_vs_scalar_kernel": round(scalar_s / ours_s, 3),
             "sgp4_pool_seconds": round(pool_s, 3),
             "sgp4_pool_states_per_s": round(n_states / pool_s),
             "baseline_seconds": round(base_s, 3),

@@ -479,11 +479,11 @@ def _sgp4_one(p, t, out, state):
 
 
 @njit(cache=True, parallel=True, fastmath=False)
-def _propagate_kernel(table, init_error, jd, fr, r_out, v_out, e_out):
-    n = table.shape[0]
+def _propagate_kernel(table, init_error, rows, jd, fr, r_out, v_out, e_out):
     m = jd.shape[0]
     nan = np.nan
-    for i in prange(n):
+    for kk in prange(rows.shape[0]):
+        i = rows[kk]
         p = table[i]
         buf = np.empty(6)
         state = np.zeros(3)  # resonance integrator: atime = 0 restarts from epoch
@@ -511,11 +511,11 @@ def _propagate_kernel(table, init_error, jd, fr, r_out, v_out, e_out):
 
 
 @njit(cache=True, fastmath=False)
-def _propagate_kernel_serial(table, init_error, jd, fr, r_out, v_out, e_out):
-    n = table.shape[0]
+def _propagate_kernel_serial(table, init_error, rows, jd, fr, r_out, v_out, e_out):
     m = jd.shape[0]
     nan = np.nan
-    for i in range(n):
+    for kk in range(rows.shape[0]):
+        i = rows[kk]
         p = table[i]
         buf = np.empty(6)
         state = np.zeros(3)  # resonance integrator: atime = 0 restarts from epoch
@@ -621,16 +621,30 @@ def propagate_table(
     r = np.empty((n, m, 3))
     v = np.empty((n, m, 3))
     e = np.empty((n, m), dtype=np.uint8)
+    from spacerange.propagation import sgp4_simd
+
+    # Near-earth element sets go to the kernel vectorized across times; deep-space ones
+    # (and failed inits, which only report their code) to the scalar kernel.
+    if sgp4_simd.enabled():
+        simd = (table[:, DEEP] == 0.0) & (init_error == 0)
+    else:
+        simd = np.zeros(n, dtype=bool)
+    rows_simd = np.flatnonzero(simd).astype(np.int64)
+    rows_scalar = np.flatnonzero(~simd).astype(np.int64)
     global _THREADS_PID
     pid = os.getpid()
     if _THREADS_PID not in (None, pid):
         # A forked child of a process that started numba's thread pool: that pool is not
         # fork-safe (the child aborts), and the parent's process pool already gives the
         # parallelism, so run this process's share on one thread.
-        _propagate_kernel_serial(table, init_error, jd, fr, r, v, e)
+        _propagate_kernel_serial(table, init_error, rows_scalar, jd, fr, r, v, e)
+        sgp4_simd.propagate_near_earth_serial(table, rows_simd, jd, fr, r, v, e)
     else:
         _THREADS_PID = pid
-        _propagate_kernel(table, init_error, jd, fr, r, v, e)
+        if rows_scalar.size:
+            _propagate_kernel(table, init_error, rows_scalar, jd, fr, r, v, e)
+        if rows_simd.size:
+            sgp4_simd.propagate_near_earth(table, rows_simd, jd, fr, r, v, e)
     return e, r, v
 
 
