@@ -39,6 +39,7 @@ __all__ = [
     "format_path",
 ]
 
+
 def validate_text(
     text: str,
     file: str = "<scenario>",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from spacerange.errors import SpacerangeError
 
+
 @dataclass(frozen=True)
 class Issue:
     """One problem of a scenario file: where (data path, 1-based line; 0 = unknown) and why.
