@@ -54,7 +54,7 @@ def main() -> None:
             for kind in KINDS:
                 t0 = time.perf_counter()
                 s = run_exercise(f, Path(tmp) / f"{f.stem}-{kind}",
-                                 {"blue": kind, "red": "competent"}, progress=False)  # fmt: skip
+                                 {"blue": kind, "red": "competent"})  # fmt: skip
                 blue = {k: v for k, v in s["teams"].items() if v["role"] == "blue" and v["ratings"]}
                 scores = [v["score"] or 0.0 for v in blue.values()]
                 ratings = [r for v in blue.values() for r in v["ratings"].values()]

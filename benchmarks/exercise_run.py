@@ -38,7 +38,7 @@ def main() -> None:
         t0 = time.perf_counter()
         with PeakMemory() as mem:
             s = run_exercise(args.scenario, run_dir, {"blue": "competent", "red": "competent"},
-                             "max", progress=not args.json)  # fmt: skip
+                             "max")  # fmt: skip
         wall = time.perf_counter() - t0
     figures = {
         "scenario": sc.exercise.name,

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -337,3 +338,34 @@ def deprecated_alias(old: str, new: str, old_value: Any, new_value: Any) -> Any:
         raise ValueError(f"give {new} only ({old} is its deprecated spelling)")
     err.print(f"[yellow]warning:[/] {old} is deprecated; use {new}")
     return old_value
+
+
+@contextmanager
+def exercise_progress(enabled: bool = True):
+    """A progress bar on stderr for an exercise play: yields the ``progress`` callback of
+    :func:`spacerange.exercise.runner.run_exercise` (``None`` when disabled)."""
+    if not enabled:
+        yield None
+        return
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from spacerange.exercise.clock import iso
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>5.1f}%"), TextColumn("{task.fields[sim]}"),
+                  TimeElapsedColumn(), console=err, transient=False) as bar:  # fmt: skip
+        task = None
+        last = [0.0]
+
+        def progress(name: str, t, frac: float) -> None:
+            nonlocal task
+            if task is None:
+                task = bar.add_task(name[:40], total=1.0, sim="")
+            now = time.perf_counter()
+            if now - last[0] > 0.1 or frac >= 1.0:
+                last[0] = now
+                bar.update(task, completed=frac, sim=iso(t))
+
+        yield progress

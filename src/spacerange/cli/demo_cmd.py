@@ -62,6 +62,7 @@ def demo(
 def _exercise(run_dir: Path, name: str = "asterx-demo") -> dict:
     import shutil
 
+    from spacerange.cli.common import exercise_progress
     from spacerange.exercise.runner import run_exercise
     from spacerange.scenarios import bundled_scenario
 
@@ -69,7 +70,9 @@ def _exercise(run_dir: Path, name: str = "asterx-demo") -> dict:
     if (run_dir / "events.sqlite").exists():
         shutil.rmtree(run_dir)
     err.print(f"playing {scenario.name} at maximum speed (competent autopilots)")
-    summary = run_exercise(scenario, run_dir, {"blue": "competent", "red": "competent"}, "max")
+    with exercise_progress() as progress:
+        summary = run_exercise(scenario, run_dir, {"blue": "competent", "red": "competent"},
+                               "max", progress=progress)  # fmt: skip
     from spacerange.exercise.report import write_report
 
     rep = write_report(run_dir)

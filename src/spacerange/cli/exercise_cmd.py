@@ -110,14 +110,16 @@ def run(
 ) -> None:
     """Play a scenario to ENDEX (autopilots for unattended teams); writes RUN_DIR with the
     event log and summary.json."""
+    from spacerange.cli.common import exercise_progress
     from spacerange.exercise.runner import parse_autopilots, parse_speed, run_exercise
     from spacerange.scenarios import resolve_scenario
 
     with guard(as_json):
         out_dir = deprecated_alias("--out", "--out-dir", out_old, out_dir)
         file = resolve_scenario(file)
-        result = run_exercise(file, out_dir, parse_autopilots(autopilot), parse_speed(speed),
-                              seed=seed, progress=True)  # fmt: skip
+        with exercise_progress() as progress:
+            result = run_exercise(file, out_dir, parse_autopilots(autopilot), parse_speed(speed),
+                                  seed=seed, progress=progress)  # fmt: skip
 
     def render(r: dict) -> None:
         from rich.table import Table

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from spacerange.exercise.clock import iso
+import numpy as np
 
 __all__ = ["default_run_dir", "parse_autopilots", "parse_speed", "run_exercise"]
 
@@ -59,44 +60,29 @@ def run_exercise(
     autopilots: dict[str, str] | None = None,
     speed: str | float = "max",
     seed: int | None = None,
-    progress: bool = True,
+    progress: Callable[[str, np.datetime64, float], None] | None = None,
     **options: Any,
 ) -> dict:
-    """Create a run, play it to ENDEX and return its summary (adds ``wall_s``)."""
+    """Create a run, play it to ENDEX and return its summary (adds ``wall_s``).
+
+    ``progress(exercise_name, clock_utc, fraction)`` is called as the play advances (the
+    CLI draws a progress bar with it; the exercise package itself never prints)."""
     from spacerange.exercise.engine import Exercise
 
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(scenario_path)
     t0 = time.perf_counter()
     ex = Exercise.create(scenario_path, run_dir, seed=seed, autopilots=autopilots, **options)
     try:
-        if progress:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        if progress is not None:
+            name = ex.scenario.exercise.name
 
-            from spacerange.cli.common import err
+            def on_progress(t, frac):
+                progress(name, t, frac)
 
-            with Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                TextColumn("{task.percentage:>5.1f}%"),
-                TextColumn("{task.fields[sim]}"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=False,
-            ) as bar:
-                task = bar.add_task(ex.scenario.exercise.name[:40], total=1.0, sim="")
-                last = [0.0]
-
-                def on_progress(t, frac):
-                    now = time.perf_counter()
-                    if now - last[0] > 0.1 or frac >= 1.0:
-                        last[0] = now
-                        bar.update(task, completed=frac, sim=iso(t))
-
-                ex.on_progress = on_progress
-                ex.run(speed=speed)
-                bar.update(task, completed=1.0, sim=iso(ex.clock_utc))
-        else:
-            ex.run(speed=speed)
+            ex.on_progress = on_progress
+        ex.run(speed=speed)
+        if progress is not None:
+            progress(ex.scenario.exercise.name, ex.clock_utc, 1.0)
         summary = ex.summary()
         frames = {t.id: [ex.team_view(t.id)] for t in ex.scenario.teams
                   if t.role in ("blue", "red")}  # fmt: skip
