@@ -298,6 +298,7 @@ def screen(
         "threshold_km": thr,
         "ellipsoid_rtn_km": list(ell) if ell else None,
         "cdms": len(cdms),
+        "cdm_dir": str(cdm_dir) if cdm_dir else None,
         "max_pc": float(np.nanmax(pcs)) if len(pcs) else None,
         "events_pc_above_1e-4": int(np.sum(pcs >= PC_ALERT)),
         "associations": [a.as_dict() for a in assocs],
