@@ -167,3 +167,37 @@ def test_events_reports_unusable_inputs(runs, tmp_path):
     doc = json.loads(res.stdout)
     assert res.exit_code == 0 and len(doc["events"]) > 0
     assert {e["file"].split("/")[-1] for e in doc["errors"]} == {"other.json", "missing.cdm"}
+
+
+@pytest.mark.slow
+def test_flags_of_a_3d_case_in_a_written_cdm(shared_data, tmp_path):
+    """Omitron 3DNc case (HBR 20 m; CARA Pc2D 2.2660816e-20, Pc3D 1.9271201e-5): the
+    comments of a CDM written for it carry auto's choice (3-D Nc), its value and both
+    sets of validity flags, and ``COLLISION_PROBABILITY_METHOD`` names the 3-D method."""
+    from spacerange.conjunction.cdm_identity import flag_comments
+    from spacerange.conjunction.cdm_pc import cdm_inertial_states_km, event_to_cdm, pc_from_cdm
+    from spacerange.conjunction.multistep import validity_flags
+
+    src = read_cdm(shared_data / "pc" / "cdm_3d" / "OmitronTestCase_Test08_3DNc.cdm")[0]
+    res = pc_from_cdm(src, "auto", 20.0)
+    flags = validity_flags(res.flags)
+    assert res.method == "nc3d-hall-2021" and res.pc == pytest.approx(1.9271201e-5, rel=1e-2)
+    assert flags["pc_2d"] == pytest.approx(2.2660816e-20, rel=1e-3)
+    assert flags["violations_2d"] and flags["violations_3d"] == []
+    s1, s2, _, _ = cdm_inertial_states_km(src)
+    cdm = event_to_cdm(src.tca, s1, s2, src.object1.covariance_rtn_6x6(),
+                       src.object2.covariance_rtn_6x6(), {"designator": "1"},
+                       {"designator": "2"}, pc=res.pc, pc_method=res.method, hbr_m=20.0,
+                       comments=flag_comments(res.method, res.flags["reason"], flags))  # fmt: skip
+    from spacerange.ccsds import write_cdm
+
+    back = read_cdm(write_cdm(cdm, tmp_path / "x.cdm"))[0]
+    vals = comment_values(back)
+    assert back.relative["COLLISION_PROBABILITY_METHOD"] == "HALL-2021"
+    assert vals["PC_METHOD"] == "nc3d-hall-2021" and vals["VIOLATIONS_3D"] == "none"
+    assert vals["VIOLATIONS_2D"] == ", ".join(flags["violations_2d"])
+    assert float(vals["NC3D"]) == pytest.approx(res.pc, rel=1e-5)
+    assert "3-D Nc valid" in vals["PC_REASON"]
+    # and `pc` on the written CDM computes the same flags
+    again = pc_from_cdm(back, "auto")
+    assert again.method == res.method and again.pc == pytest.approx(res.pc, rel=1e-4)
