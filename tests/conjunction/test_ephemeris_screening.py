@@ -85,6 +85,9 @@ def test_cli_reports_pc_with_the_ephemeris_covariance_or_says_why_not(world):
         for e in out["ephemeris_events"]:
             if has_cov:
                 assert e["pc"] is not None and 0.0 <= e["pc"] <= 1.0
+                # auto by default: the method, why, and the validity flags pc computes
+                assert e["pc_method"] and "2-D Pc" in e["pc_reason"]
+                assert "violations_2d" in e["flags"] and "pc_2d" in e["flags"]
             else:
                 assert e["pc"] is None and "no covariance" in e["pc_reason"]
 

@@ -46,7 +46,7 @@ def test_events_group_successive_cdms(shared_data, tmp_path):
     assert len(out["errors"]) == 1 and out["errors"][0]["file"].endswith("bad.cdm")
     evs = {e["event_id"]: e for e in out["events"]}
     assert len(evs) == 3
-    ev = next(e for e in evs.values() if e["n_cdms"] == 2)
+    ev = next(e for e in evs.values() if e["n_records"] == 2)
     assert ev["object1"] == "3001" and ev["latest"]["message_id"] == "A09_case_03_update"
     first, last = ev["history"]
     assert first["pc"] == pytest.approx(0.100351176, rel=2e-4)

@@ -108,3 +108,26 @@ def test_rescreen_excludes_the_primary_and_assesses_every_event(tmp_path):
     assert [e["norad_id"] for e in rs["avoided"]] == [33333]
     for e in rs["new_conjunctions"] + rs["avoided"]:
         assert e["pc"] is not None and 0.0 <= e["pc"] <= 1.0
+        # the re-screen's Pc is auto's, with its reason and validity flags
+        assert e["reason"] and "violations_2d" in e["flags"] and e["pc_method"]
+    assert d["pc_assessment"]["before"]["reason"]
+
+
+@pytest.mark.slow
+def test_auto_is_the_default_pc_of_avoid(shared_data):
+    """Omitron 3DNc case (HBR 20 m): the 2-D Pc is 2.27e-20 and CARA's 3-D Pc 1.9271201e-5.
+    With the default ``auto`` the Pc before the burn is the 3-D Nc (within 1e-2 of CARA),
+    and a target of 1e-6 is not reported as met without a burn, as it was with 2-D only."""
+    cdm = shared_data / "pc" / "cdm_3d" / "OmitronTestCase_Test08_3DNc.cdm"
+    d = _avoid(cdm, "--hbr", 20, "--pc-max", 1e-6)
+    before = d["pc_assessment"]["before"]
+    assert before["method"] == "nc3d-hall-2021" and "2-D Pc invalid" in before["reason"]
+    assert before["flags"]["violations_2d"] and before["flags"]["pc_2d"] < 1e-19
+    assert d["pc_before"] == pytest.approx(1.9271201e-05, rel=1e-2)
+    assert not d["feasible"] or d["pc_after"] <= 1e-6
+    if not d["feasible"]:
+        assert "--miss-min" in d["reason"]
+    f = _avoid(cdm, "--hbr", 20, "--pc-max", 1e-6, "--method", "foster")
+    assert f["pc_before"] == pytest.approx(2.2660816e-20, rel=1e-3)
+    assert f["pc_assessment"]["before"]["method"] == "foster-2d"
+    assert f["feasible"] and f["dv_m_s"] == 0.0  # what 2-D alone concludes

@@ -369,5 +369,24 @@ def _cdm_xml(c: Cdm) -> ET.Element:
         add_section(seg, "metadata", METADATA, obj.metadata)
         data = ET.SubElement(seg, "data")
         for sec, values in zip(OBJECT_SECTIONS[1:], _object_values(obj)[1:], strict=True):
+            if sec is OD_PARAMETERS or sec is ADDITIONAL:
+                values = _xml_optional(values)
             add_section(data, sec.name, sec, values)
     return root
+
+
+_COUNTS = ("OBS_AVAILABLE", "OBS_USED", "TRACKS_AVAILABLE", "TRACKS_USED")
+
+
+def _xml_optional(values: dict) -> dict:
+    """Optional OD / additional parameters as the NDM/XML schema types them: an unknown
+    value (``NaN``, as NASA CARA's sample CDMs write it in KVN) is left out, and the
+    observation and track counts are integers."""
+    out = {}
+    for k, v in (values or {}).items():
+        if isinstance(v, float | np.floating) and not np.isfinite(v):
+            continue
+        if k in _COUNTS and isinstance(v, float | np.floating) and float(v).is_integer():
+            v = int(v)
+        out[k] = v
+    return out

@@ -443,21 +443,28 @@ def _norad_or_none(obj) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _rescreen_report(rs: dict, elsets, ids, catalog: Path) -> dict:
+def _rescreen_report(rs: dict, elsets, ids, catalog: Path, pc_method: str = "auto") -> dict:
     """Re-screening of the post-burn orbit: the primary's own (pre-burn) element set is not
-    a conjunction and is left out; the secondary being avoided is marked; every event gets
-    its Pc (default TLE covariance model)."""
-    from spacerange.conjunction.assessment import assess
+    a conjunction and is left out (before any Pc is computed); the secondary being avoided
+    is marked; every event gets its Pc by ``pc_method`` (default ``auto``, as ``screen``:
+    2-D where valid, else 3-D Nc / SDMC) with the default TLE covariance model, the
+    method's reason and validity flags."""
+    import dataclasses
+
+    from spacerange.conjunction.assessment import assess, flags_of_row
 
     primary_id, secondary_id = ids
-    # Foster 2-D: the re-screen flags new close approaches for a second look (3-D Nc or SDMC
-    # per event would take seconds to minutes each; `pc --method auto` on their CDMs does it)
-    table, _ = assess(rs["result"], [rs["fit_elset"], *elsets], pc_method="foster")
+    res = rs["result"]
+    all_ids = np.array([rs["fit_elset"].norad_id, *[e.norad_id for e in elsets]])
+    ev = res.events
+    other_idx = np.where(ev["i"] == 0, ev["j"], ev["i"])
+    keep = np.ones(len(other_idx), bool) if primary_id is None else \
+        all_ids[other_idx] != primary_id  # fmt: skip
+    res = dataclasses.replace(res, events={k: v[keep] for k, v in ev.items()})
+    table, _ = assess(res, [rs["fit_elset"], *elsets], pc_method=pc_method)
     rows = []
     for r in table.rows():
         other = r["norad_id_2"] if r["norad_id_1"] == rs["fit_elset"].norad_id else r["norad_id_1"]
-        if primary_id is not None and other == primary_id:
-            continue
         name = r["name_2"] if other == r["norad_id_2"] else r["name_1"]
         rows.append(
             {
@@ -467,6 +474,8 @@ def _rescreen_report(rs: dict, elsets, ids, catalog: Path) -> dict:
                 "miss_m": r["miss_km"] * 1e3,
                 "pc": r["pc"],
                 "pc_method": r["pc_method"],
+                "reason": r["pc_reason"],
+                "flags": flags_of_row(r),
                 "covariance": r["covariance"],
                 "avoided": secondary_id is not None and other == secondary_id,
             }
@@ -499,6 +508,12 @@ def avoid_cmd(
     axes: str = typer.Option("T", "--axes", help="RTN axes to try in order, e.g. T,R,N"),
     hbr_m: float | None = typer.Option(None, "--hbr", help="Combined HBR override, m"),
     trade: bool = typer.Option(False, "--trade", help="Also report dv vs lead (0.25..3 orbits)"),
+    method: str = typer.Option(
+        "auto",
+        "--method",
+        help="Pc reported before/after the burn and in the re-screen: auto (default: 2-D "
+        "where valid, else 3-D Nc, else SDMC; see docs/pc.md) or foster.",
+    ),
     catalog: list[Path] = typer.Option(
         None,
         "--catalog",
@@ -527,7 +542,9 @@ def avoid_cmd(
         lead_s = _lead_s(lead, conj.period_s)
         ax = tuple(a.strip().upper() for a in axes.split(",") if a.strip())
         miss_min_km = miss_min_m / 1e3 if miss_min_m is not None else None
-        plan = plan_verified(conj, lead_s, pc_max, miss_min_km, ax)
+        if method not in ("auto", "foster"):
+            raise ValueError(f"--method {method!r}: auto or foster")
+        plan = plan_verified(conj, lead_s, pc_max, miss_min_km, ax, pc_method=method)
         result = plan.as_dict()
         result["rescreen"] = None
         if catalog and plan.feasible:
@@ -535,7 +552,7 @@ def avoid_cmd(
 
             elsets, _ = _read_elsets(catalog)
             rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
-            result["rescreen"] = _rescreen_report(rs, elsets, ids, catalog)
+            result["rescreen"] = _rescreen_report(rs, elsets, ids, catalog, method)
         if trade:
             leads = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0]) * conj.period_s
             tc = trade_curve(conj, leads, pc_max, miss_min_km, ax[0] if ax else "T")

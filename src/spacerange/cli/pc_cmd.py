@@ -162,7 +162,12 @@ def pc(
 
 @app.command("events")
 def events(
-    files: list[Path] = typer.Argument(..., help="CCSDS CDM files (KVN or XML), any order."),
+    files: list[Path] = typer.Argument(
+        ...,
+        help="CDM files (KVN or XML), screening events tables (screen --out .json/.parquet/"
+        ".csv), saved screen --json outputs, or directories of them (screen --cdm-dir); "
+        "any order.",
+    ),
     method: str = typer.Option("auto", "--method", help="Pc method per CDM (as for `pc`)."),
     tca_tolerance: float = typer.Option(
         600.0, "--tca-tolerance", min=0.0, help="Same event when TCAs differ by at most this, s."
@@ -170,58 +175,33 @@ def events(
     hbr: float = typer.Option(None, "--hbr", help="Combined hard-body radius override, m."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Conjunction event histories: successive CDMs of one pair and TCA as one event, with
-    the latest Pc/miss/covariance and their trend (see conjunction.event_history)."""
-    import numpy as np
-
+    """Conjunction event histories: successive CDMs or screenings of one pair and TCA as one
+    event, with the latest Pc/miss/covariance and their trend (see conjunction.event_history)."""
     with guard(as_json):
         if method not in METHODS:
             raise ValueError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
         if hbr is not None and not hbr > 0:
             raise ValueError(f"--hbr {hbr}: must be a positive radius in metres")
-        from spacerange.ccsds import read_cdm
-        from spacerange.conjunction.cdm_pc import cdm_inertial_states_km, pc_from_cdm
-        from spacerange.conjunction.event_history import CdmRecord, group_events
-        from spacerange.errors import SpacerangeError
+        from spacerange.conjunction.event_history import group_events, load_records
 
-        records, errors = [], []
-        for path in files:
-            try:
-                cdms = read_cdm(path, file=str(path))
-            except (SpacerangeError, ValueError, OSError) as exc:
-                errors.append(_error_entry(str(path), exc))
-                continue
-            for i, cdm in enumerate(cdms):
-                try:
-                    res = pc_from_cdm(cdm, method, hbr)
-                    s1, s2, _, _ = cdm_inertial_states_km(cdm)
-                    c1 = cdm.object1.covariance_rtn_6x6()[:3, :3]
-                    c2 = cdm.object2.covariance_rtn_6x6()[:3, :3]
-                    sigma = float(np.sqrt(np.nansum(np.diag(c1)) + np.nansum(np.diag(c2))))
-                    records.append(CdmRecord(
-                        str(path), i, str(cdm.object1.metadata.get("OBJECT_DESIGNATOR")),
-                        str(cdm.object2.metadata.get("OBJECT_DESIGNATOR")), cdm.tca,
-                        cdm.header.get("CREATION_DATE"), float(res.pc), res.method,
-                        res.miss_m, sigma, cdm.header.get("MESSAGE_ID"),
-                        (cdm.cdm2 or {}).get("CONJUNCTION_ID"),
-                    ))  # fmt: skip
-                except (SpacerangeError, ValueError, OSError) as exc:
-                    errors.append({**_error_entry(str(path), exc), "index": i})
+        records, errors = load_records(files, method, hbr)
         evs = [e.as_dict() for e in group_events(records, tca_tolerance)]
 
     def render(r: dict) -> None:
         t = Table(title="Conjunction events")
-        for c in ("event", "CDMs", "TCA (UTC)", "Pc", "miss m", "trend Pc/miss/cov"):
+        for c in ("event", "records", "TCA (UTC)", "Pc", "method", "miss m",
+                  "trend Pc/miss/cov"):  # fmt: skip
             t.add_column(c)
         for e in r["events"]:
             la = e["latest"]
             pcs = "NaN" if la["pc"] is None else f"{la['pc']:.3g}"
+            miss = "NaN" if la["miss_m"] is None else f"{la['miss_m']:.1f}"
             tr = e["trend"]
-            t.add_row(e["event_id"], str(e["n_cdms"]), e["tca"][:23], pcs, f"{la['miss_m']:.1f}",
-                      f"{tr['pc']}/{tr['miss']}/{tr['covariance']}")  # fmt: skip
+            t.add_row(e["event_id"], str(e["n_records"]), e["tca_utc"][:23], pcs, la["method"],
+                      miss, f"{tr['pc']}/{tr['miss']}/{tr['covariance']}")  # fmt: skip
         out.print(t)
         for x in r["errors"]:
-            err.print(f"[bold red]error:[/] {x['file']}: {x['error']['reason']}")
+            err.print(f"[bold red]error:[/] {x['file']}: {x['error']}")
 
     emit({"events": evs, "errors": errors}, as_json, render)
     if not evs and errors:

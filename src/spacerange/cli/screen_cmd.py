@@ -158,6 +158,9 @@ def screen(
     ),
     out_file: Path = typer.Option(None, "--out", help="Events table: .parquet, .csv, .json."),
     cdm_dir: Path = typer.Option(None, "--cdm-dir", help="Write one CCSDS CDM per event here."),
+    cdm_format: str = typer.Option(
+        "KVN", "--cdm-format", help="CDM encoding: KVN (.cdm) or XML (.xml, CCSDS NDM/XML)."
+    ),
     report: Path = typer.Option(None, "--report", help="SOCRATES-like text report file."),
     hbr: float = typer.Option(None, "--hbr", help="Combined hard-body radius override, m."),
     hbr_table: Path = typer.Option(
@@ -208,6 +211,8 @@ def screen(
         step_s = parse_duration_option(step, "--step")
         if out_file is not None:
             output_format(out_file, {".parquet": "parquet", ".csv": "csv", ".json": "json"})
+        if cdm_format.upper() not in ("KVN", "XML"):
+            raise ValueError(f"--cdm-format {cdm_format!r}: KVN or XML")
         if primary_propagator not in ("sgp4", "numerical"):
             raise ValueError(f"--primary-propagator {primary_propagator!r}: sgp4 or numerical")
         if ephemeris or primary_propagator == "numerical":
@@ -279,7 +284,9 @@ def screen(
         if out_file:
             table.write(out_file)
         cdms = (
-            write_cdms(table, extra, res, cdm_dir, volume_rtn_km=ell or (thr, thr, thr))
+            write_cdms(
+                table, extra, res, cdm_dir, fmt=cdm_format, volume_rtn_km=ell or (thr, thr, thr)
+            )  # fmt: skip
             if cdm_dir
             else []
         )
@@ -298,6 +305,7 @@ def screen(
         "threshold_km": thr,
         "ellipsoid_rtn_km": list(ell) if ell else None,
         "cdms": len(cdms),
+        "cdm_dir": str(cdm_dir) if cdm_dir else None,
         "max_pc": float(np.nanmax(pcs)) if len(pcs) else None,
         "events_pc_above_1e-4": int(np.sum(pcs >= PC_ALERT)),
         "associations": [a.as_dict() for a in assocs],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -93,11 +94,20 @@ def assess(
     hbr_table=None,
     hbr_override_m: float | None = None,
     pc_method: str = "auto",
+    created_utc=None,
 ) -> tuple[ConjunctionTable, dict]:
-    """Name the events, compute Pc with the default TLE covariance (``pc_method="auto"``:
-    2-D where valid, else 3-D Nc / SDMC, :func:`.multistep.pc_auto_batch`; ``"foster"``:
-    2-D only), and return the table plus the arrays needed for CDMs (GCRS states, RTN
-    covariances)."""
+    """Name the events, compute Pc with the default TLE covariance (``pc_method="auto"``,
+    the default: 2-D where valid, else 3-D Nc / SDMC, :func:`.multistep.pc_auto_batch`;
+    ``"foster"``: 2-D only), and return the table plus the arrays needed for CDMs (GCRS
+    states, RTN covariances).
+
+    Every row states the method used (``pc_method``), why (``pc_reason``) and the
+    method-validity flags that ``spacerange pc`` computes (:data:`FLAG_COLUMNS`: the 2-D
+    Pc and its usage violations, the 3-D Nc and its violations when it was needed, the
+    95 % interval of a sampled Pc), ``sigma_m`` (sqrt of the trace of the combined
+    position covariance) and ``created_utc`` (when this assessment was made, default now;
+    the CDMs of the run carry it as ``CREATION_DATE``).
+    """
     from spacerange.conjunction.covariance import default_tle_covariance
     from spacerange.conjunction.encounter import cov_rtn_to_inertial
     from spacerange.conjunction.hbr import HbrTable
@@ -107,6 +117,8 @@ def assess(
     ev = result.events
     n = len(ev["i"])
     i, j = ev["i"], ev["j"]
+    created = (np.datetime64(datetime.now(UTC).replace(tzinfo=None), "us") if created_utc is None
+               else np.datetime64(parse_utc(created_utc), "us"))  # fmt: skip
     ids = np.array([e.norad_id for e in elsets], np.int64)
     names = np.array([e.name or str(e.norad_id) for e in elsets], dtype=object)
     types = (
@@ -143,18 +155,25 @@ def assess(
         if pc_method == "auto":
             from spacerange.conjunction.multistep import pc_auto_batch
 
-            pc, methods, _ = pc_auto_batch(r1, v1, cov1, r2, v2, cov2, hbr_m / 1000.0)
-        else:
+            pc, methods, reasons, flags = pc_auto_batch(r1, v1, cov1, r2, v2, cov2, hbr_m / 1e3)
+        elif pc_method == "foster":
             pc = np.asarray(pc_foster(r1, v1, cov1, r2, v2, cov2, hbr_m / 1000.0).pc, float)
             methods = np.full(n, "foster-2d")
+            reasons = np.full(n, "2-D Pc requested (pc_method='foster'); validity flags say "
+                                 "whether it holds")  # fmt: skip
+            flags = _flags_2d(pc, r1, v1, cov1, r2, v2, cov2)
+        else:
+            raise ValueError(f"pc_method {pc_method!r}: expected 'auto' or 'foster'")
+        sigma_m = np.sqrt(np.trace(cov1[:, :3, :3] + cov2[:, :3, :3], axis1=1, axis2=2)) * 1e3
     else:
         r1 = v1 = r2 = v2 = np.zeros((0, 3))
         c1 = c2 = None
         cov1 = cov2 = np.zeros((0, 6, 6))
         hbr_m = pc = np.zeros(0)
         hbr_source = np.zeros(0, dtype=str)
-        methods = np.zeros(0, dtype=str)
-        age1 = age2 = np.zeros(0)
+        methods = reasons = np.zeros(0, dtype=str)
+        flags = []
+        age1 = age2 = sigma_m = np.zeros(0)
     cols = {
         "tca_utc": ev["tca_utc"],
         "norad_id_1": ids[i],
@@ -170,11 +189,15 @@ def assess(
         "rel_speed_km_s": ev["rel_speed_km_s"],
         "pc": pc,
         "pc_method": methods,
+        "pc_reason": np.asarray(reasons, dtype=str),
+        **_flag_columns(flags),
+        "sigma_m": sigma_m,
         "hbr_m": hbr_m,
         "hbr_source": hbr_source.astype(str),
         "covariance": np.full(n, COVARIANCE_SOURCE),
         "elset_age_1_d": age1,
         "elset_age_2_d": age2,
+        "created_utc": np.full(n, created, dtype="datetime64[us]"),
     }
     extra = {
         "r1_gcrs_km": r1,
@@ -186,6 +209,59 @@ def assess(
         "cospar": np.array([e.cospar_id for e in elsets], dtype=object),
     }
     return ConjunctionTable(cols), extra
+
+
+#: validity-flag columns of the table (see :func:`.multistep.validity_flags`): lists are
+#: comma-joined ("" = none), numbers NaN when not computed
+FLAG_COLUMNS = ("pc_2d", "violations_2d", "usage_2d", "nc3d", "violations_3d",
+                "pc_ci95_lo", "pc_ci95_hi")  # fmt: skip
+
+
+def _flag_columns(flags: list[dict]) -> dict[str, np.ndarray]:
+    def num(v):
+        return np.nan if v is None else float(v)
+
+    ci = [f.get("ci95") or (None, None) for f in flags]
+    return {
+        "pc_2d": np.array([num(f.get("pc_2d")) for f in flags], float),
+        "violations_2d": np.array([",".join(f.get("violations_2d") or []) for f in flags], str),
+        "usage_2d": np.array([f.get("usage_2d") or "" for f in flags], str),
+        "nc3d": np.array([num(f.get("nc3d")) for f in flags], float),
+        "violations_3d": np.array([",".join(f.get("violations_3d") or []) for f in flags], str),
+        "pc_ci95_lo": np.array([num(c[0]) for c in ci], float),
+        "pc_ci95_hi": np.array([num(c[1]) for c in ci], float),
+    }
+
+
+def flags_of_row(row: dict) -> dict:
+    """The validity flags of one table row (:meth:`ConjunctionTable.rows`) as the dict of
+    :func:`.multistep.validity_flags` (lists split again, NaN/None -> None)."""
+
+    def split(v):
+        return [x for x in str(v or "").split(",") if x]
+
+    lo, hi = row.get("pc_ci95_lo"), row.get("pc_ci95_hi")
+    return {
+        "pc_2d": row.get("pc_2d"),
+        "violations_2d": split(row.get("violations_2d")),
+        "usage_2d": row.get("usage_2d") or None,
+        "nc3d": row.get("nc3d"),
+        "violations_3d": None if row.get("nc3d") is None else split(row.get("violations_3d")),
+        "ci95": None if lo is None or hi is None else [lo, hi],
+    }
+
+
+def _flags_2d(pc, r1, v1, cov1, r2, v2, cov2) -> list[dict]:
+    """Validity flags of Foster 2-D results (the 2-D checks of :func:`.validity.check_2d`)."""
+    from spacerange.conjunction.validity import check_2d
+
+    out = []
+    for k in range(len(pc)):
+        v = check_2d(np.concatenate([r1[k], v1[k]]), cov1[k], np.concatenate([r2[k], v2[k]]),
+                     cov2[k])  # fmt: skip
+        out.append({"pc_2d": float(pc[k]), "violations_2d": list(v.violations),
+                    "usage_2d": v.summary()})  # fmt: skip
+    return out
 
 
 def _type_guess(e: ElementSet) -> str:
@@ -206,12 +282,24 @@ def write_cdms(
 
     ``volume_rtn_km``: the screening volume's semi-axes (R, T, N; a sphere of radius d is
     ``(d, d, d)``), written as ``SCREEN_VOLUME_*`` (frame RTN, shape ELLIPSOID) with the
-    secondary's entry and exit times for straight-line relative motion through TCA."""
+    secondary's entry and exit times for straight-line relative motion through TCA.
+
+    ``COLLISION_PROBABILITY_METHOD`` is the method used for the event (``pc_method``); the
+    header comments after ``CCSDS_CDM_VERS`` carry the event identity (``CONJUNCTION_ID``,
+    ``PREVIOUS_MESSAGE_ID`` when ``out_dir`` holds an earlier message of the event) and the
+    method's reason and validity flags, conventions of :mod:`.cdm_identity`.  Files are
+    named ``<MESSAGE_ID>.cdm``: a later screening adds to the directory."""
     from spacerange.ccsds import write_cdm
+    from spacerange.conjunction.cdm_identity import (
+        PreviousMessages,
+        flag_comments,
+        message_id,
+    )
     from spacerange.conjunction.cdm_pc import event_to_cdm
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    previous = PreviousMessages.scan(out)
     c = table.columns
     ev = result.events
     paths = []
@@ -242,6 +330,20 @@ def write_cdms(
                     "default_covariance": True,
                 }
             )
+        row = {key: col[k] for key, col in c.items()}
+        created = np.datetime64(c["created_utc"][k], "us") if "created_utc" in c else \
+            np.datetime64(datetime.now(UTC).replace(tzinfo=None), "us")  # fmt: skip
+        d1, d2 = str(c["norad_id_1"][k]), str(c["norad_id_2"][k])
+        conj_id, prev_id = previous.identity(d1, d2, c["tca_utc"][k])
+        msg_id = message_id(conj_id, created)
+        ident = [f"CONJUNCTION_ID = {conj_id}"]
+        if prev_id:
+            ident.append(f"PREVIOUS_MESSAGE_ID = {prev_id}")
+        pc = float(c["pc"][k])
+        note = []
+        if pc > 1.0:  # a 3-D Nc above 1 is an expected number of collisions
+            note = [f"PC_UNCAPPED = {pc:.6g} (3-D Nc > 1; COLLISION_PROBABILITY capped at 1)"]
+        flags = flags_of_row({key: _py(v) for key, v in row.items()})
         st1 = np.concatenate([extra["r1_gcrs_km"][k], extra["v1_gcrs_km_s"][k]])
         st2 = np.concatenate([extra["r2_gcrs_km"][k], extra["v2_gcrs_km_s"][k]])
         cdm = event_to_cdm(
@@ -252,18 +354,29 @@ def write_cdms(
             extra["cov2_rtn_km2"][k] * 1e6,
             objs[0],
             objs[1],
-            pc=float(c["pc"][k]),
+            pc=min(pc, 1.0),
             pc_method=str(c["pc_method"][k]),
             hbr_m=float(c["hbr_m"][k]),
             screening=info,
-            comments=["EXERCISE-GRADE DATA: covariance from the default TLE accuracy model"],
+            message_id=msg_id,
+            creation_date_utc=created,
+            comments=[
+                "EXERCISE-GRADE DATA: covariance from the default TLE accuracy model",
+                *ident,
+                *flag_comments(str(c["pc_method"][k]), str(c["pc_reason"][k]), flags),
+                *note,
+            ],
         )
-        tca = str(c["tca_utc"][k])[:19].replace(":", "").replace("-", "")
-        name = f"{c['norad_id_1'][k]}_{c['norad_id_2'][k]}_{tca}"
-        path = out / (name + (".xml" if fmt.upper() == "XML" else ".cdm"))
+        path = out / (msg_id + (".xml" if fmt.upper() == "XML" else ".cdm"))
         write_cdm(cdm, path, fmt=fmt)
         paths.append(path)
     return paths
+
+
+def _py(v):
+    if isinstance(v, np.generic):
+        v = v.item()
+    return None if isinstance(v, float) and not np.isfinite(v) else v
 
 
 def _screen_volume(tca_utc, state1_km, state2_km, semi_axes_km) -> dict:
@@ -325,8 +438,14 @@ def socrates_report(table: ConjunctionTable, top: int = 20, title: str = "") -> 
         "default": "defaults by object type",
         "override": "a fixed override",
     }
+    used = c.get("pc_method", np.zeros(0, str))
+    names, counts = np.unique(np.asarray(used, str), return_counts=True)
     lines.append(
-        f"Pc: Foster 2-D with covariance from the {COVARIANCE_SOURCE} "
+        "Pc: method per event ("
+        + (", ".join(f"{m}: {k}" for m, k in zip(names, counts, strict=True)) or "none")
+        + "; auto = 2-D where its usage checks pass, else 3-D Nc, else SDMC; each event's "
+        "pc_reason and validity flags say why) with covariance from the "
+        f"{COVARIANCE_SOURCE} "
         "(TLE accuracy by regime and age); hard-body radius from "
         + (", ".join(hbr_text.get(s, s) for s in sources) or "no events")
         + "."

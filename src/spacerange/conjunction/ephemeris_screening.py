@@ -401,13 +401,16 @@ def primary_numerical(
 def assess_ephemeris_events(
     primary: PrimaryEphemeris, ev: EphemerisEvents, elsets, hbr_table=None
 ) -> list[dict]:
-    """Rows for the events of one primary: pair, TCA, miss, speed, Pc (Foster 2-D) with
-    the primary's ephemeris covariance and the secondary's default TLE covariance.  Without
-    an ephemeris covariance Pc is None and ``pc_reason`` says why (never a made-up 0)."""
+    """Rows for the events of one primary: pair, TCA, miss, speed, Pc (``auto``,
+    :func:`.multistep.pc_auto`: 2-D where valid, else 3-D Nc / SDMC) with the primary's
+    ephemeris covariance and the secondary's default TLE covariance, the method used
+    (``pc_method``), why (``pc_reason``) and its validity ``flags``
+    (:func:`.multistep.validity_flags`).  Without an ephemeris covariance Pc is None and
+    ``pc_reason`` says why (never a made-up 0)."""
     from spacerange.catalog.metadata import infer_object_type
     from spacerange.conjunction.covariance import default_tle_covariance_inertial
     from spacerange.conjunction.hbr import HbrTable
-    from spacerange.conjunction.pc import pc_foster
+    from spacerange.conjunction.multistep import pc_auto, validity_flags
     from spacerange.timescales import iso_utc, parse_utc
 
     table = hbr_table or HbrTable()
@@ -421,21 +424,13 @@ def assess_ephemeris_events(
         h1, s1 = table.lookup(primary.norad_id, "PAYLOAD")
         h2, s2 = table.lookup(e.norad_id, infer_object_type(e.name, e.cospar_id).value)
         pc, reason = None, "the ephemeris has no covariance: Pc not computed"
+        method, flags = None, {}
         if c1 is not None:
-            pc = float(
-                np.asarray(
-                    pc_foster(
-                        ev.r1_km[k],
-                        ev.v1_km_s[k],
-                        c1,
-                        ev.r2_km[k],
-                        ev.v2_km_s[k],
-                        c2,
-                        (h1 + h2) / 1e3,
-                    ).pc  # fmt: skip
-                ).reshape(-1)[0]
-            )
-            reason = "foster-2d: ephemeris covariance (primary), default TLE model (secondary)"
+            res = pc_auto(ev.r1_km[k], ev.v1_km_s[k], c1, ev.r2_km[k], ev.v2_km_s[k], c2,
+                          (h1 + h2) / 1e3)  # fmt: skip
+            pc, method, flags = float(res.pc), res.method, validity_flags(res.flags)
+            reason = (f"{res.flags['reason']} (ephemeris covariance for the primary, default "
+                      "TLE model for the secondary)")  # fmt: skip
         out.append(
             {
                 "norad_id_1": primary.norad_id,
@@ -446,7 +441,9 @@ def assess_ephemeris_events(
                 "miss_km": float(ev.miss_km[k]),
                 "rel_speed_km_s": float(ev.rel_speed_km_s[k]),
                 "pc": pc,
+                "pc_method": method,
                 "pc_reason": reason,
+                "flags": flags,
                 "hbr_m": h1 + h2,
                 "hbr_source": f"{s1}+{s2}",
                 "elset_age_2_d": age,

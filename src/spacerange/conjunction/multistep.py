@@ -39,7 +39,7 @@ from .validity import (
     remediate_covariance,
 )
 
-__all__ = ["pc_auto", "pc_auto_batch", "pc_nc3d", "pc_sdmc_tca"]
+__all__ = ["pc_auto", "pc_auto_batch", "pc_nc3d", "pc_sdmc_tca", "validity_flags"]
 
 
 def _states(r1_km, v1_km_s, r2_km, v2_km_s):
@@ -196,6 +196,26 @@ def pc_auto(
     return PcResult(sd.pc, sd.method, warnings + nc.warnings + sd.warnings, flags)
 
 
+def validity_flags(flags: dict[str, Any]) -> dict[str, Any]:
+    """The method-validity flags of a :func:`pc_auto` result (its ``flags``), as every
+    screening event and CDM carries them: ``pc_2d`` (the 2-D Pc), ``violations_2d`` (names
+    of the 2-D usage violations, :func:`.validity.check_2d`; empty: 2-D valid),
+    ``usage_2d`` (the indicators and their limits), ``nc3d`` (the 3-D Nc, None when not
+    needed), ``violations_3d`` (None when 3-D Nc was not computed), ``ci95`` (sampled
+    methods) and ``covariance_remediated``."""
+    steps = flags.get("steps", {})
+    ci = flags.get("ci95")
+    return {
+        "pc_2d": steps.get("pc2d"),
+        "violations_2d": list(steps.get("violations_2d", [])),
+        "usage_2d": flags.get("usage_2d"),
+        "nc3d": steps.get("nc3d"),
+        "violations_3d": None if "violations_3d" not in steps else list(steps["violations_3d"]),
+        "ci95": None if ci is None else [float(ci[0]), float(ci[1])],
+        "covariance_remediated": bool(flags.get("covariance_remediated", False)),
+    }
+
+
 def pc_auto_batch(r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, cov2_km2, hbr_km, *, seed=0):
     """``auto`` over n events (arrays (n, 3), (n, 6, 6), (n,)) for screening tables.
 
@@ -203,14 +223,16 @@ def pc_auto_batch(r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, cov2_km2, hbr_km, *,
     agree.  No 2-D Pc threshold is applied: a negligible 2-D Pc can hide a real risk (the
     Omitron 3DNc case: 2e-20 vs 1.9e-5).  Events that pass the 2-D checks cost a few ms; a
     per-event loop because only the flagged few need the 3-D work.  Returns
-    ``(pc (n,), method (n,) str, reason (n,) str)``; an event whose refinement fails keeps
-    its 2-D value and says why in ``reason``.
+    ``(pc (n,), method (n,) str, reason (n,) str, flags)`` with ``flags`` a list of n
+    :func:`validity_flags` dicts; an event whose refinement fails keeps its 2-D value and
+    says why in ``reason`` (its flags then hold only ``pc_2d``).
     """
     n = np.shape(r1_km)[0]
     hbr = np.broadcast_to(np.asarray(hbr_km, float), (n,))
     pc = np.full(n, np.nan)
     method = np.full(n, "foster-2d", dtype=object)
     reason = np.full(n, "", dtype=object)
+    flags: list[dict[str, Any]] = []
     for k in range(n):
         args = (r1_km[k], v1_km_s[k], cov1_km2[k], r2_km[k], v2_km_s[k], cov2_km2[k], hbr[k])
         try:
@@ -218,6 +240,8 @@ def pc_auto_batch(r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, cov2_km2, hbr_km, *,
         except (ValueError, np.linalg.LinAlgError) as exc:
             pc[k] = float(pc_foster(*args).pc)
             reason[k] = f"auto failed ({exc}); 2-D Pc kept"
+            flags.append(validity_flags({"steps": {"pc2d": pc[k]}}))
             continue
         pc[k], method[k], reason[k] = float(res.pc), res.method, res.flags["reason"]
-    return pc, method.astype(str), reason.astype(str)
+        flags.append(validity_flags(res.flags))
+    return pc, method.astype(str), reason.astype(str), flags

@@ -20,6 +20,15 @@ A magnitude scan on a logarithmic grid, refined by bisection, gives the smallest
 :func:`brute_force_dv` does the same for a whole grid of burn magnitudes (the reference
 for the planner), :func:`trade_curve` sweeps the lead time, and :func:`rescreen` checks the
 post-maneuver trajectory against a TLE catalog with the catalog screener.
+
+Pc method: the burn search and the linear prediction use Foster's 2-D Pc (vectorized over
+thousands of candidate burns; ``*_predicted``).  The Pc *reported* before the burn and
+after it (at the re-propagated TCA) is, by default, ``auto``
+(:func:`spacerange.conjunction.multistep.pc_auto`: 2-D where its usage checks pass, else
+3-D Nc, else SDMC), and feasibility is decided on it; ``pc_method="foster"`` keeps 2-D
+throughout.  When the ``auto`` Pc after the burn is above the target while the 2-D one
+meets it, the magnitude is solved again against a 2-D target lowered by the ratio of the
+two (:func:`plan_verified`).
 """
 
 from __future__ import annotations
@@ -31,15 +40,15 @@ import numpy as np
 from spacerange.conjunction.pc import pc_foster
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS84_KM3_S2
+from spacerange.maneuvers.avoidance_pc import SLOW_ENCOUNTER_KM_S, assess_pc
 from spacerange.propagation.numerical import ForceModel, propagate_many
 
 AXES = {"R": 0, "T": 1, "N": 2}
-SLOW_ENCOUNTER_KM_S = 0.01
-"""Relative speed (km/s) below which the short-encounter assumptions fail (warning)."""
 MU_KM3_S2 = MU_WGS84_KM3_S2
 
 __all__ = [
     "AvoidancePlan",
+    "assess_pc",
     "Conjunction",
     "brute_force_dv",
     "plan_avoidance",
@@ -132,6 +141,8 @@ class AvoidancePlan:
     verified: dict | None = None
     warnings: list[str] = field(default_factory=list)
     reason: str = ""
+    #: ``{"before": ..., "after": ...}`` from :func:`assess_pc` (``plan_verified``)
+    pc_assessment: dict = field(default_factory=dict)
 
     @property
     def dv_m_s(self) -> float:
@@ -157,6 +168,8 @@ class AvoidancePlan:
             "alternatives": self.alternatives,
             "warnings": self.warnings,
         }
+        if self.pc_assessment:
+            d["pc_assessment"] = self.pc_assessment
         if self.verified:
             d["pc_after"] = self.verified["pc"]
             d["miss_after_m"] = self.verified["miss_km"] * 1e3
@@ -357,8 +370,9 @@ def _tca_search(conj, burn_states, burn_epoch, lead_s, fm, window_s, n_coarse=40
     return np.where(lost, np.nan, center + tau), x1, x2b
 
 
-def _evaluate(conj, dv_rtn: np.ndarray, lead_s: float, fm: ForceModel):
-    """Independent re-evaluation of burns dv_rtn (n, 3): (pc, miss_km, dt_tca_s)."""
+def _evaluate(conj, dv_rtn: np.ndarray, lead_s: float, fm: ForceModel, with_states=False):
+    """Independent re-evaluation of burns dv_rtn (n, 3): (pc, miss_km, dt_tca_s), plus
+    the new TCA states (x1 (n, 6), x2 (n, 6)) with ``with_states``."""
     xb = _burn_state(conj, lead_s, fm)
     basis = _rtn_rows(xb)
     states = np.repeat(xb[None], dv_rtn.shape[0], axis=0)
@@ -371,7 +385,8 @@ def _evaluate(conj, dv_rtn: np.ndarray, lead_s: float, fm: ForceModel):
     pc = np.atleast_1d(
         pc_foster(x1[:, :3], x1[:, 3:], c1, x2[:, :3], x2[:, 3:], c2, np.full(n, conj.hbr_km)).pc
     )
-    return pc, np.linalg.norm(x1[:, :3] - x2[:, :3], axis=-1), dt
+    miss = np.linalg.norm(x1[:, :3] - x2[:, :3], axis=-1)
+    return (pc, miss, dt, x1, x2) if with_states else (pc, miss, dt)
 
 
 def verify_plan(
@@ -380,11 +395,13 @@ def verify_plan(
     """Re-propagate both objects (primary with the burn), find the new TCA from scratch and
     recompute Pc; stores and returns ``{"pc", "miss_km", "tca_utc"}``."""
     fm = force_model or ForceModel.two_body()
-    pc, miss, dt = _evaluate(conj, plan.dv_rtn_km_s[None], plan.lead_s, fm)
+    pc, miss, dt, x1, x2 = _evaluate(conj, plan.dv_rtn_km_s[None], plan.lead_s, fm, True)
     plan.verified = {
         "pc": float(pc[0]),
         "miss_km": float(miss[0]),
         "tca_utc": conj.tca_utc + _td(dt[0]),
+        "x1": x1[0],
+        "x2": x2[0],
     }
     return plan.verified
 
@@ -519,6 +536,7 @@ def plan_verified(
     axes: tuple[str, ...] = ("T",),
     force_model: ForceModel | None = None,
     max_dv_km_s: float = 0.05,
+    pc_method: str = "auto",
 ) -> AvoidancePlan:
     """A plan whose ``feasible`` means the target is met after re-propagation.
 
@@ -526,16 +544,23 @@ def plan_verified(
        formation or co-orbiting objects) is not planned: the short-encounter Pc and the
        linear prediction do not hold there, and such pairs are associations, not
        conjunctions.  ``feasible`` is False and ``reason`` says why.
-    2. The linear plan (:func:`plan_avoidance`) is verified (:func:`verify_plan`).  When
-       the verified Pc or miss misses the target (the burn moved the TCA, or the relative
-       motion is curved), the magnitude along the chosen axis is solved again by full
-       re-propagation (:func:`brute_force_dv`) and verified once more.
+    2. The linear plan (:func:`plan_avoidance`, 2-D Pc) is verified (:func:`verify_plan`)
+       and the Pc at the re-propagated TCA is assessed with ``pc_method`` (default
+       ``auto``, :func:`assess_pc`).  When the verified Pc or miss misses the target (the
+       burn moved the TCA, the relative motion is curved, or the 2-D Pc does not hold
+       there), the magnitude along the chosen axis is solved again by full re-propagation
+       (:func:`brute_force_dv`, against the 2-D target lowered by the ratio of the
+       assessed to the 2-D Pc when the former is larger) and verified once more.
     3. ``feasible`` is True only when the verified outcome meets the target; otherwise
-       ``reason`` gives the verified numbers.
+       ``reason`` gives the verified numbers.  ``pc_before`` and ``pc_after`` are the
+       ``pc_method`` values; ``pc_assessment`` holds their method, reason and flags.
     """
     fm = force_model or ForceModel.two_body()
     vrel = float(np.linalg.norm(conj.v1_km_s - conj.v2_km_s))
     plan = plan_avoidance(conj, lead_s, pc_max, miss_min_km, axes, fm, max_dv_km_s)
+    before = assess_pc(conj, method=pc_method)
+    plan.pc_assessment = {"before": before}
+    plan.pc_before = before["pc"]
     if vrel < SLOW_ENCOUNTER_KM_S:
         plan.feasible = False
         plan.dv_rtn_km_s = np.zeros(3)
@@ -551,24 +576,37 @@ def plan_verified(
             "in the linear prediction"
         )
         return plan
-    ver = verify_plan(conj, plan, fm)
-    if _meets(np.array([ver["pc"]]), np.array([ver["miss_km"]]), pc_max, miss_min_km)[0]:
+
+    def check() -> tuple[dict, bool]:
+        ver = verify_plan(conj, plan, fm)
+        after = assess_pc(conj, ver["x1"], ver["x2"], pc_method)
+        plan.pc_assessment["after"] = after
+        ver["pc_2d"], ver["pc"] = ver["pc"], after["pc"]
+        ok = _meets(np.array([ver["pc"]]), np.array([ver["miss_km"]]), pc_max, miss_min_km)[0]
+        return ver, bool(ok)
+
+    ver, ok = check()
+    if ok:
         plan.reason = "target met after re-propagation of both objects"
         return plan
     first = (ver["pc"], ver["miss_km"], plan.dv_m_s)
+    scale = 1.0
+    if ver["pc"] > ver["pc_2d"] > 0:  # the assessed Pc is above the 2-D one the search uses
+        scale = ver["pc_2d"] / ver["pc"]
     ax = AXES[plan.axis]
     # Around the linear solution only: one batch of very different burns shares the TCA
     # search grid (_tca_search), and burns far larger than needed move the TCA by minutes.
     lin = max(abs(float(plan.dv_rtn_km_s[ax])), 1e-6)
     mags = np.geomspace(lin / 4.0, min(max_dv_km_s, 20.0 * lin), 48)
     dv, _, _ = brute_force_dv(
-        conj, lead_s, plan.axis, pc_max, miss_min_km, magnitudes_km_s=mags, force_model=fm
-    )
+        conj, lead_s, plan.axis, pc_max * scale, miss_min_km, magnitudes_km_s=mags,
+        force_model=fm,
+    )  # fmt: skip
     if np.isfinite(dv):
         plan.dv_rtn_km_s = np.zeros(3)
         plan.dv_rtn_km_s[ax] = dv
-        ver = verify_plan(conj, plan, fm)
-        if _meets(np.array([ver["pc"]]), np.array([ver["miss_km"]]), pc_max, miss_min_km)[0]:
+        ver, ok = check()
+        if ok:
             plan.reason = (
                 f"the linear prediction's burn ({first[2] * 1e3:.3g} m/s) gave Pc {first[0]:.3g} "
                 f"and miss {first[1] * 1e3:.0f} m after re-propagation; the magnitude was solved "
@@ -581,4 +619,11 @@ def plan_verified(
         f"meets the target after re-propagation; the linear plan's burn gives Pc "
         f"{ver['pc']:.3g} and miss {ver['miss_km'] * 1e3:.0f} m (try other --axes or --lead)"
     )
+    if scale < 1e-3:
+        after = plan.pc_assessment.get("after", {})
+        plan.reason += (
+            f"; the burn search steers the 2-D Pc ({ver['pc_2d']:.3g}), which is "
+            f"{1 / scale:.3g} times below the {after.get('method')} value here "
+            f"({after.get('reason', '')}), so it cannot size this burn: use --miss-min"
+        )
     return plan
