@@ -168,6 +168,13 @@ def events(
         600.0, "--tca-tolerance", min=0.0, help="Same event when TCAs differ by at most this, s."
     ),
     hbr: float = typer.Option(None, "--hbr", help="Combined hard-body radius override, m."),
+    plot: Path = typer.Option(
+        None,
+        "--plot",
+        metavar="DIR",
+        help="Write one PNG per event here: Pc and miss distance against hours to TCA "
+        "(each event's plot_file in the output).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Conjunction event histories: successive CDMs of one pair and TCA as one event, with
@@ -207,7 +214,13 @@ def events(
                     ))  # fmt: skip
                 except (SpacerangeError, ValueError, OSError) as exc:
                     errors.append({**_error_entry(str(path), exc), "index": i})
-        evs = [e.as_dict() for e in group_events(records, tca_tolerance)]
+        grouped = group_events(records, tca_tolerance)
+        evs = [e.as_dict() for e in grouped]
+        if plot is not None:
+            from spacerange.cli.event_plots import write_event_plots
+
+            for e, path in zip(evs, write_event_plots(grouped, plot), strict=True):
+                e["plot_file"] = str(path)
 
     def render(r: dict) -> None:
         t = Table(title="Conjunction events")
@@ -217,11 +230,11 @@ def events(
             la = e["latest"]
             pcs = "NaN" if la["pc"] is None else f"{la['pc']:.3g}"
             tr = e["trend"]
-            t.add_row(e["event_id"], str(e["n_cdms"]), e["tca"][:23], pcs, f"{la['miss_m']:.1f}",
+            t.add_row(e["event_id"], str(e["n_cdms"]), e["tca_utc"][:23], pcs, f"{la['miss_m']:.1f}",
                       f"{tr['pc']}/{tr['miss']}/{tr['covariance']}")  # fmt: skip
         out.print(t)
         for x in r["errors"]:
-            err.print(f"[bold red]error:[/] {x['file']}: {x['error']['reason']}")
+            err.print(f"[bold red]error:[/] {x['file']}: {x['error']}")
 
     emit({"events": evs, "errors": errors}, as_json, render)
     if not evs and errors:

@@ -17,6 +17,7 @@ from spacerange.cli.common import (
     out,
     output_format,
     parse_duration_option,
+    require_files,
 )
 
 sensors_app = typer.Typer(help="Simulated SSA sensor networks.", no_args_is_help=True)
@@ -92,6 +93,8 @@ def observe(
         fmt = "KVN"
         if out_file is not None:
             fmt = output_format(out_file, {".tdm": "KVN", ".kvn": "KVN", ".xml": "XML"})
+        if sensors != "default":
+            require_files([Path(sensors)], "--sensors")
         network, rejects = load_network(sensors)
         for r in rejects:
             err.print(f"[yellow]rejected sensor:[/] {r}")

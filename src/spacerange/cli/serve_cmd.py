@@ -8,7 +8,15 @@ from pathlib import Path
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import deprecated_alias, emit, err, guard, out, store_url
+from spacerange.cli.common import (
+    deprecated_alias,
+    emit,
+    err,
+    guard,
+    out,
+    parse_duration_option,
+    store_url,
+)
 
 admin_app = typer.Typer(
     help="Server accounts: bootstrap an admin, add users.", no_args_is_help=True
@@ -96,7 +104,9 @@ def serve(
         help="Scenario seconds per wall second, as in 'exercise run --speed' ('max' makes no "
         "sense for a live server); default: the scenario's compression.",
     ),
-    tick_s: float = typer.Option(0.5, "--tick", help="Wall seconds between clock steps."),
+    tick: str = typer.Option(
+        "0.5s", "--tick", help="Wall-clock time between clock steps (duration, e.g. 0.5s)."
+    ),
     demo_accounts: bool | None = typer.Option(
         None,
         "--demo-accounts/--no-demo-accounts",
@@ -112,8 +122,8 @@ def serve(
         False, "--api-docs", help="Serve /docs and /redoc (they load scripts from a CDN)."
     ),
     max_body_kib: int = typer.Option(256, "--max-body-kib", help="Request body limit (KiB)."),
-    lockout_max_s: float = typer.Option(
-        300.0, "--lockout-max", help="Longest login back-off after failed passwords (s)."
+    lockout_max: str = typer.Option(
+        "5m", "--lockout-max", help="Longest login back-off after failed passwords (duration)."
     ),
     as_json: bool = typer.Option(
         False,
@@ -132,6 +142,8 @@ def serve(
         from spacerange.scenarios import bundled_scenario, resolve_scenario
 
         run_dir = deprecated_alias("--run-dir", "--out-dir", run_dir_old, run_dir)
+        tick_s = parse_duration_option(tick, "--tick")
+        lockout_max_s = parse_duration_option(lockout_max, "--lockout-max", positive=False)
         if speed is not None and not speed > 0:
             raise ValueError(f"--speed {speed}: must be > 0")
         demo = scenario is None
@@ -164,11 +176,11 @@ def serve(
             run_dir=run_dir,
             scenario=scenario,
             speed=speed,
-            tick_s=tick_s,
+            tick_s=tick_s,  # from --tick
             api_docs=api_docs,
             trusted_proxies=tuple(trusted_proxy),
             max_body_bytes=max_body_kib * 1024,
-            throttle_max_s=lockout_max_s,
+            throttle_max_s=lockout_max_s,  # from --lockout-max
         )
         url = f"http://{host}:{port}/"
         if as_json:

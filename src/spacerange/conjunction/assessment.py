@@ -163,18 +163,19 @@ def assess(
         "norad_id_2": ids[j],
         "name_2": names[j].astype(str),
         "type_2": types[j].astype(str),
-        "miss_km": ev["miss_km"],
-        "miss_r_km": ev["miss_rtn_km"][:, 0] if n else np.zeros(0),
-        "miss_t_km": ev["miss_rtn_km"][:, 1] if n else np.zeros(0),
-        "miss_n_km": ev["miss_rtn_km"][:, 2] if n else np.zeros(0),
-        "rel_speed_km_s": ev["rel_speed_km_s"],
+        # docs/vocabulary.md: miss distances in metres, relative speeds in m/s
+        "miss_m": ev["miss_km"] * 1e3,
+        "miss_r_m": ev["miss_rtn_km"][:, 0] * 1e3 if n else np.zeros(0),
+        "miss_t_m": ev["miss_rtn_km"][:, 1] * 1e3 if n else np.zeros(0),
+        "miss_n_m": ev["miss_rtn_km"][:, 2] * 1e3 if n else np.zeros(0),
+        "relative_speed_m_s": ev["rel_speed_km_s"] * 1e3,
         "pc": pc,
         "pc_method": methods,
         "hbr_m": hbr_m,
         "hbr_source": hbr_source.astype(str),
-        "covariance": np.full(n, COVARIANCE_SOURCE),
-        "elset_age_1_d": age1,
-        "elset_age_2_d": age2,
+        "covariance_source": np.full(n, COVARIANCE_SOURCE),
+        "elset_age_1_days": age1,
+        "elset_age_2_days": age2,
     }
     extra = {
         "r1_gcrs_km": r1,
@@ -300,19 +301,19 @@ def socrates_report(table: ConjunctionTable, top: int = 20, title: str = "") -> 
     lines = [title or "Close approaches", ""]
     for label, key, desc in (
         ("by collision probability", "pc", True),
-        ("by miss distance", "miss_km", False),
+        ("by miss distance", "miss_m", False),
     ):
         lines.append(f"Top {top} {label}")
         lines.append(
             f"{'rank':>4}  {'TCA (UTC)':<24}{'object 1':<28}{'object 2':<28}"
-            f"{'miss km':>9}{'speed km/s':>11}{'Pc':>11}"
+            f"{'miss m':>10}{'speed m/s':>11}{'Pc':>11}"
         )
         for r, k in enumerate(table.order_by(key, desc)[:top], 1):
             o1 = f"{c['norad_id_1'][k]} {c['name_1'][k]}"[:27]
             o2 = f"{c['norad_id_2'][k]} {c['name_2'][k]}"[:27]
             lines.append(
                 f"{r:>4}  {iso_utc(c['tca_utc'][k])[:23]:<24}{o1:<28}{o2:<28}"
-                f"{c['miss_km'][k]:>9.3f}{c['rel_speed_km_s'][k]:>11.3f}"
+                f"{c['miss_m'][k]:>10.1f}{c['relative_speed_m_s'][k]:>11.1f}"
                 f"{c['pc'][k]:>11.2e}"
             )
         lines.append("")

@@ -63,16 +63,25 @@ class ConjunctionEvent:
         return up if r > TREND_FACTOR else down if r < 1 / TREND_FACTOR else "steady"
 
     def as_dict(self) -> dict:
+        """The event in the CLI vocabulary (docs/vocabulary.md): the pair as given in the
+        CDMs (``object_id_1/2``) and as catalog numbers (``norad_id_1/2``, null when a
+        designator is not one), times ``*_utc``."""
         first, last = self.records[0], self.records[-1]
+
+        def norad(text: str) -> int | None:
+            return int(text) if str(text).strip().isdigit() else None
+
         return {
             "event_id": self.event_id,
-            "object1": self.pair[0],
-            "object2": self.pair[1],
+            "object_id_1": self.pair[0],
+            "object_id_2": self.pair[1],
+            "norad_id_1": norad(self.pair[0]),
+            "norad_id_2": norad(self.pair[1]),
             "n_cdms": len(self.records),
-            "tca": f"{np.datetime_as_string(last.tca_utc)}Z",
+            "tca_utc": f"{np.datetime_as_string(last.tca_utc)}Z",
             "latest": {
                 "file": last.file, "message_id": last.message_id,
-                "created": f"{np.datetime_as_string(last.creation_utc)}Z",
+                "creation_utc": f"{np.datetime_as_string(last.creation_utc)}Z",
                 "pc": None if not np.isfinite(last.pc) else last.pc, "method": last.pc_method,
                 "miss_m": last.miss_m, "sigma_m": last.sigma_m,
             },
@@ -82,7 +91,7 @@ class ConjunctionEvent:
                 "covariance": self._trend(first.sigma_m, last.sigma_m, "growing", "shrinking"),
             },
             "history": [
-                {"created": f"{np.datetime_as_string(r.creation_utc)}Z",
+                {"creation_utc": f"{np.datetime_as_string(r.creation_utc)}Z",
                  "pc": None if not np.isfinite(r.pc) else r.pc, "miss_m": r.miss_m,
                  "sigma_m": r.sigma_m, "message_id": r.message_id}
                 for r in self.records
