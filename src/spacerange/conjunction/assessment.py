@@ -66,7 +66,10 @@ class ConjunctionTable:
 
         arrays = {}
         for key, col in self.columns.items():
-            if col.dtype.kind == "M":
+            if col.dtype.kind == "M" and suffix == ".csv":
+                # text columns: ISO 8601 with Z, as everywhere (docs/vocabulary.md)
+                arrays[key] = pa.array([iso_utc(t) for t in col], pa.string())
+            elif col.dtype.kind == "M":
                 arrays[key] = pa.array(col.astype("datetime64[us]")).cast(
                     pa.timestamp("us", tz="UTC")
                 )
