@@ -174,3 +174,29 @@ def test_durations_in_the_scenario_grammar(small):
     assert doc["error"].startswith("--tick")
     doc = run("reentry", str(small / "small.tle"), "--horizon", "tomorrow", code=1)
     assert doc["error"].startswith("--horizon")
+
+
+def test_deprecated_spellings_still_work_and_warn(tmp_path):
+    """Old option spellings are kept for one release: they work, warn on stderr, and
+    refuse to be combined with the new one."""
+    res = CliRunner().invoke(app, ["breakup", "--kind", "collision", "--mass", "100",
+                                   "--impactor-mass", "1", "--speed", "10", "--min-size", "0.5",
+                                   "--out", str(tmp_path / "f.tle"), "--seed", "1", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "--speed is deprecated; use --impact-speed" in res.stderr.replace("\n", " ")
+    assert json.loads(res.stdout)["kind"] == "collision"
+    doc = run("reentry", str(tmp_path / "f.tle"), "--max-days", "5", "--horizon", "5d", code=1)
+    assert "--horizon" in doc["error"] and "deprecated" in doc["error"]
+    doc = run("od", str(tmp_path / "f.tle"), "--sites", str(tmp_path / "none.json"), code=1)
+    assert doc["error"].startswith("--sensors") and "no such file" in doc["error"]
+
+
+def test_long_commands_show_progress_on_stderr(tmp_path):
+    """Commands that can run for more than a few seconds say what they do and how long it
+    took on stderr; stdout stays one JSON object."""
+    tle = tmp_path / "s.tle"
+    run("catalog", "synth", "--n", "5", "--seed", "2", "--out", str(tle))
+    res = CliRunner().invoke(app, ["export", "--catalog", str(tle), "--out",
+                                   str(tmp_path / "x.kml"), "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "done in" in res.stderr and json.loads(res.stdout)["objects"] == 5

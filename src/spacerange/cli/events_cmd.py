@@ -327,7 +327,8 @@ def breakup_trace_cmd(
         if select:
             idx = select_fragments(p, frags)
             frags = [frags[k] for k in idx]
-        tr = trace_pinch(frags, p, end, window_s)
+        with working(f"tracing {len(frags)} fragments back over {window}"):
+            tr = trace_pinch(frags, p, end, window_s)
         result = tr.as_dict()
         result["n_fragments"] = n_in
         result["parent"] = {"norad_id": p.norad_id, "name": p.name, "epoch_utc": iso_utc(p.epoch)}
@@ -474,6 +475,8 @@ def _event_conjunction(path: Path):
         d = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}:{exc.lineno}: not JSON ({exc.msg})") from None
+    if "tca_utc" in d:  # the vocabulary's name; "tca" is the older spelling
+        d["tca"] = d["tca_utc"]
     need = ("tca", "r1_km", "v1_km_s", "cov1_km2", "r2_km", "v2_km_s", "cov2_km2", "hbr_m")
     missing = [k for k in need if k not in d]
     if missing:
@@ -540,7 +543,7 @@ def avoid_cmd(
     event: Path | None = typer.Option(
         None,
         "--event",
-        help="JSON event: tca, r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, "
+        help="JSON event: tca_utc, r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, "
         "cov2_km2 (GCRS, km), hbr_m",
     ),
     pc_max: float = typer.Option(
@@ -582,14 +585,16 @@ def avoid_cmd(
         lead_s = _lead_s(lead, conj.period_s)
         ax = tuple(a.strip().upper() for a in axes.split(",") if a.strip())
         miss_min_km = miss_min_m / 1e3 if miss_min_m is not None else None
-        plan = plan_verified(conj, lead_s, pc_max, miss_min_km, ax)
+        with working("planning and verifying the avoidance burn"):
+            plan = plan_verified(conj, lead_s, pc_max, miss_min_km, ax)
         result = plan.as_dict()
         result["rescreen"] = None
         if catalog and plan.feasible:
             from spacerange.maneuvers.avoidance import rescreen
 
             elsets, _ = _read_elsets(catalog)
-            rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
+            with working(f"re-screening the post-burn orbit against {len(elsets)} objects"):
+                rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
             result["rescreen"] = _rescreen_report(rs, elsets, ids, catalog)
         if trade:
             leads = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0]) * conj.period_s

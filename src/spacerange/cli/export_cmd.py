@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, guard, load_source, out, parse_duration_option
+from spacerange.cli.common import emit, guard, load_source, out, parse_duration_option, working
 
 
 def _event_marks(rows: list[dict], src) -> list:
@@ -100,12 +100,13 @@ def export_cmd(
         tles = [src.tles[i] for i in idx]
         names = [src.names[i] for i in idx]
         marks = _event_marks(rows, src)
-        if fmt == "czml":
-            eph = propagate(tles, times, "gcrs")
-            n = write_czml(out_file, ids[idx], names, times, eph.r, eph.status, marks)
-        else:
-            eph = propagate(tles, times, "geodetic")
-            n = write_kml(out_file, ids[idx], names, eph.r, eph.status, marks)
+        with working(f"writing {len(idx)} objects and {len(marks)} events to {out_file}"):
+            if fmt == "czml":
+                eph = propagate(tles, times, "gcrs")
+                n = write_czml(out_file, ids[idx], names, times, eph.r, eph.status, marks)
+            else:
+                eph = propagate(tles, times, "geodetic")
+                n = write_kml(out_file, ids[idx], names, eph.r, eph.status, marks)
     result = {
         "out_file": str(out_file),
         "format": fmt,

@@ -17,6 +17,7 @@ from spacerange.cli.common import (
     out,
     output_format,
     require_files,
+    working,
 )
 
 
@@ -184,5 +185,6 @@ def od(
             require_files([Path(sites)], "--sensors")
         if out_file is not None:
             output_format(out_file, {".oem": "KVN", ".kvn": "KVN", ".xml": "XML"})
-        res = run_od(obs_file, catalog, sites, out_file)
+        with working(f"orbit determination from {obs_file}"):
+            res = run_od(obs_file, catalog, sites, out_file)
         emit(res, as_json, _render)
