@@ -172,6 +172,9 @@ def test_durations_in_the_scenario_grammar(small):
     assert doc["span_s"] == 86400 + 6 * 3600 + 1800 and doc["out_file"].endswith("a.kml")
     doc = run("serve", "--tick", "soon", code=1)
     assert doc["error"].startswith("--tick")
+    # --speed: scenario seconds per wall second, as in 'exercise run'; 'max' refused with why
+    doc = run("serve", "--speed", "max", code=1)
+    assert doc["error"].startswith("--speed max") and "exercise run" in doc["error"]
     doc = run("reentry", str(small / "small.tle"), "--horizon", "tomorrow", code=1)
     assert doc["error"].startswith("--horizon")
 

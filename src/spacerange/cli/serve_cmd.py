@@ -98,7 +98,7 @@ def serve(
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
-    speed: float | None = typer.Option(
+    speed_text: str | None = typer.Option(
         None,
         "--speed",
         help="Scenario seconds per wall second, as in 'exercise run --speed' ('max' makes no "
@@ -144,8 +144,22 @@ def serve(
         run_dir = deprecated_alias("--run-dir", "--out-dir", run_dir_old, run_dir)
         tick_s = parse_duration_option(tick, "--tick")
         lockout_max_s = parse_duration_option(lockout_max, "--lockout-max", positive=False)
-        if speed is not None and not speed > 0:
-            raise ValueError(f"--speed {speed}: must be > 0")
+        speed = None
+        if speed_text is not None:
+            # one meaning with 'exercise run --speed': scenario seconds per wall second
+            if speed_text.strip().lower() == "max":
+                raise ValueError(
+                    "--speed max: a live server runs on the wall clock; give scenario seconds "
+                    "per wall second (e.g. --speed 60), or play unattended with 'exercise run'"
+                )
+            try:
+                speed = float(speed_text)
+            except ValueError:
+                raise ValueError(
+                    f"--speed {speed_text!r}: expected scenario seconds per wall second"
+                ) from None
+            if not speed > 0:
+                raise ValueError(f"--speed {speed_text}: must be > 0")
         demo = scenario is None
         scenario = bundled_scenario("asterx-demo") if demo else resolve_scenario(scenario)
         if demo_accounts is None:
