@@ -177,6 +177,10 @@ def test_durations_in_the_scenario_grammar(small):
     assert doc["error"].startswith("--speed max") and "exercise run" in doc["error"]
     doc = run("reentry", str(small / "small.tle"), "--horizon", "tomorrow", code=1)
     assert doc["error"].startswith("--horizon")
+    cdms = sorted(map(str, (small / "cdms").glob("*")))[:3]
+    assert len(run("events", *cdms, "--tca-tolerance", "1d6h30m")["events"]) >= 1
+    doc = run("events", *cdms, "--tca-tolerance", "a while", code=1)
+    assert doc["error"].startswith("--tca-tolerance")
 
 
 def test_deprecated_spellings_still_work_and_warn(tmp_path):

@@ -23,7 +23,7 @@ import typer
 from rich.table import Table
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import emit, err, guard, out, parse_duration_option
 
 METHODS = ("foster", "chan", "max", "mc", "nc3d", "sdmc", "auto")
 
@@ -164,8 +164,10 @@ def pc(
 def events(
     files: list[Path] = typer.Argument(..., help="CCSDS CDM files (KVN or XML), any order."),
     method: str = typer.Option("auto", "--method", help="Pc method per CDM (as for `pc`)."),
-    tca_tolerance: float = typer.Option(
-        600.0, "--tca-tolerance", min=0.0, help="Same event when TCAs differ by at most this, s."
+    tca_tolerance: str = typer.Option(
+        "10m",
+        "--tca-tolerance",
+        help="Same event when TCAs differ by at most this (duration, e.g. 10m, 90s).",
     ),
     hbr: float = typer.Option(None, "--hbr", help="Combined hard-body radius override, m."),
     plot: Path = typer.Option(
@@ -214,7 +216,9 @@ def events(
                     ))  # fmt: skip
                 except (SpacerangeError, ValueError, OSError) as exc:
                     errors.append({**_error_entry(str(path), exc), "index": i})
-        grouped = group_events(records, tca_tolerance)
+        grouped = group_events(
+            records, parse_duration_option(tca_tolerance, "--tca-tolerance", positive=False)
+        )
         evs = [e.as_dict() for e in grouped]
         if plot is not None:
             from spacerange.cli.event_plots import write_event_plots
