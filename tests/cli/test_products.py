@@ -207,3 +207,16 @@ def test_long_commands_show_progress_on_stderr(tmp_path):
                                    str(tmp_path / "x.kml"), "--json"])  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "done in" in res.stderr and json.loads(res.stdout)["objects"] == 5
+
+
+def test_od_reads_the_sensor_network_file_observe_takes(small, tmp_path):
+    """``--sensors`` is one concept: the network file given to ``observe`` is the one ``od``
+    takes (before, ``od --sites`` wanted another format)."""
+    net = tmp_path / "net.json"
+    net.write_text('["SPACEFENCE", "FYLINGDALES", "TIRA"]')
+    tdm = tmp_path / "obs.tdm"
+    doc = run("observe", "--catalog", str(small / "small.tle"), "--sensors", str(net),
+              "--span", "3h", "--step", "1m", "--out", str(tdm))  # fmt: skip
+    assert doc["sensors"] == 3 and doc["measurements"] > 0
+    doc = run("od", str(tdm), "--sensors", str(net))
+    assert doc["converged"] >= 1 and not doc["rejects"], doc["rejects"][:3]
