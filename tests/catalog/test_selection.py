@@ -98,8 +98,8 @@ def test_screen_uses_the_set_of_the_window_and_refuses_a_stale_primary(
     res = runner.invoke(app, [*args, "--db", str(both), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout.strip().splitlines()[-1])
-    assert out["element_sets"]["rule"].startswith("per object, the element set nearest")
-    assert out["element_sets"]["max_age_days"]["LEO"] == 10.0
+    assert out["elset_selection"]["rule"].startswith("per object, the element set nearest")
+    assert out["elset_selection"]["max_age_days_by_regime"]["LEO"] == 10.0
     assert out["associations"], "the 2023 ISS set meets its docked module Nauka"
     res = runner.invoke(app, [*args, "--db", str(only_new), "--json"])
     assert res.exit_code != 0

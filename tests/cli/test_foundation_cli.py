@@ -220,13 +220,13 @@ def test_screen_contract_with_cdms_and_report(small_tle, tmp_path):
     assert res["objects"] == 300 and res["pairs_screened"] == 300 * 299 // 2
     events = json.loads(out.read_text())["events"]
     assert len(events) == res["events"] == res["cdms"] > 0
-    assert all(e["miss_km"] <= 100 for e in events)
-    assert all(e["covariance"] == "default-tle-model" for e in events)
+    assert all(e["miss_m"] <= 100e3 for e in events)
+    assert all(e["covariance_source"] == "default-tle-model" for e in events)
     # The CDM carries the screening's Pc and HBR: recomputing Pc from every file agrees
     # with the table, and at least some of them are not zero (a real comparison).
     cdms = sorted((tmp_path / "cdm").iterdir())
     pc = one_json(run(["pc", *map(str, cdms), "--json"]))
-    by_miss = {round(e["miss_km"] * 1e6): e["pc"] or 0.0 for e in events}
+    by_miss = {round(e["miss_m"] * 1e3): e["pc"] or 0.0 for e in events}
     nonzero = 0
     for r in pc["results"]:
         want = by_miss[round(r["miss_m"] * 1e3)]

@@ -66,7 +66,7 @@ def test_screen_reports_docked_vehicles_as_associations(spacetrack_3le, tmp_path
     assoc = {(a["norad_id_1"], a["norad_id_2"]): a for a in out["associations"]}
     assert (ISS, NAUKA) in assoc and len(assoc) >= 4
     for a in assoc.values():
-        assert a["events"] >= 10 and a["rel_speed_max_m_s"] < 10.0
+        assert a["events"] >= 10 and a["relative_speed_max_m_s"] < 10.0
         assert "persistent" in a["reason"]
     # none of the remaining conjunction events involves an associated vehicle
     assert out["events"] < 10 and out["events_pc_above_1e-4"] == 0

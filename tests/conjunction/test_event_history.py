@@ -47,7 +47,8 @@ def test_events_group_successive_cdms(shared_data, tmp_path):
     evs = {e["event_id"]: e for e in out["events"]}
     assert len(evs) == 3
     ev = next(e for e in evs.values() if e["n_records"] == 2)
-    assert ev["object1"] == "3001" and ev["latest"]["message_id"] == "A09_case_03_update"
+    assert ev["object_id_1"] == "3001" and ev["norad_id_1"] == 3001
+    assert ev["latest"]["message_id"] == "A09_case_03_update"
     first, last = ev["history"]
     assert first["pc"] == pytest.approx(0.100351176, rel=2e-4)
     assert last["pc"] > 2 * first["pc"]

@@ -65,7 +65,7 @@ def _rows(path):
 
 def _row(rows: list[dict], event: dict) -> dict:
     """The table row of ``event`` (same pair, nearest TCA)."""
-    key = (int(event["object1"]), int(event["object2"]))
+    key = (event["norad_id_1"], event["norad_id_2"])
     t = np.datetime64(event["tca_utc"][:-1], "us")
     same = [r for r in rows if (r["norad_id_1"], r["norad_id_2"]) == key]
     return min(same, key=lambda r: abs(np.datetime64(r["tca_utc"][:-1], "us") - t))
@@ -78,7 +78,7 @@ def test_events_state_the_auto_method_reason_and_flags(runs):
         assert row["pc_reason"].startswith("2-D Pc valid: no usage violation")  # ... said so
         assert row["violations_2d"] == "" and "V_o=" in row["usage_2d"]
         assert row["nc3d"] is None and row["pc_2d"] == row["pc"]
-        assert row["created_utc"].endswith("Z") and row["sigma_m"] > 0
+        assert row["creation_utc"].endswith("Z") and row["sigma_m"] > 0
 
 
 def test_cdms_carry_the_flags_pc_computes(runs):
@@ -145,9 +145,9 @@ def test_events_group_successive_screenings(runs, inputs):
     for e in evs:
         a, b = (_row(_rows(d / f"{v}.json"), e) for v in ("v1", "v2"))
         first, last = e["history"]
-        assert first["created_utc"] < last["created_utc"]
-        assert first["miss_m"] == pytest.approx(a["miss_km"] * 1e3, rel=1e-6)
-        assert last["miss_m"] == pytest.approx(b["miss_km"] * 1e3, rel=1e-6)
+        assert first["creation_utc"] < last["creation_utc"]
+        assert first["miss_m"] == pytest.approx(a["miss_m"], rel=1e-6)
+        assert last["miss_m"] == pytest.approx(b["miss_m"], rel=1e-6)
         assert e["latest"]["miss_m"] == last["miss_m"] and e["latest"]["reason"]
         assert "violations_2d" in e["latest"]["flags"]
         if a["pc"] and b["pc"]:

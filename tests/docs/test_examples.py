@@ -5,7 +5,8 @@ A fenced block whose info string carries the word ``test`` (```` ```sh test ````
 one document run in order in one scratch directory that holds small stand-ins for the files
 the examples name (``catalog.3le``: a 60-object synthetic catalog; ``history.3le``: an
 element-set history with one burn; ``decaying.3le``: an object at 190 km;
-``conjunction.cdm``: a CDM from the catalog's screening).  ``spacerange`` in a shell block
+``conjunction.cdm``: a CDM from the catalog's screening; ``owner.oem``: an operator's
+ephemeris of its primary, object 200000, with covariance).  ``spacerange`` in a shell block
 runs this checkout's command; a trailing ``# comment`` is fine; ``\\`` continues a line.
 How to mark a block is documented in docs/user-guide.md ("Examples are tested")."""
 
@@ -88,6 +89,33 @@ def _fixtures(d: Path) -> None:
     cdms = sorted((d / "fixture-cdms").glob("*"))
     assert cdms, "no conjunction in the fixture catalog"
     (d / "conjunction.cdm").write_bytes(cdms[0].read_bytes())
+    # docs/user-guide.md's analyst's day names object 200000 as the owner's satellite
+    assert cdms[0].name.startswith("200000_"), cdms[0].name
+    _owner_oem(d)
+
+
+def _owner_oem(d: Path) -> None:
+    """``owner.oem``: an operator's ephemeris of catalog object 200000 (the primary of
+    ``conjunction.cdm``), 6 h at 60 s from the catalog's median epoch in GCRF, with an RTN
+    covariance every hour, as an owner/operator would send it."""
+    from spacerange.catalog.tle import parse_tle_file
+    from spacerange.ccsds.oem import Oem, OemCovariance, OemSegment, write_oem
+    from spacerange.cli.common import load_source
+    from spacerange.propagation.sgp4_batch import propagate
+
+    elsets, _ = parse_tle_file(d / "catalog.3le")
+    (e,) = [x for x in elsets if x.norad_id == 200000]
+    t0 = load_source(None, [d / "catalog.3le"]).median_epoch()
+    times = t0 + (np.arange(0.0, 6 * 3600.0 + 60.0, 60.0) * 1e6).astype("timedelta64[us]")
+    eph = propagate([(e.line1, e.line2)], times, frame="gcrs", workers=1)
+    meta = {"OBJECT_NAME": e.name, "OBJECT_ID": str(e.norad_id), "CENTER_NAME": "EARTH",
+            "REF_FRAME": "GCRF", "TIME_SYSTEM": "UTC", "START_TIME": times[0],
+            "STOP_TIME": times[-1]}  # fmt: skip
+    cov_rtn_km2 = np.diag([0.02, 0.1, 0.02, 1e-8, 1e-8, 1e-8])
+    covs = [OemCovariance(times[i], cov_rtn_km2, "RTN") for i in range(0, len(times), 60)]
+    header = {"CCSDS_OEM_VERS": "3.0", "CREATION_DATE": t0, "ORIGINATOR": "OWNER"}
+    seg = OemSegment(meta, times, eph.r[0], eph.v[0], None, covs)
+    write_oem(Oem(header, [seg]), d / "owner.oem")
 
 
 def _run_shell(cmd: str, cwd: Path, where: str) -> None:

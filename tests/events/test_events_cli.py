@@ -87,7 +87,7 @@ def test_reentry_from_tle(tmp_path):
     l1, l2 = exporter.export_tle(sat)
     f = tmp_path / "obj.tle"
     f.write_text(f"{l1}\n{l2}\n")
-    code, d = run_json(["reentry", str(f), "--samples", "8", "--max-days", "5",
+    code, d = run_json(["reentry", str(f), "--samples", "8", "--horizon", "5d",
                         "--plot", str(tmp_path / "r.png")])  # fmt: skip
     assert code == 0, d
     assert d["window_start_utc"] <= d["most_likely_utc"] <= d["window_end_utc"]

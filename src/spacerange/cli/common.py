@@ -213,7 +213,7 @@ def _age_filtered(src: CatalogSource, bounds, max_age_days: float | None) -> Cat
         src.elsets = sel.kept
         src.selection = {
             "rule": "per object, the element set nearest the window",
-            "max_age_days": sel.max_age_days,
+            "max_age_days_by_regime": sel.max_age_days,
             "stale": [s.as_dict() for s in sel.stale],
         }
         if sel.stale:

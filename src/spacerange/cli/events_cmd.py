@@ -158,6 +158,12 @@ def breakup_cmd(
     seed: int | None = typer.Option(
         None, "--seed", help="Random seed (same seed, same fragments; default: fresh)."
     ),
+    gabbard: Path | None = typer.Option(
+        None,
+        "--gabbard",
+        help="Also draw the cloud's Gabbard diagram (apogee and perigee altitude against "
+        "period) to this file: .png, .svg or .pdf.",
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Generate a NASA standard breakup model fragment cloud and write it (needs --kind,
@@ -177,6 +183,8 @@ def breakup_cmd(
         speed = deprecated_alias("--speed", "--impact-speed", speed_old, impact_speed)
         output_format(out_file, {".tle": "tle", ".oem": "oem", ".xml": "oem-xml",
                                  ".parquet": "parquet", ".csv": "csv"})  # fmt: skip
+        if gabbard is not None:
+            output_format(gabbard, {".png": "png", ".svg": "svg", ".pdf": "pdf"}, "--gabbard")
         rng = np.random.default_rng(seed)
         if kind == "explosion":
             frags = breakup_explosion(mass, parent_kind, min_size, rng)
@@ -216,6 +224,14 @@ def breakup_cmd(
             r, v = np.array(vals[:3]), np.array(vals[3:])
         fe = frags.to_elsets(t_event, r, v)
         _write_fragments(out_file, fe, t_event)
+        if gabbard is not None:
+            from spacerange.events.gabbard import gabbard_plot
+
+            what = f"{kind} of a {mass:g} kg {parent_kind.replace('_', ' ')}"
+            if parent is not None:
+                what += f" (parent {parent})"
+            # two lines: the plot adds "(N fragments)" after the epoch
+            gabbard_plot(fe, gabbard, title=f"Gabbard diagram: {what}\n{iso_utc(t_event)[:19]}Z")
         result = {
             "fragments": frags.n_debris,
             "with_elements": len(fe.elsets),
@@ -226,6 +242,7 @@ def breakup_cmd(
             "epoch_utc": iso_utc(t_event),
             "default_orbit": r is None,
             "out_file": str(out_file),
+            "gabbard_file": str(gabbard) if gabbard is not None else None,
         }
     emit(result, as_json)
 
@@ -248,8 +265,10 @@ def _write_fragments(path: Path, fe, t_event) -> None:
 def breakup_trace_cmd(
     fragments: list[Path] = typer.Argument(..., help="TLE/3LE/OMM files: the fragments"),
     parent: Path | None = typer.Option(None, "--parent", help="The parent's element set file"),
-    catalog: Path | None = typer.Option(
-        None, "--catalog", help="Without --parent: catalog file to propose the parent from"
+    catalog: list[Path] = typer.Option(
+        None,
+        "--catalog",
+        help="Without --parent: element file(s) to propose the parent from; repeatable.",
     ),
     db: Path | None = typer.Option(None, "--db", help="Without --parent: SQLite catalog"),
     before: str | None = typer.Option(
@@ -285,7 +304,7 @@ def breakup_trace_cmd(
         end = parse_utc(before) if before else min(parse_utc(e.epoch) for e in frags)
         proposed = None
         if parent is not None:
-            if catalog is not None or db is not None:
+            if catalog or db is not None:
                 raise ValueError("give --parent, or --catalog/--db to propose one, not both")
             pe, _ = _read_elsets(parent)
             if len({e.norad_id for e in pe}) != 1:
@@ -294,11 +313,11 @@ def breakup_trace_cmd(
             before_end = [e for e in pe if parse_utc(e.epoch) <= end]
             p = max(before_end or pe, key=lambda x: x.epoch)
         else:
-            if catalog is None and db is None:
+            if not catalog and db is None:
                 raise ValueError("give --parent FILE, or --catalog FILE / --db DB to propose one")
             from spacerange.cli.common import load_source
 
-            src = load_source(db, [catalog] if catalog else None)
+            src = load_source(db, catalog or None)
             props = propose_parent(frags, src.elsets, end, window_s)
             if not props:
                 raise ValueError(f"no object of {src.label} passes within 50 km of the pinch")
@@ -308,7 +327,8 @@ def breakup_trace_cmd(
         if select:
             idx = select_fragments(p, frags)
             frags = [frags[k] for k in idx]
-        tr = trace_pinch(frags, p, end, window_s)
+        with working(f"tracing {len(frags)} fragments back over {window}"):
+            tr = trace_pinch(frags, p, end, window_s)
         result = tr.as_dict()
         result["n_fragments"] = n_in
         result["parent"] = {"norad_id": p.norad_id, "name": p.name, "epoch_utc": iso_utc(p.epoch)}
@@ -318,6 +338,8 @@ def breakup_trace_cmd(
             iso_utc(end),
         ]
         result["file_rejects"] = len(rejects)
+        # one meaning per key: ``rejected`` is a count elsewhere (docs/vocabulary.md)
+        result["fragments_rejected"] = result.pop("rejected")
 
     def render(r):
         out.print(f"[bold]breakup[/] {r['epoch_utc']}  lat {r['lat_deg']:.2f}  "
@@ -335,6 +357,20 @@ def breakup_trace_cmd(
 # ---------------------------------------------------------------------------------- reentry
 
 
+def _predict_reentry(fn, *args, max_days: float, **kw):
+    """``fn`` (predict_reentry); its "raise max_days" failure said in the CLI's words."""
+    from spacerange.errors import SpacerangeError
+
+    try:
+        return fn(*args, max_days=max_days, **kw)
+    except SpacerangeError as exc:
+        if "max_days" not in str(exc):
+            raise
+        raise ValueError(
+            f"no Monte Carlo sample re-enters within {max_days:g} days: raise --horizon"
+        ) from None
+
+
 @app.command("reentry")
 def reentry_cmd(
     target: str = typer.Argument(..., help="NORAD id (with --catalog) or a TLE/OMM file"),
@@ -344,10 +380,14 @@ def reentry_cmd(
         help="Element file(s) (TLE, OMM, GP) holding the object TARGET names; repeatable.",
     ),
     samples: int = typer.Option(64, "--samples", help="Monte Carlo samples."),
-    max_days: float = typer.Option(
-        30.0,
-        "--max-days",
-        help="Give up after this many days (the object is reported as not re-entered).",
+    horizon: str = typer.Option(
+        None,
+        "--horizon",
+        help="Give up after this long (duration, e.g. 30d, 5d12h; default 30d): the object "
+        "is reported as not re-entered.",
+    ),
+    max_days_old: float | None = typer.Option(
+        None, "--max-days", hidden=True, help="Deprecated: use --horizon (e.g. --horizon 5d)."
     ),
     weather: str = typer.Option("moderate", "--weather", help="quiet|moderate|feb2022|may2024"),
     cd_area_mass: float | None = typer.Option(
@@ -361,17 +401,25 @@ def reentry_cmd(
     bc_sigma: float = typer.Option(
         0.15, "--bc-sigma", help="1-sigma relative error of the ballistic coefficient Cd*A/m."
     ),
-    plot: Path | None = typer.Option(None, "--plot", help="PNG: altitude decay + footprint"),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Altitude decay and footprint picture: .png, .svg or .pdf."
+    ),
     seed: int | None = typer.Option(0, "--seed", help="Monte Carlo seed."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Predict the re-entry window (120 km) with a density / ballistic-coefficient MC."""
+    from spacerange.cli.common import parse_duration_option
     from spacerange.events.breakup import bstar_from_area_to_mass
     from spacerange.events.reentry import plot_reentry, predict_reentry
     from spacerange.events.space_weather import apply_space_weather
     from spacerange.propagation.numerical import ForceModel
 
     with guard(as_json):
+        if max_days_old is not None:
+            horizon = deprecated_alias("--max-days", "--horizon", f"{max_days_old}d", horizon)
+        max_days = parse_duration_option(horizon or "30d", "--horizon") / 86400.0
+        if plot is not None:
+            output_format(plot, {".png": "png", ".svg": "svg", ".pdf": "pdf"}, "--plot")
         if target.isdigit():
             if not catalog:
                 raise ValueError("an object id needs --catalog FILE")
@@ -393,9 +441,9 @@ def reentry_cmd(
                         atol_km=1e-5)  # fmt: skip
         fm = apply_space_weather(fm, weather, max(e.perigee_alt_km, 150.0))
         with working(f"re-entry Monte Carlo ({samples} samples, up to {max_days:g} days)"):
-            pred = predict_reentry(y, t0, fm, n_samples=samples, density_sigma=density_sigma,
-                                   bc_sigma=bc_sigma, max_days=max_days,
-                                   rng=np.random.default_rng(seed))  # fmt: skip
+            pred = _predict_reentry(predict_reentry, y, t0, fm, n_samples=samples,
+                                    density_sigma=density_sigma, bc_sigma=bc_sigma,
+                                    max_days=max_days, rng=np.random.default_rng(seed))  # fmt: skip
         if plot is not None:
             plot_reentry(pred, plot)
         result = {"norad_id": e.norad_id, **pred.as_dict(), "cd_area_mass_m2_kg": b,
@@ -427,6 +475,8 @@ def _event_conjunction(path: Path):
         d = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}:{exc.lineno}: not JSON ({exc.msg})") from None
+    if "tca_utc" in d:  # the vocabulary's name; "tca" is the older spelling
+        d["tca"] = d["tca_utc"]
     need = ("tca", "r1_km", "v1_km_s", "cov1_km2", "r2_km", "v2_km_s", "cov2_km2", "hbr_m")
     missing = [k for k in need if k not in d]
     if missing:
@@ -471,12 +521,12 @@ def _rescreen_report(rs: dict, elsets, ids, catalog: Path, pc_method: str = "aut
                 "norad_id": int(other),
                 "name": name,
                 "tca_utc": r["tca_utc"],
-                "miss_m": r["miss_km"] * 1e3,
+                "miss_m": r["miss_m"],
                 "pc": r["pc"],
                 "pc_method": r["pc_method"],
                 "reason": r["pc_reason"],
                 "flags": flags_of_row(r),
-                "covariance": r["covariance"],
+                "covariance_source": r["covariance_source"],
                 "avoided": secondary_id is not None and other == secondary_id,
             }
         )
@@ -486,9 +536,14 @@ def _rescreen_report(rs: dict, elsets, ids, catalog: Path, pc_method: str = "aut
         "threshold_km": rs["threshold_km"],
         "fit_rms_km": rs["fit_rms_km"],
         "excluded_primary_norad_id": primary_id,
-        "new_conjunctions": [r for r in rows if not r["avoided"]],
-        "avoided": [r for r in rows if r["avoided"]],
+        # the rows are split by whether they are the secondary being avoided
+        "new_conjunctions": [_without(r, "avoided") for r in rows if not r["avoided"]],
+        "avoided": [_without(r, "avoided") for r in rows if r["avoided"]],
     }
+
+
+def _without(d: dict, key: str) -> dict:
+    return {k: v for k, v in d.items() if k != key}
 
 
 @app.command("avoid")
@@ -497,7 +552,7 @@ def avoid_cmd(
     event: Path | None = typer.Option(
         None,
         "--event",
-        help="JSON event: tca, r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, "
+        help="JSON event: tca_utc, r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, "
         "cov2_km2 (GCRS, km), hbr_m",
     ),
     pc_max: float = typer.Option(
@@ -536,6 +591,9 @@ def avoid_cmd(
             conj = Conjunction.from_cdm(cdm, hbr_m)
             ids = (_norad_or_none(cdm.object1), _norad_or_none(cdm.object2))
         else:
+            from spacerange.cli.common import require_files
+
+            require_files([event], "--event")
             conj = _event_conjunction(event)
             d = json.loads(Path(event).read_text())
             ids = (d.get("norad_id_1"), d.get("norad_id_2"))
@@ -544,14 +602,16 @@ def avoid_cmd(
         miss_min_km = miss_min_m / 1e3 if miss_min_m is not None else None
         if method not in ("auto", "foster"):
             raise ValueError(f"--method {method!r}: auto or foster")
-        plan = plan_verified(conj, lead_s, pc_max, miss_min_km, ax, pc_method=method)
+        with working("planning and verifying the avoidance burn"):
+            plan = plan_verified(conj, lead_s, pc_max, miss_min_km, ax, pc_method=method)
         result = plan.as_dict()
         result["rescreen"] = None
         if catalog and plan.feasible:
             from spacerange.maneuvers.avoidance import rescreen
 
             elsets, _ = _read_elsets(catalog)
-            rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
+            with working(f"re-screening the post-burn orbit against {len(elsets)} objects"):
+                rs = rescreen(conj, plan, [(e.line1, e.line2) for e in elsets])
             result["rescreen"] = _rescreen_report(rs, elsets, ids, catalog, method)
         if trade:
             leads = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0]) * conj.period_s

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import deprecated_alias, emit, err, guard, out
+from spacerange.cli.common import deprecated_alias, emit, err, guard, out, output_format
 
 exercise_app = typer.Typer(
     help="Exercise scenarios: validate files, export the JSON Schema, run a scenario to ENDEX "
@@ -77,6 +77,8 @@ def schema(
     from spacerange.exercise.validate import scenario_json_schema
 
     with guard(as_json):
+        if out_file is not None:
+            output_format(out_file, {".json": "json"})
         doc = scenario_json_schema()
         if out_file is not None:
             out_file.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

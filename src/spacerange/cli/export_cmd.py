@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, guard, load_source, out
+from spacerange.cli.common import emit, guard, load_source, out, parse_duration_option, working
 
 
 def _event_marks(rows: list[dict], src) -> list:
@@ -42,7 +42,7 @@ def _event_marks(rows: list[dict], src) -> list:
                     str(r.get("name_1", "")),
                     str(r.get("name_2", "")),
                     tca[i],
-                    float(r["miss_km"]) * 1e3,
+                    float(r["miss_m"]),
                     None if pc is None else float(pc),
                     gcrs.r[0, j],
                     tuple(float(x) for x in geo.r[0, j]),
@@ -63,8 +63,8 @@ def export_cmd(
         None, "--norad", help="Objects to draw (repeatable); default: the events' objects."
     ),
     start: str = typer.Option(None, "--start", help="ISO UTC start (default: median epoch)."),
-    span: str = typer.Option("3h", "--span", help="Trajectory span, e.g. 90min, 1d."),
-    step: str = typer.Option("60s", "--step", help="Sample step, e.g. 30s, 2min."),
+    span: str = typer.Option("3h", "--span", help="Trajectory span (duration, e.g. 90min, 1d)."),
+    step: str = typer.Option("60s", "--step", help="Sample step (duration, e.g. 30s, 2min)."),
     limit: int = typer.Option(200, "--limit", help="Most objects drawn (a viewer's limit)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
@@ -72,13 +72,12 @@ def export_cmd(
     Earth (KML)."""
     from spacerange.export import export_format, write_czml, write_kml
     from spacerange.propagation.sgp4_batch import propagate
-    from spacerange.timescales import parse_duration_s, parse_utc, time_grid
+    from spacerange.timescales import iso_utc, parse_utc, time_grid
 
     with guard(as_json):
         fmt = export_format(out_file)
-        span_s, step_s = parse_duration_s(span), parse_duration_s(step)
-        if span_s <= 0 or step_s <= 0:
-            raise ValueError("--span and --step must be > 0")
+        span_s = parse_duration_option(span, "--span")
+        step_s = parse_duration_option(step, "--step")
         if db is None and not catalog:
             raise ValueError("give the catalog to draw with --db or --catalog")
         src = load_source(db, catalog)
@@ -101,20 +100,21 @@ def export_cmd(
         tles = [src.tles[i] for i in idx]
         names = [src.names[i] for i in idx]
         marks = _event_marks(rows, src)
-        if fmt == "czml":
-            eph = propagate(tles, times, "gcrs")
-            n = write_czml(out_file, ids[idx], names, times, eph.r, eph.status, marks)
-        else:
-            eph = propagate(tles, times, "geodetic")
-            n = write_kml(out_file, ids[idx], names, eph.r, eph.status, marks)
+        with working(f"writing {len(idx)} objects and {len(marks)} events to {out_file}"):
+            if fmt == "czml":
+                eph = propagate(tles, times, "gcrs")
+                n = write_czml(out_file, ids[idx], names, times, eph.r, eph.status, marks)
+            else:
+                eph = propagate(tles, times, "geodetic")
+                n = write_kml(out_file, ids[idx], names, eph.r, eph.status, marks)
     result = {
-        "out": str(out_file),
+        "out_file": str(out_file),
         "format": fmt,
         "objects": int(len(idx)),
         "events": len(marks),
         "features": n,
-        "start_utc": str(times[0]) + "Z",
+        "start_utc": iso_utc(times[0]),
         "span_s": span_s,
     }
-    emit(result, as_json, lambda r: out.print(f"wrote {r['out']}: {r['objects']} objects, "
+    emit(result, as_json, lambda r: out.print(f"wrote {r['out_file']}: {r['objects']} objects, "
                                               f"{r['events']} events ({r['format']})"))  # fmt: skip

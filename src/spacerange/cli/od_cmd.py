@@ -9,20 +9,30 @@ import numpy as np
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import deprecated_alias, emit, err, guard, out, require_files
+from spacerange.cli.common import (
+    deprecated_alias,
+    emit,
+    err,
+    guard,
+    out,
+    output_format,
+    require_files,
+    working,
+)
 
 
 def _load_sites(path: Path | None):
     from spacerange.od.measurements import DEFAULT_SITES, Site
 
-    if path is None:
+    if path is None or str(path) == "default":
         # The bundled public network ('spacerange observe' writes its ids) plus the
         # built-in OD test sites.
         from spacerange.od.measurements import sites_from_sensors
         from spacerange.sensors.sites import public_network
 
         return {**DEFAULT_SITES, **sites_from_sensors(public_network())}
-    text = Path(path).read_text(encoding="utf-8")
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             import yaml
@@ -30,16 +40,21 @@ def _load_sites(path: Path | None):
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
-        sites = [Site.from_dict(d) for d in (data["sites"] if isinstance(data, dict) else data)]
+        entries = data["sites"] if isinstance(data, dict) else data
+        if any(isinstance(d, str) or (isinstance(d, dict) and "name" not in d) for d in entries):
+            # an 'observe' network file (bundled ids, sensor descriptions)
+            from spacerange.od.measurements import sites_from_sensors
+            from spacerange.sensors.sites import load_network
+
+            network, rejects = load_network(entries)
+            if rejects:
+                raise ValueError("; ".join(str(r) for r in rejects[:3]))
+            return sites_from_sensors(network)
+        sites = [Site.from_dict(d) for d in entries]
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: sites must be a list of {{name, lat_deg, lon_deg, alt_m, "
                          f"sigma}} records ({exc})") from None  # fmt: skip
     return {s.name: s for s in sites}
-
-
-def _norad(object_id: str) -> int | str:
-    """The catalog number as an integer when the TDM's PARTICIPANT is one, else as given."""
-    return int(object_id) if object_id.isdigit() else object_id
 
 
 def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
@@ -79,9 +94,10 @@ def run_od(obs_file: Path, catalog: list[Path] | None, sites_file: Path | None,
         from spacerange.ccsds.oem import write_oem
 
         # only the orbits that converged: a diverged trial state is not an ephemeris
-        write_oem(solutions_to_oem(good, spans), out_file)
-    fails = [{"norad_id": _norad(k), "reason": v} for k, v in failures.items()]
-    fails += [{"norad_id": _norad(s.object_id), "reason": s.message or "not converged"}
+        fmt = output_format(out_file, {".oem": "KVN", ".kvn": "KVN", ".xml": "XML"})
+        write_oem(solutions_to_oem(good, spans), out_file, fmt=fmt)
+    fails = [{**_ids(k), "reason": v} for k, v in failures.items()]
+    fails += [{**_ids(s.object_id), "reason": s.message or "not converged"}
               for s in sols if not (s.converged and np.all(np.isfinite(s.state)))]  # fmt: skip
     return {
         "solutions": [_vocabulary(s.summary()) for s in sols],
@@ -139,14 +155,17 @@ def od(
     catalog: list[Path] = typer.Option(
         None, "--catalog", help="TLE/OMM file(s): a priori states (else IOD from the first track)."
     ),  # fmt: skip
-    sites: Path = typer.Option(
+    sites: str = typer.Option(
         None,
         "--sensors",
-        help="JSON/YAML list of sensor sites (name, lat_deg, "
-        "lon_deg, alt_m, sigma); default: the built-in network.",
+        help="Sensor network as for 'observe' ('default' or a network JSON file), or a "
+        "JSON/YAML list of sites (name, lat_deg, lon_deg, alt_m, sigma); default: the "
+        "built-in network.",
     ),  # fmt: skip
-    sites_old: Path = typer.Option(None, "--sites", hidden=True, help="Deprecated: use --sensors."),
-    out_file: Path = typer.Option(None, "--out", help="Write the solutions as an OEM."),
+    sites_old: str = typer.Option(None, "--sites", hidden=True, help="Deprecated: use --sensors."),
+    out_file: Path = typer.Option(
+        None, "--out", help="Write the solutions as an OEM (.oem: KVN, .xml: XML)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Fit orbits (batch least squares, two-body + J2) to tracking data.
@@ -161,6 +180,11 @@ def od(
     """
     with guard(as_json):
         sites = deprecated_alias("--sites", "--sensors", sites_old, sites)
-        require_files([obs_file, *([sites] if sites else [])])
-        res = run_od(obs_file, catalog, sites, out_file)
+        require_files([obs_file])
+        if sites is not None and sites != "default":
+            require_files([Path(sites)], "--sensors")
+        if out_file is not None:
+            output_format(out_file, {".oem": "KVN", ".kvn": "KVN", ".xml": "XML"})
+        with working(f"orbit determination from {obs_file}"):
+            res = run_od(obs_file, catalog, sites, out_file)
         emit(res, as_json, _render)

@@ -23,7 +23,7 @@ import typer
 from rich.table import Table
 
 from spacerange.cli.app import app
-from spacerange.cli.common import emit, err, guard, out
+from spacerange.cli.common import emit, err, guard, out, parse_duration_option
 
 METHODS = ("foster", "chan", "max", "mc", "nc3d", "sdmc", "auto")
 
@@ -169,10 +169,19 @@ def events(
         "any order.",
     ),
     method: str = typer.Option("auto", "--method", help="Pc method per CDM (as for `pc`)."),
-    tca_tolerance: float = typer.Option(
-        600.0, "--tca-tolerance", min=0.0, help="Same event when TCAs differ by at most this, s."
+    tca_tolerance: str = typer.Option(
+        "10m",
+        "--tca-tolerance",
+        help="Same event when TCAs differ by at most this (duration, e.g. 10m, 90s).",
     ),
     hbr: float = typer.Option(None, "--hbr", help="Combined hard-body radius override, m."),
+    plot: Path = typer.Option(
+        None,
+        "--plot",
+        metavar="DIR",
+        help="Write one PNG per event here: Pc and miss distance against hours to TCA "
+        "(each event's plot_file in the output).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Conjunction event histories: successive CDMs or screenings of one pair and TCA as one
@@ -185,7 +194,15 @@ def events(
         from spacerange.conjunction.event_history import group_events, load_records
 
         records, errors = load_records(files, method, hbr)
-        evs = [e.as_dict() for e in group_events(records, tca_tolerance)]
+        grouped = group_events(
+            records, parse_duration_option(tca_tolerance, "--tca-tolerance", positive=False)
+        )
+        evs = [e.as_dict() for e in grouped]
+        if plot is not None:
+            from spacerange.cli.event_plots import write_event_plots
+
+            for e, path in zip(evs, write_event_plots(grouped, plot), strict=True):
+                e["plot_file"] = str(path)
 
     def render(r: dict) -> None:
         t = Table(title="Conjunction events")

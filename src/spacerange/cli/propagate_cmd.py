@@ -138,7 +138,7 @@ def propagate(
         result = run_propagation(src, times, frame, out_file, workers)
         result["catalog"] = src.label
         result["rejected"] = len(src.rejects)
-        result["element_sets"] = src.selection
+        result["elset_selection"] = src.selection
 
     def render(r: dict) -> None:
         out.print(

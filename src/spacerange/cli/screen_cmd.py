@@ -18,6 +18,7 @@ from spacerange.cli.common import (
     out,
     output_format,
     parse_duration_option,
+    require_files,
     working,
 )
 from spacerange.conjunction.thresholds import PC_ALERT
@@ -114,26 +115,26 @@ def _screen_ephemerides(
                 "own_element_set_excluded": bool(own),
             }
         )
-    rows.sort(key=lambda r: (-(r["pc"] or 0.0), r["miss_km"]))
+    rows.sort(key=lambda r: (-(r["pc"] or 0.0), r["miss_m"]))
     return {
         "objects": len(src.elsets),
         "primaries": per_primary,
         "events": len(rows),
         "threshold_km": thr_km,
         "ephemeris_events": rows,
-        "element_sets": src.selection,
-        "seconds": round(time.perf_counter() - t_start, 3),
+        "elset_selection": src.selection,
+        "wall_s": round(time.perf_counter() - t_start, 3),
     }
 
 
 def _render_ephemeris(r: dict) -> None:
     t = Table(title=f"{r['events']} close approaches of {len(r['primaries'])} ephemerides")
-    for col in ("TCA (UTC)", "primary", "secondary", "miss km", "km/s", "Pc"):
+    for col in ("TCA (UTC)", "primary", "secondary", "miss m", "m/s", "Pc"):
         t.add_column(col)
     for e in r["ephemeris_events"][:20]:
         t.add_row(e["tca_utc"][:19], f"{e['norad_id_1']} {e['name_1']}",
-                  f"{e['norad_id_2']} {e['name_2']}", f"{e['miss_km']:.3f}",
-                  f"{e['rel_speed_km_s']:.2f}", "n/a" if e["pc"] is None else f"{e['pc']:.2e}")  # fmt: skip
+                  f"{e['norad_id_2']} {e['name_2']}", f"{e['miss_m']:.1f}",
+                  f"{e['relative_speed_m_s']:.1f}", "n/a" if e["pc"] is None else f"{e['pc']:.2e}")  # fmt: skip
     out.print(t)
 
 
@@ -161,7 +162,7 @@ def screen(
     cdm_format: str = typer.Option(
         "KVN", "--cdm-format", help="CDM encoding: KVN (.cdm) or XML (.xml, CCSDS NDM/XML)."
     ),
-    report: Path = typer.Option(None, "--report", help="SOCRATES-like text report file."),
+    report: Path = typer.Option(None, "--report", help="SOCRATES-like text report file (.txt)."),
     hbr: float = typer.Option(None, "--hbr", help="Combined hard-body radius override, m."),
     hbr_table: Path = typer.Option(
         None,
@@ -213,6 +214,10 @@ def screen(
             output_format(out_file, {".parquet": "parquet", ".csv": "csv", ".json": "json"})
         if cdm_format.upper() not in ("KVN", "XML"):
             raise ValueError(f"--cdm-format {cdm_format!r}: KVN or XML")
+        if report is not None:
+            output_format(report, {".txt": "text"}, "--report")
+        if hbr_table is not None:
+            require_files([hbr_table], "--hbr-table")
         if primary_propagator not in ("sgp4", "numerical"):
             raise ValueError(f"--primary-propagator {primary_propagator!r}: sgp4 or numerical")
         if ephemeris or primary_propagator == "numerical":
@@ -309,7 +314,7 @@ def screen(
         "max_pc": float(np.nanmax(pcs)) if len(pcs) else None,
         "events_pc_above_1e-4": int(np.sum(pcs >= PC_ALERT)),
         "associations": [a.as_dict() for a in assocs],
-        "element_sets": src.selection,
+        "elset_selection": src.selection,
         "stages_s": {k: round(v, 3) for k, v in res.stages_s.items()},
     }
 
@@ -318,16 +323,16 @@ def screen(
             title=f"{r['events']} close approaches < {threshold} "
             f"({r['pairs_screened']:,} pairs, {r['wall_s']} s)"
         )
-        for col in ("TCA (UTC)", "object 1", "object 2", "miss km", "km/s", "Pc"):
-            t.add_column(col, justify="right" if col in ("miss km", "km/s", "Pc") else "left")
+        for col in ("TCA (UTC)", "object 1", "object 2", "miss m", "m/s", "Pc"):
+            t.add_column(col, justify="right" if col in ("miss m", "m/s", "Pc") else "left")
         c = table.columns
         for k in table.order_by("pc", descending=True)[:15]:
             t.add_row(
                 str(c["tca_utc"][k])[:19],
                 f"{c['norad_id_1'][k]} {c['name_1'][k]}",
                 f"{c['norad_id_2'][k]} {c['name_2'][k]}",
-                f"{c['miss_km'][k]:.3f}",
-                f"{c['rel_speed_km_s'][k]:.2f}",
+                f"{c['miss_m'][k]:.1f}",
+                f"{c['relative_speed_m_s'][k]:.1f}",
                 f"{c['pc'][k]:.2e}",
             )
         out.print(t)

@@ -17,6 +17,8 @@ from spacerange.cli.common import (
     out,
     output_format,
     parse_duration_option,
+    require_files,
+    working,
 )
 
 sensors_app = typer.Typer(help="Simulated SSA sensor networks.", no_args_is_help=True)
@@ -92,6 +94,8 @@ def observe(
         fmt = "KVN"
         if out_file is not None:
             fmt = output_format(out_file, {".tdm": "KVN", ".kvn": "KVN", ".xml": "XML"})
+        if sensors != "default":
+            require_files([Path(sensors)], "--sensors")
         network, rejects = load_network(sensors)
         for r in rejects:
             err.print(f"[yellow]rejected sensor:[/] {r}")
@@ -102,9 +106,10 @@ def observe(
             raise ValueError(f"no valid element sets in {src.label}")
         t0 = parse_utc(start) if start else src.median_epoch()
         times = time_grid(t0, span_s, step_s)
-        run = run_observe(src.tles, src.norad_ids, network, times, names=src.names,
-                          priorities=prio, seed=seed, noise=not no_noise,
-                          workers=workers)  # fmt: skip
+        with working(f"observing {len(src.elsets)} objects with {len(network)} sensors"):
+            run = run_observe(src.tles, src.norad_ids, network, times, names=src.names,
+                              priorities=prio, seed=seed, noise=not no_noise,
+                              workers=workers)  # fmt: skip
         result = run.summary()
         result["stages_s"] = result.pop("seconds")  # wall seconds per stage (vocabulary)
         n_segments = 0

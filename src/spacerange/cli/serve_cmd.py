@@ -8,7 +8,15 @@ from pathlib import Path
 import typer
 
 from spacerange.cli.app import app
-from spacerange.cli.common import deprecated_alias, emit, err, guard, out, store_url
+from spacerange.cli.common import (
+    deprecated_alias,
+    emit,
+    err,
+    guard,
+    out,
+    parse_duration_option,
+    store_url,
+)
 
 admin_app = typer.Typer(
     help="Server accounts: bootstrap an admin, add users.", no_args_is_help=True
@@ -90,13 +98,15 @@ def serve(
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
-    speed: float | None = typer.Option(
+    speed_text: str | None = typer.Option(
         None,
         "--speed",
         help="Scenario seconds per wall second, as in 'exercise run --speed' ('max' makes no "
         "sense for a live server); default: the scenario's compression.",
     ),
-    tick_s: float = typer.Option(0.5, "--tick", help="Wall seconds between clock steps."),
+    tick: str = typer.Option(
+        "0.5s", "--tick", help="Wall-clock time between clock steps (duration, e.g. 0.5s)."
+    ),
     demo_accounts: bool | None = typer.Option(
         None,
         "--demo-accounts/--no-demo-accounts",
@@ -112,8 +122,8 @@ def serve(
         False, "--api-docs", help="Serve /docs and /redoc (they load scripts from a CDN)."
     ),
     max_body_kib: int = typer.Option(256, "--max-body-kib", help="Request body limit (KiB)."),
-    lockout_max_s: float = typer.Option(
-        300.0, "--lockout-max", help="Longest login back-off after failed passwords (s)."
+    lockout_max: str = typer.Option(
+        "5m", "--lockout-max", help="Longest login back-off after failed passwords (duration)."
     ),
     as_json: bool = typer.Option(
         False,
@@ -132,8 +142,24 @@ def serve(
         from spacerange.scenarios import bundled_scenario, resolve_scenario
 
         run_dir = deprecated_alias("--run-dir", "--out-dir", run_dir_old, run_dir)
-        if speed is not None and not speed > 0:
-            raise ValueError(f"--speed {speed}: must be > 0")
+        tick_s = parse_duration_option(tick, "--tick")
+        lockout_max_s = parse_duration_option(lockout_max, "--lockout-max", positive=False)
+        speed = None
+        if speed_text is not None:
+            # one meaning with 'exercise run --speed': scenario seconds per wall second
+            if speed_text.strip().lower() == "max":
+                raise ValueError(
+                    "--speed max: a live server runs on the wall clock; give scenario seconds "
+                    "per wall second (e.g. --speed 60), or play unattended with 'exercise run'"
+                )
+            try:
+                speed = float(speed_text)
+            except ValueError:
+                raise ValueError(
+                    f"--speed {speed_text!r}: expected scenario seconds per wall second"
+                ) from None
+            if not speed > 0:
+                raise ValueError(f"--speed {speed_text}: must be > 0")
         demo = scenario is None
         scenario = bundled_scenario("asterx-demo") if demo else resolve_scenario(scenario)
         if demo_accounts is None:
@@ -164,11 +190,11 @@ def serve(
             run_dir=run_dir,
             scenario=scenario,
             speed=speed,
-            tick_s=tick_s,
+            tick_s=tick_s,  # from --tick
             api_docs=api_docs,
             trusted_proxies=tuple(trusted_proxy),
             max_body_bytes=max_body_kib * 1024,
-            throttle_max_s=lockout_max_s,
+            throttle_max_s=lockout_max_s,  # from --lockout-max
         )
         url = f"http://{host}:{port}/"
         if as_json:

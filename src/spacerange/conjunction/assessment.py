@@ -67,7 +67,10 @@ class ConjunctionTable:
 
         arrays = {}
         for key, col in self.columns.items():
-            if col.dtype.kind == "M":
+            if col.dtype.kind == "M" and suffix == ".csv":
+                # text columns: ISO 8601 with Z, as everywhere (docs/vocabulary.md)
+                arrays[key] = pa.array([iso_utc(t) for t in col], pa.string())
+            elif col.dtype.kind == "M":
                 arrays[key] = pa.array(col.astype("datetime64[us]")).cast(
                     pa.timestamp("us", tz="UTC")
                 )
@@ -182,11 +185,12 @@ def assess(
         "norad_id_2": ids[j],
         "name_2": names[j].astype(str),
         "type_2": types[j].astype(str),
-        "miss_km": ev["miss_km"],
-        "miss_r_km": ev["miss_rtn_km"][:, 0] if n else np.zeros(0),
-        "miss_t_km": ev["miss_rtn_km"][:, 1] if n else np.zeros(0),
-        "miss_n_km": ev["miss_rtn_km"][:, 2] if n else np.zeros(0),
-        "rel_speed_km_s": ev["rel_speed_km_s"],
+        # docs/vocabulary.md: miss distances in metres, relative speeds in m/s
+        "miss_m": ev["miss_km"] * 1e3,
+        "miss_r_m": ev["miss_rtn_km"][:, 0] * 1e3 if n else np.zeros(0),
+        "miss_t_m": ev["miss_rtn_km"][:, 1] * 1e3 if n else np.zeros(0),
+        "miss_n_m": ev["miss_rtn_km"][:, 2] * 1e3 if n else np.zeros(0),
+        "relative_speed_m_s": ev["rel_speed_km_s"] * 1e3,
         "pc": pc,
         "pc_method": methods,
         "pc_reason": np.asarray(reasons, dtype=str),
@@ -194,10 +198,10 @@ def assess(
         "sigma_m": sigma_m,
         "hbr_m": hbr_m,
         "hbr_source": hbr_source.astype(str),
-        "covariance": np.full(n, COVARIANCE_SOURCE),
-        "elset_age_1_d": age1,
-        "elset_age_2_d": age2,
-        "created_utc": np.full(n, created, dtype="datetime64[us]"),
+        "covariance_source": np.full(n, COVARIANCE_SOURCE),
+        "elset_age_1_days": age1,
+        "elset_age_2_days": age2,
+        "creation_utc": np.full(n, created, dtype="datetime64[us]"),
     }
     extra = {
         "r1_gcrs_km": r1,
@@ -331,7 +335,7 @@ def write_cdms(
                 }
             )
         row = {key: col[k] for key, col in c.items()}
-        created = np.datetime64(c["created_utc"][k], "us") if "created_utc" in c else \
+        created = np.datetime64(c["creation_utc"][k], "us") if "creation_utc" in c else \
             np.datetime64(datetime.now(UTC).replace(tzinfo=None), "us")  # fmt: skip
         d1, d2 = str(c["norad_id_1"][k]), str(c["norad_id_2"][k])
         conj_id, prev_id = previous.identity(d1, d2, c["tca_utc"][k])
@@ -413,19 +417,19 @@ def socrates_report(table: ConjunctionTable, top: int = 20, title: str = "") -> 
     lines = [title or "Close approaches", ""]
     for label, key, desc in (
         ("by collision probability", "pc", True),
-        ("by miss distance", "miss_km", False),
+        ("by miss distance", "miss_m", False),
     ):
         lines.append(f"Top {top} {label}")
         lines.append(
             f"{'rank':>4}  {'TCA (UTC)':<24}{'object 1':<28}{'object 2':<28}"
-            f"{'miss km':>9}{'speed km/s':>11}{'Pc':>11}"
+            f"{'miss m':>10}{'speed m/s':>11}{'Pc':>11}"
         )
         for r, k in enumerate(table.order_by(key, desc)[:top], 1):
             o1 = f"{c['norad_id_1'][k]} {c['name_1'][k]}"[:27]
             o2 = f"{c['norad_id_2'][k]} {c['name_2'][k]}"[:27]
             lines.append(
                 f"{r:>4}  {iso_utc(c['tca_utc'][k])[:23]:<24}{o1:<28}{o2:<28}"
-                f"{c['miss_km'][k]:>9.3f}{c['rel_speed_km_s'][k]:>11.3f}"
+                f"{c['miss_m'][k]:>10.1f}{c['relative_speed_m_s'][k]:>11.1f}"
                 f"{c['pc'][k]:>11.2e}"
             )
         lines.append("")

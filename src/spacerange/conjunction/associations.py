@@ -54,7 +54,7 @@ class Association:
             "events": self.events,
             "miss_min_m": round(self.miss_min_m, 3),
             "miss_max_m": round(self.miss_max_m, 3),
-            "rel_speed_max_m_s": round(self.rel_speed_max_m_s, 4),
+            "relative_speed_max_m_s": round(self.rel_speed_max_m_s, 4),
             "reason": self.reason,
         }
 

@@ -438,15 +438,15 @@ def assess_ephemeris_events(
                 "norad_id_2": e.norad_id,
                 "name_2": e.name,
                 "tca_utc": iso_utc(t),
-                "miss_km": float(ev.miss_km[k]),
-                "rel_speed_km_s": float(ev.rel_speed_km_s[k]),
+                "miss_m": float(ev.miss_km[k]) * 1e3,
+                "relative_speed_m_s": float(ev.rel_speed_km_s[k]) * 1e3,
                 "pc": pc,
                 "pc_method": method,
                 "pc_reason": reason,
                 "flags": flags,
                 "hbr_m": h1 + h2,
                 "hbr_source": f"{s1}+{s2}",
-                "elset_age_2_d": age,
+                "elset_age_2_days": age,
                 "primary_source": primary.source,
             }
         )

@@ -14,7 +14,7 @@ first record when it has one (CDM 2.0 keyword, or the ``COMMENT CONJUNCTION_ID =
 spacerange writes), else :func:`.cdm_identity.conjunction_id` of its first record.
 
 Records are ordered by creation time: a CDM's ``CREATION_DATE``, a screening table's
-``created_utc`` column.  A CDM and a table row of the same screening run (same pair, TCA
+``creation_utc`` column.  A CDM and a table row of the same screening run (same pair, TCA
 and creation time) are one record (the CDM's kept).
 
 Trend labels compare the latest record with the first: Pc ``rising``/``falling`` when it
@@ -86,6 +86,9 @@ class ConjunctionEvent:
         return up if r > TREND_FACTOR else down if r < 1 / TREND_FACTOR else "steady"
 
     def as_dict(self) -> dict:
+        """The event in the CLI vocabulary (docs/vocabulary.md): the pair as given in the
+        CDMs (``object_id_1/2``) and as catalog numbers (``norad_id_1/2``, null when a
+        designator is not one), times ``*_utc``."""
         first, last = self.records[0], self.records[-1]
 
         def num(v):
@@ -94,15 +97,20 @@ class ConjunctionEvent:
         def stamp(t):
             return f"{np.datetime_as_string(t, unit='us')}Z"
 
+        def norad(text: str) -> int | None:
+            return int(text) if str(text).strip().isdigit() else None
+
         return {
             "event_id": self.event_id,
-            "object1": self.pair[0],
-            "object2": self.pair[1],
+            "object_id_1": self.pair[0],
+            "object_id_2": self.pair[1],
+            "norad_id_1": norad(self.pair[0]),
+            "norad_id_2": norad(self.pair[1]),
             "n_records": len(self.records),
             "tca_utc": stamp(last.tca_utc),
             "latest": {
                 "file": last.file, "source": last.source, "message_id": last.message_id,
-                "created_utc": stamp(last.creation_utc), "tca_utc": stamp(last.tca_utc),
+                "creation_utc": stamp(last.creation_utc), "tca_utc": stamp(last.tca_utc),
                 "pc": num(last.pc), "method": last.pc_method, "reason": last.reason,
                 "miss_m": num(last.miss_m), "sigma_m": num(last.sigma_m), "flags": last.flags,
             },
@@ -112,7 +120,7 @@ class ConjunctionEvent:
                 "covariance": self._trend(first.sigma_m, last.sigma_m, "growing", "shrinking"),
             },
             "history": [
-                {"created_utc": stamp(r.creation_utc), "tca_utc": stamp(r.tca_utc),
+                {"creation_utc": stamp(r.creation_utc), "tca_utc": stamp(r.tca_utc),
                  "pc": num(r.pc), "method": r.pc_method, "miss_m": num(r.miss_m),
                  "sigma_m": num(r.sigma_m), "message_id": r.message_id, "file": r.file,
                  "source": r.source}
@@ -308,21 +316,21 @@ def _table_records(path: Path) -> tuple[list[CdmRecord], list[Path]]:
     rows, follow = _table_rows(path)
     out = []
     for i, r in enumerate(rows):
-        missing = [k for k in ("tca_utc", "norad_id_1", "norad_id_2", "miss_km") if k not in r]
+        missing = [k for k in ("tca_utc", "norad_id_1", "norad_id_2", "miss_m") if k not in r]
         if missing:
             raise ValueError(f"row {i}: not a screening events row (no {', '.join(missing)})")
         r = {k: _plain(v) for k, v in r.items()}
         tca = _time(r["tca_utc"])
-        if r.get("created_utc") is not None:
-            created = _time(r["created_utc"])
+        if r.get("creation_utc") is not None:
+            created = _time(r["creation_utc"])
         else:  # older tables: the newer element set's epoch
-            ages = [a for a in (r.get("elset_age_1_d"), r.get("elset_age_2_d")) if a is not None]
+            ages = [a for a in (r.get("elset_age_1_days"), r.get("elset_age_2_days")) if a is not None]
             created = tca - np.timedelta64(int(min(ages, default=0.0) * 86400e6), "us")
         pc = r.get("pc")
         out.append(CdmRecord(
             str(path), i, str(r["norad_id_1"]), str(r["norad_id_2"]), tca, created,
             float("nan") if pc is None else float(pc), str(r.get("pc_method") or ""),
-            float(r["miss_km"]) * 1e3,
+            float(r["miss_m"]),
             float("nan") if r.get("sigma_m") is None else float(r["sigma_m"]),
             None, None, r.get("pc_reason"),
             flags_of_row(r) if "pc_2d" in r else {}, "screening",

@@ -45,7 +45,8 @@ def event_trend_plot(
     fig = Figure(figsize=(7.5, 4.6), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(111)
-    label = "Pc" + (f" ({(~ok).sum()} CDM(s) without a Pc not drawn)" if (~ok).any() else "")
+    label = "Pc" + (f" ({(~ok).sum()} CDM(s) with Pc 0 or undefined not drawn)" if (~ok).any()
+                    else "")  # fmt: skip
     ax.semilogy(h[ok], p[ok], "o-", color="#c0392b", label=label)
     ax.axhline(pc_threshold, color="#c0392b", ls=":", lw=1, label=f"threshold {pc_threshold:g}")
     ax.set_xlabel("hours before TCA")
@@ -54,6 +55,8 @@ def event_trend_plot(
     ax2 = ax.twinx()
     ax2.plot(h, m, "s--", color="#2c3e50", label="miss distance")
     ax2.set_ylabel("miss distance (m)")
+    if np.isfinite(m).any():  # from zero: how close, not only how much it moved
+        ax2.set_ylim(0.0, float(np.nanmax(m)) * 1.1 or 1.0)
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
     ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper center",
