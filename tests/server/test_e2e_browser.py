@@ -33,8 +33,11 @@ pytestmark = [
 ]
 
 
-def _login(page, base: str, user: str) -> None:
+def _login(page, base: str, user: str, errors: list | None = None) -> None:
     page.on("pageerror", lambda e: print("page error:", user, e))
+    if errors is not None:
+        page.on("console", lambda m: m.type == "error" and errors.append(f"{user}: {m.text}"))
+        page.on("pageerror", lambda e: errors.append(f"{user}: pageerror: {e}"))
     page.goto(base + "/")
     page.get_by_test_id("username").fill(user)
     page.get_by_test_id("password").fill(USERS[user][0])
@@ -61,6 +64,7 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
     shots = Path(os.environ.get("SPACERANGE_E2E_SHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     proc = start_server(scenario_file, tmp_path / "run", db, port, tmp_path / "srv.log", speed=300)
+    errors: list[str] = []
     try:
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(
@@ -81,7 +85,7 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             )
 
             blue = browser.new_context(viewport=size).new_page()
-            _login(blue, base, "ardenia")
+            _login(blue, base, "ardenia", errors)
             blue.wait_for_function(
                 "document.querySelectorAll('#objects li a').length > 50", timeout=20000
             )
@@ -107,6 +111,13 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             # applied after the uplink delay (600 s scenario = 2 s wall at 300x)
             blue.get_by_test_id("actions").get_by_text("applied").wait_for(timeout=30000)
             blue.screenshot(path=str(shots / "blue_console.png"))
+            # the clock paused from here: software WebGL is slow, and at 300x the epochs
+            # below would pass before the clicks
+            excon.get_by_test_id("excon-pause").click()
+            excon.wait_for_function(
+                "document.getElementById('runstate').dataset.running === '0'", timeout=15000
+            )
+            _blue_boards(blue, shots)
 
             # a burn planned for later can be cancelled from the console
             blue.get_by_test_id("mnv-epoch").fill("2026-03-04T17:30:00Z")
@@ -114,7 +125,9 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             blue.get_by_test_id("action-result").get_by_text("accepted").wait_for(timeout=15000)
             blue.locator("#actions .cancel-action").first.click(timeout=15000)
             blue.get_by_test_id("action-result").get_by_text("cancelled").wait_for(timeout=15000)
-            blue.get_by_test_id("actions").get_by_text("cancelled").wait_for(timeout=15000)
+            blue.get_by_test_id("actions").get_by_text("cancelled", exact=True).wait_for(
+                timeout=15000
+            )
             blue.get_by_test_id("mnv-epoch").fill("")
 
             # a validation message from the engine is shown to the user
@@ -138,6 +151,59 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
+    assert not errors, errors
+
+
+def _blue_boards(blue, shots: Path) -> None:
+    """Issue 16, players: the conjunction event board (one row per event, names, Pc
+    trend, countdown), alerts newest first with acknowledge and filter, the sensor picker
+    and the de-duplicated action list."""
+    blue.get_by_test_id("tab-alerts").click()
+    blue.locator("[data-testid=conj-row]").first.wait_for(timeout=30000)
+    rows = blue.locator("[data-testid=conj-row]").all_inner_texts()
+    firsts = [r.split("\t")[0:2] for r in rows]
+    assert len(firsts) == len({tuple(f) for f in firsts}), rows  # no repeated rows
+    assert "ARD-EO-1" in rows[0] and "DEB-4411" in rows[0], rows
+    assert "T-" in rows[0] and "." not in rows[0].split("\t")[1], rows  # countdown, UTC to s
+    assert blue.locator("[data-testid=conj-row] svg.spark").count() == len(rows)
+    # alerts: newest first
+    blue.locator("[data-testid=alert-row]").first.wait_for(timeout=15000)
+    times = [t[:20] for t in blue.locator("[data-testid=alert-row] i").all_inner_texts()]
+    assert times == sorted(times, reverse=True), times
+    key = blue.locator("[data-testid=alert-ack]").first.get_attribute("data-key")
+    blue.locator(f".ack[data-key={json.dumps(key)}]").click()  # new alerts come on top
+    gone = f"() => ![...document.querySelectorAll('.ack')].some(b => b.dataset.key === {key!r})"
+    blue.wait_for_function(gone, timeout=10000)
+    blue.get_by_test_id("alert-show-acked").check()
+    blue.get_by_text("acknowledged", exact=True).first.wait_for()
+    blue.get_by_test_id("alert-show-acked").uncheck()
+    blue.select_option("[data-testid=alert-kind]", "conjunction")
+    kinds = blue.locator("[data-testid=alert-row] b").all_inner_texts()
+    assert kinds and set(kinds) == {"conjunction"}, kinds
+    blue.locator("aside").screenshot(path=str(shots / "blue_conjunctions.png"))
+    blue.get_by_test_id("alert-filter").fill("no-such-object")
+    blue.get_by_text("no alert to show").wait_for()
+    blue.get_by_test_id("alert-filter").fill("")
+    blue.select_option("[data-testid=alert-kind]", "")
+    # sensor picker: the team's own sensors, nothing typed
+    blue.get_by_test_id("tab-actions").click()
+    blue.select_option("[data-testid=action-kind]", "tasking")
+    opts = blue.locator("[data-testid=task-sensor] option").all_inner_texts()
+    assert any(o.startswith("TIRA") for o in opts) and any(o.startswith("GRAVES") for o in opts)
+    blue.select_option("[data-testid=task-sensor]", "TIRA")
+    blue.locator('.fields[data-kind="tasking"] input[name="objects"]').fill("DEB-4411")
+    blue.get_by_test_id("action-submit").click()
+    blue.get_by_test_id("action-result").get_by_text("accepted").wait_for(timeout=15000)
+    blue.get_by_test_id("actions").get_by_text("TIRA | DEB-4411").wait_for(timeout=15000)
+    items = blue.locator("[data-testid=action-row]").all_inner_texts()
+    seqs = [i.split(" ")[0] for i in items]
+    assert len(seqs) == len(set(seqs)), items  # one row per action
+    assert not any('""' in i or "{}" in i for i in items), items
+    blue.locator("aside").screenshot(path=str(shots / "blue_actions.png"))
+    blue.get_by_test_id("tab-inspector").click()
+    assert blue.locator("[data-testid=sensor-row]").count() == 3
+    blue.get_by_test_id("tab-actions").click()
+    blue.select_option("[data-testid=action-kind]", "maneuver")
 
 
 #: A re-entry ground track as the engine gives it: [lat, lon] along 1.3 revolutions of a

@@ -26,6 +26,7 @@ import numpy as np
 from spacerange.exercise.eventlog import dumps, jsonable
 from spacerange.exercise.scenario import Scenario
 from spacerange.server.auth import Principal
+from spacerange.server.boards import action_log, conjunction_board, sensor_sites
 from spacerange.server.schemas import TEXT_KINDS
 from spacerange.server.store import Store
 
@@ -69,6 +70,19 @@ def redact_view(view: dict) -> dict:
     clean = [{k: v for k, v in i.items() if k not in drop} if isinstance(i, dict) else i
              for i in inbox]  # fmt: skip
     return dict(view, inbox=clean)
+
+
+def with_boards(view: dict, scenario: Any, team: str, now_utc: str | None) -> dict:
+    """A team view with its operator boards (``server/boards.py``), each derived from the
+    view itself (and public site data): ``conjunction_board``, ``action_log``,
+    ``sensor_sites``."""
+    board = conjunction_board(view, now_utc)
+    return dict(
+        view,
+        conjunction_board=board,
+        action_log=action_log(view, board),
+        sensor_sites=sensor_sites(scenario, team) if scenario is not None else [],
+    )
 
 
 def _visible_to(ev: dict) -> list[str]:
@@ -343,6 +357,7 @@ class ExerciseSession:
         if hit is not None and hit[0] == self.version:
             return hit[1]
         view = redact_view(jsonable(await self.call(self.ex.team_view, team)))
+        view = with_boards(view, self.scenario, team, self.clock_iso)
         self._view_cache[key] = (self.version, view)
         return view
 
@@ -350,7 +365,7 @@ class ExerciseSession:
         key = ("__excon__", None)
         hit = self._view_cache.get(key)
         if hit is not None and hit[0] == self.version:
-            return hit[1]
+            return self._with_clock(hit[1])
         view = jsonable(await self.call(self.ex.excon_view))
         self._view_cache[key] = (self.version, view)
         return self._with_clock(view)
