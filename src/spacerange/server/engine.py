@@ -521,11 +521,53 @@ class ExerciseSession:
     async def fire_contingency(self, serial: str) -> Any:
         return await self._excon(lambda: self.ex.fire_contingency(serial))
 
+    async def retime_inject(self, serial: str, at_utc: str) -> Any:
+        return await self._excon(lambda: self.ex.retime_inject(serial, at_utc))
+
+    async def check_adhoc(self, inject: dict) -> list[str]:
+        """The scenario validator's errors for an ad-hoc inject (empty: it may go)."""
+        return list(await self.call(lambda: self.ex.check_adhoc_inject(inject)[1]))
+
+    async def add_inject(self, inject: dict) -> Any:
+        return await self._excon(lambda: self.ex.add_inject(inject))
+
+    async def jump_next(self) -> dict:
+        """Advance, as fast as possible, to the next scheduled item (an inject release, a
+        deadline, a burn, ENDEX; not picture updates) and process it."""
+
+        def go() -> dict:
+            nxt = self.ex.next_event_utc()
+            if nxt is None:
+                raise ValueError("nothing is scheduled before ENDEX")
+            kinds = [e.kind for e in self.ex.queue.pending(50) if e.time == nxt]
+            self.ex.jump_to_next_event()
+            self.clock_iso = jsonable(_as_dt(self.ex.clock_utc))
+            self.finished = bool(self.ex.finished)
+            if self.finished:
+                self.running = False
+            return {"sim_time_utc": self.clock_iso, "kinds": kinds}
+
+        return await self._excon(go)
+
+    async def msel(self) -> list[dict]:
+        """The MSEL as a live board (``server/msel.py``)."""
+        from spacerange.server.msel import msel_board
+
+        view = await self.excon_view()
+        evs = await self.call(self.ex.events, 0, None)
+        return msel_board(view.get("injects", []), [_with_payload(e) for e in evs], self.roles)
+
     async def rate(self, team: str, objective: str, rating: str, note: str, author: str) -> Any:
         return await self._excon(lambda: self.ex.rate(team, objective, rating, note, author))
 
     async def add_note(self, text: str, author: str, team: str | None) -> Any:
         return await self._excon(lambda: self.ex.add_note(text, author, team=team))
+
+
+def _with_payload(ev: dict) -> dict:
+    ev = jsonable(ev)
+    ev["payload"] = _payload(ev)
+    return ev
 
 
 def _as_dt(t: Any) -> datetime:

@@ -7,7 +7,15 @@ from fastapi import APIRouter, Depends, HTTPException
 from spacerange.server.auth import Principal
 from spacerange.server.deps import current_user, get_session, require_roles
 from spacerange.server.engine import ExerciseSession
-from spacerange.server.schemas import NoteIn, Ok, RateIn, SerialIn, SpeedIn
+from spacerange.server.schemas import (
+    AdhocInjectIn,
+    NoteIn,
+    Ok,
+    RateIn,
+    RetimeIn,
+    SerialIn,
+    SpeedIn,
+)
 
 _control = require_roles("white", "admin")
 _judge = require_roles("white", "evaluator", "admin")
@@ -81,6 +89,55 @@ async def skip(
     body: SerialIn, _: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)
 ):
     return await _guard(sess.skip_inject(body.serial))
+
+
+@router.get("/msel")
+async def msel(
+    _: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
+) -> list[dict]:
+    """The MSEL as a live board: every inject with its title, plan (time or trigger),
+    release, each recipient team's acknowledgement and answers, and its ratings."""
+    return await sess.msel()
+
+
+@router.post(
+    "/inject/adhoc",
+    response_model=Ok,
+    responses={422: {"description": "the scenario validator refused the inject"}},
+)
+async def adhoc(
+    body: AdhocInjectIn,
+    _: Principal = Depends(_control),
+    sess: ExerciseSession = Depends(get_session),
+):
+    """Write an inject during play.  It is validated by the scenario validator as one more
+    inject of the scenario (422 with its messages otherwise), logged, and released at
+    ``at_utc`` (omitted: now).  ``dry_run``: validate only."""
+    if sess.finished:
+        raise HTTPException(409, "the exercise has ended (ENDEX)")
+    inject = body.inject()
+    errors = await sess.check_adhoc(inject)
+    if errors:
+        raise HTTPException(422, errors)
+    if body.dry_run:
+        return Ok(detail={"serial": body.serial, "valid": True})
+    return await _guard(sess.add_inject(inject))
+
+
+@router.post("/inject/retime", response_model=Ok, responses={404: {"description": "no serial"}})
+async def retime(
+    body: RetimeIn, _: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)
+):
+    """Move a planned inject's release to ``at_utc`` (after now, before ENDEX)."""
+    return await _guard(sess.retime_inject(body.serial, body.at_utc))
+
+
+@router.post("/jump", response_model=Ok)
+async def jump(_: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)):
+    """Advance to the next scheduled item (inject release, deadline, burn, ENDEX)."""
+    if sess.finished:
+        raise HTTPException(409, "the exercise has ended (ENDEX)")
+    return await _guard(sess.jump_next())
 
 
 @router.post("/contingency", response_model=Ok, responses={404: {"description": "no serial"}})
