@@ -296,3 +296,89 @@ def test_browser_each_role_plays_five_minutes(scenario_file, tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
     assert not errors, errors
+
+
+def test_browser_excon_controls(scenario_file, tmp_path):
+    """Issue 16, EXCON: the clock status, retime of a pending inject and a jump to it, the
+    MSEL live board with titles and each team's acknowledgement, an ad-hoc inject refused
+    and then accepted by the scenario validator; the blue team gets its words."""
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    add_users(db)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    shots = Path(os.environ.get("SPACERANGE_E2E_SHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    proc = start_server(scenario_file, tmp_path / "run", db, port, tmp_path / "srv.log", speed=60)
+    errors: list[str] = []
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                      "--ignore-gpu-blocklist", "--no-sandbox"],
+            )  # fmt: skip
+            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            _login(page, base, "excon", errors)
+            clock = page.get_by_test_id("excon-clock")
+            clock.get_by_text("PAUSED").wait_for(timeout=15000)
+            assert (
+                "x60" in clock.inner_text() and "1 min of scenario per second" in clock.inner_text()
+            )
+            rows = page.locator("[data-testid=msel-row]")
+            rows.first.wait_for(timeout=15000)
+            assert "First CDM" in rows.first.inner_text() and "planned" in rows.first.inner_text()
+            # retime the pending inject and jump to it
+            page.select_option("#ex-serial", INJECT)
+            page.get_by_test_id("excon-retime-at").fill("2026-03-04T07:05:00Z")
+            page.get_by_test_id("excon-retime").click()
+            page.get_by_test_id("msel").get_by_text("2026-03-04 07:05:00Z").wait_for(timeout=15000)
+            page.get_by_test_id("excon-next").get_by_text("07:05:00Z").wait_for(timeout=15000)
+            page.get_by_test_id("excon-jump").click()
+            page.wait_for_function(
+                "document.getElementById('clock').textContent.includes('07:05:00')", timeout=15000
+            )
+            rows.first.get_by_text("released 07:05:00Z").wait_for(timeout=15000)
+            # an ad-hoc inject: no team ticked is refused, the validator's word on a bad time
+            page.get_by_test_id("adhoc").locator("summary").click()
+            page.get_by_test_id("adhoc-title").fill("Duty officer call")
+            page.get_by_test_id("adhoc-text").fill("EXERCISE. Report your conjunction status.")
+            page.get_by_test_id("adhoc-check").click()
+            page.get_by_test_id("adhoc-result").get_by_text("tick at least one team").wait_for()
+            page.get_by_test_id("adhoc-to").locator('input[value="ardenia-ops"]').check()
+            page.get_by_test_id("adhoc-at").fill("2026-03-05T07:05:00Z")  # after ENDEX
+            page.get_by_test_id("adhoc-check").click()
+            page.get_by_test_id("adhoc-result").get_by_text("scenario validator says").wait_for()
+            page.get_by_test_id("adhoc-at").fill("")
+            page.get_by_test_id("adhoc-check").click()
+            page.get_by_test_id("adhoc-result").get_by_text("valid:").wait_for()
+            page.get_by_test_id("adhoc-release").click()
+            page.get_by_test_id("adhoc-result").get_by_text("released").wait_for()
+            page.locator("[data-testid=msel-row][data-serial='ADHOC/001']").get_by_text(
+                "adhoc", exact=True
+            ).wait_for(timeout=15000)
+            # speed and run: the status follows
+            page.get_by_test_id("excon-speed").fill("300")
+            page.get_by_test_id("excon-speed-set").click()
+            page.get_by_test_id("excon-start").click()
+            clock.get_by_text("RUNNING").wait_for(timeout=15000)
+            page.wait_for_function(
+                "document.getElementById('excon-clock').textContent.includes('x300')",
+                timeout=15000,
+            )
+            page.get_by_test_id("excon-pause").click()
+            clock.get_by_text("PAUSED").wait_for(timeout=15000)
+            page.locator("aside").screenshot(path=str(shots / "excon_msel.png"))
+            page.screenshot(path=str(shots / "excon_console.png"))
+            # the team got the words, never the serial; it answers, the MSEL shows it
+            blue = browser.new_context().new_page()
+            _login(blue, base, "ardenia", errors)
+            blue.get_by_test_id("inbox").get_by_text("Report your conjunction status").wait_for(
+                timeout=15000
+            )
+            assert "ADHOC" not in blue.get_by_test_id("inbox").inner_text()
+            blue.context.close()
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+    assert not errors, errors

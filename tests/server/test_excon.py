@@ -92,6 +92,9 @@ def test_served_excon_controls(live):
     assert _post(base, "/api/excon/inject/adhoc", ex, dict(adhoc, threat="x")).status_code == 422
     # the validator's verdict before release
     r = _post(base, "/api/excon/inject/adhoc", ex, dict(adhoc, to=["nobody"], dry_run=True))
+    assert r.status_code == 200 and not r.json()["detail"]["valid"], r.text
+    assert any("nobody" in e for e in r.json()["detail"]["errors"]), r.text
+    r = _post(base, "/api/excon/inject/adhoc", ex, dict(adhoc, to=["nobody"]))
     assert r.status_code == 422 and "nobody" in str(r.json()["detail"]), r.text
     r = _post(base, "/api/excon/inject/adhoc", ex, dict(adhoc, dry_run=True))
     assert r.status_code == 200 and r.json()["detail"]["valid"], r.text

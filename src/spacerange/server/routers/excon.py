@@ -112,15 +112,17 @@ async def adhoc(
 ):
     """Write an inject during play.  It is validated by the scenario validator as one more
     inject of the scenario (422 with its messages otherwise), logged, and released at
-    ``at_utc`` (omitted: now).  ``dry_run``: validate only."""
+    ``at_utc`` (omitted: now).  ``dry_run``: validate only, the verdict in ``detail``
+    (``valid``, ``errors``)."""
     if sess.finished:
         raise HTTPException(409, "the exercise has ended (ENDEX)")
     inject = body.inject()
     errors = await sess.check_adhoc(inject)
+    if body.dry_run:  # the verdict itself is the answer
+        return Ok(ok=not errors, detail={"serial": body.serial, "valid": not errors,
+                                         "errors": errors})  # fmt: skip
     if errors:
         raise HTTPException(422, errors)
-    if body.dry_run:
-        return Ok(detail={"serial": body.serial, "valid": True})
     return await _guard(sess.add_inject(inject))
 
 

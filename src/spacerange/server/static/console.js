@@ -62,7 +62,8 @@ function resetUserState() {
   for (const k of Object.keys(rendered)) delete rendered[k];
   for (const id of ["log", "inbox", "alerts", "conj-board", "actions", "objects", "messages", "scoreboard", "sensors"]) { const el = $(id); if (el) el.innerHTML = ""; }
   for (const id of ["inspector", "action-result", "excon-result", "msg-error", "who", "clock", "runstate"]) { const el = $(id); if (el) el.textContent = ""; }
-  for (const sel of document.querySelectorAll(".team-select, .own-assets, #msg-to, #ex-serial, #task-sensor, #alert-kind")) sel.innerHTML = "";
+  for (const sel of document.querySelectorAll(".team-select, .own-assets, #msg-to, #ex-serial, #task-sensor, #alert-kind, #msel, #adhoc-to")) sel.innerHTML = "";
+  delete $("adhoc-to").dataset.done; $("ex-speed").value = "";
   if (S.viewer) { S.viewer.entities.removeAll(); S.viewer.scene.requestRender(); }
   S.entities = {};
 }
@@ -96,8 +97,8 @@ async function boot() {
   const judge = ["white", "evaluator", "admin"].includes(S.me.role);
   $("report-link").hidden = !judge;
   buildTabs(S.me.role);
-  for (const sel of document.querySelectorAll(".team-select"))
-    sel.innerHTML = S.state.teams.map((t) => `<option>${esc(t.id)}</option>`).join("");
+  for (const sel of document.querySelectorAll(".team-select"))  // only blue/red teams are rated
+    sel.innerHTML = S.state.teams.filter((t) => ["blue", "red"].includes(t.role)).map((t) => `<option>${esc(t.id)}</option>`).join("");
   setClock(S.state);
   initGlobe();
   try { const rec = await api("GET", "/api/messages/recipients");
@@ -328,10 +329,43 @@ async function renderScore() {
   } catch (e) {}
 }
 function renderExcon(v) {
-  const injects = v.injects || v.pending_injects || [];
+  const control = ["white", "admin"].includes(S.me.role);
+  document.querySelectorAll("#panel-excon .control-only").forEach((el) => { el.hidden = !control; });
+  const speed = Number(v.speed);
+  const per = Number.isFinite(speed) ? (speed >= 60 ? `${(speed / 60).toFixed(speed % 60 ? 1 : 0)} min` : `${speed} s`) + " of scenario per second" : "";
+  $("excon-clock").textContent = v.finished ? `ENDEX at ${fmtUtc(v.clock_utc)}` :
+    `${v.running ? "RUNNING" : "PAUSED"} at ${fmtUtc(v.clock_utc)}, speed x${v.speed} (${per})`;
+  $("excon-clock").className = v.running ? "ok" : "warn";
+  if (document.activeElement !== $("ex-speed") && !$("ex-speed").value) $("ex-speed").value = v.speed ?? "";
+  const nxt = (v.next_events || []).filter((e) => !["picture", "clock", "condition"].includes(e.kind));
+  $("excon-next").textContent = nxt.length ? "Next: " + nxt.slice(0, 3).map((e) => `${e.kind}${e.serial ? " " + e.serial : ""} at ${fmtUtc(e.time_utc)}`).join("; ") : "Nothing scheduled before ENDEX.";
+  const injects = v.injects || [];
   const sel = $("ex-serial"); const cur = sel.value;
-  const serials = injects.map((i) => (typeof i === "string" ? i : i.serial)).filter(Boolean);
-  if (serials.length) { sel.innerHTML = serials.map((s) => `<option>${esc(s)}</option>`).join(""); if (cur) sel.value = cur; }
+  const opts = injects.map((i) => `<option value="${esc(i.serial)}">${esc(i.serial)} - ${esc(i.title || "")} [${esc(i.status)}]</option>`).join("");
+  if (rendered["ex-serial"] !== opts) { rendered["ex-serial"] = opts; sel.innerHTML = opts; if (cur) sel.value = cur; }
+  const to = $("adhoc-to");
+  if (!to.dataset.done && S.state) {
+    to.innerHTML = S.state.teams.filter((t) => ["blue", "red"].includes(t.role)).map((t) => `<label class="inline"><input type="checkbox" name="to" value="${esc(t.id)}"> ${esc(t.id)}</label>`).join(" ");
+    to.dataset.done = "1";
+    const f = $("adhoc-form"); if (!f.serial.value) f.serial.value = "ADHOC/" + String(injects.filter((i) => i.origin === "adhoc").length + 1).padStart(3, "0");
+  }
+  renderMsel();
+}
+function yes(t) { return t ? `&#10003; ${esc(fmtUtc(t).slice(11))}` : '<span class="muted">-</span>'; }
+async function renderMsel() {
+  let rows;
+  try { rows = await api("GET", "/api/excon/msel"); } catch (e) { return; }
+  const head = "<tr><th>Inject</th><th>Plan</th><th>Status</th><th>Teams: ack / answered</th><th>Rated</th></tr>";
+  const body = rows.map((r) => {
+    const plan = r.planned_utc ? fmtUtc(r.planned_utc) : (r.trigger || "");
+    const st = r.status === "released" ? `released ${fmtUtc(r.release_utc).slice(11)}` : r.status;
+    const teams = r.teams.map((t) => `${esc(t.team)}: ${yes(t.acknowledged_utc)} / ${t.expected ? `${t.answered}/${t.expected}` : "-"}`).join("<br>");
+    const rated = r.ratings.length ? r.ratings.map((x) => `${esc(x.critical_task || x.objective)} <b>${esc(x.rating)}</b>${x.source === "evaluator" ? " (eval)" : ""}`).join("<br>") : '<span class="muted">not yet</span>';
+    return `<tr class="msel-${esc(r.status)}" data-testid="msel-row" data-serial="${esc(r.serial)}"><td><b>${esc(r.serial)}</b>${r.origin !== "scenario" ? ` <span class="tag2">${esc(r.origin)}</span>` : ""}<br>${esc(r.title || "")}</td>` +
+      `<td>${esc(plan)}</td><td>${esc(st)}</td><td>${teams || '<span class="muted">-</span>'}</td><td>${rated}</td></tr>`;
+  }).join("");
+  const html = head + body;
+  if (rendered.msel !== html) { rendered.msel = html; $("msel").innerHTML = html; }
 }
 
 // ---------------------------------------------------------------- forms
@@ -406,6 +440,35 @@ $("ex-speed-set").onclick = () => excon("speed", { speed: Number($("ex-speed").v
 $("ex-release").onclick = () => excon("inject/release", { serial: $("ex-serial").value });
 $("ex-skip").onclick = () => excon("inject/skip", { serial: $("ex-serial").value });
 $("ex-contingency").onclick = () => excon("contingency", { serial: $("ex-serial").value });
+$("ex-jump").onclick = () => excon("jump");
+$("ex-retime").onclick = () => excon("inject/retime", { serial: $("ex-serial").value, at_utc: $("ex-retime-at").value.trim() });
+function adhocBody(dry) {
+  const f = $("adhoc-form"); const v = (n) => f[n].value.trim();
+  const b = { serial: v("serial"), title: v("title"), to: [...f.querySelectorAll('input[name="to"]:checked')].map((x) => x.value),
+              method: v("method"), text: v("text"), dry_run: dry };
+  if (v("from")) b.from = v("from");
+  if (v("ground_truth")) b.ground_truth = v("ground_truth");
+  if (v("at_utc")) b.at_utc = v("at_utc");
+  const objs = list(v("objects")); if (objs.length) b.objects = objs;
+  return b;
+}
+async function adhoc(release) {
+  const out = $("adhoc-result"); const body = adhocBody(true);
+  if (!body.to.length) { out.className = "bad"; out.textContent = "not released:\nto: tick at least one team"; return; }
+  try {
+    const v = await api("POST", "/api/excon/inject/adhoc", body);  // the validator first
+    if (!v.detail.valid) { out.className = "bad"; out.textContent = "not released: the scenario validator says\n" + v.detail.errors.join("\n"); return; }
+    if (!release) { out.className = "ok"; out.textContent = "valid: the scenario validator accepts it"; return; }
+    const r = await api("POST", "/api/excon/inject/adhoc", adhocBody(false));
+    out.className = "ok";
+    out.textContent = `${body.at_utc ? "scheduled for " + fmtUtc(body.at_utc) : "released"}: ${r.detail}`;
+    const f = $("adhoc-form"); const m = f.serial.value.match(/^(.*?)(\d+)$/);
+    if (m) f.serial.value = m[1] + String(Number(m[2]) + 1).padStart(m[2].length, "0");
+  } catch (err) { out.className = "bad"; out.textContent = "not released:\n" + err.message; }
+  refreshView();
+}
+$("adhoc-check").onclick = () => adhoc(false);
+$("adhoc-form").addEventListener("submit", (e) => { e.preventDefault(); adhoc(true); });
 $("ex-rate").onclick = () => excon("rate", { team: $("ex-team").value, objective: $("ex-obj").value, rating: $("ex-rating").value, note: "" });
 $("ex-note-add").onclick = () => excon("note", { text: $("ex-note").value });
 $("report-link").onclick = async (e) => {
