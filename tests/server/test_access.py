@@ -86,6 +86,7 @@ TABLE = [
     ),  # fmt: skip
     _row("POST", "/api/excon/note", {"text": "EXERCISE note"}, all=403, **JUDGES),
     _row("POST", "/api/excon/jump", None, all=403, **CONTROL),
+    _row("GET", "/api/excon/criteria", None, all=403, **JUDGES),
     _row("GET", "/api/messages", None, all=200),
     _row("GET", "/api/messages/recipients", None, all=200),
     _row(

@@ -491,9 +491,11 @@ class Exercise:
                 self._cancel(p["team"], p.get("user", "?"), int(p["submitted_seq"]))
             elif k == "rating":
                 self.rate(p["team"], p["objective"], p["rating"], p.get("note"),
-                          p.get("author", "evaluator"), p.get("critical_task"))  # fmt: skip
+                          p.get("author", "evaluator"), p.get("critical_task"),
+                          serial=p.get("serial"), observed_utc=p.get("observed_utc"))  # fmt: skip
             elif k == "evaluator_note":
-                self.add_note(p.get("text", ""), p.get("author", "evaluator"), p.get("team"))
+                self.add_note(p.get("text", ""), p.get("author", "evaluator"), p.get("team"),
+                              serial=p.get("serial"), observed_utc=p.get("observed_utc"))  # fmt: skip
             elif k == "excon":
                 self._excon(p.get("command"), p.get("args") or {})
             self._flush()
@@ -1280,22 +1282,35 @@ class Exercise:
         return False
 
     def rate(self, team: str, objective: str, rating: str, note: str | None = None,
-             author: str = "evaluator", critical_task: str | None = None) -> RatingRecord:  # fmt: skip
-        """An evaluator's rating of ``team`` on ``objective`` (overrides automatic ones)."""
+             author: str = "evaluator", critical_task: str | None = None, *,
+             serial: str | None = None, observed_utc: str | None = None) -> RatingRecord:  # fmt: skip
+        """An evaluator's rating of ``team`` on ``objective`` (overrides automatic ones),
+        optionally of one ``critical_task``, tied to the inject ``serial`` it answers and
+        the scenario time ``observed_utc`` of the behaviour rated."""
         with self._lock:
             if team not in self._teams:
                 raise ValueError(f"team: unknown team {team!r}")
+            if serial is not None and serial not in self.injects:
+                raise KeyError(f"unknown inject serial {serial!r}")
             rec = self.adjudicator.rate(team, objective, rating, note, author, critical_task,
                                         iso(self.clock.now))  # fmt: skip
-            self._append("rating", rec.payload(), team=team, visible_to=WHITE)
+            rec.serial = serial
+            payload = rec.payload()
+            if observed_utc is not None:
+                payload["observed_utc"] = observed_utc
+            self._append("rating", payload, team=team, visible_to=WHITE)
             self._flush()
             return rec
 
-    def add_note(self, text: str, author: str, team: str | None = None) -> None:
+    def add_note(self, text: str, author: str, team: str | None = None, *,
+                 serial: str | None = None, observed_utc: str | None = None) -> None:  # fmt: skip
         with self._lock:
             payload = {"text": text, "author": author, "source": "evaluator"}
             if team is not None:
                 payload["team"] = team
+            for k, v in (("serial", serial), ("observed_utc", observed_utc)):
+                if v is not None:
+                    payload[k] = v
             self._append("evaluator_note", payload, team=team, visible_to=WHITE)
             self._flush()
 

@@ -557,11 +557,47 @@ class ExerciseSession:
         evs = await self.call(self.ex.events, 0, None)
         return msel_board(view.get("injects", []), [_with_payload(e) for e in evs], self.roles)
 
-    async def rate(self, team: str, objective: str, rating: str, note: str, author: str) -> Any:
-        return await self._excon(lambda: self.ex.rate(team, objective, rating, note, author))
+    async def rate(self, team: str, objective: str, rating: str, note: str, author: str,
+                   **tie: Any) -> Any:  # fmt: skip
+        """``tie``: ``critical_task``, ``serial``, ``observed_utc`` (``None``: not given)."""
+        ct = tie.pop("critical_task", None)
+        return await self._excon(
+            lambda: self.ex.rate(team, objective, rating, note, author, ct, **tie)
+        )
 
-    async def add_note(self, text: str, author: str, team: str | None) -> Any:
-        return await self._excon(lambda: self.ex.add_note(text, author, team=team))
+    async def add_note(self, text: str, author: str, team: str | None, **tie: Any) -> Any:
+        return await self._excon(lambda: self.ex.add_note(text, author, team=team, **tie))
+
+    async def criteria(self) -> dict:
+        """The evaluators' board and queue (``server/evaluation.py``)."""
+        from spacerange.server.evaluation import criteria_board
+
+        view = await self.excon_view()
+        evs = await self.call(self.ex.events, 0, None)
+        return criteria_board(self.scenario, view.get("injects", []),
+                              [_with_payload(e) for e in evs], self.roles)  # fmt: skip
+
+    def tie_errors(self, critical_task: str | None, objective: str,
+                   observed_utc: str | None) -> list[str]:  # fmt: skip
+        """Why a rating's critical task or scenario time does not fit (empty: it does)."""
+        errs = []
+        sc = self.scenario
+        if critical_task is not None and sc is not None:
+            obj = next((o for o in sc.objectives if o.id == objective), None)
+            if critical_task not in {c.id for c in sc.critical_tasks}:
+                errs.append(f"critical_task: unknown critical task {critical_task!r}")
+            elif obj is not None and critical_task not in obj.critical_tasks:
+                errs.append(f"critical_task: {critical_task} is not a task of {objective}")
+        win = self.window()
+        if observed_utc is not None and win is not None:
+            try:
+                t = _as_dt(observed_utc)
+            except ValueError:
+                return [*errs, "observed_utc: not an ISO 8601 UTC instant"]
+            now = _as_dt(self.clock_iso) if self.clock_iso else win[1]
+            if not win[0] <= t <= now:
+                errs.append(f"observed_utc: {observed_utc} is not between STARTEX and now")
+        return errs
 
 
 def _with_payload(ev: dict) -> dict:

@@ -275,15 +275,23 @@ class SerialIn(Closed):
 
 
 class RateIn(Closed):
+    """A rating: of an objective, or of one critical task of it, optionally tied to the
+    inject it answers (``serial``) and the scenario time of what was rated."""
+
     team: Ident
     objective: Ident
     rating: Literal["P", "S", "M", "U"]
     note: Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_valid_text)] = ""
+    critical_task: Ident | None = None
+    serial: Ident | None = None
+    observed_utc: Instant | None = None
 
 
 class NoteIn(Closed):
     text: Text
     team: Ident | None = None
+    serial: Ident | None = None
+    observed_utc: Instant | None = None
 
 
 class MessageIn(Closed):

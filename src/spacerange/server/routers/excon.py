@@ -161,7 +161,23 @@ async def rate(
         raise HTTPException(
             422, f"team {body.team!r} ({sess.roles[body.team]}) is not rated: only blue/red teams"
         )
-    return await _guard(sess.rate(body.team, body.objective, body.rating, body.note, who.username))
+    errs = sess.tie_errors(body.critical_task, body.objective, body.observed_utc)
+    if errs:
+        raise HTTPException(422, "; ".join(errs))
+    tie = {"critical_task": body.critical_task, "serial": body.serial,
+           "observed_utc": body.observed_utc}  # fmt: skip
+    return await _guard(
+        sess.rate(body.team, body.objective, body.rating, body.note, who.username, **tie)
+    )
+
+
+@router.get("/criteria")
+async def criteria(
+    _: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
+) -> dict:
+    """Objectives, critical tasks, every criterion of the released injects per evaluated
+    team with its rating so far, and the queue of evaluator criteria still to rate."""
+    return await sess.criteria()
 
 
 @router.post("/note", response_model=Ok, responses={404: {"description": "no team"}})
@@ -171,4 +187,8 @@ async def note(
     """Add an evaluator note (optionally about one team)."""
     if body.team is not None and body.team not in sess.roles:
         raise HTTPException(404, f"no team {body.team!r}")
-    return await _guard(sess.add_note(body.text, who.username, body.team))
+    errs = sess.tie_errors(None, "", body.observed_utc)
+    if errs:
+        raise HTTPException(422, "; ".join(errs))
+    tie = {"serial": body.serial, "observed_utc": body.observed_utc}
+    return await _guard(sess.add_note(body.text, who.username, body.team, **tie))
