@@ -382,3 +382,69 @@ def test_browser_excon_controls(scenario_file, tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
     assert not errors, errors
+
+
+def test_browser_evaluator_rates(scenario_file, tmp_path):
+    """Issue 16, evaluators: the queue lists the evaluator criterion of a released inject;
+    "Rate this" fills the form (team, inject, critical task, objective, guidance); the
+    rating leaves the queue and shows with its author and scenario time."""
+    import httpx
+    import yaml
+    from srv_helpers import login_http
+
+    d = yaml.safe_load(scenario_file.read_text())
+    d["events"][0]["incidents"][0]["injects"][0]["evaluation"].append(
+        {"method": "evaluator", "critical_task": "CT-CA.3",
+         "guidance": "Was the post-manoeuvre ephemeris shared in time?"})  # fmt: skip
+    scn = tmp_path / "ca_eval.yaml"
+    scn.write_text(yaml.safe_dump(d, sort_keys=False))
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    add_users(db)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    shots = Path(os.environ.get("SPACERANGE_E2E_SHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    proc = start_server(scn, tmp_path / "run", db, port, tmp_path / "srv.log", speed=60)
+    errors: list[str] = []
+    try:
+        ex = login_http(base, "excon")
+        r = httpx.post(f"{base}/api/excon/inject/release", json={"serial": INJECT}, headers=ex)
+        assert r.status_code == 200
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                      "--ignore-gpu-blocklist", "--no-sandbox"],
+            )  # fmt: skip
+            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            _login(page, base, "evaluator", errors)
+            row = page.locator("[data-testid=eval-row]")
+            row.first.wait_for(timeout=20000)
+            assert row.count() == 1 and "CT-CA.3" in row.first.inner_text()
+            assert "ephemeris shared in time" in row.first.inner_text()
+            assert not page.get_by_test_id("excon-start").is_visible()  # controls: white only
+            page.get_by_test_id("eval-pick").click()
+            assert page.get_by_test_id("rate-team").input_value() == "ardenia-ops"
+            assert page.get_by_test_id("rate-serial").input_value() == INJECT
+            assert page.get_by_test_id("rate-ct").input_value() == "CT-CA.3"
+            assert page.get_by_test_id("rate-objective").input_value() == "OBJ-CA"
+            assert "Guidance" in page.get_by_test_id("rate-guidance").inner_text()
+            at = page.get_by_test_id("rate-at").input_value()
+            assert at.startswith("2026-03-04T06:") and at.endswith("Z") and "." not in at
+            page.select_option("[data-testid=rate-rating]", "M")
+            page.get_by_test_id("rate-note").fill("EXERCISE: ephemeris not shared before TCA")
+            page.locator("aside").screenshot(path=str(shots / "evaluator_queue.png"))
+            page.get_by_test_id("rate-submit").click()
+            page.get_by_test_id("eval-queue").get_by_text("nothing waits").wait_for(timeout=15000)
+            done = page.get_by_test_id("eval-done").get_by_text("CT-CA.3 on").first
+            done.wait_for(timeout=15000)
+            text = page.get_by_test_id("eval-done").inner_text()
+            assert "M ardenia-ops CT-CA.3" in text and "by evaluator, seen 2026-03-04 06:" in text
+            assert "ephemeris not shared" in text
+            page.locator("[data-testid=msel-row]").first.get_by_text("CT-CA.3").wait_for()
+            page.locator("aside").screenshot(path=str(shots / "evaluator_rated.png"))
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+    assert not errors, errors

@@ -64,6 +64,9 @@ function resetUserState() {
   for (const id of ["inspector", "action-result", "excon-result", "msg-error", "who", "clock", "runstate"]) { const el = $(id); if (el) el.textContent = ""; }
   for (const sel of document.querySelectorAll(".team-select, .own-assets, #msg-to, #ex-serial, #task-sensor, #alert-kind, #msel, #adhoc-to")) sel.innerHTML = "";
   delete $("adhoc-to").dataset.done; $("ex-speed").value = "";
+  for (const id of ["eval-queue", "eval-done", "ev-ct", "ev-serial", "ex-obj"]) $(id).innerHTML = "";
+  for (const id of ["ev-at", "ex-note"]) $(id).value = "";
+  $("ev-guidance").textContent = ""; S.criteria = null;
   if (S.viewer) { S.viewer.entities.removeAll(); S.viewer.scene.requestRender(); }
   S.entities = {};
 }
@@ -350,6 +353,39 @@ function renderExcon(v) {
     const f = $("adhoc-form"); if (!f.serial.value) f.serial.value = "ADHOC/" + String(injects.filter((i) => i.origin === "adhoc").length + 1).padStart(3, "0");
   }
   renderMsel();
+  renderCriteria(injects);
+}
+async function renderCriteria(injects) {
+  let c;
+  try { c = await api("GET", "/api/excon/criteria"); } catch (e) { return; }
+  S.criteria = c;
+  const q = c.queue || [];
+  $("eval-count").textContent = q.length ? `(${q.length})` : "(none)";
+  const qh = "<tr><th>Inject</th><th>Team</th><th>Critical task</th><th>Guidance</th><th></th></tr>" + (q.map((x, i) =>
+    `<tr data-testid="eval-row"><td><b>${esc(x.serial)}</b><br>${esc(x.title || "")}<br><small>released ${esc(fmtUtc(x.release_utc))}</small></td><td>${esc(x.team)}</td>` +
+    `<td><b>${esc(x.critical_task || "-")}</b> ${esc(x.critical_task_text || "")}</td><td>${esc(x.guidance || "")}</td>` +
+    `<td><button type="button" class="rate-this" data-i="${i}" data-testid="eval-pick">Rate this</button></td></tr>`).join("")
+    || '<tr><td colspan="5"><i>nothing waits for an evaluator</i></td></tr>');
+  if (rendered["eval-queue"] !== qh) { rendered["eval-queue"] = qh; $("eval-queue").innerHTML = qh; }
+  const seen = new Set();  // an evaluator's rating of a task shows once, whatever criteria it covers
+  const done = (c.criteria || []).filter((x) => ["rated", "auto"].includes(x.status)).filter((x) => {
+    const k = [x.serial, x.team, x.critical_task, x.rating, x.rated_by, x.observed_utc, x.note].join("|"); if (seen.has(k)) return false; seen.add(k); return true; });
+  const dh = done.map((x) => `<li data-testid="eval-done-row"><b>${esc(x.rating)}</b> ${esc(x.team)} ${esc(x.critical_task || "")} on ${esc(x.serial)} ` +
+    `<span class="muted">${x.status === "rated" ? "by " + esc(x.rated_by) + (x.observed_utc ? ", seen " + esc(fmtUtc(x.observed_utc)) : "") : "automatic"}</span>${x.note ? `<br><small>${esc(x.note)}</small>` : ""}</li>`).join("") || "<li><i>none yet</i></li>";
+  if (rendered["eval-done"] !== dh) { rendered["eval-done"] = dh; $("eval-done").innerHTML = dh; }
+  const ctOpts = '<option value="">(whole objective)</option>' + (c.critical_tasks || []).map((t) => `<option value="${esc(t.id)}">${esc(t.id)} - ${esc(t.text)}</option>`).join("");
+  if (rendered["ev-ct"] !== ctOpts) { rendered["ev-ct"] = ctOpts; $("ev-ct").innerHTML = ctOpts; syncObjectives(); }
+  const rel = (injects || []).filter((i) => i.status === "released");
+  const sOpts = '<option value="">(no inject)</option>' + rel.map((i) => `<option value="${esc(i.serial)}">${esc(i.serial)} - ${esc(i.title || "")}</option>`).join("");
+  const cur = $("ev-serial").value;
+  if (rendered["ev-serial"] !== sOpts) { rendered["ev-serial"] = sOpts; $("ev-serial").innerHTML = sOpts; if (cur) $("ev-serial").value = cur; }
+  if (!$("ev-at").value) $("ev-at").value = fmtUtc(S.view && S.view.clock_utc).replace(" ", "T");
+}
+function syncObjectives() {
+  const c = S.criteria || {}; const ct = $("ev-ct").value; const cur = $("ex-obj").value;
+  const objs = (c.objectives || []).filter((o) => !ct || o.critical_tasks.includes(ct));
+  $("ex-obj").innerHTML = objs.map((o) => `<option value="${esc(o.id)}">${esc(o.id)} - ${esc(o.text)}</option>`).join("");
+  if (objs.some((o) => o.id === cur)) $("ex-obj").value = cur;
 }
 function yes(t) { return t ? `&#10003; ${esc(fmtUtc(t).slice(11))}` : '<span class="muted">-</span>'; }
 async function renderMsel() {
@@ -430,9 +466,11 @@ $("msg-form").addEventListener("submit", async (e) => {
 });
 
 async function excon(path, body) {
-  try { const r = await api("POST", "/api/excon/" + path, body); $("excon-result").className = "ok"; $("excon-result").textContent = path + ": ok " + (r.detail ? JSON.stringify(r.detail).slice(0, 200) : ""); }
+  let ok = false;
+  try { const r = await api("POST", "/api/excon/" + path, body); ok = true; $("excon-result").className = "ok"; $("excon-result").textContent = path + ": done" + (typeof r.detail === "string" ? " (" + r.detail + ")" : (r.detail && r.detail.sim_time_utc ? ", clock now " + fmtUtc(r.detail.sim_time_utc) : "")); }
   catch (err) { $("excon-result").className = "bad"; $("excon-result").textContent = path + ": " + err.message; }
   refreshView();
+  return ok;
 }
 $("ex-start").onclick = () => excon("start");
 $("ex-pause").onclick = () => excon("pause");
@@ -469,8 +507,31 @@ async function adhoc(release) {
 }
 $("adhoc-check").onclick = () => adhoc(false);
 $("adhoc-form").addEventListener("submit", (e) => { e.preventDefault(); adhoc(true); });
-$("ex-rate").onclick = () => excon("rate", { team: $("ex-team").value, objective: $("ex-obj").value, rating: $("ex-rating").value, note: "" });
-$("ex-note-add").onclick = () => excon("note", { text: $("ex-note").value });
+function tie() {
+  const b = {};
+  if ($("ev-serial").value) b.serial = $("ev-serial").value;
+  const at = $("ev-at").value.trim(); if (at) b.observed_utc = at.replace(" ", "T");
+  return b;
+}
+$("ex-rate").onclick = () => {
+  const b = { team: $("ex-team").value, objective: $("ex-obj").value, rating: $("ex-rating").value, note: $("ex-note").value, ...tie() };
+  if ($("ev-ct").value) b.critical_task = $("ev-ct").value;
+  excon("rate", b).then((ok) => { if (ok) { $("ex-note").value = ""; $("ev-at").value = ""; $("ev-guidance").textContent = ""; } });
+};
+$("ex-note-add").onclick = () => {
+  if (!$("ex-note").value.trim()) { $("excon-result").className = "bad"; $("excon-result").textContent = "note: write the note first"; return; }
+  excon("note", { text: $("ex-note").value, team: $("ex-team").value || undefined, ...tie() }).then((ok) => { if (ok) $("ex-note").value = ""; });
+};
+$("ev-ct").addEventListener("change", syncObjectives);
+$("eval-queue").addEventListener("click", (e) => {
+  const b = e.target.closest(".rate-this"); if (!b) return;
+  const x = ((S.criteria || {}).queue || [])[Number(b.dataset.i)]; if (!x) return;
+  $("ex-team").value = x.team; $("ev-serial").value = x.serial; $("ev-ct").value = x.critical_task || ""; syncObjectives();
+  if (x.objectives && x.objectives.length) $("ex-obj").value = x.objectives[0];
+  $("ev-guidance").textContent = x.guidance ? "Guidance: " + x.guidance : "";
+  $("ev-at").value = fmtUtc(S.view && S.view.clock_utc).replace(" ", "T");
+  $("ex-note").focus();
+});
 $("report-link").onclick = async (e) => {
   e.preventDefault();
   const r = await fetch("/api/exercise/report", { headers: { Authorization: "Bearer " + S.token } });
