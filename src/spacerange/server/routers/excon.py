@@ -131,7 +131,19 @@ async def retime(
     body: RetimeIn, _: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)
 ):
     """Move a planned inject's release to ``at_utc`` (after now, before ENDEX)."""
+    if not _instant(body.at_utc):
+        raise HTTPException(422, "at_utc: not an ISO 8601 UTC instant")
     return await _guard(sess.retime_inject(body.serial, body.at_utc))
+
+
+def _instant(s: str) -> bool:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 @router.post("/jump", response_model=Ok)
