@@ -144,3 +144,35 @@ def test_served_excon_controls(live):
         v = httpx.get(f"{base}/api/excon/view", headers=ex, timeout=30).json()
         assert v["paused"] is False and v["running"] is True and v["speed"] == 600
     assert _post(base, "/api/excon/pause", ex).status_code == 200
+
+
+def test_msel_board_acknowledgement_and_order():
+    from spacerange.server.msel import msel_board
+
+    injects = [
+        {"serial": "B", "title": "later", "status": "planned", "to": ["blue-1"],
+         "planned_utc": "2026-03-04T09:00:00Z", "expected": []},
+        {"serial": "A", "title": "first", "status": "released", "to": ["blue-1", "excon"],
+         "release_utc": "2026-03-04T07:00:00Z",
+         "expected": [{"team": "blue-1", "action": "assessment", "done_utc": "2026-03-04T07:20:00Z"},
+                      {"team": "blue-1", "action": "maneuver", "done_utc": None}]},
+    ]  # fmt: skip
+    events = [
+        # before the release: not an acknowledgement
+        {"kind": "action_submitted", "sim_time_utc": "2026-03-04T06:59:59.9Z",
+         "payload": {"team": "blue-1"}},
+        # same second as the release, fractional: it is
+        {"kind": "action_submitted", "sim_time_utc": "2026-03-04T07:00:00.5Z",
+         "payload": {"team": "blue-1"}},
+        {"kind": "rating", "sim_time_utc": "2026-03-04T08:00:00Z",
+         "payload": {"serial": "A", "team": "blue-1", "rating": "S", "source": "auto",
+                     "critical_task": "CT-1"}},
+    ]  # fmt: skip
+    rows = msel_board(injects, events, {"blue-1": "blue", "excon": "white"})
+    assert [r["serial"] for r in rows] == ["A", "B"]
+    a = rows[0]
+    assert [t["team"] for t in a["teams"]] == ["blue-1"]  # the white cell is not a player
+    assert a["teams"][0]["acknowledged_utc"] == "2026-03-04T07:00:00.5Z"
+    assert (a["teams"][0]["answered"], a["teams"][0]["expected"]) == (1, 2)
+    assert a["rated"] and a["ratings"][0]["rating"] == "S"
+    assert not rows[1]["rated"] and rows[1]["teams"][0]["acknowledged_utc"] is None

@@ -4,6 +4,7 @@ White-cell data only (``/api/excon/msel``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["msel_board"]
@@ -13,6 +14,17 @@ _PLAYING = ("blue", "red")
 
 def _t(ev: dict) -> str:
     return str(ev.get("sim_time_utc") or "")
+
+
+def _when(s: str | None) -> datetime | None:
+    """An ISO instant as a datetime (string order fails on fractional seconds)."""
+    if not s:
+        return None
+    try:
+        d = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
 def msel_board(injects: list[dict], events: list[dict], roles: dict[str, str]) -> list[dict]:
@@ -54,7 +66,9 @@ def msel_board(injects: list[dict], events: list[dict], roles: dict[str, str]) -
             if roles.get(tm) not in _PLAYING:
                 continue
             exp = [x for x in inj.get("expected") or [] if x.get("team") == tm]
-            ack = next((t for t in sorted(actions.get(tm, [])) if rel and t >= rel), None)
+            t_rel = _when(rel)
+            acts = sorted((w, t) for t in actions.get(tm, []) if (w := _when(t)) is not None)
+            ack = next((t for w, t in acts if t_rel is not None and w >= t_rel), None)
             teams.append({"team": tm, "acknowledged_utc": ack,
                           "answered": sum(1 for x in exp if x.get("done_utc")),
                           "expected": len(exp), "expected_actions": exp})  # fmt: skip
