@@ -97,6 +97,8 @@ def test_served_rating_queue(live):
     assert r.status_code == 200, r.text
     note = {"text": "EXERCISE: phone call to the provider at STARTEX", "team": "ardenia-ops",
             "serial": INJECT, "observed_utc": "2026-03-04T06:00:00Z"}  # fmt: skip
+    r = httpx.post(f"{base}/api/excon/note", json=dict(note, serial="NO/SUCH"), headers=ev)
+    assert r.status_code == 404, r.text
     assert httpx.post(f"{base}/api/excon/note", json=note, headers=ev).status_code == 200
     c = _get(base, "/api/excon/criteria", ev)
     assert c["queue"] == []

@@ -1305,6 +1305,8 @@ class Exercise:
     def add_note(self, text: str, author: str, team: str | None = None, *,
                  serial: str | None = None, observed_utc: str | None = None) -> None:  # fmt: skip
         with self._lock:
+            if serial is not None and serial not in self.injects:
+                raise KeyError(f"unknown inject serial {serial!r}")
             payload = {"text": text, "author": author, "source": "evaluator"}
             if team is not None:
                 payload["team"] = team

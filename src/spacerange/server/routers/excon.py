@@ -126,7 +126,11 @@ async def adhoc(
     return await _guard(sess.add_inject(inject))
 
 
-@router.post("/inject/retime", response_model=Ok, responses={404: {"description": "no serial"}})
+@router.post(
+    "/inject/retime",
+    response_model=Ok,
+    responses={404: {"description": "no serial"}, 422: {"description": "bad body or instant"}},
+)
 async def retime(
     body: RetimeIn, _: Principal = Depends(_control), sess: ExerciseSession = Depends(get_session)
 ):
@@ -161,7 +165,14 @@ async def contingency(
     return await _guard(sess.fire_contingency(body.serial))
 
 
-@router.post("/rate", response_model=Ok, responses={404: {"description": "no team"}})
+@router.post(
+    "/rate",
+    response_model=Ok,
+    responses={
+        404: {"description": "no team or inject"},
+        422: {"description": "bad body, team not rated, task not of the objective, bad time"},
+    },
+)
 async def rate(
     body: RateIn, who: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
 ):
@@ -192,7 +203,11 @@ async def criteria(
     return await sess.criteria()
 
 
-@router.post("/note", response_model=Ok, responses={404: {"description": "no team"}})
+@router.post(
+    "/note",
+    response_model=Ok,
+    responses={404: {"description": "no team or inject"}, 422: {"description": "bad body or time"}},
+)
 async def note(
     body: NoteIn, who: Principal = Depends(_judge), sess: ExerciseSession = Depends(get_session)
 ):
