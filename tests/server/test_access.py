@@ -21,6 +21,8 @@ def _row(method, path, body, **codes):
 
 ASSESS = {"kind": "assessment", "threat": "conjunction", "objects": ["ARD-EO-1", "DEB-4411"],
           "confidence": 0.6, "narrative": "EXERCISE test"}  # fmt: skip
+ADHOC = {"serial": "ADHOC/T-1", "title": "EXERCISE ad hoc", "to": ["ardenia-ops"],
+         "text": "EXERCISE. Call the duty officer.", "dry_run": True}  # fmt: skip
 JUDGES = {"excon": 200, "evaluator": 200, "admin": 200}
 CONTROL = {"excon": 200, "admin": 200}
 
@@ -63,6 +65,15 @@ TABLE = [
     _row("POST", "/api/excon/start", None, all=403, **CONTROL),
     _row("POST", "/api/excon/pause", None, all=403, **CONTROL),
     _row("POST", "/api/excon/speed", {"speed": 600}, all=403, **CONTROL),
+    _row("GET", "/api/excon/msel", None, all=403, **JUDGES),
+    _row(
+        "POST",
+        "/api/excon/inject/retime",
+        {"serial": INJECT, "at_utc": "2026-03-04T07:00:00Z"},
+        all=403,
+        **CONTROL,
+    ),  # fmt: skip
+    _row("POST", "/api/excon/inject/adhoc", ADHOC, all=403, **CONTROL),
     _row("POST", "/api/excon/inject/release", {"serial": INJECT}, all=403, **CONTROL),
     _row("POST", "/api/excon/inject/skip", {"serial": INJECT}, all=403, **CONTROL),
     _row("POST", "/api/excon/contingency", {"serial": INJECT}, all=403, **CONTROL),
@@ -74,6 +85,8 @@ TABLE = [
         **JUDGES,
     ),  # fmt: skip
     _row("POST", "/api/excon/note", {"text": "EXERCISE note"}, all=403, **JUDGES),
+    _row("POST", "/api/excon/jump", None, all=403, **CONTROL),
+    _row("GET", "/api/excon/criteria", None, all=403, **JUDGES),
     _row("GET", "/api/messages", None, all=200),
     _row("GET", "/api/messages/recipients", None, all=200),
     _row(

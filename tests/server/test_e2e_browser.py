@@ -33,8 +33,11 @@ pytestmark = [
 ]
 
 
-def _login(page, base: str, user: str) -> None:
+def _login(page, base: str, user: str, errors: list | None = None) -> None:
     page.on("pageerror", lambda e: print("page error:", user, e))
+    if errors is not None:
+        page.on("console", lambda m: m.type == "error" and errors.append(f"{user}: {m.text}"))
+        page.on("pageerror", lambda e: errors.append(f"{user}: pageerror: {e}"))
     page.goto(base + "/")
     page.get_by_test_id("username").fill(user)
     page.get_by_test_id("password").fill(USERS[user][0])
@@ -61,6 +64,7 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
     shots = Path(os.environ.get("SPACERANGE_E2E_SHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     proc = start_server(scenario_file, tmp_path / "run", db, port, tmp_path / "srv.log", speed=300)
+    errors: list[str] = []
     try:
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(
@@ -81,7 +85,7 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             )
 
             blue = browser.new_context(viewport=size).new_page()
-            _login(blue, base, "ardenia")
+            _login(blue, base, "ardenia", errors)
             blue.wait_for_function(
                 "document.querySelectorAll('#objects li a').length > 50", timeout=20000
             )
@@ -107,6 +111,13 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             # applied after the uplink delay (600 s scenario = 2 s wall at 300x)
             blue.get_by_test_id("actions").get_by_text("applied").wait_for(timeout=30000)
             blue.screenshot(path=str(shots / "blue_console.png"))
+            # the clock paused from here: software WebGL is slow, and at 300x the epochs
+            # below would pass before the clicks
+            excon.get_by_test_id("excon-pause").click()
+            excon.wait_for_function(
+                "document.getElementById('runstate').dataset.running === '0'", timeout=15000
+            )
+            _blue_boards(blue, shots)
 
             # a burn planned for later can be cancelled from the console
             blue.get_by_test_id("mnv-epoch").fill("2026-03-04T17:30:00Z")
@@ -114,7 +125,9 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
             blue.get_by_test_id("action-result").get_by_text("accepted").wait_for(timeout=15000)
             blue.locator("#actions .cancel-action").first.click(timeout=15000)
             blue.get_by_test_id("action-result").get_by_text("cancelled").wait_for(timeout=15000)
-            blue.get_by_test_id("actions").get_by_text("cancelled").wait_for(timeout=15000)
+            blue.get_by_test_id("actions").get_by_text("cancelled", exact=True).wait_for(
+                timeout=15000
+            )
             blue.get_by_test_id("mnv-epoch").fill("")
 
             # a validation message from the engine is shown to the user
@@ -138,6 +151,59 @@ def test_browser_exercise_flow(scenario_file, tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
+    assert not errors, errors
+
+
+def _blue_boards(blue, shots: Path) -> None:
+    """Issue 16, players: the conjunction event board (one row per event, names, Pc
+    trend, countdown), alerts newest first with acknowledge and filter, the sensor picker
+    and the de-duplicated action list."""
+    blue.get_by_test_id("tab-alerts").click()
+    blue.locator("[data-testid=conj-row]").first.wait_for(timeout=30000)
+    rows = blue.locator("[data-testid=conj-row]").all_inner_texts()
+    firsts = [r.split("\t")[0:2] for r in rows]
+    assert len(firsts) == len({tuple(f) for f in firsts}), rows  # no repeated rows
+    assert "ARD-EO-1" in rows[0] and "DEB-4411" in rows[0], rows
+    assert "T-" in rows[0] and "." not in rows[0].split("\t")[1], rows  # countdown, UTC to s
+    assert blue.locator("[data-testid=conj-row] svg.spark").count() == len(rows)
+    # alerts: newest first
+    blue.locator("[data-testid=alert-row]").first.wait_for(timeout=15000)
+    times = [t[:20] for t in blue.locator("[data-testid=alert-row] i").all_inner_texts()]
+    assert times == sorted(times, reverse=True), times
+    key = blue.locator("[data-testid=alert-ack]").first.get_attribute("data-key")
+    blue.locator(f".ack[data-key={json.dumps(key)}]").click()  # new alerts come on top
+    gone = f"() => ![...document.querySelectorAll('.ack')].some(b => b.dataset.key === {key!r})"
+    blue.wait_for_function(gone, timeout=10000)
+    blue.get_by_test_id("alert-show-acked").check()
+    blue.get_by_text("acknowledged", exact=True).first.wait_for()
+    blue.get_by_test_id("alert-show-acked").uncheck()
+    blue.select_option("[data-testid=alert-kind]", "conjunction")
+    kinds = blue.locator("[data-testid=alert-row] b").all_inner_texts()
+    assert kinds and set(kinds) == {"conjunction"}, kinds
+    blue.locator("aside").screenshot(path=str(shots / "blue_conjunctions.png"))
+    blue.get_by_test_id("alert-filter").fill("no-such-object")
+    blue.get_by_text("no alert to show").wait_for()
+    blue.get_by_test_id("alert-filter").fill("")
+    blue.select_option("[data-testid=alert-kind]", "")
+    # sensor picker: the team's own sensors, nothing typed
+    blue.get_by_test_id("tab-actions").click()
+    blue.select_option("[data-testid=action-kind]", "tasking")
+    opts = blue.locator("[data-testid=task-sensor] option").all_inner_texts()
+    assert any(o.startswith("TIRA") for o in opts) and any(o.startswith("GRAVES") for o in opts)
+    blue.select_option("[data-testid=task-sensor]", "TIRA")
+    blue.locator('.fields[data-kind="tasking"] input[name="objects"]').fill("DEB-4411")
+    blue.get_by_test_id("action-submit").click()
+    blue.get_by_test_id("action-result").get_by_text("accepted").wait_for(timeout=15000)
+    blue.get_by_test_id("actions").get_by_text("TIRA | DEB-4411").wait_for(timeout=15000)
+    items = blue.locator("[data-testid=action-row]").all_inner_texts()
+    seqs = [i.split(" ")[0] for i in items]
+    assert len(seqs) == len(set(seqs)), items  # one row per action
+    assert not any('""' in i or "{}" in i for i in items), items
+    blue.locator("aside").screenshot(path=str(shots / "blue_actions.png"))
+    blue.get_by_test_id("tab-inspector").click()
+    assert blue.locator("[data-testid=sensor-row]").count() == 3
+    blue.get_by_test_id("tab-actions").click()
+    blue.select_option("[data-testid=action-kind]", "maneuver")
 
 
 #: A re-entry ground track as the engine gives it: [lat, lon] along 1.3 revolutions of a
@@ -225,6 +291,158 @@ def test_browser_each_role_plays_five_minutes(scenario_file, tmp_path):
                 page.get_by_test_id("login").wait_for(state="visible")
                 assert page.get_by_test_id("log").text_content().strip() == ""
                 assert page.evaluate("() => window.spacerange.state.lastSeq") == 0
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+    assert not errors, errors
+
+
+def test_browser_excon_controls(scenario_file, tmp_path):
+    """Issue 16, EXCON: the clock status, retime of a pending inject and a jump to it, the
+    MSEL live board with titles and each team's acknowledgement, an ad-hoc inject refused
+    and then accepted by the scenario validator; the blue team gets its words."""
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    add_users(db)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    shots = Path(os.environ.get("SPACERANGE_E2E_SHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    proc = start_server(scenario_file, tmp_path / "run", db, port, tmp_path / "srv.log", speed=60)
+    errors: list[str] = []
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                      "--ignore-gpu-blocklist", "--no-sandbox"],
+            )  # fmt: skip
+            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            _login(page, base, "excon", errors)
+            clock = page.get_by_test_id("excon-clock")
+            clock.get_by_text("PAUSED").wait_for(timeout=15000)
+            assert (
+                "x60" in clock.inner_text() and "1 min of scenario per second" in clock.inner_text()
+            )
+            rows = page.locator("[data-testid=msel-row]")
+            rows.first.wait_for(timeout=15000)
+            assert "First CDM" in rows.first.inner_text() and "planned" in rows.first.inner_text()
+            # retime the pending inject and jump to it
+            page.select_option("#ex-serial", INJECT)
+            page.get_by_test_id("excon-retime-at").fill("2026-03-04T07:05:00Z")
+            page.get_by_test_id("excon-retime").click()
+            page.get_by_test_id("msel").get_by_text("2026-03-04 07:05:00Z").wait_for(timeout=15000)
+            page.get_by_test_id("excon-next").get_by_text("07:05:00Z").wait_for(timeout=15000)
+            page.get_by_test_id("excon-jump").click()
+            page.wait_for_function(
+                "document.getElementById('clock').textContent.includes('07:05:00')", timeout=15000
+            )
+            rows.first.get_by_text("released 07:05:00Z").wait_for(timeout=15000)
+            # an ad-hoc inject: no team ticked is refused, the validator's word on a bad time
+            page.get_by_test_id("adhoc").locator("summary").click()
+            page.get_by_test_id("adhoc-title").fill("Duty officer call")
+            page.get_by_test_id("adhoc-text").fill("EXERCISE. Report your conjunction status.")
+            page.get_by_test_id("adhoc-check").click()
+            page.get_by_test_id("adhoc-result").get_by_text("tick at least one team").wait_for()
+            page.get_by_test_id("adhoc-to").locator('input[value="ardenia-ops"]').check()
+            page.get_by_test_id("adhoc-at").fill("2026-03-05T07:05:00Z")  # after ENDEX
+            page.get_by_test_id("adhoc-check").click()
+            page.get_by_test_id("adhoc-result").get_by_text("scenario validator says").wait_for()
+            page.get_by_test_id("adhoc-at").fill("")
+            page.get_by_test_id("adhoc-check").click()
+            page.get_by_test_id("adhoc-result").get_by_text("valid:").wait_for()
+            page.get_by_test_id("adhoc-release").click()
+            page.get_by_test_id("adhoc-result").get_by_text("released").wait_for()
+            page.locator("[data-testid=msel-row][data-serial='ADHOC/001']").get_by_text(
+                "adhoc", exact=True
+            ).wait_for(timeout=15000)
+            # speed and run: the status follows
+            page.get_by_test_id("excon-speed").fill("300")
+            page.get_by_test_id("excon-speed-set").click()
+            page.get_by_test_id("excon-start").click()
+            clock.get_by_text("RUNNING").wait_for(timeout=15000)
+            page.wait_for_function(
+                "document.getElementById('excon-clock').textContent.includes('x300')",
+                timeout=15000,
+            )
+            page.get_by_test_id("excon-pause").click()
+            clock.get_by_text("PAUSED").wait_for(timeout=15000)
+            page.locator("aside").screenshot(path=str(shots / "excon_msel.png"))
+            page.screenshot(path=str(shots / "excon_console.png"))
+            # the team got the words, never the serial; it answers, the MSEL shows it
+            blue = browser.new_context().new_page()
+            _login(blue, base, "ardenia", errors)
+            blue.get_by_test_id("inbox").get_by_text("Report your conjunction status").wait_for(
+                timeout=15000
+            )
+            assert "ADHOC" not in blue.get_by_test_id("inbox").inner_text()
+            blue.context.close()
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+    assert not errors, errors
+
+
+def test_browser_evaluator_rates(scenario_file, tmp_path):
+    """Issue 16, evaluators: the queue lists the evaluator criterion of a released inject;
+    "Rate this" fills the form (team, inject, critical task, objective, guidance); the
+    rating leaves the queue and shows with its author and scenario time."""
+    import httpx
+    import yaml
+    from srv_helpers import login_http
+
+    d = yaml.safe_load(scenario_file.read_text())
+    d["events"][0]["incidents"][0]["injects"][0]["evaluation"].append(
+        {"method": "evaluator", "critical_task": "CT-CA.3",
+         "guidance": "Was the post-manoeuvre ephemeris shared in time?"})  # fmt: skip
+    scn = tmp_path / "ca_eval.yaml"
+    scn.write_text(yaml.safe_dump(d, sort_keys=False))
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    add_users(db)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    shots = Path(os.environ.get("SPACERANGE_E2E_SHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    proc = start_server(scn, tmp_path / "run", db, port, tmp_path / "srv.log", speed=60)
+    errors: list[str] = []
+    try:
+        ex = login_http(base, "excon")
+        r = httpx.post(f"{base}/api/excon/inject/release", json={"serial": INJECT}, headers=ex)
+        assert r.status_code == 200
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                      "--ignore-gpu-blocklist", "--no-sandbox"],
+            )  # fmt: skip
+            page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+            _login(page, base, "evaluator", errors)
+            row = page.locator("[data-testid=eval-row]")
+            row.first.wait_for(timeout=20000)
+            assert row.count() == 1 and "CT-CA.3" in row.first.inner_text()
+            assert "ephemeris shared in time" in row.first.inner_text()
+            assert not page.get_by_test_id("excon-start").is_visible()  # controls: white only
+            page.get_by_test_id("eval-pick").click()
+            assert page.get_by_test_id("rate-team").input_value() == "ardenia-ops"
+            assert page.get_by_test_id("rate-serial").input_value() == INJECT
+            assert page.get_by_test_id("rate-ct").input_value() == "CT-CA.3"
+            assert page.get_by_test_id("rate-objective").input_value() == "OBJ-CA"
+            assert "Guidance" in page.get_by_test_id("rate-guidance").inner_text()
+            at = page.get_by_test_id("rate-at").input_value()
+            assert at.startswith("2026-03-04T06:") and at.endswith("Z") and "." not in at
+            page.select_option("[data-testid=rate-rating]", "M")
+            page.get_by_test_id("rate-note").fill("EXERCISE: ephemeris not shared before TCA")
+            page.locator("aside").screenshot(path=str(shots / "evaluator_queue.png"))
+            page.get_by_test_id("rate-submit").click()
+            page.get_by_test_id("eval-queue").get_by_text("nothing waits").wait_for(timeout=15000)
+            done = page.get_by_test_id("eval-done").get_by_text("CT-CA.3 on").first
+            done.wait_for(timeout=15000)
+            text = page.get_by_test_id("eval-done").inner_text()
+            assert "M ardenia-ops CT-CA.3" in text and "by evaluator, seen 2026-03-04 06:" in text
+            assert "ephemeris not shared" in text
+            page.locator("[data-testid=msel-row]").first.get_by_text("CT-CA.3").wait_for()
+            page.locator("aside").screenshot(path=str(shots / "evaluator_rated.png"))
             browser.close()
     finally:
         proc.send_signal(signal.SIGTERM)

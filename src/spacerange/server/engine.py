@@ -26,6 +26,7 @@ import numpy as np
 from spacerange.exercise.eventlog import dumps, jsonable
 from spacerange.exercise.scenario import Scenario
 from spacerange.server.auth import Principal
+from spacerange.server.boards import action_log, conjunction_board, sensor_sites
 from spacerange.server.schemas import TEXT_KINDS
 from spacerange.server.store import Store
 
@@ -69,6 +70,19 @@ def redact_view(view: dict) -> dict:
     clean = [{k: v for k, v in i.items() if k not in drop} if isinstance(i, dict) else i
              for i in inbox]  # fmt: skip
     return dict(view, inbox=clean)
+
+
+def with_boards(view: dict, scenario: Any, team: str, now_utc: str | None) -> dict:
+    """A team view with its operator boards (``server/boards.py``), each derived from the
+    view itself (and public site data): ``conjunction_board``, ``action_log``,
+    ``sensor_sites``."""
+    board = conjunction_board(view, now_utc)
+    return dict(
+        view,
+        conjunction_board=board,
+        action_log=action_log(view, board),
+        sensor_sites=sensor_sites(scenario, team) if scenario is not None else [],
+    )
 
 
 def _visible_to(ev: dict) -> list[str]:
@@ -343,6 +357,7 @@ class ExerciseSession:
         if hit is not None and hit[0] == self.version:
             return hit[1]
         view = redact_view(jsonable(await self.call(self.ex.team_view, team)))
+        view = with_boards(view, self.scenario, team, self.clock_iso)
         self._view_cache[key] = (self.version, view)
         return view
 
@@ -350,7 +365,7 @@ class ExerciseSession:
         key = ("__excon__", None)
         hit = self._view_cache.get(key)
         if hit is not None and hit[0] == self.version:
-            return hit[1]
+            return self._with_clock(hit[1])
         view = jsonable(await self.call(self.ex.excon_view))
         self._view_cache[key] = (self.version, view)
         return self._with_clock(view)
@@ -506,11 +521,89 @@ class ExerciseSession:
     async def fire_contingency(self, serial: str) -> Any:
         return await self._excon(lambda: self.ex.fire_contingency(serial))
 
-    async def rate(self, team: str, objective: str, rating: str, note: str, author: str) -> Any:
-        return await self._excon(lambda: self.ex.rate(team, objective, rating, note, author))
+    async def retime_inject(self, serial: str, at_utc: str) -> Any:
+        return await self._excon(lambda: self.ex.retime_inject(serial, at_utc))
 
-    async def add_note(self, text: str, author: str, team: str | None) -> Any:
-        return await self._excon(lambda: self.ex.add_note(text, author, team=team))
+    async def check_adhoc(self, inject: dict) -> list[str]:
+        """The scenario validator's errors for an ad-hoc inject (empty: it may go)."""
+        return list(await self.call(lambda: self.ex.check_adhoc_inject(inject)[1]))
+
+    async def add_inject(self, inject: dict) -> Any:
+        return await self._excon(lambda: self.ex.add_inject(inject))
+
+    async def jump_next(self) -> dict:
+        """Advance, as fast as possible, to the next scheduled item (an inject release, a
+        deadline, a burn, ENDEX; not picture updates) and process it."""
+
+        def go() -> dict:
+            nxt = self.ex.next_event_utc()
+            if nxt is None:
+                raise ValueError("nothing is scheduled before ENDEX")
+            kinds = [e.kind for e in self.ex.queue.pending(50) if e.time == nxt]
+            self.ex.jump_to_next_event()
+            self.clock_iso = jsonable(_as_dt(self.ex.clock_utc))
+            self.finished = bool(self.ex.finished)
+            if self.finished:
+                self.running = False
+            return {"sim_time_utc": self.clock_iso, "kinds": kinds}
+
+        return await self._excon(go)
+
+    async def msel(self) -> list[dict]:
+        """The MSEL as a live board (``server/msel.py``)."""
+        from spacerange.server.msel import msel_board
+
+        view = await self.excon_view()
+        evs = await self.call(self.ex.events, 0, None)
+        return msel_board(view.get("injects", []), [_with_payload(e) for e in evs], self.roles)
+
+    async def rate(self, team: str, objective: str, rating: str, note: str, author: str,
+                   **tie: Any) -> Any:  # fmt: skip
+        """``tie``: ``critical_task``, ``serial``, ``observed_utc`` (``None``: not given)."""
+        ct = tie.pop("critical_task", None)
+        return await self._excon(
+            lambda: self.ex.rate(team, objective, rating, note, author, ct, **tie)
+        )
+
+    async def add_note(self, text: str, author: str, team: str | None, **tie: Any) -> Any:
+        return await self._excon(lambda: self.ex.add_note(text, author, team=team, **tie))
+
+    async def criteria(self) -> dict:
+        """The evaluators' board and queue (``server/evaluation.py``)."""
+        from spacerange.server.evaluation import criteria_board
+
+        view = await self.excon_view()
+        evs = await self.call(self.ex.events, 0, None)
+        return criteria_board(self.scenario, view.get("injects", []),
+                              [_with_payload(e) for e in evs], self.roles)  # fmt: skip
+
+    def tie_errors(self, critical_task: str | None, objective: str,
+                   observed_utc: str | None) -> list[str]:  # fmt: skip
+        """Why a rating's critical task or scenario time does not fit (empty: it does)."""
+        errs = []
+        sc = self.scenario
+        if critical_task is not None and sc is not None:
+            obj = next((o for o in sc.objectives if o.id == objective), None)
+            if critical_task not in {c.id for c in sc.critical_tasks}:
+                errs.append(f"critical_task: unknown critical task {critical_task!r}")
+            elif obj is not None and critical_task not in obj.critical_tasks:
+                errs.append(f"critical_task: {critical_task} is not a task of {objective}")
+        win = self.window()
+        if observed_utc is not None and win is not None:
+            try:
+                t = _as_dt(observed_utc)
+            except ValueError:
+                return [*errs, "observed_utc: not an ISO 8601 UTC instant"]
+            now = _as_dt(self.clock_iso) if self.clock_iso else win[1]
+            if not win[0] <= t <= now:
+                errs.append(f"observed_utc: {observed_utc} is not between STARTEX and now")
+        return errs
+
+
+def _with_payload(ev: dict) -> dict:
+    ev = jsonable(ev)
+    ev["payload"] = _payload(ev)
+    return ev
 
 
 def _as_dt(t: Any) -> datetime:

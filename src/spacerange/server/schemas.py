@@ -275,15 +275,23 @@ class SerialIn(Closed):
 
 
 class RateIn(Closed):
+    """A rating: of an objective, or of one critical task of it, optionally tied to the
+    inject it answers (``serial``) and the scenario time of what was rated."""
+
     team: Ident
     objective: Ident
     rating: Literal["P", "S", "M", "U"]
     note: Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_valid_text)] = ""
+    critical_task: Ident | None = None
+    serial: Ident | None = None
+    observed_utc: Instant | None = None
 
 
 class NoteIn(Closed):
     text: Text
     team: Ident | None = None
+    serial: Ident | None = None
+    observed_utc: Instant | None = None
 
 
 class MessageIn(Closed):
@@ -304,3 +312,47 @@ class MessageOut(BaseModel):
 class Ok(BaseModel):
     ok: bool = True
     detail: Any = None
+
+
+Method = Literal["cdm", "message", "phone", "media", "order", "sensor-feed"]
+
+
+class AdhocInjectIn(Closed):
+    """An inject EXCON writes during play (validated by the scenario validator before
+    release).  ``at_utc`` omitted: released now.  ``dry_run``: validate only."""
+
+    serial: Annotated[str, StringConstraints(min_length=1, max_length=96,
+                                             pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]*$")]  # fmt: skip
+    title: ShortText
+    to: Annotated[list[Ident], Field(min_length=1, max_length=16)]
+    method: Method = "message"
+    from_: ShortText | None = Field(default=None, alias="from")
+    text: Text
+    objects: Annotated[list[Ident], Field(max_length=16)] | None = None
+    ground_truth: Text | None = None
+    at_utc: Instant | None = None
+    dry_run: bool = False
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+    def inject(self) -> dict:
+        """The inject as a scenario file writes it."""
+        d: dict[str, Any] = {"serial": self.serial, "title": self.title, "to": list(self.to),
+                             "method": self.method,
+                             "payload": {"text": self.text}}  # fmt: skip
+        if self.objects:
+            d["payload"]["data"] = [{"kind": "report", "objects": list(self.objects)}]
+        if self.from_:
+            d["from"] = self.from_
+        if self.ground_truth:
+            d["ground_truth"] = self.ground_truth
+        if self.at_utc:
+            d["at"] = self.at_utc if self.at_utc.endswith("Z") else self.at_utc + "Z"
+        return d
+
+
+class RetimeIn(Closed):
+    serial: Annotated[
+        str, StringConstraints(min_length=1, max_length=200), AfterValidator(_unicode)
+    ]
+    at_utc: Instant
