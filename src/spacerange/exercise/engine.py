@@ -990,6 +990,8 @@ class Exercise:
             out["objects"] = [r(x) for x in act["objects"]]
         if isinstance(act.get("object"), str):
             out["object"] = r(act["object"])
+        if isinstance(act.get("parent"), str):
+            out["parent"] = r(act["parent"])
         return out
 
     def _world_apply(self, team: str, act: dict, t: np.datetime64) -> tuple[bool, list, list]:
