@@ -46,21 +46,10 @@ def test_gaming_and_passive_do_not_pass(tmp_path, name):
     assert gaming_score <= 0.25 * good_score + 1e-9, (gaming_score, good_score)
 
 
-#: Known gaps from merging this round's branches (see the closing note): the competent
-#: autopilot does not yet submit breakup attributions (issue 19), and the scripted
-#: conjunction is now an initial condition the autopilot's picture answers late (issue 11).
-MERGE_GAPS = {
-    "debris_event": "competent autopilot does not submit breakup_attribution yet",
-    "high_pc_conjunction": "scripted conjunction as initial condition: OBJ-CA rates U",
-}
-
-
 @pytest.mark.parametrize(
     "name",
     [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="picture too late/early"))
-     if n in COMPETENT_FAILS else
-     pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=MERGE_GAPS[n]))
-     if n in MERGE_GAPS else n for n in SCENARIOS],
+     if n in COMPETENT_FAILS else n for n in SCENARIOS],
 )  # fmt: skip
 def test_competent_blue_performs(tmp_path, name):
     good, _ = _blue(tmp_path, name, "competent")

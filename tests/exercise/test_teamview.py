@@ -15,7 +15,8 @@ from spacerange.exercise.teamview import TeamView
 
 TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
 ALLOWED = {"__future__", "spacerange.constants", "spacerange.conjunction.thresholds", "math", "datetime", "numpy", "spacerange.exercise.teamview", "collections.abc",
-           "dataclasses", "typing"}  # fmt: skip
+           "dataclasses", "typing", "sgp4", "spacerange.catalog.tle",
+           "spacerange.propagation.mean_elements", "spacerange.events.breakup_trace"}  # fmt: skip
 
 
 def _imports(mod) -> set[str]:

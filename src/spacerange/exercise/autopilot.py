@@ -45,6 +45,9 @@ RE_KM = RE_WGS84_KM
 #: collision-probability threshold of the competent player (the one Pc setting)
 PC_MAX = PC_ALERT
 KINDS = ("competent", "passive", "gaming")
+#: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
+TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
+TRACE_WINDOW_S = 12 * 3600.0
 
 
 def make_autopilot(kind: str | None) -> Autopilot | None:
@@ -121,6 +124,7 @@ class GamingAutopilot(Autopilot):
              "window_start": _iso(now), "window_end": _iso(now + timedelta(days=30)),
              "most_likely": _iso(now + timedelta(days=15))},
             {"kind": "countermeasure", "measure": "x"},
+            {"kind": "breakup_attribution", "parent": "NOTHING-HERE", "epoch_utc": _iso(now)},
         ]  # fmt: skip
         if partner:
             acts.append({"kind": "share", "to_team": partner, "products": ["omm"],
@@ -140,6 +144,27 @@ def _elements(r: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
     inc = math.degrees(math.acos(max(-1.0, min(1.0, h[2] / np.linalg.norm(h)))))
     raan = math.degrees(math.atan2(h[0], -h[1])) % 360.0
     return a, inc, raan
+
+
+def _elsets(v: TeamView, ids: list[str], now: datetime) -> dict:
+    """SGP4 mean element sets (``ElementSet`` by the team's designator) fitted to the
+    states of the team's own tracks ``ids`` now; tracks that do not fit are left out."""
+    from sgp4 import exporter
+
+    from spacerange.catalog.tle import parse_tle_lines
+    from spacerange.propagation.mean_elements import fit_sgp4_mean_elements
+
+    tr = [v.track(o) for o in ids]
+    ids = [o for o, t in zip(ids, tr, strict=True) if t is not None]
+    if not ids:
+        return {}
+    st = np.array([[*v.track(o)["r_km"], *v.track(o)["v_km_s"]] for o in ids], float)
+    sats, _ = fit_sgp4_mean_elements(st, np.datetime64(now.replace(tzinfo=None), "us"))
+    out = {}
+    for o, sat in zip(ids, sats, strict=True):
+        if sat is not None:
+            out[o] = parse_tle_lines(*exporter.export_tle(sat), name=o)
+    return out
 
 
 def _is_geo(item: dict) -> bool:
@@ -238,6 +263,8 @@ class CompetentAutopilot(Autopilot):
             self._rescreen(port, task["asset"])
         elif do == "conjunction":
             self._conjunction(port, task["objects"], {}, True, int(task.get("retry", 0)))
+        elif do == "trace":
+            self._trace(port, int(task.get("try", 0)))
         elif do == "reentry":
             self._reentry_from_picture(port, retry=task.get("retry", 0))
 
@@ -487,6 +514,48 @@ class CompetentAutopilot(Autopilot):
         mine = [a["id"] for a in v.assets]
         self._assess(port, "conjunction", mine, "Own assets re-screened against the cloud.")
         self._report(port, "fragmentation", parent, f"break-up of {best}.")
+        # trace the cloud back once more passes have catalogued more of it
+        self.first_uct = min(getattr(self, "uct_times", None) or [_dt(v.clock_utc)])
+        port.schedule(TRACE_AFTER_S[0], {"do": "trace", "try": 0})
+
+    def _trace(self, port: TeamPort, attempt: int) -> None:
+        """Breakup attribution from the team's own tracks: each track's state fitted to an
+        SGP4 mean element set, the parent proposed by the engine's ``propose_parent`` (the
+        catalogued object whose orbit passes through the fragments' pinch) and the epoch
+        by ``trace_pinch``, searched in the 12 h before the first uncorrelated track.
+        Submitted when the best revolution clearly beats the next one, or on the last try."""
+        from spacerange.events.breakup_trace import propose_parent, trace_pinch
+
+        v = port.view()
+        now = _dt(v.clock_utc)
+        frag_ids = [o for o in self.ucts if v.track(o) is not None]
+        cat_ids = [p["id"] for p in v.picture if "-UCT-" not in p["id"]]
+        last = attempt + 1 >= len(TRACE_AFTER_S)
+        before = np.datetime64(self.first_uct.replace(tzinfo=None), "us")
+        frags, cat = _elsets(v, frag_ids, now), _elsets(v, cat_ids, now)
+        try:
+            if len(frags) < 10:
+                raise ValueError(f"{len(frags)} fragment tracks")
+            ranked = propose_parent(list(frags.values()), list(cat.values()), before,
+                                    window_s=TRACE_WINDOW_S)  # fmt: skip
+            if not ranked:
+                raise ValueError("no catalogued orbit passes through the pinch")
+            parent = ranked[0]["name"]
+            tr = trace_pinch(list(frags.values()), cat[parent], before, TRACE_WINDOW_S)
+        except ValueError:
+            if not last:
+                port.schedule(TRACE_AFTER_S[attempt + 1] - TRACE_AFTER_S[attempt],
+                              {"do": "trace", "try": attempt + 1})  # fmt: skip
+            return
+        sure = len(tr.candidates) < 2 or tr.candidates[1][1] > 1.2 * tr.candidates[0][1]
+        if not sure and not last:
+            port.schedule(TRACE_AFTER_S[attempt + 1] - TRACE_AFTER_S[attempt],
+                          {"do": "trace", "try": attempt + 1})  # fmt: skip
+            return
+        port.submit({"kind": "breakup_attribution", "parent": parent,
+                     "epoch_utc": str(tr.epoch_utc.astype("datetime64[ms]")) + "Z",
+                     "lat_deg": round(tr.lat_deg, 3), "lon_deg": round(tr.lon_deg, 3),
+                     "alt_km": round(tr.alt_km, 2), "spread_km": round(tr.spread_km, 3)})  # fmt: skip
 
     def _reentry(self, port: TeamPort, p: dict) -> None:
         self.last_reentry = getattr(self, "last_reentry", {})
