@@ -38,6 +38,8 @@ __all__ = ["Autopilot", "CompetentAutopilot", "GamingAutopilot", "make_autopilot
 
 #: predicted miss distance the competent player aims at [km]
 SAFE_MISS_KM = 2.0
+#: predicted miss under which the competent player manoeuvres whatever the Pc [km]
+MANOEUVRE_MISS_KM = 1.0
 #: the competent player never spends more than this on one conjunction [m/s]
 MAX_AVOIDANCE_DV_MPS = 1.5
 MU_KM3_S2 = MU_WGS84_KM3_S2
@@ -252,13 +254,8 @@ class CompetentAutopilot(Autopilot):
     def on_task(self, port: TeamPort, task: dict) -> None:
         do = task.get("do")
         if do == "ack":
-            port.submit(
-                {
-                    "kind": "report",
-                    "to": "excon",
-                    "text": f"EXERCISE. Order {task.get('msg')} executed as directed.",
-                }
-            )
+            port.submit({"kind": "report", "to": "excon",
+                         "text": f"EXERCISE. Order {task.get('msg')} executed as directed."})  # fmt: skip
         elif do == "rescreen":
             self._rescreen(port, task["asset"])
         elif do == "conjunction":
@@ -427,8 +424,11 @@ class CompetentAutopilot(Autopilot):
             return
         if ca is None:
             return
-        pc = det.get("pc") if isinstance(det, dict) else None
-        risky = ca.miss_km < SAFE_MISS_KM or (pc is not None and pc >= PC_MAX)
+        pc = det.get("pc") if isinstance(det, dict) and det.get("pc") is not None else ca.pc
+        # decided on Pc (the one threshold); a predicted miss under MANOEUVRE_MISS_KM is
+        # acted on whatever the Pc (a covariance can be optimistic); a 1.5 km miss at
+        # Pc 1e-8 is not (a needless burn also moves the asset into other encounters)
+        risky = ca.miss_km < MANOEUVRE_MISS_KM or (pc is not None and pc >= PC_MAX)
         if not risky or not own[asset].get("maneuverable"):
             return
         now = _dt(v.clock_utc)
@@ -473,13 +473,8 @@ class CompetentAutopilot(Autopilot):
                     near.append((o, a["id"], d))
         objs = held[:8]
         self._task(port, v, objs)
-        port.submit(
-            {
-                "kind": "catalog_update",
-                "objects": objs,
-                "note": "EXERCISE. New objects catalogued from our tracks.",
-            }
-        )
+        port.submit({"kind": "catalog_update", "objects": objs,
+                     "note": "EXERCISE. New objects catalogued from our tracks."})  # fmt: skip
         if near:
             o, a, d = min(near, key=lambda x: x[2])
             if self._once("prox", o, a):
@@ -488,6 +483,8 @@ class CompetentAutopilot(Autopilot):
                 self._notify(port, v, "proximity", [o, a], "new object near our asset")
         elif self._once("launch", objs[0]):
             self._report(port, "launch", objs, f"{len(held)} new objects, probable launch.")
+        if self._once("share-new", objs[0]):  # new objects go to the allies as agreed
+            self._share(port, v, objs)
 
     def _fragmentation(self, port: TeamPort) -> None:
         if not self._once("frag"):
@@ -498,25 +495,47 @@ class CompetentAutopilot(Autopilot):
             return
         el = np.array([_elements(np.asarray(c["r_km"]), np.asarray(c["v_km_s"])) for c in cloud])
         med = np.median(el, axis=0)
-        best, bd = None, math.inf
+        self.first_uct = min(getattr(self, "uct_times", None) or [_dt(v.clock_utc)])
+        ranked = self._parents(v)
+        best, bd = (ranked[0] if ranked else None), math.inf
         cl = set(self.ucts)
-        for p in v.picture:
+        for p in v.picture if best is None else ():  # too few tracks: orbit similarity
             if p["id"] in cl or "-UCT-" in p["id"]:  # the parent is a catalogued object
                 continue
             a, i, r = _elements(np.asarray(p["r_km"]), np.asarray(p["v_km_s"]))
             d = abs(a - med[0]) / 50.0 + abs(i - med[1]) + abs((r - med[2] + 180) % 360 - 180)
             if d < bd:
                 best, bd = p["id"], d
-        parent = [best] if best else []
+        # the candidates whose orbits pass through the pinch (two for a collision)
+        parent = ranked[:2] if ranked else [best] if best else []
         self._assess(port, "fragmentation", parent, f"Burst of {len(cloud)} uncorrelated "
                      f"tracks at a = {med[0]:.0f} km, i = {med[1]:.1f} deg; parent "
-                     f"{best or 'unknown'}.")  # fmt: skip
+                     f"{' or '.join(parent) or 'unknown'}.")  # fmt: skip
         mine = [a["id"] for a in v.assets]
         self._assess(port, "conjunction", mine, "Own assets re-screened against the cloud.")
-        self._report(port, "fragmentation", parent, f"break-up of {best}.")
+        self._report(port, "fragmentation", parent, f"break-up of {' or '.join(parent)}.")
         # trace the cloud back once more passes have catalogued more of it
-        self.first_uct = min(getattr(self, "uct_times", None) or [_dt(v.clock_utc)])
         port.schedule(TRACE_AFTER_S[0], {"do": "trace", "try": 0})
+
+    def _parents(self, v: TeamView) -> list[str]:
+        """Catalogued objects of the picture ranked as the cloud's parent by the engine's
+        ``propose_parent`` (orbits through the fragments' pinch); [] with too few tracks."""
+        from spacerange.events.breakup_trace import propose_parent
+
+        now = _dt(v.clock_utc)
+        frags = _elsets(v, [o for o in self.ucts if v.track(o) is not None], now)
+        cat = _elsets(v, [p["id"] for p in v.picture if "-UCT-" not in p["id"]], now)
+        self._cat = cat
+        before = np.datetime64(self.first_uct.replace(tzinfo=None), "us")
+        try:
+            if len(frags) < 10:
+                return []
+            ranked = propose_parent(list(frags.values()), list(cat.values()), before,
+                                    window_s=TRACE_WINDOW_S)  # fmt: skip
+        except ValueError:
+            return []
+        self._frags = frags
+        return [r["name"] for r in ranked]
 
     def _trace(self, port: TeamPort, attempt: int) -> None:
         """Breakup attribution from the team's own tracks: each track's state fitted to an
@@ -524,24 +543,18 @@ class CompetentAutopilot(Autopilot):
         catalogued object whose orbit passes through the fragments' pinch) and the epoch
         by ``trace_pinch``, searched in the 12 h before the first uncorrelated track.
         Submitted when the best revolution clearly beats the next one, or on the last try."""
-        from spacerange.events.breakup_trace import propose_parent, trace_pinch
+        from spacerange.events.breakup_trace import trace_pinch
 
         v = port.view()
-        now = _dt(v.clock_utc)
-        frag_ids = [o for o in self.ucts if v.track(o) is not None]
-        cat_ids = [p["id"] for p in v.picture if "-UCT-" not in p["id"]]
         last = attempt + 1 >= len(TRACE_AFTER_S)
         before = np.datetime64(self.first_uct.replace(tzinfo=None), "us")
-        frags, cat = _elsets(v, frag_ids, now), _elsets(v, cat_ids, now)
+        ranked = self._parents(v)
         try:
-            if len(frags) < 10:
-                raise ValueError(f"{len(frags)} fragment tracks")
-            ranked = propose_parent(list(frags.values()), list(cat.values()), before,
-                                    window_s=TRACE_WINDOW_S)  # fmt: skip
             if not ranked:
                 raise ValueError("no catalogued orbit passes through the pinch")
-            parent = ranked[0]["name"]
-            tr = trace_pinch(list(frags.values()), cat[parent], before, TRACE_WINDOW_S)
+            parent = ranked[0]
+            tr = trace_pinch(list(self._frags.values()), self._cat[parent], before,
+                             TRACE_WINDOW_S)  # fmt: skip
         except ValueError:
             if not last:
                 port.schedule(TRACE_AFTER_S[attempt + 1] - TRACE_AFTER_S[attempt],
