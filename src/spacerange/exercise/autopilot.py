@@ -50,6 +50,8 @@ KINDS = ("competent", "passive", "gaming")
 #: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
 TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
 TRACE_WINDOW_S = 12 * 3600.0
+#: a new track within this angle of a debris cloud's median plane is one of its pieces [deg]
+CLOUD_PLANE_DEG = 5.0
 
 
 def make_autopilot(kind: str | None) -> Autopilot | None:
@@ -188,6 +190,7 @@ class CompetentAutopilot(Autopilot):
         self.done: set[tuple] = set()
         self.avoid: dict[str, dict] = {}  # asset -> {secondary, dv_total, dv, tries}
         self.ucts: list[str] = []
+        self.uct_seen: dict[str, datetime] = {}  # UCT designator -> first alert time
 
     # ------------------------------------------------------------------ plumbing
     def _once(self, *key) -> bool:
@@ -355,10 +358,16 @@ class CompetentAutopilot(Autopilot):
             new = [o for o in objs if "-UCT-" in o and o not in self.ucts]
             self.ucts += new
             now = _dt(v.clock_utc)
+            self.uct_seen.update((o, now) for o in new)
             self.uct_times = [t for t in getattr(self, "uct_times", [])
                               if (now - t).total_seconds() <= 6 * 3600] + [now] * len(new)  # fmt: skip
-            # a burst: ten or more uncorrelated tracks within 6 h (a cloud seen over passes)
-            if len(self.uct_times) >= 10:
+            # a burst: ten or more uncorrelated tracks within 6 h (a cloud seen over passes);
+            # after it, new tracks outside the cloud's plane are new objects (a launch)
+            if ("frag",) in self.done:
+                others = [o for o in new if not self._in_cloud(v, o)]
+                if others:
+                    self._new_objects(port, others)
+            elif len(self.uct_times) >= 10:
                 self._fragmentation(port)
             elif new:
                 self._new_objects(port, new)
@@ -490,12 +499,17 @@ class CompetentAutopilot(Autopilot):
         if not self._once("frag"):
             return
         v = port.view()
-        cloud = [v.track(o) for o in self.ucts if v.track(o) is not None]
+        # the cloud: the tracks of the burst (UCTs first seen in the last 6 h and after),
+        # not every uncorrelated track since STARTEX
+        now = _dt(v.clock_utc)
+        self.first_uct = min(getattr(self, "uct_times", None) or [now - timedelta(hours=6)])
+        cloud = [v.track(o) for o in self._cloud_ids(v)]
         if not cloud:
             return
+        h = np.array([np.cross(c["r_km"], c["v_km_s"]) for c in cloud], float)
+        self.cloud_normal = np.median(h / np.linalg.norm(h, axis=1)[:, None], axis=0)
         el = np.array([_elements(np.asarray(c["r_km"]), np.asarray(c["v_km_s"])) for c in cloud])
         med = np.median(el, axis=0)
-        self.first_uct = min(getattr(self, "uct_times", None) or [_dt(v.clock_utc)])
         ranked = self._parents(v)
         best, bd = (ranked[0] if ranked else None), math.inf
         cl = set(self.ucts)
@@ -517,13 +531,26 @@ class CompetentAutopilot(Autopilot):
         # trace the cloud back once more passes have catalogued more of it
         port.schedule(TRACE_AFTER_S[0], {"do": "trace", "try": 0})
 
+    def _in_cloud(self, v: TeamView, oid: str) -> bool:
+        """Whether track ``oid`` flies within CLOUD_PLANE_DEG of the cloud's median plane."""
+        tr, n = v.track(oid), getattr(self, "cloud_normal", None)
+        if tr is None or n is None:
+            return n is not None  # no cloud characterized: every new track is a new object
+        h = np.cross(tr["r_km"], tr["v_km_s"])
+        c = float(h @ n) / (np.linalg.norm(h) * np.linalg.norm(n))
+        return math.degrees(math.acos(max(-1.0, min(1.0, c)))) < CLOUD_PLANE_DEG
+
+    def _cloud_ids(self, v: TeamView) -> list[str]:
+        return [o for o, t in self.uct_seen.items()
+                if t >= self.first_uct and v.track(o) is not None]  # fmt: skip
+
     def _parents(self, v: TeamView) -> list[str]:
         """Catalogued objects of the picture ranked as the cloud's parent by the engine's
         ``propose_parent`` (orbits through the fragments' pinch); [] with too few tracks."""
         from spacerange.events.breakup_trace import propose_parent
 
         now = _dt(v.clock_utc)
-        frags = _elsets(v, [o for o in self.ucts if v.track(o) is not None], now)
+        frags = _elsets(v, self._cloud_ids(v), now)
         cat = _elsets(v, [p["id"] for p in v.picture if "-UCT-" not in p["id"]], now)
         self._cat = cat
         before = np.datetime64(self.first_uct.replace(tzinfo=None), "us")
