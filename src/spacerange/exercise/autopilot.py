@@ -31,6 +31,7 @@ import numpy as np
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
+from spacerange.exercise.cloudtrace import propose_parents, trace_back
 from spacerange.exercise.teamview import TeamPort, TeamView
 
 __all__ = ["Autopilot", "CompetentAutopilot", "GamingAutopilot", "make_autopilot",
@@ -148,27 +149,6 @@ def _elements(r: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
     inc = math.degrees(math.acos(max(-1.0, min(1.0, h[2] / np.linalg.norm(h)))))
     raan = math.degrees(math.atan2(h[0], -h[1])) % 360.0
     return a, inc, raan
-
-
-def _elsets(v: TeamView, ids: list[str], now: datetime) -> dict:
-    """SGP4 mean element sets (``ElementSet`` by the team's designator) fitted to the
-    states of the team's own tracks ``ids`` now; tracks that do not fit are left out."""
-    from sgp4 import exporter
-
-    from spacerange.catalog.tle import parse_tle_lines
-    from spacerange.propagation.mean_elements import fit_sgp4_mean_elements
-
-    tr = [v.track(o) for o in ids]
-    ids = [o for o, t in zip(ids, tr, strict=True) if t is not None]
-    if not ids:
-        return {}
-    st = np.array([[*v.track(o)["r_km"], *v.track(o)["v_km_s"]] for o in ids], float)
-    sats, _ = fit_sgp4_mean_elements(st, np.datetime64(now.replace(tzinfo=None), "us"))
-    out = {}
-    for o, sat in zip(ids, sats, strict=True):
-        if sat is not None:
-            out[o] = parse_tle_lines(*exporter.export_tle(sat), name=o)
-    return out
 
 
 def _is_geo(item: dict) -> bool:
@@ -545,24 +525,11 @@ class CompetentAutopilot(Autopilot):
                 if t >= self.first_uct and v.track(o) is not None]  # fmt: skip
 
     def _parents(self, v: TeamView) -> list[str]:
-        """Catalogued objects of the picture ranked as the cloud's parent by the engine's
-        ``propose_parent`` (orbits through the fragments' pinch); [] with too few tracks."""
-        from spacerange.events.breakup_trace import propose_parent
-
-        now = _dt(v.clock_utc)
-        frags = _elsets(v, self._cloud_ids(v), now)
-        cat = _elsets(v, [p["id"] for p in v.picture if "-UCT-" not in p["id"]], now)
-        self._cat = cat
-        before = np.datetime64(self.first_uct.replace(tzinfo=None), "us")
-        try:
-            if len(frags) < 10:
-                return []
-            ranked = propose_parent(list(frags.values()), list(cat.values()), before,
-                                    window_s=TRACE_WINDOW_S)  # fmt: skip
-        except ValueError:
-            return []
-        self._frags = frags
-        return [r["name"] for r in ranked]
+        """The cloud's parent candidates ranked by the engine's ``propose_parent`` on the
+        team's own tracks (see :mod:`~spacerange.exercise.cloudtrace`)."""
+        ranked, self._frags, self._cat = propose_parents(v, self._cloud_ids(v), self.first_uct,
+                                                         TRACE_WINDOW_S)  # fmt: skip
+        return ranked
 
     def _trace(self, port: TeamPort, attempt: int) -> None:
         """Breakup attribution from the team's own tracks: each track's state fitted to an
@@ -570,18 +537,14 @@ class CompetentAutopilot(Autopilot):
         catalogued object whose orbit passes through the fragments' pinch) and the epoch
         by ``trace_pinch``, searched in the 12 h before the first uncorrelated track.
         Submitted when the best revolution clearly beats the next one, or on the last try."""
-        from spacerange.events.breakup_trace import trace_pinch
-
         v = port.view()
         last = attempt + 1 >= len(TRACE_AFTER_S)
-        before = np.datetime64(self.first_uct.replace(tzinfo=None), "us")
         ranked = self._parents(v)
         try:
             if not ranked:
                 raise ValueError("no catalogued orbit passes through the pinch")
             parent = ranked[0]
-            tr = trace_pinch(list(self._frags.values()), self._cat[parent], before,
-                             TRACE_WINDOW_S)  # fmt: skip
+            tr = trace_back(self._frags, self._cat[parent], self.first_uct, TRACE_WINDOW_S)
         except ValueError:
             if not last:
                 port.schedule(TRACE_AFTER_S[attempt + 1] - TRACE_AFTER_S[attempt],
