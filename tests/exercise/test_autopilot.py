@@ -82,3 +82,47 @@ def test_passive_loses_for_physical_reasons_shown_in_the_report(tmp_path):
     assert m < 1.0
     html = render_html(load_run(tmp_path / "run"))
     assert "4a. Rating evidence" in html and "miss_distance(ARD-EO-1, DEB-4411) = " in html
+
+
+class _Port:
+    """A team port over a fixed view that records submissions (no engine)."""
+
+    team = "borealis-ops"
+
+    def __init__(self, view):
+        self._view, self.sent = view, []
+
+    def view(self):
+        return self._view
+
+    def submit(self, action):
+        self.sent.append(action)
+        return True, []
+
+    def schedule(self, delay_s, task):
+        pass
+
+
+def test_competent_catalogues_a_new_object_an_ally_reports():
+    """An ally's notification names a new object whose shared track the team holds (not
+    its own UCT alert): the competent cell tasks and catalogues it; names it does not hold
+    and catalogued objects are left alone."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+    from spacerange.exercise.teamview import TeamView
+
+    track = {"id": "ARDENIA-OPS-UCT-0712", "r_km": [7000.0, 0, 0], "v_km_s": [0, 7.5, 0]}
+    cat = dict(track, id="SYN SAT 0001")
+    v = TeamView(team="borealis-ops", role="blue", clock_utc="2026-03-07T18:30:00Z",
+                 picture_items=(track, cat), sensors=("SPACEFENCE",))  # fmt: skip
+    port = _Port(v)
+    ap = CompetentAutopilot()
+    msg = {"method": "team", "kind": "notify", "from": "ardenia-ops",
+           "text": "EXERCISE. proximity: new object near our asset (ARDENIA-OPS-UCT-0712, "
+                   "ARD-SAR-1). Also ARDENIA-OPS-UCT-0999."}  # fmt: skip
+    ap.on_event(port, "message", msg)
+    cu = [a for a in port.sent if a["kind"] == "catalog_update"]
+    assert [a["objects"] for a in cu] == [["ARDENIA-OPS-UCT-0712"]]
+    assert any(a["kind"] == "tasking" for a in port.sent)
+    port.sent.clear()
+    ap.on_event(port, "message", msg)  # already catalogued: nothing again
+    assert not [a for a in port.sent if a["kind"] == "catalog_update"]

@@ -258,6 +258,16 @@ class CompetentAutopilot(Autopilot):
         if m.get("method") == "team":  # a partner's message: answer a request once
             if m.get("kind") in ("coordination", "rfi") and self._once("answer", m.get("from")):
                 self._share(port, v, [a["id"] for a in v.assets])
+            # a new object an ally names, whose shared track we hold: catalogue it too
+            new = [w.strip(".,;()") for w in text.split()]
+            new = [w for w in dict.fromkeys(new) if "-UCT-" in w and w not in self.ucts
+                   and v.track(w) is not None]  # fmt: skip
+            if new:
+                self.ucts += new
+                self._task(port, v, new)
+                port.submit({"kind": "catalog_update", "objects": new,
+                             "note": f"EXERCISE. New objects reported by {m.get('from')}, "
+                                     "catalogued from the shared tracks."})  # fmt: skip
             return
         data = m.get("data") or []
         cdm_objs = [o for d in data if d.get("kind") == "cdm" for o in d.get("objects", [])]
