@@ -126,3 +126,31 @@ def test_competent_catalogues_a_new_object_an_ally_reports():
     port.sent.clear()
     ap.on_event(port, "message", msg)  # already catalogued: nothing again
     assert not [a for a in port.sent if a["kind"] == "catalog_update"]
+
+
+def test_competent_answers_a_request_for_a_reentry_window_from_its_picture():
+    """'Could debris fall on our territory? We need a window.' is a re-entry request (not
+    a fragmentation): the cell publishes its own prediction of its low-perigee track."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+    from spacerange.exercise.teamview import TeamView
+
+    low = {"id": "CORE-STAGE-5", "r_km": [6590.0, 0, 0], "v_km_s": [0, 7.80, 0]}  # 212 km
+    high = {"id": "SYN SAT 0001", "r_km": [7000.0, 0, 0], "v_km_s": [0, 7.546, 0]}
+    v = TeamView(team="corvania-ops", role="blue", clock_utc="2026-03-11T09:00:00Z",
+                 picture_items=(low, high))  # fmt: skip
+    port = _Port(v)
+    asked = []
+
+    def window(name):
+        asked.append(name)
+        return {"window_start": "2026-03-13T08:00:00Z", "window_end": "2026-03-13T20:00:00Z",
+                "most_likely": "2026-03-13T14:00:00Z"}  # fmt: skip
+
+    port.reentry_window = window
+    CompetentAutopilot().on_event(port, "message", {
+        "method": "phone", "from": "civil protection",
+        "text": "EXERCISE. Could debris fall on Corvanian territory? We need a window."})  # fmt: skip
+    assert asked == ["CORE-STAGE-5"]
+    rp = [a for a in port.sent if a["kind"] == "reentry_prediction"]
+    assert rp and rp[0]["object"] == "CORE-STAGE-5"
+    assert not [a for a in port.sent if a.get("threat") == "fragmentation"]

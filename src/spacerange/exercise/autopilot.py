@@ -300,7 +300,7 @@ class CompetentAutopilot(Autopilot):
                 port.submit({"kind": "coordination", "to": ally,
                              "text": "EXERCISE. Sensor outage: request observations of our "
                                      f"priority objects {', '.join(prio[:10])}."})  # fmt: skip
-        elif _kw(text, "re-entry", "reentry", "falling", "decay", "stage"):
+        elif _kw(text, "re-entry", "reentry", "re-enter", "fall", "decay", "stage"):
             self._reentry_from_picture(port)
         elif _kw(text, "debris", "cloud", "fragment", "break"):
             self._fragmentation(port)
