@@ -46,21 +46,10 @@ def test_gaming_and_passive_do_not_pass(tmp_path, name):
     assert gaming_score <= 0.25 * good_score + 1e-9, (gaming_score, good_score)
 
 
-#: Known gaps from merging this round's branches (see the closing note): the competent
-#: autopilot does not yet submit breakup attributions (issue 19), and the scripted
-#: conjunction is now an initial condition the autopilot's picture answers late (issue 11).
-MERGE_GAPS = {
-    "debris_event": "competent autopilot does not submit breakup_attribution yet",
-    "high_pc_conjunction": "scripted conjunction as initial condition: OBJ-CA rates U",
-}
-
-
 @pytest.mark.parametrize(
     "name",
     [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="picture too late/early"))
-     if n in COMPETENT_FAILS else
-     pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=MERGE_GAPS[n]))
-     if n in MERGE_GAPS else n for n in SCENARIOS],
+     if n in COMPETENT_FAILS else n for n in SCENARIOS],
 )  # fmt: skip
 def test_competent_blue_performs(tmp_path, name):
     good, _ = _blue(tmp_path, name, "competent")
@@ -93,3 +82,75 @@ def test_passive_loses_for_physical_reasons_shown_in_the_report(tmp_path):
     assert m < 1.0
     html = render_html(load_run(tmp_path / "run"))
     assert "4a. Rating evidence" in html and "miss_distance(ARD-EO-1, DEB-4411) = " in html
+
+
+class _Port:
+    """A team port over a fixed view that records submissions (no engine)."""
+
+    team = "borealis-ops"
+
+    def __init__(self, view):
+        self._view, self.sent = view, []
+
+    def view(self):
+        return self._view
+
+    def submit(self, action):
+        self.sent.append(action)
+        return True, []
+
+    def schedule(self, delay_s, task):
+        pass
+
+
+def test_competent_catalogues_a_new_object_an_ally_reports():
+    """An ally's notification names a new object whose shared track the team holds (not
+    its own UCT alert): the competent cell tasks and catalogues it; names it does not hold
+    and catalogued objects are left alone."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+    from spacerange.exercise.teamview import TeamView
+
+    track = {"id": "ARDENIA-OPS-UCT-0712", "r_km": [7000.0, 0, 0], "v_km_s": [0, 7.5, 0]}
+    cat = dict(track, id="SYN SAT 0001")
+    v = TeamView(team="borealis-ops", role="blue", clock_utc="2026-03-07T18:30:00Z",
+                 picture_items=(track, cat), sensors=("SPACEFENCE",))  # fmt: skip
+    port = _Port(v)
+    ap = CompetentAutopilot()
+    msg = {"method": "team", "kind": "notify", "from": "ardenia-ops",
+           "text": "EXERCISE. proximity: new object near our asset (ARDENIA-OPS-UCT-0712, "
+                   "ARD-SAR-1). Also ARDENIA-OPS-UCT-0999."}  # fmt: skip
+    ap.on_event(port, "message", msg)
+    cu = [a for a in port.sent if a["kind"] == "catalog_update"]
+    assert [a["objects"] for a in cu] == [["ARDENIA-OPS-UCT-0712"]]
+    assert any(a["kind"] == "tasking" for a in port.sent)
+    port.sent.clear()
+    ap.on_event(port, "message", msg)  # already catalogued: nothing again
+    assert not [a for a in port.sent if a["kind"] == "catalog_update"]
+
+
+def test_competent_answers_a_request_for_a_reentry_window_from_its_picture():
+    """'Could debris fall on our territory? We need a window.' is a re-entry request (not
+    a fragmentation): the cell publishes its own prediction of its low-perigee track."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+    from spacerange.exercise.teamview import TeamView
+
+    low = {"id": "CORE-STAGE-5", "r_km": [6590.0, 0, 0], "v_km_s": [0, 7.80, 0]}  # 212 km
+    high = {"id": "SYN SAT 0001", "r_km": [7000.0, 0, 0], "v_km_s": [0, 7.546, 0]}
+    v = TeamView(team="corvania-ops", role="blue", clock_utc="2026-03-11T09:00:00Z",
+                 picture_items=(low, high))  # fmt: skip
+    port = _Port(v)
+    asked = []
+
+    def window(name):
+        asked.append(name)
+        return {"window_start": "2026-03-13T08:00:00Z", "window_end": "2026-03-13T20:00:00Z",
+                "most_likely": "2026-03-13T14:00:00Z"}  # fmt: skip
+
+    port.reentry_window = window
+    CompetentAutopilot().on_event(port, "message", {
+        "method": "phone", "from": "civil protection",
+        "text": "EXERCISE. Could debris fall on Corvanian territory? We need a window."})  # fmt: skip
+    assert asked == ["CORE-STAGE-5"]
+    rp = [a for a in port.sent if a["kind"] == "reentry_prediction"]
+    assert rp and rp[0]["object"] == "CORE-STAGE-5"
+    assert not [a for a in port.sent if a.get("threat") == "fragmentation"]

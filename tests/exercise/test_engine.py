@@ -43,10 +43,6 @@ def test_queue_is_ordered_by_time_priority_then_insertion():
     assert iso(t) == "2026-03-04T08:00:00Z"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known merge interaction (this round): the scripted conjunction is now an initial condition (issue 11) and the competent autopilot works from its picture (issue 12); OBJ-CA rates U; see the closing note",
-)
 def test_high_pc_conjunction_log_follows_the_contract(tmp_path):
     ex = _run(TRAINING / "high_pc_conjunction.yaml", tmp_path / "run",
               autopilots={"blue": "competent"})  # fmt: skip

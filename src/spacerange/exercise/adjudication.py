@@ -35,7 +35,7 @@ __all__ = ["Adjudicator", "RatingRecord", "RATING_ORDER", "worst", "rule_kinds"]
 _KIND_CALL = re.compile(r"\b(?:latency|submitted|count)\(\s*['\"](\w+)['\"]\s*\)")
 _KIND_FIELD = re.compile(
     r"\b(assessment|report|notification|tasking|maneuver|countermeasure|"
-    r"data_share|catalog_update|reentry_prediction|coordination)\.\w+"
+    r"data_share|catalog_update|reentry_prediction|breakup_attribution|coordination)\.\w+"
 )
 
 

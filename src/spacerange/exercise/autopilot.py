@@ -31,6 +31,7 @@ import numpy as np
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
+from spacerange.exercise.cloudtrace import propose_parents, trace_back
 from spacerange.exercise.teamview import TeamPort, TeamView
 
 __all__ = ["Autopilot", "CompetentAutopilot", "GamingAutopilot", "make_autopilot",
@@ -38,6 +39,8 @@ __all__ = ["Autopilot", "CompetentAutopilot", "GamingAutopilot", "make_autopilot
 
 #: predicted miss distance the competent player aims at [km]
 SAFE_MISS_KM = 2.0
+#: predicted miss under which the competent player manoeuvres whatever the Pc [km]
+MANOEUVRE_MISS_KM = 1.0
 #: the competent player never spends more than this on one conjunction [m/s]
 MAX_AVOIDANCE_DV_MPS = 1.5
 MU_KM3_S2 = MU_WGS84_KM3_S2
@@ -45,6 +48,11 @@ RE_KM = RE_WGS84_KM
 #: collision-probability threshold of the competent player (the one Pc setting)
 PC_MAX = PC_ALERT
 KINDS = ("competent", "passive", "gaming")
+#: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
+TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
+TRACE_WINDOW_S = 12 * 3600.0
+#: a new track within this angle of a debris cloud's median plane is one of its pieces [deg]
+CLOUD_PLANE_DEG = 5.0
 
 
 def make_autopilot(kind: str | None) -> Autopilot | None:
@@ -121,6 +129,7 @@ class GamingAutopilot(Autopilot):
              "window_start": _iso(now), "window_end": _iso(now + timedelta(days=30)),
              "most_likely": _iso(now + timedelta(days=15))},
             {"kind": "countermeasure", "measure": "x"},
+            {"kind": "breakup_attribution", "parent": "NOTHING-HERE", "epoch_utc": _iso(now)},
         ]  # fmt: skip
         if partner:
             acts.append({"kind": "share", "to_team": partner, "products": ["omm"],
@@ -161,6 +170,7 @@ class CompetentAutopilot(Autopilot):
         self.done: set[tuple] = set()
         self.avoid: dict[str, dict] = {}  # asset -> {secondary, dv_total, dv, tries}
         self.ucts: list[str] = []
+        self.uct_seen: dict[str, datetime] = {}  # UCT designator -> first alert time
 
     # ------------------------------------------------------------------ plumbing
     def _once(self, *key) -> bool:
@@ -227,17 +237,14 @@ class CompetentAutopilot(Autopilot):
     def on_task(self, port: TeamPort, task: dict) -> None:
         do = task.get("do")
         if do == "ack":
-            port.submit(
-                {
-                    "kind": "report",
-                    "to": "excon",
-                    "text": f"EXERCISE. Order {task.get('msg')} executed as directed.",
-                }
-            )
+            port.submit({"kind": "report", "to": "excon",
+                         "text": f"EXERCISE. Order {task.get('msg')} executed as directed."})  # fmt: skip
         elif do == "rescreen":
             self._rescreen(port, task["asset"])
         elif do == "conjunction":
             self._conjunction(port, task["objects"], {}, True, int(task.get("retry", 0)))
+        elif do == "trace":
+            self._trace(port, int(task.get("try", 0)))
         elif do == "reentry":
             self._reentry_from_picture(port, retry=task.get("retry", 0))
 
@@ -251,6 +258,16 @@ class CompetentAutopilot(Autopilot):
         if m.get("method") == "team":  # a partner's message: answer a request once
             if m.get("kind") in ("coordination", "rfi") and self._once("answer", m.get("from")):
                 self._share(port, v, [a["id"] for a in v.assets])
+            # a new object an ally names, whose shared track we hold: catalogue it too
+            new = [w.strip(".,;()") for w in text.split()]
+            new = [w for w in dict.fromkeys(new) if "-UCT-" in w and w not in self.ucts
+                   and v.track(w) is not None]  # fmt: skip
+            if new:
+                self.ucts += new
+                self._task(port, v, new)
+                port.submit({"kind": "catalog_update", "objects": new,
+                             "note": f"EXERCISE. New objects reported by {m.get('from')}, "
+                                     "catalogued from the shared tracks."})  # fmt: skip
             return
         data = m.get("data") or []
         cdm_objs = [o for d in data if d.get("kind") == "cdm" for o in d.get("objects", [])]
@@ -283,7 +300,7 @@ class CompetentAutopilot(Autopilot):
                 port.submit({"kind": "coordination", "to": ally,
                              "text": "EXERCISE. Sensor outage: request observations of our "
                                      f"priority objects {', '.join(prio[:10])}."})  # fmt: skip
-        elif _kw(text, "re-entry", "reentry", "falling", "decay", "stage"):
+        elif _kw(text, "re-entry", "reentry", "re-enter", "fall", "decay", "stage"):
             self._reentry_from_picture(port)
         elif _kw(text, "debris", "cloud", "fragment", "break"):
             self._fragmentation(port)
@@ -331,10 +348,16 @@ class CompetentAutopilot(Autopilot):
             new = [o for o in objs if "-UCT-" in o and o not in self.ucts]
             self.ucts += new
             now = _dt(v.clock_utc)
+            self.uct_seen.update((o, now) for o in new)
             self.uct_times = [t for t in getattr(self, "uct_times", [])
                               if (now - t).total_seconds() <= 6 * 3600] + [now] * len(new)  # fmt: skip
-            # a burst: ten or more uncorrelated tracks within 6 h (a cloud seen over passes)
-            if len(self.uct_times) >= 10:
+            # a burst: ten or more uncorrelated tracks within 6 h (a cloud seen over passes);
+            # after it, new tracks outside the cloud's plane are new objects (a launch)
+            if ("frag",) in self.done:
+                others = [o for o in new if not self._in_cloud(v, o)]
+                if others:
+                    self._new_objects(port, others)
+            elif len(self.uct_times) >= 10:
                 self._fragmentation(port)
             elif new:
                 self._new_objects(port, new)
@@ -400,8 +423,11 @@ class CompetentAutopilot(Autopilot):
             return
         if ca is None:
             return
-        pc = det.get("pc") if isinstance(det, dict) else None
-        risky = ca.miss_km < SAFE_MISS_KM or (pc is not None and pc >= PC_MAX)
+        pc = det.get("pc") if isinstance(det, dict) and det.get("pc") is not None else ca.pc
+        # decided on Pc (the one threshold); a predicted miss under MANOEUVRE_MISS_KM is
+        # acted on whatever the Pc (a covariance can be optimistic); a 1.5 km miss at
+        # Pc 1e-8 is not (a needless burn also moves the asset into other encounters)
+        risky = ca.miss_km < MANOEUVRE_MISS_KM or (pc is not None and pc >= PC_MAX)
         if not risky or not own[asset].get("maneuverable"):
             return
         now = _dt(v.clock_utc)
@@ -446,13 +472,8 @@ class CompetentAutopilot(Autopilot):
                     near.append((o, a["id"], d))
         objs = held[:8]
         self._task(port, v, objs)
-        port.submit(
-            {
-                "kind": "catalog_update",
-                "objects": objs,
-                "note": "EXERCISE. New objects catalogued from our tracks.",
-            }
-        )
+        port.submit({"kind": "catalog_update", "objects": objs,
+                     "note": "EXERCISE. New objects catalogued from our tracks."})  # fmt: skip
         if near:
             o, a, d = min(near, key=lambda x: x[2])
             if self._once("prox", o, a):
@@ -461,32 +482,93 @@ class CompetentAutopilot(Autopilot):
                 self._notify(port, v, "proximity", [o, a], "new object near our asset")
         elif self._once("launch", objs[0]):
             self._report(port, "launch", objs, f"{len(held)} new objects, probable launch.")
+        if self._once("share-new", objs[0]):  # new objects go to the allies as agreed
+            self._share(port, v, objs)
 
     def _fragmentation(self, port: TeamPort) -> None:
         if not self._once("frag"):
             return
         v = port.view()
-        cloud = [v.track(o) for o in self.ucts if v.track(o) is not None]
+        # the cloud: the tracks of the burst (UCTs first seen in the last 6 h and after),
+        # not every uncorrelated track since STARTEX
+        now = _dt(v.clock_utc)
+        self.first_uct = min(getattr(self, "uct_times", None) or [now - timedelta(hours=6)])
+        cloud = [v.track(o) for o in self._cloud_ids(v)]
         if not cloud:
             return
+        h = np.array([np.cross(c["r_km"], c["v_km_s"]) for c in cloud], float)
+        self.cloud_normal = np.median(h / np.linalg.norm(h, axis=1)[:, None], axis=0)
         el = np.array([_elements(np.asarray(c["r_km"]), np.asarray(c["v_km_s"])) for c in cloud])
         med = np.median(el, axis=0)
-        best, bd = None, math.inf
+        ranked = self._parents(v)
+        best, bd = (ranked[0] if ranked else None), math.inf
         cl = set(self.ucts)
-        for p in v.picture:
+        for p in v.picture if best is None else ():  # too few tracks: orbit similarity
             if p["id"] in cl or "-UCT-" in p["id"]:  # the parent is a catalogued object
                 continue
             a, i, r = _elements(np.asarray(p["r_km"]), np.asarray(p["v_km_s"]))
             d = abs(a - med[0]) / 50.0 + abs(i - med[1]) + abs((r - med[2] + 180) % 360 - 180)
             if d < bd:
                 best, bd = p["id"], d
-        parent = [best] if best else []
+        # the candidates whose orbits pass through the pinch (two for a collision)
+        parent = ranked[:2] if ranked else [best] if best else []
         self._assess(port, "fragmentation", parent, f"Burst of {len(cloud)} uncorrelated "
                      f"tracks at a = {med[0]:.0f} km, i = {med[1]:.1f} deg; parent "
-                     f"{best or 'unknown'}.")  # fmt: skip
+                     f"{' or '.join(parent) or 'unknown'}.")  # fmt: skip
         mine = [a["id"] for a in v.assets]
         self._assess(port, "conjunction", mine, "Own assets re-screened against the cloud.")
-        self._report(port, "fragmentation", parent, f"break-up of {best}.")
+        self._report(port, "fragmentation", parent, f"break-up of {' or '.join(parent)}.")
+        # trace the cloud back once more passes have catalogued more of it
+        port.schedule(TRACE_AFTER_S[0], {"do": "trace", "try": 0})
+
+    def _in_cloud(self, v: TeamView, oid: str) -> bool:
+        """Whether track ``oid`` flies within CLOUD_PLANE_DEG of the cloud's median plane."""
+        tr, n = v.track(oid), getattr(self, "cloud_normal", None)
+        if tr is None or n is None:
+            return n is not None  # no cloud characterized: every new track is a new object
+        h = np.cross(tr["r_km"], tr["v_km_s"])
+        c = float(h @ n) / (np.linalg.norm(h) * np.linalg.norm(n))
+        return math.degrees(math.acos(max(-1.0, min(1.0, c)))) < CLOUD_PLANE_DEG
+
+    def _cloud_ids(self, v: TeamView) -> list[str]:
+        return [o for o, t in self.uct_seen.items()
+                if t >= self.first_uct and v.track(o) is not None]  # fmt: skip
+
+    def _parents(self, v: TeamView) -> list[str]:
+        """The cloud's parent candidates ranked by the engine's ``propose_parent`` on the
+        team's own tracks (see :mod:`~spacerange.exercise.cloudtrace`)."""
+        ranked, self._frags, self._cat = propose_parents(v, self._cloud_ids(v), self.first_uct,
+                                                         TRACE_WINDOW_S)  # fmt: skip
+        return ranked
+
+    def _trace(self, port: TeamPort, attempt: int) -> None:
+        """Breakup attribution from the team's own tracks: each track's state fitted to an
+        SGP4 mean element set, the parent proposed by the engine's ``propose_parent`` (the
+        catalogued object whose orbit passes through the fragments' pinch) and the epoch
+        by ``trace_pinch``, searched in the 12 h before the first uncorrelated track.
+        Submitted when the best revolution clearly beats the next one, or on the last try."""
+        v = port.view()
+        last = attempt + 1 >= len(TRACE_AFTER_S)
+        ranked = self._parents(v)
+        try:
+            if not ranked:
+                raise ValueError("no catalogued orbit passes through the pinch")
+            parent = ranked[0]
+            tr = trace_back(self._frags, self._cat[parent], self.first_uct, TRACE_WINDOW_S)
+        except ValueError:
+            if not last:
+                port.schedule(TRACE_AFTER_S[attempt + 1] - TRACE_AFTER_S[attempt],
+                              {"do": "trace", "try": attempt + 1})  # fmt: skip
+            return
+        sure = len(tr.candidates) < 2 or tr.candidates[1][1] > 1.2 * tr.candidates[0][1]
+        if not sure and not last:
+            port.schedule(TRACE_AFTER_S[attempt + 1] - TRACE_AFTER_S[attempt],
+                          {"do": "trace", "try": attempt + 1})  # fmt: skip
+            return
+        port.submit({"kind": "breakup_attribution", "parent": parent,
+                     "epoch_utc": str(tr.epoch_utc.astype("datetime64[ms]")) + "Z",
+                     "lat_deg": round(tr.lat_deg, 3), "lon_deg": round(tr.lon_deg, 3),
+                     "alt_km": round(tr.alt_km, 2), "spread_km": round(tr.spread_km, 3)})  # fmt: skip
 
     def _reentry(self, port: TeamPort, p: dict) -> None:
         self.last_reentry = getattr(self, "last_reentry", {})

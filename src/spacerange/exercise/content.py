@@ -18,6 +18,11 @@ the right kind whose *content* checks out; the kind alone earns nothing.  The ch
   products.
 * **countermeasure**: a measure of :data:`MEASURES` (and one of the expected options
   when they are listed).
+* **breakup attribution**: a ``parent`` that is an object the team holds (mapped through
+  its correlation) and an ``epoch_utc``.  Whether the parent is the right one and the
+  epoch close to the true break-up is the scenario's rule (``parent_correct``,
+  ``epoch_error_s``, measured by the engine against the logged break-up), so a wrong
+  parent is *performed but wrong* (the rule's rating), not *missing*.
 * **manoeuvre**: an own asset (the expected one when listed) and at least
   :data:`MIN_DV_MPS`.  Whether it protects the asset (true miss above the scenario's
   threshold) is the scenario's evaluation rule, measured on truth at evaluation.
@@ -144,6 +149,15 @@ def _names(act: dict) -> list[str]:
     return out
 
 
+def _check_attribution(act: dict, ctx: MatchContext) -> tuple[bool, str]:
+    parent = act.get("parent")
+    if not isinstance(parent, str) or ctx.resolve(parent) is None:  # type: ignore[operator]
+        return False, f"parent {parent!r} is not an object the team holds"
+    if not act.get("epoch_utc"):
+        return False, "no breakup epoch stated"
+    return True, f"parent {parent}, epoch {act['epoch_utc']}"
+
+
 def check(expected, act: dict, ctx: MatchContext) -> tuple[bool, str]:
     """``(fulfils, evidence)`` of ``act`` (as the team submitted it) for ``expected``
     (kind already matched by :func:`~spacerange.exercise.actions.satisfies`)."""
@@ -153,6 +167,8 @@ def check(expected, act: dict, ctx: MatchContext) -> tuple[bool, str]:
     held = {t for t in truth.values() if t is not None}
     want = list(getattr(expected, "objects", []) or [])
     notes: list[str] = []
+    if kind == "breakup_attribution":
+        return _check_attribution(act, ctx)
     if want:
         missing = [o for o in want if o not in held]
         if missing:

@@ -757,8 +757,8 @@ class Exercise:
             if tr.on == "released":
                 self.queue.push(t + seconds(tr.delay), Priority.RELEASE, "release", serial=child,
                                 reason=f"{tr.delay} after release of {serial}")  # fmt: skip
-        if inj.method == "sensor-feed" and st.expected:  # work done before the feed fired
-            w0 = self._window_start(st)
+        w0 = self._window_start(st)
+        if st.expected and w0 < t:  # work done before the release (see _window_start)
             for rec in [a for a in self.actions if a.status != "rejected" and a.t >= w0]:
                 self._mark_one(st, rec)
         self._check_resolved(st)
@@ -1001,6 +1001,8 @@ class Exercise:
             out["objects"] = [r(x) for x in act["objects"]]
         if isinstance(act.get("object"), str):
             out["object"] = r(act["object"])
+        if isinstance(act.get("parent"), str):
+            out["parent"] = r(act["parent"])
         return out
 
     def _world_apply(self, team: str, act: dict, t: np.datetime64) -> tuple[bool, list, list]:
@@ -1121,14 +1123,20 @@ class Exercise:
         return None, None
 
     def _window_start(self, st: InjectState) -> np.datetime64:
-        """Actions count from the release, or for a sensor-feed inject (which tells the
-        team nothing) from the enactment of the threat behind it: a team whose own
-        sensors caught the event before the feed's trigger fired has done the work."""
-        if st.inject.method == "sensor-feed":
-            _, ts = self._threat_of(st)
-            if ts is not None and ts.release_t is not None and ts.release_t < st.release_t:
-                return ts.release_t
-        return st.release_t
+        """Actions count from the release, or from the moment the threat behind the inject
+        exists in truth when that is earlier: for a sensor-feed inject (which tells the
+        team nothing) the enactment of the threat; for a threat built from initial
+        conditions (a scripted encounter) the instant it was set up.  A team whose own
+        picture caught the threat before the inject was released has done the work."""
+        _, ts = self._threat_of(st)
+        start = st.release_t
+        if st.inject.method == "sensor-feed" and ts is not None and ts.release_t is not None:
+            start = min(start, ts.release_t)
+        onset_fn = getattr(self.world, "threat_onset_utc", None)
+        onset = onset_fn(ts.serial if ts is not None else st.inject.serial) if onset_fn else None
+        if onset is not None:
+            start = min(start, onset)
+        return start
 
     def _match_ctx(self, st: InjectState, team: str) -> MatchContext:
         res = getattr(self.pictures, "resolve", None)

@@ -814,6 +814,14 @@ class World:
             self._preplaced[inj.serial] = (tca, *self._place_secondary(a, inj.serial, tca,
                                                                        self.startex))  # fmt: skip
 
+    def threat_onset_utc(self, serial: str) -> np.datetime64 | None:
+        """When the threat of inject ``serial`` exists in truth, if before its release: a
+        scripted encounter built from initial conditions is there from the instant its
+        secondary's orbit was set (STARTEX), so a team's own screening can find it before
+        the inject is released.  ``None`` when the threat starts at its release."""
+        pre = getattr(self, "_preplaced", {}).get(serial)
+        return pre[4] if pre is not None else None
+
     def _enact_high_pc_conjunction(self, a, serial: str, t) -> list[WorldEvent]:
         target = self.obj(a.target)
         pre = getattr(self, "_preplaced", {}).get(serial)
