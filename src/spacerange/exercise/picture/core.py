@@ -65,7 +65,9 @@ from sgp4.api import Satrec, SatrecArray
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS72_KM3_S2
-from spacerange.exercise.rulefuncs import NotInPicture, pc_or_reason
+from spacerange.exercise.picture.conjunctions import TeamConjunctions, screen_team, tle_satrec
+from spacerange.exercise.picture.sensing import TeamSensor, detect, team_sensors
+from spacerange.exercise.rulefuncs import NotInPicture
 from spacerange.exercise.world import (
     RE_KM,
     World,
@@ -76,38 +78,18 @@ from spacerange.exercise.world import (
     to_utc64,
 )
 from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
+from spacerange.sensors.base import Scene
 from spacerange.timescales import jd_fr_utc
 
-__all__ = ["Track", "TeamPicture", "Pictures", "SensorSpec"]
+__all__ = ["Track", "TeamPicture", "Pictures", "TeamSensor", "PC_ALERT"]
 
 log = logging.getLogger("spacerange.exercise.picture")
 
-_DET_P = {"survey_radar": 0.9, "tracking_radar": 0.4, "optical": 0.5}
 MISS_ALERT_KM = 1.0
-WATCH_MISS_KM = 10.0
-
-
-@dataclass
-class SensorSpec:
-    """A team's sensor: the ground site geometry, kind and single-measurement noise."""
-
-    sensor_id: str
-    kind: str
-    r_itrs_km: np.ndarray
-    enu: np.ndarray
-    min_el_deg: float
-    max_el_deg: float
-    max_range_km: float
-    az_min_deg: float
-    az_max_deg: float
-    sigma_range_km: float
-    sigma_angle_rad: float
-    lat_deg: float
-    lon_deg: float
-
-    def sigma_obs_km(self, range_km: np.ndarray) -> np.ndarray:
-        s = np.maximum(np.maximum(range_km * self.sigma_angle_rad, self.sigma_range_km), 0.02)
-        return s / math.sqrt(10.0)
+#: the screening threshold: events whose predicted miss is within it are held [km]
+SCREEN_THRESHOLD_KM = 10.0
+#: 1-sigma position error of an own asset (the operator's ephemeris) [km]
+OWN_SIGMA_KM = 0.01
 
 
 @dataclass
@@ -124,6 +106,12 @@ class Track:
     source: str = "obs"
     name: str = ""
     owner: str = ""
+    #: the element set as TLE text (the team's catalog entry; ``satrec`` is read from it)
+    tle: tuple[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.tle is None:
+            self.satrec, self.tle, _ = tle_satrec(self.satrec)
 
     def sigma_rtn_km(self, t: np.datetime64) -> tuple[float, float, float]:
         d = abs(float((t - self.epoch_utc) / np.timedelta64(1, "s"))) / 86400.0
@@ -138,12 +126,14 @@ class TeamPicture:
     team: str
     role: str
     actors: set[str]
-    sensors: list[SensorSpec]
+    sensors: list[TeamSensor]
     tracks: dict[str, Track] = field(default_factory=dict)
     alerts: list[dict] = field(default_factory=list)
     cdms: list[dict] = field(default_factory=list)
     shared_in: list[dict] = field(default_factory=list)
-    watch: dict[tuple[str, str], dict] = field(default_factory=dict)
+    conj: TeamConjunctions = field(default_factory=TeamConjunctions)
+    #: tracks (re)estimated since the team's last screening
+    changed: set = field(default_factory=set)
     alerted: set = field(default_factory=set)
     detected_serials: set = field(default_factory=set)
     updated_since_share: set = field(default_factory=set)
@@ -162,20 +152,25 @@ class Pictures:
     """One :class:`TeamPicture` per blue/red team (see the module docstring)."""
 
     def __init__(self, world: World, scenario, *, cadence_s: float = 600.0,
-                 screen_s: float = 8 * 3600.0, horizon_s: float = 1.5 * 86400.0,
-                 refit_s: float = 6 * 3600.0, warm_start_s: float = 86400.0):  # fmt: skip
+                 look_ahead_s: float | None = None, refit_s: float = 6 * 3600.0,
+                 warm_start_s: float = 86400.0, extend_s: float = 6 * 3600.0,
+                 screen_threshold_km: float = SCREEN_THRESHOLD_KM):  # fmt: skip
         self.world = world
         self.scenario = scenario
         self.cadence_s = cadence_s
-        self.screen_s = screen_s
-        self.horizon_s = horizon_s
+        if look_ahead_s is None:
+            look_ahead_s = scenario.exercise.screening_look_ahead.total_seconds()
+        #: the screening window ahead of the clock [s] (scenario ``screening_look_ahead``)
+        self.look_ahead_s = float(look_ahead_s)
+        #: the window's leading edge is screened once it has moved this far [s]
+        self.extend_s = min(float(extend_s), self.look_ahead_s)
+        self.screen_threshold_km = float(screen_threshold_km)
+        self.own_sigma_km = OWN_SIGMA_KM
         self.refit_s = refit_s
         self.rng = np.random.default_rng([world.seed, 2])
         self.teams: dict[str, TeamPicture] = {}
         self.roles = {t.id: t.role for t in scenario.teams}
         self._last_update: np.datetime64 | None = None
-        self._last_screen: np.datetime64 | None = None
-        self._last_watch: np.datetime64 | None = None
         self._last_reentry: np.datetime64 | None = None
         self._share_queue: list[tuple[np.datetime64, str, str, list[str], dict, list]] = []
         self._done_shares = 0
@@ -183,7 +178,7 @@ class Pictures:
         self._relmo: dict[tuple[str, str], list] = {}
         self._cdm_sent: dict[str, np.datetime64] = {}
         world.pictures = self
-        sensors = _sensor_specs(scenario)
+        sensors = team_sensors(scenario)
         for t in scenario.teams:
             if t.role not in ("blue", "red"):
                 continue
@@ -196,52 +191,20 @@ class Pictures:
         self._warm_start(warm_start_s)
 
     # ------------------------------------------------------------------- visibility
-    def _visible(self, tp: TeamPicture, r_teme: np.ndarray, v_teme: np.ndarray, t,
-                 obj_ids: np.ndarray, detect: bool = True):  # fmt: skip
-        """Detected object rows and each one's sigma_obs [km] for team ``tp`` at ``t``."""
-        n = r_teme.shape[0]
-        best = np.full(n, np.inf)
-        if not n or not tp.sensors:
-            return np.zeros(0, int), np.zeros(0)
+    def _visible(self, tp: TeamPicture, r_itrs: np.ndarray, scene: Scene, t, obj_ids):
+        """Detected object rows and each one's pass error [km] for team ``tp`` at ``t``:
+        the engine's sensors decide what is observable (:func:`.sensing.detect`)."""
+        return detect(tp.sensors, r_itrs, scene, obj_ids,
+                      lambda sid: self.world.sensor_availability(sid, t),
+                      self.world.tasking.get(tp.team, {}), self.rng)  # fmt: skip
+
+    @staticmethod
+    def _itrs(r_teme: np.ndarray, v_teme: np.ndarray, t) -> tuple[np.ndarray, Scene]:
+        """ITRS positions of TEME states at ``t`` and the scene (Sun, rotation) of ``t``."""
+        if not len(r_teme):
+            return np.zeros((0, 3)), Scene(np.asarray([t]))
         ri, _ = teme_to_itrs(r_teme[:, None, :], v_teme[:, None, :], np.asarray([t]))
-        ri = ri[:, 0, :]
-        sun = None
-        tasked = self.world.tasking.get(tp.team, {})
-        for s in tp.sensors:
-            avail = self.world.sensor_availability(s.sensor_id, t)
-            if avail <= 0:
-                continue
-            d = ri - s.r_itrs_km
-            rng = np.linalg.norm(d, axis=-1)
-            enu = d @ s.enu.T
-            el = np.degrees(np.arcsin(np.clip(enu[:, 2] / rng, -1, 1)))
-            az = np.degrees(np.arctan2(enu[:, 0], enu[:, 1])) % 360.0
-            ok = (el >= s.min_el_deg) & (el <= s.max_el_deg) & (rng <= s.max_range_km)
-            if s.az_max_deg - s.az_min_deg < 360.0:
-                lo, hi = s.az_min_deg % 360, s.az_max_deg % 360
-                ok &= ((az >= lo) & (az <= hi)) if lo <= hi else ((az >= lo) | (az <= hi))
-            if s.kind == "optical":
-                if sun is None:
-                    sun = _sun_itrs(t)
-                up = s.r_itrs_km / np.linalg.norm(s.r_itrs_km)
-                sun_el = math.degrees(math.asin(float(up @ sun / np.linalg.norm(sun))))
-                if sun_el > -12.0:
-                    continue
-                sh = sun / np.linalg.norm(sun)
-                along = ri @ sh
-                perp = np.linalg.norm(ri - along[:, None] * sh, axis=-1)
-                ok &= (along > 0) | (perp > RE_KM)
-            if not ok.any():
-                continue
-            p = np.full(n, _DET_P.get(s.kind, 0.5) * avail)
-            mine = tasked.get(s.sensor_id)
-            if mine:
-                p[np.isin(obj_ids, list(mine))] = avail
-            hit = ok & (self.rng.random(n) < p) if detect else ok
-            sig = s.sigma_obs_km(rng)
-            best = np.where(hit & (sig < best), sig, best)
-        rows = np.flatnonzero(np.isfinite(best))
-        return rows, best[rows]
+        return ri[:, 0, :], Scene(np.asarray([t]))
 
     def _warm_start(self, span_s: float) -> None:
         w = self.world
@@ -253,8 +216,9 @@ class Pictures:
             born = np.array([w.objects[i].created_utc is None for i in idx], bool)
             idx, r, v = idx[born], r[born], v[born]
             ids = np.array([w.objects[i].id for i in idx], dtype=object)
+            ri, scene = self._itrs(r, v, t)
             for tp in self.teams.values():
-                rows, sig = self._visible(tp, r, v, t, ids)
+                rows, sig = self._visible(tp, ri, scene, t, ids)
                 self._observe(tp, t, idx[rows], r[rows], v[rows], sig, warm=True)
         w._state_cache = None
 
@@ -282,7 +246,10 @@ class Pictures:
         for o, s, sg, gg, fr in zip(objs, sats, sig, g, fit_res, strict=True):
             if s is None:
                 continue
-            sg = math.hypot(sg, fr)  # the mean-element fit's own error joins the estimate's
+            # the catalog holds the element set as TLE text; the mean-element fit's own
+            # error and the text's rounding join the estimate's
+            s, tle, d_text = tle_satrec(s)
+            sg = math.hypot(sg, fr, d_text)
             old = tp.tracks.get(o.id)
             tp.tracks[o.id] = Track(
                 s,
@@ -295,8 +262,10 @@ class Pictures:
                 source,
                 name=(old.name if old else self._display_name(tp, o, t)),
                 owner=(old.owner if old else self._display_owner(o)),
+                tle=tle,
             )
             tp.updated_since_share.add(o.id)
+            tp.changed.add(o.id)
 
     def _display_name(self, tp, o, t) -> str:
         d = self.designator(tp.team, o.id)
@@ -448,9 +417,10 @@ class Pictures:
         w = self.world
         idx, r, v = w.states(t)
         ids = np.array([w.objects[i].id for i in idx], dtype=object)
+        ri, scene = self._itrs(r, v, t)
         out += self._provider_cdms(t)
         for tp in self.teams.values():
-            rows, sig = self._visible(tp, r, v, t, ids)
+            rows, sig = self._visible(tp, ri, scene, t, ids)
             new, jumps = self._observe(tp, t, idx[rows], r[rows], v[rows], sig)
             tp.pending_uct += [k for k in new if k not in tp.pending_uct]
             if tp.pending_uct and (tp.last_uct is None or _secs(t - tp.last_uct) >= 3600.0):
@@ -460,8 +430,6 @@ class Pictures:
                 tp.pending_uct = []
             if new:
                 self._detections(tp, t, new, "created", out)
-            if new or jumps:
-                self._screen(tp, t, only=set(new) | {k for k, _ in jumps})
             for oid, res in jumps:
                 out.append(self._alert(tp, t, "maneuver", [oid], {"residual_km": round(res, 3)}))
                 self._detections(tp, t, [oid], "maneuver", out)
@@ -469,14 +437,8 @@ class Pictures:
             out += self._proximity(tp, t)
             self._queue_standing_shares(tp, t)
         out += self._relative_motion(t, idx, r, v)
-        if self._last_screen is None or _secs(t - self._last_screen) >= self.screen_s:
-            self._last_screen = t
-            for tp in self.teams.values():
-                self._screen(tp, t)
-        if self._last_watch is None or _secs(t - self._last_watch) >= 3600.0:
-            self._last_watch = t
-            for tp in self.teams.values():
-                out += self._assess_watch(tp, t)
+        for tp in self.teams.values():
+            out += self._screen(tp, t)
         if self._last_reentry is None or _secs(t - self._last_reentry) >= 6 * 3600.0:
             self._last_reentry = t
             for tp in self.teams.values():
@@ -569,95 +531,78 @@ class Pictures:
         return out
 
     # ------------------------------------------------------------------- screening
-    def _screen(self, tp, t, only: set | None = None) -> None:
-        keys = [k for k in tp.tracks if not self._own(tp.team, k) and (only is None or k in only)]
-        if not keys:
-            return
-        sats = [tp.tracks[k].satrec for k in keys]
-        a_km = np.array([s.a for s in sats]) * RE_KM
-        ecc = np.array([s.ecco for s in sats])
-        per, apo = a_km * (1 - ecc), a_km * (1 + ecc)
-        n = int(self.horizon_s // 120) + 1
-        ts = t + (np.arange(n) * 120e6).astype("timedelta64[us]")
-        jd, fr = jd_fr_utc(ts)
-        for o in self._own_assets(tp):
-            s = o.satrec
-            pa, aa = s.a * RE_KM * (1 - s.ecco), s.a * RE_KM * (1 + s.ecco)
-            cand = np.flatnonzero((per < aa + 30) & (apo > pa - 30))
-            if not cand.size:
-                continue
-            e, rc, _ = SatrecArray([sats[j] for j in cand]).sgp4(jd, fr)
-            rc[e != 0] = np.nan
-            ra, _ = self.world.state_of(o.id, ts)
-            d = rc - ra[None]
-            # linear relative motion between samples: minimum distance on each segment
-            d0, d1 = d[:, :-1], d[:, 1:]
-            w_ = d1 - d0
-            ww = np.einsum("ijk,ijk->ij", w_, w_)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                tau = np.clip(-np.einsum("ijk,ijk->ij", d0, w_) / ww, 0, 1)
-            m = np.linalg.norm(d0 + tau[..., None] * w_, axis=-1)
-            close = np.nanmin(np.where(np.isfinite(m), m, np.inf), axis=1) < 40.0
-            for j in cand[close]:
-                pair = (o.id, keys[j])
-                tp.watch.setdefault(pair, {"since": t})
+    def hbr_m(self, oid: str) -> float:
+        """Hard-body radius [m] the teams use for an object (its catalogued size)."""
+        return self.world.obj(oid).hbr_m if oid in self.world else 1.0
 
-    def _assess_watch(self, tp, t) -> list[dict]:
-        from spacerange.exercise.rulefuncs import _closest, _cov, _grid
+    def _screen(self, tp, t) -> list[dict]:
+        """Screen the team's assets against its catalog after a catalog update (see
+        :mod:`.conjunctions`): changed tracks and moved assets over the whole look-ahead
+        window, the rest over the window's new leading edge.  Returns the products."""
+        c = tp.conj
+        end = t + _td64(self.look_ahead_s)
+        own = {o.id: o for o in self._own_assets(tp) if o.alive_at(t)}
+        orbit = {k: id(o.satrec_at(t)) for k, o in own.items()}
+        found: list[dict] = []
+        if c.screened_until is None:
+            found += screen_team(self, tp, t, t, end)
+            c.screened_until = end
+        else:
+            moved = {k for k in own if c.asset_orbits.get(k) != orbit[k]}
+            still = set(own) - moved
+            changed = {k for k in tp.changed if k in tp.tracks}
+            if moved:  # a burn: the asset against the whole catalog
+                found += screen_team(self, tp, t, t, end, assets=moved)
+            if changed and still:
+                found += screen_team(self, tp, t, t, end, assets=still, objects=changed)
+            if _secs(end - c.screened_until) >= self.extend_s:
+                rest = set(tp.tracks) - changed
+                found += screen_team(self, tp, t, max(c.screened_until, t), end,
+                                     assets=still, objects=rest)  # fmt: skip
+                c.screened_until = end
+        c.asset_orbits = orbit
+        tp.changed = set()
+        return self._conjunction_products(tp, t, found)
 
+    def _conjunction_products(self, tp, t, found: list[dict]) -> list[dict]:
+        """``conjunction_update`` events, CDM-like records and alerts of screened events."""
         out = []
-        for pair, info in list(tp.watch.items()):
-            a, b = pair
-            if b not in tp.tracks or a not in self.world or self.world.obj(a).ended_utc:
-                del tp.watch[pair]
-                continue
-            fn = lambda oid, ts: self.predict(tp.team, oid, ts)  # noqa: E731
-            t_from = info.get("tca", t)
-            start = max(t, t_from - _td64(3600)) if "tca" in info else t
-            end = (t_from + _td64(3600)) if "tca" in info else t + _td64(self.horizon_s)
-            if end <= t:
-                del tp.watch[pair]
-                continue
-            tca, miss, st = _closest(fn, a, b, _grid(start, end, 20.0 if "tca" in info else 30.0))
-            if not st or tca <= t:
-                del tp.watch[pair]
-                continue
-            if miss > 2 * WATCH_MISS_KM:
-                del tp.watch[pair]
-                continue
-            info["tca"] = tca
-            r1, v1, r2, v2 = st
-            c1 = _cov(r1, v1, self.sigma_rtn_km(tp.team, a, tca))
-            c2 = _cov(r2, v2, self.sigma_rtn_km(tp.team, b, tca))
-            hbr = (self.world.obj(a).hbr_m + (self.world.obj(b).hbr_m if b in self.world
-                                               else 1.0)) * 1e-3  # fmt: skip
-            pc, pc_note = pc_or_reason(r1, v1, c1, r2, v2, c2, hbr)
-            vrel = float(np.linalg.norm(v1 - v2))
+        for f in sorted(found, key=lambda f: f["tca_utc"]):
+            a, b, tca, pc = f["asset"], f["object"], f["tca_utc"], f["pc"]
+            miss_m = round(f["miss_km"] * 1e3, 1)
             payload = {"team": tp.team, "objects": self._pubs(tp, [a, b]), "tca_utc": _iso(tca),
-                       "miss_m": round(miss * 1e3, 1), "pc": pc, "rel_speed_km_s": vrel}  # fmt: skip
-            if pc_note:
+                       "miss_m": miss_m, "pc": pc, "rel_speed_km_s": f["rel_speed_km_s"],
+                       "event_id": f["event_id"], "pc_method": f["pc_method"],
+                       "pc_trend": f["pc_trend"],
+                       "miss_sigma_m": round(f["miss_sigma_m"], 1)}  # fmt: skip
+            if f["pc_note"]:
                 # the team is told Pc is unknown, and why; never a "safe" Pc of 0
-                payload["pc_note"] = pc_note
-                log.warning("%s picture: Pc of %s x %s not computed: %s", tp.team, a, b, pc_note)
-            if miss <= WATCH_MISS_KM:
-                out.append(self._event("conjunction_update", tp, t, payload))
-                cdm = {"creation_utc": _iso(t), "originator": tp.team, "object1": a,
-                       "object2": b, "tca_utc": _iso(tca), "miss_m": payload["miss_m"],
-                       "pc": pc, "pc_note": pc_note, "rel_speed_km_s": vrel,
-                       "sigma_rtn_km_1": list(self.sigma_rtn_km(tp.team, a, tca)),
-                       "sigma_rtn_km_2": list(self.sigma_rtn_km(tp.team, b, tca)),
-                       "marking": "EXERCISE"}  # fmt: skip
-                tp.cdms.append(cdm)
-                tp.new_cdms.append(cdm)
+                payload["pc_note"] = f["pc_note"]
+            out.append(self._event("conjunction_update", tp, t, payload))
+            cdm = {"creation_utc": _iso(t), "originator": tp.team, "object1": a, "object2": b,
+                   "tca_utc": _iso(tca), "miss_m": miss_m, "pc": pc, "pc_note": f["pc_note"],
+                   "pc_method": f["pc_method"], "event_id": f["event_id"],
+                   "rel_speed_km_s": f["rel_speed_km_s"],
+                   "sigma_rtn_km_1": f["sigma_rtn_km_1"], "sigma_rtn_km_2": f["sigma_rtn_km_2"],
+                   "marking": "EXERCISE"}  # fmt: skip
+            tp.cdms.append(cdm)
+            tp.new_cdms.append(cdm)
             # an unknown Pc alerts like a high one: the operator must look at the event
             pc_alert = pc is None or pc >= PC_ALERT
-            if (pc_alert or miss < MISS_ALERT_KM) and ("conj", a, b) not in tp.alerted:
+            if (pc_alert or f["miss_km"] < MISS_ALERT_KM) and ("conj", a, b) not in tp.alerted:
                 tp.alerted.add(("conj", a, b))
                 out.append(self._alert(tp, t, "conjunction", [a, b],
-                                       {"tca_utc": _iso(tca), "miss_m": payload["miss_m"],
-                                        "pc": pc, "pc_note": pc_note}))  # fmt: skip
+                                       {"tca_utc": _iso(tca), "miss_m": miss_m, "pc": pc,
+                                        "pc_note": f["pc_note"]}))  # fmt: skip
                 self._detections(tp, t, [a, b], "conjunction", out)
         return out
+
+    def conjunctions(self, team: str) -> list[dict]:
+        """The team's open conjunction events (latest figures, truth ids), by TCA."""
+        tp = self.teams.get(team)
+        if tp is None:
+            return []
+        return sorted(tp.conj.active.values(), key=lambda f: f["tca_utc"])
 
     def deliver(self, team: str, objects: list[str], t, *, source: str = "provider",
                 sigma_km: float = 0.1) -> list[str]:  # fmt: skip
@@ -689,7 +634,6 @@ class Pictures:
                              np.full(len(objs), sigma_km), source)  # fmt: skip
             for o in objs:
                 tp.tracks[o.id].source = source
-            self._screen(tp, t, only={o.id for o in objs})
         return [o.id for o in objs]
 
     def _provider_cdms(self, t) -> list[dict]:
@@ -708,7 +652,6 @@ class Pictures:
             for tp in self.teams.values():
                 if actor in tp.actors:
                     self.deliver(tp.team, [c.secondary], t, source="provider-cdm")
-                    tp.watch.setdefault((c.target, c.secondary), {"since": t})
         return out
 
     # ------------------------------------------------------------------- re-entry
@@ -859,7 +802,9 @@ class Pictures:
                                          tr.last_obs_utc, mine.first_seen_utc if mine else t,
                                          tr.n_obs, f"shared:{frm}",
                                          mine.name if mine else self._display_name(
-                                             rp, self.world.obj(k), t), tr.owner)  # fmt: skip
+                                             rp, self.world.obj(k), t), tr.owner,
+                                         tle=tr.tle)  # fmt: skip
+                    rp.changed.add(k)
                     n += 1
             rp.cdms += [dict(c, shared_by=frm) for c in cdms]
             if n or cdms:
@@ -932,61 +877,3 @@ def _lon_deg(r, v, t) -> float:
 
 def _secs(td) -> float:
     return float(td / np.timedelta64(1, "s"))
-
-
-def _sun_itrs(t) -> np.ndarray:
-    from spacerange.bodies import sun_gcrs_km
-    from spacerange.frames import gcrs_to_itrs
-
-    s = sun_gcrs_km(np.asarray([t]))
-    s = np.asarray(s).reshape(-1, 3)[:1]
-    ri, _ = gcrs_to_itrs(s, np.zeros_like(s), np.asarray([t]))
-    return np.asarray(ri).reshape(3)
-
-
-def _sensor_specs(scenario) -> dict[str, SensorSpec]:
-    from spacerange.exercise.scenario.actors import SensorRef, split_sensor_ref
-    from spacerange.sensors.sites import bundled_entries
-
-    bundled = {e["id"].upper(): e for e in bundled_entries()}
-    out = {}
-    for actor in scenario.actors:
-        for s in actor.sensors:
-            if isinstance(s, SensorRef):
-                e = bundled.get(split_sensor_ref(s.ref)[1].upper())
-                if e is None:  # the validator refuses it; never drop a team's sensor silently
-                    raise ValueError(f"{actor.id}: sensor {s.ref!r} is not a bundled site")
-            else:
-                e = s.model_dump()
-            out[s.sensor_id] = _spec(s.sensor_id, e)
-    return out
-
-
-def _spec(sid: str, e: dict) -> SensorSpec:
-    from spacerange.frames import geodetic_to_itrs
-
-    lat, lon = float(e["lat_deg"]), float(e["lon_deg"])
-    r = geodetic_to_itrs(np.float64(lat), np.float64(lon), np.float64((e.get("alt_m") or 0) / 1e3))
-    la, lo = math.radians(lat), math.radians(lon)
-    enu = np.array([[-math.sin(lo), math.cos(lo), 0.0],
-                    [-math.sin(la) * math.cos(lo), -math.sin(la) * math.sin(lo), math.cos(la)],
-                    [math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)]])  # fmt: skip
-    kind = e.get("kind", "optical")
-    noise = e.get("noise") or {}
-    mr = e.get("max_range_km")
-    if mr is None:
-        mr = 50_000.0 if kind == "optical" else 6_000.0
-
-    def opt(d: dict, key: str, default: float) -> float:
-        # a given 0 (horizon mask, azimuth limit) is a value, not a missing one
-        v = d.get(key)
-        return float(default if v is None else v)
-
-    return SensorSpec(
-        sid, kind, np.asarray(r, float), enu,
-        opt(e, "min_elevation_deg", 10.0), opt(e, "max_elevation_deg", 90.0),
-        float(mr), opt(e, "az_min_deg", 0.0), opt(e, "az_max_deg", 360.0),
-        opt(noise, "sigma_range_km", 0.0),
-        math.radians(opt(noise, "sigma_angle_deg", 0.0003 if kind == "optical" else 0.05)),
-        lat, lon,
-    )  # fmt: skip
