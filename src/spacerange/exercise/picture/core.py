@@ -4,10 +4,13 @@ simulated observations and what its allies share, never from truth directly.
 Observation model (coarse, vectorized, stated honestly)
 -------------------------------------------------------
 Every ``cadence_s`` (default 10 min) of scenario time, for each team and each of its
-sensors, the truth TEME states of all objects are rotated to ITRS and tested against the
-site's field of regard (elevation mask and limit, azimuth window, range limit; radars
-without a limit reach 6,000 km, telescopes 50,000 km); telescopes also need a dark site
-(Sun below -12 deg) and a sunlit object (cylindrical shadow).  A visible object is detected
+sensors (the engine's :mod:`spacerange.sensors` sensors, built from the scenario by
+:mod:`.sensing`), the truth TEME states of all objects are rotated to ITRS and passed to
+:func:`spacerange.sensors.visibility.observable`: the site's field of regard (elevation
+mask and limit, azimuth window, range limits; radars without a limit reach 6,000 km,
+telescopes 50,000 km) and, for telescopes, a dark site (Sun below the sensor's
+``max_sun_elevation_deg``, -12 deg) and a sunlit object (outside the umbra, conical
+shadow).  The picture adds no geometry of its own.  An observable object is detected
 with a probability (survey radar 0.9, tracking radar 0.4, telescope 0.5 per update; 1.0
 when the team tasked that sensor on it), times the sensor's availability (outages).  A
 detection stands for a short pass whose orbit determination gives a position error
@@ -19,7 +22,8 @@ mean elements *fitted* to the truth state plus Gaussian noise — position N(0, 
 per RTN axis, velocity N(0, g/3 per day) per axis, ``g`` the team's along-track error
 growth (LEO 1 km/day, higher orbits 0.2 km/day), and the B* the object had when observed;
 the SGP4 fit's own residual (up to ~20 km for near-equatorial deep-space orbits, where the
-fixed point is poor) is added to the track's sigma.
+fixed point is poor) and the rounding of the element set to TLE text (the team's catalog
+entry, a few metres) are added to the track's sigma.
 Between detections the team *predicts* with that SGP4 arc, so an unannounced manoeuvre,
 a drag change (storm) or a release makes its prediction drift from truth until the next
 detection.  Tracks are refitted at most every ``refit_s`` (6 h) unless the residual
@@ -40,10 +44,15 @@ tracks; ``cdm``: CDMs) and accepted ``share`` actions deliver the provider's *es
 after the agreement's delay; a shared track replaces the recipient's own only when its
 current sigma is smaller.
 
-Products: a team screens its own assets against its picture every ``screen_s`` (8 h, 36-h
-horizon, 120 s steps with linear relative motion between steps, 40 km gate, refined on 1 s), then
-re-assesses the pairs on its watch list every hour: ``conjunction_update`` (miss, Pc with
-Foster's method on the team's covariances), ``alert`` (kind conjunction at Pc >= 1e-4 or
+Products: on every catalog update a team screens its protected assets against its own
+catalog (its tracks' TLEs) over the look-ahead window (scenario ``screening_look_ahead``,
+default 72 h) through the engine (:mod:`.conjunctions`:
+:func:`spacerange.conjunction.protected.screen_protected` over
+:func:`~spacerange.conjunction.screening.screen`, 10 km threshold; Pc from
+:func:`spacerange.conjunction.multistep.pc_auto_batch` on the team's covariances; one
+event per pair and TCA with its Pc trend, :func:`~spacerange.conjunction.event_history.group_events`):
+``conjunction_update`` (event id, TCA, miss and its 1-sigma, Pc, method, trend),
+``alert`` (kind conjunction at Pc >= 1e-4, an unknown Pc, or
 miss < 1 km), a CDM-like record; ``proximity`` alerts (another object within 50 km of an
 own LEO asset or 200 km of a GEO asset); ``reentry`` predictions (every 6 h for tracks
 whose perigee is under 200 km: SGP4 decay of the team's own arc, window +/- 20 % of the
@@ -171,6 +180,8 @@ class Pictures:
         self.teams: dict[str, TeamPicture] = {}
         self.roles = {t.id: t.role for t in scenario.teams}
         self._last_update: np.datetime64 | None = None
+        #: the first picture update (the earliest a team can hold an event)
+        self.first_update_utc: np.datetime64 | None = None
         self._last_reentry: np.datetime64 | None = None
         self._share_queue: list[tuple[np.datetime64, str, str, list[str], dict, list]] = []
         self._done_shares = 0
@@ -414,6 +425,8 @@ class Pictures:
         ):
             return out
         self._last_update = t
+        if self.first_update_utc is None:
+            self.first_update_utc = t
         w = self.world
         idx, r, v = w.states(t)
         ids = np.array([w.objects[i].id for i in idx], dtype=object)
@@ -568,9 +581,11 @@ class Pictures:
         """``conjunction_update`` events, CDM-like records and alerts of screened events."""
         out = []
         for f in sorted(found, key=lambda f: f["tca_utc"]):
-            a, b, tca, pc = f["asset"], f["object"], f["tca_utc"], f["pc"]
+            a, b, pc = f["asset"], f["object"], f["pc"]
+            # TCA to the millisecond (whole seconds would truncate up to 1 s away)
+            tca = np.datetime64(f["tca_utc"], "ms")
             miss_m = round(f["miss_km"] * 1e3, 1)
-            payload = {"team": tp.team, "objects": self._pubs(tp, [a, b]), "tca_utc": _iso(tca),
+            payload = {"team": tp.team, "objects": self._pubs(tp, [a, b]), "tca_utc": _iso_ms(tca),
                        "miss_m": miss_m, "pc": pc, "rel_speed_km_s": f["rel_speed_km_s"],
                        "event_id": f["event_id"], "pc_method": f["pc_method"],
                        "pc_trend": f["pc_trend"],
@@ -580,7 +595,7 @@ class Pictures:
                 payload["pc_note"] = f["pc_note"]
             out.append(self._event("conjunction_update", tp, t, payload))
             cdm = {"creation_utc": _iso(t), "originator": tp.team, "object1": a, "object2": b,
-                   "tca_utc": _iso(tca), "miss_m": miss_m, "pc": pc, "pc_note": f["pc_note"],
+                   "tca_utc": _iso_ms(tca), "miss_m": miss_m, "pc": pc, "pc_note": f["pc_note"],
                    "pc_method": f["pc_method"], "event_id": f["event_id"],
                    "rel_speed_km_s": f["rel_speed_km_s"],
                    "sigma_rtn_km_1": f["sigma_rtn_km_1"], "sigma_rtn_km_2": f["sigma_rtn_km_2"],
@@ -592,10 +607,16 @@ class Pictures:
             if (pc_alert or f["miss_km"] < MISS_ALERT_KM) and ("conj", a, b) not in tp.alerted:
                 tp.alerted.add(("conj", a, b))
                 out.append(self._alert(tp, t, "conjunction", [a, b],
-                                       {"tca_utc": _iso(tca), "miss_m": miss_m, "pc": pc,
+                                       {"tca_utc": _iso_ms(tca), "miss_m": miss_m, "pc": pc,
                                         "pc_note": f["pc_note"]}))  # fmt: skip
                 self._detections(tp, t, [a, b], "conjunction", out)
         return out
+
+    def conjunction_goals(self) -> list[dict]:
+        """Issue 11's measured goals per graded conjunction (:mod:`.goals`)."""
+        from spacerange.exercise.picture.goals import conjunction_goals
+
+        return conjunction_goals(self)
 
     def conjunctions(self, team: str) -> list[dict]:
         """The team's open conjunction events (latest figures, truth ids), by TCA."""
@@ -873,6 +894,10 @@ def _lon_deg(r, v, t) -> float:
     """Geographic longitude [deg E] of a TEME state (an operator knows its own asset's)."""
     ri, _ = teme_to_itrs(np.asarray(r)[None, None], np.asarray(v)[None, None], np.asarray([t]))
     return round(float(itrs_to_geodetic(ri[0, 0])[1]), 4)
+
+
+def _iso_ms(t) -> str:
+    return f"{np.datetime_as_string(np.datetime64(t, 'ms'))}Z"
 
 
 def _secs(td) -> float:
