@@ -141,3 +141,25 @@ def test_exposed_team_holds_the_graded_conjunction_within_its_goals(passive_run)
     mine = [u for u in ups if set(u["objects"]) == {"ARD-EO-1", "DEB-4411"}]
     assert len({u["event_id"] for u in mine}) == 1 and len(mine) == g["n_updates"]
     assert all(u["pc_trend"] in ("rising", "falling", "steady") for u in mine)
+
+
+# ------------------------------------------------------------------ custody
+def test_custody_is_lost_after_the_configured_age_or_sigma():
+    w, p, team, a, t = _setup()
+    p.deliver(team, [a.secondary], t, sigma_km=0.05)
+    c = p.custody(team, a.secondary, t)
+    assert c["state"] == "held" and c["age_s"] == 0.0 and c["pos_sigma_km"] < 0.1
+    assert p.tracked(team, a.secondary, t)
+    # LEO: lost a day after the last track (the team's prediction has aged)
+    later = t + _td64(86400.0 + 60.0)
+    assert p.custody(team, a.secondary, later)["state"] == "lost"
+    assert not p.tracked(team, a.secondary, later)
+    # or as soon as the along-track sigma exceeds the configured size
+    p.custody_sigma_km = 0.01
+    assert p.custody(team, a.secondary, t)["state"] == "lost"
+    assert p.custody(team, "NO-SUCH-OBJECT", t) is None
+    # own assets are always in custody; the view shows each track's state
+    assert p.custody(team, a.target, later)["state"] == "held"
+    w.clock_utc = t
+    items = p.picture_items(team)
+    assert items and all(it["custody"] in ("held", "lost") for it in items)

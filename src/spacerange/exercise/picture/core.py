@@ -99,6 +99,10 @@ MISS_ALERT_KM = 1.0
 SCREEN_THRESHOLD_KM = 10.0
 #: 1-sigma position error of an own asset (the operator's ephemeris) [km]
 OWN_SIGMA_KM = 0.01
+#: custody is lost when the last track is older than this (LEO; x3 higher up) [s] ...
+CUSTODY_AGE_S = 86400.0
+#: ... or when the track's along-track 1-sigma exceeds this [km]
+CUSTODY_SIGMA_KM = 50.0
 
 
 class Pictures(ProductsMixin):
@@ -107,7 +111,9 @@ class Pictures(ProductsMixin):
     def __init__(self, world: World, scenario, *, cadence_s: float = 600.0,
                  look_ahead_s: float | None = None, refit_s: float = 6 * 3600.0,
                  warm_start_s: float = 86400.0, extend_s: float = 6 * 3600.0,
-                 screen_threshold_km: float = SCREEN_THRESHOLD_KM):  # fmt: skip
+                 screen_threshold_km: float = SCREEN_THRESHOLD_KM,
+                 custody_age_s: float = CUSTODY_AGE_S,
+                 custody_sigma_km: float = CUSTODY_SIGMA_KM):  # fmt: skip
         self.world = world
         self.scenario = scenario
         self.cadence_s = cadence_s
@@ -119,6 +125,8 @@ class Pictures(ProductsMixin):
         self.extend_s = min(float(extend_s), self.look_ahead_s)
         self.screen_threshold_km = float(screen_threshold_km)
         self.own_sigma_km = OWN_SIGMA_KM
+        self.custody_age_s = float(custody_age_s)
+        self.custody_sigma_km = float(custody_sigma_km)
         self.refit_s = refit_s
         self.rng = np.random.default_rng([world.seed, 2])
         self.teams: dict[str, TeamPicture] = {}
@@ -330,22 +338,43 @@ class Pictures(ProductsMixin):
             raise NotInPicture(team, oid)
         return tr.sigma_rtn_km(to_utc64(t))
 
+    def custody(self, team: str, oid: str, t=None) -> dict | None:
+        """The team's custody of ``oid`` from its own data: ``{state: held | lost,
+        last_track_utc, age_s, pos_sigma_km}``; lost once the last track is older than
+        ``custody_age_s`` (three times that above 2,000 km perigee, where predictions age
+        slower) or the along-track sigma exceeds ``custody_sigma_km``.  ``None`` when the
+        team holds no track; own assets are always held."""
+        tp = self.teams.get(team)
+        if tp is None:
+            return None
+        t = self.world.clock_utc if t is None else to_utc64(t)
+        if self._own(team, oid):
+            return {"state": "held", "last_track_utc": _iso(t), "age_s": 0.0,
+                    "pos_sigma_km": self.own_sigma_km}  # fmt: skip
+        tr = tp.tracks.get(oid)
+        if tr is None:
+            return None
+        age = _secs(t - tr.last_obs_utc)
+        sig = tr.sigma_rtn_km(t)[1]
+        limit = self.custody_age_s * (1.0 if tr.growth_km_day >= 1.0 else 3.0)
+        held = age <= limit and sig <= self.custody_sigma_km
+        return {"state": "held" if held else "lost", "last_track_utc": _iso(tr.last_obs_utc),
+                "age_s": round(age, 1), "pos_sigma_km": round(sig, 4)}  # fmt: skip
+
     def tracked(self, team: str, oid: str, t=None) -> bool:
         """The team holds custody (adjudication, truth side): its own asset, or a track
-        last observed less than one day (LEO) / three days (higher orbits) ago *whose
-        prediction still finds the object*: within max(3 sigma along-track, 10 km) of
-        truth.  A manoeuvre the team has not re-acquired loses custody."""
+        in custody (:meth:`custody`: recent and small enough) *whose prediction still
+        finds the object*: within max(3 sigma along-track, 10 km) of truth.  A manoeuvre
+        the team has not re-acquired loses custody."""
         if team not in self.teams:
             return False
         if self._own(team, oid):
             return True
-        tr = self.teams[team].tracks.get(oid)
-        if tr is None:
-            return False
         t = self.world.clock_utc if t is None else to_utc64(t)
-        age = float((t - tr.last_obs_utc) / np.timedelta64(1, "s"))
-        if age > (86400.0 if tr.growth_km_day >= 1.0 else 3 * 86400.0):
+        c = self.custody(team, oid, t)
+        if c is None or c["state"] != "held":
             return False
+        tr = self.teams[team].tracks[oid]
         ts = np.asarray([t], dtype="datetime64[us]")
         r_est, _, _ = _sgp4_one(tr.satrec, ts)
         r_true, _ = self.world.state_of(oid, ts)

@@ -203,7 +203,8 @@ class ProductsMixin:
                         "r_km": [round(float(x), 4) for x in r[j]],
                         "v_km_s": [round(float(x), 7) for x in v[j]],
                         "pos_sigma_km": round(tr.sigma_rtn_km(t)[1], 4),
-                        "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source})  # fmt: skip
+                        "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source,
+                        "custody": self.custody(team_id, k, t)["state"]})  # fmt: skip
         return pic
 
     def light_view(self, team_id: str) -> dict:
