@@ -42,16 +42,22 @@ def _s(td) -> float:
 
 
 def _truth_closest(w, a, b, tca0) -> tuple[np.datetime64, float]:
-    """Truth TCA and miss [km] around the scripted TCA; when the two collided (truth ends
-    there), over the window that ends at the collision."""
+    """Truth TCA and miss [km] around the scripted TCA (``World.closest_approach``); when
+    the two collided there (their truth ends at the collision), from their truth arcs at
+    the encounter, sampled at 1 s then 1 ms around the closest sample."""
     tca, miss_km, _ = w.closest_approach(a.id, b.id, tca0, 600.0)
-    ends = [o.ended_utc for o in (a, b) if o.ended_utc is not None]
-    if math.isfinite(miss_km) or not ends:
+    if math.isfinite(miss_km) or (a.ended_utc is None and b.ended_utc is None):
         return tca, miss_km
-    end = min(ends) - np.timedelta64(1, "ms")
-    half = np.timedelta64(300, "s")
-    tca, miss_km, _ = w.closest_approach(a.id, b.id, end - half, 300.0 - 1e-3)
-    return tca, miss_km
+    from spacerange.exercise.world import _sgp4_one
+
+    sa, sb = a.satrec_at(tca0 - np.timedelta64(1, "s")), b.satrec_at(tca0 - np.timedelta64(1, "s"))
+    t = tca0 + np.arange(-600_000, 600_001, 1000).astype("timedelta64[ms]")
+    for step_ms in (1000, 1):
+        ts = t.astype("datetime64[us]")
+        d = np.linalg.norm(_sgp4_one(sa, ts)[0] - _sgp4_one(sb, ts)[0], axis=-1)
+        k = int(np.nanargmin(d))
+        t = t[k] + np.arange(-step_ms, step_ms + 1).astype("timedelta64[ms]")
+    return ts[k], float(d[k])
 
 
 def conjunction_goals(pics) -> list[dict]:
