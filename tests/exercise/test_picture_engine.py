@@ -163,3 +163,19 @@ def test_custody_is_lost_after_the_configured_age_or_sigma():
     w.clock_utc = t
     items = p.picture_items(team)
     assert items and all(it["custody"] in ("held", "lost") for it in items)
+
+
+def test_look_ahead_is_a_scenario_setting_within_what_sgp4_allows():
+    from datetime import timedelta
+
+    from pydantic import ValidationError
+
+    from spacerange.exercise.scenario.model import ExerciseMeta
+
+    kw = dict(name="x", startex="2026-03-04T00:00:00Z", endex="2026-03-05T00:00:00Z", seed=1)
+    assert ExerciseMeta(**kw).screening_look_ahead == timedelta(hours=72)
+    assert (
+        ExerciseMeta(**kw, screening_look_ahead=timedelta(hours=96)).screening_look_ahead.days == 4
+    )
+    with pytest.raises(ValidationError, match="7 days"):
+        ExerciseMeta(**kw, screening_look_ahead=timedelta(days=8))
