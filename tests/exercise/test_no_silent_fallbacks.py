@@ -80,7 +80,7 @@ def test_rule_comparing_nan_is_not_satisfied_either_way():
 
 
 def test_team_picture_reports_an_uncomputable_pc_as_unknown(monkeypatch, caplog):
-    import spacerange.conjunction.pc as pc_mod
+    import spacerange.conjunction.multistep as ms
     from spacerange.exercise.picture import Pictures
 
     w = _world("high_pc_conjunction")
@@ -94,14 +94,14 @@ def test_team_picture_reports_an_uncomputable_pc_as_unknown(monkeypatch, caplog)
     team = next(tm.id for tm in sc.teams if tm.role == "blue")
     tp = p.teams[team]
     p.deliver(team, [a.target, a.secondary], t, sigma_km=0.01)
-    tp.watch[(a.target, a.secondary)] = {"since": t}
 
     def broken(*args, **kw):
         raise ValueError("degenerate encounter plane")
 
-    monkeypatch.setattr(pc_mod, "pc_foster", broken)
+    # the picture's Pc is the engine's entry point; make it fail
+    monkeypatch.setattr(ms, "pc_auto_batch", broken)
     with caplog.at_level(logging.WARNING, logger="spacerange.exercise.picture"):
-        out = p._assess_watch(tp, t)
+        out = p._screen(tp, t)
     ups = [e["payload"] for e in out if e["kind"] == "conjunction_update"]
     alerts = [e["payload"]["details"] for e in out if e["kind"] == "alert"]
     assert ups and alerts, out
@@ -219,13 +219,15 @@ def test_rule_comparing_incomparable_values_is_not_evaluable():
 
 # ------------------------------------------------------------------ defaults that change meaning
 def test_sensor_spec_keeps_a_given_zero_and_refuses_an_unknown_site():
-    from spacerange.exercise.picture import _sensor_specs, _spec
+    from spacerange.exercise.picture.sensing import sensor_entry, team_sensors
+    from spacerange.sensors.sites import sensor_from_dict
 
     e = {"lat_deg": 10.0, "lon_deg": 20.0, "kind": "tracking_radar", "min_elevation_deg": 0.0,
          "az_max_deg": 0.0, "noise": {"sigma_range_km": 0.02}}  # fmt: skip
-    spec = _spec("S1", e)
-    assert spec.min_el_deg == 0.0  # the horizon mask stays 0 deg, not the 10 deg default
-    assert spec.az_max_deg == 0.0  # and the azimuth limit 0, not 360
+    site = sensor_from_dict(sensor_entry("S1", e)).site
+    assert site.min_elevation_deg == 0.0  # the horizon mask stays 0 deg, not the 10 deg default
+    assert site.az_max_deg == 0.0  # and the azimuth limit 0, not 360
+    _sensor_specs = team_sensors
 
     sc = load_scenario(TRAINING / "space_weather.yaml")
     sc.actors[0].sensors[0].ref = "default:NO-SUCH-SITE"

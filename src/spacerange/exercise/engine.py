@@ -1642,6 +1642,7 @@ class Exercise:
                 "autopilot": self.autopilots[t.id].name if t.id in self.autopilots else None,
             }
         released = [s for s in self.injects.values() if s.status == "released"]
+        goals = getattr(self.pictures, "conjunction_goals", None)
         return {
             "run": str(self.run_dir),
             "scenario": self.scenario.exercise.name,
@@ -1653,6 +1654,8 @@ class Exercise:
             "events": self.log.last_seq,
             "teams": teams,
             "collisions": self.collisions,
+            # issue 11's measured goals of the exposed teams' pictures, per graded event
+            "conjunction_goals": goals() if callable(goals) else [],
         }
 
     def close(self) -> None:

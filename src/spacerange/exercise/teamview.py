@@ -34,7 +34,8 @@ class TeamView:
     """One team's view at ``clock_utc`` (all object names are the team's designators).
 
     * ``picture``: tracks ``{id, name, owner, r_km, v_km_s (TEME), pos_sigma_km,
-      last_obs_utc, source}``; ``assets``: own assets with states and delta-v;
+      last_obs_utc, source, custody (held or lost)}``; ``assets``: own assets with states
+      and delta-v;
     * ``sensors``: own sensor ids; ``share_to``: teams this team may send products to,
       with the products and delay of each agreement; ``teams``: the exercise's teams and
       roles (public);

@@ -243,3 +243,62 @@ def find_passes(
         culm = times_utc[0] + np.round(culm_s * 1e6).astype("timedelta64[us]")
         parts.append(Passes(np.full(n, k), so + obj_offset, rise, culm, setv, culm_el, st, et))
     return Passes.concat(parts)
+
+
+# ------------------------------------------------------------------- field of regard, light
+def field_of_regard(site: Site, r_itrs_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which ITRS positions ``(..., 3)`` lie in ``site``'s field of regard (elevation mask
+    and limit, range limits, azimuth window: :meth:`Site.in_field_of_regard`), and their
+    range [km]; both shaped ``(...)``.  NaN positions are never inside."""
+    az, el, rng, _ = look_angles(site, np.asarray(r_itrs_km, float))
+    with np.errstate(invalid="ignore"):
+        ok = (
+            (el >= site.min_elevation_deg)
+            & (el <= site.max_elevation_deg)
+            & (rng >= site.min_range_km)
+            & (rng <= site.max_range_km)
+            & site.in_azimuth_window(az)
+        )
+    return ok & np.isfinite(rng), rng
+
+
+def site_dark(site: Site, scene, max_sun_elevation_deg: float = -12.0) -> np.ndarray:
+    """True at the times of ``scene`` (:class:`~spacerange.sensors.base.Scene` or a
+    datetime64 array) when the Sun's centre is below ``max_sun_elevation_deg`` at
+    ``site`` (-12 deg: nautical twilight, the optical sensors' default); (n_times,)."""
+    from spacerange.sensors.base import Scene
+
+    return Scene.of(scene).sun_elevation_deg(site) < max_sun_elevation_deg
+
+
+def sunlit(r_itrs_km: np.ndarray, sun_itrs_km: np.ndarray) -> np.ndarray:
+    """True where an object at ``r_itrs_km`` (..., 3) sees part of the Sun's disc (not in
+    the umbra; conical Earth shadow, :func:`spacerange.bodies.shadow_fraction`), the
+    condition of :class:`~spacerange.sensors.optical.OpticalTelescope`; ``sun_itrs_km``
+    broadcasts against it.  The shadow test is rotation invariant, so ITRS works."""
+    from spacerange.bodies import shadow_fraction
+
+    return shadow_fraction(r_itrs_km, sun_itrs_km) < 1.0
+
+
+def observable(sensor, r_itrs_km: np.ndarray, scene) -> tuple[np.ndarray, np.ndarray]:
+    """Geometric observability of objects by ``sensor`` (a
+    :class:`~spacerange.sensors.base.Sensor`), without its detection threshold (SNR,
+    limiting magnitude): in the site's field of regard and, for an optical sensor, a dark
+    site (Sun below its ``max_sun_elevation_deg``) and a sunlit object.
+
+    ``r_itrs_km``: (n_objects, n_times, 3) at the times of ``scene`` (a
+    :class:`~spacerange.sensors.base.Scene` or datetime64 array of n_times); returns the
+    mask and range [km], each (n_objects, n_times)."""
+    from spacerange.sensors.base import Scene
+    from spacerange.sensors.optical import OpticalTelescope
+
+    scene = Scene.of(scene)
+    ok, rng = field_of_regard(sensor.site, r_itrs_km)
+    if isinstance(sensor, OpticalTelescope) and ok.any():
+        dark = site_dark(sensor.site, scene, sensor.max_sun_elevation_deg)
+        ok &= dark[None, :]
+        if ok.any():
+            o, t = np.nonzero(ok)
+            ok[o, t] = sunlit(np.asarray(r_itrs_km)[o, t], scene.sun_itrs_km[t])
+    return ok, rng

@@ -50,6 +50,10 @@ class ExerciseMeta(ScenarioModel):
     compression: float = Field(default=1.0, gt=0, le=100_000)
     seed: int = Field(ge=0)
     truth_step: Duration = Field(default=timedelta(minutes=1), description="truth propagation step")
+    screening_look_ahead: Duration = Field(
+        default=timedelta(hours=72),
+        description="how far ahead each team screens its assets against its own catalog",
+    )
     director: str | None = None
 
     @field_validator("endex")
@@ -61,6 +65,14 @@ class ExerciseMeta(ScenarioModel):
                 f"ENDEX {endex.isoformat()} is not after STARTEX {startex.isoformat()}"
             )
         return endex
+
+    @field_validator("screening_look_ahead")
+    @classmethod
+    def _look_ahead(cls, v: timedelta) -> timedelta:
+        if not timedelta(hours=1) <= v <= timedelta(days=7):
+            raise ValueError("screening_look_ahead must be between 1 h and 7 days "
+                             "(SGP4 element sets age fast)")  # fmt: skip
+        return v
 
     @property
     def duration(self) -> timedelta:

@@ -1,0 +1,242 @@
+"""A team picture's products other than tracks and conjunctions: re-entry predictions,
+truth-side products for EXCON (relative motion, fragments), allied sharing and the team
+views.  A mixin of :class:`~spacerange.exercise.picture.core.Pictures`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spacerange.exercise.picture.model import Track
+from spacerange.exercise.world import RE_KM, _iso, _sgp4_one, _td64, to_utc64
+from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
+
+__all__ = ["ProductsMixin"]
+
+
+class ProductsMixin:
+    """Re-entry, truth products, sharing and views of :class:`Pictures` (same state)."""
+
+    # ------------------------------------------------------------------- re-entry
+    def reentry_window(self, team: str, oid: str, t) -> dict | None:
+        """The team's re-entry prediction for ``oid`` now, on request (the same SGP4 decay
+        of its own arc as the 6-hourly product); ``None`` if its track does not decay
+        within 15 days."""
+        tp = self.teams.get(team)
+        if tp is None or oid not in tp.tracks:
+            return None
+        out = self._reentry(tp, to_utc64(t), only=oid, emit=False)
+        return out[0]["payload"] if out else None
+
+    def _reentry(self, tp, t, only: str | None = None, emit: bool = True) -> list[dict]:
+        out = []
+        for oid, tr in tp.tracks.items():
+            if only is not None and oid != only:
+                continue
+            s = tr.satrec
+            if only is None and s.a * RE_KM * (1 - s.ecco) - RE_KM > 200.0:
+                continue
+            n = 15 * 24 * 6
+            ts = t + (np.arange(n) * 600e6).astype("timedelta64[us]")
+            r, _, e = _sgp4_one(s, ts)
+            rad = np.linalg.norm(r, axis=-1)
+            bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + 100.0)
+            if not bad.any():
+                continue
+            k = int(np.argmax(bad))
+            if k == 0:
+                # The team's own track already puts the object below 100 km now: it
+                # presumes the re-entry happened and stops issuing predictions (it has
+                # no fresher data that could say otherwise).
+                continue
+            ml = ts[k]
+            rem = _secs(ml - t)
+            half = max(0.2 * rem, 600.0)
+            ws, we = ml - _td64(half), ml + _td64(half)
+            tt = ts[(ts >= ws) & (ts < ml)][::3]
+            fp = []
+            if tt.size:
+                rr, vv, _ = _sgp4_one(s, tt)
+                ok = np.isfinite(rr).all(axis=1)
+                if ok.any():
+                    ri, _ = teme_to_itrs(rr[ok][None], vv[ok][None], tt[ok])
+                    lla = itrs_to_geodetic(ri[0])
+                    fp = [[round(float(a), 2), round(float(b), 2)] for a, b, _ in lla]
+            payload = {"team": tp.team, "object": self.designator(tp.team, oid), "window_start": _iso(ws),
+                       "window_end": _iso(we), "most_likely": _iso(ml), "footprint": fp}  # fmt: skip
+            out.append(self._event("reentry_prediction", tp, t, payload))
+            if emit and ("reentry", oid) not in tp.alerted:
+                tp.alerted.add(("reentry", oid))
+                out.append(self._alert(tp, t, "reentry", [oid], {"most_likely": _iso(ml)}))
+                self._detections(tp, t, [oid], "reentry", out)
+        return out
+
+    # ------------------------------------------------------------------- truth products
+    def _relative_motion(self, t, idx, r, v) -> list[dict]:
+        out = []
+        w = self.world
+        for a, b, _since in w.proximity_pairs:
+            if a not in w or b not in w:
+                continue
+            ra, va = w.state_of(b, t)  # the asset (target) frame
+            rb, _ = w.state_of(a, t)
+            if not (np.all(np.isfinite(ra)) and np.all(np.isfinite(rb))):
+                continue
+            rtn = rtn_basis(ra, va) @ (rb - ra)
+            buf = self._relmo.setdefault((b, a), [])
+            buf.append([_iso(t), *[round(float(x), 4) for x in rtn]])
+            if len(buf) >= 6:
+                out.append(self._event("relative_motion", None, t,
+                                       {"objects": [b, a], "samples": list(buf)}, []))  # fmt: skip
+                buf.clear()
+        return out
+
+    def _fragments(self, t) -> list[dict]:
+        out = []
+        for info in self.world.fragment_sets[self._n_fragment_sets :]:
+            out.append(self._event("fragments", None, t, {
+                k: info[k] for k in ("parent", "n", "apogee_km", "perigee_km", "period_min")
+            }, []))  # fmt: skip
+        self._n_fragment_sets = len(self.world.fragment_sets)
+        return out
+
+    # ------------------------------------------------------------------- sharing
+    def _queue_standing_shares(self, tp, t) -> None:
+        for ag in self.scenario.sharing:
+            if ag.provider != tp.team:
+                continue
+            objs = self._share_objects(tp, ag.objects, tp.updated_since_share)
+            tracks = {k: tp.tracks[k] for k in objs if k in tp.tracks}
+            cdms = list(tp.new_cdms) if "cdm" in ag.products else []
+            if ag.objects == "own":
+                cdms = [c for c in cdms if self._own(tp.team, c["object1"])]
+            track_products = {"omm", "oem", "observations", "tdm"} & set(ag.products)
+            for rec in ag.recipients:
+                if rec in self.teams:
+                    self._share_queue.append((t + _td64(ag.delay.total_seconds()), tp.team,
+                                              rec, sorted(ag.products),
+                                              tracks if track_products else {}, cdms))  # fmt: skip
+        tp.updated_since_share = set()
+        tp.new_cdms = []
+
+    def _share_objects(self, tp, spec, updated) -> list[str]:
+        if spec == "all":
+            return list(updated)
+        if spec == "own":
+            return [k for k in updated if self._own(tp.team, k)]
+        return [k for k in updated if k in set(spec)]
+
+    def _deliver_shares(self, t) -> list[dict]:
+        w = self.world
+        for team, to, products, objs, rel in w.share_requests[self._done_shares :]:
+            tp = self.teams.get(team)
+            if tp is None:
+                continue
+            keys = objs or list(tp.tracks)
+            tracks = {}
+            if {"omm", "oem", "observations", "tdm"} & set(products):
+                for k in keys:
+                    if k in tp.tracks:
+                        tracks[k] = tp.tracks[k]
+                    elif self._own(team, k):
+                        tracks[k] = self._own_track(k, rel)
+            cdms = [c for c in tp.cdms if "cdm" in products and (not objs or c["object1"] in objs
+                                                                 or c["object2"] in objs)]  # fmt: skip
+            self._share_queue.append((rel, team, to, products, tracks, cdms))
+        self._done_shares = len(w.share_requests)
+        out = []
+        keep = []
+        for item in self._share_queue:
+            rel, frm, to, products, tracks, cdms = item
+            if rel > t:
+                keep.append(item)
+                continue
+            rp = self.teams.get(to)
+            if rp is None:
+                continue
+            n = 0
+            for k, tr in tracks.items():
+                if self._own(to, k):
+                    continue
+                mine = rp.tracks.get(k)
+                if mine is None or tr.sigma_rtn_km(t)[1] < mine.sigma_rtn_km(t)[1]:
+                    self.designator(to, k, given=self.designator(frm, k))
+                    rp.tracks[k] = Track(tr.satrec, tr.epoch_utc, tr.sigma0_km, tr.growth_km_day,
+                                         tr.last_obs_utc, mine.first_seen_utc if mine else t,
+                                         tr.n_obs, f"shared:{frm}",
+                                         mine.name if mine else self._display_name(
+                                             rp, self.world.obj(k), t), tr.owner,
+                                         tle=tr.tle)  # fmt: skip
+                    rp.changed.add(k)
+                    n += 1
+            rp.cdms += [dict(c, shared_by=frm) for c in cdms]
+            if n or cdms:
+                rp.shared_in.append({"from": frm, "products": products, "n_tracks": n,
+                                     "n_cdms": len(cdms), "time_utc": _iso(t)})  # fmt: skip
+        self._share_queue = keep
+        return out
+
+    def _own_track(self, oid, t) -> Track:
+        o = self.world.obj(oid)
+        return Track(o.satrec_at(t), t, 0.01, 0.05, t, t, 1, "own", o.name, o.owner)
+
+    # ------------------------------------------------------------------- views
+    def view(self, team_id: str) -> dict:
+        """The team's picture at the world clock (see the contract's ``team_view``)."""
+        tp = self.teams.get(team_id)
+        if tp is None:
+            return {"picture": [], "assets": [], "alerts": [], "cdms": [], "shared_in": []}
+        return {"picture": self.picture_items(team_id), **self.light_view(team_id)}
+
+    def picture_items(self, team_id: str) -> list[dict]:
+        """The team's tracks now, under its designators (the costly part of the view)."""
+        t = self.world.clock_utc
+        tp = self.teams.get(team_id)
+        if tp is None:
+            return []
+        keys, r, v = self._picture_states(tp, t)
+        pic = []
+        for j, k in enumerate(keys):
+            if self._own(team_id, k) or not np.all(np.isfinite(r[j])):
+                continue
+            tr = tp.tracks[k]
+            pic.append({"id": self.designator(team_id, k), "name": tr.name, "owner": tr.owner,
+                        "r_km": [round(float(x), 4) for x in r[j]],
+                        "v_km_s": [round(float(x), 7) for x in v[j]],
+                        "pos_sigma_km": round(tr.sigma_rtn_km(t)[1], 4),
+                        "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source,
+                        "custody": self.custody(team_id, k, t)["state"]})  # fmt: skip
+        return pic
+
+    def light_view(self, team_id: str) -> dict:
+        """The view without the tracks: own assets, alerts, CDMs, shares."""
+        t = self.world.clock_utc
+        tp = self.teams[team_id]
+        assets = []
+        for o in self._own_assets(tp):
+            ra, va = self.world.state_of(o.id, t)
+            assets.append({"id": o.id, "name": o.name, "owner": o.actor,
+                           "r_km": [round(float(x), 4) for x in ra],
+                           "v_km_s": [round(float(x), 7) for x in va],
+                           "maneuverable": o.maneuverable, "dv_budget_mps": o.dv_budget_mps,
+                           "dv_used_mps": round(o.dv_used_mps, 4), "source": "own",
+                           "lon_deg": _lon_deg(ra, va, t)})  # fmt: skip
+        cdms = [
+            dict(
+                c,
+                object1=self.designator(team_id, c["object1"]),
+                object2=self.designator(team_id, c["object2"]),
+            )
+            for c in tp.cdms
+        ]
+        return {"assets": assets, "alerts": list(tp.alerts), "cdms": cdms,
+                "shared_in": list(tp.shared_in)}  # fmt: skip
+
+
+def _lon_deg(r, v, t) -> float:
+    """Geographic longitude [deg E] of a TEME state (an operator knows its own asset's)."""
+    ri, _ = teme_to_itrs(np.asarray(r)[None, None], np.asarray(v)[None, None], np.asarray([t]))
+    return round(float(itrs_to_geodetic(ri[0, 0])[1]), 4)
+
+
+def _secs(td) -> float:
+    return float(td / np.timedelta64(1, "s"))
