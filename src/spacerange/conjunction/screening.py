@@ -175,6 +175,10 @@ def screen_block(
     n_nodes = int(math.ceil(block_len_s / h)) + 1
     t_nodes = block_start_s + np.arange(n_nodes) * h
     P, V, ok = _node_states(arr, jd0, fr0, t_nodes)
+    # One node-major copy (the sieve's layout); P, V, ok below are views of it.
+    PT, VT, okT = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (P, V, ok))
+    del P, V, ok
+    P, V, ok = (np.swapaxes(a, 0, 1) for a in (PT, VT, okT))
     timings["sgp4_nodes"] = time.perf_counter() - t0
 
     # Search radius and margins from this block's own dynamics.
@@ -197,9 +201,9 @@ def screen_block(
     thr_lin = cfg.search_km + margin
     n_steps = int(math.ceil(block_len_s / dt))
     ci, cj, ck, ctau, _ = sieve(
-        P,
-        V,
-        ok,
+        PT,
+        VT,
+        okT,
         h,
         dt,
         n_steps,
@@ -210,6 +214,7 @@ def screen_block(
         rhi,
         backend=cfg.backend,
         query_pairs=cfg.primary_pairs,
+        node_major=True,
     )
     timings["sieve"] = time.perf_counter() - t1
 
