@@ -61,7 +61,9 @@ class BatchOptions:
     stop); ``edit_sigma`` (n-sigma editing, None = off); ``edit_after`` (accepted evaluations
     before editing starts); ``min_obs`` (fewer accepted measurements: not converged);
     ``lm_lambda0`` (initial Levenberg-Marquardt damping, 0 = plain Gauss-Newton with step
-    rejection); ``covariance`` ``"realistic"`` or ``"formal"`` (see the module doc)."""
+    rejection); ``covariance`` ``"realistic"`` or ``"formal"`` (see the module doc);
+    ``max_rms``: a stationary point with a larger weighted RMS is a wrong minimum (e.g. an
+    along-track error of a whole pass), reported as not converged."""
 
     max_iter: int = 25
     rms_rel_tol: float = 1e-3
@@ -70,6 +72,7 @@ class BatchOptions:
     min_obs: int = 6
     lm_lambda0: float = 1e-3
     covariance: str = "realistic"
+    max_rms: float = 100.0
 
 
 def _seconds(times: np.ndarray, epochs: np.ndarray) -> np.ndarray:
@@ -301,7 +304,11 @@ def batch_least_squares(
         settled = np.isfinite(thr) if edit_on else np.ones(n, bool)
         done = ok_obj & settled & (((n_acc >= 2) & (rel < options.rms_rel_tol))
                                    | (gn <= 2.0 * options.rms_rel_tol * ss))  # fmt: skip
-        converged |= done
+        wrong = done & (rms > options.max_rms)
+        for i in np.flatnonzero(wrong):
+            fail_msg[int(i)] = (f"stalled at a wrong minimum (weighted RMS {rms[i]:.3g} > "
+                                f"{options.max_rms:g})")  # fmt: skip
+        converged |= done & ~wrong
         active &= ~done
         rms_prev[ok_obj] = rms[ok_obj]
         lam[ok_obj] = np.maximum(lam[ok_obj] / 10.0, 1e-12 if options.lm_lambda0 else 0.0)
