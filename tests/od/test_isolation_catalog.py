@@ -14,8 +14,8 @@ Size: the first 200 catalog objects; ``SPACERANGE_CATALOG_OD_N=2000`` runs the i
 
 Still opt-in (``SPACERANGE_RUN_CATALOG_OD=1``), stated not hidden: on the shared 2-core machine
 the 200-object run took far longer than the 2-minute budget of a default test (about 10 min
-wall at load 10-20, 105/105 converged), and the realistic covariance is not yet inside the NEES band (see
-docs/performance.md); the NEES test is an expected failure until it is."""
+wall at load 10-20, 105/105 converged), and the realistic covariance is not yet inside the
+NEES band (see docs/performance.md); the NEES test is an expected failure until it is."""
 
 import os
 import time
