@@ -63,7 +63,8 @@ class BatchOptions:
     ``lm_lambda0`` (initial Levenberg-Marquardt damping, 0 = plain Gauss-Newton with step
     rejection); ``covariance`` ``"realistic"`` or ``"formal"`` (see the module doc);
     ``max_rms``: a stationary point with a larger weighted RMS is a wrong minimum (e.g. an
-    along-track error of a whole pass), reported as not converged."""
+    along-track error of a whole pass: RMS 9,000-110,000 in the diagnosed cases, against 1-150
+    for right ones fitted with two-body + J2 to SGP4 motion), reported as not converged."""
 
     max_iter: int = 25
     rms_rel_tol: float = 1e-3
@@ -72,7 +73,7 @@ class BatchOptions:
     min_obs: int = 6
     lm_lambda0: float = 1e-3
     covariance: str = "realistic"
-    max_rms: float = 100.0
+    max_rms: float = 1000.0
 
 
 def _seconds(times: np.ndarray, epochs: np.ndarray) -> np.ndarray:
@@ -306,8 +307,8 @@ def batch_least_squares(
                                    | (gn <= 2.0 * options.rms_rel_tol * ss))  # fmt: skip
         wrong = done & (rms > options.max_rms)
         for i in np.flatnonzero(wrong):
-            fail_msg[int(i)] = (f"stalled at a wrong minimum (weighted RMS {rms[i]:.3g} > "
-                                f"{options.max_rms:g})")  # fmt: skip
+            fail_msg[int(i)] = (f"stalled with weighted RMS {rms[i]:.3g} > {options.max_rms:g}"
+                                " (a wrong minimum or dynamics the model lacks)")  # fmt: skip
         converged |= done & ~wrong
         active &= ~done
         rms_prev[ok_obj] = rms[ok_obj]
