@@ -1,22 +1,44 @@
 """Batch weighted least squares (differential correction) for many objects at once.
 
-Each iteration linearizes about the reference trajectories of *all* objects together
+Each evaluation linearizes about the trial trajectories of *all* active objects together
 (one vectorized propagation with STMs), forms per-object normal equations
 ``N = sum H^T W H (+ P0^-1)``, ``b = sum H^T W dy (+ P0^-1 (x_ap - x))`` with
-``H = (dh/dx)(t) Phi(t, t0)``, and corrects each object's epoch state (Vallado Algorithm
-68; Tapley, Schutz & Born, *Statistical Orbit Determination*, sec. 4.6).
+``H = (dh/dx)(t) Phi(t, t0)`` (Vallado Algorithm 68; Tapley, Schutz & Born, *Statistical
+Orbit Determination*, sec. 4.6), and proposes a correction per object.
 
-Residual editing: from iteration ``edit_after`` on, a measurement is used only when its
-normalized residual ``|dy|/sigma`` is at most ``edit_sigma`` times the object's previous
-weighted RMS (floored at 1), re-decided every iteration (so edited points may return).
-Convergence: relative change of the weighted RMS below ``rms_rel_tol`` (and at least two
-iterations), at most ``max_iter`` iterations; a diverging step (RMS up by more than 20 %)
-is halved.  The formal covariance is ``N^-1``.
+Step control (Levenberg-Marquardt, per object; Nocedal & Wright sec. 10.3): the correction
+solves ``(N + lambda diag N) dx = b``.  A trial state is accepted only when it lowers the
+object's cost; otherwise ``lambda`` grows tenfold and a shorter, more gradient-like step is
+tried from the last accepted state (no re-linearization needed), so a poor initial orbit or a
+long arc cannot make an object oscillate or diverge.  After an accepted step ``lambda``
+shrinks tenfold (Gauss-Newton near the solution).  A trial orbit that cannot be integrated
+counts as a rejected step.
 
-Per-object isolation: an object whose trajectory cannot be propagated (the vectorized
-integrator dropped it, e.g. a trial orbit diving into the Earth) never stops the others.  After
-a good iteration its step is halved and retried (as for a diverging RMS); without one, or after
-three retries, it leaves the batch with the reason in :attr:`OdSolution.message` and a NaN state.
+Cost and residual editing: from the ``edit_after``-th accepted evaluation on, a measurement is
+used when its normalized residual ``|dy|/sigma`` is at most ``edit_sigma`` times the object's
+weighted RMS (floored at 1), re-decided at every accepted state (edited points may return).
+The cost compared between trials is the truncated quadratic ``sum min(z^2, T^2)`` with the
+same threshold ``T`` for both, so editing cannot fake an improvement.
+
+Convergence (per object, at an accepted state with editing active): the relative change of
+the weighted RMS between two accepted states is below ``rms_rel_tol``, or the Gauss-Newton
+step predicts a cost reduction ``b^T N^-1 b`` below ``2 rms_rel_tol`` of the cost (the same
+tolerance on RMS, read off the linear model: no further step can move the RMS by more).
+At most ``max_iter`` evaluations.
+
+Covariance (``covariance``): ``"formal"`` is ``N^-1`` with the sensors' noise.  ``"realistic"``
+(default) adds what the residuals show beyond that noise: with ``g_k = sum_(i in track k)
+h_i z_i`` the score of each track (cluster), ``M = c sum_k g_k g_k^T`` (``c = G/(G-1)
+(m-1)/(m-6)``, the CR1 small-sample factor), the cluster-robust ("sandwich") covariance
+``N^-1 M N^-1`` (Liang & Zeger 1986) replaces ``N^-1`` in the directions where the track
+scores scatter more than the white-noise model predicts: ``P = N^-1 + N^-1 (M - N)_+ N^-1``
+(``(.)_+``: positive part).  Unmodeled forces and sensor biases produce residuals correlated
+within a track (and across tracks); white-noise weighting alone then gives a formal sigma ten
+to a hundred times too small.
+
+Per-object isolation: an object whose trial trajectory cannot be propagated never stops the
+others; without any accepted state, or when its damping runs away, it leaves the batch with
+the reason in :attr:`OdSolution.message` (NaN state when it never had an accepted state).
 """
 
 from __future__ import annotations
@@ -30,22 +52,82 @@ from .measurements import KIND_NAMES, predict, residual
 from .observations import Observations
 from .solution import OdSolution
 
+LAMBDA_MAX = 1e10
+
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """Batch settings: ``max_iter``; ``rms_rel_tol`` (relative RMS change to stop);
-    ``edit_sigma`` (n-sigma editing, None = off); ``edit_after`` (first iteration that edits);
-    ``min_obs`` (fewer accepted measurements: not converged)."""
+    """Batch settings: ``max_iter`` (evaluations); ``rms_rel_tol`` (relative RMS change to
+    stop); ``edit_sigma`` (n-sigma editing, None = off); ``edit_after`` (accepted evaluations
+    before editing starts); ``min_obs`` (fewer accepted measurements: not converged);
+    ``lm_lambda0`` (initial Levenberg-Marquardt damping, 0 = plain Gauss-Newton with step
+    rejection); ``covariance`` ``"realistic"`` or ``"formal"`` (see the module doc);
+    ``max_rms``: a stationary point with a larger weighted RMS is a wrong minimum (e.g. an
+    along-track error of a whole pass: RMS 9,000-110,000 in the diagnosed cases, against 1-150
+    for right ones fitted with two-body + J2 to SGP4 motion), reported as not converged."""
 
     max_iter: int = 25
     rms_rel_tol: float = 1e-3
     edit_sigma: float | None = 3.0
     edit_after: int = 2
     min_obs: int = 6
+    lm_lambda0: float = 1e-3
+    covariance: str = "realistic"
+    max_rms: float = 1000.0
 
 
 def _seconds(times: np.ndarray, epochs: np.ndarray) -> np.ndarray:
     return (times - epochs).astype("timedelta64[us]").astype(float) / 1e6
+
+
+def _solve(nmat: np.ndarray, bvec: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """dx (k, 6) from (N + lam diag N) dx = b, per object; NaN where singular."""
+    d = np.einsum("kii->ki", nmat)
+    a = nmat + (lam[:, None] * d)[:, :, None] * np.eye(6)
+    try:
+        return np.linalg.solve(a, bvec[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        pass
+    out = np.full(bvec.shape, np.nan)
+    for i in range(a.shape[0]):  # a singular system is this object's own
+        try:
+            out[i] = np.linalg.solve(a[i], bvec[i])
+        except np.linalg.LinAlgError:
+            pass
+    return out
+
+
+def _inv(nmat: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(nmat)
+    except np.linalg.LinAlgError:
+        pass
+    out = np.full(nmat.shape, np.nan)
+    for i in range(nmat.shape[0]):
+        try:
+            out[i] = np.linalg.inv(nmat[i])
+        except np.linalg.LinAlgError:
+            out[i] = np.linalg.pinv(nmat[i])
+    return out
+
+
+def realistic_covariance(nmat: np.ndarray, mmat: np.ndarray) -> np.ndarray:
+    """``N^-1 + N^-1 (M - N)_+ N^-1`` per object (n, 6, 6) (see the module doc)."""
+    p = _inv(nmat)
+    # (M - N)_+ in the metric of N: whiten with N^-1/2 so the comparison is per direction
+    out = p.copy()
+    for i in range(nmat.shape[0]):
+        if not (np.all(np.isfinite(mmat[i])) and np.all(np.isfinite(p[i]))):
+            continue
+        w, v = np.linalg.eigh(0.5 * (nmat[i] + nmat[i].T))
+        if np.any(w <= 0):
+            continue
+        s = v / np.sqrt(w)  # N^-1/2 = s v^T
+        inner = s.T @ (mmat[i] - nmat[i]) @ s  # whitened excess
+        e, u = np.linalg.eigh(0.5 * (inner + inner.T))
+        excess = (u * np.maximum(e, 0.0)) @ u.T
+        out[i] = p[i] + s @ excess @ s.T
+    return out
 
 
 def batch_least_squares(
@@ -66,8 +148,9 @@ def batch_least_squares(
     """
     ids = np.asarray(object_ids).astype(str)
     n = ids.size
-    x_ref = np.array(x0, float).reshape(n, 6)
-    x_ap = x_ref.copy()
+    x_try = np.array(x0, float).reshape(n, 6)
+    x_ap = x_try.copy()
+    x_ref = np.full((n, 6), np.nan)
     epochs = np.asarray(epochs_utc, "datetime64[us]").reshape(n)
     pos = {k: i for i, k in enumerate(ids.tolist())}
     keep = np.isin(obs.object_id, ids)
@@ -78,116 +161,174 @@ def batch_least_squares(
     site_r, site_v, enu = o.geometry
     sig = o.sigma
     m = len(o)
+    # clusters for the realistic covariance: one per (object, track); unknown tracks by site
+    ckey = np.where(o.track >= 0, o.track, -1 - o.site).astype(np.int64)
+    _, cl = np.unique(np.stack([obj, ckey], 1), axis=0, return_inverse=True)
+    cl = cl.ravel()
+    n_cl = int(cl.max()) + 1 if m else 0
+    cl_obj = np.zeros(n_cl, int)
+    cl_obj[cl] = obj
     info0 = None
     if apriori_cov is not None:
         info0 = np.linalg.inv(np.asarray(apriori_cov, float).reshape(n, 6, 6))
 
     active = np.ones(n, bool)
+    has_ref = np.zeros(n, bool)
     converged = np.zeros(n, bool)
-    iters = np.zeros(n, int)
+    evals = np.zeros(n, int)
+    n_acc = np.zeros(n, int)
+    lam = np.full(n, float(options.lm_lambda0))
+    thr = np.full(n, np.inf)  # editing threshold T (normalized residual)
+    cost_ref = np.full(n, np.inf)
+    rms_ref = np.full(n, np.nan)
     rms_prev = np.full(n, np.inf)
-    accepted = np.isfinite(o.value)
-    cov = np.full((n, 6, 6), np.nan)
-    dx_prev = np.zeros((n, 6))
-    x_prev = x_ref.copy()
+    n_ref = np.zeros((n, 6, 6))
+    b_ref = np.zeros((n, 6))
+    m_ref = np.full((n, 6, 6), np.nan)
+    n_clusters = np.zeros(n, int)
+    n_ok = np.zeros(n, int)
     z_last = np.full(m, np.nan)
-    acc_last = accepted.copy()
-    rms_last = np.full(n, np.nan)
-    failed = np.zeros(n, bool)
+    acc_last = np.isfinite(o.value)
     fail_msg: dict[int, str] = {}
-    retries = np.zeros(n, int)
-    for it in range(options.max_iter):
+
+    def propose(sel: np.ndarray) -> None:
+        """New trial states from the stored normal equations of the objects ``sel``."""
+        if not sel.any():
+            return
+        idx = np.flatnonzero(sel)
+        dx = _solve(n_ref[idx], b_ref[idx], lam[idx])
+        x_try[idx] = x_ref[idx] + dx
+
+    for _it in range(options.max_iter):
         if not active.any():
             break
-        rows = np.flatnonzero(active[obj])
         act_idx = np.flatnonzero(active)
-        # propagate only the active objects
+        rows = np.flatnonzero(active[obj])
         remap = np.full(n, -1)
         remap[act_idx] = np.arange(act_idx.size)
-        x, phi = dyn.trajectory(x_ref[act_idx], s[rows], remap[obj[rows]])
-        # objects the integrator dropped: non-finite states on their rows
-        lost_rows = ~np.all(np.isfinite(x), axis=1)
-        if lost_rows.any():
-            lost = np.zeros(n, bool)
-            lost[np.unique(obj[rows][lost_rows])] = True
-            retry = lost & (retries < 3) & np.isfinite(rms_prev)
-            retries[retry] += 1
-            dx_prev[retry] *= 0.5
-            x_ref[retry] = x_prev[retry] + dx_prev[retry]
-            for i in np.flatnonzero(lost & ~retry):
-                fail_msg[int(i)] = ("propagation failed: trial orbit could not be integrated "
-                                    f"(iteration {it + 1}, {int(retries[i])} retries)")  # fmt: skip
-            failed |= lost & ~retry
-            active &= ~lost
-            if retry.any():
-                # retried objects rejoin next iteration; the others proceed now
-                active |= retry
-                keep_rows = ~retry[obj[rows]] & ~failed[obj[rows]]
-            else:
-                keep_rows = ~failed[obj[rows]]
-            rows, x, phi = rows[keep_rows], x[keep_rows], phi[keep_rows]
-            if rows.size == 0:
-                continue
-            pending = retry
+        if rows.size:
+            x, phi = dyn.trajectory(x_try[act_idx], s[rows], remap[obj[rows]])
         else:
-            pending = np.zeros(n, bool)
+            x, phi = np.zeros((0, 6)), np.zeros((0, 6, 6))
+        evals[active] += 1
+        ro = obj[rows]
         h, hx = predict(o.kind[rows], x, site_r[rows], site_v[rows], enu[rows])
         hmat = np.einsum("mi,mij->mj", hx, phi)
-        dy = residual(o.kind[rows], o.value[rows], h)
-        z = dy / sig[rows]
-        ok = np.isfinite(z) & np.all(np.isfinite(hmat), axis=1)
-        if options.edit_sigma is not None and it >= options.edit_after:
-            thr = options.edit_sigma * np.maximum(np.where(np.isfinite(rms_prev), rms_prev, 1e30),
-                                                  1.0)  # fmt: skip
-            ok &= np.abs(z) <= thr[obj[rows]]
-        zz = np.where(ok, z, 0.0)
-        ss = np.bincount(obj[rows], weights=zz * zz, minlength=n)
-        cnt = np.bincount(obj[rows], weights=ok.astype(float), minlength=n)
+        z = residual(o.kind[rows], o.value[rows], h) / sig[rows]
+        fin = np.isfinite(z) & np.all(np.isfinite(hmat), axis=1)
+        # objects whose trial trajectory could not be integrated (NaN rows)
+        lost = np.zeros(n, bool)
+        lost[np.unique(ro[~np.all(np.isfinite(x), axis=1)])] = True
+        lost &= active
+        # truncated cost of the trial with the reference's threshold
+        zt = np.where(fin, np.minimum(z * z, thr[ro] ** 2), 0.0)
+        cost = np.bincount(ro, weights=zt, minlength=n)
+        if info0 is not None:
+            d0 = x_try - x_ap
+            cost = cost + np.einsum("ni,nij,nj->n", d0, info0, d0)
+        cost = np.where(np.isfinite(cost), cost, np.inf)
+        better = active & ~lost & (~has_ref | (cost <= cost_ref))
+        worse = active & ~better
+        # never accepted and lost: out with its reason
+        dead = worse & ~has_ref
+        for i in np.flatnonzero(dead):
+            fail_msg[int(i)] = ("propagation failed: trial orbit could not be integrated "
+                                f"(evaluation {int(evals[i])})")  # fmt: skip
+        active &= ~dead
+        worse &= ~dead
+        # rejected trials: more damping, shorter step from the accepted state
+        lam[worse] *= 10.0
+        runaway = worse & (lam > LAMBDA_MAX)
+        for i in np.flatnonzero(runaway):
+            fail_msg[int(i)] = (f"no descent from the best state (damping above {LAMBDA_MAX:g}"
+                                f" after {int(evals[i])} evaluations)")  # fmt: skip
+        active &= ~runaway
+        propose(worse & ~runaway)
+        if not better.any():
+            continue
+        # accepted trials: the new reference
+        acc_rows = better[ro]
+        r_idx, rz, rh, rf = rows[acc_rows], z[acc_rows], hmat[acc_rows], fin[acc_rows]
+        rr = ro[acc_rows]
+        x_ref[better] = x_try[better]
+        has_ref |= better
+        with np.errstate(invalid="ignore", divide="ignore"):
+            use = rf & (np.abs(np.where(rf, rz, 0.0)) <= thr[rr])
+            ss = np.bincount(rr, weights=np.where(use, rz * rz, 0.0), minlength=n)
+            cnt = np.bincount(rr, weights=use.astype(float), minlength=n)
+            rms_now = np.sqrt(ss / cnt)
+        edit_on = options.edit_sigma is not None
+        new_thr = better & edit_on & (n_acc >= options.edit_after) & np.isfinite(rms_now)
+        thr[new_thr] = options.edit_sigma * np.maximum(rms_now[new_thr], 1.0)
+        ok = rf & (np.abs(np.where(rf, rz, 0.0)) <= thr[rr])
+        zz = np.where(ok, rz, 0.0)
+        ss = np.bincount(rr, weights=zz * zz, minlength=n)
+        cnt = np.bincount(rr, weights=ok.astype(float), minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             rms = np.sqrt(ss / cnt)
-        # divergence guard: RMS grew by > 20 %: halve the last step and retry
-        worse = active & ~pending & (rms > 1.2 * rms_prev) & np.isfinite(rms_prev)
-        if worse.any() and it > 0:
-            dx_prev[worse] *= 0.5
-            x_ref[worse] = x_prev[worse] + dx_prev[worse]
-            iters[worse] += 1
-            if np.all(~active | worse):
-                continue
-        good = active & ~worse & ~pending
-        w = np.where(ok, 1.0 / sig[rows], 0.0)
-        hw = np.where(ok[:, None], hmat * w[:, None], 0.0)  # NaN * 0 would poison N
+        cost_ref[better] = np.bincount(rr, weights=np.where(rf, np.minimum(rz * rz,
+                                       thr[rr] ** 2), 0.0), minlength=n)[better]  # fmt: skip
+        w = np.where(ok, 1.0 / sig[r_idx], 0.0)
+        hw = np.where(ok[:, None], rh * w[:, None], 0.0)  # NaN * 0 would poison N
         nmat = np.zeros((n, 6, 6))
-        np.add.at(nmat, obj[rows], np.einsum("mi,mj->mij", hw, hw))
+        np.add.at(nmat, rr, np.einsum("mi,mj->mij", hw, hw))
         bvec = np.zeros((n, 6))
-        np.add.at(bvec, obj[rows], hw * np.where(ok, z, 0.0)[:, None])
+        np.add.at(bvec, rr, hw * zz[:, None])
+        # track scores for the realistic covariance
+        gk = np.zeros((n_cl, 6))
+        np.add.at(gk, cl[r_idx], hw * zz[:, None])
+        ncl = np.bincount(cl_obj, weights=(np.abs(gk).sum(1) > 0), minlength=n)
+        mmat = np.zeros((n, 6, 6))
+        np.add.at(mmat, cl_obj, np.einsum("ki,kj->kij", gk, gk))
         if info0 is not None:
             nmat = nmat + info0
             bvec = bvec + np.einsum("nij,nj->ni", info0, x_ap - x_ref)
-        # record results of this linearization
-        z_last[rows] = z
-        acc_last[rows] = ok
-        rms_last[good] = rms[good]
-        enough = (cnt >= options.min_obs if info0 is None else cnt >= 1) | pending
-        solv = good & enough
-        dx = np.zeros((n, 6))
-        if solv.any():
-            try:
-                pinv = np.linalg.inv(nmat[solv])
-            except np.linalg.LinAlgError:
-                pinv = np.linalg.pinv(nmat[solv])
-            cov[solv] = pinv
-            dx[solv] = np.einsum("nij,nj->ni", pinv, bvec[solv])
-        rel = np.abs(rms - rms_prev) / np.maximum(rms, 1e-12)
-        done = solv & (it >= 1) & (rel < options.rms_rel_tol)
-        converged |= done
+            cost_ref[better] += np.einsum("ni,nij,nj->n", x_ref - x_ap, info0,
+                                          x_ref - x_ap)[better]  # fmt: skip
+        z_last[r_idx] = rz
+        acc_last[r_idx] = ok
+        n_ref[better], b_ref[better], m_ref[better] = nmat[better], bvec[better], mmat[better]
+        n_clusters[better] = ncl[better].astype(int)
+        n_ok[better] = cnt[better].astype(int)
+        n_acc[better] += 1
+        enough = cnt >= (options.min_obs if info0 is None else 1)
+        short = better & ~enough
+        active &= ~short
+        ok_obj = better & enough
+        rms_ref[ok_obj] = rms[ok_obj]
+        # convergence at the new reference
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.abs(rms - rms_prev) / np.maximum(rms, 1e-12)
+            gn = np.full(n, np.inf)
+            k = np.flatnonzero(ok_obj)
+            gn[k] = np.einsum("ni,ni->n", bvec[k], _solve(nmat[k], bvec[k], np.zeros(k.size)))
+        settled = np.isfinite(thr) if edit_on else np.ones(n, bool)
+        done = ok_obj & settled & (((n_acc >= 2) & (rel < options.rms_rel_tol))
+                                   | (gn <= 2.0 * options.rms_rel_tol * ss))  # fmt: skip
+        wrong = done & (rms > options.max_rms)
+        for i in np.flatnonzero(wrong):
+            fail_msg[int(i)] = (f"stalled with weighted RMS {rms[i]:.3g} > {options.max_rms:g}"
+                                " (a wrong minimum or dynamics the model lacks)")  # fmt: skip
+        converged |= done & ~wrong
         active &= ~done
-        active &= enough
-        iters[good] += 1
-        upd = active & solv
-        x_prev[upd] = x_ref[upd]
-        dx_prev[upd] = dx[upd]
-        x_ref[upd] = x_ref[upd] + dx[upd]
-        rms_prev[good] = rms[good]
+        rms_prev[ok_obj] = rms[ok_obj]
+        lam[ok_obj] = np.maximum(lam[ok_obj] / 10.0, 1e-12 if options.lm_lambda0 else 0.0)
+        propose(ok_obj & active)
+
+    cov_formal = np.full((n, 6, 6), np.nan)
+    cov = np.full((n, 6, 6), np.nan)
+    if has_ref.any():
+        idx = np.flatnonzero(has_ref)
+        cov_formal[idx] = _inv(n_ref[idx])
+        cov[idx] = cov_formal[idx]
+        if options.covariance == "realistic":
+            g = np.maximum(n_clusters[idx], 2).astype(float)
+            mm = np.maximum(n_ok[idx], 7).astype(float)
+            c = g / (g - 1.0) * (mm - 1.0) / (mm - 6.0)
+            cov[idx] = realistic_covariance(n_ref[idx], c[:, None, None] * m_ref[idx])
+        elif options.covariance != "formal":
+            raise ValueError(f"covariance must be 'realistic' or 'formal', got "
+                             f"{options.covariance!r}")  # fmt: skip
     sols = []
     for i, oid in enumerate(ids.tolist()):
         sel = obj == i
@@ -195,14 +336,15 @@ def batch_least_squares(
         zk = z_last[sel]
         by_kind = {}
         for k in np.unique(o.kind[sel]):
-            mk = acc & (o.kind[sel] == k)
+            mk = acc & (o.kind[sel] == k) & np.isfinite(zk)
             if mk.any():
                 by_kind[KIND_NAMES[k]] = float(np.sqrt(np.mean(zk[mk] ** 2)))
+        n_used = int(n_ok[i]) if has_ref[i] else 0
         msg = "" if converged[i] else fail_msg.get(i) or (
-            "too few usable observations" if acc.sum() < options.min_obs else
+            "too few usable observations" if n_used < options.min_obs else
             f"not converged in {options.max_iter} iterations")  # fmt: skip
-        state = np.full(6, np.nan) if failed[i] else x_ref[i].copy()
+        state = x_ref[i].copy() if has_ref[i] else np.full(6, np.nan)
         sols.append(OdSolution(oid, epochs[i], state, cov[i].copy(),
-                               float(rms_last[i]), int(sel.sum()), int(acc.sum()),
-                               int(iters[i]), bool(converged[i]), by_kind, "batch", msg))  # fmt: skip
+                               float(rms_ref[i]), int(sel.sum()), n_used,
+                               int(evals[i]), bool(converged[i]), by_kind, "batch", msg))  # fmt: skip
     return sols

@@ -117,6 +117,11 @@ UNUSED_BY_OD = frozenset({"RCS", "MAG", "TRANSMIT_FREQ_1", "TRANSMIT_FREQ_2", "R
                           "RHUMIDITY", "TEMPERATURE", "CLOCK_BIAS", "CLOCK_DRIFT"})  # fmt: skip
 
 
+#: A gap longer than this between records of one segment starts a new track (pass): IOD
+#: must take its three epochs from one pass, not from passes revolutions apart.
+PASS_GAP = np.timedelta64(600, "s")
+
+
 def observations_from_tdm(
     tdms, sites: dict[str, Site], file: str = "<tdm>", unused: dict[str, int] | None = None
 ) -> tuple[Observations, list[Reject]]:
@@ -198,6 +203,8 @@ def observations_from_tdm(
                     rejects.append(Reject(file, 0, f"{label}: data type not used by OD "
                                    f"(ANGLE_TYPE {angle_type or 'missing'})"))  # fmt: skip
                     continue
+                if last is not None and t - last > PASS_GAP:
+                    track_no += 1  # a new pass: one segment may hold a sensor's whole day
                 last = t
                 rows.append((target, t, kind, val, site.sigma[kind], site_idx[sensor], track_no))
             track_no += 1

@@ -50,16 +50,22 @@ def _triples(obs: Observations, rows: np.ndarray, kinds: tuple[int, ...]):
     return out
 
 
-def iod_one(obs: Observations, rows: np.ndarray) -> tuple[np.ndarray, np.datetime64, str]:
+def iod_one(
+    obs: Observations, rows: np.ndarray, order: str = "first"
+) -> tuple[np.ndarray, np.datetime64, str]:
     """IOD of the rows of one object: state (6,), its epoch (the middle IOD time), method.
 
     The earliest radar track with three complete epochs is used, else the earliest optical
-    one."""
+    one; ``order="longest"`` tries the tracks with the most epochs first instead (a second
+    opinion when the first IOD leads nowhere)."""
     site_r, _, enu = obs.geometry
     tracks = obs.track[rows]
     uniq = np.unique(tracks)
-    first_time = [obs.times_utc[rows[tracks == k]].min() for k in uniq]
-    by_time = uniq[np.argsort(first_time, kind="stable")]
+    if order == "longest":
+        key = [-np.unique(obs.times_utc[rows[tracks == k]]).size for k in uniq]
+    else:
+        key = [obs.times_utc[rows[tracks == k]].min() for k in uniq]
+    by_time = uniq[np.argsort(key, kind="stable")]
     for kinds, method in (((RANGE, AZIMUTH, ELEVATION), "radar"),
                           ((RIGHT_ASCENSION, DECLINATION), "optical")):  # fmt: skip
         for trk in by_time:
@@ -93,22 +99,23 @@ def iod_one(obs: Observations, rows: np.ndarray) -> tuple[np.ndarray, np.datetim
     raise ValueError("no track with three usable epochs (range+az+el or RA+Dec) for IOD")
 
 
-def initial_states(obs: Observations, object_ids=None):
+def initial_states(obs: Observations, object_ids=None, order: str = "first"):
     """IOD for every object: ``(ids, states (n, 6), epochs (n,), methods, failures)``.
 
-    ``failures`` maps object id -> reason for objects without an initial orbit."""
+    ``failures`` maps object id -> reason for objects without an initial orbit; ``order`` as
+    in :func:`iod_one`."""
     ids_all = obs.objects if object_ids is None else np.asarray(object_ids).astype(str)
     ids, states, epochs, methods, failures = [], [], [], [], {}
-    order = np.argsort(obs.object_id, kind="stable")
-    uniq, start, count = np.unique(obs.object_id[order], return_index=True, return_counts=True)
-    groups = {k: order[a : a + c] for k, a, c in zip(uniq.tolist(), start, count, strict=True)}
+    by_obj = np.argsort(obs.object_id, kind="stable")
+    uniq, start, count = np.unique(obs.object_id[by_obj], return_index=True, return_counts=True)
+    groups = {k: by_obj[a : a + c] for k, a, c in zip(uniq.tolist(), start, count, strict=True)}
     for oid in ids_all.tolist():
         rows = groups.get(oid, np.zeros(0, int))
         if rows.size == 0:
             failures[oid] = "no observations"
             continue
         try:
-            x, t0, meth = iod_one(obs, rows)
+            x, t0, meth = iod_one(obs, rows, order)
         except ValueError as exc:
             failures[oid] = str(exc)
             continue
@@ -138,16 +145,18 @@ def determine_orbits(
     apriori: dict[str, tuple[np.ndarray, np.datetime64]] | None = None,
     options: BatchOptions = BatchOptions(),
     dynamics=None,
-    first_stage_s: float | None = 1800.0,
+    first_stage_s: float | tuple[float, ...] | None = (1800.0, 3 * 3600.0, 9 * 3600.0),
 ) -> tuple[list[OdSolution], dict[str, str]]:
     """Batch OD of every object in ``obs``; returns (solutions, failures id -> reason).
 
     ``apriori`` maps object id -> (GCRS state (6,), its epoch), e.g. from catalog TLEs; the
     state is moved to the object's first observation time (two-body + J2) and used as the
     starting point only (no a priori weight).  Objects without one get an IOD, whose epoch
-    is the middle IOD time.  With ``first_stage_s``, each object is first fitted to the
-    observations within that many seconds of its epoch, then to all (arc growing: keeps a
-    rough IOD from diverging over a long arc).
+    is the middle IOD time.  With ``first_stage_s`` (seconds, one or several), each object is
+    first fitted to the observations within that many seconds of its epoch, then to the next
+    wider arc, then to all (arc growing: an IOD from one pass predicts the next passes well
+    enough to start from, not a day ahead).  A stage that does not converge leaves the
+    object's starting state as it was.
     """
     apriori = apriori or {}
     ids_iod = [o for o in obs.objects.tolist() if o not in apriori]
@@ -168,18 +177,43 @@ def determine_orbits(
     if not ids:
         return [], failures
     ids_a, x0_a, ep_a = np.array(ids), np.array(x0), np.array(ep, "datetime64[us]")
-    if first_stage_s:
+    sols = _fit(obs, ids_a, x0_a, ep_a, dynamics, options, first_stage_s)
+    # second opinion: objects from an IOD that did not converge restart from the IOD of
+    # their longest track (a poor first pass can put the trial orbit in the wrong basin)
+    retry = [i for i, s in enumerate(sols) if not s.converged and ids_a[i] not in apriori]
+    if retry:
+        rid, rx, rep, _, _ = initial_states(obs, ids_a[retry], order="longest")
+        if len(rid):
+            sub = obs.subset(np.flatnonzero(np.isin(obs.object_id, rid)))
+            again = _fit(sub, rid, rx, rep, dynamics, options, first_stage_s)
+            at = {k: i for i, k in enumerate(ids_a.tolist())}
+            for s in again:
+                if s.converged:
+                    sols[at[s.object_id]] = s
+    return sols, failures
+
+
+def _fit(obs, ids_a, x0_a, ep_a, dynamics, options, first_stage_s) -> list[OdSolution]:
+    """Arc-growing stages then the full arc (see :func:`determine_orbits`)."""
+    x0_a = np.array(x0_a, float)
+    ids = ids_a.tolist()
+    stages = () if not first_stage_s else np.atleast_1d(np.asarray(first_stage_s, float))
+    if len(stages):
         pos = {k: i for i, k in enumerate(ids)}
-        known = np.isin(obs.object_id, ids_a)
-        rows = np.flatnonzero(known)
+        rows = np.flatnonzero(np.isin(obs.object_id, ids_a))
         oi = np.array([pos[k] for k in obs.object_id[rows].tolist()], int)
         dt = np.abs((obs.times_utc[rows] - ep_a[oi]).astype("timedelta64[us]").astype(float))
-        near = rows[dt <= first_stage_s * 1e6]
-        if near.size:
-            stage = batch_least_squares(obs.subset(near), ids_a, x0_a, ep_a, dynamics=dynamics,
-                                        options=options)  # fmt: skip
-            for i, sol in enumerate(stage):
-                if sol.converged and np.all(np.isfinite(sol.state)):
-                    x0_a[i] = sol.state
-    sols = batch_least_squares(obs, ids_a, x0_a, ep_a, dynamics=dynamics, options=options)
-    return sols, failures
+        span = np.zeros(len(ids))
+        np.maximum.at(span, oi, dt / 1e6)
+    for arc_s in stages:
+        # only the objects whose observations extend beyond this arc need the stage
+        inside = (dt <= arc_s * 1e6) & (span[oi] > arc_s)
+        if not inside.any():
+            continue
+        sub = np.unique(oi[inside])
+        stage = batch_least_squares(obs.subset(rows[inside]), ids_a[sub], x0_a[sub], ep_a[sub],
+                                    dynamics=dynamics, options=options)  # fmt: skip
+        for i, sol in zip(sub, stage, strict=True):
+            if sol.converged and np.all(np.isfinite(sol.state)):
+                x0_a[i] = sol.state
+    return batch_least_squares(obs, ids_a, x0_a, ep_a, dynamics=dynamics, options=options)

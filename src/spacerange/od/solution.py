@@ -9,10 +9,11 @@ import numpy as np
 
 @dataclass
 class OdSolution:
-    """Estimated GCRS state of one object at ``epoch_utc`` and its formal covariance.
+    """Estimated GCRS state of one object at ``epoch_utc`` and its covariance.
 
-    ``state`` (6,) km, km/s; ``covariance`` (6, 6) km^2, km^2/s, km^2/s^2 (inverse normal
-    matrix, not scaled by the post-fit RMS); ``rms`` the weighted (dimensionless) post-fit
+    ``state`` (6,) km, km/s; ``covariance`` (6, 6) km^2, km^2/s, km^2/s^2 (the batch's
+    cluster-robust covariance by default, the inverse normal matrix with
+    ``BatchOptions(covariance="formal")``; see :mod:`spacerange.od.batch`); ``rms`` the weighted (dimensionless) post-fit
     residual RMS over accepted measurements, ``rms_by_kind`` the same per measurement kind;
     ``n_obs`` measurements given, ``n_used`` accepted by residual editing.
     """
