@@ -324,7 +324,9 @@ def _table_records(path: Path) -> tuple[list[CdmRecord], list[Path]]:
         if r.get("creation_utc") is not None:
             created = _time(r["creation_utc"])
         else:  # older tables: the newer element set's epoch
-            ages = [a for a in (r.get("elset_age_1_days"), r.get("elset_age_2_days")) if a is not None]
+            ages = [
+                a for a in (r.get("elset_age_1_days"), r.get("elset_age_2_days")) if a is not None
+            ]
             created = tca - np.timedelta64(int(min(ages, default=0.0) * 86400e6), "us")
         pc = r.get("pc")
         out.append(CdmRecord(
