@@ -94,7 +94,7 @@ def test_cdms_carry_the_flags_pc_computes(runs):
         assert vals["PC_REASON"].split(" (")[0] == r["reason"].split(" (")[0]
         steps = r["flags"]["steps"]
         assert vals["VIOLATIONS_2D"] == (", ".join(steps["violations_2d"]) or "none")
-        assert float(vals["PC_2D"]) == pytest.approx(steps["pc2d"], rel=1e-4, abs=1e-300)
+        assert float(vals["PC_2D"]) == pytest.approx(steps["pc_2d"], rel=1e-4, abs=1e-300)
         rel = read_cdm(f)[0].relative
         assert rel["COLLISION_PROBABILITY_METHOD"] == ccsds_pc_method(r["method"])
 

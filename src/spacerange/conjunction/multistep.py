@@ -157,7 +157,7 @@ def pc_auto(
     steps: dict[str, Any] = {}
     p2 = pc_foster(x1[:3], x1[3:], c1, x2[:3], x2[3:], c2, hbr)
     v2d = check_2d(x1, np.asarray(cov1_km2, float), x2, np.asarray(cov2_km2, float))
-    steps["pc2d"] = float(p2.pc)
+    steps["pc_2d"] = float(p2.pc)
     steps["violations_2d"] = list(v2d.violations)
     flags: dict[str, Any] = {"ci95": None, "steps": steps, "usage_2d": v2d.summary(),
                              "covariance_remediated": bool(n1 or n2)}  # fmt: skip
@@ -206,7 +206,7 @@ def validity_flags(flags: dict[str, Any]) -> dict[str, Any]:
     steps = flags.get("steps", {})
     ci = flags.get("ci95")
     return {
-        "pc_2d": steps.get("pc2d"),
+        "pc_2d": steps.get("pc_2d"),
         "violations_2d": list(steps.get("violations_2d", [])),
         "usage_2d": flags.get("usage_2d"),
         "nc3d": steps.get("nc3d"),
@@ -240,7 +240,7 @@ def pc_auto_batch(r1_km, v1_km_s, cov1_km2, r2_km, v2_km_s, cov2_km2, hbr_km, *,
         except (ValueError, np.linalg.LinAlgError) as exc:
             pc[k] = float(pc_foster(*args).pc)
             reason[k] = f"auto failed ({exc}); 2-D Pc kept"
-            flags.append(validity_flags({"steps": {"pc2d": pc[k]}}))
+            flags.append(validity_flags({"steps": {"pc_2d": pc[k]}}))
             continue
         pc[k], method[k], reason[k] = float(res.pc), res.method, res.flags["reason"]
         flags.append(validity_flags(res.flags))
