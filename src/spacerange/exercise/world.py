@@ -314,6 +314,25 @@ class WorldError(ValueError):
 # --------------------------------------------------------------------------------- world
 
 
+#: Threat kind (``scenario.events.THREAT_ACTIONS``) -> the :class:`World` method that
+#: enacts it physically.  ``tests/exercise/test_threat_registry.py`` checks that every kind
+#: the scenario format admits is here or in :data:`MESSAGE_ONLY_THREATS`.
+THREAT_HANDLERS: dict[str, str] = {
+    "high_pc_conjunction": "_enact_high_pc_conjunction",
+    "geo_rendezvous": "_enact_geo_rendezvous",
+    "leo_inspector": "_enact_leo_inspector",
+    "debris_event": "_enact_debris_event",
+    "uncontrolled_reentry": "_enact_uncontrolled_reentry",
+    "unannounced_maneuver": "_enact_unannounced_maneuver",
+    "sensor_outage": "_enact_sensor_outage",
+    "space_weather": "_enact_space_weather",
+    "new_launch": "_enact_new_launch",
+}
+#: Threat kinds that are a message only, with no physical effect in the world (a jamming
+#: report is one of them today: RF effects are not modelled, see issue 15).
+MESSAGE_ONLY_THREATS = frozenset({"jamming_report", "media", "diplomatic_note"})
+
+
 class World:
     """Truth world of one exercise run, built at STARTEX from ``(scenario, seed)``.
 
@@ -758,12 +777,13 @@ class World:
             return []
         t = to_utc64(t_utc)
         self.advance(t) if t > self.clock_utc else None
-        handler = getattr(self, f"_enact_{act.kind}", None)
-        if handler is None:
+        if act.kind in MESSAGE_ONLY_THREATS:
             events = [WorldEvent("message", list(getattr(act, "assets", []) or []),
                                  {"kind": act.kind, "serial": inject.serial}, t)]  # fmt: skip
-        else:
-            events = handler(act, inject.serial, t)
+        elif act.kind in THREAT_HANDLERS:
+            events = getattr(self, THREAT_HANDLERS[act.kind])(act, inject.serial, t)
+        else:  # the scenario model admitted a kind no handler enacts: say so, never skip it
+            raise WorldError(f"{inject.serial}: no handler enacts threat kind {act.kind!r}")
         objs: list[str] = []
         for name in ("target", "secondary", "red_asset", "inspector", "parent", "impactor",
                      "object", "asset"):  # fmt: skip
