@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from spacerange.constants import RE_WGS84_KM
+from spacerange.timescales import parse_utc, to_datetime
 
 __all__ = ["action_log", "conjunction_board", "sensor_sites", "coverage_radius_km"]
 
@@ -24,13 +25,14 @@ COVERAGE_ALT_KM = 800.0
 
 
 def _t(s: Any) -> datetime | None:
+    """An ISO instant as an aware datetime, or None when absent or not a time (the one
+    parser, :func:`spacerange.timescales.parse_utc`)."""
     if not isinstance(s, str) or not s:
         return None
     try:
-        d = datetime.fromisoformat(s.replace("Z", "+00:00"))
-    except ValueError:
+        return to_datetime(parse_utc(s))
+    except (ValueError, TypeError):
         return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
 def _iso_s(d: datetime | None) -> str | None:

@@ -4,8 +4,10 @@ White-cell data only (``/api/excon/msel``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from spacerange.timescales import parse_utc, to_datetime
 
 __all__ = ["msel_board"]
 
@@ -16,15 +18,15 @@ def _t(ev: dict) -> str:
     return str(ev.get("sim_time_utc") or "")
 
 
-def _when(s: str | None) -> datetime | None:
-    """An ISO instant as a datetime (string order fails on fractional seconds)."""
-    if not s:
+def _when(s: Any) -> datetime | None:
+    """An ISO instant as an aware datetime, or None when absent or not a time (the one
+    parser, :func:`spacerange.timescales.parse_utc`)."""
+    if not isinstance(s, str) or not s:
         return None
     try:
-        d = datetime.fromisoformat(s.replace("Z", "+00:00"))
-    except ValueError:
+        return to_datetime(parse_utc(s))
+    except (ValueError, TypeError):
         return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
 def msel_board(injects: list[dict], events: list[dict], roles: dict[str, str]) -> list[dict]:
