@@ -13,11 +13,12 @@ def test_cara_red_threshold():
 
 
 def test_every_user_reads_the_one_setting():
-    from spacerange.exercise import autopilot, picture, report
+    from spacerange.exercise import autopilot, picture
+    from spacerange.exercise.report import plots as report_plots
     from spacerange.maneuvers import avoidance
 
     assert picture.PC_ALERT is PC_ALERT
-    assert report.PC_ALERT is PC_ALERT
+    assert report_plots.PC_ALERT is PC_ALERT
     assert autopilot.PC_MAX is PC_ALERT
     defaults = [p.default for _, f in inspect.getmembers(avoidance, inspect.isfunction)
                 for n, p in inspect.signature(f).parameters.items()

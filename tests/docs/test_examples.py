@@ -90,7 +90,7 @@ def _fixtures(d: Path) -> None:
     assert cdms, "no conjunction in the fixture catalog"
     (d / "conjunction.cdm").write_bytes(cdms[0].read_bytes())
     # docs/user-guide.md's analyst's day names object 200000 as the owner's satellite
-    assert cdms[0].name.startswith("200000_"), cdms[0].name
+    assert cdms[0].name.startswith("SR-200000-"), cdms[0].name  # CONJUNCTION_ID-named
     _owner_oem(d)
 
 

@@ -103,7 +103,7 @@ def team_pc(r1, v1, c1, r2, v2, c2, hbr_km) -> tuple[np.ndarray, list[str], list
     ok = np.flatnonzero([x is None for x in note])
     for k in ok:
         try:
-            p, m, why = multistep.pc_auto_batch(r1[k:k + 1], v1[k:k + 1], c1[k:k + 1],
+            p, m, why, _flags = multistep.pc_auto_batch(r1[k:k + 1], v1[k:k + 1], c1[k:k + 1],
                                                 r2[k:k + 1], v2[k:k + 1], c2[k:k + 1],
                                                 np.asarray([hbr_km[k]]))  # fmt: skip
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:

@@ -1,0 +1,349 @@
+"""The exercise's truth world (model: objects, events, helpers): every object's trajectory, threat enactment and the physics of
+the teams' countermeasures.
+
+Truth model
+-----------
+Every object — background catalog, scenario objects, actors' assets, objects created during
+play — is propagated with SGP4/SDP4 (Vallado's C++ core through python-sgp4, WGS-72, TEME)
+from a list of *arcs*: ``(valid_from_utc, Satrec)``.  A catalog or scenario TLE/OMM starts
+the first arc.  Osculating orbits (Keplerian, Cartesian state, GEO slot) and every change of
+orbit (impulsive manoeuvre, break-up fragment, released sub-satellite, scripted secondary,
+drag change under a storm) start a new arc whose mean elements are *fitted* so that SGP4 at
+the arc's epoch reproduces the osculating TEME state (fixed-point correction in equinoctial
+elements, the method of :meth:`spacerange.events.breakup.Fragments.to_elsets`, iterated to
+sub-millimetre residuals, kept in double precision — never rounded through TLE text).  So
+a burn is continuous in position and adds exactly ``dv`` to the velocity, and after it the
+object follows SGP4 dynamics (J2-J4 secular and periodic terms, lunisolar terms in deep
+space, drag through B*).  Past states stay reproducible (every arc is kept), which the rule
+functions (``min_range`` since a release) rely on.
+
+Frames: states are TEME [km, km/s]; RTN is that of the object's own TEME state.
+
+Threat enactment (``enact``), all physically consistent with the model above:
+
+* ``high_pc_conjunction`` — the secondary's TEME state at TCA is the target's truth state
+  offset by ``miss_m`` along the target's radial direction (perpendicular to both
+  velocities, so TCA is the closest approach), with a horizontal velocity crossing the
+  target's at the angle that gives ``relative_speed_km_s`` (default: the natural angle
+  between the two orbit planes if >= 15 deg, else 60 deg); an arc fitted at TCA is then
+  propagated by SGP4 backward to the release and forward.  The secondary is created
+  (``new_secondary_id``) or its truth orbit replaced from the release (existing object).
+* ``geo_rendezvous`` / ``leo_inspector`` — two-impulse transfer: the first burn (at
+  release) is solved by Newton iteration on the SGP4 truth itself so that the chaser
+  reaches, at ``release + duration``, the point trailing (or leading, on the side it comes
+  from) the target by the final range *on the target's own orbit*; the second burn
+  matches the target's velocity there, so the chaser then holds station.  Burns are
+  charged to the delta-v budget and refused beyond it.  A ``release`` of a deployable
+  creates a new object ``after`` the arrival with ``relative_speed_m_s`` toward the target.
+* ``debris_event`` — NASA Standard Breakup Model (:mod:`spacerange.events.breakup`);
+  each fragment >= ``min_size_m`` on a bound orbit becomes an object ``<prefix>-<nnnn>``.
+* ``uncontrolled_reentry`` — the object's B* is solved (bisection) so that its SGP4
+  orbit decays at ``expected_reentry``; the truth re-entry time is whatever that gives.
+* ``unannounced_maneuver`` — impulsive RTN burn (at ``at`` or now).
+* ``sensor_outage`` — the sensors are marked out (or degraded) for the duration.
+* ``space_weather`` — every LEO object's drag (B*) is multiplied, from the middle of the
+  ramp to the end of the storm, by the density ratio of
+  :func:`spacerange.events.space_weather.density_scale_factor` at its perigee height (or
+  ``density_scale``); the teams' predictions keep their own B*, so they degrade.
+* ``new_launch`` — ``n_objects`` objects at ``orbit`` with isotropic separation speeds
+  (Gaussian, ``separation_spread_m_s``).
+* message kinds — no physics.
+
+Collisions: every scripted conjunction is checked in truth just after its TCA (after any
+avoidance burns): if the closest approach within +/- 10 min is below the two hard-body
+radii, the two objects collide (NASA SBM collision break-up of both).  Other pairs of the
+background are not checked (see the report's gaps).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sgp4.api import WGS72, Satrec
+
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
+from spacerange.frames import (
+    EARTH_ROTATION_RAD_S,
+    gcrs_to_teme,
+    itrs_to_gcrs,
+    itrs_to_geodetic,
+    teme_to_itrs,
+)
+from spacerange.propagation.mean_elements import fit_sgp4_mean_elements
+from spacerange.timescales import iso_utc, jd_fr_utc, parse_utc, timedelta_us
+
+log = logging.getLogger("spacerange.exercise.world")
+MU_KM3_S2 = MU_WGS72_KM3_S2  # as SGP4
+RE_KM = RE_WGS72_KM
+EARTH_ROT_RAD_S = EARTH_ROTATION_RAD_S
+_TWO_PI = 2.0 * math.pi
+
+#: Hard-body radius [m] by object type when the scenario gives none.
+DEFAULT_HBR_M = {"PAYLOAD": 2.0, "ROCKET BODY": 3.0, "DEBRIS": 0.5, "UNKNOWN": 1.0}
+#: Mass [kg] by object type when the scenario gives none.
+DEFAULT_MASS_KG = {"PAYLOAD": 500.0, "ROCKET BODY": 1500.0, "DEBRIS": 5.0, "UNKNOWN": 100.0}
+FIRST_CREATED_NORAD = 300_000  # Alpha-5 "U0000": objects created during play
+REENTRY_ALT_KM = 100.0
+COLLISION_WINDOW_S = 600.0
+
+
+def to_utc64(t: Any) -> np.datetime64:
+    """A UTC instant as ``datetime64[us]`` (from datetime64, aware datetime or ISO text;
+    :func:`spacerange.timescales.parse_utc`, refusing naive datetimes)."""
+    return parse_utc(t, naive="error")
+
+
+def _iso(t: np.datetime64) -> str:
+    return iso_utc(t, "s")
+
+
+def _seconds(td) -> float:
+    return float(td.total_seconds())
+
+
+def _td64(seconds: float) -> np.timedelta64:
+    return timedelta_us(seconds)
+
+
+def _with_bstar(sat: Satrec, bstar: float) -> Satrec:
+    """``sat`` with drag term ``bstar`` [1/earth radii]: same mean elements and epoch."""
+    s = Satrec()
+    s.sgp4init(WGS72, "i", sat.satnum, sat.jdsatepoch - 2433281.5 + sat.jdsatepochF,
+               float(bstar), sat.ndot, sat.nddot, sat.ecco, sat.argpo, sat.inclo, sat.mo,
+               sat.no_kozai, sat.nodeo)  # fmt: skip
+    return s
+
+
+# ------------------------------------------------------------------------- SGP4 arc fitting
+#: SGP4 satrecs reproducing TEME states (the public fit of :mod:`spacerange.propagation`)
+fit_satrecs = fit_sgp4_mean_elements
+
+
+def _sgp4_one(sat: Satrec, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    jd, fr = jd_fr_utc(times)
+    e, r, v = sat.sgp4_array(jd, fr)
+    r = np.asarray(r, float)
+    v = np.asarray(v, float)
+    bad = e != 0
+    r[bad] = np.nan
+    v[bad] = np.nan
+    return r, v, e
+
+
+def _gcrs_to_teme(r: np.ndarray, v: np.ndarray, t: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    """One GCRS state (3,), (3,) at ``t`` -> TEME (:func:`spacerange.frames.gcrs_to_teme`)."""
+    rt, vt = gcrs_to_teme(r[None], v[None], np.asarray([t]))
+    return rt[0], vt[0]
+
+
+def _itrs_state_to_teme(r_itrs, v_itrs, t):
+    rg, vg = itrs_to_gcrs(np.asarray([r_itrs]), np.asarray([v_itrs]), np.asarray([t]))
+    return _gcrs_to_teme(rg[0], vg[0], t)
+
+
+def _altitude_km(r_teme: np.ndarray, t: np.datetime64) -> np.ndarray:
+    """Geodetic altitude [km] of TEME positions (n, 3) at one time."""
+    r = np.atleast_2d(r_teme)
+    ri, _ = teme_to_itrs(r[:, None, :], np.zeros_like(r)[:, None, :], np.asarray([t]))
+    return itrs_to_geodetic(ri[:, 0, :])[..., 2]
+
+
+def _kepler_to_state(a, e, i_deg, raan_deg, argp_deg, nu_deg, mu=MU_KM3_S2):
+    i, raan, argp, nu = (math.radians(x) for x in (i_deg, raan_deg, argp_deg, nu_deg))
+    p = a * (1 - e * e)
+    r_pf = np.array([p * math.cos(nu) / (1 + e * math.cos(nu)),
+                     p * math.sin(nu) / (1 + e * math.cos(nu)), 0.0])  # fmt: skip
+    v_pf = np.array([-math.sqrt(mu / p) * math.sin(nu), math.sqrt(mu / p) * (e + math.cos(nu)), 0])
+    cO, sO, ci, si, cw, sw = (math.cos(raan), math.sin(raan), math.cos(i), math.sin(i),
+                              math.cos(argp), math.sin(argp))  # fmt: skip
+    rot = np.array(
+        [
+            [cO * cw - sO * sw * ci, -cO * sw - sO * cw * ci, sO * si],
+            [sO * cw + cO * sw * ci, -sO * sw + cO * cw * ci, -cO * si],
+            [sw * si, cw * si, ci],
+        ]
+    )
+    return rot @ r_pf, rot @ v_pf
+
+
+def _mean_to_true_deg(m_deg: float, e: float) -> float:
+    m = math.radians(m_deg)
+    ea = m if e < 0.8 else math.pi
+    for _ in range(50):
+        ea -= (ea - e * math.sin(ea) - m) / (1 - e * math.cos(ea))
+    return math.degrees(2 * math.atan2(math.sqrt(1 + e) * math.sin(ea / 2),
+                                       math.sqrt(1 - e) * math.cos(ea / 2)))  # fmt: skip
+
+
+def _coperiodic(r_c, v_c, r_t, v_t) -> np.ndarray:
+    """Velocity for a chaser at ``r_c`` (in its own plane, horizontal like the target's
+    flight direction) with the target's orbital energy, so both have the same period and
+    the relative motion stays bounded."""
+    a_t = 1.0 / (2.0 / np.linalg.norm(r_t) - (v_t @ v_t) / MU_KM3_S2)
+    speed = math.sqrt(max(MU_KM3_S2 * (2.0 / np.linalg.norm(r_c) - 1.0 / a_t), 1e-9))
+    rh = r_c / np.linalg.norm(r_c)
+    h = np.cross(r_c, v_c)
+    hh = h / np.linalg.norm(h)
+    d = np.cross(hh, rh)
+    return d * speed
+
+
+# ------------------------------------------------------------------------------ records
+
+
+@dataclass
+class WorldEvent:
+    """A physical event of the truth world (contract ``world_event``: white only).
+
+    ``kind``: maneuver | collision | breakup | reentry | launch | sensor_outage |
+    space_weather | rendezvous | release | conjunction (scripted geometry set up)."""
+
+    kind: str
+    objects: list[str]
+    details: dict
+    time_utc: np.datetime64
+
+    def payload(self) -> dict:
+        return {"type": self.kind, "objects": list(self.objects), "details": self.details}
+
+
+@dataclass
+class TruthObject:
+    """One object of the truth world.  ``arcs`` are ``(valid_from_utc, Satrec)`` in time
+    order; ``actor`` is the owning scenario actor id (None for background objects)."""
+
+    id: str
+    name: str
+    object_type: str
+    norad_id: int
+    arcs: list[tuple[np.datetime64, Satrec]]
+    actor: str | None = None
+    owner: str = ""
+    hbr_m: float = 1.0
+    mass_kg: float = 100.0
+    maneuverable: bool = False
+    dv_budget_mps: float = 0.0
+    dv_used_mps: float = 0.0
+    rendezvous_capable: bool = False
+    debris_generating: bool = False
+    deployables: list = field(default_factory=list)
+    created_utc: np.datetime64 | None = None
+    ended_utc: np.datetime64 | None = None
+    end_reason: str | None = None
+    scenario: bool = False
+    origin: str = "catalog"
+
+    @property
+    def satrec(self) -> Satrec:
+        return self.arcs[-1][1]
+
+    @property
+    def dv_left_mps(self) -> float:
+        return max(0.0, self.dv_budget_mps - self.dv_used_mps)
+
+    def alive_at(self, t: np.datetime64) -> bool:
+        if self.created_utc is not None and t < self.created_utc:
+            return False
+        return self.ended_utc is None or t < self.ended_utc
+
+    def satrec_at(self, t: np.datetime64) -> Satrec:
+        for t0, sat in reversed(self.arcs):
+            if t >= t0:
+                return sat
+        return self.arcs[0][1]
+
+    @property
+    def period_min(self) -> float:
+        return _TWO_PI / self.satrec.no_kozai
+
+    @property
+    def perigee_alt_km(self) -> float:
+        s = self.satrec
+        return s.a * RE_KM * (1 - s.ecco) - RE_KM  # a in Earth radii
+
+
+@dataclass
+class ScriptedConjunction:
+    """A conjunction set up by a ``high_pc_conjunction`` inject."""
+
+    serial: str
+    target: str
+    secondary: str
+    tca_utc: np.datetime64
+    miss_m: float
+    pc_target: float
+    rel_speed_km_s: float
+    cdm_cadence_s: float
+    released_utc: np.datetime64
+    checked: bool = False
+
+
+@dataclass(order=True)
+class _Scheduled:
+    t: np.datetime64
+    seq: int
+    fn: Callable[[np.datetime64], list[WorldEvent]] = field(compare=False)
+    what: str = field(compare=False, default="")
+
+
+class WorldError(ValueError):
+    """A threat action cannot be enacted (unknown object, missing capability...)."""
+
+
+# --------------------------------------------------------------------------------- world
+
+
+#: Threat kind (``scenario.events.THREAT_ACTIONS``) -> the :class:`World` method that
+#: enacts it physically.  ``tests/exercise/test_threat_registry.py`` checks that every kind
+#: the scenario format admits is here or in :data:`MESSAGE_ONLY_THREATS`.
+THREAT_HANDLERS: dict[str, str] = {
+    "high_pc_conjunction": "_enact_high_pc_conjunction",
+    "geo_rendezvous": "_enact_geo_rendezvous",
+    "leo_inspector": "_enact_leo_inspector",
+    "debris_event": "_enact_debris_event",
+    "uncontrolled_reentry": "_enact_uncontrolled_reentry",
+    "unannounced_maneuver": "_enact_unannounced_maneuver",
+    "sensor_outage": "_enact_sensor_outage",
+    "space_weather": "_enact_space_weather",
+    "new_launch": "_enact_new_launch",
+}
+#: Threat kinds that are a message only, with no physical effect in the world (a jamming
+#: report is one of them today: RF effects are not modelled, see issue 15).
+MESSAGE_ONLY_THREATS = frozenset({"jamming_report", "media", "diplomatic_note"})
+
+__all__ = [
+    "COLLISION_WINDOW_S",
+    "DEFAULT_HBR_M",
+    "DEFAULT_MASS_KG",
+    "EARTH_ROT_RAD_S",
+    "FIRST_CREATED_NORAD",
+    "MESSAGE_ONLY_THREATS",
+    "MU_KM3_S2",
+    "REENTRY_ALT_KM",
+    "RE_KM",
+    "ScriptedConjunction",
+    "THREAT_HANDLERS",
+    "TruthObject",
+    "WorldError",
+    "WorldEvent",
+    "_Scheduled",
+    "_TWO_PI",
+    "_altitude_km",
+    "_coperiodic",
+    "_gcrs_to_teme",
+    "_iso",
+    "_itrs_state_to_teme",
+    "_kepler_to_state",
+    "_mean_to_true_deg",
+    "_seconds",
+    "_sgp4_one",
+    "_td64",
+    "_with_bstar",
+    "fit_satrecs",
+    "to_utc64",
+]
