@@ -8,7 +8,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "spacerange" / "exercise"
 #: modules still over the limit, each to be split (the list may only shrink)
-OVERSIZE = {"engine.py"}
+OVERSIZE: set[str] = set()
 MAX_LINES = 660  # "about 600 lines": 10 % margin
 
 

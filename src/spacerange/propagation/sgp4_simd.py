@@ -347,6 +347,9 @@ def propagate_near_earth(table, rows, jd, fr, r_out, v_out, e_out):
                     v_out[i, j0 + j, a] = out[8 * j + 3 + a]
 
 
+# The same driver compiled without threads, written out again on purpose: numba's on-disk
+# cache keys a function by its code and signature, not by ``parallel=``, so one Python
+# function compiled both ways could load the other variant from the cache.
 @njit(cache=True, fastmath=False, error_model="numpy")
 def propagate_near_earth_serial(table, rows, jd, fr, r_out, v_out, e_out):
     """One-thread :func:`propagate_near_earth` (forked workers).

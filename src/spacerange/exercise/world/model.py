@@ -1,59 +1,6 @@
-"""The exercise's truth world (model: objects, events, helpers): every object's trajectory, threat enactment and the physics of
-the teams' countermeasures.
-
-Truth model
------------
-Every object — background catalog, scenario objects, actors' assets, objects created during
-play — is propagated with SGP4/SDP4 (Vallado's C++ core through python-sgp4, WGS-72, TEME)
-from a list of *arcs*: ``(valid_from_utc, Satrec)``.  A catalog or scenario TLE/OMM starts
-the first arc.  Osculating orbits (Keplerian, Cartesian state, GEO slot) and every change of
-orbit (impulsive manoeuvre, break-up fragment, released sub-satellite, scripted secondary,
-drag change under a storm) start a new arc whose mean elements are *fitted* so that SGP4 at
-the arc's epoch reproduces the osculating TEME state (fixed-point correction in equinoctial
-elements, the method of :meth:`spacerange.events.breakup.Fragments.to_elsets`, iterated to
-sub-millimetre residuals, kept in double precision — never rounded through TLE text).  So
-a burn is continuous in position and adds exactly ``dv`` to the velocity, and after it the
-object follows SGP4 dynamics (J2-J4 secular and periodic terms, lunisolar terms in deep
-space, drag through B*).  Past states stay reproducible (every arc is kept), which the rule
-functions (``min_range`` since a release) rely on.
-
-Frames: states are TEME [km, km/s]; RTN is that of the object's own TEME state.
-
-Threat enactment (``enact``), all physically consistent with the model above:
-
-* ``high_pc_conjunction`` — the secondary's TEME state at TCA is the target's truth state
-  offset by ``miss_m`` along the target's radial direction (perpendicular to both
-  velocities, so TCA is the closest approach), with a horizontal velocity crossing the
-  target's at the angle that gives ``relative_speed_km_s`` (default: the natural angle
-  between the two orbit planes if >= 15 deg, else 60 deg); an arc fitted at TCA is then
-  propagated by SGP4 backward to the release and forward.  The secondary is created
-  (``new_secondary_id``) or its truth orbit replaced from the release (existing object).
-* ``geo_rendezvous`` / ``leo_inspector`` — two-impulse transfer: the first burn (at
-  release) is solved by Newton iteration on the SGP4 truth itself so that the chaser
-  reaches, at ``release + duration``, the point trailing (or leading, on the side it comes
-  from) the target by the final range *on the target's own orbit*; the second burn
-  matches the target's velocity there, so the chaser then holds station.  Burns are
-  charged to the delta-v budget and refused beyond it.  A ``release`` of a deployable
-  creates a new object ``after`` the arrival with ``relative_speed_m_s`` toward the target.
-* ``debris_event`` — NASA Standard Breakup Model (:mod:`spacerange.events.breakup`);
-  each fragment >= ``min_size_m`` on a bound orbit becomes an object ``<prefix>-<nnnn>``.
-* ``uncontrolled_reentry`` — the object's B* is solved (bisection) so that its SGP4
-  orbit decays at ``expected_reentry``; the truth re-entry time is whatever that gives.
-* ``unannounced_maneuver`` — impulsive RTN burn (at ``at`` or now).
-* ``sensor_outage`` — the sensors are marked out (or degraded) for the duration.
-* ``space_weather`` — every LEO object's drag (B*) is multiplied, from the middle of the
-  ramp to the end of the storm, by the density ratio of
-  :func:`spacerange.events.space_weather.density_scale_factor` at its perigee height (or
-  ``density_scale``); the teams' predictions keep their own B*, so they degrade.
-* ``new_launch`` — ``n_objects`` objects at ``orbit`` with isotropic separation speeds
-  (Gaussian, ``separation_spread_m_s``).
-* message kinds — no physics.
-
-Collisions: every scripted conjunction is checked in truth just after its TCA (after any
-avoidance burns): if the closest approach within +/- 10 min is below the two hard-body
-radii, the two objects collide (NASA SBM collision break-up of both).  Other pairs of the
-background are not checked (see the report's gaps).
-"""
+"""The truth world's records and helpers: objects and their SGP4 arcs, world events,
+scripted conjunctions, the threat-handler registry, time and frame helpers (the model
+is described in :mod:`spacerange.exercise.world`)."""
 
 from __future__ import annotations
 
