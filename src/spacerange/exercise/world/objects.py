@@ -14,6 +14,7 @@ from spacerange.exercise.world.model import (
     RE_KM,
     REENTRY_ALT_KM,
     TruthObject,
+    WorldError,
     WorldEvent,
     _iso,
     _seconds,
@@ -117,6 +118,11 @@ class ObjectThreats:
         from spacerange.exercise.scenario.common import resolve_time
 
         o = self.obj(a.object)
+        if o.ended_utc is not None and o.ended_utc <= t:
+            # a scenario error (the object decayed on its own first), reported as such
+            # rather than as the NaN state it would leave the orbit fit with
+            raise WorldError(f"{o.id} already ended ({o.end_reason}) at {_iso(o.ended_utc)}, "
+                             "before this re-entry was scripted")  # fmt: skip
         want = to_utc64(resolve_time(a.expected_reentry, self.scenario.exercise.startex))
         r, v = self.state_of(o.id, t)
         horizon = max(want, t) + _td64(3 * _seconds(a.uncertainty) + 86400)
