@@ -103,6 +103,7 @@ OWN_SIGMA_KM = 0.01
 CUSTODY_AGE_S = 86400.0
 #: ... or when the track's along-track 1-sigma exceeds this [km]
 CUSTODY_SIGMA_KM = 50.0
+UCT_ALERT_MAX = 50  #: objects per UCT alert; more new tracks make more alerts
 
 
 class Pictures(ProductsMixin):
@@ -411,8 +412,10 @@ class Pictures(ProductsMixin):
             tp.pending_uct += [k for k in new if k not in tp.pending_uct]
             if tp.pending_uct and (tp.last_uct is None or _secs(t - tp.last_uct) >= 3600.0):
                 tp.last_uct = t
-                out.append(self._alert(tp, t, "uct", tp.pending_uct[:50],
-                                       {"n_new_tracks": len(tp.pending_uct)}))  # fmt: skip
+                # every new track is announced (the first 50 only hid a launch behind fragments)
+                for k in range(0, n := len(tp.pending_uct), UCT_ALERT_MAX):
+                    out.append(self._alert(tp, t, "uct", tp.pending_uct[k:k + UCT_ALERT_MAX],
+                                           {"n_new_tracks": n}))  # fmt: skip
                 tp.pending_uct = []
             if new:
                 self._detections(tp, t, new, "created", out)
