@@ -61,9 +61,11 @@ def run_exercise(
     speed: str | float = "max",
     seed: int | None = None,
     progress: Callable[[str, np.datetime64, float], None] | None = None,
+    until_utc: np.datetime64 | None = None,
     **options: Any,
 ) -> dict:
-    """Create a run, play it to ENDEX and return its summary (adds ``wall_s``).
+    """Create a run, play it to ENDEX (or ``until_utc``, earlier) and return its summary
+    (adds ``wall_s``).
 
     ``progress(exercise_name, clock_utc, fraction)`` is called as the play advances (the
     CLI draws a progress bar with it; the exercise package itself never prints)."""
@@ -80,7 +82,7 @@ def run_exercise(
                 progress(name, t, frac)
 
             ex.on_progress = on_progress
-        ex.run(speed=speed)
+        ex.run(speed=speed, until_utc=until_utc)
         if progress is not None:
             progress(ex.scenario.exercise.name, ex.clock_utc, 1.0)
         summary = ex.summary()
