@@ -53,6 +53,8 @@ TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
 TRACE_WINDOW_S = 12 * 3600.0
 #: a new track within this angle of a debris cloud's median plane is one of its pieces [deg]
 CLOUD_PLANE_DEG = 5.0
+#: a manoeuvre alert on an object assessed less than this ago is the same event [s]
+MNV_REASSESS_S = 24 * 3600.0
 
 
 def make_autopilot(kind: str | None) -> Autopilot | None:
@@ -171,12 +173,21 @@ class CompetentAutopilot(Autopilot):
         self.avoid: dict[str, dict] = {}  # asset -> {secondary, dv_total, dv, tries}
         self.ucts: list[str] = []
         self.uct_seen: dict[str, datetime] = {}  # UCT designator -> first alert time
+        self.last_handled: dict[tuple[str, str], datetime] = {}
 
     # ------------------------------------------------------------------ plumbing
     def _once(self, *key) -> bool:
         if key in self.done:
             return False
         self.done.add(key)
+        return True
+
+    def _not_since(self, kind: str, obj: str, now: datetime, period_s: float) -> bool:
+        """True (and remembered) unless ``(kind, obj)`` was handled within ``period_s``."""
+        last = self.last_handled.get((kind, obj))
+        if last is not None and (now - last).total_seconds() < period_s:
+            return False
+        self.last_handled[(kind, obj)] = now
         return True
 
     @staticmethod
@@ -330,7 +341,9 @@ class CompetentAutopilot(Autopilot):
                 self._proximity(port, v, other[0], mine[0], a.get("details", {}))
         elif k == "maneuver":
             for o in objs:
-                if o in own or not self._once("mnv", o):
+                # each manoeuvre is assessed, not only an object's first: a later burn (or a
+                # real one after a false alarm) is a new event after MNV_REASSESS_S
+                if o in own or not self._not_since("mnv", o, _dt(v.clock_utc), MNV_REASSESS_S):
                     continue
                 tr = v.track(o) or {}
                 if any(w in str(tr.get("name", "")).upper() for w in (" DEB", "R/B")):
