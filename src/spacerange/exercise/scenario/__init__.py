@@ -62,6 +62,13 @@ from spacerange.exercise.scenario.events import (
     UnannouncedManeuver,
     UncontrolledReentry,
 )
+from spacerange.exercise.scenario.effects import (
+    CyberGround,
+    GroundSite,
+    GroundStation,
+    LaserDazzle,
+    RfInterference,
+)
 from spacerange.exercise.scenario.model import (
     SCHEMA_VERSION,
     CriticalTask,
@@ -121,6 +128,11 @@ __all__ = [
     "LeoInspector",
     "MainEvent",
     "MessageOnly",
+    "RfInterference",
+    "LaserDazzle",
+    "CyberGround",
+    "GroundSite",
+    "GroundStation",
     "NewLaunch",
     "Objective",
     "OmmElements",
