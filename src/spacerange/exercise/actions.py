@@ -58,8 +58,9 @@ _ALIAS = {
 }
 ACTION_KINDS = frozenset(_PLAYER | set(_ALIAS))
 #: kinds passed to ``world.apply`` (they change truth or the team's picture)
-PHYSICAL_KINDS = frozenset({"maneuver", "relocate", "tasking", "share", "data_share",
-                            "countermeasure"})
+PHYSICAL_KINDS = frozenset(
+    {"maneuver", "relocate", "tasking", "share", "data_share", "countermeasure"}
+)
 #: kinds executed no earlier than the uplink delay after submission
 DELAYED_KINDS = frozenset({"maneuver", "relocate"})
 #: option words of an expected ``countermeasure`` -> action kinds fulfilling them

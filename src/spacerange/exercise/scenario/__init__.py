@@ -34,6 +34,13 @@ from spacerange.exercise.scenario.common import (
     parse_duration,
     resolve_time,
 )
+from spacerange.exercise.scenario.effects import (
+    CyberGround,
+    GroundSite,
+    GroundStation,
+    LaserDazzle,
+    RfInterference,
+)
 from spacerange.exercise.scenario.events import (
     THREAT_ACTIONS,
     AfterTrigger,
@@ -61,13 +68,6 @@ from spacerange.exercise.scenario.events import (
     Trigger,
     UnannouncedManeuver,
     UncontrolledReentry,
-)
-from spacerange.exercise.scenario.effects import (
-    CyberGround,
-    GroundSite,
-    GroundStation,
-    LaserDazzle,
-    RfInterference,
 )
 from spacerange.exercise.scenario.model import (
     SCHEMA_VERSION,

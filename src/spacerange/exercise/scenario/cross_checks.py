@@ -21,8 +21,8 @@ from spacerange.exercise.scenario.common import (
     parse_duration,
     parse_startex_offset,
 )
-from spacerange.exercise.scenario.issues import Issue, format_path
 from spacerange.exercise.scenario.effects_checks import check_effect_action
+from spacerange.exercise.scenario.issues import Issue, format_path
 from spacerange.exercise.scenario.rules import RuleError, parse_rule
 from spacerange.exercise.scenario.yaml_lines import _line_of
 

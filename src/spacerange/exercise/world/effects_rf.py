@@ -77,7 +77,9 @@ def cnir_db(cn_db: float, js_db: np.ndarray) -> np.ndarray:
 
 
 def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    c = np.einsum("...i,...i->...", a, b) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+    c = np.einsum("...i,...i->...", a, b) / (
+        np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+    )
     return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
 
 

@@ -33,7 +33,7 @@ class TeamActions:
     _APPLY = {"maneuver": "_apply_maneuver", "relocate": "_apply_relocate",
               "tasking": "_apply_tasking", "share": "_apply_share",
               "data_share": "_apply_share",
-              "countermeasure": "_apply_countermeasure"}  # fmt: skip (effects_cyber)
+              "countermeasure": "_apply_countermeasure"}  # fmt: skip
 
     def apply(
         self, team_id: str, action: dict, t_utc: Any
