@@ -37,11 +37,13 @@ class GroundSite(ScenarioModel):
 
 class GroundStation(GroundSite):
     """A command and telemetry station of an actor: its assets are commanded through the
-    first one listed unless a team switches them (``countermeasure: switch_link``).
-    ``min_elevation_deg``: the station's elevation mask for a contact."""
+    first station that serves them (``assets``; empty: every asset of the actor) unless a
+    team switches them (``countermeasure: switch_link``).  ``min_elevation_deg``: the
+    station's elevation mask for a contact."""
 
     id: Id
     min_elevation_deg: float = Field(default=5.0, ge=0, le=60)
+    assets: list[Id] = Field(default_factory=list)
 
 
 class RfInterference(ScenarioModel):

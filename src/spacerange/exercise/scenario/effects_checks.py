@@ -15,8 +15,11 @@ def check_effect_action(ctx, path: tuple, act: dict, assets: dict[str, dict],
     kind = act.get("kind")
     if kind in ("rf_interference", "laser_dazzle"):
         target = asset_of("target", "")
-        if kind == "rf_interference" and target is not None and not target.get("ground_stations"):
-            ctx.err((*path, "target"), f"{act.get('target')!r} belongs to an actor without "
+        serving = [g for g in target.get("ground_stations") or [] if isinstance(g, dict)
+                   and (not g.get("assets") or act.get("target") in g["assets"])
+                   ] if target is not None else []  # fmt: skip
+        if kind == "rf_interference" and target is not None and not serving:
+            ctx.err((*path, "target"), f"{act.get('target')!r} is served by none of its actor's "
                     "ground_stations: an RF link effect needs the station the asset is "
                     "commanded through")  # fmt: skip
         if kind == "rf_interference" and isinstance(act.get("asset"), str):

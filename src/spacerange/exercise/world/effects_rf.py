@@ -2,7 +2,7 @@
 
 Link model
 ----------
-An actor's assets are commanded through its ``ground_stations`` (the first one, or the one
+An actor's assets are commanded through its ``ground_stations`` (the first serving it, or the one
 a team switched to with ``countermeasure: switch_link``; an allied station is allowed when
 its team has a sharing agreement toward the commanding team).  A command (manoeuvre,
 relocation) is executed by :meth:`RfEffects.command_link` when it comes due after the
@@ -142,7 +142,8 @@ class RfEffects:
         if asset in self._link_station:
             return self._link_station[asset]
         actor = self._actors.get(self.obj(asset).actor) if asset in self else None
-        gs = list(getattr(actor, "ground_stations", []) or []) if actor else []
+        gs = [g for g in (getattr(actor, "ground_stations", []) or []) if not g.assets
+              or asset in g.assets] if actor else []  # fmt: skip
         return gs[0] if gs else None
 
     def stations_available(self, team: str) -> list[str]:
