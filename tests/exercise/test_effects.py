@@ -222,3 +222,22 @@ def test_demo_holds_each_new_kind_and_enacts_them():
     assert len(kinds) >= 14
     serials = [i.serial for _, _, i in sc.iter_injects() if "/INJ-10" in i.serial]
     assert [s.rsplit("/", 1)[1] for s in serials] == ["INJ-101", "INJ-102", "INJ-103"]
+
+
+def test_engine_executes_commands_through_the_link_model(tmp_path):
+    ex = Exercise.create(TRAINING / "rf_interference.yaml", tmp_path / "run")
+    ex.step(40 * 60)  # the jammer is on since STARTEX+20m
+    burn = {"kind": "maneuver", "asset": "ARD-COMSAT-2", "dv_rtn_mps": [0.0, 0.05, 0.0]}
+    assert ex.submit_action("ardenia-ops", "op", burn).accepted
+    ex.step(2 * 3600)
+    kinds = [e["kind"] for e in ex.log.events() if e["team"] == "ardenia-ops"]
+    assert kinds.count("command_status") == MAX_TRIES - 1
+    assert ex.world.effects["by_asset"]["ARD-COMSAT-2"]["commands_lost"] == 1
+    assert ex.world.obj("ARD-COMSAT-2").dv_used_mps == 0.0
+    cm = {"kind": "countermeasure", "measure": "frequency_change", "asset": "ARD-COMSAT-2"}
+    assert ex.submit_action("ardenia-ops", "op", cm).accepted
+    assert ex.submit_action("ardenia-ops", "op", burn).accepted
+    ex.step(3600)
+    assert ex.world.obj("ARD-COMSAT-2").dv_used_mps == pytest.approx(0.05)
+    assert ex.world.effects["commands_sent"] == 1
+    ex.close()
