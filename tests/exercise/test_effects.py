@@ -241,3 +241,99 @@ def test_engine_executes_commands_through_the_link_model(tmp_path):
     assert ex.world.obj("ARD-COMSAT-2").dv_used_mps == pytest.approx(0.05)
     assert ex.world.effects["commands_sent"] == 1
     ex.close()
+
+
+def test_a_satellite_jammer_on_the_downlink_matches_independent_geometry():
+    from skyfield.api import wgs84
+
+    text = (TRAINING / "rf_interference.yaml").read_text()
+    text = text.replace(
+        "  - id: BOREALIS\n",
+        "  - id: VARKOR\n    assets:\n      - {id: VRK-GEO-9, orbit: {geo_longitude_deg: 12.5}}\n"
+        "  - id: BOREALIS\n",
+    ).replace("site: {lat_deg: 47.5, lon_deg: 12.3}", "asset: VRK-GEO-9")
+    text = text.replace("link: both", "link: downlink")
+    sc, issues = validate_text(text)
+    assert sc is not None, [str(i) for i in issues]
+    w = World(sc, 1)
+    inj = next(i for _, _, i in sc.iter_injects())
+    t = np.datetime64(sc.time_of(inj.at).replace(tzinfo=None), "us")
+    w.enact(inj, t)
+    ts = t + (np.arange(0, 3 * 3600, 1800) * 1e6).astype("timedelta64[us]")
+    got = w.link_state("ARD-COMSAT-2", ts, "downlink")
+    tgt, sk_t, _ = _skyfield(w, "ARD-COMSAT-2", ts)
+    jam, _, _ = _skyfield(w, "VRK-GEO-9", ts)
+    gs = wgs84.latlon(48.1, 11.3, 600.0).at(sk_t).position.km
+    d_s = np.linalg.norm(tgt.at(sk_t).position.km - gs, axis=0)
+    d_j = np.linalg.norm(jam.at(sk_t).position.km - gs, axis=0)
+    cos = np.einsum("it,it->t", tgt.at(sk_t).position.km - gs, jam.at(sk_t).position.km - gs)
+    theta = np.degrees(np.arccos(np.clip(cos / (d_s * d_j), -1, 1)))
+    assert (theta > 0.3).all() and (theta < 0.8).all()  # two GEO slots 0.5 deg apart
+    js = 3.0 + 20 * np.log10(d_s / d_j) - 12 * (theta / 3.0) ** 2
+    np.testing.assert_allclose(got["js_db"], js, atol=0.02)
+
+
+class _Port:
+    """A team port for the competent drills: a fixed view, recorded submissions."""
+
+    def __init__(self, clock: str):
+        from spacerange.exercise.teamview import TeamView
+
+        self.team = "ardenia-ops"
+        self.clock = clock
+        self.sent: list[dict] = []
+        self._view = TeamView
+
+    def view(self):
+        return self._view(self.team, "blue", self.clock,
+                          assets=({"id": "ARD-COMSAT-2"}, {"id": "ARD-EO-1"}),
+                          sensors=("ARD-SURVEY", "ARD-TRACKER"),
+                          teams={"borealis-ops": {"role": "blue"}})  # fmt: skip
+
+    def submit(self, action):
+        self.sent.append(action)
+        return True, []
+
+    def schedule(self, delay_s, task):
+        pass
+
+
+def test_competent_drills_answer_the_observable_cues():
+    from spacerange.exercise.autopilot import CompetentAutopilot
+
+    ap, port = CompetentAutopilot(), _Port("2026-03-04T08:30:00Z")
+    link = {"station": "ARD-GS-1", "in_contact": True, "cnir_db": 1.0, "margin_db": -4.0}
+    alert = {"kind": "link_quality", "objects": ["ARD-COMSAT-2"],
+             "details": {"state": "degraded", "uplink": link,
+                         "stations_available": ["ARD-GS-1", "BOR-GS-1"]}}  # fmt: skip
+    ap.on_event(port, "alert", alert)
+    assert [a.get("measure") for a in port.sent if a["kind"] == "countermeasure"] == [
+        "frequency_change"
+    ]
+    assert any(a["kind"] == "report" and a["threat"] == "interference" for a in port.sent)
+    port.clock = "2026-03-04T09:05:00Z"  # still degraded 35 min later: another station
+    ap.on_event(port, "alert", alert)
+    assert port.sent[-1] == {
+        **port.sent[-1],
+        "measure": "switch_link",
+        "ground_station": "BOR-GS-1",
+    }
+    port.sent.clear()
+    ap.on_event(port, "alert", {"kind": "payload_saturation", "objects": ["ARD-EO-1"],
+                                "details": {"asset": "ARD-EO-1", "frames_saturated": 3,
+                                            "footprint_lat_deg": 62.0,
+                                            "footprint_lon_deg": 40.0}})  # fmt: skip
+    assert port.sent[0]["measure"] == "avoid_site" and port.sent[0]["lat_deg"] == 62.0
+    port.sent.clear()
+    ap.on_event(port, "alert", {"kind": "proximity",
+                                "objects": ["ARD-EO-1", "ARDENIA-OPS-UCT-0001"]})  # fmt: skip
+    assert {"measure": "cross_check", "objects": ["ARDENIA-OPS-UCT-0001"]}.items() <= \
+        port.sent[0].items()  # fmt: skip
+    port.sent.clear()
+    answer = {"action": {"kind": "countermeasure", "measure": "cross_check"},
+              "effects": {"world_events": [{"type": "cross_check", "details": {"results": [
+                  {"object": "ARDENIA-OPS-UCT-0001", "confirmed": False,
+                   "reported_by": ["ARD-SURVEY"]}]}}]}}  # fmt: skip
+    ap.on_event(port, "action_applied", answer)
+    assert port.sent[0] == {**port.sent[0], "measure": "isolate_feed", "sensor": "ARD-SURVEY"}
+    assert any(a["kind"] == "coordination" and a["to"] == "borealis-ops" for a in port.sent)

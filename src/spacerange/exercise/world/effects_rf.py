@@ -231,8 +231,10 @@ class RfEffects:
             jsite = self._site(a.site, 0.0)
             # an uplink jammer must see the satellite; a downlink one is near the station
             seen = elevation_deg(jsite, rx) >= 0.0 if link == "uplink" else np.ones(n, bool)
-        else:
+        elif link == "uplink":  # satellite to satellite: the line must clear the Earth
             seen = _clear_of_earth(r_j, rx)
+        else:  # a satellite jammer above the receiving station's horizon
+            seen = elevation_deg(site, r_j) >= 0.0
         ok = self._jam_active(jam, ts) & seen & np.isfinite(js)
         return np.where(ok, js, np.nan)
 
