@@ -17,6 +17,9 @@ An action is a plain dict with ``kind`` and the fields below (units in the names
     breakup_attribution {parent, epoch_utc, lat_deg?, lon_deg?, alt_km?, spread_km?}
                  (e.g. from ``spacerange breakup trace`` on the team's own catalogue)
     countermeasure {measure, asset?, text?}                 (safe mode, payload off...)
+                 frequency_change / switch_link {asset, ground_station} /
+                 avoid_site {asset, lat_deg, lon_deg, radius_km} / isolate_feed {sensor} /
+                 cross_check {objects} act on the world (issue 15's effects)
     data_share / notification                              (aliases of share / notify)
 
 The evaluation vocabulary (:class:`~spacerange.exercise.scenario.PlayerAction`) is derived
@@ -55,7 +58,9 @@ _ALIAS = {
 }
 ACTION_KINDS = frozenset(_PLAYER | set(_ALIAS))
 #: kinds passed to ``world.apply`` (they change truth or the team's picture)
-PHYSICAL_KINDS = frozenset({"maneuver", "relocate", "tasking", "share", "data_share"})
+PHYSICAL_KINDS = frozenset(
+    {"maneuver", "relocate", "tasking", "share", "data_share", "countermeasure"}
+)
 #: kinds executed no earlier than the uplink delay after submission
 DELAYED_KINDS = frozenset({"maneuver", "relocate"})
 #: option words of an expected ``countermeasure`` -> action kinds fulfilling them
@@ -84,6 +89,9 @@ def satisfies(expected: ExpectedAction, action: dict) -> bool:
     expected action names one is *not* required here: correctness is the evaluation's)."""
     kind = str(action.get("kind"))
     want = expected.action.value
+    if kind == "countermeasure" and action.get("measure") == "cross_check":
+        # a check, not a protective measure: only an expected cross-check is fulfilled
+        return want == "countermeasure" and "cross_check" in (expected.options or [])
     if player_kind(action) == want:
         return True
     if want == "countermeasure":

@@ -17,7 +17,8 @@ injects, the answer key or the world state (``tests/exercise/test_teamview.py``)
   (launch, or proximity when next to an own asset; a burst of them -> fragmentation
   with the parent found by orbit similarity); re-entry predictions -> a published window
   and a warning; messages (read like a duty officer does: keywords) -> the matching
-  report, tasking, coordination or assessment.
+  report, tasking, coordination or assessment; link-quality, payload-saturation and
+  feed-consistency cues -> :mod:`.autopilot_effects`.
 * ``gaming``: answers at once, and every hour, with every action kind filled with
   plausible-looking but empty or wrong content (the ratings must not reward it).
 """
@@ -31,6 +32,7 @@ import numpy as np
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
+from spacerange.exercise.autopilot_effects import EffectResponses
 from spacerange.exercise.cloudtrace import propose_parents, trace_back
 from spacerange.exercise.teamview import TeamPort, TeamView
 
@@ -163,7 +165,7 @@ def _kw(text: str, *words: str) -> bool:
     return any(w in t for w in words)
 
 
-class CompetentAutopilot(Autopilot):
+class CompetentAutopilot(EffectResponses, Autopilot):
     """A well-drilled cell working from its picture (see the module docstring)."""
 
     name = "competent"
@@ -232,6 +234,8 @@ class CompetentAutopilot(Autopilot):
 
     # ------------------------------------------------------------------ events
     def on_event(self, port: TeamPort, kind: str, payload: dict) -> None:
+        if self._effect_event(port, kind, payload):  # issue 15's cues (autopilot_effects)
+            return
         if kind == "message":
             self._message(port, payload)
         elif kind == "alert":

@@ -58,6 +58,8 @@ TAXONOMY = (
     "sensor_outage",
     "space_weather",
     "interference",
+    "dazzling",
+    "cyber",
 )
 
 #: scenario threat kind -> taxonomy category
@@ -72,6 +74,9 @@ THREAT_CATEGORY = {
     "space_weather": "space_weather",
     "new_launch": "launch",
     "jamming_report": "interference",
+    "rf_interference": "interference",
+    "laser_dazzle": "dazzling",
+    "cyber_ground": "cyber",
 }
 
 #: free words accepted for a category (lower case)
@@ -93,11 +98,18 @@ SYNONYMS = {
     "sensor outage": "sensor_outage",
     "space weather": "space_weather",
     "geomagnetic storm": "space_weather",
+    "rf interference": "interference",
+    "laser": "dazzling",
+    "dazzle": "dazzling",
+    "saturation": "dazzling",
+    "cyber attack": "cyber",
+    "spoofing": "cyber",
 }
 
 #: protective measures a ``countermeasure`` action may name
 MEASURES = ("safe_mode", "payload_off", "reconfigure", "frequency_change", "switch_link",
-            "attitude_change", "relocate", "maneuver")  # fmt: skip
+            "attitude_change", "relocate", "maneuver", "avoid_site", "isolate_feed",
+            "cross_check")  # fmt: skip
 MIN_TEXT_CHARS = 20
 MIN_DV_MPS = 0.05
 _TEXT_KINDS = {"report", "notification", "notify", "coordination", "rfi"}

@@ -42,7 +42,7 @@ FORBIDDEN_KEYS = frozenset({
 #: scripted threat kinds (the taxonomy words sensor_outage / space_weather are allowed)
 _SCRIPT_KINDS = ("high_pc_conjunction", "geo_rendezvous", "leo_inspector", "debris_event",
                  "uncontrolled_reentry", "unannounced_maneuver", "new_launch",
-                 "jamming_report")  # fmt: skip
+                 "jamming_report", "rf_interference", "laser_dazzle", "cyber_ground")  # fmt: skip
 _ACTION_EVENTS = ("action_submitted", "action_applied", "action_rejected")
 
 

@@ -198,7 +198,37 @@ def truth_functions(world: World, team: str | None, since: np.datetime64) -> dic
         return world.pictures.tracked(team, oid, world.clock_utc)
 
     out["tracked"] = tracked
+    out.update(effect_functions(world, team))
     return out
+
+
+def effect_functions(world: World, team: str | None, own_only: bool = False) -> dict[str, Callable]:
+    """The measured non-kinetic effects (:meth:`World.effect_summary`) as rule functions:
+    per asset ``commands_lost``, ``commands_delayed``, ``telemetry_lost`` [s],
+    ``observations_denied``; ``spoofed_tracks`` of the evaluated team.  ``own_only``: a
+    team asks about its own assets only (others raise :class:`NotInPicture`)."""
+    eff = getattr(world, "effects", None)
+
+    def per_asset(key: str) -> Callable[[str], float]:
+        def f(asset: str) -> float:
+            o = world.obj(asset)
+            if own_only and o.actor not in world.team_actors(team):
+                raise NotInPicture(team, asset)
+            return float(((eff or {}).get("by_asset", {}).get(asset) or {}).get(key, 0))
+
+        return f
+
+    def spoofed() -> float:
+        if team is None:
+            return float((eff or {}).get("spoofed_tracks_accepted", 0))
+        return float(((eff or {}).get("by_team", {}).get(team) or {})
+                     .get("spoofed_tracks_accepted", 0))  # fmt: skip
+
+    return {"commands_lost": per_asset("commands_lost"),
+            "commands_delayed": per_asset("commands_delayed"),
+            "telemetry_lost": per_asset("telemetry_lost_s"),
+            "observations_denied": per_asset("observations_denied"),
+            "spoofed_tracks": spoofed}  # fmt: skip
 
 
 def picture_functions(world: World, team: str, since: np.datetime64) -> dict[str, Callable]:
@@ -226,4 +256,5 @@ def picture_functions(world: World, team: str, since: np.datetime64) -> dict[str
 
     out["dv_used"] = dv_used
     out["tracked"] = lambda oid: pics.tracked(team, oid, world.clock_utc)
+    out.update(effect_functions(world, team, own_only=True))
     return out

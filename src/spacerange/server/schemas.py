@@ -209,6 +209,13 @@ class CountermeasureIn(_Action):
     measure: ShortText
     asset: Ident | None = None
     text: Text | None = None
+    # the measures of issue 15's effects (switch_link, avoid_site, isolate_feed, cross_check)
+    ground_station: Ident | None = None
+    lat_deg: Annotated[Finite, Field(ge=-90, le=90)] | None = None
+    lon_deg: Annotated[Finite, Field(ge=-360, le=360)] | None = None
+    radius_km: Annotated[Finite, Field(gt=0, le=5000)] | None = None
+    sensor: Ident | None = None
+    objects: Annotated[list[Ident], Field(max_length=MAX_LIST)] | None = None
 
 
 #: A player action: one closed schema per kind (``extra="forbid"``), chosen by ``kind``.

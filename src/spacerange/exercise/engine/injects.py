@@ -111,6 +111,8 @@ class InjectFlow:
         if rec.status == "cancelled":
             return
         self._world_to(e.time)
+        if not self._command_link(rec, e):  # issue 15: commands go through the link model
+            return
         ok, errors, events = self._world_apply(rec.team, rec.action, e.time)
         self._log_world_events(events, e.time)
         if ok:
@@ -125,6 +127,33 @@ class InjectFlow:
                                              "action": rec.action, "errors": errors,
                                              "submitted_seq": rec.seq},
                          team=rec.team, visible_to=[rec.team])  # fmt: skip
+
+    def _command_link(self, rec: ActionRecord, e: QueueEntry) -> bool:
+        """Whether the command reaches the spacecraft now (the world's link model,
+        :meth:`~spacerange.exercise.world.effects_rf.RfEffects.command_link`); a command
+        that waits for a contact or an acknowledgement is queued again, one that is lost
+        is rejected with what the operator sees."""
+        link = getattr(self.world, "command_link", None)
+        if link is None:
+            return True
+        tries = int(e.data.get("attempt", 0))
+        v = link(rec.team, rec.action, e.time, tries)
+        if v["status"] == "sent":
+            return True
+        if v["status"] == "retry" and v["retry_utc"] <= self.endex:
+            if rec.action.get("kind") == "maneuver":
+                rec.action["epoch_utc"] = iso(v["retry_utc"])
+            self.queue.push(v["retry_utc"], Priority.INPUT, "exec_action", index=e.data["index"],
+                            attempt=tries + int(v.get("count_try", True)))  # fmt: skip
+            self._append("command_status", {"team": rec.team, "submitted_seq": rec.seq,
+                                            "state": "pending", "note": v["reason"]},
+                         team=rec.team, visible_to=[rec.team])  # fmt: skip
+            return False
+        rec.status = "rejected"
+        self._append("action_rejected", {"team": rec.team, "user": rec.user, "action": rec.action,
+                                         "errors": [v["reason"]], "submitted_seq": rec.seq},
+                     team=rec.team, visible_to=[rec.team])  # fmt: skip
+        return False
 
     def _on_autopilot(self, e: QueueEntry) -> None:
         ap = self.autopilots.get(e.data["team"])

@@ -195,6 +195,8 @@ class Views:
             "collisions": self.collisions,
             # issue 11's measured goals of the exposed teams' pictures, per graded event
             "conjunction_goals": goals() if callable(goals) else [],
+            # issue 15's measured non-kinetic effects (commands lost, frames denied...)
+            "effects": self.world.effect_summary() if hasattr(self.world, "effect_summary") else {},
         }
 
     def close(self) -> None:

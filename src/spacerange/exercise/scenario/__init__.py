@@ -34,6 +34,13 @@ from spacerange.exercise.scenario.common import (
     parse_duration,
     resolve_time,
 )
+from spacerange.exercise.scenario.effects import (
+    CyberGround,
+    GroundSite,
+    GroundStation,
+    LaserDazzle,
+    RfInterference,
+)
 from spacerange.exercise.scenario.events import (
     THREAT_ACTIONS,
     AfterTrigger,
@@ -121,6 +128,11 @@ __all__ = [
     "LeoInspector",
     "MainEvent",
     "MessageOnly",
+    "RfInterference",
+    "LaserDazzle",
+    "CyberGround",
+    "GroundSite",
+    "GroundStation",
     "NewLaunch",
     "Objective",
     "OmmElements",

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from spacerange.exercise.scenario.common import Id, ScenarioModel
+from spacerange.exercise.scenario.effects import GroundStation
 from spacerange.exercise.scenario.world import ObjectType, Orbit
 
 __all__ = [
@@ -157,6 +158,7 @@ class Actor(ScenarioModel):
     assets: list[Asset] = Field(default_factory=list)
     sensors: list[Sensor] = Field(default_factory=list)
     catalog_owners: list[str] = Field(default_factory=list)
+    ground_stations: list[GroundStation] = Field(default_factory=list)
 
 
 class AssetDefaults(ScenarioModel):

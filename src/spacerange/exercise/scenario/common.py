@@ -223,6 +223,9 @@ class ThreatKind(StrEnum):
     jamming_report = "jamming_report"
     media = "media"
     diplomatic_note = "diplomatic_note"
+    rf_interference = "rf_interference"
+    laser_dazzle = "laser_dazzle"
+    cyber_ground = "cyber_ground"
 
 
 class PlayerAction(StrEnum):

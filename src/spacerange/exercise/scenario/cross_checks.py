@@ -21,6 +21,7 @@ from spacerange.exercise.scenario.common import (
     parse_duration,
     parse_startex_offset,
 )
+from spacerange.exercise.scenario.effects_checks import check_effect_action
 from spacerange.exercise.scenario.issues import Issue, format_path
 from spacerange.exercise.scenario.rules import RuleError, parse_rule
 from spacerange.exercise.scenario.yaml_lines import _line_of
@@ -167,7 +168,8 @@ def _cross_checks(ctx: _Ctx) -> None:  # noqa: C901 - one flat list of checks re
             p = ("actors", ai, "assets", si, "id")
             _ids(ctx, [(p, asset.get("id"))], "object", objects)
             if isinstance(asset.get("id"), str):
-                assets[asset["id"]] = asset
+                # a copy that knows its actor's ground stations (the effects checks)
+                assets[asset["id"]] = {**asset, "ground_stations": actor.get("ground_stations")}
                 asset_owner[asset["id"]] = actor.get("id")
             for di, dep in enumerate(_l(asset.get("deployables"))):
                 did = _d(dep).get("id")
@@ -570,6 +572,8 @@ def _check_action(
         owner = act.get("owner")
         if isinstance(owner, str) and owner not in actors:
             ctx.err((*path, "owner"), f"unknown actor {owner!r}")
+    elif kind in ("rf_interference", "laser_dazzle", "cyber_ground"):
+        check_effect_action(ctx, path, act, assets, sensors, asset_of, known_object)
     elif kind in ("jamming_report", "media", "diplomatic_note"):
         for i, aid in enumerate(_l(act.get("assets"))):
             check_object((*path, "assets", i), aid)

@@ -25,6 +25,7 @@ from spacerange.exercise.scenario.common import (
     Serial,
     ThreatKind,
 )
+from spacerange.exercise.scenario.effects import CyberGround, LaserDazzle, RfInterference
 from spacerange.exercise.scenario.rules import RuleError, parse_rule
 from spacerange.exercise.scenario.world import Orbit
 
@@ -234,6 +235,9 @@ THREAT_ACTIONS: dict[str, type[ScenarioModel]] = {
     "jamming_report": MessageOnly,
     "media": MessageOnly,
     "diplomatic_note": MessageOnly,
+    "rf_interference": RfInterference,
+    "laser_dazzle": LaserDazzle,
+    "cyber_ground": CyberGround,
 }
 assert set(THREAT_ACTIONS) == {k.value for k in ThreatKind}
 
@@ -258,7 +262,10 @@ ThreatAction = Annotated[
     | Annotated[SensorOutage, Tag("action:sensor_outage")]
     | Annotated[SpaceWeather, Tag("action:space_weather")]
     | Annotated[NewLaunch, Tag("action:new_launch")]
-    | Annotated[MessageOnly, Tag("action:message")],
+    | Annotated[MessageOnly, Tag("action:message")]
+    | Annotated[RfInterference, Tag("action:rf_interference")]
+    | Annotated[LaserDazzle, Tag("action:laser_dazzle")]
+    | Annotated[CyberGround, Tag("action:cyber_ground")],
     Discriminator(
         _action_tag,
         custom_error_type="threat_kind",

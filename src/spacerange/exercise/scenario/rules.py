@@ -110,6 +110,12 @@ FUNCTIONS: dict[str, _Func] = {
     "latency": _Func(("act",), ("evaluation",), "release -> first action of that kind [s]"),
     "submitted": _Func(("act",), ("evaluation",), "an action of that kind was submitted"),
     "count": _Func(("act",), ("evaluation",), "number of actions of that kind"),
+    # measured non-kinetic effects (issue 15), since STARTEX
+    "commands_lost": _Func(("obj",), _BOTH, "commands to the asset never executed"),
+    "commands_delayed": _Func(("obj",), _BOTH, "commands to the asset executed late"),
+    "telemetry_lost": _Func(("obj",), _BOTH, "telemetry lost in contacts [s]"),
+    "observations_denied": _Func(("obj",), _BOTH, "payload frames saturated (dazzled)"),
+    "spoofed_tracks": _Func((), ("evaluation",), "false tracks the team's picture accepted"),
 }
 
 _ACTIONS = frozenset(a.value for a in PlayerAction)

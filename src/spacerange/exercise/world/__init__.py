@@ -47,6 +47,9 @@ Threat enactment (``enact``), all physically consistent with the model above:
   ``density_scale``); the teams' predictions keep their own B*, so they degrade.
 * ``new_launch`` — ``n_objects`` objects at ``orbit`` with isotropic separation speeds
   (Gaussian, ``separation_spread_m_s``).
+* ``rf_interference``, ``laser_dazzle``, ``cyber_ground`` — non-kinetic effects on links,
+  optical payloads and the ground segment (:mod:`.effects_rf`, :mod:`.effects_laser`,
+  :mod:`.effects_cyber`); commands execute through the link model of :mod:`.effects_rf`.
 * message kinds — no physics.
 
 Collisions: every scripted conjunction is checked in truth just after its TCA (after any
@@ -59,6 +62,9 @@ from __future__ import annotations
 
 from spacerange.exercise.world.conjunctions import ConjunctionThreats
 from spacerange.exercise.world.core import WorldCore
+from spacerange.exercise.world.effects_cyber import CyberEffects
+from spacerange.exercise.world.effects_laser import LaserEffects
+from spacerange.exercise.world.effects_rf import RfEffects
 from spacerange.exercise.world.environment import EnvironmentThreats
 from spacerange.exercise.world.model import *  # noqa: F403 - the package's public names
 from spacerange.exercise.world.model import __all__ as _model_all
@@ -67,8 +73,8 @@ from spacerange.exercise.world.proximity import ProximityThreats
 from spacerange.exercise.world.team_actions import TeamActions
 
 
-class World(WorldCore, ConjunctionThreats, ObjectThreats, ProximityThreats, EnvironmentThreats,
-            TeamActions):  # fmt: skip
+class World(WorldCore, CyberEffects, LaserEffects, RfEffects, ConjunctionThreats, ObjectThreats,
+            ProximityThreats, EnvironmentThreats, TeamActions):  # fmt: skip
     """Truth world of one exercise run, built at STARTEX from ``(scenario, seed)``.
 
     ``base_dir`` resolves the scenario's relative catalog paths.  All randomness (break-up

@@ -148,7 +148,8 @@ class WorldEvent:
     """A physical event of the truth world (contract ``world_event``: white only).
 
     ``kind``: maneuver | collision | breakup | reentry | launch | sensor_outage |
-    space_weather | rendezvous | release | conjunction (scripted geometry set up)."""
+    space_weather | rendezvous | release | conjunction (scripted geometry set up) |
+    rf_interference | laser_dazzle | cyber_ground | cross_check | alert (a cue to a team)."""
 
     kind: str
     objects: list[str]
@@ -258,9 +259,12 @@ THREAT_HANDLERS: dict[str, str] = {
     "sensor_outage": "_enact_sensor_outage",
     "space_weather": "_enact_space_weather",
     "new_launch": "_enact_new_launch",
+    "rf_interference": "_enact_rf_interference",
+    "laser_dazzle": "_enact_laser_dazzle",
+    "cyber_ground": "_enact_cyber_ground",
 }
 #: Threat kinds that are a message only, with no physical effect in the world (a jamming
-#: report is one of them today: RF effects are not modelled, see issue 15).
+#: report is a message; the modelled RF effect is ``rf_interference``).
 MESSAGE_ONLY_THREATS = frozenset({"jamming_report", "media", "diplomatic_note"})
 
 __all__ = [

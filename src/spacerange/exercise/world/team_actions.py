@@ -32,7 +32,8 @@ class TeamActions:
     #: action kind -> method applying it (``data_share`` is the evaluation name of ``share``)
     _APPLY = {"maneuver": "_apply_maneuver", "relocate": "_apply_relocate",
               "tasking": "_apply_tasking", "share": "_apply_share",
-              "data_share": "_apply_share"}  # fmt: skip
+              "data_share": "_apply_share",
+              "countermeasure": "_apply_countermeasure"}  # fmt: skip
 
     def apply(
         self, team_id: str, action: dict, t_utc: Any
