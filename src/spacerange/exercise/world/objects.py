@@ -83,7 +83,7 @@ class ObjectThreats:
         self._next_norad += len(sats)
         for o in parents:
             self._end(o, t, "breakup")
-        made, apo, peri, per = [], [], [], []
+        made, apo, peri, per, steered = [], [], [], [], []
         k = 0
         for j, sat in enumerate(sats):
             if sat is None:
@@ -92,6 +92,9 @@ class ObjectThreats:
             fid = f"{prefix}-{k:04d}"
             while fid in self.index:
                 fid = f"{fid}x"
+            if fid in getattr(self, "_fragment_plans", {}):  # a scripted conjunction's
+                sat, rec = self._steer_fragment(fid, sat, states[j], frag.dv_km_s[keep][j], t)
+                steered.append(rec)
             self._add(TruthObject(fid, f"{parent_id} DEB", "DEBRIS", first + j, [(t, sat)],
                                   owner=parents[0].owner, hbr_m=float(lc[j]) / 2,
                                   mass_kg=float(mass[j]), created_utc=t, scenario=True,
@@ -110,7 +113,7 @@ class ObjectThreats:
                            {"serial": serial, "event": frag.event, "n_fragments": len(made),
                             "n_sbm": int(frag.n_debris), "min_lc_m": frag.min_lc_m,
                             "expected_count": float(frag.expected_count),
-                            "prefix": prefix}, t)]  # fmt: skip
+                            "prefix": prefix, "steered": steered}, t)]  # fmt: skip
 
     # re-entry
     def _enact_uncontrolled_reentry(self, a, serial: str, t) -> list[WorldEvent]:
