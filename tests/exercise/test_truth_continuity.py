@@ -165,6 +165,10 @@ def test_fragment_encounter_is_an_ejection_at_the_breakup_not_a_move():
     sec = conj.action.secondary
     t_b = to_utc64(sc.time_of(brk.at))
     r_parent, v_parent = w.state_of(brk.action.parent, t_b - np.timedelta64(1, "us"))
+    # the impactor reaches the parent by propagation (its orbit from STARTEX), not moved
+    r_imp, _ = w.state_of(brk.action.impactor, t_b - np.timedelta64(1, "us"))
+    assert np.linalg.norm(r_imp - r_parent) < 0.05
+    assert len(w.obj(brk.action.impactor).arcs) == 1
     events = w.enact(brk, t_b)
     (bk,) = [e for e in events if e.kind == "breakup"]
     (rec,) = bk.details["steered"]

@@ -4,6 +4,7 @@ collision check and the truth closest approach."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -62,6 +63,8 @@ class ConjunctionThreats:
         self._fragment_plans: dict[str, tuple] = {}
         for _, _, inj in self.scenario.iter_injects():
             a = inj.action
+            if a is not None and a.kind == "debris_event" and a.impactor is not None:
+                self._preplace_impactor(inj, a)
             if a is None or a.kind != "high_pc_conjunction":
                 continue
             t_rel = self._planned_release(inj)
@@ -78,6 +81,23 @@ class ConjunctionThreats:
             tca = t_rel + _td64(_seconds(a.tca_offset))
             self._preplaced[inj.serial] = (tca, *self._place_secondary(a, inj.serial, tca,
                                                                        self.startex))  # fmt: skip
+
+    def _preplace_impactor(self, inj, a) -> None:
+        """A scripted collision's impactor meets the parent by propagation: when the
+        break-up's release is known before play and both exist at STARTEX, the impactor's
+        orbit from STARTEX is the one that reaches the parent's position at the break-up
+        (miss 0, crossing at ``impact_speed_km_s`` or the planes' natural angle), so its
+        debris cloud starts where the impactor is, not where it is moved to."""
+        t_b = self._planned_release(inj)
+        if t_b is None or a.impactor not in self.index or a.parent not in self.index:
+            return
+        imp = self.obj(a.impactor)
+        if imp.created_utc is not None and imp.created_utc > self.startex:
+            return
+        spec = SimpleNamespace(target=a.parent, secondary=a.impactor, miss_m=0.0,
+                               relative_speed_km_s=a.impact_speed_km_s,
+                               secondary_type=imp.object_type, new_secondary_id=None)  # fmt: skip
+        self._place_secondary(spec, inj.serial, t_b, self.startex)
 
     def _created_by_breakup(self, object_id: str, before: np.datetime64) -> bool:
         """Whether a ``debris_event`` released (by plan) before ``before`` names fragments

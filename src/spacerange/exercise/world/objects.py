@@ -54,7 +54,8 @@ class ObjectThreats:
             frag = breakup_collision(p.mass_kg, imp.mass_kg, vrel, (kind, ik),
                                      min_lc_m=a.min_size_m, rng=self.rng)  # fmt: skip
             # both debris clouds originate at the parent's position (the impactor's own
-            # velocity is kept), the scripted meeting point
+            # velocity is kept): the impactor's orbit from STARTEX meets it there (see
+            # ConjunctionThreats._preplace_impactor) when the break-up is known before play
             self.collisions += 1
             ev = [WorldEvent("collision", [p.id, imp.id],
                              {"serial": serial, "rel_speed_km_s": vrel,
