@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The installed command must not see this checkout (a test run sets PYTHONPATH=src).
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
 NODE_MODULES = ROOT / "web" / "node_modules"
+#: how long ``spacerange serve`` may take to build the bundled demo and listen [s]
+SERVE_START_S = 600.0
 
 pytestmark = pytest.mark.slow
 
@@ -123,14 +125,19 @@ def test_serve_from_another_directory(installed):
         assert doc["url"] == f"http://127.0.0.1:{port}/"
         assert doc["accounts"], "the bundled demo creates one account per team"
         body = cesium = None
-        for _ in range(120):
+        # the server builds the demo's world (4,000 objects) before it listens: 20-30 s on
+        # an idle machine, 90 s or more on a loaded one
+        deadline = time.monotonic() + SERVE_START_S
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"serve exited: {proc.stderr.read()[-3000:]}"
             try:
                 body = urllib.request.urlopen(doc["url"], timeout=5).read().decode()
                 cesium = urllib.request.urlopen(doc["url"] + "cesium/Cesium.js", timeout=10)
                 break
             except OSError:
-                time.sleep(0.5)
-        assert body is not None and "<html" in body.lower()
+                time.sleep(1.0)
+        assert body is not None, f"serve did not answer within {SERVE_START_S} s"
+        assert "<html" in body.lower()
         assert cesium is not None and cesium.status == 200
     finally:
         proc.send_signal(signal.SIGINT)

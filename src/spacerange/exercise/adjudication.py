@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from spacerange.exercise.scenario import EvaluationCriterion, Inject, Rating, RuleError, Scenario
 
@@ -108,8 +108,8 @@ class Adjudicator:
     def evaluate_criterion(
         self,
         crit: EvaluationCriterion,
-        names: dict[str, Any],
-        functions: dict[str, Any],
+        names: dict[str, object],
+        functions: dict[str, Callable],
     ) -> tuple[bool | None, str | None]:
         """Truth value of an automatic criterion (``None`` if it cannot be evaluated) and
         a note: the error, or the values the rule measured (its evidence)."""
@@ -146,8 +146,8 @@ class Adjudicator:
         self,
         inject: Inject,
         team: str,
-        names: dict[str, Any],
-        functions: dict[str, Any],
+        names: dict[str, object],
+        functions: dict[str, Callable],
         completion: list[tuple[str, str]],
         time_utc: str,
         performed: set[str] | None = None,

@@ -5,7 +5,7 @@ own estimates)."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,7 +27,7 @@ class TeamPortImpl:
     def __init__(self, ex: Exercise, team: str) -> None:
         self._ex = ex
         self.team = team
-        self._cache: tuple[Any, Any] | None = None
+        self._cache: tuple[str, TeamView] | None = None
         #: the events handed to the team's autopilot, by kind (the same as its log view)
         self._seen: dict[str, list[dict]] = {}
         self._static: dict | None = None

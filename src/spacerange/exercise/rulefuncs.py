@@ -23,7 +23,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from spacerange.exercise.world import World, WorldError, _altitude_km, _td64
+from spacerange.exercise.ports import WorldPort
+from spacerange.exercise.world import WorldError, _altitude_km, _td64
 
 __all__ = [
     "NotInPicture",
@@ -116,7 +117,7 @@ def _cov(r, v, sig):
     return b.T @ np.diag(np.square(sig)) @ b
 
 
-def _functions(world: World, fn: StateFn, since: np.datetime64, hbr_km: Callable,
+def _functions(world: WorldPort, fn: StateFn, since: np.datetime64, hbr_km: Callable,
                sigmas: Callable, now: Callable) -> dict[str, Callable]:  # fmt: skip
     def f_range(a: str, b: str) -> float:
         t = now()
@@ -180,7 +181,9 @@ def _functions(world: World, fn: StateFn, since: np.datetime64, hbr_km: Callable
     }
 
 
-def truth_functions(world: World, team: str | None, since: np.datetime64) -> dict[str, Callable]:
+def truth_functions(
+    world: WorldPort, team: str | None, since: np.datetime64
+) -> dict[str, Callable]:
     """Truth-scope functions (see the module docstring)."""
 
     def fn(oid, ts):
@@ -202,7 +205,9 @@ def truth_functions(world: World, team: str | None, since: np.datetime64) -> dic
     return out
 
 
-def effect_functions(world: World, team: str | None, own_only: bool = False) -> dict[str, Callable]:
+def effect_functions(
+    world: WorldPort, team: str | None, own_only: bool = False
+) -> dict[str, Callable]:
     """The measured non-kinetic effects (:meth:`World.effect_summary`) as rule functions:
     per asset ``commands_lost``, ``commands_delayed``, ``telemetry_lost`` [s],
     ``observations_denied``; ``spoofed_tracks`` of the evaluated team.  ``own_only``: a
@@ -231,7 +236,7 @@ def effect_functions(world: World, team: str | None, own_only: bool = False) -> 
             "spoofed_tracks": spoofed}  # fmt: skip
 
 
-def picture_functions(world: World, team: str, since: np.datetime64) -> dict[str, Callable]:
+def picture_functions(world: WorldPort, team: str, since: np.datetime64) -> dict[str, Callable]:
     """Team-scope functions: computed on the team's estimates only (see module docstring)."""
     pics = world.pictures
     if pics is None:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -62,7 +61,7 @@ def run_exercise(
     seed: int | None = None,
     progress: Callable[[str, np.datetime64, float], None] | None = None,
     until_utc: np.datetime64 | None = None,
-    **options: Any,
+    **options: object,
 ) -> dict:
     """Create a run, play it to ENDEX (or ``until_utc``, earlier) and return its summary
     (adds ``wall_s``).

@@ -3,7 +3,7 @@ injects, contingencies, the autopilots' ports."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from spacerange.exercise.adjudication import RatingRecord
 from spacerange.exercise.clock import (
@@ -14,6 +14,7 @@ from spacerange.exercise.clock import (
 )
 from spacerange.exercise.engine.model import WHITE, InjectState, log
 from spacerange.exercise.eventlog import jsonable
+from spacerange.exercise.ports import UtcLike
 from spacerange.exercise.scenario import (
     Inject,
 )
@@ -73,7 +74,7 @@ class Controls:
         """Fire contingency ``index`` of a released inject now."""
         self._excon_cmd("fire_contingency", {"serial": serial, "index": index})
 
-    def retime_inject(self, serial: str, at_utc: Any) -> None:
+    def retime_inject(self, serial: str, at_utc: UtcLike) -> None:
         """Move the release of a planned inject to ``at_utc`` (after now, before ENDEX);
         the scheduled release and any release waiting on another inject are superseded (a
         trigger condition still armed may release it earlier)."""

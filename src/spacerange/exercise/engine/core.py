@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from spacerange.exercise.engine.model import (
     log,
 )
 from spacerange.exercise.eventlog import EventLog, jsonable
+from spacerange.exercise.ports import AdjudicatorPort, PicturePort, UtcLike, WorldPort
 from spacerange.exercise.scenario import (
     AfterTrigger,
     ConditionTrigger,
@@ -42,7 +43,9 @@ from spacerange.exercise.scenario import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from spacerange.exercise.autopilot import Autopilot
     from spacerange.exercise.engine import Exercise
+    from spacerange.exercise.port import TeamPortImpl
 
 
 class ExerciseCore:
@@ -74,13 +77,15 @@ class ExerciseCore:
         self.clock = ExerciseClock(self.startex, self.endex, "max")
         self.queue = EventQueue()
         self.log = EventLog(self.run_dir / "events.sqlite")
-        self.adjudicator = Adjudicator(scenario)
+        self.adjudicator: AdjudicatorPort = Adjudicator(scenario)
         self._lock = threading.RLock()
         self.finished = False
         self.on_progress: Callable[[np.datetime64, float], None] | None = None
         self._teams = {t.id: t for t in scenario.teams}
         base_dir = Path(meta.get("base_dir") or self.run_dir)
         factory = world_factory or default_world_factory
+        self.world: WorldPort
+        self.pictures: PicturePort
         self.world, self.pictures = factory(scenario, self.seed, base_dir)
         self._world_t = self.startex
         self.injects: dict[str, InjectState] = {}
@@ -97,8 +102,8 @@ class ExerciseCore:
         self._fragment_sets_logged = 0
         self._condition_warned: set[str] = set()
         self.threats_enacted: set[str] = set()
-        self.autopilots: dict[str, Any] = {}
-        self._ports: dict[str, Any] = {}
+        self.autopilots: dict[str, Autopilot] = {}
+        self._ports: dict[str, TeamPortImpl] = {}
         self._ap_pending: list[tuple[str, str, dict, str]] = []
         self._msg_n: dict[str, int] = {}
         for team_id, kind in self._resolve_autopilots(meta.get("autopilots") or {}).items():
@@ -380,7 +385,7 @@ class ExerciseCore:
                 self._excon(p.get("command"), p.get("args") or {})
             self._flush()
 
-    def run(self, until_utc: Any = None, speed: Speed | None = None) -> None:
+    def run(self, until_utc: UtcLike | None = None, speed: Speed | None = None) -> None:
         """Play until ``until_utc`` (default ENDEX) at ``speed`` (``"max"`` or scenario
         seconds per wall second; default: the current speed).  Blocks while paused."""
         if speed is not None:

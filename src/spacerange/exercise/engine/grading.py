@@ -4,7 +4,6 @@ from, matching actions to expected actions, evaluation of the rules."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -22,12 +21,15 @@ from spacerange.exercise.scenario import (
     ExpectedAction,
     PlayerAction,
 )
+from spacerange.exercise.scenario.events import ThreatAction
 
 
 class Grading:
     """Part of :class:`spacerange.exercise.engine.Exercise` (a mixin over its state)."""
 
-    def _threat_of(self, st: InjectState, depth: int = 0) -> tuple[Any, InjectState | None]:
+    def _threat_of(
+        self, st: InjectState, depth: int = 0
+    ) -> tuple[ThreatAction | None, InjectState | None]:
         """(threat action, inject state holding it) behind an inject: its own, its trigger
         or contingency parent's, or the first of its main event (EXCON-side only)."""
         inj = st.inject
@@ -87,7 +89,7 @@ class Grading:
                 cache[key] = new
             new = cache[key]
 
-        def resolve(name: Any, _t=team) -> str | None:
+        def resolve(name: object, _t=team) -> str | None:
             if not isinstance(name, str):
                 return None
             if res is None:
@@ -150,7 +152,7 @@ class Grading:
                 return check(_g, a.action, _c)[0]
 
             acts = [a for a in all_acts if valid(a)]  # content-free actions count for nothing
-            names: dict[str, Any] = {k.value: None for k in PlayerAction}
+            names: dict[str, object] = {k.value: None for k in PlayerAction}
             credit: dict[int, set[str]] = {a.seq: {a.pkind} for a in acts}
             for a in acts:
                 names[a.pkind] = a.evidence or a.action

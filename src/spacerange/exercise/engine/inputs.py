@@ -3,8 +3,6 @@ actions and the truth measures attached to them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from spacerange.exercise.actions import (
@@ -199,7 +197,7 @@ class TeamInputs:
         correlation (``None`` where it holds no such object)."""
         res = getattr(self.pictures, "resolve", None)
 
-        def r(name: Any) -> str | None:
+        def r(name: object) -> str | None:
             if not isinstance(name, str):
                 return None
             if res is None:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from spacerange.exercise.actions import (
     player_kind,
 )
 from spacerange.exercise.content import THREAT_CATEGORY
+from spacerange.exercise.ports import PicturePort, WorldPort
 from spacerange.exercise.scenario import (
     ExpectedAction,
     Inject,
@@ -30,7 +31,7 @@ log = logging.getLogger("spacerange.exercise")
 THREAT_TERMS = {**THREAT_CATEGORY, "media": "media", "diplomatic_note": "diplomatic_note"}
 
 #: ``world_factory(scenario, seed, base_dir) -> (world, pictures)``
-WorldFactory = Callable[[Scenario, int, Path], tuple[Any, Any]]
+WorldFactory = Callable[[Scenario, int, Path], tuple[WorldPort, PicturePort]]
 
 _INPUT_KINDS = ("action_submitted", "excon", "rating", "evaluator_note")
 _EVALUATED_ROLES = ("blue", "red")
@@ -38,7 +39,9 @@ WHITE: list[str] = []  # visible_to for white/evaluators only
 ALL = ["*"]
 
 
-def default_world_factory(scenario: Scenario, seed: int, base_dir: Path) -> tuple[Any, Any]:
+def default_world_factory(
+    scenario: Scenario, seed: int, base_dir: Path
+) -> tuple[WorldPort, PicturePort]:
     """The truth world and the teams' pictures (:mod:`spacerange.exercise.world`,
     :mod:`spacerange.exercise.picture`)."""
     from spacerange.exercise.world import World

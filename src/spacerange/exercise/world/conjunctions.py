@@ -4,10 +4,12 @@ collision check and the truth closest approach."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
 from spacerange.exercise.world.model import (
+    _TWO_PI,
     COLLISION_WINDOW_S,
     DEFAULT_HBR_M,
     DEFAULT_MASS_KG,
@@ -56,11 +58,21 @@ class ConjunctionThreats:
         new), the secondary's orbit *from STARTEX* is the one that meets the target at TCA.
         The encounter then happens by propagation; nothing is moved at release."""
         self._preplaced: dict[str, tuple] = {}
+        #: fragment id -> (serial, scripted TCA, action) of a conjunction whose secondary a
+        #: scripted break-up creates: the fragment is created on the encounter course
+        self._fragment_plans: dict[str, tuple] = {}
         for _, _, inj in self.scenario.iter_injects():
             a = inj.action
+            if a is not None and a.kind == "debris_event" and a.impactor is not None:
+                self._preplace_impactor(inj, a)
             if a is None or a.kind != "high_pc_conjunction":
                 continue
             t_rel = self._planned_release(inj)
+            if t_rel is not None and a.secondary is not None and a.secondary not in self.index:
+                if self._created_by_breakup(a.secondary, t_rel):
+                    tca = t_rel + _td64(_seconds(a.tca_offset))
+                    self._fragment_plans[a.secondary] = (inj.serial, tca, a)
+                continue
             if t_rel is None or (a.secondary is not None and a.secondary not in self.index):
                 continue  # placed at release (see _enact_high_pc_conjunction)
             sec = self.obj(a.secondary) if a.secondary is not None else None
@@ -69,6 +81,62 @@ class ConjunctionThreats:
             tca = t_rel + _td64(_seconds(a.tca_offset))
             self._preplaced[inj.serial] = (tca, *self._place_secondary(a, inj.serial, tca,
                                                                        self.startex))  # fmt: skip
+
+    def _preplace_impactor(self, inj, a) -> None:
+        """A scripted collision's impactor meets the parent by propagation: when the
+        break-up's release is known before play and both exist at STARTEX, the impactor's
+        orbit from STARTEX is the one that reaches the parent's position at the break-up
+        (miss 0, crossing at ``impact_speed_km_s`` or the planes' natural angle), so its
+        debris cloud starts where the impactor is, not where it is moved to."""
+        t_b = self._planned_release(inj)
+        if t_b is None or a.impactor not in self.index or a.parent not in self.index:
+            return
+        imp = self.obj(a.impactor)
+        if imp.created_utc is not None and imp.created_utc > self.startex:
+            return
+        spec = SimpleNamespace(target=a.parent, secondary=a.impactor, miss_m=0.0,
+                               relative_speed_km_s=a.impact_speed_km_s,
+                               secondary_type=imp.object_type, new_secondary_id=None)  # fmt: skip
+        self._place_secondary(spec, inj.serial, t_b, self.startex)
+
+    def _created_by_breakup(self, object_id: str, before: np.datetime64) -> bool:
+        """Whether a ``debris_event`` released (by plan) before ``before`` names fragments
+        like ``object_id`` (``<fragment_prefix>-<nnnn>``)."""
+        for _, _, inj in self.scenario.iter_injects():
+            b = inj.action
+            if b is None or b.kind != "debris_event":
+                continue
+            prefix = b.fragment_prefix or b.parent
+            t_b = self._planned_release(inj)
+            if object_id.startswith(f"{prefix}-") and t_b is not None and t_b < before:
+                return True
+        return False
+
+    def _steer_fragment(self, fid: str, sat, state, sbm_dv_km_s, t) -> tuple:
+        """Fragment ``fid`` of the break-up at ``t`` (SBM ``state`` (6,), fitted ``sat``)
+        leaves on the course of the scripted conjunction that names it (see
+        :mod:`spacerange.exercise.world.encounters`): ``(satrec, record for the break-up
+        event)``.  If no plausible ejection reaches the target, the SBM draw is kept and the
+        conjunction is placed at its release (and says it moved the fragment)."""
+        from spacerange.exercise.world.encounters import steer_ejection
+
+        serial, tca_nom, a = self._fragment_plans.pop(fid)
+        v_body = state[3:] - sbm_dv_km_s  # the velocity of the body it came from
+        period_s = _TWO_PI / self.obj(a.target).satrec.no_kozai * 60.0
+        rec = {"id": fid, "serial": serial,
+               "sbm_ejection_mps": float(np.linalg.norm(sbm_dv_km_s)) * 1e3}  # fmt: skip
+        try:
+            res = steer_ejection(state[:3], v_body, t, lambda ts: self.state_of(a.target, ts),
+                                 tca_nom, a.miss_m * 1e-3, sat.bstar, sat.satnum,
+                                 half_window_s=period_s / 2)  # fmt: skip
+        except ValueError as e:
+            log.warning("%s: %s cannot be ejected on the encounter course (%s)", serial, fid, e)
+            return sat, {**rec, "error": str(e)}
+        tca = res["tca_utc"]
+        self._preplaced[serial] = (tca, fid, True, res["rel_speed_km_s"], t)
+        return res["satrec"], {**rec, "ejection_mps": float(np.linalg.norm(res["dv_km_s"])) * 1e3,
+                               "tca_utc": _iso(tca),
+                               "tca_shift_s": float((tca - tca_nom) / np.timedelta64(1, "s"))}  # fmt: skip
 
     def threat_onset_utc(self, serial: str) -> np.datetime64 | None:
         """When the threat of inject ``serial`` exists in truth, if before its release: a

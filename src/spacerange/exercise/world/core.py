@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sgp4.api import WGS72, Satrec
 
 from spacerange.catalog.ballistic import DRAG_CEILING_KM, mass_from_hbr_kg
+from spacerange.exercise.ports import UtcLike
 from spacerange.exercise.world.model import (
     _TWO_PI,
     COLLISION_WINDOW_S,
@@ -45,6 +46,9 @@ from spacerange.frames import (
 )
 from spacerange.propagation.sgp4_batch import SatrecArrayLike, satrec_array
 from spacerange.timescales import jd_fr_utc
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacerange.exercise.scenario import Inject
 
 log = logging.getLogger("spacerange.exercise.world")
 
@@ -339,7 +343,7 @@ class WorldCore:
             self._array_idx = idx
         return self._array, self._array_idx
 
-    def states(self, t: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def states(self, t: UtcLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Truth TEME states of every object alive at ``t`` (the present or later: the
         current arcs): ``(object_indices (n,), r_km (n, 3), v_km_s (n, 3))``; objects whose
         SGP4 fails are left out."""
@@ -360,7 +364,7 @@ class WorldCore:
         self._state_cache = (t, out)
         return out
 
-    def state_of(self, object_id: str, times: Any) -> tuple[np.ndarray, np.ndarray]:
+    def state_of(self, object_id: str, times: UtcLike) -> tuple[np.ndarray, np.ndarray]:
         """Truth TEME r, v of one object at ``times`` (datetime64 array or scalar), using the
         arc valid at each time (past states are reproduced exactly); NaN where the object
         does not exist or SGP4 fails.  Shapes (n_t, 3) or (3,) for a scalar time."""
@@ -391,7 +395,7 @@ class WorldCore:
         self._schedule.append(_Scheduled(to_utc64(t), self._seq, fn, what))
         self._schedule.sort()
 
-    def advance(self, t_utc: Any) -> list[WorldEvent]:
+    def advance(self, t_utc: UtcLike) -> list[WorldEvent]:
         """Propagate truth to ``t_utc``: run scheduled burns/releases/expiries and scripted
         conjunction checks that fall due, detect decays.  Returns the physical events."""
         t = to_utc64(t_utc)
@@ -456,7 +460,7 @@ class WorldCore:
         self._state_cache = None
         return 0.0
 
-    def burn(self, object_id: str, dv_rtn_mps, t: Any, *, charge: bool = True,
+    def burn(self, object_id: str, dv_rtn_mps, t: UtcLike, *, charge: bool = True,
              why: str = "") -> WorldEvent:  # fmt: skip
         """Impulsive burn ``dv_rtn_mps`` [m/s, RTN of the pre-burn TEME state] at ``t``.
         Charged to the delta-v budget (``WorldError`` beyond it)."""
@@ -482,7 +486,7 @@ class WorldCore:
                            "dv_used_mps": o.dv_used_mps, "epoch_utc": _iso(t)}, t)  # fmt: skip
 
     # --------------------------------------------------------------------- enactment
-    def enact(self, inject, t_utc: Any) -> list[WorldEvent]:
+    def enact(self, inject: Inject, t_utc: UtcLike) -> list[WorldEvent]:
         """Enact ``inject.action`` (the typed threat union) released at ``t_utc``."""
         act = getattr(inject, "action", None)
         if act is None:

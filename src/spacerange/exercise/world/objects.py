@@ -55,7 +55,8 @@ class ObjectThreats:
             frag = breakup_collision(p.mass_kg, imp.mass_kg, vrel, (kind, ik),
                                      min_lc_m=a.min_size_m, rng=self.rng)  # fmt: skip
             # both debris clouds originate at the parent's position (the impactor's own
-            # velocity is kept), the scripted meeting point
+            # velocity is kept): the impactor's orbit from STARTEX meets it there (see
+            # ConjunctionThreats._preplace_impactor) when the break-up is known before play
             self.collisions += 1
             ev = [WorldEvent("collision", [p.id, imp.id],
                              {"serial": serial, "rel_speed_km_s": vrel,
@@ -84,7 +85,7 @@ class ObjectThreats:
         self._next_norad += len(sats)
         for o in parents:
             self._end(o, t, "breakup")
-        made, apo, peri, per = [], [], [], []
+        made, apo, peri, per, steered = [], [], [], [], []
         k = 0
         for j, sat in enumerate(sats):
             if sat is None:
@@ -93,6 +94,9 @@ class ObjectThreats:
             fid = f"{prefix}-{k:04d}"
             while fid in self.index:
                 fid = f"{fid}x"
+            if fid in getattr(self, "_fragment_plans", {}):  # a scripted conjunction's
+                sat, rec = self._steer_fragment(fid, sat, states[j], frag.dv_km_s[keep][j], t)
+                steered.append(rec)
             self._add(TruthObject(fid, f"{parent_id} DEB", "DEBRIS", first + j, [(t, sat)],
                                   owner=parents[0].owner, hbr_m=float(lc[j]) / 2,
                                   mass_kg=float(mass[j]), created_utc=t, scenario=True,
@@ -111,7 +115,7 @@ class ObjectThreats:
                            {"serial": serial, "event": frag.event, "n_fragments": len(made),
                             "n_sbm": int(frag.n_debris), "min_lc_m": frag.min_lc_m,
                             "expected_count": float(frag.expected_count),
-                            "prefix": prefix}, t)]  # fmt: skip
+                            "prefix": prefix, "steered": steered}, t)]  # fmt: skip
 
     # re-entry
     def _enact_uncontrolled_reentry(self, a, serial: str, t) -> list[WorldEvent]:

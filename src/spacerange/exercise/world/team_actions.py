@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
+from spacerange.exercise.ports import UtcLike
 from spacerange.exercise.world.model import (
     TruthObject,
     WorldError,
@@ -36,7 +36,7 @@ class TeamActions:
               "countermeasure": "_apply_countermeasure"}  # fmt: skip
 
     def apply(
-        self, team_id: str, action: dict, t_utc: Any
+        self, team_id: str, action: dict, t_utc: UtcLike
     ) -> tuple[bool, list[str], list[WorldEvent]]:  # noqa: E501
         """Validate ``action`` (contract action dict) against ``team_id``'s capabilities and
         apply it at ``t_utc``: ``(accepted, errors, events)``."""
@@ -54,7 +54,7 @@ class TeamActions:
         except WorldError as exc:
             return False, [str(exc)], []
 
-    def _own_asset(self, team_id: str, asset: Any) -> TruthObject:
+    def _own_asset(self, team_id: str, asset: object) -> TruthObject:
         if not isinstance(asset, str) or asset not in self.index:
             raise WorldError(f"asset {asset!r} is not one of team {team_id}'s assets")
         o = self.obj(asset)
@@ -178,7 +178,7 @@ class TeamActions:
 
     # ------------------------------------------------------------------- rule functions
     def functions(self, team_id: str | None = None, *, scope: str | None = None,
-                  since_utc: Any = None) -> dict[str, Callable]:  # fmt: skip
+                  since_utc: UtcLike | None = None) -> dict[str, Callable]:  # fmt: skip
         """Rule-language functions (see :mod:`spacerange.exercise.rulefuncs`).
 
         ``team_id=None`` or ``scope='truth'``: truth functions (EXCON, evaluation rules and
