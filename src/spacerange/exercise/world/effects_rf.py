@@ -39,7 +39,7 @@ follows re-acquires it after ``retune_after``) and ``switch_link`` (another stat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,6 +47,10 @@ from spacerange.exercise.world.model import WorldError, WorldEvent, _iso, _td64,
 from spacerange.frames import teme_to_itrs
 from spacerange.sensors.base import Site
 from spacerange.sensors.visibility import elevation_deg
+
+if TYPE_CHECKING:
+    from spacerange.exercise.ports import UtcLike
+    from spacerange.exercise.scenario.effects import GroundStation
 
 #: link sampling step during an interference window [s]
 LINK_STEP_S = 300.0
@@ -131,12 +135,12 @@ class RfEffects:
         return self._rf_jams
 
     # ------------------------------------------------------------------ stations
-    def _all_stations(self) -> dict[str, tuple[str, Any]]:
+    def _all_stations(self) -> dict[str, tuple[str, GroundStation]]:
         """Station id -> (actor id, station model)."""
         return {g.id: (a.id, g) for a in self.scenario.actors
                 for g in getattr(a, "ground_stations", []) or []}  # fmt: skip
 
-    def station_of(self, asset: str) -> Any | None:
+    def station_of(self, asset: str) -> GroundStation | None:
         """The station ``asset`` is commanded through (None: its actor has none)."""
         self._rf  # noqa: B018 - initializes the state
         if asset in self._link_station:
@@ -169,7 +173,7 @@ class RfEffects:
         return ri[0]
 
     # ------------------------------------------------------------------ link budget
-    def link_state(self, asset: str, ts: Any, link: str = "uplink") -> dict:
+    def link_state(self, asset: str, ts: UtcLike, link: str = "uplink") -> dict:
         """The link of ``asset`` at times ``ts`` through its station: ``contact`` (bool),
         ``js_db`` (total J/S, -inf without jamming) and ``cnir_db`` arrays, the ``margin_db``
         over the requirement, ``ok`` (contact and margin >= 0) and the station id."""
@@ -297,7 +301,7 @@ class RfEffects:
         return out
 
     # ------------------------------------------------------------------ commands
-    def command_link(self, team: str, action: dict, t: Any, attempt: int = 0) -> dict:
+    def command_link(self, team: str, action: dict, t: UtcLike, attempt: int = 0) -> dict:
         """Whether a command (``maneuver`` / ``relocate`` of ``action['asset']``) due at
         ``t`` reaches the spacecraft: ``{"status": "sent"}``; ``{"status": "retry",
         "retry_utc", "reason"}`` (no contact yet, or no acknowledgement: try again);
@@ -358,5 +362,5 @@ class RfEffects:
         self._link_station[asset.id] = self._all_stations()[sid][1]
         return []
 
-    def _cm_ok(self, *_: Any) -> list[WorldEvent]:
+    def _cm_ok(self, *_: object) -> list[WorldEvent]:
         return []
