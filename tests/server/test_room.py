@@ -99,3 +99,22 @@ def test_ratings_reach_a_team_only_when_released(played):
     assert [s["team"] for s in mine] == ["ardenia-ops"]
     c.post("/api/excon/ratings/release", json={"released": False}, headers=tok["excon"])
     assert c.get("/api/exercise/ratings", headers=tok["ardenia"]).json()["items"] == []
+
+
+def test_live_report_grades_events_first_and_flags_criteria(played):
+    c, tok = played
+    r = c.get("/api/exercise/report", headers=tok["evaluator"])
+    assert r.status_code == 200
+    html = r.text
+    # graded events come first: the team's picture of ARD-EO-1 x DEB-4411 against truth
+    assert html.index('id="graded-events"') < html.index('id="overview"')
+    graded = html[html.index('id="graded-events"') : html.index('id="overview"')]
+    assert "ardenia-ops" in graded and "DEB-4411" in graded and "Truth TCA" in graded
+    # the evaluator's rating: criterion, task text and evidence (note, time, author)
+    ev = html[html.index('id="rating-evidence"') : html.index('id="criteria-status"')]
+    assert "burn late but safe" in ev and "by evaluator" in ev and "evaluator judgment" in ev
+    assert "Assess CDM quality" in ev  # CT-CA.1, rated in the fixture
+    crit = html[html.index('id="criteria-status"') : html.index('id="timeline"')]
+    # the three rule criteria of INJ-001 for ardenia-ops: not yet evaluated at 09:00
+    assert crit.count("UNRATED") + crit.count("PENDING") >= 1, crit[:2000]
+    assert "ME-01/MI-01.1/INJ-001" in crit

@@ -558,6 +558,11 @@ $("report-link").onclick = async (e) => {
 
 // ---------------------------------------------------------------- globe
 function initGlobe() {
+  // ?globe=off: the panels without the 3D globe (a low-power screen, an observer's wall)
+  if (new URLSearchParams(location.search).get("globe") === "off") {
+    if (!S.viewer) $("globe").innerHTML = '<p class="muted" data-testid="globe-off">Globe off (?globe=off): the panels work without it.</p>';
+    return;
+  }
   if (S.viewer || !window.Cesium) {
     if (!window.Cesium) $("globe").innerHTML = '<p class="error">Cesium assets missing (run make web); the panels still work.</p>';
     return;
