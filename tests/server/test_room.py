@@ -33,7 +33,13 @@ def played(scenario_file, tmp_path_factory):
 def test_compare_is_truth_against_the_team_picture(played):
     c, tok = played
     cmp_ = c.get("/api/excon/compare?team=ardenia-ops", headers=tok["excon"]).json()
-    truth = {o["id"]: o for o in c.get("/api/excon/view", headers=tok["excon"]).json()["truth"]}
+    # truth at the picture's instant (the world's clock), straight from the world
+    world = c.app.state.session.ex.world
+    idx, r, _ = world.states(world.clock_utc)
+    truth = {
+        world.objects[i].id: {"r_km": rr} for i, rr in zip(idx.tolist(), r.tolist(), strict=True)
+    }
+    assert cmp_["picture_utc"] and "." not in cmp_["picture_utc"]
     pic = {
         o["id"]: o
         for o in c.get("/api/teams/ardenia-ops/view", headers=tok["excon"]).json()["picture"]

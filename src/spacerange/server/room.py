@@ -56,6 +56,20 @@ def _vec(x: Any) -> np.ndarray | None:
     return None
 
 
+def _truth_at_world_clock(world: Any, fallback: list[dict]) -> tuple[list[dict], str | None]:
+    """Truth (id, r_km) of every live object at the world's clock, read-only; ``fallback``
+    (the EXCON view's truth) when the world has no such query."""
+    t = getattr(world, "clock_utc", None)
+    states, objects = getattr(world, "states", None), getattr(world, "objects", None)
+    if t is None or not callable(states) or objects is None:
+        return fallback, None
+    idx, r, _ = states(t)
+    out = [
+        {"id": objects[i].id, "r_km": rr} for i, rr in zip(idx.tolist(), r.tolist(), strict=True)
+    ]
+    return out, _iso_s(_t(jsonable(t)))
+
+
 def compare_team(ex: Any, view: dict, truth: list[dict], team: str) -> dict:
     """What ``team`` believes against what is, now (EXCON only; run on the engine thread).
 
@@ -67,6 +81,10 @@ def compare_team(ex: Any, view: dict, truth: list[dict], team: str) -> dict:
     of the team's board with the truth TCA and miss distance of the same pair (searched
     +/- 15 min around the team's TCA).  ``graded``: the graded conjunctions of this team
     (the engine's measured goals: lead time, TCA error, miss error in sigma)."""
+    world = getattr(ex, "world", None)
+    # the picture is the team's tracks at the world's clock (its last update), which may
+    # lag the exercise clock: truth is taken at that same instant
+    truth, picture_utc = _truth_at_world_clock(world, truth)
     by_id = {o["id"]: o for o in truth if isinstance(o, dict) and "id" in o}
     rows, held = [], set()
     for o in view.get("picture") or []:
@@ -90,7 +108,6 @@ def compare_team(ex: Any, view: dict, truth: list[dict], team: str) -> dict:
     own = {a.get("id") for a in view.get("assets") or [] if isinstance(a, dict)}
     missing = [o for o in truth if o.get("id") not in held and o.get("id") not in own]
     conj = []
-    world = getattr(ex, "world", None)
     for ev in [e for e in view.get("conjunction_board") or [] if not e.get("passed")]:
         if len(conj) >= MAX_TRUTH_CONJUNCTIONS:
             break
@@ -113,7 +130,8 @@ def compare_team(ex: Any, view: dict, truth: list[dict], team: str) -> dict:
     goals = getattr(getattr(ex, "pictures", None), "conjunction_goals", None)
     graded = [g for g in (goals() if callable(goals) else []) if g.get("team") == team]
     return jsonable({
-        "team": team, "clock_utc": view.get("clock_utc"), "objects": rows,
+        "team": team, "clock_utc": view.get("clock_utc"), "picture_utc": picture_utc,
+        "objects": rows,
         "held": len(rows), "truth_objects": len(truth),
         "not_held": {"count": len(missing), "ids": [o["id"] for o in missing[-30:]][::-1]},
         "conjunctions": conj, "graded": graded,

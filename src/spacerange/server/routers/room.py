@@ -24,7 +24,9 @@ def _released(sess: ExerciseSession) -> bool:
     return bool(sess.store.get_state(released_key(sess.run_dir.resolve()), False))
 
 
-@router.get("/api/excon/compare", tags=["excon"])
+@router.get(
+    "/api/excon/compare", tags=["excon"], responses={404: {"description": "no playing team"}}
+)
 async def compare(
     team: str | None = Query(None, max_length=100),
     _: Principal = Depends(_judge),

@@ -225,7 +225,7 @@ function fmtCountdown(s) {
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
   return `${sign}${h}h${String(m).padStart(2, "0")}m${String(sec).padStart(2, "0")}s`;
 }
-function fmtPc(pc) { return (pc === null || pc === undefined) ? "" : Number(pc).toExponential(1); }
+function fmtPc(pc) { return (pc === null || pc === undefined) ? "" : (Number(pc) < 1e-10 ? "<1e-10" : Number(pc).toExponential(1)); }
 function updateCountdowns() {
   const now = simNowMs(); if (now === null) return;
   document.querySelectorAll("[data-tca]").forEach((el) => {

@@ -23,7 +23,7 @@ async function refreshOverview(force) {
       `<tr><th>State</th><td data-testid="ov-run">${esc(run)}</td></tr>` +
       `<tr><th>STARTEX</th><td>${esc(fmtUtc(o.startex_utc))}</td></tr><tr><th>ENDEX</th><td>${esc(fmtUtc(o.endex_utc))}</td></tr>` +
       `<tr><th>Collisions</th><td>${esc(o.collisions)}</td></tr>`);
-    setHtml("ov-msel", o.msel_status ? `${esc(o.msel_total)} injects: ` + Object.entries(o.msel_status).map(([k, n]) => `${esc(n)} ${esc(k)}`).join(", ")
+    setHtml("ov-msel", o.msel_status ? `${esc(o.msel_total)} inject${o.msel_total === 1 ? "" : "s"}: ` + Object.entries(o.msel_status).map(([k, n]) => `${esc(n)} ${esc(k)}`).join(", ")
       : '<span class="muted">the MSEL is the white cell\'s</span>');
     if (o.scoreboard) {
       const rows = o.scoreboard.map((t) => `<tr data-testid="ov-score-row"><td>${esc(t.team)}</td><td>${esc(t.role)}</td><td>${t.score === null || t.score === undefined ? '<span class="muted">-</span>' : esc(t.score)}</td>` +
@@ -66,7 +66,7 @@ async function refreshCompare(force) {
     if (token !== S.token) return;
     S.compare = c;
     const bad = c.objects.filter((o) => o.error_sigma !== null && o.error_sigma > 3).length;
-    $("cmp-summary").textContent = `${c.team} at ${fmtUtc(c.clock_utc)}: holds ${c.held} of ${c.truth_objects} truth objects; ` +
+    $("cmp-summary").textContent = `${c.team}, picture of ${fmtUtc(c.picture_utc || c.clock_utc)}: holds ${c.held} of ${c.truth_objects} truth objects; ` +
       `${bad} outside 3 sigma; ${c.not_held.count} not held` + (c.not_held.ids.length ? ` (newest: ${c.not_held.ids.slice(0, 5).join(", ")})` : "") + ".";
     const conj = c.conjunctions.map((r) => `<tr data-testid="cmp-conj-row"><td><b>${esc(r.object1)}</b> / ${esc(r.object2)}</td><td>${esc(fmtUtc(r.tca_utc))}<br><span class="muted">${esc(fmtUtc(r.truth_tca_utc))}</span></td>` +
       `<td>${r.miss_m === null ? "" : esc(Math.round(r.miss_m))}<br><span class="muted">${r.truth_miss_m === null ? esc(r.truth_error || "n/a") : esc(Math.round(r.truth_miss_m))}</span></td>` +
