@@ -94,6 +94,7 @@ def test_ratings_reach_a_team_only_when_released(played):
     ev = [i for i in own["items"] if i["source"] == "evaluator"]
     assert own["released"] and ev and ev[0]["rating"] == "S" and ev[0]["note"].startswith("EXER")
     assert ev[0]["time_utc"] and "." not in ev[0]["time_utc"]
+    assert all(i["note"] is None for i in own["items"] if i["source"] != "evaluator")
     assert "serial" not in str(own) and c.get("/api/exercise/ratings",
                                               headers=tok["red"]).json()["items"] == []  # fmt: skip
     teams = [

@@ -140,7 +140,8 @@ def compare_team(ex: Any, view: dict, truth: list[dict], team: str) -> dict:
 
 def own_ratings(ex: Any, team: str) -> list[dict]:
     """``team``'s ratings (engine thread): objective, critical task and its text, rating,
-    source, note, time; no inject serial, rule or guidance (white-cell material)."""
+    source, the evaluator's note, time; no inject serial, rule, guidance or measured
+    value (white-cell material)."""
     sc = getattr(ex, "scenario", None)
     ct_text = {c.id: c.text for c in getattr(sc, "critical_tasks", None) or []}
     obj_text = {o.id: o.text for o in getattr(sc, "objectives", None) or []}
@@ -151,7 +152,10 @@ def own_ratings(ex: Any, team: str) -> list[dict]:
         out.append({
             "objective": r.objective, "objective_text": obj_text.get(r.objective, ""),
             "critical_task": r.critical_task, "critical_task_text": ct_text.get(r.critical_task, ""),
-            "rating": r.rating, "source": r.source, "note": r.note,
+            # an automatic rating's note is its rule and the values it measured against
+            # truth: white-cell material, never released; an evaluator's note is released
+            "rating": r.rating, "source": r.source,
+            "note": r.note if r.source == "evaluator" else None,
             "time_utc": _iso_s(_t(getattr(r, "time_utc", None))),
         })  # fmt: skip
     return out

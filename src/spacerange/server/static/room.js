@@ -35,7 +35,7 @@ async function refreshOverview(force) {
       const r = await api("GET", "/api/exercise/ratings");
       if (token !== S.token) return;
       const items = r.items.map((x) => `<tr data-testid="own-rating"><td>${ratingBadge(x.rating)}</td><td><b>${esc(x.critical_task || x.objective)}</b> ${esc(x.critical_task_text || x.objective_text)}</td>` +
-        `<td>${esc(x.source === "auto" ? "automatic" : "evaluator")}${x.time_utc ? "<br>" + esc(fmtUtc(x.time_utc)) : ""}</td><td>${esc(x.note || "")}</td></tr>`).join("");
+        `<td>${esc(x.source === "auto" ? "automatic" : "evaluator")}${x.time_utc ? "<br>" + esc(fmtUtc(x.time_utc)) : ""}</td><td>${x.source === "auto" ? '<span class="muted">scored by the scenario\'s criterion</span>' : esc(x.note || "")}</td></tr>`).join("");
       setHtml("ov-ratings", !r.released ? '<p class="muted" data-testid="own-ratings-wait">EXCON has not released the ratings yet.</p>'
         : `<table class="board"><tr><th>Rating</th><th>Task</th><th>By, when</th><th>Note</th></tr>${items || '<tr><td colspan="4"><i>no rating</i></td></tr>'}</table>`);
     }
