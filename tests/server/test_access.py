@@ -87,6 +87,10 @@ TABLE = [
     _row("POST", "/api/excon/note", {"text": "EXERCISE note"}, all=403, **JUDGES),
     _row("POST", "/api/excon/jump", None, all=403, **CONTROL),
     _row("GET", "/api/excon/criteria", None, all=403, **JUDGES),
+    _row("GET", "/api/excon/compare", None, all=403, **JUDGES),
+    _row("POST", "/api/excon/ratings/release", {"released": False}, all=403, **CONTROL),
+    _row("GET", "/api/exercise/overview", None, all=200),
+    _row("GET", "/api/exercise/ratings", None, all=403, ardenia=200, borealis=200, red=200),
     _row("GET", "/api/messages", None, all=200),
     _row("GET", "/api/messages/recipients", None, all=200),
     _row(

@@ -98,7 +98,7 @@ def test_action_log_one_row_per_action_with_outcome():
     assert by[16]["status"] == "pending"
     assert by[14]["status"] == "rejected" and "exceeds" in by[14]["outcome"]
     assert by[13]["subject"] == "TIRA | DEB-4411"
-    assert by[11]["status"] == "applied" and "dv_mps=0.3" in by[11]["outcome"]
+    assert by[11]["status"] == "applied" and "dV 0.30 m/s" in by[11]["outcome"]
     assert by[11]["submitted_utc"] == "2026-03-04T07:00:00Z"
     # the first update of our screening after the burn (07:10): miss 5000 m next orbit
     after = {(a["object2"], a["t_utc"]) for a in by[11]["screening_after"]}

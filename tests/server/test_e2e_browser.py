@@ -33,16 +33,18 @@ pytestmark = [
 ]
 
 
-def _login(page, base: str, user: str, errors: list | None = None) -> None:
+def _login(
+    page, base: str, user: str, errors: list | None = None, timeout_ms: float = 30000
+) -> None:
     page.on("pageerror", lambda e: print("page error:", user, e))
     if errors is not None:
         page.on("console", lambda m: m.type == "error" and errors.append(f"{user}: {m.text}"))
         page.on("pageerror", lambda e: errors.append(f"{user}: pageerror: {e}"))
-    page.goto(base + "/")
+    page.goto(base if "?" in base else base + "/")
     page.get_by_test_id("username").fill(user)
     page.get_by_test_id("password").fill(USERS[user][0])
     page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("who").wait_for(state="visible")
+    page.get_by_test_id("who").wait_for(state="visible", timeout=timeout_ms)
 
 
 def _globe_pixels(png: Path) -> tuple[float, int]:

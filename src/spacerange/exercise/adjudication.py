@@ -81,7 +81,8 @@ class RatingRecord:
             "rating": self.rating,
             "source": self.source,
         }
-        for k in ("critical_task", "rule", "note", "serial", "score", "score_max", "author"):
+        optional = ("critical_task", "rule", "note", "serial", "score", "score_max", "author")
+        for k in (*optional, "time_utc"):
             v = getattr(self, k)
             if v is not None:
                 d[k] = v

@@ -155,8 +155,20 @@ def _subject(a: dict) -> str:
     return " | ".join(bits)
 
 
+#: how a world effect's numbers read to an operator: key -> (label, unit, format).  The
+#: world reports the burn as ``dv_mps`` (this burn) and ``dv_used_mps`` (the asset's total
+#: so far); any other plain number is shown under its own key.
+_EFFECT_LABELS = {
+    "dv_mps": ("dV", "m/s", ".2f"), "dv_used_mps": ("dV used so far", "m/s", ".2f"),
+    "dv_left_mps": ("dV left", "m/s", ".2f"), "drift_days": ("drift", "days", ".1f"),
+    "to_lon_deg": ("to", "deg", ".2f"), "miss_m": ("miss", "m", ".0f"), "pc": ("Pc", "", ".1e"),
+}  # fmt: skip
+_EFFECT_SKIP = ("residual", "dv_rtn_mps", "epoch_utc", "why")
+
+
 def _effects_text(effects: Any) -> str:
-    """A world effect list as short text: ``maneuver ARD-EO-1 (dv_mps=0.3)``."""
+    """A world effect list as short text: ``maneuver ARD-EO-1: dV 0.30 m/s, dV used so far
+    0.30 m/s``."""
     if not isinstance(effects, dict):
         return ""
     out = []
@@ -164,11 +176,15 @@ def _effects_text(effects: Any) -> str:
         if not isinstance(e, dict):
             continue
         det = e.get("details") if isinstance(e.get("details"), dict) else {}
-        nums = [f"{k}={v:g}" for k, v in det.items()
-                if _num(v) is not None and "residual" not in k][:4]  # fmt: skip
+        nums = []
+        for k, v in det.items():
+            if _num(v) is None or any(x in k for x in _EFFECT_SKIP):
+                continue
+            label, unit, fmt = _EFFECT_LABELS.get(k, (k.replace("_", " "), "", "g"))
+            nums.append(f"{label} {float(v):{fmt}}{' ' + unit if unit else ''}")
         objs = ", ".join(str(o) for o in (e.get("objects") or [])[:3])
-        out.append(" ".join(x for x in (str(e.get("type") or "effect"), objs,
-                                        f"({', '.join(nums)})" if nums else "") if x))  # fmt: skip
+        head = " ".join(x for x in (str(e.get("type") or "effect"), objs) if x)
+        out.append(head + (": " + ", ".join(nums[:4]) if nums else ""))
     return "; ".join(out)
 
 
@@ -177,7 +193,8 @@ def action_log(view: dict, board: list[dict] | None = None) -> list[dict]:
     ``kind``, ``subject``, ``status`` (pending, applied, rejected, cancelled), ``outcome``
     (the world's effects or the errors) and, for an applied burn, ``screening_after``: the
     first update of the team's own screening after the burn for each event of that asset
-    (``object2``, ``t_utc``, ``miss_m``, ``pc``), or nothing while none came yet."""
+    (``object2``, ``t_utc``, ``miss_m``, ``pc``; ``cleared`` when the team screened since
+    the burn without that pair), or nothing while none came yet."""
     rows: dict[int, dict] = {}
     orphans: list[dict] = []
     for e in view.get("actions") or []:
@@ -206,6 +223,11 @@ def action_log(view: dict, board: list[dict] | None = None) -> list[dict]:
             row["outcome"] = "cancelled before execution"
     # an instantaneous action is applied at once: nothing stays pending but burns/relocations
     board = board if board is not None else []
+    # the team's latest screening: the newest update of any conjunction it holds
+    screens = [_t(u.get("t_utc")) for ev in board for u in ev.get("trend") or []]
+    screens += [_t(c.get("sim_time_utc")) for c in view.get("conjunctions") or []
+                if isinstance(c, dict)]  # fmt: skip
+    last_screen = max((x for x in screens if x is not None), default=None)
     for row in rows.values():
         if row["kind"] == "maneuver" and row["status"] == "applied" and row["outcome_utc"]:
             asset = row["subject"].split(" | ")[0]
@@ -218,6 +240,10 @@ def action_log(view: dict, board: list[dict] | None = None) -> list[dict]:
                 nxt = next((u for u in ev["trend"] if (_t(u["t_utc"]) or t_burn) > t_burn), None)
                 if nxt is not None:
                     after.append({"object2": other, **nxt})
+                elif last_screen is not None and t_burn is not None and last_screen > t_burn:
+                    # screened since the burn without this pair: it left the screening volume
+                    after.append({"object2": other, "t_utc": _iso_s(last_screen), "miss_m": None,
+                                  "pc": None, "cleared": True})  # fmt: skip
             row["screening_after"] = after
     return sorted(rows.values(), key=lambda r: -r["seq"])
 

@@ -15,7 +15,7 @@ from spacerange.server.auth import Throttle, TokenSigner
 from spacerange.server.deps import Settings
 from spacerange.server.engine import ExerciseSession
 from spacerange.server.limits import BodyLimit, SafeJSONResponse, validation_error_handler
-from spacerange.server.routers import auth, excon, exercise, messages, teams
+from spacerange.server.routers import auth, excon, exercise, messages, room, teams
 from spacerange.server.store import Store
 
 __all__ = ["create_app", "CSP"]
@@ -84,7 +84,7 @@ def create_app(settings: Settings, *, exercise_factory=None) -> FastAPI:
         413: {"description": "request body over the configured limit"},
         403: {"description": "forbidden for this role or team"},
     }
-    for mod in (auth, exercise, teams, excon, messages):
+    for mod in (auth, exercise, teams, excon, messages, room):
         app.include_router(mod.router, responses=common)
     app.include_router(ws.router)
 

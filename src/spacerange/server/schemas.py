@@ -281,6 +281,12 @@ class SerialIn(Closed):
     ]
 
 
+class ReleaseIn(Closed):
+    """EXCON's "release ratings" switch."""
+
+    released: bool = True
+
+
 class RateIn(Closed):
     """A rating: of an objective, or of one critical task of it, optionally tied to the
     inject it answers (``serial``) and the scenario time of what was rated."""

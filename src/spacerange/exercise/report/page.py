@@ -13,6 +13,7 @@ from spacerange.exercise.report.event_sections import (
     _notes,
     _timeline,
 )
+from spacerange.exercise.report.graded import criteria_status, graded_events
 from spacerange.exercise.report.html import _css, _css_string, _section
 from spacerange.exercise.report.reading import RunData
 from spacerange.exercise.report.summary_sections import (
@@ -40,11 +41,13 @@ def render_html(rd: RunData) -> str:
         "</header>"
     )
     toc_items = [
+        ("graded-events", "Graded events: each team's picture against truth"),
         ("overview", "1. Exercise overview"),
         ("executive-summary", "2. Executive summary"),
         ("analysis", "3. Analysis of capabilities"),
         ("injects", "4. Inject outcomes"),
         ("rating-evidence", "4a. Rating evidence"),
+        ("criteria-status", "4b. Criteria: rated, pending, unrated"),
         ("timeline", "5. Timeline"),
         ("event-analysis", "6. Event analysis"),
         ("strengths", "7. Strengths"),
@@ -62,11 +65,13 @@ def render_html(rd: RunData) -> str:
         [
             cover,
             toc,
+            graded_events(an),
             _overview(an),
             _executive_summary(an),
             _analysis_table(an),
             _inject_table(an),
             _rating_evidence(an),
+            criteria_status(an),
             _timeline(an),
             _event_analysis(an),
             _section(

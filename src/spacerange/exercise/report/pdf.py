@@ -104,14 +104,22 @@ def screenshot(
 
 
 def write_report(
-    run_dir: str | Path, out: str | Path | None = None, *, pdf: bool = True
+    run_dir: str | Path,
+    out: str | Path | None = None,
+    *,
+    pdf: bool = True,
+    summary: dict | None = None,
 ) -> ReportPaths:
     """Write the AAR/IP of ``run_dir`` to ``out`` (default ``RUN_DIR/report.html``) and,
     when ``pdf`` and Chromium is available, the PDF next to it (same stem, ``.pdf``).
+    ``summary``: the run's summary now (a live run has no ``summary.json`` yet; the
+    exercise server passes the engine's), used instead of the file.
 
     Raises :class:`~spacerange.errors.ParseError` when the run directory or its event log
     cannot be read."""
     rd = load_run(run_dir)
+    if summary is not None:
+        rd.summary = summary
     html_path = Path(out) if out is not None else rd.run_dir / "report.html"
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(render_html(rd), encoding="utf-8")

@@ -62,8 +62,6 @@ def _timeline_plot(an: _Analysis) -> str:
         "alert": dict(marker="|", color="#757575", s=60, label="alert"),
         "action": dict(marker="s", color="#6a1b9a", s=22, label="action applied"),
         "rejected": dict(marker="x", color="#c62828", s=40, label="action rejected"),
-        "world": dict(marker="*", color="#212121", s=70, label="world event (truth)"),
-        "collision": dict(marker="X", color="#c62828", s=110, label="collision"),
     }
     pts: dict[str, list[tuple[float, float]]] = defaultdict(list)
     cont = {str(e.payload.get("serial")) for e in rd.of("contingency_fired")}
@@ -83,30 +81,23 @@ def _timeline_plot(an: _Analysis) -> str:
             if t in y_of:
                 pts[key].append((an.t_rel_h(e.t), y_of[t]))
     yw = y_of["world (truth)"]
-    for e in rd.of("world_event"):
-        key = "collision" if e.payload.get("type") == "collision" else "world"
-        pts[key].append((an.t_rel_h(e.t), yw))
     for key, st in style.items():
         if pts.get(key):
             a = np.array(pts[key])
             ax.scatter(a[:, 0], a[:, 1], zorder=3, linewidths=1.2, **st)
-    # label world events (type), staggered to limit overlap
-    last_x = -1e9
-    level = 0
-    span = max(an.t_rel_h(an.endex), 1.0)
+    # world events: one marker per type, named in the legend with its count (no text on
+    # the axes, so no label can overlap another however close the events are)
+    wtypes: dict[str, list[float]] = defaultdict(list)
     for e in rd.of("world_event"):
-        x = an.t_rel_h(e.t)
-        level = (level + 1) % 3 if x - last_x < span * 0.06 else 0
-        last_x = x
-        ax.annotate(
-            str(e.payload.get("type", "")),
-            (x, yw),
-            xytext=(0, 8 + 9 * level),
-            textcoords="offset points",
-            fontsize=6.5,
-            ha="center",
-            color="#424242",
-        )
+        wtypes[str(e.payload.get("type") or "event")].append(an.t_rel_h(e.t))
+    wmarks = ["*", "P", "D", "h", "^", "<", ">", "8", "p", "d"]
+    for i, (wt, xs) in enumerate(sorted(wtypes.items(), key=lambda kv: kv[1][0])):
+        coll = wt == "collision"
+        ax.scatter(xs, [yw] * len(xs), zorder=3, s=110 if coll else 60,
+                   marker="X" if coll else wmarks[i % len(wmarks)],
+                   color="#c62828" if coll else _COLORS[i % len(_COLORS)],
+                   label=f"world: {wt} ({len(xs)})")  # fmt: skip
+    span = max(an.t_rel_h(an.endex), 1.0)
     ax.set_yticks(list(y_of.values()), list(y_of.keys()))
     ax.set_ylim(-0.6, len(lanes) - 0.2)
     ax.set_xlim(-span * 0.01, span * 1.01)
@@ -128,7 +119,8 @@ def _timeline_plot(an: _Analysis) -> str:
         "Exercise timeline",
         fig,
         "Figure: injects, detections, alerts and actions per team, and world (truth) "
-        "events, against scenario time. Vertical lines mark scenario days.",
+        "events by type (legend, with counts), against scenario time. Vertical lines mark "
+        "scenario days.",
     )
 
 
@@ -150,7 +142,13 @@ def _conjunction_plots(an: _Analysis, limit: int = 30) -> list[str]:
         if len(objs) < 2:
             continue
         series[(objs[0], objs[1])].append(e)
-    keys = sorted(series, key=lambda k: -np.nan_to_num(_max_pc(series[k]), nan=-1.0))
+    # the graded conjunctions first (whatever their Pc), then the others by maximum Pc
+    from spacerange.exercise.report.graded import graded_pairs
+
+    graded = {p: i for i, p in enumerate(graded_pairs(an))}
+    graded.update({(b, a): i for (a, b), i in list(graded.items())})
+    keys = sorted(series, key=lambda k: (graded.get(k, len(graded)),
+                                         -np.nan_to_num(_max_pc(series[k]), nan=-1.0)))  # fmt: skip
     out = []
     for pair in keys[:limit]:
         evs = series[pair]
@@ -325,6 +323,18 @@ def _gabbard_plots(an: _Analysis, limit: int = 10) -> list[str]:
     return out
 
 
+def _naive(t):
+    """An aware UTC datetime as naive UTC (matplotlib's date axis)."""
+    return t.replace(tzinfo=None) if t is not None and t.tzinfo else t
+
+
+def _utc_axis(axis) -> None:
+    import matplotlib.dates as mdates
+
+    axis.set_major_locator(mdates.AutoDateLocator(minticks=3))
+    axis.set_major_formatter(mdates.DateFormatter("%d %H:%M"))
+
+
 def _reentry_plots(an: _Analysis, limit: int = 10) -> list[str]:
     by_obj: dict[str, list[Event]] = defaultdict(list)
     for e in an.rd.of("reentry_prediction"):
@@ -349,26 +359,30 @@ def _reentry_plots(an: _Analysis, limit: int = 10) -> list[str]:
             )
             if ws is None or we is None:
                 continue
-            x.append(an.t_rel_h(e.t))
-            lo.append(an.t_rel_h(ws))
-            hi.append(an.t_rel_h(we))
-            ml.append(an.t_rel_h(m) if m else (lo[-1] + hi[-1]) / 2)
+            # absolute UTC on both axes: a window before STARTEX (an object already
+            # decaying when the exercise starts) is a date, not "negative hours"
+            x.append(_naive(e.t))
+            lo.append(_naive(ws))
+            hi.append(_naive(we))
+            ml.append(_naive(m) if m else lo[-1] + (hi[-1] - lo[-1]) / 2)
         if x:
-            xa, loa, hia, mla = map(np.array, (x, lo, hi, ml))
+            xa, loa, hia, mla = (np.array(v, dtype="datetime64[s]") for v in (x, lo, hi, ml))
             ax1.fill_between(
                 xa, loa, hia, color="#90caf9", alpha=0.6, step="mid", label="re-entry window"
             )
             ax1.plot(xa, mla, "o-", color="#1565c0", ms=3.5, label="most likely")
         if obj in truth:
             ax1.axhline(
-                an.t_rel_h(truth[obj]),
+                _naive(truth[obj]),
                 color="#c62828",
                 ls="--",
                 lw=1.0,
                 label="actual re-entry (truth)",
             )
-        ax1.set_xlabel("prediction issued [h since STARTEX]")
-        ax1.set_ylabel("predicted re-entry [h since STARTEX]")
+        _utc_axis(ax1.xaxis)
+        _utc_axis(ax1.yaxis)
+        ax1.set_xlabel("prediction issued [UTC, day hh:mm]")
+        ax1.set_ylabel("predicted re-entry [UTC, day hh:mm]")
         ax1.set_title(f"Re-entry window of {obj}", fontsize=10)
         ax1.grid(True, alpha=0.3)
         ax1.legend(fontsize=7, loc="best")

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from spacerange.exercise.report.analysis import _Analysis, _Finding
 from spacerange.exercise.report.common import _DASH, _ORDER, RATING_COLORS
 from spacerange.exercise.report.html import _section, _table
+from spacerange.exercise.report.reading import _parse_utc
 from spacerange.exercise.report.text import _dur, _esc, _fmt, _fmt_short, _rating_cell
 
 
@@ -341,13 +342,20 @@ def _rating_evidence(an: _Analysis) -> str:
         pts = ""
         if p.get("score_max"):
             pts = f"{float(p.get('score') or 0):.1f}/{float(p['score_max']):g}"
+        ct = p.get("critical_task") or ""
+        seen = p.get("observed_utc") or p.get("time_utc")
+        evidence = "; ".join(x for x in (
+            p.get("note") or "", f"inject {p['serial']}" if p.get("serial") else "",
+            f"observed {_fmt(_parse_utc(seen))}" if seen and _parse_utc(seen) else "",
+            f"by {p['author']}" if p.get("author") else "") if x)  # fmt: skip
         rows.append(
             "<tr>"
-            + f"<td>{_esc(e.t.strftime('%d %H:%MZ'))}</td><td>{_esc(p.get('team', ''))}</td>"
-            + f"<td>{_esc(p.get('objective', ''))} {_esc(p.get('critical_task') or '')}</td>"
+            + f"<td>{_esc(e.t.strftime('%d %H:%M:%SZ'))}</td><td>{_esc(p.get('team', ''))}</td>"
+            + f"<td>{_esc(p.get('objective', ''))} <b>{_esc(ct)}</b> "
+            + f'<span class="small">{_esc(an.ct_text.get(ct, ""))}</span></td>'
             + f'<td class="r r-{_esc(p.get("rating", ""))}">{_esc(p.get("rating", ""))}</td>'
             + f"<td>{_esc(p.get('source', ''))}</td><td>{_esc(pts)}</td>"
-            + f"<td><code>{_esc(crit)}</code></td><td>{_esc(p.get('note') or '')}</td>"
+            + f"<td><code>{_esc(crit)}</code></td><td>{_esc(evidence or _DASH)}</td>"
             + "</tr>"
         )
     body = (

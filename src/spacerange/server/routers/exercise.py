@@ -146,7 +146,8 @@ async def report(
         from spacerange.exercise.report import write_report
     except ImportError:
         raise HTTPException(503, "the report writer is not installed") from None
-    out = await sess.call(write_report, sess.run_dir, pdf=False)
+    live = await sess.summary()  # the graded events of a run still in play
+    out = await sess.call(write_report, sess.run_dir, pdf=False, summary=live)
     path = getattr(out, "html", None) or sess.run_dir / "report.html"
     return FileResponse(path, media_type="text/html")
 

@@ -66,29 +66,43 @@ function resetUserState() {
   delete $("adhoc-to").dataset.done; $("ex-speed").value = "";
   for (const id of ["eval-queue", "eval-done", "ev-ct", "ev-serial", "ex-obj"]) $(id).innerHTML = "";
   for (const id of ["ev-at", "ex-note"]) $(id).value = "";
-  $("ev-guidance").textContent = ""; S.criteria = null;
+  $("ev-guidance").textContent = ""; S.criteria = null; S.compare = null;
+  for (const id of ["ov-state", "ov-msel", "ov-score", "ov-ratings", "ov-events", "cmp-conj", "cmp-graded", "cmp-objects", "cmp-team", "timeline", "mnv-epoch-pick"]) $(id).innerHTML = "";
+  $("cmp-summary").textContent = ""; $("cmp-overlay").checked = false;
   if (S.viewer) { S.viewer.entities.removeAll(); S.viewer.scene.requestRender(); }
   S.entities = {};
 }
 
 // ---------------------------------------------------------------- tabs
-const TABS = [["inbox", "Inbox"], ["alerts", "Conjunctions & alerts"], ["inspector", "Inspector"], ["actions", "Actions"],
-  ["messages", "Messages"], ["score", "Scoreboard"], ["excon", "EXCON"], ["log", "Log"]];
+const TABS = [["overview", "Overview"], ["inbox", "Inbox"], ["alerts", "Conjunctions & alerts"], ["inspector", "Inspector"], ["actions", "Actions"],
+  ["messages", "Messages"], ["score", "Scoreboard"], ["excon", "EXCON"], ["truth", "Truth vs teams"], ["log", "Log"]];
+const JUDGES = ["white", "evaluator", "admin"];
 function buildTabs(role) {
   const nav = $("tabs"); nav.innerHTML = "";
   for (const [id, label] of TABS) {
-    if ((id === "score") && !["white", "evaluator", "admin"].includes(role)) continue;
-    if (id === "excon" && !["white", "evaluator", "admin"].includes(role)) continue;
+    if (["score", "excon", "truth"].includes(id) && !JUDGES.includes(role)) continue;
     if (id === "actions" && !["blue", "red"].includes(role)) continue;
+    if (["inbox", "alerts", "inspector"].includes(id) && role === "observer") continue;
     const b = document.createElement("button"); b.textContent = label; b.dataset.tab = id;
-    b.dataset.testid = "tab-" + id; b.setAttribute("data-testid", "tab-" + id);
+    b.setAttribute("data-testid", "tab-" + id); b.setAttribute("role", "tab");
+    b.setAttribute("aria-controls", "panel-" + id); b.id = "tab-" + id;
     b.onclick = () => showTab(id); nav.appendChild(b);
   }
-  showTab(["white", "evaluator", "admin"].includes(role) ? "excon" : "inbox");
+  showTab(JUDGES.includes(role) ? "excon" : (role === "observer" ? "overview" : "inbox"));
 }
+// keyboard: arrows/Home/End move between tabs (the focused tab opens), Tab goes into the panel
+$("tabs").addEventListener("keydown", (e) => {
+  const tabs = [...document.querySelectorAll("#tabs button")]; const i = tabs.indexOf(document.activeElement);
+  if (i < 0) return;
+  const j = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+  if (j === undefined) return;
+  e.preventDefault(); const t = tabs[(j + tabs.length) % tabs.length]; t.focus(); showTab(t.dataset.tab);
+});
 function showTab(id) {
-  document.querySelectorAll(".panel").forEach((p) => p.classList.toggle("on", p.id === "panel-" + id));
-  document.querySelectorAll("nav button").forEach((b) => b.classList.toggle("on", b.dataset.tab === id));
+  document.querySelectorAll(".panel").forEach((p) => { p.classList.toggle("on", p.id === "panel-" + id); p.setAttribute("aria-labelledby", "tab-" + p.id.slice(6)); });
+  document.querySelectorAll("nav button").forEach((b) => { const on = b.dataset.tab === id; b.classList.toggle("on", on); b.setAttribute("aria-selected", on ? "true" : "false"); b.tabIndex = on ? 0 : -1; });
+  if (id === "truth") refreshCompare(true);
+  if (id === "overview") refreshOverview(true);
 }
 
 // ---------------------------------------------------------------- boot
@@ -99,6 +113,8 @@ async function boot() {
   $("who").textContent = `${S.me.username} (${S.me.role}${S.me.team ? " / " + S.me.team : ""})`;
   const judge = ["white", "evaluator", "admin"].includes(S.me.role);
   $("report-link").hidden = !judge;
+  $("globe-kind").textContent = judge ? "globe: TRUTH (white cell)" : (S.me.role === "observer" ? "observer: read only" : "globe: our picture");
+  document.querySelectorAll(".white-only").forEach((el) => { el.hidden = !judge; });
   buildTabs(S.me.role);
   for (const sel of document.querySelectorAll(".team-select"))  // only blue/red teams are rated
     sel.innerHTML = S.state.teams.filter((t) => ["blue", "red"].includes(t.role)).map((t) => `<option>${esc(t.id)}</option>`).join("");
@@ -184,6 +200,7 @@ async function refreshView() {
   document.querySelectorAll("#objects a").forEach((a) => a.onclick = (e) => { e.preventDefault(); inspect(a.dataset.obj); });
   if (judge) { renderExcon(v); renderScore(); }
   drawPicture(v);
+  renderRoom(v);
 }
 // Re-render a list only when its content changed (the view refreshes every few seconds:
 // rebuilding unchanged lists would detach what the user is about to click).
@@ -208,7 +225,7 @@ function fmtCountdown(s) {
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
   return `${sign}${h}h${String(m).padStart(2, "0")}m${String(sec).padStart(2, "0")}s`;
 }
-function fmtPc(pc) { return (pc === null || pc === undefined) ? "" : Number(pc).toExponential(1); }
+function fmtPc(pc) { return (pc === null || pc === undefined) ? "" : (Number(pc) < 1e-10 ? "<1e-10" : Number(pc).toExponential(1)); }
 function updateCountdowns() {
   const now = simNowMs(); if (now === null) return;
   document.querySelectorAll("[data-tca]").forEach((el) => {
@@ -300,8 +317,9 @@ function renderActionLog(rows) {
     let outcome = r.outcome || "";
     if (r.kind === "maneuver" && st === "applied") {
       const after = r.screening_after || [];
-      outcome += after.length ? " | next screening: " + after.map((x) => `${x.object2} miss ${x.miss_m === null ? "?" : Math.round(x.miss_m)} m, Pc ${x.pc === null ? "n/a" : fmtPc(x.pc)} (${fmtUtc(x.t_utc)})`).join("; ")
-        : " | no screening update since the burn";
+      outcome += after.length ? " | after the burn: " + after.map((x) => x.cleared ? `${x.object2} no longer in our screening (${fmtUtc(x.t_utc)})`
+        : `${x.object2} new miss ${x.miss_m === null ? "?" : Math.round(x.miss_m)} m, new Pc ${x.pc === null ? "n/a" : fmtPc(x.pc)} (screening ${fmtUtc(x.t_utc)})`).join("; ")
+        : " | no screening update since the burn yet";
     }
     const cancel = st === "pending" && ["maneuver", "relocate"].includes(r.kind)
       ? ` <button class="cancel-action" data-seq="${Number(r.seq)}" data-testid="cancel-${Number(r.seq)}">cancel</button>` : "";
@@ -540,6 +558,11 @@ $("report-link").onclick = async (e) => {
 
 // ---------------------------------------------------------------- globe
 function initGlobe() {
+  // ?globe=off: the panels without the 3D globe (a low-power screen, an observer's wall)
+  if (new URLSearchParams(location.search).get("globe") === "off") {
+    if (!S.viewer) $("globe").innerHTML = '<p class="muted" data-testid="globe-off">Globe off (?globe=off): the panels work without it.</p>';
+    return;
+  }
   if (S.viewer || !window.Cesium) {
     if (!window.Cesium) $("globe").innerHTML = '<p class="error">Cesium assets missing (run make web); the panels still work.</p>';
     return;
