@@ -53,6 +53,8 @@ KINDS = ("competent", "passive", "gaming")
 #: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
 TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
 TRACE_WINDOW_S = 12 * 3600.0
+#: fragments the trace-back uses at most (the first seen)
+TRACE_MAX_FRAGMENTS = 50
 #: a new track within this angle of a debris cloud's median plane is one of its pieces [deg]
 CLOUD_PLANE_DEG = 5.0
 #: a manoeuvre alert on an object assessed less than this ago is the same event [s]
@@ -548,8 +550,15 @@ class CompetentAutopilot(EffectResponses, Autopilot):
         return math.degrees(math.acos(max(-1.0, min(1.0, c)))) < CLOUD_PLANE_DEG
 
     def _cloud_ids(self, v: TeamView) -> list[str]:
-        return [o for o, t in self.uct_seen.items()
-                if t >= self.first_uct and v.track(o) is not None]  # fmt: skip
+        """UCTs first seen since the burst; once the cloud's plane is known, those in it
+        (a launch or other new objects of the same hours are not its pieces)."""
+        ids = [o for o, t in self.uct_seen.items()
+               if t >= self.first_uct and v.track(o) is not None]  # fmt: skip
+        if getattr(self, "cloud_normal", None) is not None:
+            ids = [o for o in ids if self._in_cloud(v, o)]
+        # the first pieces seen: the engine's parent-free pinch (propose_parent) found no
+        # parent with all 240 tracks of the training break-up and finds it with the first 34
+        return ids[:TRACE_MAX_FRAGMENTS]
 
     def _parents(self, v: TeamView) -> list[str]:
         """The cloud's parent candidates ranked by the engine's ``propose_parent`` on the

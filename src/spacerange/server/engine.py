@@ -569,8 +569,8 @@ class ExerciseSession:
         return await self._excon(lambda: self.ex.add_note(text, author, team=team, **tie))
 
     async def criteria(self) -> dict:
-        """The evaluators' board and queue (``server/evaluation.py``)."""
-        from spacerange.server.evaluation import criteria_board
+        """The evaluators' board and queue (:mod:`spacerange.exercise.criteria`)."""
+        from spacerange.exercise.criteria import criteria_board
 
         view = await self.excon_view()
         evs = await self.call(self.ex.events, 0, None)

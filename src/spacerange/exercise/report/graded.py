@@ -120,7 +120,7 @@ def criteria_status(an: _Analysis) -> str:
     sc = an.rd.scenario
     if sc is None:
         return ""
-    from spacerange.server.evaluation import criteria_board
+    from spacerange.exercise.criteria import criteria_board
 
     roles = {t.id: t.role for t in an.teams.values()}
     evs = [{"kind": e.kind, "payload": e.payload, "sim_time_utc": _fmt(e.t)} for e in an.rd.events]
