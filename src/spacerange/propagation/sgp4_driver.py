@@ -11,7 +11,10 @@ selects (:func:`row_kinds`):
   everything when ``SPACERANGE_SGP4_SIMD=0``).
 
 States are written in place into the caller's ``(n, m, 3)`` arrays; there is no Python
-loop per object.  ``batch=True`` applies :mod:`spacerange.propagation.status`'s
+loop per object.  States that SGP4 returns without error but that no orbit can have
+(:func:`spacerange.propagation.status.flag_unphysical`'s test: element sets corrupt or far
+past decay), and near-earth states beyond 100,000 km, are taken from the scalar kernel, since the vectorized kernels' last-bit
+differences grow there past a millimetre; with ``batch=True`` they get code 7 anyway.  ``batch=True`` applies :mod:`spacerange.propagation.status`'s
 conventions inside the loop (code 7 for unphysical states, NaN for every non-zero code),
 which ``sgp4_batch`` otherwise did in extra passes over the arrays.
 """
@@ -42,6 +45,9 @@ from spacerange.propagation.status import _MIN_RADIUS_KM, MU_EARTH_KM3_S2
 NEAR, DEEP_SIMD, SCALAR = 0, 1, 2
 _UNBOUND = 2.2 * MU_EARTH_KM3_S2  # v^2 r above this: unbound with 10 % slack (status.py)
 _MIN_R_KM = float(_MIN_RADIUS_KM)
+#: Near-earth element sets (periods under 225 min) have apogees under 28,000 km; beyond
+#: this their states are the nonsense of a set far past its validity (1e7 km seen).
+_NEAR_MAX_R_KM = 1.0e5
 
 
 def row_kinds(table: np.ndarray, init_error: np.ndarray, simd: bool = True) -> np.ndarray:
@@ -93,13 +99,24 @@ def _one_object(table, init_error, i, kind, jd, fr, batch, r_out, v_out, e_out):
             x, y, z = out[8 * j], out[8 * j + 1], out[8 * j + 2]
             vx, vy, vz = out[8 * j + 3], out[8 * j + 4], out[8 * j + 5]
             code = np.uint8(out[8 * j + 6])
-            if batch:
-                if code == 0:
-                    rn = math.sqrt(x * x + y * y + z * z)
-                    if (vx * vx + vy * vy + vz * vz) * rn > _UNBOUND or rn < _MIN_R_KM:
-                        code = np.uint8(7)
-                if code != 0:
-                    x = y = z = vx = vy = vz = np.nan
+            if code == 0:
+                rn = math.sqrt(x * x + y * y + z * z)
+                unphysical = (vx * vx + vy * vy + vz * vz) * rn > _UNBOUND or rn < _MIN_R_KM
+                if unphysical and batch:
+                    code = np.uint8(7)
+                elif unphysical or (kind == NEAR and rn > _NEAR_MAX_R_KM):
+                    if kind != SCALAR:
+                        # SGP4 gone unphysical (corrupt or decayed element sets far from
+                        # epoch, speeds of 1e6 km/s): there the equations amplify the
+                        # last-bit differences of our sin/cos, so the state python-sgp4
+                        # would give is taken from the scalar kernel (from epoch).
+                        state3 = np.zeros(3)
+                        code = np.uint8(_sgp4_one(p, t[j], buf, state3))
+                        x, y, z, vx, vy, vz = buf[0], buf[1], buf[2], buf[3], buf[4], buf[5]
+                        if code != 0 and code != 6:
+                            x = y = z = vx = vy = vz = np.nan
+            if batch and code != 0:
+                x = y = z = vx = vy = vz = np.nan
             jj = j0 + j
             e_out[i, jj] = code
             r_out[i, jj, 0] = x
