@@ -2,13 +2,16 @@
 
 Measures, in the same run:
 * ours: :func:`spacerange.propagation.sgp4_batch.iter_propagate` with the compiled numba
-  engine (threads over objects; near-earth element sets on the kernel vectorized across
-  times, :mod:`spacerange.propagation.sgp4_simd`); the same engine all-scalar
+  engine (threads over objects; near-earth and deep-space element sets on the kernels
+  vectorized across times, :mod:`spacerange.propagation.sgp4_simd` and
+  :mod:`spacerange.propagation.sgp4_sdp4_simd`); the same engine all-scalar
   (``SPACERANGE_SGP4_SIMD=0``), every block consumed, element sets already initialized
   (the init, python-sgp4's ``sgp4init`` in Python, is timed on its own: ``numba_init_s``);
 * the previous engine: the same iterator over python-sgp4's ``SatrecArray`` in a process
   pool (``SPACERANGE_SGP4_ENGINE=sgp4``);
 * baseline: a plain single-process loop of ``SatrecArray.sgp4`` over chunks of objects;
+* the kernels alone (``propagate_table``, no chunking) on the near-earth and the
+  deep-space rows, vectorized and scalar;
 and prints states/s for each (goal >= 20 M/s on 2 cores), the ratios and the peak memory
 of our path (goal < 2 GB).  Usage: ``python benchmarks/propagate_catalog.py [--json]``.
 """
@@ -46,7 +49,7 @@ def main() -> None:
     times = time_grid(parse_utc("2023-10-09T00:00:00Z"), 86400.0, 60.0)
     n_states = len(tles) * len(times)
 
-    from spacerange.propagation.sgp4_numba import propagate_tles, table_for_tles
+    from spacerange.propagation.sgp4_numba import propagate_table, propagate_tles, table_for_tles
 
     os.environ["SPACERANGE_SGP4_ENGINE"] = "numba"
     jd, fr = jd_fr_utc(times)
@@ -101,6 +104,20 @@ def main() -> None:
     for _ in iter_propagate(tles, times, workers=1, chunk_objects=chunk_size_for(len(times))):
         pass
     one_s = time.perf_counter() - t0
+    # The kernels alone (no chunking): near-earth and deep-space rows, vectorized across
+    # times and scalar, on the same 1-day grid.
+    kernel = {}
+    deep = table[:, DEEP] != 0
+    for label, sel in (("near_earth", ~deep), ("deep_space", deep)):
+        for simd in ("1", "0"):
+            os.environ["SPACERANGE_SGP4_SIMD"] = simd
+            sub_t, sub_e = table[sel], init_error[sel]
+            t0 = time.perf_counter()
+            propagate_table(sub_t, sub_e, jd, fr)
+            dt = time.perf_counter() - t0
+            key = f"kernel_{label}_{'vectorized' if simd == '1' else 'scalar'}_states_per_s"
+            kernel[key] = round(sub_t.shape[0] * len(times) / dt)
+    os.environ["SPACERANGE_SGP4_SIMD"] = "1"
     with open("/proc/loadavg") as f:
         load = float(f.read().split()[0])
 
@@ -129,6 +146,7 @@ def main() -> None:
             "pool_1process_seconds": round(one_s, 3),
             "pool_parallel_speedup": round(one_s / pool_s, 3),
             "peak_rss_mb": round(mem.peak_mb, 1),
+            **kernel,
         },
         args.json,
     )

@@ -177,17 +177,19 @@ class _FramePlan:
         return itrs_to_geodetic(r_itrs), None
 
 
-def _work(tles: Sequence[TlePair], jd: np.ndarray, fr: np.ndarray, plan: _FramePlan):
+def _work(
+    tles: Sequence[TlePair],
+    jd: np.ndarray,
+    fr: np.ndarray,
+    plan: _FramePlan,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+):
     if sgp4_engine() == "numba":
         from spacerange.propagation.sgp4_numba import propagate_tles
 
-        e, r, v = propagate_tles(tles, jd, fr)
+        # batch=True: unphysical states flagged and failed ones NaN inside the kernel
+        e, r, v = propagate_tles(tles, jd, fr, batch=True, out=out)
         status = e.view(np.int8)
-        flag_unphysical(r, v, status)
-        if status.any():
-            bad = status != 0
-            r[bad] = np.nan
-            v[bad] = np.nan
     else:
         r, v, status = sgp4_teme(satrecs_from_tles(tles), jd, fr)
     r, v = plan.apply(r, v)
@@ -280,8 +282,9 @@ def iter_propagate(
     numba engine always runs in this process (its threads use every core; ``workers`` is
     ignored).
     Memory is bounded by ``2 x workers`` chunks of about 24 MB, whatever the number of
-    objects.  With workers, a yielded block's arrays are views into a reused buffer:
-    they stay valid until the next block is requested (copy what you keep).
+    objects.  With workers, and with the numba engine in TEME, a yielded block's arrays
+    are views into a reused buffer: they stay valid until the next block is requested
+    (copy what you keep).
     """
     global _RING
     times_utc = np.atleast_1d(np.asarray(times_utc, dtype="datetime64[us]"))
@@ -296,8 +299,16 @@ def iter_propagate(
     starts = list(range(0, n, chunk))
     serial = workers == 1 or len(starts) <= 1 or "fork" not in _start_methods()
     if serial or sgp4_engine() == "numba":
+        bufs = None
+        if sgp4_engine() == "numba" and frame == "teme" and len(starts) > 1:
+            # TEME blocks are the kernel's own output: reuse one set of arrays (fresh
+            # pages for every chunk cost as much as a fifth of the propagation).
+            m = len(times_utc)
+            bufs = (np.empty((chunk, m), np.int8), np.empty((chunk, m, 3)), np.empty((chunk, m, 3)))
         for s in starts:
-            r, v, st = _work(tles[s : s + chunk], jd, fr, plan)
+            part = tles[s : s + chunk]
+            out = None if bufs is None else tuple(b[: len(part)] for b in bufs)
+            r, v, st = _work(part, jd, fr, plan, out)
             yield EphemerisBlock(s, r, v, st)
         return
     n_slots = 2 * workers

@@ -25,7 +25,7 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from sgp4.api import WGS72, Satrec
 from sgp4.model import Satrec as PySatrec
 
@@ -41,7 +41,6 @@ FIELDS = (
 N_FIELDS = len(FIELDS)
 _IX = {name: k for k, name in enumerate(FIELDS)}
 
-_MINUTES_PER_DAY = 1440.0
 #: Process that started numba's thread pool (see :func:`propagate_table`).
 _THREADS_PID: int | None = None
 _TWOPI = 2.0 * math.pi
@@ -478,70 +477,6 @@ def _sgp4_one(p, t, out, state):
     return 0
 
 
-@njit(cache=True, parallel=True, fastmath=False)
-def _propagate_kernel(table, init_error, rows, jd, fr, r_out, v_out, e_out):
-    m = jd.shape[0]
-    nan = np.nan
-    for kk in prange(rows.shape[0]):
-        i = rows[kk]
-        p = table[i]
-        buf = np.empty(6)
-        state = np.zeros(3)  # resonance integrator: atime = 0 restarts from epoch
-        ie = init_error[i]
-        for j in range(m):
-            if ie != 0:
-                code = ie
-                for k in range(6):
-                    buf[k] = nan
-            else:
-                t = (jd[j] - p[JDSATEPOCH]) * _MINUTES_PER_DAY + (
-                    fr[j] - p[JDSATEPOCHF]
-                ) * _MINUTES_PER_DAY
-                code = _sgp4_one(p, t, buf, state)
-                if code != 0 and code != 6:
-                    for k in range(6):
-                        buf[k] = nan
-            e_out[i, j] = code
-            r_out[i, j, 0] = buf[0]
-            r_out[i, j, 1] = buf[1]
-            r_out[i, j, 2] = buf[2]
-            v_out[i, j, 0] = buf[3]
-            v_out[i, j, 1] = buf[4]
-            v_out[i, j, 2] = buf[5]
-
-
-@njit(cache=True, fastmath=False)
-def _propagate_kernel_serial(table, init_error, rows, jd, fr, r_out, v_out, e_out):
-    m = jd.shape[0]
-    nan = np.nan
-    for kk in range(rows.shape[0]):
-        i = rows[kk]
-        p = table[i]
-        buf = np.empty(6)
-        state = np.zeros(3)  # resonance integrator: atime = 0 restarts from epoch
-        ie = init_error[i]
-        for j in range(m):
-            if ie != 0:
-                code = ie
-                for k in range(6):
-                    buf[k] = nan
-            else:
-                t = (jd[j] - p[JDSATEPOCH]) * _MINUTES_PER_DAY + (
-                    fr[j] - p[JDSATEPOCHF]
-                ) * _MINUTES_PER_DAY
-                code = _sgp4_one(p, t, buf, state)
-                if code != 0 and code != 6:
-                    for k in range(6):
-                        buf[k] = nan
-            e_out[i, j] = code
-            r_out[i, j, 0] = buf[0]
-            r_out[i, j, 1] = buf[1]
-            r_out[i, j, 2] = buf[2]
-            v_out[i, j, 0] = buf[3]
-            v_out[i, j, 1] = buf[4]
-            v_out[i, j, 2] = buf[5]
-
-
 @njit(cache=True, fastmath=False)
 def _tsince_kernel(table, tsince, r_out, v_out, e_out):
     buf = np.empty(6)
@@ -612,45 +547,57 @@ def table_for_tles(tles: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndar
 
 
 def propagate_table(
-    table: np.ndarray, init_error: np.ndarray, jd: np.ndarray, fr: np.ndarray
+    table: np.ndarray,
+    init_error: np.ndarray,
+    jd: np.ndarray,
+    fr: np.ndarray,
+    batch: bool = False,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Error codes ``(n, m)`` uint8, TEME r (km), v (km/s) ``(n, m, 3)`` at UTC ``jd + fr``."""
+    """Error codes ``(n, m)`` uint8, TEME r (km), v (km/s) ``(n, m, 3)`` at UTC ``jd + fr``.
+
+    ``batch=True`` also flags unphysical states (code 7) and sets every failed state to
+    NaN, decayed ones included (``sgp4_batch``'s conventions); ``out`` are arrays
+    ``(e, r, v)`` of those shapes to fill in place instead of new ones.
+    """
+    from spacerange.propagation import sgp4_driver, sgp4_simd
+
     jd = np.ascontiguousarray(np.atleast_1d(jd), dtype=np.float64)
     fr = np.ascontiguousarray(np.atleast_1d(fr), dtype=np.float64)
     n, m = table.shape[0], jd.shape[0]
-    r = np.empty((n, m, 3))
-    v = np.empty((n, m, 3))
-    e = np.empty((n, m), dtype=np.uint8)
-    from spacerange.propagation import sgp4_simd
-
-    # Near-earth element sets go to the kernel vectorized across times; deep-space ones
-    # (and failed inits, which only report their code) to the scalar kernel.
-    if sgp4_simd.enabled():
-        simd = (table[:, DEEP] == 0.0) & (init_error == 0)
+    if out is None:
+        e = np.empty((n, m), dtype=np.uint8)
+        r = np.empty((n, m, 3))
+        v = np.empty((n, m, 3))
     else:
-        simd = np.zeros(n, dtype=bool)
-    rows_simd = np.flatnonzero(simd).astype(np.int64)
-    rows_scalar = np.flatnonzero(~simd).astype(np.int64)
+        e, r, v = out
+        assert e.shape == (n, m) and r.shape == v.shape == (n, m, 3) and e.dtype.itemsize == 1
+    # Near-earth and deep-space element sets on the kernels vectorized across times,
+    # failed inits (which only report their code) on the scalar one.
+    kinds = sgp4_driver.row_kinds(table, init_error, sgp4_simd.enabled())
+    rows = np.arange(n, dtype=np.int64)
     global _THREADS_PID
     pid = os.getpid()
+    run = sgp4_driver.propagate_rows
     if _THREADS_PID not in (None, pid):
         # A forked child of a process that started numba's thread pool: that pool is not
         # fork-safe (the child aborts), and the parent's process pool already gives the
         # parallelism, so run this process's share on one thread.
-        _propagate_kernel_serial(table, init_error, rows_scalar, jd, fr, r, v, e)
-        sgp4_simd.propagate_near_earth_serial(table, rows_simd, jd, fr, r, v, e)
+        run = sgp4_driver.propagate_rows_serial
     else:
         _THREADS_PID = pid
-        if rows_scalar.size:
-            _propagate_kernel(table, init_error, rows_scalar, jd, fr, r, v, e)
-        if rows_simd.size:
-            sgp4_simd.propagate_near_earth(table, rows_simd, jd, fr, r, v, e)
+    if n and m:
+        run(table, init_error, rows, kinds, jd, fr, batch, r, v, e.view(np.uint8))
     return e, r, v
 
 
 def propagate_tles(
-    tles: Sequence[tuple[str, str]], jd: np.ndarray, fr: np.ndarray
+    tles: Sequence[tuple[str, str]],
+    jd: np.ndarray,
+    fr: np.ndarray,
+    batch: bool = False,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`propagate_table` for TLE pairs."""
     table, init_error = table_for_tles(tles)
-    return propagate_table(table, init_error, jd, fr)
+    return propagate_table(table, init_error, jd, fr, batch, out)

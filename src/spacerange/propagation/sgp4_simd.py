@@ -32,7 +32,7 @@ import os
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import intrinsic
 
 from spacerange.propagation.sgp4_numba import (
@@ -53,8 +53,6 @@ from spacerange.propagation.sgp4_numba import (
     INCLO,
     ISIMP,
     J2,
-    JDSATEPOCH,
-    JDSATEPOCHF,
     MDOT,
     MO,
     NO_UNKOZAI,
@@ -321,56 +319,3 @@ def _object_block(p, t, nb, out):
         out[np.uint64(8 * j + 5)] = (mvt * uz + rvdot * vz) * vkmpersec + fill
         out[np.uint64(8 * j + 6)] = code
         out[np.uint64(8 * j + 7)] = 0.0
-
-
-@njit(cache=True, parallel=True, fastmath=False, error_model="numpy")
-def propagate_near_earth(table, rows, jd, fr, r_out, v_out, e_out):
-    """States of the near-earth objects ``table[rows]`` at UTC ``jd + fr`` into
-    ``r_out``/``v_out`` (km, km/s, TEME) and ``e_out`` at the same row indices."""
-    m = jd.shape[0]
-    for k in prange(rows.shape[0]):
-        i = rows[k]
-        p = table[i]
-        t = np.empty(BLOCK)
-        out = np.empty(BLOCK * 8)
-        for j0 in range(0, m, BLOCK):
-            nb = min(BLOCK, m - j0)
-            for j in range(nb):
-                t[j] = (jd[j0 + j] - p[JDSATEPOCH]) * 1440.0 + (
-                    fr[j0 + j] - p[JDSATEPOCHF]
-                ) * 1440.0
-            _object_block(p, t, nb, out)
-            for j in range(nb):
-                e_out[i, j0 + j] = np.uint8(out[8 * j + 6])
-                for a in range(3):
-                    r_out[i, j0 + j, a] = out[8 * j + a]
-                    v_out[i, j0 + j, a] = out[8 * j + 3 + a]
-
-
-# The same driver compiled without threads, written out again on purpose: numba's on-disk
-# cache keys a function by its code and signature, not by ``parallel=``, so one Python
-# function compiled both ways could load the other variant from the cache.
-@njit(cache=True, fastmath=False, error_model="numpy")
-def propagate_near_earth_serial(table, rows, jd, fr, r_out, v_out, e_out):
-    """One-thread :func:`propagate_near_earth` (forked workers).
-
-    States of the near-earth objects ``table[rows]`` at UTC ``jd + fr`` into
-    ``r_out``/``v_out`` (km, km/s, TEME) and ``e_out`` at the same row indices."""
-    m = jd.shape[0]
-    for k in range(rows.shape[0]):
-        i = rows[k]
-        p = table[i]
-        t = np.empty(BLOCK)
-        out = np.empty(BLOCK * 8)
-        for j0 in range(0, m, BLOCK):
-            nb = min(BLOCK, m - j0)
-            for j in range(nb):
-                t[j] = (jd[j0 + j] - p[JDSATEPOCH]) * 1440.0 + (
-                    fr[j0 + j] - p[JDSATEPOCHF]
-                ) * 1440.0
-            _object_block(p, t, nb, out)
-            for j in range(nb):
-                e_out[i, j0 + j] = np.uint8(out[8 * j + 6])
-                for a in range(3):
-                    r_out[i, j0 + j, a] = out[8 * j + a]
-                    v_out[i, j0 + j, a] = out[8 * j + 3 + a]
