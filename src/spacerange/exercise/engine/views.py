@@ -182,6 +182,7 @@ class Views:
             }
         released = [s for s in self.injects.values() if s.status == "released"]
         goals = getattr(self.pictures, "conjunction_goals", None)
+        man = getattr(self.pictures, "maneuver_goals", None)
         return {
             "run": str(self.run_dir),
             "scenario": self.scenario.exercise.name,
@@ -195,6 +196,8 @@ class Views:
             "collisions": self.collisions,
             # issue 11's measured goals of the exposed teams' pictures, per graded event
             "conjunction_goals": goals() if callable(goals) else [],
+            # manoeuvre alerts: true/false/missed per team (picture.maneuvers)
+            "maneuver_goals": man() if callable(man) else {},
         }
 
     def close(self) -> None:

@@ -67,13 +67,16 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 import numpy as np
 from sgp4.api import SatrecArray
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS72_KM3_S2
+from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import screen_team, tle_satrec
+from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
 from spacerange.exercise.picture.model import TeamPicture, Track
 from spacerange.exercise.picture.products import ProductsMixin
 from spacerange.exercise.picture.sensing import TeamSensor, detect, team_sensors
@@ -87,6 +90,7 @@ from spacerange.exercise.world import (
     to_utc64,
 )
 from spacerange.frames import rtn_basis, teme_to_itrs
+from spacerange.od.passes import pass_mahalanobis
 from spacerange.sensors.base import Scene
 from spacerange.timescales import jd_fr_utc
 
@@ -141,6 +145,8 @@ class Pictures(ProductsMixin):
         self._relmo: dict[tuple[str, str], list] = {}
         self._cdm_sent: dict[str, np.datetime64] = {}
         world.pictures = self
+        #: truth burns with the teams' custody when they happened (:mod:`.maneuvers`)
+        self.burn_log = BurnLog()
         sensors = team_sensors(scenario)
         for t in scenario.teams:
             if t.role not in ("blue", "red"):
@@ -150,7 +156,8 @@ class Pictures(ProductsMixin):
                 actor = next((a for a in scenario.actors if a.id == aid), None)
                 if actor is not None:
                     specs += [sensors[s.sensor_id] for s in actor.sensors if s.sensor_id in sensors]
-            self.teams[t.id] = TeamPicture(t.id, t.role, set(t.plays), specs)
+            self.teams[t.id] = TeamPicture(t.id, t.role, set(t.plays), specs,
+                                           od_sites=tk.od_sites(specs))  # fmt: skip
         self._warm_start(warm_start_s)
 
     # ------------------------------------------------------------------- visibility
@@ -181,8 +188,8 @@ class Pictures(ProductsMixin):
             ids = np.array([w.objects[i].id for i in idx], dtype=object)
             ri, scene = self._itrs(r, v, t)
             for tp in self.teams.values():
-                rows, sig = self._visible(tp, ri, scene, t, ids)
-                self._observe(tp, t, idx[rows], r[rows], v[rows], sig, warm=True)
+                rows, _, sens = self._visible(tp, ri, scene, t, ids)
+                self._observe(tp, t, idx[rows], sens, warm=True)
         w._state_cache = None
 
     # ------------------------------------------------------------------- tracks
@@ -206,29 +213,16 @@ class Pictures(ProductsMixin):
         st[:, 3:] += (self.rng.normal(0.0, 1.0, len(objs)) * g / 3 / 86400.0)[:, None] * b[:, 1]
         bstar = np.array([o.satrec.bstar for o in objs])
         sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
-        for o, s, sg, gg, fr in zip(objs, sats, sig, g, fit_res, strict=True):
+        for o, s, sg, fr in zip(objs, sats, sig, fit_res, strict=True):
             if s is None:
                 continue
             # the catalog holds the element set as TLE text; the mean-element fit's own
             # error and the text's rounding join the estimate's
             s, tle, d_text = tle_satrec(s)
             sg = math.hypot(sg, fr, d_text)
-            old = tp.tracks.get(o.id)
-            tp.tracks[o.id] = Track(
-                s,
-                t,
-                float(sg),
-                float(gg),
-                t,
-                old.first_seen_utc if old else t,
-                (old.n_obs + 1) if old else 1,
-                source,
-                name=(old.name if old else self._display_name(tp, o, t)),
-                owner=(old.owner if old else self._display_owner(o)),
-                tle=tle,
-            )
-            tp.updated_since_share.add(o.id)
-            tp.changed.add(o.id)
+            n = float(s.no_kozai) / 60.0
+            cov = np.diag([sg**2] * 3 + [(n * sg) ** 2] * 3)
+            self._set_track(tp, o, t, s, tle, cov, source)
 
     def _display_name(self, tp, o, t) -> str:
         d = self.designator(tp.team, o.id)
@@ -275,41 +269,116 @@ class Pictures(ProductsMixin):
     def _display_owner(self, o) -> str:
         return "UNKNOWN" if o.created_utc is not None else (o.owner or "UNKNOWN")
 
-    def _observe(self, tp, t, idx, r, v, sig, warm=False) -> tuple[list, list]:
-        """Apply detections; returns (new object ids, (object id, residual km) maneuvers)."""
+    def _observe(self, tp, t, idx, sens, warm=False) -> tuple[list, list]:
+        """Process the passes of the detected world rows ``idx`` (sensor ``sens`` each)
+        through the engine's OD (:mod:`.tracking`); returns (new object ids, manoeuvre
+        alarms ``(object id, details)``)."""
         w = self.world
-        new, jumps, refit = [], [], []
-        have = [j for j, i in enumerate(idx) if w.objects[i].id in tp.tracks]
-        pred = {}
-        if have:
-            jd, fr = jd_fr_utc(np.asarray([t]))
-            e, rp, _ = SatrecArray([tp.tracks[w.objects[idx[j]].id].satrec for j in have]).sgp4(
-                jd, fr)  # fmt: skip
-            res_all = np.where(e[:, 0] == 0, np.linalg.norm(rp[:, 0] - r[have], axis=1), np.inf)
-            pred = dict(zip(have, res_all, strict=True))
-        for j, i in enumerate(idx):
-            o = w.objects[i]
-            if o.actor in tp.actors:
-                continue  # own assets are known from the operator's ephemeris
-            tr = tp.tracks.get(o.id)
-            if tr is None:
-                new.append(o.id)
-                refit.append(j)
+        t_wall = time.perf_counter()
+        keep = [j for j, i in enumerate(idx) if w.objects[i].actor not in tp.actors]
+        objs = [w.objects[i] for i in np.asarray(idx, int)[keep]]
+        if not objs:
+            return [], []
+        sens = np.asarray(sens, int)[keep]
+        ids = np.array([o.id for o in objs], dtype=object)
+        obs, times, good = tk.observe_passes(tp, ids, objs, sens, t, self.rng)
+        objs = [o for o, g in zip(objs, good, strict=True) if g]
+        ids = ids[good]
+        t0, t_end = times[0], times[-1]
+        held = [k for k, o in enumerate(objs) if o.id in tp.tracks]
+        fresh = [k for k, o in enumerate(objs) if o.id not in tp.tracks]
+        new, jumps, done = [], [], []
+        upd, upd_alarm = [], []
+        if held:
+            trs = [tp.tracks[objs[k].id] for k in held]
+            x_t, p_t = tk.predict_tracks(trs, t_end)
+            d2, dof = pass_mahalanobis(obs, ids[held], x_t, p_t, t_end)
+            alarm = tp.alarm.test(d2, dof)
+            thr = tp.alarm.threshold(dof)
+            tp.od_stats["passes"] += len(held)
+            for j, k in enumerate(held):
+                tr = trs[j]
+                if not np.isfinite(d2[j]):
+                    fresh.append(k)  # the prediction failed: start the track again
+                elif alarm[j]:
+                    upd_alarm.append(k)
+                    # alerted only on an established track in custody (a converging or
+                    # lost track's prediction is no reference), once per object per 6 h
+                    c = self.custody(tp.team, objs[k].id, t)
+                    last = tp.maneuver_alerted.get(objs[k].id)
+                    if (not warm and c is not None and c["state"] == "held" and tr.n_obs >= 3
+                            and c["pos_sigma_km"] <= tk.ALERT_SIGMA_KM
+                            and (last is None or _secs(t - last) >= 6 * 3600.0)):  # fmt: skip
+                        tp.maneuver_alerted[objs[k].id] = t
+                        jumps.append((objs[k].id, {"d2": round(float(d2[j]), 1),
+                                                   "dof": int(dof[j]),
+                                                   "threshold": round(float(thr[j]), 1)}))  # fmt: skip
+                elif (warm or _secs(t - tr.epoch_utc) >= self.refit_s
+                      or tr.sigma_rtn_km(t)[1] > tk.UPDATE_SIGMA_KM):  # fmt: skip
+                    upd.append(k)
+                else:
+                    tr.last_obs_utc = t
+                    tr.n_obs += 1
+        sols: dict = {}
+        for rows, gate in ((upd, True), (upd_alarm, False)):
+            if not rows:
                 continue
-            res = float(pred[j])
-            sp = tr.sigma_rtn_km(t)[1]
-            if res > max(6 * sp, 5 * sig[j] + 10.0):
-                jumps.append((o.id, res))
-                refit.append(j)
-            elif float((t - tr.epoch_utc) / np.timedelta64(1, "s")) >= self.refit_s or warm:
-                refit.append(j)
-            else:
-                tr.last_obs_utc = t
-                tr.n_obs += 1
-        if refit:
-            sel = np.asarray(refit)
-            self._fit_tracks(tp, t, [w.objects[i] for i in idx[sel]], r[sel], v[sel], sig[sel])
+            x0, p0 = tk.predict_tracks([tp.tracks[objs[k].id] for k in rows], t0)
+            if not gate:
+                p0 = tk.inflate(p0)
+            good_s, bad = tk.ekf_update(obs, ids[rows].astype(str), x0, p0, t0, gate)
+            sols.update(good_s)
+            tp.od_failures.update(bad)
+        pub = [k for k in fresh if objs[k].created_utc is None]
+        unc = [k for k in fresh if objs[k].created_utc is not None]
+        if pub:
+            x0, p0 = tk.catalog_prior([objs[k] for k in pub], t0, self.rng)
+            ok = np.all(np.isfinite(x0), axis=1)
+            good_s, bad = tk.ekf_update(obs, ids[pub][ok].astype(str), x0[ok], p0[ok], t0, True)
+            sols.update(good_s)
+            tp.od_failures.update(bad)
+        if unc:
+            good_s, bad = tk.iod_tracks(obs, ids[unc].astype(str))
+            tp.od_stats["iod"] += len(unc)
+            sols.update(good_s)
+            tp.od_failures.update(bad)
+        for k in fresh:
+            if objs[k].id in sols and objs[k].id not in tp.tracks:
+                new.append(objs[k].id)
+        done = [k for k, o in enumerate(objs) if o.id in sols]
+        if done:
+            tp.od_stats["updates"] += len(done)
+            for k in done:
+                tp.od_failures.pop(objs[k].id, None)
+            self._od_tracks(tp, t_end, [objs[k] for k in done], [sols[objs[k].id] for k in done])
+        tp.od_stats["seconds"] += time.perf_counter() - t_wall
         return new, jumps
+
+    def _od_tracks(self, tp, t, objs, sols) -> None:
+        """Catalog entries (SGP4 element sets) of OD solutions at ``t`` with their RTN
+        covariances; the mean-element fit's error joins the covariance."""
+        st, p_rtn = tk.to_track_state(sols, t)
+        bstar = np.array([o.satrec.bstar for o in objs])
+        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
+        for o, s, p, fr in zip(objs, sats, p_rtn, fit_res, strict=True):
+            if s is None:
+                tp.od_failures[o.id] = "mean-element fit failed"
+                continue
+            s, tle, d_text = tle_satrec(s)
+            p = p.copy()
+            p[np.arange(3), np.arange(3)] += fr**2 + d_text**2
+            self._set_track(tp, o, t, s, tle, p, "obs")
+
+    def _set_track(self, tp, o, t, sat, tle, cov_rtn, source) -> None:
+        old = tp.tracks.get(o.id)
+        tp.tracks[o.id] = Track(
+            sat, t, float(np.sqrt(np.trace(cov_rtn[:3, :3]) / 3.0)), self._growth(o), t,
+            old.first_seen_utc if old else t, (old.n_obs + 1) if old else 1, source,
+            name=(old.name if old else self._display_name(tp, o, t)),
+            owner=(old.owner if old else self._display_owner(o)), tle=tle, cov_rtn=cov_rtn,
+        )  # fmt: skip
+        tp.updated_since_share.add(o.id)
+        tp.changed.add(o.id)
 
     # ------------------------------------------------------------------- queries
     def _own(self, team: str, oid: str) -> bool:
@@ -400,14 +469,15 @@ class Pictures(ProductsMixin):
         self._last_update = t
         if self.first_update_utc is None:
             self.first_update_utc = t
+        self.burn_log.scan(self, t)
         w = self.world
         idx, r, v = w.states(t)
         ids = np.array([w.objects[i].id for i in idx], dtype=object)
         ri, scene = self._itrs(r, v, t)
         out += self._provider_cdms(t)
         for tp in self.teams.values():
-            rows, sig = self._visible(tp, ri, scene, t, ids)
-            new, jumps = self._observe(tp, t, idx[rows], r[rows], v[rows], sig)
+            rows, _, sens = self._visible(tp, ri, scene, t, ids)
+            new, jumps = self._observe(tp, t, idx[rows], sens)
             tp.pending_uct += [k for k in new if k not in tp.pending_uct]
             if tp.pending_uct and (tp.last_uct is None or _secs(t - tp.last_uct) >= 3600.0):
                 tp.last_uct = t
@@ -416,8 +486,8 @@ class Pictures(ProductsMixin):
                 tp.pending_uct = []
             if new:
                 self._detections(tp, t, new, "created", out)
-            for oid, res in jumps:
-                out.append(self._alert(tp, t, "maneuver", [oid], {"residual_km": round(res, 3)}))
+            for oid, details in jumps:
+                out.append(self._alert(tp, t, "maneuver", [oid], details))
                 self._detections(tp, t, [oid], "maneuver", out)
             self._outage_detections(tp, t, out)
             out += self._proximity(tp, t)
@@ -591,6 +661,10 @@ class Pictures(ProductsMixin):
 
         return conjunction_goals(self)
 
+    def maneuver_goals(self) -> dict:
+        """Issue 11's manoeuvre-alert goal per team (:mod:`.maneuvers`)."""
+        return maneuver_goals(self)
+
     def conjunctions(self, team: str) -> list[dict]:
         """The team's open conjunction events (latest figures, truth ids), by TCA."""
         tp = self.teams.get(team)
@@ -614,9 +688,14 @@ class Pictures(ProductsMixin):
             if oid not in w or self._own(team, oid) or not w.obj(oid).alive_at(t):
                 continue
             tr = tp.tracks.get(oid)
-            if tr is not None and tr.sigma_rtn_km(t)[1] <= sigma_km:
-                continue
             r, v = w.state_of(oid, t)
+            if tr is not None and tr.sigma_rtn_km(t)[1] <= sigma_km:
+                # kept unless the team's own prediction disagrees with the provider's
+                # state beyond 3 sigma of both (its track is then the stale one)
+                r_own, _, _ = _sgp4_one(tr.satrec, np.asarray([t], dtype="datetime64[us]"))
+                d = float(np.linalg.norm(np.asarray(r_own).reshape(3) - np.asarray(r).reshape(3)))
+                if d <= 3.0 * math.hypot(max(tr.sigma_rtn_km(t)), sigma_km):
+                    continue
             if np.all(np.isfinite(r)):
                 objs.append(w.obj(oid))
                 rr.append(r)

@@ -3,14 +3,15 @@ RTN sigma) and the per-team state (sensors, alerts, CDMs, designators, screening
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from sgp4.api import Satrec
 
+from spacerange.events.maneuver_alarm import ResidualAlarmModel
 from spacerange.exercise.picture.conjunctions import TeamConjunctions, tle_satrec
 from spacerange.exercise.picture.sensing import TeamSensor
+from spacerange.od.passes import propagate_rtn_covariance
 
 __all__ = ["Track", "TeamPicture"]
 
@@ -31,17 +32,32 @@ class Track:
     owner: str = ""
     #: the element set as TLE text (the team's catalog entry; ``satrec`` is read from it)
     tle: tuple[str, str] | None = None
+    #: the estimate's covariance at ``epoch_utc`` in the rotating RTN frame [km, km/s]
+    #: (the OD's; ``None``: isotropic ``sigma0_km`` and velocity ``n sigma0_km``)
+    cov_rtn: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.tle is None:
             self.satrec, self.tle, _ = tle_satrec(self.satrec)
+        if self.cov_rtn is None:
+            n = self.mean_motion_rad_s
+            self.cov_rtn = np.diag([self.sigma0_km**2] * 3 + [(n * self.sigma0_km) ** 2] * 3)
+
+    @property
+    def mean_motion_rad_s(self) -> float:
+        return float(self.satrec.no_kozai) / 60.0
+
+    def cov_rtn_at(self, t: np.datetime64) -> np.ndarray:
+        """The covariance (6, 6) at ``t``: the epoch's through the HCW transition plus the
+        team's process noise (along-track ``growth_km_day``, radial/normal a third)."""
+        dt = float((t - self.epoch_utc) / np.timedelta64(1, "s"))
+        p = propagate_rtn_covariance(self.cov_rtn, self.mean_motion_rad_s, dt)
+        g = self.growth_km_day * abs(dt) / 86400.0
+        return p + np.diag([(g / 3) ** 2, g**2, (g / 3) ** 2, 0.0, 0.0, 0.0])
 
     def sigma_rtn_km(self, t: np.datetime64) -> tuple[float, float, float]:
-        d = abs(float((t - self.epoch_utc) / np.timedelta64(1, "s"))) / 86400.0
-        g = self.growth_km_day * d
-        s_t = math.hypot(self.sigma0_km, g)
-        s_r = math.hypot(self.sigma0_km, g / 3)
-        return (s_r, s_t, s_r)
+        d = np.sqrt(np.maximum(np.diag(self.cov_rtn_at(t))[:3], 0.0))
+        return (float(d[0]), float(d[1]), float(d[2]))
 
 
 @dataclass
@@ -69,3 +85,14 @@ class TeamPicture:
     desig: dict[str, str] = field(default_factory=dict)
     truth_of: dict[str, str] = field(default_factory=dict)
     n_uct: int = 0
+    #: the OD sites of ``sensors`` and which are telescopes (:func:`.tracking.od_sites`)
+    od_sites: tuple = ()
+    #: the team's manoeuvre false-alarm model, fitted to its own residuals
+    alarm: ResidualAlarmModel = field(default_factory=ResidualAlarmModel)
+    #: the last manoeuvre alert per object
+    maneuver_alerted: dict = field(default_factory=dict)
+    #: objects whose orbit determination failed: truth id -> last reason
+    od_failures: dict[str, str] = field(default_factory=dict)
+    #: OD work done: passes tested, EKF updates, IOD initializations, seconds spent
+    od_stats: dict = field(default_factory=lambda: {"passes": 0, "updates": 0, "iod": 0,
+                                                    "seconds": 0.0})
