@@ -8,7 +8,7 @@ the covariance right and the errors Gaussian, ``d2 ~ chi2(dof)``.  A real catalo
 covariances are not right (model error, mean-element fit error, unmodelled drag), so the
 model fitted here is a scaled chi-square, ``d2 ~ s chi2(dof)``: ``s`` is the value for
 which the tracker's own recent, un-alarmed passes exceed ``s chi2_q(dof)`` with the
-nominal probability ``1 - q`` (``q`` = ``fit_quantile``, 0.99: fitted on the tail that the
+nominal probability ``1 - q`` (``q`` = ``fit_quantile``, 0.95: fitted on the tail that the
 threshold lies in, not on the core), never below 1.  A pass alarms when
 
     d2 > s * chi2.isf(pfa, dof)
@@ -34,7 +34,7 @@ class ResidualAlarmModel:
     """Scaled chi-square false-alarm model of one tracker (see the module docstring)."""
 
     pfa: float = 1e-6
-    fit_quantile: float = 0.99
+    fit_quantile: float = 0.95
     min_samples: int = 200
     window: int = 5000
     prior_scale: float = 4.0

@@ -15,6 +15,10 @@ and relative-motion (RTN) covariance propagation, vectorized over objects.
 * :func:`hcw_stm` / :func:`propagate_rtn_covariance` -- the Hill-Clohessy-Wiltshire
   state transition (circular reference orbit, Vallado 2013 sec. 6.8) and ``Phi P Phi^T``:
   the along-track growth a velocity (semi-major axis) uncertainty causes.
+* :func:`propagate_cov_two_body` -- the same for any eccentricity: the covariance mapped to
+  equinoctial elements (a, h, k, p, q, mean longitude; Jacobian by central differences),
+  where two-body motion only moves the mean longitude (``d lam = -3/2 n / a da dt``), and
+  back to Cartesian at the propagated state.
 
 Used by the exercise's team pictures (:mod:`spacerange.exercise.picture.tracking`), with
 :func:`.ekf.extended_kalman_filter` for the state update.
@@ -47,6 +51,8 @@ __all__ = [
     "rtn_to_inertial_cov",
     "hcw_stm",
     "propagate_rtn_covariance",
+    "equinoctial_jacobian",
+    "propagate_cov_two_body",
 ]
 
 RADAR_PASS_KINDS = (RANGE, AZIMUTH, ELEVATION, RANGE_RATE)
@@ -203,3 +209,45 @@ def propagate_rtn_covariance(p_rtn: np.ndarray, n_rad_s: np.ndarray,
     """``Phi P Phi^T`` (n, 6, 6) with the HCW transition over ``dt_s`` (any sign)."""
     phi = hcw_stm(n_rad_s, dt_s)
     return phi @ np.asarray(p_rtn, float) @ np.swapaxes(phi, -1, -2)
+
+
+_FD_STEP = np.array([1e-3, 1e-3, 1e-3, 1e-6, 1e-6, 1e-6])
+
+
+def _elements(x: np.ndarray) -> np.ndarray:
+    from spacerange.propagation.mean_elements import kepler_equinoctial
+
+    el = kepler_equinoctial(x)
+    return np.stack([el[k] for k in ("a", "h", "k", "p", "q", "lam")], axis=-1)
+
+
+def equinoctial_jacobian(x: np.ndarray) -> np.ndarray:
+    """d(a, h, k, p, q, mean longitude) / d(r, v) (n, 6, 6) of states ``x`` (n, 6) [km,
+    km/s], by central differences (mean longitude differences wrapped)."""
+    x = np.asarray(x, float)
+    n = x.shape[0]
+    pert = np.repeat(x[:, None, :], 12, axis=1)
+    for j in range(6):
+        pert[:, 2 * j, j] += _FD_STEP[j]
+        pert[:, 2 * j + 1, j] -= _FD_STEP[j]
+    el = _elements(pert.reshape(-1, 6)).reshape(n, 6, 2, 6)
+    d = el[:, :, 0] - el[:, :, 1]  # (n, 6 state comps, 6 elements)
+    d[..., 5] = np.mod(d[..., 5] + np.pi, 2 * np.pi) - np.pi
+    return np.swapaxes(d / (2 * _FD_STEP)[None, :, None], 1, 2)
+
+
+def propagate_cov_two_body(p0: np.ndarray, x0: np.ndarray, x1: np.ndarray,
+                           dt_s: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Cartesian covariances (n, 6, 6) of states ``x0`` (n, 6) carried ``dt_s`` (n,) seconds
+    to the states ``x1`` by linearized two-body motion (see the module docstring)."""
+    from spacerange.constants import MU_WGS72_KM3_S2
+
+    j0 = equinoctial_jacobian(x0)
+    j1 = equinoctial_jacobian(x1)
+    pel = j0 @ np.asarray(p0, float) @ np.swapaxes(j0, 1, 2)
+    a = _elements(np.asarray(x0, float))[:, 0]
+    phi = np.broadcast_to(np.eye(6), pel.shape).copy()
+    phi[:, 5, 0] = -1.5 * np.sqrt(MU_WGS72_KM3_S2 / a**3) / a * np.asarray(dt_s, float)
+    pel = phi @ pel @ np.swapaxes(phi, 1, 2)
+    j1i = np.linalg.inv(j1)
+    return j1i @ pel @ np.swapaxes(j1i, 1, 2)

@@ -12,28 +12,21 @@ telescopes 50,000 km) and, for telescopes, a dark site (Sun below the sensor's
 ``max_sun_elevation_deg``, -12 deg) and a sunlit object (outside the umbra, conical
 shadow).  The picture adds no geometry of its own.  An observable object is detected
 with a probability (survey radar 0.9, tracking radar 0.4, telescope 0.5 per update; 1.0
-when the team tasked that sensor on it), times the sensor's availability (outages).  A
-detection stands for a short pass whose orbit determination gives a position error
-``sigma_obs`` = max(20 m, range x angle noise, range noise) / sqrt(10) (ten measurements
-per pass) from the site's noise block.
+when the team tasked that sensor on it), times the sensor's availability (outages).
 
-Track (estimate) model: a detection (re)starts the team's track of the object with SGP4
-mean elements *fitted* to the truth state plus Gaussian noise — position N(0, sigma_obs)
-per RTN axis, velocity N(0, g/3 per day) per axis, ``g`` the team's along-track error
-growth (LEO 1 km/day, higher orbits 0.2 km/day), and the B* the object had when observed;
-the SGP4 fit's own residual (up to ~20 km for near-equatorial deep-space orbits, where the
-fixed point is poor) and the rounding of the element set to TLE text (the team's catalog
-entry, a few metres) are added to the track's sigma.
-Between detections the team *predicts* with that SGP4 arc, so an unannounced manoeuvre,
-a drag change (storm) or a release makes its prediction drift from truth until the next
-detection.  Tracks are refitted at most every ``refit_s`` (6 h) unless the residual
-(observed minus predicted position) exceeds the threshold below,
-which is reported as a *maneuver* alert (the residual jump) and refits at once
-(threshold ``max(6 sigma_pred, 5 sigma_obs + 10 km)``).  The
-team's stated position covariance is diagonal in RTN: sigma_T = sqrt(sigma_obs^2 + (g
-dt)^2), sigma_R = sigma_N = sqrt(sigma_obs^2 + (g dt / 3)^2), dt in days since the fit;
-it does not know the storm (inflating it is a player decision).  Own assets are known
-exactly (the operator's ephemeris).
+Track (estimate) model: every detection is a pass processed through the engine's orbit
+determination (:mod:`.tracking`: :mod:`spacerange.od.passes` measurements, gating against
+the team's prediction, :func:`spacerange.od.batch.batch_least_squares` updates with the
+prediction as a priori, IOD + EKF for uncorrelated tracks).  A track is the OD state as
+SGP4 mean elements kept as TLE text, with the OD covariance in RTN propagated by
+linearized two-body motion (:func:`spacerange.od.passes.propagate_cov_two_body`) plus the
+team's process noise (along-track growth ``g``: LEO 1 km/day, higher orbits 0.2 km/day;
+radial/normal g/3).  Between updates the team predicts with that SGP4 arc, so an
+unannounced manoeuvre, a drag change (storm) or a release makes its prediction drift from
+truth; the next pass's residual is tested by the team's false-alarm model
+(:mod:`spacerange.events.maneuver_alarm`) and an alarm on an established track in custody
+is a *maneuver* alert (once per object per 6 h).  Own assets are known exactly (the
+operator's ephemeris).
 
 At STARTEX each team's catalog holds what its sensors detected in the 24 h before
 (1-hour steps), so background objects are not all new tracks; anything detected later
@@ -284,7 +277,7 @@ class Pictures(ProductsMixin):
         obs, times, good = tk.observe_passes(tp, ids, objs, sens, t, self.rng)
         objs = [o for o, g in zip(objs, good, strict=True) if g]
         ids = ids[good]
-        t0, t_end = times[0], times[-1]
+        t_end = times[-1]
         held = [k for k, o in enumerate(objs) if o.id in tp.tracks]
         fresh = [k for k, o in enumerate(objs) if o.id not in tp.tracks]
         new, jumps, done = [], [], []
@@ -323,18 +316,18 @@ class Pictures(ProductsMixin):
         for rows, gate in ((upd, True), (upd_alarm, False)):
             if not rows:
                 continue
-            x0, p0 = tk.predict_tracks([tp.tracks[objs[k].id] for k in rows], t0)
+            x0, p0 = tk.predict_tracks([tp.tracks[objs[k].id] for k in rows], t_end)
             if not gate:
                 p0 = tk.inflate(p0)
-            good_s, bad = tk.ekf_update(obs, ids[rows].astype(str), x0, p0, t0, gate)
+            good_s, bad = tk.map_update(obs, ids[rows].astype(str), x0, p0, t_end)
             sols.update(good_s)
             tp.od_failures.update(bad)
         pub = [k for k in fresh if objs[k].created_utc is None]
         unc = [k for k in fresh if objs[k].created_utc is not None]
         if pub:
-            x0, p0 = tk.catalog_prior([objs[k] for k in pub], t0, self.rng)
+            x0, p0 = tk.catalog_prior([objs[k] for k in pub], t_end, self.rng)
             ok = np.all(np.isfinite(x0), axis=1)
-            good_s, bad = tk.ekf_update(obs, ids[pub][ok].astype(str), x0[ok], p0[ok], t0, True)
+            good_s, bad = tk.map_update(obs, ids[pub][ok].astype(str), x0[ok], p0[ok], t_end)
             sols.update(good_s)
             tp.od_failures.update(bad)
         if unc:

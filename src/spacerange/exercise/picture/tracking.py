@@ -14,19 +14,21 @@ the world's SGP4 arcs rotated TEME -> GCRS).  Then:
    own un-alarmed passes) decides whether it is a manoeuvre;
 2. **update**: tracks older than ``refit_s``, tracks whose along-track sigma exceeds
    ``UPDATE_SIGMA_KM``, and alarmed tracks (prior covariance inflated by
-   ``MANEUVER_INFLATION``, innovation gate off) are updated with the pass by the EKF
-   :func:`spacerange.od.ekf.extended_kalman_filter` from the team's prediction at the
-   pass's first epoch; other correlated passes only renew custody (last track time);
+   ``MANEUVER_INFLATION``) are updated with the pass by the batch
+   :func:`spacerange.od.batch.batch_least_squares` with the team's prediction at the pass's
+   last epoch as a priori (a maximum a posteriori update, re-linearized at every
+   iteration: a single EKF step diverged on angles-only passes of wide LEO and eccentric
+   tracks); other correlated passes only renew custody (last track time);
 3. **initialization**: an object of the public catalog (present at STARTEX) starts from
    its public element set, simulated as truth plus the published TLE error model
    (:func:`spacerange.conjunction.covariance.default_tle_covariance`) and is updated with
-   the pass; any other object is an uncorrelated track initialized by IOD + EKF
+   the pass as in 2.; any other object is an uncorrelated track initialized by IOD + EKF
    (:func:`spacerange.od.ekf.ekf_from_iod`).  Objects whose OD fails are reported
    (``od_failures``) and tried again on a later pass: never a crash, never truth.
 
 The updated GCRS state becomes the team's SGP4 element set (mean-element fit of the
 world, TLE text); its covariance is kept in the rotating RTN frame at the fit epoch and
-propagated with the HCW transition (:func:`spacerange.od.passes.propagate_rtn_covariance`)
+propagated by linearized two-body motion (:func:`spacerange.od.passes.propagate_cov_two_body`)
 plus the team's process noise (along-track growth ``g`` km/day, radial and normal g/3):
 :meth:`.model.Track.sigma_rtn_km`.
 """
@@ -36,8 +38,10 @@ from __future__ import annotations
 import numpy as np
 from sgp4.api import SatrecArray
 
+from spacerange.exercise.picture.model import tracks_cov_rtn
 from spacerange.frames import gcrs_to_teme, teme_to_gcrs
-from spacerange.od.ekf import EkfOptions, ekf_from_iod, extended_kalman_filter
+from spacerange.od.batch import BatchOptions, batch_least_squares
+from spacerange.od.ekf import ekf_from_iod
 from spacerange.od.measurements import Site
 from spacerange.od.passes import (
     inertial_to_rtn_6,
@@ -47,7 +51,7 @@ from spacerange.od.passes import (
 from spacerange.timescales import jd_fr_utc
 
 __all__ = ["PASS_EPOCHS", "PASS_STEP_S", "od_sites", "truth_pass", "predict_tracks",
-           "ekf_update", "iod_tracks", "catalog_prior", "to_track_state"]  # fmt: skip
+           "map_update", "iod_tracks", "catalog_prior", "to_track_state"]  # fmt: skip
 
 #: epochs per simulated pass and their spacing [s]
 PASS_EPOCHS = 4
@@ -102,7 +106,7 @@ def predict_tracks(tracks: list, t: np.datetime64) -> tuple[np.ndarray, np.ndarr
     """The team's predicted GCRS states (n, 6) and covariances (n, 6, 6) of ``tracks`` at
     ``t`` (its SGP4 arcs and propagated RTN covariances)."""
     x = _sgp4_gcrs([tr.satrec for tr in tracks], np.asarray([t], "datetime64[us]"))[:, 0]
-    p_rtn = np.array([tr.cov_rtn_at(t) for tr in tracks]).reshape(-1, 6, 6)
+    p_rtn = tracks_cov_rtn(tracks, t)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = rtn_to_inertial_cov(p_rtn, x[:, :3], x[:, 3:])
     return x, p
@@ -134,21 +138,23 @@ def observe_passes(tp, ids, objs, sensor_idx, t, rng):
     return obs, times, good
 
 
-def ekf_update(obs, ids, x0, p0, t0, gate: bool):
-    """EKF of each object's pass from its prior ``x0, p0`` at ``t0``; ``{id: OdSolution}``
-    of the converged ones (and the failures' reasons)."""
+def map_update(obs, ids, x0, p0, t_end):
+    """Maximum a posteriori update of each object with its pass: the batch
+    (:func:`spacerange.od.batch.batch_least_squares`, Gauss-Newton re-linearized at every
+    iteration, formal covariance) with the prior ``x0, p0`` at the pass's last epoch
+    ``t_end`` as a priori.  ``({id: OdSolution}, {id: reason})``."""
     if not len(ids):
         return {}, {}
-    opts = EkfOptions(gate_sigma=5.0 if gate else None)
     sub = obs.subset(np.flatnonzero(np.isin(obs.object_id, ids)))
-    t0s = np.full(len(ids), np.datetime64(t0, "us"))
+    eps = np.full(len(ids), np.datetime64(t_end, "us"))
+    opts = BatchOptions(covariance="formal", edit_sigma=None)
     with np.errstate(all="ignore"):
-        sols = extended_kalman_filter(sub, ids, x0, p0, t0s, opts)
+        sols = batch_least_squares(sub, ids, x0, eps, apriori_cov=p0, options=opts)
     good, bad = {}, {}
     for s in sols:
         fine = s.converged and np.all(np.isfinite(s.state)) and np.all(np.isfinite(s.covariance))
         (good.__setitem__(s.object_id, s) if fine else
-         bad.__setitem__(s.object_id, s.message or "EKF failed"))  # fmt: skip
+         bad.__setitem__(s.object_id, s.message or "batch update failed"))  # fmt: skip
     return good, bad
 
 
