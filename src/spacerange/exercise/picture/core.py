@@ -126,6 +126,9 @@ class Pictures(ProductsMixin):
         self.custody_sigma_km = float(custody_sigma_km)
         self.refit_s = refit_s
         self.rng = np.random.default_rng([world.seed, 2])
+        #: measurement noise and public-catalog errors: a stream of their own, so that the
+        #: detection draws do not depend on how many measurements the OD simulated
+        self.od_rng = np.random.default_rng([world.seed, 3])
         self.teams: dict[str, TeamPicture] = {}
         self.roles = {t.id: t.role for t in scenario.teams}
         self._last_update: np.datetime64 | None = None
@@ -274,7 +277,7 @@ class Pictures(ProductsMixin):
             return [], []
         sens = np.asarray(sens, int)[keep]
         ids = np.array([o.id for o in objs], dtype=object)
-        obs, times, good = tk.observe_passes(tp, ids, objs, sens, t, self.rng)
+        obs, times, good = tk.observe_passes(tp, ids, objs, sens, t, self.od_rng)
         objs = [o for o, g in zip(objs, good, strict=True) if g]
         ids = ids[good]
         t_end = times[-1]
@@ -325,7 +328,7 @@ class Pictures(ProductsMixin):
         pub = [k for k in fresh if objs[k].created_utc is None]
         unc = [k for k in fresh if objs[k].created_utc is not None]
         if pub:
-            x0, p0 = tk.catalog_prior([objs[k] for k in pub], t_end, self.rng)
+            x0, p0 = tk.catalog_prior([objs[k] for k in pub], t_end, self.od_rng)
             ok = np.all(np.isfinite(x0), axis=1)
             good_s, bad = tk.map_update(obs, ids[pub][ok].astype(str), x0[ok], p0[ok], t_end)
             sols.update(good_s)
