@@ -59,7 +59,7 @@ PASS_STEP_S = 60.0
 #: a track whose along-track 1-sigma exceeds this is updated with every pass [km]
 UPDATE_SIGMA_KM = 1.0
 #: a manoeuvre alarm alerts only on tracks whose along-track 1-sigma is at most this [km]
-ALERT_SIGMA_KM = 10.0
+ALERT_SIGMA_KM = 50.0
 #: prior inflation of an alarmed track (position km, velocity km/s, 1-sigma per axis)
 MANEUVER_INFLATION = (10.0, 0.01)
 #: range noise of a radar where the site gives none [km] (range-rate: the od default)
