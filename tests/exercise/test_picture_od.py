@@ -129,3 +129,39 @@ def test_a_burn_shows_in_the_residual_test():
                                     satrec_at=lambda _t, s=s: s) for o, s in zip(objs, sats, strict=True)]  # fmt: skip
     d2, dof = _consistency(tp, burned, tracks, tb + np.timedelta64(3, "h"), rng)
     assert np.mean(d2 > chi2.isf(1e-6, 4) * 4.0) > 0.95
+
+
+def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
+    from spacerange.events.maneuver_alarm import ResidualAlarmModel
+    from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
+
+    rng = np.random.default_rng(14)
+    objs = _objects(3, 700.0, 0.0, rng)
+    x = tk._sgp4_gcrs([o.satrec for o in objs], np.asarray([T0]))[:, 0]
+    from spacerange.frames import gcrs_to_teme
+
+    r, v = gcrs_to_teme(x[:, None, :3], x[:, None, 3:], np.asarray([T0]))
+    dv = np.array([0.8e-3, 0.2e-3, 0.0])  # 0.8 m/s (graded), 0.2 m/s (not graded), no burn
+    v = v[:, 0] * (1 + dv / np.linalg.norm(v[:, 0], axis=1))[:, None]
+    new, _ = fit_satrecs(np.concatenate([r[:, 0], v], axis=1), T0, 1e-5)
+    world = types.SimpleNamespace(objects=[types.SimpleNamespace(id=o.id, arcs=[(T0 - np.timedelta64(1, "D"), o.satrec)]) for o in objs])  # fmt: skip
+    tp = types.SimpleNamespace(alerts=[], truth_of={"ARD-UCT-0001": "O1"}, od_failures={},
+                               alarm=ResidualAlarmModel(),
+                               od_stats={"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0})  # fmt: skip
+    pics = types.SimpleNamespace(world=world, teams={"blue": tp}, burn_log=BurnLog(),
+                                 custody=lambda team, oid, t: {"state": "held"},
+                                 _own=lambda team, oid: False)  # fmt: skip
+    pics.burn_log.scan(pics, T0 - np.timedelta64(10, "m"))
+    for o, s in zip(world.objects, new, strict=True):
+        if o.id != "O2":
+            o.arcs.append((T0, s))
+    pics.burn_log.scan(pics, T0 + np.timedelta64(10, "m"))
+    assert [round(b["dv_mps"], 2) for b in pics.burn_log.burns] == [0.8, 0.2]
+    # an alert on O1 (by its designator) 2 h after its burn: true; one on O2: false
+    tp.alerts = [{"kind": "maneuver", "objects": ["ARD-UCT-0001", "O2"],
+                  "time_utc": "2026-03-04T14:00:00Z"}]  # fmt: skip
+    (g,) = maneuver_goals(pics)
+    assert (g["true_alerts"], g["false_alerts"]) == (1, 1)
+    # the graded burn (O0, 0.8 m/s) had no alert: missed
+    assert (g["graded_burns"], g["detected_burns"], g["missed_burns"]) == (1, 0, 1)
+    assert g["precision"] == 0.5 and g["recall"] == 0.0

@@ -197,7 +197,7 @@ class Views:
             # issue 11's measured goals of the exposed teams' pictures, per graded event
             "conjunction_goals": goals() if callable(goals) else [],
             # manoeuvre alerts: true/false/missed per team (picture.maneuvers)
-            "maneuver_goals": man() if callable(man) else {},
+            "maneuver_goals": man() if callable(man) else [],
         }
 
     def close(self) -> None:

@@ -511,7 +511,7 @@ class Pictures(ProductsMixin, CatalogMixin):
 
         return conjunction_goals(self)
 
-    def maneuver_goals(self) -> dict:
+    def maneuver_goals(self) -> list[dict]:
         """Issue 11's manoeuvre-alert goal per team (:mod:`.maneuvers`)."""
         return maneuver_goals(self)
 

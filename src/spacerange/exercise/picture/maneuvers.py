@@ -62,10 +62,13 @@ class BurnLog:
                                    "custody": custody})  # fmt: skip
 
 
-def maneuver_goals(pics) -> dict:
-    """Per team: ``{alerts, true, false, detected, missed, precision, recall}``."""
+def maneuver_goals(pics) -> list[dict]:
+    """Per team: ``{team, maneuver_alerts, true_alerts, false_alerts, graded_burns,
+    detected_burns, missed_burns, precision, recall}`` and the team's OD work (``od_passes``
+    tested, ``od_updates``, ``od_iod`` initializations, ``od_seconds``, ``od_failures``
+    objects, ``alarm_scale`` of its false-alarm model)."""
     log: BurnLog = pics.burn_log
-    out = {}
+    out = []
     win = np.timedelta64(int(MATCH_WINDOW_S), "s")
     for team, tp in pics.teams.items():
         alerts = []
@@ -79,13 +82,15 @@ def maneuver_goals(pics) -> dict:
         graded = [b for b in log.burns if b["dv_mps"] >= GRADED_DV_MPS and b["custody"].get(team)]
         det = sum(any(oid == b["object"] and b["time_utc"] <= t <= b["time_utc"] + win
                       for oid, t in alerts) for b in graded)  # fmt: skip
-        out[team] = {
-            "alerts": len(alerts), "true": n_true, "false": len(alerts) - n_true,
-            "graded_burns": len(graded), "detected": det, "missed": len(graded) - det,
+        st = tp.od_stats
+        out.append({
+            "team": team, "maneuver_alerts": len(alerts), "true_alerts": n_true,
+            "false_alerts": len(alerts) - n_true, "graded_burns": len(graded),
+            "detected_burns": det, "missed_burns": len(graded) - det,
             "precision": round(n_true / len(alerts), 3) if alerts else None,
             "recall": round(det / len(graded), 3) if graded else None,
-            "od": {k: round(v, 2) if isinstance(v, float) else v for k, v in tp.od_stats.items()},
-            "od_failures": len(tp.od_failures),
+            "od_passes": st["passes"], "od_updates": st["updates"], "od_iod": st["iod"],
+            "od_seconds": round(st["seconds"], 2), "od_failures": len(tp.od_failures),
             "alarm_scale": round(tp.alarm.scale, 2),
-        }  # fmt: skip
+        })  # fmt: skip
     return out
