@@ -11,7 +11,7 @@ The team's custody of the object at that update is recorded with it.
   ``MATCH_WINDOW_S`` (24 h) before the alert, else **false**;
 * a burn of at least ``GRADED_DV_MPS`` (0.5 m/s) on an object the team held in custody
   when it burned is **detected** when the team alerted on the object within 24 h after
-  it, else **missed**.
+  it (and before the object's next burn), else **missed**.
 """
 
 from __future__ import annotations
@@ -62,6 +62,13 @@ class BurnLog:
                                    "custody": custody})  # fmt: skip
 
 
+def _window_end(log: BurnLog, b: dict, win) -> np.datetime64:
+    """A burn's detection window ends 24 h after it or at the object's next burn."""
+    nxt = [c["time_utc"] for c in log.burns if c["object"] == b["object"]
+           and c["time_utc"] > b["time_utc"]]  # fmt: skip
+    return min([b["time_utc"] + win, *nxt])
+
+
 def maneuver_goals(pics) -> list[dict]:
     """Per team: ``{team, maneuver_alerts, true_alerts, false_alerts, graded_burns,
     detected_burns, missed_burns, precision, recall}`` and the team's OD work (``od_passes``
@@ -80,7 +87,7 @@ def maneuver_goals(pics) -> list[dict]:
         n_true = sum(any(b["object"] == oid and t - win <= b["time_utc"] <= t
                          for b in log.burns) for oid, t in alerts)  # fmt: skip
         graded = [b for b in log.burns if b["dv_mps"] >= GRADED_DV_MPS and b["custody"].get(team)]
-        det = sum(any(oid == b["object"] and b["time_utc"] <= t <= b["time_utc"] + win
+        det = sum(any(oid == b["object"] and b["time_utc"] <= t <= _window_end(log, b, win)
                       for oid, t in alerts) for b in graded)  # fmt: skip
         st = tp.od_stats
         out.append({
