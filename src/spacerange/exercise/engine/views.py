@@ -182,6 +182,7 @@ class Views:
             }
         released = [s for s in self.injects.values() if s.status == "released"]
         goals = getattr(self.pictures, "conjunction_goals", None)
+        man = getattr(self.pictures, "maneuver_goals", None)
         return {
             "run": str(self.run_dir),
             "scenario": self.scenario.exercise.name,
@@ -197,6 +198,8 @@ class Views:
             "conjunction_goals": goals() if callable(goals) else [],
             # issue 15's measured non-kinetic effects (commands lost, frames denied...)
             "effects": self.world.effect_summary() if hasattr(self.world, "effect_summary") else {},
+            # manoeuvre alerts: true/false/missed per team (picture.maneuvers)
+            "maneuver_goals": man() if callable(man) else [],
         }
 
     def close(self) -> None:

@@ -12,28 +12,21 @@ telescopes 50,000 km) and, for telescopes, a dark site (Sun below the sensor's
 ``max_sun_elevation_deg``, -12 deg) and a sunlit object (outside the umbra, conical
 shadow).  The picture adds no geometry of its own.  An observable object is detected
 with a probability (survey radar 0.9, tracking radar 0.4, telescope 0.5 per update; 1.0
-when the team tasked that sensor on it), times the sensor's availability (outages).  A
-detection stands for a short pass whose orbit determination gives a position error
-``sigma_obs`` = max(20 m, range x angle noise, range noise) / sqrt(10) (ten measurements
-per pass) from the site's noise block.
+when the team tasked that sensor on it), times the sensor's availability (outages).
 
-Track (estimate) model: a detection (re)starts the team's track of the object with SGP4
-mean elements *fitted* to the truth state plus Gaussian noise — position N(0, sigma_obs)
-per RTN axis, velocity N(0, g/3 per day) per axis, ``g`` the team's along-track error
-growth (LEO 1 km/day, higher orbits 0.2 km/day), and the B* the object had when observed;
-the SGP4 fit's own residual (up to ~20 km for near-equatorial deep-space orbits, where the
-fixed point is poor) and the rounding of the element set to TLE text (the team's catalog
-entry, a few metres) are added to the track's sigma.
-Between detections the team *predicts* with that SGP4 arc, so an unannounced manoeuvre,
-a drag change (storm) or a release makes its prediction drift from truth until the next
-detection.  Tracks are refitted at most every ``refit_s`` (6 h) unless the residual
-(observed minus predicted position) exceeds the threshold below,
-which is reported as a *maneuver* alert (the residual jump) and refits at once
-(threshold ``max(6 sigma_pred, 5 sigma_obs + 10 km)``).  The
-team's stated position covariance is diagonal in RTN: sigma_T = sqrt(sigma_obs^2 + (g
-dt)^2), sigma_R = sigma_N = sqrt(sigma_obs^2 + (g dt / 3)^2), dt in days since the fit;
-it does not know the storm (inflating it is a player decision).  Own assets are known
-exactly (the operator's ephemeris).
+Track (estimate) model: every detection is a pass processed through the engine's orbit
+determination (:mod:`.tracking`: :mod:`spacerange.od.passes` measurements, gating against
+the team's prediction, :func:`spacerange.od.batch.batch_least_squares` updates with the
+prediction as a priori, IOD + EKF for uncorrelated tracks).  A track is the OD state as
+SGP4 mean elements kept as TLE text, with the OD covariance in RTN propagated by
+linearized two-body motion (:func:`spacerange.od.passes.propagate_cov_two_body`) plus the
+team's process noise (along-track growth ``g``: LEO 1 km/day, higher orbits 0.2 km/day;
+radial/normal g/3).  Between updates the team predicts with that SGP4 arc, so an
+unannounced manoeuvre, a drag change (storm) or a release makes its prediction drift from
+truth; the next pass's residual is tested by the team's false-alarm model
+(:mod:`spacerange.events.maneuver_alarm`) and an alarm on an established track in custody
+is a *maneuver* alert (once per object per 6 h).  Own assets are known exactly (the
+operator's ephemeris).
 
 At STARTEX each team's catalog holds what its sensors detected in the 24 h before
 (1-hour steps), so background objects are not all new tracks; anything detected later
@@ -72,8 +65,10 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from spacerange.conjunction.thresholds import PC_ALERT
-from spacerange.constants import MU_WGS72_KM3_S2
-from spacerange.exercise.picture.conjunctions import screen_team, tle_satrec
+from spacerange.exercise.picture import tracking as tk
+from spacerange.exercise.picture.catalog import CatalogMixin
+from spacerange.exercise.picture.conjunctions import screen_team
+from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
 from spacerange.exercise.picture.model import TeamPicture, Track
 from spacerange.exercise.picture.products import ProductsMixin
 from spacerange.exercise.picture.sensing import TeamSensor, detect, team_sensors
@@ -83,10 +78,9 @@ from spacerange.exercise.world import (
     _iso,
     _sgp4_one,
     _td64,
-    fit_satrecs,
     to_utc64,
 )
-from spacerange.frames import rtn_basis, teme_to_itrs
+from spacerange.frames import teme_to_itrs
 from spacerange.sensors.base import Scene
 from spacerange.timescales import jd_fr_utc
 
@@ -106,7 +100,7 @@ CUSTODY_SIGMA_KM = 50.0
 UCT_ALERT_MAX = 50  #: objects per UCT alert; more new tracks make more alerts
 
 
-class Pictures(ProductsMixin):
+class Pictures(ProductsMixin, CatalogMixin):
     """One :class:`TeamPicture` per blue/red team (see the module docstring)."""
 
     def __init__(self, world: World, scenario, *, cadence_s: float = 600.0,
@@ -130,6 +124,9 @@ class Pictures(ProductsMixin):
         self.custody_sigma_km = float(custody_sigma_km)
         self.refit_s = refit_s
         self.rng = np.random.default_rng([world.seed, 2])
+        #: measurement noise and public-catalog errors: a stream of their own, so that the
+        #: detection draws do not depend on how many measurements the OD simulated
+        self.od_rng = np.random.default_rng([world.seed, 3])
         self.teams: dict[str, TeamPicture] = {}
         self.roles = {t.id: t.role for t in scenario.teams}
         self._last_update: np.datetime64 | None = None
@@ -142,6 +139,8 @@ class Pictures(ProductsMixin):
         self._relmo: dict[tuple[str, str], list] = {}
         self._cdm_sent: dict[str, np.datetime64] = {}
         world.pictures = self
+        #: truth burns with the teams' custody when they happened (:mod:`.maneuvers`)
+        self.burn_log = BurnLog()
         sensors = team_sensors(scenario)
         for t in scenario.teams:
             if t.role not in ("blue", "red"):
@@ -151,7 +150,8 @@ class Pictures(ProductsMixin):
                 actor = next((a for a in scenario.actors if a.id == aid), None)
                 if actor is not None:
                     specs += [sensors[s.sensor_id] for s in actor.sensors if s.sensor_id in sensors]
-            self.teams[t.id] = TeamPicture(t.id, t.role, set(t.plays), specs)
+            self.teams[t.id] = TeamPicture(t.id, t.role, set(t.plays), specs,
+                                           od_sites=tk.od_sites(specs))  # fmt: skip
         self._warm_start(warm_start_s)
 
     # ------------------------------------------------------------------- visibility
@@ -182,54 +182,9 @@ class Pictures(ProductsMixin):
             ids = np.array([w.objects[i].id for i in idx], dtype=object)
             ri, scene = self._itrs(r, v, t)
             for tp in self.teams.values():
-                rows, sig = self._visible(tp, ri, scene, t, ids)
-                self._observe(tp, t, idx[rows], r[rows], v[rows], sig, warm=True)
+                rows, _, sens = self._visible(tp, ri, scene, t, ids)
+                self._observe(tp, t, idx[rows], sens, warm=True)
         w._state_cache = None
-
-    # ------------------------------------------------------------------- tracks
-    def _growth(self, o) -> float:
-        return 1.0 if o.perigee_alt_km < 2000 else 0.2
-
-    def _fit_tracks(self, tp, t, objs, r, v, sig, source="obs"):
-        if not len(objs):
-            return
-        g = np.array([self._growth(o) for o in objs])
-        st = np.concatenate([r, v], axis=1).copy()
-        mu = MU_WGS72_KM3_S2
-        b = rtn_basis(r, v)  # (n, 3, 3), rows R, T, N
-        st[:, :3] += np.einsum("ni,nij->nj", self.rng.normal(0.0, 1.0, (len(objs), 3))
-                               * sig[:, None], b)  # fmt: skip
-        # an orbit fit determines the energy far better than one position: keep the
-        # semi-major axis, then add the along-track rate error that gives growth g
-        e0 = 0.5 * np.einsum("ij,ij->i", v, v) - mu / np.linalg.norm(r, axis=1)
-        v2 = 2.0 * (e0 + mu / np.linalg.norm(st[:, :3], axis=1))
-        st[:, 3:] *= (np.sqrt(np.maximum(v2, 1e-9)) / np.linalg.norm(st[:, 3:], axis=1))[:, None]
-        st[:, 3:] += (self.rng.normal(0.0, 1.0, len(objs)) * g / 3 / 86400.0)[:, None] * b[:, 1]
-        bstar = np.array([o.satrec.bstar for o in objs])
-        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
-        for o, s, sg, gg, fr in zip(objs, sats, sig, g, fit_res, strict=True):
-            if s is None:
-                continue
-            # the catalog holds the element set as TLE text; the mean-element fit's own
-            # error and the text's rounding join the estimate's
-            s, tle, d_text = tle_satrec(s)
-            sg = math.hypot(sg, fr, d_text)
-            old = tp.tracks.get(o.id)
-            tp.tracks[o.id] = Track(
-                s,
-                t,
-                float(sg),
-                float(gg),
-                t,
-                old.first_seen_utc if old else t,
-                (old.n_obs + 1) if old else 1,
-                source,
-                name=(old.name if old else self._display_name(tp, o, t)),
-                owner=(old.owner if old else self._display_owner(o)),
-                tle=tle,
-            )
-            tp.updated_since_share.add(o.id)
-            tp.changed.add(o.id)
 
     def _display_name(self, tp, o, t) -> str:
         d = self.designator(tp.team, o.id)
@@ -275,42 +230,6 @@ class Pictures(ProductsMixin):
 
     def _display_owner(self, o) -> str:
         return "UNKNOWN" if o.created_utc is not None else (o.owner or "UNKNOWN")
-
-    def _observe(self, tp, t, idx, r, v, sig, warm=False) -> tuple[list, list]:
-        """Apply detections; returns (new object ids, (object id, residual km) maneuvers)."""
-        w = self.world
-        new, jumps, refit = [], [], []
-        have = [j for j, i in enumerate(idx) if w.objects[i].id in tp.tracks]
-        pred = {}
-        if have:
-            jd, fr = jd_fr_utc(np.asarray([t]))
-            e, rp, _ = SatrecArray([tp.tracks[w.objects[idx[j]].id].satrec for j in have]).sgp4(
-                jd, fr)  # fmt: skip
-            res_all = np.where(e[:, 0] == 0, np.linalg.norm(rp[:, 0] - r[have], axis=1), np.inf)
-            pred = dict(zip(have, res_all, strict=True))
-        for j, i in enumerate(idx):
-            o = w.objects[i]
-            if o.actor in tp.actors:
-                continue  # own assets are known from the operator's ephemeris
-            tr = tp.tracks.get(o.id)
-            if tr is None:
-                new.append(o.id)
-                refit.append(j)
-                continue
-            res = float(pred[j])
-            sp = tr.sigma_rtn_km(t)[1]
-            if res > max(6 * sp, 5 * sig[j] + 10.0):
-                jumps.append((o.id, res))
-                refit.append(j)
-            elif float((t - tr.epoch_utc) / np.timedelta64(1, "s")) >= self.refit_s or warm:
-                refit.append(j)
-            else:
-                tr.last_obs_utc = t
-                tr.n_obs += 1
-        if refit:
-            sel = np.asarray(refit)
-            self._fit_tracks(tp, t, [w.objects[i] for i in idx[sel]], r[sel], v[sel], sig[sel])
-        return new, jumps
 
     # ------------------------------------------------------------------- queries
     def _own(self, team: str, oid: str) -> bool:
@@ -401,14 +320,15 @@ class Pictures(ProductsMixin):
         self._last_update = t
         if self.first_update_utc is None:
             self.first_update_utc = t
+        self.burn_log.scan(self, t)
         w = self.world
         idx, r, v = w.states(t)
         ids = np.array([w.objects[i].id for i in idx], dtype=object)
         ri, scene = self._itrs(r, v, t)
         out += self._provider_cdms(t)
         for tp in self.teams.values():
-            rows, sig = self._visible(tp, ri, scene, t, ids)
-            new, jumps = self._observe(tp, t, idx[rows], r[rows], v[rows], sig)
+            rows, _, sens = self._visible(tp, ri, scene, t, ids)
+            new, jumps = self._observe(tp, t, idx[rows], sens)
             tp.pending_uct += [k for k in new if k not in tp.pending_uct]
             if tp.pending_uct and (tp.last_uct is None or _secs(t - tp.last_uct) >= 3600.0):
                 tp.last_uct = t
@@ -419,8 +339,8 @@ class Pictures(ProductsMixin):
                 tp.pending_uct = []
             if new:
                 self._detections(tp, t, new, "created", out)
-            for oid, res in jumps:
-                out.append(self._alert(tp, t, "maneuver", [oid], {"residual_km": round(res, 3)}))
+            for oid, details in jumps:
+                out.append(self._alert(tp, t, "maneuver", [oid], details))
                 self._detections(tp, t, [oid], "maneuver", out)
             self._outage_detections(tp, t, out)
             out += self._proximity(tp, t)
@@ -594,6 +514,10 @@ class Pictures(ProductsMixin):
 
         return conjunction_goals(self)
 
+    def maneuver_goals(self) -> list[dict]:
+        """Issue 11's manoeuvre-alert goal per team (:mod:`.maneuvers`)."""
+        return maneuver_goals(self)
+
     def conjunctions(self, team: str) -> list[dict]:
         """The team's open conjunction events (latest figures, truth ids), by TCA."""
         tp = self.teams.get(team)
@@ -617,9 +541,14 @@ class Pictures(ProductsMixin):
             if oid not in w or self._own(team, oid) or not w.obj(oid).alive_at(t):
                 continue
             tr = tp.tracks.get(oid)
-            if tr is not None and tr.sigma_rtn_km(t)[1] <= sigma_km:
-                continue
             r, v = w.state_of(oid, t)
+            if tr is not None and tr.sigma_rtn_km(t)[1] <= sigma_km:
+                # kept unless the team's own prediction disagrees with the provider's
+                # state beyond 3 sigma of both (its track is then the stale one)
+                r_own, _, _ = _sgp4_one(tr.satrec, np.asarray([t], dtype="datetime64[us]"))
+                d = float(np.linalg.norm(np.asarray(r_own).reshape(3) - np.asarray(r).reshape(3)))
+                if d <= 3.0 * math.hypot(max(tr.sigma_rtn_km(t)), sigma_km):
+                    continue
             if np.all(np.isfinite(r)):
                 objs.append(w.obj(oid))
                 rr.append(r)

@@ -3,16 +3,18 @@ RTN sigma) and the per-team state (sensors, alerts, CDMs, designators, screening
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from sgp4.api import Satrec
+from sgp4.api import Satrec, SatrecArray
 
+from spacerange.events.maneuver_alarm import ResidualAlarmModel
 from spacerange.exercise.picture.conjunctions import TeamConjunctions, tle_satrec
 from spacerange.exercise.picture.sensing import TeamSensor
+from spacerange.od.passes import inertial_to_rtn_6, propagate_cov_two_body, rtn_to_inertial_cov
+from spacerange.timescales import jd_fr_utc
 
-__all__ = ["Track", "TeamPicture"]
+__all__ = ["Track", "TeamPicture", "tracks_cov_rtn"]
 
 
 @dataclass
@@ -31,17 +33,70 @@ class Track:
     owner: str = ""
     #: the element set as TLE text (the team's catalog entry; ``satrec`` is read from it)
     tle: tuple[str, str] | None = None
+    #: the estimate's covariance at ``epoch_utc`` in the rotating RTN frame [km, km/s]
+    #: (the OD's; ``None``: isotropic ``sigma0_km`` and velocity ``n sigma0_km``)
+    cov_rtn: np.ndarray | None = None
+    _x0: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.tle is None:
             self.satrec, self.tle, _ = tle_satrec(self.satrec)
+        if self.cov_rtn is None:
+            n = self.mean_motion_rad_s
+            self.cov_rtn = np.diag([self.sigma0_km**2] * 3 + [(n * self.sigma0_km) ** 2] * 3)
+
+    @property
+    def mean_motion_rad_s(self) -> float:
+        return float(self.satrec.no_kozai) / 60.0
+
+    @property
+    def x0_teme(self) -> np.ndarray:
+        """The arc's TEME state (6,) at ``epoch_utc``."""
+        if self._x0 is None:
+            self._x0 = _sgp4_states([self.satrec], self.epoch_utc)[0]
+        return self._x0
+
+    def cov_rtn_at(self, t: np.datetime64) -> np.ndarray:
+        """The covariance (6, 6) in RTN at ``t`` (:func:`tracks_cov_rtn`)."""
+        return tracks_cov_rtn([self], t)[0]
 
     def sigma_rtn_km(self, t: np.datetime64) -> tuple[float, float, float]:
-        d = abs(float((t - self.epoch_utc) / np.timedelta64(1, "s"))) / 86400.0
-        g = self.growth_km_day * d
-        s_t = math.hypot(self.sigma0_km, g)
-        s_r = math.hypot(self.sigma0_km, g / 3)
-        return (s_r, s_t, s_r)
+        d = np.sqrt(np.maximum(np.diag(self.cov_rtn_at(t))[:3], 0.0))
+        return (float(d[0]), float(d[1]), float(d[2]))
+
+
+def _sgp4_states(sats: list, t: np.datetime64) -> np.ndarray:
+    jd, fr = jd_fr_utc(np.asarray([t], "datetime64[us]"))
+    e, r, v = SatrecArray(sats).sgp4(jd, fr)
+    x = np.concatenate([r[:, 0], v[:, 0]], axis=1)
+    x[e[:, 0] != 0] = np.nan
+    return x
+
+
+def tracks_cov_rtn(tracks: list, t: np.datetime64) -> np.ndarray:
+    """Covariances (n, 6, 6) in the rotating RTN frame of ``tracks`` at ``t``: each epoch's
+    OD covariance carried by linearized two-body motion
+    (:func:`spacerange.od.passes.propagate_cov_two_body`, any eccentricity) plus the team's
+    process noise (along-track ``growth_km_day``, radial and normal a third).  NaN where the
+    arc fails at ``t``."""
+    if not tracks:
+        return np.zeros((0, 6, 6))
+    x0 = np.array([tr.x0_teme for tr in tracks])
+    p0 = np.array([tr.cov_rtn for tr in tracks])
+    x1 = _sgp4_states([tr.satrec for tr in tracks], t)
+    dt = np.array([float((t - tr.epoch_utc) / np.timedelta64(1, "s")) for tr in tracks])
+    out = np.full((len(tracks), 6, 6), np.nan)
+    ok = np.all(np.isfinite(x0), axis=1) & np.all(np.isfinite(x1), axis=1)
+    if ok.any():
+        with np.errstate(all="ignore"):
+            pc = rtn_to_inertial_cov(p0[ok], x0[ok, :3], x0[ok, 3:])
+            p1 = propagate_cov_two_body(pc, x0[ok], x1[ok], dt[ok])
+            t6 = inertial_to_rtn_6(x1[ok, :3], x1[ok, 3:])
+            out[ok] = t6 @ p1 @ np.swapaxes(t6, 1, 2)
+    g = np.array([tr.growth_km_day for tr in tracks]) * np.abs(dt) / 86400.0
+    for k, f in ((0, 1 / 3), (1, 1.0), (2, 1 / 3)):
+        out[:, k, k] += (f * g) ** 2
+    return out
 
 
 @dataclass
@@ -69,3 +124,15 @@ class TeamPicture:
     desig: dict[str, str] = field(default_factory=dict)
     truth_of: dict[str, str] = field(default_factory=dict)
     n_uct: int = 0
+    #: the OD sites of ``sensors`` and which are telescopes (:func:`.tracking.od_sites`)
+    od_sites: tuple = ()
+    #: the team's manoeuvre false-alarm model, fitted to its own residuals
+    alarm: ResidualAlarmModel = field(default_factory=ResidualAlarmModel)
+    #: the last manoeuvre alert per object
+    maneuver_alerted: dict = field(default_factory=dict)
+    #: objects whose orbit determination failed: truth id -> last reason
+    od_failures: dict[str, str] = field(default_factory=dict)
+    #: OD work done: passes tested, OD updates, IOD initializations, seconds spent
+    od_stats: dict = field(
+        default_factory=lambda: {"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0}
+    )

@@ -165,7 +165,7 @@ class ProductsMixin:
                                          tr.n_obs, f"shared:{frm}",
                                          mine.name if mine else self._display_name(
                                              rp, self.world.obj(k), t), tr.owner,
-                                         tle=tr.tle)  # fmt: skip
+                                         tle=tr.tle, cov_rtn=tr.cov_rtn)  # fmt: skip
                     rp.changed.add(k)
                     n += 1
             rp.cdms += [dict(c, shared_by=frm) for c in cdms]

@@ -111,18 +111,20 @@ def team_sensors(scenario) -> dict[str, TeamSensor]:
 
 def detect(sensors: list[TeamSensor], r_itrs_km: np.ndarray, scene: Scene, obj_ids: np.ndarray,
            availability, tasked: dict, rng: np.random.Generator | None):  # fmt: skip
-    """Objects detected by a team's ``sensors`` at the one time of ``scene``, and the best
-    (smallest) pass position error [km] of each: ``(rows, sigma_km)``.
+    """Objects detected by a team's ``sensors`` at the one time of ``scene``, the best
+    (smallest) pass position error [km] of each and the sensor (index into ``sensors``)
+    that gives it: ``(rows, sigma_km, sensor_index)``.
 
     ``r_itrs_km`` (n, 3); ``availability(sensor_id) -> 0..1`` (outages);
     ``tasked[sensor_id]`` the object ids the team tasked it on; ``rng=None`` returns every
     observable object (no detection draw)."""
     n = r_itrs_km.shape[0]
     best = np.full(n, np.inf)
+    which = np.full(n, -1)
     if not n or not sensors:
-        return np.zeros(0, int), np.zeros(0)
+        return np.zeros(0, int), np.zeros(0), np.zeros(0, int)
     r3 = r_itrs_km[:, None, :]
-    for s in sensors:
+    for k, s in enumerate(sensors):
         avail = availability(s.sensor_id)
         if avail <= 0:
             continue
@@ -136,6 +138,8 @@ def detect(sensors: list[TeamSensor], r_itrs_km: np.ndarray, scene: Scene, obj_i
             p[np.isin(obj_ids, list(mine))] = avail
         hit = ok & (rng.random(n) < p) if rng is not None else ok
         sig = s.sigma_obs_km(rng_km)
-        best = np.where(hit & (sig < best), sig, best)
+        better = hit & (sig < best)
+        best = np.where(better, sig, best)
+        which = np.where(better, k, which)
     rows = np.flatnonzero(np.isfinite(best))
-    return rows, best[rows]
+    return rows, best[rows], which[rows]

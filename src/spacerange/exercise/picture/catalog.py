@@ -1,0 +1,172 @@
+"""A team's catalog maintenance in the picture (mixin of :class:`.core.Pictures`): each
+detection's pass through the engine's orbit determination (:mod:`.tracking`), the
+manoeuvre test, and provider estimates (scripted CDMs, injects' element sets) entering the
+catalog with their stated covariance."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from spacerange.constants import MU_WGS72_KM3_S2
+from spacerange.exercise.picture import tracking as tk
+from spacerange.exercise.picture.conjunctions import tle_satrec
+from spacerange.exercise.picture.model import Track
+from spacerange.exercise.world import fit_satrecs
+from spacerange.frames import rtn_basis
+from spacerange.od.passes import pass_mahalanobis
+
+__all__ = ["CatalogMixin"]
+
+
+def _secs(td) -> float:
+    return float(td / np.timedelta64(1, "s"))
+
+
+class CatalogMixin:
+    """Track creation and update of :class:`.core.Pictures` (see the module docstring)."""
+
+    # ------------------------------------------------------------------- tracks
+    def _growth(self, o) -> float:
+        return 1.0 if o.perigee_alt_km < 2000 else 0.2
+
+    def _fit_tracks(self, tp, t, objs, r, v, sig, source="obs"):
+        if not len(objs):
+            return
+        g = np.array([self._growth(o) for o in objs])
+        st = np.concatenate([r, v], axis=1).copy()
+        mu = MU_WGS72_KM3_S2
+        b = rtn_basis(r, v)  # (n, 3, 3), rows R, T, N
+        st[:, :3] += np.einsum("ni,nij->nj", self.rng.normal(0.0, 1.0, (len(objs), 3))
+                               * sig[:, None], b)  # fmt: skip
+        # an orbit fit determines the energy far better than one position: keep the
+        # semi-major axis, then add the along-track rate error that gives growth g
+        e0 = 0.5 * np.einsum("ij,ij->i", v, v) - mu / np.linalg.norm(r, axis=1)
+        v2 = 2.0 * (e0 + mu / np.linalg.norm(st[:, :3], axis=1))
+        st[:, 3:] *= (np.sqrt(np.maximum(v2, 1e-9)) / np.linalg.norm(st[:, 3:], axis=1))[:, None]
+        st[:, 3:] += (self.rng.normal(0.0, 1.0, len(objs)) * g / 3 / 86400.0)[:, None] * b[:, 1]
+        bstar = np.array([o.satrec.bstar for o in objs])
+        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
+        for o, s, sg, fr in zip(objs, sats, sig, fit_res, strict=True):
+            if s is None:
+                continue
+            # the catalog holds the element set as TLE text; the mean-element fit's own
+            # error and the text's rounding join the estimate's
+            s, tle, d_text = tle_satrec(s)
+            sg = math.hypot(sg, fr, d_text)
+            n = float(s.no_kozai) / 60.0
+            cov = np.diag([sg**2] * 3 + [(n * sg) ** 2] * 3)
+            self._set_track(tp, o, t, s, tle, cov, source)
+
+    def _observe(self, tp, t, idx, sens, warm=False) -> tuple[list, list]:
+        """Process the passes of the detected world rows ``idx`` (sensor ``sens`` each)
+        through the engine's OD (:mod:`.tracking`); returns (new object ids, manoeuvre
+        alarms ``(object id, details)``)."""
+        w = self.world
+        t_wall = time.perf_counter()
+        keep = [j for j, i in enumerate(idx) if w.objects[i].actor not in tp.actors]
+        objs = [w.objects[i] for i in np.asarray(idx, int)[keep]]
+        if not objs:
+            return [], []
+        sens = np.asarray(sens, int)[keep]
+        ids = np.array([o.id for o in objs], dtype=object)
+        obs, times, good = tk.observe_passes(tp, ids, objs, sens, t, self.od_rng)
+        objs = [o for o, g in zip(objs, good, strict=True) if g]
+        ids = ids[good]
+        t_end = times[-1]
+        held = [k for k, o in enumerate(objs) if o.id in tp.tracks]
+        fresh = [k for k, o in enumerate(objs) if o.id not in tp.tracks]
+        new, jumps, done = [], [], []
+        upd, upd_alarm = [], []
+        if held:
+            trs = [tp.tracks[objs[k].id] for k in held]
+            x_t, p_t = tk.predict_tracks(trs, t_end)
+            d2, dof = pass_mahalanobis(obs, ids[held], x_t, p_t, t_end)
+            alarm = tp.alarm.test(d2, dof)
+            thr = tp.alarm.threshold(dof)
+            tp.od_stats["passes"] += len(held)
+            for j, k in enumerate(held):
+                tr = trs[j]
+                if not np.isfinite(d2[j]):
+                    fresh.append(k)  # the prediction failed: start the track again
+                elif alarm[j]:
+                    upd_alarm.append(k)
+                    # alerted only on an established track in custody (a converging or
+                    # lost track's prediction is no reference), once per object per 6 h
+                    c = self.custody(tp.team, objs[k].id, t)
+                    last = tp.maneuver_alerted.get(objs[k].id)
+                    if (not warm and c is not None and c["state"] == "held" and tr.n_obs >= 2
+                            and c["pos_sigma_km"] <= tk.ALERT_SIGMA_KM
+                            and (last is None or _secs(t - last) >= 6 * 3600.0)):  # fmt: skip
+                        tp.maneuver_alerted[objs[k].id] = t
+                        jumps.append((objs[k].id, {"d2": round(float(d2[j]), 1),
+                                                   "dof": int(dof[j]),
+                                                   "threshold": round(float(thr[j]), 1)}))  # fmt: skip
+                elif (warm or _secs(t - tr.epoch_utc) >= self.refit_s
+                      or tr.sigma_rtn_km(t)[1] > tk.UPDATE_SIGMA_KM):  # fmt: skip
+                    upd.append(k)
+                else:
+                    tr.last_obs_utc = t
+                    tr.n_obs += 1
+        sols: dict = {}
+        for rows, gate in ((upd, True), (upd_alarm, False)):
+            if not rows:
+                continue
+            x0, p0 = tk.predict_tracks([tp.tracks[objs[k].id] for k in rows], t_end)
+            if not gate:
+                p0 = tk.inflate(p0)
+            good_s, bad = tk.map_update(obs, ids[rows].astype(str), x0, p0, t_end)
+            sols.update(good_s)
+            tp.od_failures.update(bad)
+        pub = [k for k in fresh if objs[k].created_utc is None]
+        unc = [k for k in fresh if objs[k].created_utc is not None]
+        if pub:
+            x0, p0 = tk.catalog_prior([objs[k] for k in pub], t_end, self.od_rng)
+            ok = np.all(np.isfinite(x0), axis=1)
+            good_s, bad = tk.map_update(obs, ids[pub][ok].astype(str), x0[ok], p0[ok], t_end)
+            sols.update(good_s)
+            tp.od_failures.update(bad)
+        if unc:
+            good_s, bad = tk.iod_tracks(obs, ids[unc].astype(str))
+            tp.od_stats["iod"] += len(unc)
+            sols.update(good_s)
+            tp.od_failures.update(bad)
+        for k in fresh:
+            if objs[k].id in sols and objs[k].id not in tp.tracks:
+                new.append(objs[k].id)
+        done = [k for k, o in enumerate(objs) if o.id in sols]
+        if done:
+            tp.od_stats["updates"] += len(done)
+            for k in done:
+                tp.od_failures.pop(objs[k].id, None)
+            self._od_tracks(tp, t_end, [objs[k] for k in done], [sols[objs[k].id] for k in done])
+        tp.od_stats["seconds"] += time.perf_counter() - t_wall
+        return new, jumps
+
+    def _od_tracks(self, tp, t, objs, sols) -> None:
+        """Catalog entries (SGP4 element sets) of OD solutions at ``t`` with their RTN
+        covariances; the mean-element fit's error joins the covariance."""
+        st, p_rtn = tk.to_track_state(sols, t)
+        bstar = np.array([o.satrec.bstar for o in objs])
+        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
+        for o, s, p, fr in zip(objs, sats, p_rtn, fit_res, strict=True):
+            if s is None:
+                tp.od_failures[o.id] = "mean-element fit failed"
+                continue
+            s, tle, d_text = tle_satrec(s)
+            p = p.copy()
+            p[np.arange(3), np.arange(3)] += fr**2 + d_text**2
+            self._set_track(tp, o, t, s, tle, p, "obs")
+
+    def _set_track(self, tp, o, t, sat, tle, cov_rtn, source) -> None:
+        old = tp.tracks.get(o.id)
+        tp.tracks[o.id] = Track(
+            sat, t, float(np.sqrt(np.trace(cov_rtn[:3, :3]) / 3.0)), self._growth(o), t,
+            old.first_seen_utc if old else t, (old.n_obs + 1) if old else 1, source,
+            name=(old.name if old else self._display_name(tp, o, t)),
+            owner=(old.owner if old else self._display_owner(o)), tle=tle, cov_rtn=cov_rtn,
+        )  # fmt: skip
+        tp.updated_since_share.add(o.id)
+        tp.changed.add(o.id)

@@ -1,0 +1,103 @@
+"""Issue 11's measured goal of the teams' manoeuvre alerts (truth side, for EXCON and
+``summary.json``): precision >= 0.9 and recall >= 0.95 for burns >= 0.5 m/s on objects in
+the team's custody.
+
+Truth burns are read from the world's arcs: every picture update, each object whose arc
+list grew gets its velocity jump at the new arc's start (the new arc minus the old one,
+both by SGP4 at that instant); a jump of at least ``BURN_MIN_MPS`` (0.05 m/s) is a burn.
+The team's custody of the object at that update is recorded with it.
+
+* a manoeuvre alert on an object is **true** when that object burned within
+  ``MATCH_WINDOW_S`` (24 h) before the alert, else **false**;
+* a burn of at least ``GRADED_DV_MPS`` (0.5 m/s) on an object the team held in custody
+  when it burned is **detected** when the team alerted on the object within 24 h after
+  it (and before the object's next burn), else **missed**.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spacerange.timescales import jd_fr_utc
+
+__all__ = ["BurnLog", "maneuver_goals", "GRADED_DV_MPS", "BURN_MIN_MPS", "MATCH_WINDOW_S"]
+
+GRADED_DV_MPS = 0.5
+BURN_MIN_MPS = 0.05
+MATCH_WINDOW_S = 86400.0
+
+
+def _velocity(sat, t) -> np.ndarray:
+    jd, fr = jd_fr_utc(np.asarray([t], "datetime64[us]"))
+    e, _, v = sat.sgp4(float(jd[0]), float(fr[0]))
+    return np.asarray(v, float) if e == 0 else np.full(3, np.nan)
+
+
+class BurnLog:
+    """Truth burns seen by the pictures (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.n_arcs: dict[str, int] = {}
+        self.burns: list[dict] = []
+
+    def scan(self, pics, t) -> None:
+        for o in pics.world.objects:
+            n = len(o.arcs)
+            seen = self.n_arcs.get(o.id)
+            self.n_arcs[o.id] = n
+            if seen is None or n <= seen:
+                continue
+            for k in range(seen, n):
+                t0, sat = o.arcs[k]
+                dv = 1e3 * float(
+                    np.linalg.norm(_velocity(sat, t0) - _velocity(o.arcs[k - 1][1], t0))
+                )
+                if not dv >= BURN_MIN_MPS:
+                    continue
+                # a team's own asset is not graded (it knows its own burns)
+                custody = {team: bool(not pics._own(team, o.id)
+                                      and (c := pics.custody(team, o.id, t))
+                                      and c["state"] == "held") for team in pics.teams}  # fmt: skip
+                self.burns.append({"object": o.id, "time_utc": t0, "dv_mps": dv,
+                                   "custody": custody})  # fmt: skip
+
+
+def _window_end(log: BurnLog, b: dict, win) -> np.datetime64:
+    """A burn's detection window ends 24 h after it or at the object's next burn."""
+    nxt = [c["time_utc"] for c in log.burns if c["object"] == b["object"]
+           and c["time_utc"] > b["time_utc"]]  # fmt: skip
+    return min([b["time_utc"] + win, *nxt])
+
+
+def maneuver_goals(pics) -> list[dict]:
+    """Per team: ``{team, maneuver_alerts, true_alerts, false_alerts, graded_burns,
+    detected_burns, missed_burns, precision, recall}`` and the team's OD work (``od_passes``
+    tested, ``od_updates``, ``od_iod`` initializations, ``od_seconds``, ``od_failures``
+    objects, ``alarm_scale`` of its false-alarm model)."""
+    log: BurnLog = pics.burn_log
+    out = []
+    win = np.timedelta64(int(MATCH_WINDOW_S), "s")
+    for team, tp in pics.teams.items():
+        alerts = []
+        for a in tp.alerts:
+            if a["kind"] != "maneuver":
+                continue
+            t = np.datetime64(a["time_utc"].rstrip("Z"), "us")
+            alerts += [(tp.truth_of.get(name, name), t) for name in a["objects"]]
+        n_true = sum(any(b["object"] == oid and t - win <= b["time_utc"] <= t
+                         for b in log.burns) for oid, t in alerts)  # fmt: skip
+        graded = [b for b in log.burns if b["dv_mps"] >= GRADED_DV_MPS and b["custody"].get(team)]
+        det = sum(any(oid == b["object"] and b["time_utc"] <= t <= _window_end(log, b, win)
+                      for oid, t in alerts) for b in graded)  # fmt: skip
+        st = tp.od_stats
+        out.append({
+            "team": team, "maneuver_alerts": len(alerts), "true_alerts": n_true,
+            "false_alerts": len(alerts) - n_true, "graded_burns": len(graded),
+            "detected_burns": det, "missed_burns": len(graded) - det,
+            "precision": round(n_true / len(alerts), 3) if alerts else None,
+            "recall": round(det / len(graded), 3) if graded else None,
+            "od_passes": st["passes"], "od_updates": st["updates"], "od_iod": st["iod"],
+            "od_seconds": round(st["seconds"], 2), "od_failures": len(tp.od_failures),
+            "alarm_scale": round(tp.alarm.scale, 2),
+        })  # fmt: skip
+    return out

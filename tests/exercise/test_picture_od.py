@@ -1,0 +1,167 @@
+"""The team picture's orbit determination glue (exercise.picture.tracking): passes through
+od.passes, MAP updates through od.batch, covariances carried by od.passes; the team's
+covariance must describe its own prediction errors (checked against truth)."""
+
+import math
+import types
+
+import numpy as np
+import pytest
+from scipy.stats import chi2
+
+from spacerange.constants import MU_WGS72_KM3_S2
+from spacerange.exercise.picture import tracking as tk
+from spacerange.exercise.picture.conjunctions import tle_satrec
+from spacerange.exercise.picture.model import Track
+from spacerange.exercise.picture.sensing import TeamSensor
+from spacerange.exercise.world import fit_satrecs
+from spacerange.od.passes import pass_mahalanobis
+from spacerange.sensors.sites import sensor_from_dict
+
+T0 = np.datetime64("2026-03-04T12:00:00", "us")
+
+
+def _team(kind: str, sigma_angle_deg: float):
+    entry = {"id": "S1", "kind": kind, "lat_deg": 0.0, "lon_deg": 0.0, "alt_m": 0.0,
+             "min_elevation_deg": 0.0, "max_range_km": 1e6, "name": ""}  # fmt: skip
+    s = TeamSensor(sensor_from_dict(entry, "test"), 0.015 if kind != "optical" else 0.0,
+                   math.radians(sigma_angle_deg))  # fmt: skip
+    return types.SimpleNamespace(od_sites=tk.od_sites([s]))
+
+
+def _objects(n, alt_km, ecc, rng):
+    states = []
+    for _ in range(n):
+        a = 6378.137 + alt_km
+        rp = a * (1 - ecc)
+        vp = math.sqrt(MU_WGS72_KM3_S2 * (2 / rp - 1 / a))
+        inc, ang = np.radians(rng.uniform(20, 80)), rng.uniform(0, 2 * np.pi)
+        rot = np.array([[math.cos(ang), -math.sin(ang), 0], [math.sin(ang), math.cos(ang), 0],
+                        [0, 0, 1]])  # fmt: skip
+        states.append(np.concatenate([rot @ [rp, 0, 0],
+                                      rot @ [0, vp * math.cos(inc), vp * math.sin(inc)]]))  # fmt: skip
+    sats, _ = fit_satrecs(np.array(states), T0, 1e-5)
+    return [types.SimpleNamespace(id=f"O{i}", satrec=s, created_utc=None,
+                                  satrec_at=lambda _t, s=s: s) for i, s in enumerate(sats)]  # fmt: skip
+
+
+def _update(tp, objs, tracks, t, rng):
+    ids = np.array([o.id for o in objs], dtype=object)
+    obs, times, _ = tk.observe_passes(tp, ids, objs, np.zeros(len(objs), int), t, rng)
+    if tracks is None:
+        x0, p0 = tk.catalog_prior(objs, times[-1], rng)
+    else:
+        x0, p0 = tk.predict_tracks([tracks[o.id] for o in objs], times[-1])
+    sols, bad = tk.map_update(obs, ids.astype(str), x0, p0, times[-1])
+    keep = [o for o in objs if o.id in sols]
+    st, p_rtn = tk.to_track_state([sols[o.id] for o in keep], times[-1])
+    sats, _ = fit_satrecs(st, times[-1], np.array([o.satrec.bstar for o in keep]), iterations=4,
+                          newton=False)  # fmt: skip
+    out = {}
+    for o, s, p in zip(keep, sats, p_rtn, strict=True):
+        s, tle, _ = tle_satrec(s)
+        out[o.id] = Track(s, times[-1], 0.0, 1.0, times[-1], times[-1], tle=tle, cov_rtn=p)
+    return out, bad
+
+
+def _consistency(tp, objs, tracks, t, rng):
+    trs = [tracks[o.id] for o in objs]
+    x_p, p_p = tk.predict_tracks(trs, t)
+    ids = np.array([o.id for o in objs], dtype=object)
+    obs, _, _ = tk.observe_passes(tp, ids, objs, np.zeros(len(objs), int), t, rng)
+    return pass_mahalanobis(obs, ids.astype(str), x_p, p_p, t)
+
+
+def test_radar_tracks_are_consistent_with_their_own_covariance():
+    rng = np.random.default_rng(11)
+    tp = _team("tracking_radar", 0.05)
+    objs = _objects(120, 700.0, 0.0, rng)
+    tracks, bad = _update(tp, objs, None, T0, rng)
+    assert not bad and len(tracks) == len(objs)
+    t1 = T0 + np.timedelta64(3, "h")
+    d2, dof = _consistency(tp, objs, tracks, t1, rng)
+    # a calibrated covariance: d2 ~ chi2(4); median and the share above the 99th percentile
+    assert np.all(dof == 4)
+    assert 0.5 * chi2.median(4) < np.median(d2) < 1.6 * chi2.median(4)
+    assert np.mean(d2 > chi2.ppf(0.99, 4)) < 0.05
+    tracks2, bad = _update(tp, objs, tracks, t1, rng)
+    assert not bad
+    # the second pass shrinks the along-track uncertainty 3 h later
+    s1 = np.median([tracks[o.id].sigma_rtn_km(t1 + np.timedelta64(3, "h"))[1] for o in objs])
+    s2 = np.median([tracks2[o.id].sigma_rtn_km(t1 + np.timedelta64(3, "h"))[1] for o in objs])
+    assert s2 < 0.7 * s1
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="measured: after one angles-only pass of an eccentric "
+    "(e = 0.17) orbit the team's covariance is ~1.5x optimistic in sigma "
+    "(median d2 3.2 against chi2(2)'s 1.39): linearization of 40 km along-track",
+)
+def test_eccentric_optical_tracks_stay_consistent_after_one_pass():
+    rng = np.random.default_rng(12)
+    tp = _team("optical", 0.0003)
+    objs = _objects(120, 3500.0, 0.17, rng)
+    tracks, bad = _update(tp, objs, None, T0, rng)
+    assert not bad
+    d2, dof = _consistency(tp, objs, tracks, T0 + np.timedelta64(2, "h"), rng)
+    assert np.all(dof == 2)
+    assert np.median(d2) < 2.0 * chi2.median(2)
+
+
+def test_a_burn_shows_in_the_residual_test():
+    rng = np.random.default_rng(13)
+    tp = _team("tracking_radar", 0.05)
+    objs = _objects(40, 700.0, 0.0, rng)
+    tracks, _ = _update(tp, objs, None, T0, rng)
+    tracks, _ = _update(tp, objs, tracks, T0 + np.timedelta64(3, "h"), rng)
+    # 2 m/s along-track at T0 + 3 h (a 0.05 deg radar's two passes leave ~3 km along-track
+    # 3 h later: a 0.5 m/s burn's 17 km drift is only ~6 sigma): the new arcs
+    tb = T0 + np.timedelta64(3, "h")
+    x = tk._sgp4_gcrs([o.satrec for o in objs], np.asarray([tb]))[:, 0]
+    from spacerange.frames import gcrs_to_teme
+
+    r, v = gcrs_to_teme(x[:, None, :3], x[:, None, 3:], np.asarray([tb]))
+    r, v = r[:, 0], v[:, 0]
+    v = v + 2e-3 * v / np.linalg.norm(v, axis=1)[:, None]
+    sats, _ = fit_satrecs(np.concatenate([r, v], axis=1), tb, 1e-5)
+    burned = [types.SimpleNamespace(id=o.id, satrec=s, created_utc=None,
+                                    satrec_at=lambda _t, s=s: s) for o, s in zip(objs, sats, strict=True)]  # fmt: skip
+    d2, dof = _consistency(tp, burned, tracks, tb + np.timedelta64(3, "h"), rng)
+    assert np.mean(d2 > chi2.isf(1e-6, 4) * 4.0) > 0.95
+
+
+def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
+    from spacerange.events.maneuver_alarm import ResidualAlarmModel
+    from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
+
+    rng = np.random.default_rng(14)
+    objs = _objects(3, 700.0, 0.0, rng)
+    x = tk._sgp4_gcrs([o.satrec for o in objs], np.asarray([T0]))[:, 0]
+    from spacerange.frames import gcrs_to_teme
+
+    r, v = gcrs_to_teme(x[:, None, :3], x[:, None, 3:], np.asarray([T0]))
+    dv = np.array([0.8e-3, 0.2e-3, 0.0])  # 0.8 m/s (graded), 0.2 m/s (not graded), no burn
+    v = v[:, 0] * (1 + dv / np.linalg.norm(v[:, 0], axis=1))[:, None]
+    new, _ = fit_satrecs(np.concatenate([r[:, 0], v], axis=1), T0, 1e-5)
+    world = types.SimpleNamespace(objects=[types.SimpleNamespace(id=o.id, arcs=[(T0 - np.timedelta64(1, "D"), o.satrec)]) for o in objs])  # fmt: skip
+    tp = types.SimpleNamespace(alerts=[], truth_of={"ARD-UCT-0001": "O1"}, od_failures={},
+                               alarm=ResidualAlarmModel(),
+                               od_stats={"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0})  # fmt: skip
+    pics = types.SimpleNamespace(world=world, teams={"blue": tp}, burn_log=BurnLog(),
+                                 custody=lambda team, oid, t: {"state": "held"},
+                                 _own=lambda team, oid: False)  # fmt: skip
+    pics.burn_log.scan(pics, T0 - np.timedelta64(10, "m"))
+    for o, s in zip(world.objects, new, strict=True):
+        if o.id != "O2":
+            o.arcs.append((T0, s))
+    pics.burn_log.scan(pics, T0 + np.timedelta64(10, "m"))
+    assert [round(b["dv_mps"], 2) for b in pics.burn_log.burns] == [0.8, 0.2]
+    # an alert on O1 (by its designator) 2 h after its burn: true; one on O2: false
+    tp.alerts = [{"kind": "maneuver", "objects": ["ARD-UCT-0001", "O2"],
+                  "time_utc": "2026-03-04T14:00:00Z"}]  # fmt: skip
+    (g,) = maneuver_goals(pics)
+    assert (g["true_alerts"], g["false_alerts"]) == (1, 1)
+    # the graded burn (O0, 0.8 m/s) had no alert: missed
+    assert (g["graded_burns"], g["detected_burns"], g["missed_burns"]) == (1, 0, 1)
+    assert g["precision"] == 0.5 and g["recall"] == 0.0
