@@ -14,7 +14,7 @@ import functools
 import numpy as np
 
 from .batch import BatchOptions, batch_least_squares
-from .dynamics import J2Dynamics
+from .dynamics import OD_DEGREE, J2Dynamics
 from .iod import gauss_angles, three_positions
 from .measurements import (
     AZIMUTH,
@@ -169,8 +169,8 @@ def determine_orbits(
         t_first = obs.times_utc[rows].min()
         t_ap = np.datetime64(t_ap, "us")
         dt = _seconds(t_first, t_ap)
-        xs = J2Dynamics.at(t_ap).propagate(np.asarray(x, float)[None], np.array([dt]),
-                                           np.zeros(1, int))[0]  # fmt: skip
+        dyn = J2Dynamics.at(t_ap, degree=OD_DEGREE)
+        xs = dyn.propagate(np.asarray(x, float)[None], np.array([dt]), np.zeros(1, int))[0]
         ids.append(oid)
         x0.append(xs)
         ep.append(t_first)
