@@ -87,7 +87,9 @@ def test_batch_drops_a_diverging_object_and_the_others_are_unchanged(scenario):
     bad = x0.copy()
     bad[2, 3:] = 0.0  # object 2 starts in free fall: its trajectory cannot be integrated
     bad[2, :3] *= 7000.0 / np.linalg.norm(bad[2, :3])
-    sols = batch_least_squares(obs, ids, bad, ep, dynamics=J2Dynamics.at(ep.min(), degree=OD_DEGREE))
+    sols = batch_least_squares(
+        obs, ids, bad, ep, dynamics=J2Dynamics.at(ep.min(), degree=OD_DEGREE)
+    )
     assert not sols[2].converged
     assert "propagation failed" in sols[2].message
     assert np.all(np.isnan(sols[2].state))  # never a disguised state
