@@ -4,9 +4,11 @@ The OD engine asks a dynamics object for ``trajectory(x0, s_obs, obj)``: the sta
 6x6 STM of object ``obj[k]`` at ``s_obs[k]`` seconds after *its own* epoch, starting from
 ``x0[obj[k]]``.  Two implementations:
 
-* :class:`J2Dynamics` (fast path): point mass + J2 about the IAU-76 mean pole of date (the
-  same model as ``ForceModel.zonal(2)`` of the numerical propagator), with the analytic
-  variational equations.  The dynamics are autonomous, so objects with different epochs are
+* :class:`J2Dynamics` (fast path): point mass + J2 (``degree`` 2) or J2..J4 (the OD's
+  :data:`OD_DEGREE`) about the IAU-76 mean pole of date (the same model as
+  ``ForceModel.zonal(degree)`` of the numerical propagator), with the variational equations
+  (J2 analytic, J3/J4 by central differences); :meth:`J2Dynamics.acceleration_sensitivity`
+  adds the three columns of the sensitivity to a constant RTN acceleration.  The dynamics are autonomous, so objects with different epochs are
   integrated in lockstep over "seconds since own epoch" (either side of it) by the vectorized DOP853
   (:func:`~spacerange.propagation.numerical.integrator.integrate_many`) on a uniform node grid;
   states and STMs at the measurement times come from quintic Hermite interpolation between

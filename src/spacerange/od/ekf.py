@@ -2,7 +2,7 @@
 
 Each object's measurements are processed in time order; scalar measurements sharing an
 epoch are applied one after the other (Joseph-form update).  Between epochs the state and
-covariance are propagated with two-body + J2 (:func:`.dynamics.j2_step`, all objects at
+covariance are propagated with two-body + J2..J4 (:func:`.dynamics.j2_step`, all objects at
 once with their own time steps) and white-noise acceleration process noise (SNC, Tapley,
 Schutz & Born sec. 4.9):
 

@@ -150,7 +150,7 @@ def determine_orbits(
     """Batch OD of every object in ``obs``; returns (solutions, failures id -> reason).
 
     ``apriori`` maps object id -> (GCRS state (6,), its epoch), e.g. from catalog TLEs; the
-    state is moved to the object's first observation time (two-body + J2) and used as the
+    state is moved to the object's first observation time (two-body + J2..J4) and used as the
     starting point only (no a priori weight).  Objects without one get an IOD, whose epoch
     is the middle IOD time.  With ``first_stage_s`` (seconds, one or several), each object is
     first fitted to the observations within that many seconds of its epoch, then to the next

@@ -61,7 +61,7 @@ def solutions_to_oem(
     originator: str = "SPACERANGE",
 ):
     """OEM with one GCRF segment per solution: ephemeris over ``spans_s[id]`` (seconds from
-    the solution epoch; default 0 .. 0) propagated with two-body + J2, and covariance blocks
+    the solution epoch; default 0 .. 0) propagated with two-body + J2..J4, and covariance blocks
     (propagated through the STM) at the first and last ephemeris epochs."""
     from spacerange.ccsds.oem import Oem, OemCovariance, OemSegment
 
