@@ -104,8 +104,9 @@ def test_catalog_od_converges_and_isolates_every_failure(catalog_run):
 @pytest.mark.xfail(
     strict=False,
     reason="per-object NEES spread too wide: with J3/J4 and the consider term the median "
-    "NEES is ~2.4 (chi-square(3) median) but only ~60 % of objects fall inside the per-object "
-    "95 % band and the mean stays above its band (docs/performance.md)",
+    "NEES is ~2.4 (chi-square(3) median) on these objects but only ~60 % fall inside the "
+    "per-object 95 % band, the mean stays above its band, and on the 2023 validation catalog "
+    "the median is 21 (docs/performance.md)",
 )
 def test_catalog_od_covariance_is_realistic(catalog_run):
     src, _, _, _, tmp = catalog_run

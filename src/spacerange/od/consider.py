@@ -21,8 +21,10 @@ their size would drift the object by tens of kilometres a day, a hundred times w
 fits show; radially and normally a constant acceleration stays bounded.  The factor stands
 for what the constant-acceleration stand-in for periodic forces does not capture; it was
 calibrated once, on the 2025 CelesTrak active catalog (median NEES = the chi-square(3)
-median), and validated on the 2023 Space-Track catalog (docs/performance.md, "Covariance
-realism"); it is not re-fitted to the data a covariance is checked on.
+median), and checked on the 2023 Space-Track catalog (docs/performance.md, "Covariance
+realism"), where it falls short (median NEES 21: perigee drag of eccentric orbits is not
+captured by sizes taken at the epoch radius); it is not re-fitted to the data a covariance
+is checked on.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from spacerange.propagation.numerical.ephemeris import AU_KM, GM_MOON_KM3_S2, GM
 
 MOON_MEAN_DISTANCE_KM = 384_400.0
 REFERENCE_BALLISTIC_M2_KG = 0.01
-UNMODELED_SCALE = 7.1  # calibrated on the 2025 catalog (docs/performance.md)
+UNMODELED_SCALE = 7.1  # calibrated on the 2025 catalog; see docs/performance.md for 2023
 
 
 def unmodeled_acceleration_sigma(x_gcrs: np.ndarray, scale: float | None = None) -> np.ndarray:
