@@ -115,7 +115,7 @@ def test_cli_od_with_catalog_apriori(tdm_path, tmp_path):
     lines = []
     for s in sols:
         t = s.epoch_utc + np.arange(0, 7200, 120).astype("timedelta64[s]")
-        x = J2Dynamics.at(s.epoch_utc).propagate(s.state[None], np.arange(0, 7200, 120.0),
+        x = J2Dynamics.at(s.epoch_utc, degree=4).propagate(s.state[None], np.arange(0, 7200, 120.0),
                                                  np.zeros(60, int))  # fmt: skip
         e = fit_tle(t, x[:, :3], x[:, 3:], norad_id=int(s.object_id)).elset
         lines += [e.line1, e.line2]

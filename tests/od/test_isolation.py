@@ -9,7 +9,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from spacerange.od.batch import batch_least_squares
-from spacerange.od.dynamics import J2Dynamics
+from spacerange.od.dynamics import OD_DEGREE, J2Dynamics
 from spacerange.od.measurements import DEFAULT_SITES as S
 from spacerange.od.simulate import random_leo_states, simulate_tracking
 from spacerange.propagation.numerical.integrator import integrate_many
@@ -87,7 +87,9 @@ def test_batch_drops_a_diverging_object_and_the_others_are_unchanged(scenario):
     bad = x0.copy()
     bad[2, 3:] = 0.0  # object 2 starts in free fall: its trajectory cannot be integrated
     bad[2, :3] *= 7000.0 / np.linalg.norm(bad[2, :3])
-    sols = batch_least_squares(obs, ids, bad, ep, dynamics=J2Dynamics.at(ep.min()))
+    sols = batch_least_squares(
+        obs, ids, bad, ep, dynamics=J2Dynamics.at(ep.min(), degree=OD_DEGREE)
+    )
     assert not sols[2].converged
     assert "propagation failed" in sols[2].message
     assert np.all(np.isnan(sols[2].state))  # never a disguised state

@@ -15,8 +15,10 @@ Size: ``SPACERANGE_CATALOG_OD_N=2000`` runs the issue's 2,000
 By default (``make test``, CI) it runs on the first 40 objects, about a minute, so CI does
 check catalog-scale convergence and isolation; ``SPACERANGE_RUN_CATALOG_OD=1`` runs the first
 200 (about 5-10 min on the shared 2-core machine), ``SPACERANGE_CATALOG_OD_N`` any size.  The
-realistic covariance is not yet inside the NEES band (see docs/performance.md); the NEES
-test is an expected failure until it is."""
+realistic covariance (J2..J4 fit, cluster-robust sandwich plus the unmodeled-acceleration
+consider term of :mod:`spacerange.od.consider`) has its median NEES at the chi-square(3)
+median on the calibration catalog but only ~60 % of the objects inside the per-object band
+(docs/performance.md); the NEES test is an expected failure until that reaches 90 %."""
 
 import os
 import time
@@ -88,6 +90,8 @@ def test_catalog_od_converges_and_isolates_every_failure(catalog_run):
           f"{len(ok & enough)} ({100 * frac:.2f} %), failures {failed}; od {t_od:.1f} s")  # fmt: skip
     assert len(enough) > N_OBJECTS // 4
     assert frac >= 0.99
+    # 'observe' wrote the TDM: nothing in it is a bad record (RCS/MAG are only counted)
+    assert res["rejects"] == [], res["rejects"][:3]
     # every observed object has either a converged orbit or a failure with a reason
     assert {int(k) for k in n_tracks} == ok | set(failed)
     assert not ok & set(failed)
@@ -99,8 +103,10 @@ def test_catalog_od_converges_and_isolates_every_failure(catalog_run):
 
 @pytest.mark.xfail(
     strict=False,
-    reason="NEES above its band: the cluster-robust covariance "
-    "does not see the model error the fit absorbs (docs/performance.md)",
+    reason="per-object NEES spread too wide: with J3/J4 and the consider term the median "
+    "NEES is ~2.4 (chi-square(3) median) on these objects but only ~60 % fall inside the "
+    "per-object 95 % band, the mean stays above its band, and on the 2023 validation catalog "
+    "the median is 21 (docs/performance.md)",
 )
 def test_catalog_od_covariance_is_realistic(catalog_run):
     src, _, _, _, tmp = catalog_run

@@ -168,7 +168,7 @@ def od(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Fit orbits (batch least squares, two-body + J2) to tracking data.
+    """Fit orbits (batch least squares, two-body + J2..J4) to tracking data.
 
     PARTICIPANT_1 names the site, PARTICIPANT_2 the object; RANGE (km),
     DOPPLER_INSTANTANEOUS (range-rate km/s) and ANGLE_1/2 (AZEL or RADEC, deg) are used.

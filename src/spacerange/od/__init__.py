@@ -13,7 +13,8 @@ Public API::
     correlate(obs, elsets) -> Correlation(assigned, ucts, candidates)
     solutions_to_oem(solutions, spans_s) -> Oem (with covariance blocks)
 
-Dynamics: :class:`J2Dynamics` (two-body + J2, variational STM, vectorized over objects) or
+Dynamics: :class:`J2Dynamics` (two-body + J2..J4, variational STM and the sensitivity to a
+constant RTN acceleration, vectorized over objects) or
 :class:`NumericalDynamics` (any ForceModel, finite-difference STM, one object at a time).
 """
 

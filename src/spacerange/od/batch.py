@@ -34,7 +34,14 @@ h_i z_i`` the score of each track (cluster), ``M = c sum_k g_k g_k^T`` (``c = G/
 scores scatter more than the white-noise model predicts: ``P = N^-1 + N^-1 (M - N)_+ N^-1``
 (``(.)_+``: positive part).  Unmodeled forces and sensor biases produce residuals correlated
 within a track (and across tracks); white-noise weighting alone then gives a formal sigma ten
-to a hundred times too small.
+to a hundred times too small.  The sandwich only sees the part of the model error left in the
+residuals; the part the six epoch elements absorb is invisible to it.  With ``consider``
+(default) the realistic covariance therefore also carries a consider term for an unmodeled
+constant RTN acceleration ``a`` of covariance ``C`` (:mod:`.consider`): the estimate moves by
+``-N^-1 H^T W H_a a`` (``H_a`` the measurement partials through the acceleration sensitivity
+of :meth:`.dynamics.J2Dynamics.acceleration_sensitivity`), so ``P += S C S^T`` with
+``S = N^-1 H^T W H_a`` (Tapley, Schutz & Born sec. 6.3).  A matched simulation (the truth
+has exactly the fit's forces) should turn it off (``consider=False``).
 
 Per-object isolation: an object whose trial trajectory cannot be propagated never stops the
 others; without any accepted state, or when its damping runs away, it leaves the batch with
@@ -47,7 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dynamics import J2Dynamics, OdDynamics
+from .dynamics import OD_DEGREE, J2Dynamics, OdDynamics
 from .measurements import KIND_NAMES, predict, residual
 from .observations import Observations
 from .solution import OdSolution
@@ -64,7 +71,9 @@ class BatchOptions:
     rejection); ``covariance`` ``"realistic"`` or ``"formal"`` (see the module doc);
     ``max_rms``: a stationary point with a larger weighted RMS is a wrong minimum (e.g. an
     along-track error of a whole pass: RMS 9,000-110,000 in the diagnosed cases, against 1-150
-    for right ones fitted with two-body + J2 to SGP4 motion), reported as not converged."""
+    for right ones fitted with two-body + J2 to SGP4 motion), reported as not converged;
+    ``consider``: add the unmodeled-acceleration consider term to the realistic covariance
+    (see the module doc)."""
 
     max_iter: int = 25
     rms_rel_tol: float = 1e-3
@@ -74,6 +83,7 @@ class BatchOptions:
     lm_lambda0: float = 1e-3
     covariance: str = "realistic"
     max_rms: float = 1000.0
+    consider: bool = True
 
 
 def _seconds(times: np.ndarray, epochs: np.ndarray) -> np.ndarray:
@@ -130,6 +140,35 @@ def realistic_covariance(nmat: np.ndarray, mmat: np.ndarray) -> np.ndarray:
     return out
 
 
+def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n) -> np.ndarray:
+    """``S C S^T`` (len(idx), 6, 6): the epoch-state error an unmodeled constant RTN
+    acceleration ``a`` with covariance ``C = diag(sigma_rtn^2)`` leaves in the estimate
+    (``S = N^-1 H^T W H_a``, ``H_a = dh/dx Psi``; Tapley, Schutz & Born sec. 6.3)."""
+    from .consider import unmodeled_acceleration_sigma
+
+    sel = np.zeros(n, bool)
+    sel[idx] = True
+    rows = np.flatnonzero(sel[obj] & acc)
+    remap = np.full(n, -1)
+    remap[idx] = np.arange(idx.size)
+    out = np.zeros((idx.size, 6, 6))
+    if rows.size == 0:
+        return out
+    x, phi, psi = dyn.acceleration_sensitivity(x_ref[idx], s[rows], remap[obj[rows]])
+    site_r, site_v, enu = o.geometry
+    _, hx = predict(o.kind[rows], x, site_r[rows], site_v[rows], enu[rows])
+    w = 1.0 / o.sigma[rows]
+    hw = np.einsum("mi,mij->mj", hx, phi) * w[:, None]
+    ha = np.einsum("mi,mij->mj", hx, psi) * w[:, None]
+    good = np.all(np.isfinite(hw), 1) & np.all(np.isfinite(ha), 1)
+    nxa = np.zeros((idx.size, 6, 3))
+    np.add.at(nxa, remap[obj[rows]][good], np.einsum("mi,mj->mij", hw[good], ha[good]))
+    sens = np.einsum("nij,njk->nik", _inv(n_ref[idx]), nxa)  # (k, 6, 3)
+    sig = unmodeled_acceleration_sigma(x_ref[idx])  # (k, 3) km/s^2
+    out = np.einsum("nik,nk,njk->nij", sens, sig**2, sens)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
 def batch_least_squares(
     obs: Observations,
     object_ids,
@@ -157,7 +196,9 @@ def batch_least_squares(
     o = obs.subset(np.flatnonzero(keep))
     obj = np.array([pos[k] for k in o.object_id.tolist()], int)
     s = _seconds(o.times_utc, epochs[obj])
-    dyn = dynamics or J2Dynamics.at(epochs.min() if n else np.datetime64("2000-01-01"))
+    dyn = dynamics or J2Dynamics.at(
+        epochs.min() if n else np.datetime64("2000-01-01"), degree=OD_DEGREE
+    )
     site_r, site_v, enu = o.geometry
     sig = o.sigma
     m = len(o)
@@ -317,6 +358,7 @@ def batch_least_squares(
 
     cov_formal = np.full((n, 6, 6), np.nan)
     cov = np.full((n, 6, 6), np.nan)
+    cov_con = None
     if has_ref.any():
         idx = np.flatnonzero(has_ref)
         cov_formal[idx] = _inv(n_ref[idx])
@@ -329,6 +371,11 @@ def batch_least_squares(
         elif options.covariance != "formal":
             raise ValueError(f"covariance must be 'realistic' or 'formal', got "
                              f"{options.covariance!r}")  # fmt: skip
+        realistic = options.covariance == "realistic" and options.consider
+        if realistic and hasattr(dyn, "acceleration_sensitivity"):
+            cov_con = np.full((n, 6, 6), np.nan)
+            cov_con[idx] = _consider_covariance(dyn, o, obj, s, idx, x_ref, acc_last, n_ref, n)
+            cov[idx] += cov_con[idx]
     sols = []
     for i, oid in enumerate(ids.tolist()):
         sel = obj == i
@@ -346,5 +393,6 @@ def batch_least_squares(
         state = x_ref[i].copy() if has_ref[i] else np.full(6, np.nan)
         sols.append(OdSolution(oid, epochs[i], state, cov[i].copy(),
                                float(rms_ref[i]), int(sel.sum()), n_used,
-                               int(evals[i]), bool(converged[i]), by_kind, "batch", msg))  # fmt: skip
+                               int(evals[i]), bool(converged[i]), by_kind, "batch", msg,
+                               None if cov_con is None else cov_con[i].copy()))  # fmt: skip
     return sols

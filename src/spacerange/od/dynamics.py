@@ -4,9 +4,11 @@ The OD engine asks a dynamics object for ``trajectory(x0, s_obs, obj)``: the sta
 6x6 STM of object ``obj[k]`` at ``s_obs[k]`` seconds after *its own* epoch, starting from
 ``x0[obj[k]]``.  Two implementations:
 
-* :class:`J2Dynamics` (fast path): point mass + J2 about the IAU-76 mean pole of date (the
-  same model as ``ForceModel.zonal(2)`` of the numerical propagator), with the analytic
-  variational equations.  The dynamics are autonomous, so objects with different epochs are
+* :class:`J2Dynamics` (fast path): point mass + J2 (``degree`` 2) or J2..J4 (the OD's
+  :data:`OD_DEGREE`) about the IAU-76 mean pole of date (the same model as
+  ``ForceModel.zonal(degree)`` of the numerical propagator), with the variational equations
+  (J2 analytic, J3/J4 by central differences); :meth:`J2Dynamics.acceleration_sensitivity`
+  adds the three columns of the sensitivity to a constant RTN acceleration.  The dynamics are autonomous, so objects with different epochs are
   integrated in lockstep over "seconds since own epoch" (either side of it) by the vectorized DOP853
   (:func:`~spacerange.propagation.numerical.integrator.integrate_many`) on a uniform node grid;
   states and STMs at the measurement times come from quintic Hermite interpolation between
@@ -25,6 +27,8 @@ import numpy as np
 
 from spacerange.propagation.numerical.integrator import integrate_many
 
+OD_DEGREE = 4  # zonal degree of the OD's dynamics (J2, J3, J4)
+
 
 class OdDynamics(Protocol):
     """What the batch filter needs: states and STMs at seconds since each object's epoch."""
@@ -38,11 +42,11 @@ class OdDynamics(Protocol):
         ...
 
 
-def _earth_constants() -> tuple[float, float, float]:
+def _earth_constants() -> tuple[float, float, float, float, float]:
     from spacerange.propagation.numerical.gravity import egm96
 
     f = egm96()
-    return f.gm_km3_s2, f.radius_km, f.j(2)
+    return f.gm_km3_s2, f.radius_km, f.j(2), f.j(3), f.j(4)
 
 
 def mean_pole_gcrs(epoch_utc) -> np.ndarray:
@@ -54,7 +58,11 @@ def mean_pole_gcrs(epoch_utc) -> np.ndarray:
 
 @dataclass
 class J2Dynamics:
-    """Point mass + J2 (EGM96 GM, radius, J2) about a fixed pole ``pole_gcrs`` (unit vector).
+    """Point mass + zonals J2..J_``degree`` (EGM96 GM, radius, J_n) about a fixed pole
+    ``pole_gcrs`` (unit vector).  ``degree`` 2 (default) or up to 4: J3 and J4 move a
+    near-circular LEO orbit by hundreds of metres a day (J3 drives its eccentricity vector
+    round the frozen value), more than the sensors' noise, so the OD fits with degree
+    :data:`OD_DEGREE` (4).
 
     ``node_step_s`` is the spacing of the interpolation nodes; ``rtol``/``atol_km`` the
     integrator tolerances (as :class:`ForceModel`).
@@ -64,9 +72,12 @@ class J2Dynamics:
     node_step_s: float = 60.0
     rtol: float = 1e-10
     atol_km: float = 1e-7
+    degree: int = 2
 
     def __post_init__(self):
-        self.gm, self.radius, self.j2 = _earth_constants()
+        self.gm, self.radius, self.j2, self.j3, self.j4 = _earth_constants()
+        if not 2 <= self.degree <= 4:
+            raise ValueError(f"zonal degree must be 2, 3 or 4, got {self.degree}")
         p = np.asarray(self.pole_gcrs, float)
         self.pole_gcrs = p / np.linalg.norm(p)
 
@@ -85,10 +96,43 @@ class J2Dynamics:
         k = -1.5 * self.j2 * self.gm * self.radius**2
         pm = -self.gm / (r2 * rn)
         fac = (1.0 - 5.0 * z * z / r2) / r2**2 / rn
-        return (pm + k * fac)[:, None] * r + (2.0 * k * z / (r2 * r2 * rn))[:, None] * p
+        a = (pm + k * fac)[:, None] * r + (2.0 * k * z / (r2 * r2 * rn))[:, None] * p
+        if self.degree > 2:
+            a = a + self._higher_zonals(r)
+        return a
+
+    def _higher_zonals(self, r: np.ndarray) -> np.ndarray:
+        """J3 (and J4) acceleration (n, 3): the gradient of ``V_n = -(mu/r) J_n (R/r)^n
+        P_n(z/r)`` written as a polynomial in r and z = r . pole, ``(dV/dr) r/r + (dV/dz) p``
+        (Vallado eq. 8-29 with the pole as the z axis)."""
+        p = self.pole_gcrs
+        rn = np.sqrt(np.einsum("ni,ni->n", r, r))
+        z = r @ p
+        c3 = -0.5 * self.gm * self.j3 * self.radius**3
+        dv_dr = c3 * (-35.0 * z**3 / rn**8 + 15.0 * z / rn**6)
+        dv_dz = c3 * (15.0 * z**2 / rn**7 - 3.0 / rn**5)
+        if self.degree > 3:
+            c4 = -0.125 * self.gm * self.j4 * self.radius**4
+            dv_dr = dv_dr + c4 * (-315.0 * z**4 / rn**10 + 210.0 * z**2 / rn**8 - 15.0 / rn**6)
+            dv_dz = dv_dz + c4 * (140.0 * z**3 / rn**9 - 60.0 * z / rn**7)
+        return (dv_dr / rn)[:, None] * r + dv_dz[:, None] * p
 
     def gradient(self, r: np.ndarray) -> np.ndarray:
-        """d(acceleration)/d(position), (n, 3, 3) 1/s^2."""
+        """d(acceleration)/d(position), (n, 3, 3) 1/s^2 (J2 analytic; J3/J4, a thousandth
+        of J2, by central differences with a 10 m step: relative error ~1e-10 of their
+        own small part)."""
+        g = self._j2_gradient(r)
+        if self.degree > 2:
+            h = 1e-2
+            n = r.shape[0]
+            steps = np.concatenate([np.eye(3), -np.eye(3)]) * h  # (6, 3)
+            pts = (r[:, None, :] + steps[None]).reshape(n * 6, 3)
+            a = self._higher_zonals(pts).reshape(n, 6, 3)
+            g = g + np.swapaxes((a[:, :3] - a[:, 3:]) / (2.0 * h), 1, 2)
+        return g
+
+    def _j2_gradient(self, r: np.ndarray) -> np.ndarray:
+        """Point mass + J2 part of :meth:`gradient`."""
         p = self.pole_gcrs
         r2 = np.einsum("ni,ni->n", r, r)
         rn = np.sqrt(r2)
@@ -113,26 +157,36 @@ class J2Dynamics:
     def _rhs(self, _t: float, y: np.ndarray) -> np.ndarray:
         n = y.shape[0]
         r, v = y[:, :3], y[:, 3:6]
-        phi = y[:, 6:].reshape(n, 6, 6)
+        k = (y.shape[1] - 6) // 6  # 6 (STM) or 9 (STM + RTN acceleration sensitivity)
+        phi = y[:, 6:].reshape(n, 6, k)
         g = self.gradient(r)
         dphi = np.concatenate([phi[:, 3:], g @ phi[:, :3]], axis=1)
-        return np.concatenate([v, self.acceleration(r), dphi.reshape(n, 36)], axis=1)
+        if k == 9:
+            dphi[:, 3:, 6:] += rtn_basis(r, v)
+        return np.concatenate([v, self.acceleration(r), dphi.reshape(n, 6 * k)], axis=1)
 
     def _rhs_state(self, _t: float, y: np.ndarray) -> np.ndarray:
         return np.concatenate([y[:, 3:], self.acceleration(y[:, :3])], axis=1)
 
     # -- propagation ----------------------------------------------------------------
-    def nodes(self, x0: np.ndarray, s_max: float, with_stm: bool = True, sign: float = 1.0):
+    def nodes(self, x0: np.ndarray, s_max: float, with_stm: bool | int = True,
+              sign: float = 1.0):  # fmt: skip
         """Node times (k,) and augmented states (n, k, 42) (or states (n, k, 6)).
 
-        Nodes run from 0 to ``sign * s_max`` (``sign`` -1: backward in time)."""
+        Nodes run from 0 to ``sign * s_max`` (``sign`` -1: backward in time).  ``with_stm``
+        9: the STM is extended by the three columns of the sensitivity to a constant RTN
+        acceleration (n, k, 60)."""
         n_nodes = max(1, int(np.ceil(s_max / self.node_step_s)))
         s_nodes = sign * np.linspace(0.0, n_nodes * self.node_step_s, n_nodes + 1)
         x0 = np.asarray(x0, float)
         if with_stm:
-            y0 = np.concatenate([x0, np.tile(np.eye(6).ravel(), (x0.shape[0], 1))], axis=1)
-            atol = np.concatenate([[self.atol_km] * 3, [self.atol_km * 1e-3] * 3,
-                                   np.full(36, 1e-7)])  # fmt: skip
+            cols = 9 if with_stm == 9 else 6
+            stm0 = np.eye(6, cols).ravel()
+            y0 = np.concatenate([x0, np.tile(stm0, (x0.shape[0], 1))], axis=1)
+            # sensitivities to an acceleration (km per km/s^2 ~ s^2 ~ 1e8 over a day) need
+            # a proportionally looser absolute tolerance than the unit-scaled STM columns
+            atol_stm = np.tile(np.array([1e-7] * 6 + [1e-1] * 3)[:cols], 6)
+            atol = np.concatenate([[self.atol_km] * 3, [self.atol_km * 1e-3] * 3, atol_stm])
             fun = self._rhs
         else:
             y0 = x0
@@ -149,11 +203,19 @@ class J2Dynamics:
         """States (m, 6) and STMs (m, 6, 6) at ``s_obs`` (either side of the epochs)."""
         return self._interp(x0, s_obs, obj, with_stm=True)
 
+    def acceleration_sensitivity(self, x0, s_obs, obj):
+        """States (m, 6), STMs (m, 6, 6) and ``d x(s) / d a_rtn`` (m, 6, 3): the sensitivity
+        of the state at ``s_obs`` to a constant acceleration (km/s^2) in the object's radial /
+        transverse / normal frame acting from the epoch on (``Psi' = A Psi + [0; RTN]``,
+        ``Psi(0) = 0``; integrated with the variational equations)."""
+        x, phi = self._interp(x0, s_obs, obj, with_stm=9)
+        return x, phi[:, :, :6], phi[:, :, 6:]
+
     def _interp(self, x0, s_obs, obj, with_stm: bool):
         s_obs = np.asarray(s_obs, float)
         obj = np.asarray(obj, int)
         x = np.full((s_obs.size, 6), np.nan)
-        phi = np.full((s_obs.size, 6, 6), np.nan) if with_stm else None
+        phi = np.full((s_obs.size, 6, 9 if with_stm == 9 else 6), np.nan) if with_stm else None
         for sign, sel in ((1.0, np.flatnonzero(s_obs >= 0)), (-1.0, np.flatnonzero(s_obs < 0))):
             if sel.size == 0:
                 continue
@@ -173,7 +235,8 @@ class J2Dynamics:
         s_nodes, y = self.nodes(x0, s_max, with_stm, sign)
         if s_nodes.size == 1 or s_max == 0.0:
             x = y[obj, 0, :6]
-            phi = np.broadcast_to(np.eye(6), (s_obs.size, 6, 6)).copy()
+            cols = 9 if with_stm == 9 else 6
+            phi = np.broadcast_to(np.eye(6, cols), (s_obs.size, 6, cols)).copy()
             return x, phi
         h = s_nodes[1] - s_nodes[0]
         i = np.clip((s_obs / h).astype(int), 0, s_nodes.size - 2)
@@ -187,14 +250,19 @@ class J2Dynamics:
         aa = [self.acceleration(ya[:, :3])]
         ab = [self.acceleration(yb[:, :3])]
         if with_stm:
-            m = ya.shape[0]
-            pa, pb = ya[:, 6:].reshape(m, 6, 6), yb[:, 6:].reshape(m, 6, 6)
-            qa.append(pa[:, :3].reshape(m, 18))
-            qb.append(pb[:, :3].reshape(m, 18))
-            da.append(pa[:, 3:].reshape(m, 18))
-            db.append(pb[:, 3:].reshape(m, 18))
-            aa.append((self.gradient(ya[:, :3]) @ pa[:, :3]).reshape(m, 18))
-            ab.append((self.gradient(yb[:, :3]) @ pb[:, :3]).reshape(m, 18))
+            m, k = ya.shape[0], (ya.shape[1] - 6) // 6
+            pa, pb = ya[:, 6:].reshape(m, 6, k), yb[:, 6:].reshape(m, 6, k)
+            qa.append(pa[:, :3].reshape(m, 3 * k))
+            qb.append(pb[:, :3].reshape(m, 3 * k))
+            da.append(pa[:, 3:].reshape(m, 3 * k))
+            db.append(pb[:, 3:].reshape(m, 3 * k))
+            ga = self.gradient(ya[:, :3]) @ pa[:, :3]
+            gb = self.gradient(yb[:, :3]) @ pb[:, :3]
+            if k == 9:
+                ga[:, :, 6:] += rtn_basis(ya[:, :3], ya[:, 3:6])
+                gb[:, :, 6:] += rtn_basis(yb[:, :3], yb[:, 3:6])
+            aa.append(ga.reshape(m, 3 * k))
+            ab.append(gb.reshape(m, 3 * k))
         q, dq = quintic_hermite(
             np.concatenate(qa, 1), np.concatenate(da, 1), np.concatenate(aa, 1),
             np.concatenate(qb, 1), np.concatenate(db, 1), np.concatenate(ab, 1), s, h,
@@ -203,8 +271,17 @@ class J2Dynamics:
         if not with_stm:
             return x, None
         m = x.shape[0]
-        phi = np.concatenate([q[:, 3:].reshape(m, 3, 6), dq[:, 3:].reshape(m, 3, 6)], axis=1)
+        phi = np.concatenate([q[:, 3:].reshape(m, 3, k), dq[:, 3:].reshape(m, 3, k)], axis=1)
         return x, phi
+
+
+def rtn_basis(r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """(n, 3, 3) matrices whose columns are the radial, transverse and normal unit vectors
+    (GCRS components) of the states ``r``, ``v`` (n, 3): ``rtn_basis @ a_rtn`` is GCRS."""
+    u_r = r / np.linalg.norm(r, axis=1, keepdims=True)
+    h = np.cross(r, v)
+    u_n = h / np.linalg.norm(h, axis=1, keepdims=True)
+    return np.stack([u_r, np.cross(u_n, u_r), u_n], axis=2)
 
 
 def quintic_hermite(q0, d0, a0, q1, d1, a1, s, h):

@@ -2,7 +2,7 @@
 
 Each object's measurements are processed in time order; scalar measurements sharing an
 epoch are applied one after the other (Joseph-form update).  Between epochs the state and
-covariance are propagated with two-body + J2 (:func:`.dynamics.j2_step`, all objects at
+covariance are propagated with two-body + J2..J4 (:func:`.dynamics.j2_step`, all objects at
 once with their own time steps) and white-noise acceleration process noise (SNC, Tapley,
 Schutz & Born sec. 4.9):
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dynamics import J2Dynamics, j2_step
+from .dynamics import OD_DEGREE, J2Dynamics, j2_step
 from .measurements import predict, residual
 from .observations import Observations
 from .solution import OdSolution
@@ -61,7 +61,7 @@ def extended_kalman_filter(
     x = np.array(x0, float).reshape(n, 6)
     p = np.array(p0, float).reshape(n, 6, 6)
     t_cur = np.asarray(epochs_utc, "datetime64[us]").reshape(n).copy()
-    dyn = dynamics or J2Dynamics.at(t_cur.min())
+    dyn = dynamics or J2Dynamics.at(t_cur.min(), degree=OD_DEGREE)
     pos = {k: i for i, k in enumerate(ids.tolist())}
     keep = np.isin(obs.object_id, ids)
     t0_of = dict(zip(ids.tolist(), t_cur.tolist(), strict=True))
@@ -157,7 +157,7 @@ def ekf_from_iod(
     ids, x0, ep, _, failures = initial_states(obs)
     if ids.size == 0:
         return [], failures
-    dyn = J2Dynamics.at(ep.min())
+    dyn = J2Dynamics.at(ep.min(), degree=OD_DEGREE)
     if refine_s:
         keep = np.isin(obs.object_id, ids)
         rows = np.flatnonzero(keep)

@@ -14,7 +14,7 @@ import functools
 import numpy as np
 
 from .batch import BatchOptions, batch_least_squares
-from .dynamics import J2Dynamics
+from .dynamics import OD_DEGREE, J2Dynamics
 from .iod import gauss_angles, three_positions
 from .measurements import (
     AZIMUTH,
@@ -150,7 +150,7 @@ def determine_orbits(
     """Batch OD of every object in ``obs``; returns (solutions, failures id -> reason).
 
     ``apriori`` maps object id -> (GCRS state (6,), its epoch), e.g. from catalog TLEs; the
-    state is moved to the object's first observation time (two-body + J2) and used as the
+    state is moved to the object's first observation time (two-body + J2..J4) and used as the
     starting point only (no a priori weight).  Objects without one get an IOD, whose epoch
     is the middle IOD time.  With ``first_stage_s`` (seconds, one or several), each object is
     first fitted to the observations within that many seconds of its epoch, then to the next
@@ -169,8 +169,8 @@ def determine_orbits(
         t_first = obs.times_utc[rows].min()
         t_ap = np.datetime64(t_ap, "us")
         dt = _seconds(t_first, t_ap)
-        xs = J2Dynamics.at(t_ap).propagate(np.asarray(x, float)[None], np.array([dt]),
-                                           np.zeros(1, int))[0]  # fmt: skip
+        dyn = J2Dynamics.at(t_ap, degree=OD_DEGREE)
+        xs = dyn.propagate(np.asarray(x, float)[None], np.array([dt]), np.zeros(1, int))[0]
         ids.append(oid)
         x0.append(xs)
         ep.append(t_first)

@@ -1,6 +1,7 @@
 """Simulated tracking of numerically propagated truth, for OD closure tests and benchmarks.
 
-Truth: the committed Cowell propagator (``ForceModel.zonal(2)`` by default) on a uniform
+Truth: the committed Cowell propagator (by default ``ForceModel.zonal(4)``, the OD's own
+force model :data:`~.dynamics.OD_DEGREE`, so a closure test is matched) on a uniform
 grid; a site sees an object while its elevation exceeds ``min_el_deg`` (no illumination or
 range limits).  Radar sites measure range, azimuth, elevation and range-rate; optical sites
 topocentric RA/Dec, with Gaussian noise of the sites' ``sigma``.  Each contiguous visibility
@@ -83,6 +84,8 @@ def simulate_tracking(
     """Observations (sorted by object, time) and the truth used to make them."""
     from spacerange.propagation.numerical import ForceModel, propagate_many
 
+    from .dynamics import OD_DEGREE
+
     rng = rng or np.random.default_rng(0)
     states0 = np.asarray(states0, float)
     n = states0.shape[0]
@@ -91,7 +94,7 @@ def simulate_tracking(
     epoch = np.datetime64(epoch_utc, "us")
     n_t = int(duration_s // step_s) + 1
     times = epoch + (np.arange(n_t) * step_s * 1e6).astype("timedelta64[us]")
-    truth = propagate_many(states0, epoch, times, force_model or ForceModel.zonal(2))
+    truth = propagate_many(states0, epoch, times, force_model or ForceModel.zonal(OD_DEGREE))
     sites = tuple(radar_sites) + tuple(optical_sites)
     rows = []
     for si in range(len(sites)):

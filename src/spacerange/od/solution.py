@@ -15,7 +15,9 @@ class OdSolution:
     cluster-robust covariance by default, the inverse normal matrix with
     ``BatchOptions(covariance="formal")``; see :mod:`spacerange.od.batch`); ``rms`` the weighted (dimensionless) post-fit
     residual RMS over accepted measurements, ``rms_by_kind`` the same per measurement kind;
-    ``n_obs`` measurements given, ``n_used`` accepted by residual editing.
+    ``n_obs`` measurements given, ``n_used`` accepted by residual editing;
+    ``consider_covariance`` (6, 6) the part of ``covariance`` that the unmodeled
+    acceleration adds (:mod:`spacerange.od.consider`), None when none was added.
     """
 
     object_id: str
@@ -30,6 +32,7 @@ class OdSolution:
     rms_by_kind: dict = field(default_factory=dict)
     method: str = "batch"
     message: str = ""
+    consider_covariance: np.ndarray | None = None
 
     @property
     def pos_sigma_m(self) -> float:
@@ -58,11 +61,11 @@ def solutions_to_oem(
     originator: str = "SPACERANGE",
 ):
     """OEM with one GCRF segment per solution: ephemeris over ``spans_s[id]`` (seconds from
-    the solution epoch; default 0 .. 0) propagated with two-body + J2, and covariance blocks
+    the solution epoch; default 0 .. 0) propagated with two-body + J2..J4, and covariance blocks
     (propagated through the STM) at the first and last ephemeris epochs."""
     from spacerange.ccsds.oem import Oem, OemCovariance, OemSegment
 
-    from .dynamics import J2Dynamics
+    from .dynamics import OD_DEGREE, J2Dynamics
 
     segments = []
     for sol in solutions:
@@ -72,7 +75,7 @@ def solutions_to_oem(
         lo = max(0.0, lo)
         n = max(1, int(np.ceil((hi - lo) / step_s)) + 1)
         s = np.unique(np.append(np.linspace(lo, hi, n), [lo, hi]))
-        dyn = J2Dynamics.at(sol.epoch_utc)
+        dyn = J2Dynamics.at(sol.epoch_utc, degree=OD_DEGREE)
         x, phi = dyn.trajectory(sol.state[None], s, np.zeros(s.size, int))
         epochs = sol.epoch_utc + (s * 1e6).astype("timedelta64[us]")
         covs = []

@@ -1,0 +1,94 @@
+"""The OD force model (J2..J4) against the committed Cowell propagator, the acceleration
+sensitivity against finite differences of an integration with the acceleration applied,
+and the size of the unmodeled acceleration of the consider covariance against the physics
+it stands for (issue 17 item 6)."""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from spacerange.od.consider import UNMODELED_SCALE, unmodeled_acceleration_sigma
+from spacerange.od.dynamics import J2Dynamics, rtn_basis
+
+EPOCH = np.datetime64("2025-09-27T00:00:00", "us")
+
+
+@pytest.mark.parametrize("degree", [2, 3, 4])
+def test_zonal_acceleration_matches_the_numerical_propagator(degree):
+    from spacerange.propagation.numerical.forces import Dynamics, ForceModel
+
+    rng = np.random.default_rng(3)
+    u = rng.normal(size=(6, 3))
+    r = u / np.linalg.norm(u, axis=1, keepdims=True) * np.array([6700, 7000, 8000, 12000,
+                                                                26560, 42164])[:, None]  # fmt: skip
+    dyn = J2Dynamics.at(EPOCH, degree=degree)
+    ref = Dynamics(ForceModel.zonal(degree), EPOCH).acceleration_km_s2(0.0, r, 0 * r)
+    np.testing.assert_allclose(dyn.acceleration(r), ref, rtol=0, atol=1e-16)
+    # J3/J4 are there: at 7,000 km they move the acceleration by ~1e-8 km/s^2
+    if degree == 4:
+        j2 = J2Dynamics.at(EPOCH).acceleration(r)
+        assert 5e-9 < np.abs(ref - j2)[1].max() < 1e-7
+    h = 1e-3
+    num = np.stack([(dyn.acceleration(r + h * e) - dyn.acceleration(r - h * e)) / (2 * h)
+                    for e in np.eye(3)], axis=2)  # fmt: skip
+    np.testing.assert_allclose(dyn.gradient(r), num, rtol=0, atol=1e-13)
+
+
+def test_acceleration_sensitivity_matches_finite_differences():
+    dyn = J2Dynamics.at(EPOCH, degree=4)
+    x0 = np.array([[6900.0, 100.0, 50.0, -0.1, 6.0, 4.5]])
+    s = np.array([-1800.0, 600.0, 5400.0])
+    x, phi, psi = dyn.acceleration_sensitivity(x0, s, np.zeros(3, int))
+    x2, phi2 = dyn.trajectory(x0, s, np.zeros(3, int))
+    np.testing.assert_allclose(x, x2, atol=1e-8)
+    np.testing.assert_allclose(phi, phi2, atol=1e-6)
+    a = 1e-9  # km/s^2 per RTN axis
+    for j in range(3):
+        acc = np.zeros(3)
+        acc[j] = a
+        for i, t in enumerate(s):
+
+            def f(_t, y, acc=acc):
+                b = rtn_basis(y[None, :3], y[None, 3:])[0]
+                return np.concatenate([y[3:], dyn.acceleration(y[None, :3])[0] + b @ acc])
+
+            y = solve_ivp(f, (0.0, t), x0[0], method="DOP853", rtol=1e-12, atol=1e-12).y[:, -1]
+            fd = (y - x[i]) / a
+            # 0.5 a t^2 is 1.5e7 km per km/s^2 at 5,400 s; agreement to 1e-3 of it
+            np.testing.assert_allclose(psi[i, :3, j], fd[:3], rtol=0, atol=1e-3 * 0.5 * t * t)
+
+
+def test_unmodeled_acceleration_has_the_size_of_the_forces_it_stands_for():
+    x = np.array([[7000.0, 0, 0, 0, 7.546, 0], [6778.0, 0, 0, 0, 7.67, 0],
+                  [42164.0, 0, 0, 0, 3.075, 0]])  # fmt: skip
+    sig = unmodeled_acceleration_sigma(x, scale=1.0)
+    # lunisolar tide at GEO: 2 GM r / d^3, Moon 7.3e-9 + Sun 3.4e-9 km/s^2
+    assert sig[2, 0] == pytest.approx(1.07e-8, rel=0.03)
+    # second-order zonal J2^2 GM/r^2 (R/r)^4 at 7,000 km, 6.6e-9, and the tides, 1.8e-9
+    assert sig[0, 0] == pytest.approx(np.hypot(6.6e-9, 1.8e-9), rel=0.05)
+    assert np.all(sig[:, 0] == sig[:, 2])
+    # drag along track: ISS height (400 km) is thousands of times GEO (none)
+    assert sig[1, 1] > 1e-10 and sig[2, 1] < 1e-20
+    np.testing.assert_allclose(unmodeled_acceleration_sigma(x), UNMODELED_SCALE * sig)
+
+
+def test_consider_term_is_added_only_to_the_realistic_covariance():
+    from spacerange.od.batch import BatchOptions
+    from spacerange.od.measurements import DEFAULT_SITES as S
+    from spacerange.od.pipeline import determine_orbits
+    from spacerange.od.simulate import random_leo_states, simulate_tracking
+
+    rng = np.random.default_rng(7)
+    obs, _ = simulate_tracking(random_leo_states(3, rng), EPOCH, 3 * 3600.0,
+                               [S["EGLIN"], S["FYLINGDALES"]], [S["MAUI"]], rng=rng)  # fmt: skip
+    with_c, _ = determine_orbits(obs)
+    without, _ = determine_orbits(obs, options=BatchOptions(consider=False))
+    formal, _ = determine_orbits(obs, options=BatchOptions(covariance="formal"))
+    for a, b, f in zip(with_c, without, formal, strict=True):
+        assert a.converged and b.converged
+        np.testing.assert_allclose(a.state, b.state, atol=1e-9)  # the estimate is the same
+        np.testing.assert_allclose(a.covariance, b.covariance + a.consider_covariance,
+                                   rtol=1e-9, atol=1e-18)  # fmt: skip
+        assert np.linalg.eigvalsh(a.consider_covariance).min() > -1e-12
+        assert np.trace(a.consider_covariance[:3, :3]) > 0
+        assert b.consider_covariance is None and f.consider_covariance is None
