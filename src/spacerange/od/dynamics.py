@@ -7,7 +7,7 @@ The OD engine asks a dynamics object for ``trajectory(x0, s_obs, obj)``: the sta
 * :class:`J2Dynamics` (fast path): point mass + J2 (``degree`` 2) or J2..J4 (the OD's
   :data:`OD_DEGREE`) about the IAU-76 mean pole of date (the same model as
   ``ForceModel.zonal(degree)`` of the numerical propagator), with the variational equations
-  (J2 analytic, J3/J4 by central differences); :meth:`J2Dynamics.acceleration_sensitivity`
+  of point mass + J2 (analytic; :meth:`J2Dynamics.gradient` has the J3/J4 terms too); :meth:`J2Dynamics.acceleration_sensitivity`
   adds the three columns of the sensitivity to a constant RTN acceleration.  The dynamics are autonomous, so objects with different epochs are
   integrated in lockstep over "seconds since own epoch" (either side of it) by the vectorized DOP853
   (:func:`~spacerange.propagation.numerical.integrator.integrate_many`) on a uniform node grid;
@@ -159,7 +159,11 @@ class J2Dynamics:
         r, v = y[:, :3], y[:, 3:6]
         k = (y.shape[1] - 6) // 6  # 6 (STM) or 9 (STM + RTN acceleration sensitivity)
         phi = y[:, 6:].reshape(n, 6, k)
-        g = self.gradient(r)
+        # the variational equations use the point-mass + J2 gradient only: J3/J4 partials
+        # are ~1e-3 of J2's, so the STM (Gauss-Newton steps, formal covariance) changes by
+        # ~1e-3 relative while the fitted orbit is set by the full acceleration below; their
+        # finite-difference gradient cost more than the rest of the right-hand side
+        g = self._j2_gradient(r)
         dphi = np.concatenate([phi[:, 3:], g @ phi[:, :3]], axis=1)
         if k == 9:
             dphi[:, 3:, 6:] += rtn_basis(r, v)
