@@ -71,6 +71,9 @@ THREAT_CATEGORY = {
     "sensor_outage": "sensor_outage",
     "space_weather": "space_weather",
     "new_launch": "launch",
+    "asat_test": "fragmentation",
+    "decoy_release": "launch",
+    "covert_maneuver": "maneuver",
     "jamming_report": "interference",
 }
 

@@ -198,7 +198,24 @@ def truth_functions(world: World, team: str | None, since: np.datetime64) -> dic
         return world.pictures.tracked(team, oid, world.clock_utc)
 
     out["tracked"] = tracked
+
+    def catalogued(oid: str) -> float:
+        world.obj(oid)
+        return float(world.catalogued_count(team, world.created_by(oid)))
+
+    out["catalogued"] = catalogued
+    out["hold_error"] = lambda oid: hold_error(world, oid)
     return out
+
+
+def hold_error(world: World, oid: str) -> float:
+    """Largest |range - commanded| [km] of guided asset ``oid`` over its holds so far
+    (:class:`ValueUnavailable` when it holds nowhere yet)."""
+    errs = [max(abs(r["range_min_km"] - r["commanded_km"]), abs(r["range_max_km"] - r["commanded_km"]))
+            for r in world.rpo.values() if r["asset"] == oid and r["range_min_km"] is not None]  # fmt: skip
+    if not errs:
+        raise ValueUnavailable(f"{oid} has not held station yet")
+    return float(max(errs))
 
 
 def picture_functions(world: World, team: str, since: np.datetime64) -> dict[str, Callable]:
@@ -226,4 +243,11 @@ def picture_functions(world: World, team: str, since: np.datetime64) -> dict[str
 
     out["dv_used"] = dv_used
     out["tracked"] = lambda oid: pics.tracked(team, oid, world.clock_utc)
+    out["hold_error"] = lambda oid: hold_error(world, oid) if world.obj(oid).actor in (
+        world.team_actors(team)) else _not_in_picture(team, oid)  # fmt: skip
+    out["catalogued"] = lambda oid: float(world.catalogued_count(team, world.created_by(oid)))
     return out
+
+
+def _not_in_picture(team: str, oid: str) -> float:
+    raise NotInPicture(team, oid)  # another team's guidance is not known

@@ -195,6 +195,10 @@ class Views:
             "collisions": self.collisions,
             # issue 11's measured goals of the exposed teams' pictures, per graded event
             "conjunction_goals": goals() if callable(goals) else [],
+            # measured outcomes of the counterspace threats (issue 15: ASAT, decoys,
+            # covert manoeuvres, RPO holds)
+            "threat_outcomes": outcomes() if callable(outcomes := getattr(
+                self.world, "threat_outcomes", None)) else {},
         }
 
     def close(self) -> None:

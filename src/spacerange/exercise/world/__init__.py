@@ -47,6 +47,14 @@ Threat enactment (``enact``), all physically consistent with the model above:
   ``density_scale``); the teams' predictions keep their own B*, so they degrade.
 * ``new_launch`` — ``n_objects`` objects at ``orbit`` with isotropic separation speeds
   (Gaussian, ``separation_spread_m_s``).
+* ``asat_test`` — direct-ascent ASAT test (:mod:`.asat`): launch at the first pass of the
+  target over the site, interceptor created at burnout on a ballistic SGP4 arc solved to
+  meet the target, NASA SBM collision break-up at the intercept.
+* ``decoy_release`` / ``covert_maneuver`` (:mod:`.deception`): objects released with a
+  random relative velocity; a burn timed when the named teams' sensors cannot see the
+  asset, with their custody lost / regained recorded.
+* ``geo_rendezvous`` with ``guidance`` (:mod:`.rpo`): closed-loop hold at the commanded
+  range, re-planned transfer when the target moves, abort / retry.
 * message kinds — no physics.
 
 Collisions: every scripted conjunction is checked in truth just after its TCA (after any
@@ -57,24 +65,31 @@ background are not checked (see the report's gaps).
 
 from __future__ import annotations
 
+from spacerange.exercise.world.asat import AsatThreats
 from spacerange.exercise.world.conjunctions import ConjunctionThreats
 from spacerange.exercise.world.core import WorldCore
+from spacerange.exercise.world.deception import DeceptionThreats
 from spacerange.exercise.world.environment import EnvironmentThreats
 from spacerange.exercise.world.model import *  # noqa: F403 - the package's public names
 from spacerange.exercise.world.model import __all__ as _model_all
 from spacerange.exercise.world.objects import ObjectThreats
 from spacerange.exercise.world.proximity import ProximityThreats
+from spacerange.exercise.world.rpo import RpoGuidance
 from spacerange.exercise.world.team_actions import TeamActions
 
 
 class World(WorldCore, ConjunctionThreats, ObjectThreats, ProximityThreats, EnvironmentThreats,
-            TeamActions):  # fmt: skip
+            TeamActions, AsatThreats, DeceptionThreats, RpoGuidance):  # fmt: skip
     """Truth world of one exercise run, built at STARTEX from ``(scenario, seed)``.
 
     ``base_dir`` resolves the scenario's relative catalog paths.  All randomness (break-up
     fragments, launch separations) comes from ``numpy.random.default_rng(seed)`` streams,
     so a run is reproducible.
     """
+
+    def __init__(self, scenario, seed: int, base_dir=None):
+        self._init_counterspace()
+        super().__init__(scenario, seed, base_dir)
 
 
 __all__ = [*_model_all, "World"]
