@@ -48,6 +48,8 @@ RE_KM = RE_WGS84_KM
 #: collision-probability threshold of the competent player (the one Pc setting)
 PC_MAX = PC_ALERT
 KINDS = ("competent", "passive", "gaming")
+#: along-track burn of a red cell aborting an approach after a warning [m/s]
+RED_ABORT_DV_MPS = 1.0
 #: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
 TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
 TRACE_WINDOW_S = 12 * 3600.0
@@ -254,6 +256,8 @@ class CompetentAutopilot(Autopilot):
         if v.role == "red":
             if m.get("method") == "order":
                 port.schedule(300.0, {"do": "ack", "msg": m.get("msg_id")})
+            elif m.get("method") == "team":  # warned by another operator: abort the approach
+                self._red_abort(port, v, text)
             return
         if m.get("method") == "team":  # a partner's message: answer a request once
             if m.get("kind") in ("coordination", "rfi") and self._once("answer", m.get("from")):
@@ -300,6 +304,10 @@ class CompetentAutopilot(Autopilot):
                 port.submit({"kind": "coordination", "to": ally,
                              "text": "EXERCISE. Sensor outage: request observations of our "
                                      f"priority objects {', '.join(prio[:10])}."})  # fmt: skip
+        elif _kw(text, "missile", "asat", "ascent") and self._once("asat-launch"):
+            self._assess(port, "launch", [], f"Launch reported ({m.get('from')}): possible "
+                         "direct-ascent ASAT test; watching for a break-up.")  # fmt: skip
+            self._report(port, "launch", [], f"launch reported: {text[:160]}")
         elif _kw(text, "re-entry", "reentry", "re-enter", "fall", "decay", "stage"):
             self._reentry_from_picture(port)
         elif _kw(text, "debris", "cloud", "fragment", "break"):
@@ -386,6 +394,11 @@ class CompetentAutopilot(Autopilot):
                          "drift_days": 2.0})  # fmt: skip
         self._notify(port, v, "proximity", [other, asset_id], facts)
         self._report(port, "proximity", [other, asset_id], facts + ".")
+        for op in [t for t, d in v.teams.items() if d.get("role") == "red"][:1]:
+            port.submit({"kind": "coordination", "to": op,
+                         "text": f"EXERCISE. To the operator of {other}: your object is "
+                                 f"approaching our satellite {asset_id} ({facts}). Stop the "
+                                 "approach and keep a safe distance."})  # fmt: skip
 
     @staticmethod
     def _geo_lon(asset: dict) -> float:
@@ -518,8 +531,33 @@ class CompetentAutopilot(Autopilot):
         mine = [a["id"] for a in v.assets]
         self._assess(port, "conjunction", mine, "Own assets re-screened against the cloud.")
         self._report(port, "fragmentation", parent, f"break-up of {' or '.join(parent)}.")
+        self._catalogue_cloud(port, v)
         # trace the cloud back once more passes have catalogued more of it
         port.schedule(TRACE_AFTER_S[0], {"do": "trace", "try": 0})
+
+    def _catalogue_cloud(self, port: TeamPort, v: TeamView) -> None:
+        """Catalogue the cloud's pieces the team tracks and has not catalogued yet."""
+        done = getattr(self, "catalogued", set())
+        new = [o for o in self._cloud_ids(v) if o not in done]
+        if new:
+            self.catalogued = done | set(new)
+            port.submit({"kind": "catalog_update", "objects": new,
+                         "note": f"EXERCISE. {len(new)} fragments catalogued from our tracks."})  # fmt: skip
+
+    def _red_abort(self, port: TeamPort, v: TeamView, text: str) -> None:
+        """A red cell warned by the other operator about one of its manoeuvring assets
+        aborts the approach: a small along-track burn that opens the range (away from the
+        warned-about asset when its picture holds it; else raising the orbit)."""
+        for a in v.assets:
+            if a["id"] not in text or not a.get("maneuverable") or not self._once("abort", a["id"]):
+                continue
+            sign = 1.0
+            for other in v.picture:
+                if other["id"] in text and other["id"] != a["id"]:
+                    rel = np.subtract(a["r_km"], other["r_km"])
+                    sign = 1.0 if float(rel @ np.asarray(other["v_km_s"])) < 0 else -1.0
+            port.submit({"kind": "maneuver", "asset": a["id"],
+                         "dv_rtn_mps": [0.0, round(sign * RED_ABORT_DV_MPS, 3), 0.0]})  # fmt: skip
 
     def _in_cloud(self, v: TeamView, oid: str) -> bool:
         """Whether track ``oid`` flies within CLOUD_PLANE_DEG of the cloud's median plane."""
@@ -547,6 +585,7 @@ class CompetentAutopilot(Autopilot):
         catalogued object whose orbit passes through the fragments' pinch) and the epoch
         by ``trace_pinch``, searched in the 12 h before the first uncorrelated track.
         Submitted when the best revolution clearly beats the next one, or on the last try."""
+        self._catalogue_cloud(port, port.view())
         v = port.view()
         last = attempt + 1 >= len(TRACE_AFTER_S)
         ranked = self._parents(v)

@@ -69,3 +69,6 @@ class TeamPicture:
     desig: dict[str, str] = field(default_factory=dict)
     truth_of: dict[str, str] = field(default_factory=dict)
     n_uct: int = 0
+    #: objects whose last observations fell outside the correlation gate (custody lost
+    #: until the team tasks a sensor on them: issue 15)
+    uncorrelated: set = field(default_factory=set)

@@ -91,7 +91,7 @@ class DeceptionThreats:
             end = min(end, to_utc64(resolve_time(a.not_after, self.scenario.exercise.startex)))
         gap_s = _seconds(a.min_gap)
         t0 = start - _td64(gap_s)
-        n = int(_seconds(end - t0) // COVERAGE_STEP_S) + 1
+        n = int(float((end - t0) / np.timedelta64(1, "s")) // COVERAGE_STEP_S) + 1
         ts = t0 + (np.arange(n) * COVERAGE_STEP_S * 1e6).astype("timedelta64[us]")
         seen = np.zeros(n, bool)
         for team in a.unseen_by:

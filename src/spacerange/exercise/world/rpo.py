@@ -73,7 +73,7 @@ class RpoGuidance:
         def sample(tt):
             t0 = state["last_sample"]
             if t0 is not None and tt > t0:
-                n = int(_seconds(tt - t0) // HOLD_SAMPLE_S) + 1
+                n = int(float((tt - t0) / np.timedelta64(1, "s")) // HOLD_SAMPLE_S) + 1
                 ts = t0 + (np.arange(n) * HOLD_SAMPLE_S * 1e6).astype("timedelta64[us]")
                 rc, _ = self.state_of(o.id, ts)
                 rt, _ = self.state_of(a.target, ts)
