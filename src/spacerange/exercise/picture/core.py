@@ -74,7 +74,7 @@ from sgp4.api import SatrecArray
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS72_KM3_S2
 from spacerange.exercise.picture.conjunctions import screen_team, tle_satrec
-from spacerange.exercise.picture.model import TeamPicture, Track
+from spacerange.exercise.picture.model import TeamPicture, Track, uncorrelated
 from spacerange.exercise.picture.products import ProductsMixin
 from spacerange.exercise.picture.sensing import TeamSensor, detect, team_sensors
 from spacerange.exercise.rulefuncs import NotInPicture
@@ -103,10 +103,6 @@ OWN_SIGMA_KM = 0.01
 CUSTODY_AGE_S = 86400.0
 #: ... or when the track's along-track 1-sigma exceeds this [km]
 CUSTODY_SIGMA_KM = 50.0
-#: an untasked observation this far [km] from the team's prediction does not correlate
-#: with the track (the object manoeuvred out of its gate): custody stays lost until the
-#: team tasks a sensor on it (the operator searches and re-correlates)
-CORRELATION_GATE_KM = 150.0
 
 
 class Pictures(ProductsMixin):
@@ -303,12 +299,9 @@ class Pictures(ProductsMixin):
             res = float(pred[j])
             sp = tr.sigma_rtn_km(t)[1]
             if res > max(6 * sp, 5 * sig[j] + 10.0):
-                if res > max(CORRELATION_GATE_KM, 6 * sp) and not self._tasked(tp, o.id):
-                    if o.id not in tp.uncorrelated:  # said once: a track that missed
-                        tp.uncorrelated.add(o.id)
-                        jumps.append((o.id, res))
+                if (gated := uncorrelated(tp, o.id, res, sp, self.world.tasking)) is not None:
+                    jumps += [(o.id, res)] if gated else []  # said once: a track that missed
                     continue
-                tp.uncorrelated.discard(o.id)
                 jumps.append((o.id, res))
                 refit.append(j)
             elif float((t - tr.epoch_utc) / np.timedelta64(1, "s")) >= self.refit_s or warm:
@@ -320,9 +313,6 @@ class Pictures(ProductsMixin):
             sel = np.asarray(refit)
             self._fit_tracks(tp, t, [w.objects[i] for i in idx[sel]], r[sel], v[sel], sig[sel])
         return new, jumps
-
-    def _tasked(self, tp, oid: str) -> bool:
-        return any(oid in objs for objs in self.world.tasking.get(tp.team, {}).values())
 
     # ------------------------------------------------------------------- queries
     def _own(self, team: str, oid: str) -> bool:

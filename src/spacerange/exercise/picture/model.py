@@ -72,3 +72,23 @@ class TeamPicture:
     #: objects whose last observations fell outside the correlation gate (custody lost
     #: until the team tasks a sensor on them: issue 15)
     uncorrelated: set = field(default_factory=set)
+
+
+#: an untasked observation this far [km] from the team's prediction does not correlate
+#: with the track (the object manoeuvred out of its gate): custody stays lost until the
+#: team tasks a sensor on it (the operator searches and re-correlates; issue 15)
+CORRELATION_GATE_KM = 150.0
+
+
+def uncorrelated(tp: TeamPicture, oid: str, residual_km: float, sigma_along_km: float,
+                 tasking: dict) -> bool | None:  # fmt: skip
+    """``None`` when an observation of ``oid`` ``residual_km`` from ``tp``'s prediction
+    correlates (inside the gate, or a sensor of the team is tasked on it); else it stays
+    uncorrelated: True the first time (say so), False after."""
+    tasked = any(oid in objs for objs in tasking.get(tp.team, {}).values())
+    if residual_km <= max(CORRELATION_GATE_KM, 6.0 * sigma_along_km) or tasked:
+        tp.uncorrelated.discard(oid)
+        return None
+    first = oid not in tp.uncorrelated
+    tp.uncorrelated.add(oid)
+    return first
