@@ -52,6 +52,8 @@ class DeceptionThreats:
         self.decoys: dict[str, dict] = {}
         #: serial -> rendezvous guidance record (world/rpo.py)
         self.rpo: dict[str, dict] = {}
+        #: asset -> abort callbacks of its guidance (a team burn stands them down)
+        self._rpo_abort: dict[str, list] = {}
         #: team -> truth id -> (first catalogued UTC, orbit error km) of catalog_update
         self.catalogued: dict[str, dict[str, tuple[np.datetime64, float]]] = {}
 

@@ -68,7 +68,7 @@ class RpoGuidance:
         hold_s = _seconds(a.hold)
         offset = side * a.final_range_km
         step = _seconds(g.check_every)
-        state = {"dv_mark": 0.0, "last_sample": None, "hold_end": None}
+        state = {"last_sample": None, "hold_end": None}
 
         def sample(tt):
             t0 = state["last_sample"]
@@ -99,7 +99,6 @@ class RpoGuidance:
                 state["hold_end"] = end
                 rec["hold_end_utc"] = _iso(end)
             state["last_sample"] = tt
-            state["dv_mark"] = o.dv_used_mps
             return check(tt)
 
         def retry(tt):
@@ -109,28 +108,17 @@ class RpoGuidance:
             rec["state"] = "transfer"
             ev = self._transfer(o.id, a.target, tt, tt + _td64(_seconds(g.replan_duration)),
                                 offset, f"{why} retry", on_arrival=resume)  # fmt: skip
-            state["dv_mark"] = o.dv_used_mps
             return ev
 
         def resume(tt):
             rec["state"] = "hold"
             state["last_sample"] = tt
-            state["dv_mark"] = o.dv_used_mps
             return check(tt)
 
         def check(tt):
             if rec["state"] != "hold":
                 return []
             sample(tt)
-            if o.dv_used_mps > state["dv_mark"] + 1e-6:  # a burn the guidance did not command
-                rec["state"] = "aborted"
-                rec["aborts"] += 1
-                rec["abort_utc"] = _iso(tt)
-                ev = [WorldEvent("rpo_abort", [o.id, a.target],
-                                 {"serial": serial, "range_km": rec["final_range_km"]}, tt)]  # fmt: skip
-                if g.retry_after is not None:
-                    self.schedule(tt + _td64(_seconds(g.retry_after)), retry, f"{why} retry")
-                return ev
             r_c, v_c = self.state_of(o.id, tt)
             r_a, v_a = aim(tt)
             err = float(np.linalg.norm(r_c - r_a))
@@ -156,7 +144,6 @@ class RpoGuidance:
                     rec["state"] = "budget"
                     ev.append(WorldEvent("rpo_abort", [o.id], {"serial": serial,
                                                                "reason": str(exc)}, tt))  # fmt: skip
-                state["dv_mark"] = o.dv_used_mps
                 return ev
             t_next = min(tt + _td64(step), state["hold_end"])
             dv = self._hop(o, tt, r_c, v_c, aim(t_next)[0], t_next)
@@ -168,12 +155,35 @@ class RpoGuidance:
                 ev.append(self.burn(o.id, dv, tt, why=f"{why}: hold correction"))
                 rec["n_corrections"] += 1
                 rec["dv_hold_mps"] += float(np.linalg.norm(dv))
-            state["dv_mark"] = o.dv_used_mps
             self.schedule(t_next, check, f"{why} hold check")
             return ev
 
+        def abort(tt):
+            """The red cell commanded the servicer itself: stand down (drop the pending
+            transfer burn and hold checks), retry later if the scenario says so."""
+            if rec["state"] not in ("transfer", "hold"):
+                return []
+            if rec["state"] == "hold":
+                sample(tt)
+            self._schedule = [x for x in self._schedule if not x.what.startswith(why)]
+            rec["state"] = "aborted"
+            rec["aborts"] += 1
+            rec["abort_utc"] = _iso(tt)
+            if g.retry_after is not None:
+                self.schedule(tt + _td64(_seconds(g.retry_after)), retry, f"{why} retry")
+            return [WorldEvent("rpo_abort", [o.id, a.target],
+                               {"serial": serial, "range_km": rec["final_range_km"]}, tt)]  # fmt: skip
+
+        self._rpo_abort.setdefault(o.id, []).append(abort)
         return self._transfer(o.id, a.target, t, t + _td64(_seconds(a.duration)), offset, why,
                               on_arrival=start_hold)  # fmt: skip
+
+    def _team_burned(self, oid: str, t) -> list[WorldEvent]:
+        """A team burned ``oid`` itself: any guidance of it stands down."""
+        out: list[WorldEvent] = []
+        for abort in self._rpo_abort.get(oid, []):
+            out += abort(t)
+        return out
 
     def _hop(self, o, t0, r0, v0, r_aim, t1) -> np.ndarray | None:
         """RTN burn [m/s] at ``t0`` that brings ``o`` from (r0, v0) to ``r_aim`` at ``t1``
