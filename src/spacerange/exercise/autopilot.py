@@ -545,19 +545,25 @@ class CompetentAutopilot(Autopilot):
                          "note": f"EXERCISE. {len(new)} fragments catalogued from our tracks."})  # fmt: skip
 
     def _red_abort(self, port: TeamPort, v: TeamView, text: str) -> None:
-        """A red cell warned by the other operator about one of its manoeuvring assets
-        aborts the approach: a small along-track burn that opens the range (away from the
-        warned-about asset when its picture holds it; else raising the orbit)."""
+        """A red cell warned by the other operator about one of its assets approaching
+        one of theirs aborts the approach when its own picture holds that satellite: an
+        along-track burn that matches the target's semi-major axis (the drift stops) and
+        opens the range by RED_ABORT_DV_MPS more (dv = n da / 2)."""
         for a in v.assets:
             if a["id"] not in text or not a.get("maneuverable") or not self._once("abort", a["id"]):
                 continue
-            sign = 1.0
-            for other in v.picture:
-                if other["id"] in text and other["id"] != a["id"]:
-                    rel = np.subtract(a["r_km"], other["r_km"])
-                    sign = 1.0 if float(rel @ np.asarray(other["v_km_s"])) < 0 else -1.0
+            tgt = next((p for p in v.picture if p["id"] in text and p["id"] != a["id"]), None)
+            if tgt is None:
+                continue  # where the warned-about satellite is, is not known: no blind burn
+            r_s, v_s = np.asarray(a["r_km"], float), np.asarray(a["v_km_s"], float)
+            r_t, v_t = np.asarray(tgt["r_km"], float), np.asarray(tgt["v_km_s"], float)
+            a_s = 1.0 / (2.0 / np.linalg.norm(r_s) - v_s @ v_s / MU_KM3_S2)
+            a_t = 1.0 / (2.0 / np.linalg.norm(r_t) - v_t @ v_t / MU_KM3_S2)
+            n = math.sqrt(MU_KM3_S2 / a_t**3)
+            ahead = float((r_s - r_t) @ v_t) > 0.0
+            dv = 0.5 * n * (a_t - a_s) * 1e3 + (-1.0 if ahead else 1.0) * RED_ABORT_DV_MPS
             port.submit({"kind": "maneuver", "asset": a["id"],
-                         "dv_rtn_mps": [0.0, round(sign * RED_ABORT_DV_MPS, 3), 0.0]})  # fmt: skip
+                         "dv_rtn_mps": [0.0, round(dv, 3), 0.0]})  # fmt: skip
 
     def _in_cloud(self, v: TeamView, oid: str) -> bool:
         """Whether track ``oid`` flies within CLOUD_PLANE_DEG of the cloud's median plane."""
