@@ -19,7 +19,6 @@ import pytest
 
 from spacerange.exercise.engine import default_world_factory
 from spacerange.exercise.scenario.counterspace import (
-    CovertManeuver,
     Decoy,
     DecoyRelease,
     RpoGuidance,
@@ -194,24 +193,38 @@ def test_decoy_release_creates_logged_objects_at_the_parent():
     assert w.created_by("VRK-INSPECTOR-3") == ["VRK-D1", "VRK-D2"]
 
 
-def test_covert_maneuver_happens_out_of_coverage_and_custody_is_lost():
-    w, pics = _world("leo_inspector")
-    t = w.startex + _td64(1800)
-    act = CovertManeuver(asset="VRK-INSPECTOR-3", dv_rtn_mps=[0.0, 3.0, 0.0],
-                         unseen_by=["ardenia-ops"], min_gap="30m")  # fmt: skip
+def test_covert_maneuver_out_of_coverage_loses_custody_until_a_tasked_search():
+    w, pics = _world("covert_maneuver")
+    inj = _inject(w, "covert_maneuver")
+    team, oid = "ardenia-ops", inj.action.asset
+    t = to_utc64(w.scenario.time_of(inj.at))
     pics.update(w.startex)
-    w.enact(SimpleNamespace(serial="INJ-C", action=act), t)
-    rec = w.covert["INJ-C"]
+    w.enact(inj, t)
+    rec = w.covert[inj.serial]
     tb = to_utc64(rec["burn_utc"])
-    # out of the team's coverage at the burn and for the 30 min before it
-    ts = tb - (np.arange(0, 31, 1) * 60 * 10**6).astype("timedelta64[us]")
-    assert not w._team_sees("ardenia-ops", "VRK-INSPECTOR-3", ts).any()
-    # custody: the picture runs on; the burn is checked against the team's custody
-    tt = w.startex
-    while tt < tb + _td64(8 * 3600):
-        tt = tt + _td64(600)
-        w.advance(tt)
-        pics.update(tt)
-    c = rec["custody"]["ardenia-ops"]
-    assert c["lost_utc"] is not None
-    assert to_utc64(c["lost_utc"]) > tb
+    # out of the team's coverage at the burn and for min_gap before it
+    gap_min = int(inj.action.min_gap.total_seconds() // 60)
+    ts = tb - (np.arange(0, gap_min + 1) * 60 * 10**6).astype("timedelta64[us]")
+    assert not w._team_sees(team, oid, ts).any()
+
+    def play(until):
+        tt = w.clock_utc
+        while tt < until:
+            tt = tt + _td64(600)
+            w.advance(tt)
+            pics.update(tt)
+
+    # the picture runs on: custody is lost after the burn, and untasked passes do not
+    # correlate (the object is outside the gate): it stays lost
+    play(tb + _td64(6 * 3600))
+    c = rec["custody"][team]
+    assert c["lost_utc"] is not None and to_utc64(c["lost_utc"]) > tb
+    assert c["regained_utc"] is None and oid in pics.teams[team].uncorrelated
+    assert not pics.tracked(team, oid)
+    # a tasked search re-correlates it at a later pass
+    for sid in w.team_sensors(team):
+        ok, errs, _ = w.apply(team, {"kind": "tasking", "sensor": sid, "objects": [oid]},
+                              w.clock_utc)  # fmt: skip
+        assert ok, errs
+    play(w.clock_utc + _td64(8 * 3600))
+    assert c["regained_utc"] is not None and pics.tracked(team, oid)
