@@ -550,11 +550,12 @@ class CompetentAutopilot(Autopilot):
         along-track burn that matches the target's semi-major axis (the drift stops) and
         opens the range by RED_ABORT_DV_MPS more (dv = n da / 2)."""
         for a in v.assets:
-            if a["id"] not in text or not a.get("maneuverable") or not self._once("abort", a["id"]):
+            if a["id"] not in text or not a.get("maneuverable") or ("abort", a["id"]) in self.done:
                 continue
             tgt = next((p for p in v.picture if p["id"] in text and p["id"] != a["id"]), None)
             if tgt is None:
                 continue  # where the warned-about satellite is, is not known: no blind burn
+            self.done.add(("abort", a["id"]))
             r_s, v_s = np.asarray(a["r_km"], float), np.asarray(a["v_km_s"], float)
             r_t, v_t = np.asarray(tgt["r_km"], float), np.asarray(tgt["v_km_s"], float)
             a_s = 1.0 / (2.0 / np.linalg.norm(r_s) - v_s @ v_s / MU_KM3_S2)
