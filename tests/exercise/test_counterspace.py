@@ -228,3 +228,36 @@ def test_covert_maneuver_out_of_coverage_loses_custody_until_a_tasked_search():
         assert ok, errs
     play(w.clock_utc + _td64(8 * 3600))
     assert c["regained_utc"] is not None and pics.tracked(team, oid)
+
+
+# ------------------------------------------------------------------ scenario validation
+_A = "events[0].incidents[0].injects[0].action"
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "path", "marker"),
+    [
+        ("asat_test", "target: VRK-WX-1,", "target: VRK-WX-404,", f"{_A}.target",
+         "target: VRK-WX-404"),
+        ("asat_test", "flight_time: 10m", "flight_time: 45m", _A, "kind: asat_test"),
+        ("covert_maneuver", "unseen_by: [ardenia-ops]", "unseen_by: [nobody-ops]",
+         f"{_A}.unseen_by[0]", "unseen_by: [nobody-ops]"),
+        ("covert_maneuver", "dv_rtn_mps: [0.0, 20.0, 0.0]", "dv_rtn_mps: [0.0, 90.0, 0.0]",
+         f"{_A}.dv_rtn_mps", "dv_rtn_mps: [0.0, 90.0"),
+        ("decoy_release", "parent: VRK-ELINT-2,", "parent: VRK-ELINT-9,", f"{_A}.parent",
+         "parent: VRK-ELINT-9"),
+        ("geo_rendezvous_hold", "guidance: {tolerance_km: 1,", "guidance: {tolerance_km: 7,",
+         f"{_A}.guidance.tolerance_km", "guidance: {tolerance_km: 7"),
+    ],
+)  # fmt: skip
+def test_counterspace_actions_are_validated_with_path_and_line(name, old, new, path, marker):
+    from spacerange.exercise.validate import validate_text
+
+    text = (TRAINING / f"{name}.yaml").read_text(encoding="utf-8")
+    assert old in text
+    bad = text.replace(old, new, 1)
+    _, issues = validate_text(bad)
+    errors = [i for i in issues if i.severity == "error"]
+    assert errors, f"{name}: {new!r} passed validation"
+    line = next(k + 1 for k, ln in enumerate(bad.splitlines()) if marker in ln)
+    assert any(i.path == path and i.line == line for i in errors), [str(i) for i in errors]
