@@ -197,9 +197,12 @@ class Views:
             "conjunction_goals": goals() if callable(goals) else [],
             # measured outcomes of the counterspace threats (issue 15: ASAT, decoys,
             # covert manoeuvres, RPO holds)
-            "threat_outcomes": outcomes() if callable(outcomes := getattr(
-                self.world, "threat_outcomes", None)) else {},
+            "threat_outcomes": self._threat_outcomes(),
         }
+
+    def _threat_outcomes(self) -> dict:
+        fn = getattr(self.world, "threat_outcomes", None)
+        return fn() if callable(fn) else {}
 
     def close(self) -> None:
         self.log.close()
