@@ -53,7 +53,10 @@ class AsatTest(ScenarioModel):
     burnout_alt_km: float = Field(default=200.0, ge=120, le=600)
     impactor_mass_kg: float = Field(default=20.0, gt=0, le=5000)
     min_size_m: float = Field(default=0.1, gt=0, le=1)
-    interceptor_id: Id | None = None
+    interceptor_id: Id | None = Field(
+        default=None,
+        description="label of the interceptor in the record (default KV-<target>); not an object",
+    )
     fragment_prefix: Id | None = None
 
     @model_validator(mode="after")
@@ -134,7 +137,7 @@ def created_ids(act: dict) -> tuple[set[str], set[str]]:
     prefixes: set[str] = set()
     kind = act.get("kind")
     if kind == "asat_test" and isinstance(act.get("target"), str):
-        ids.add(act.get("interceptor_id") or f"KV-{act['target']}")
+        # the interceptor is a trajectory record, not an object: only the fragments
         prefixes.add(act.get("fragment_prefix") or act["target"])
     elif kind == "decoy_release":
         for d in act.get("decoys") or []:

@@ -139,8 +139,6 @@ class AsatThreats:
         if tgt.ended_utc is not None:
             raise WorldError(f"{serial}: target {a.target} no longer exists")
         kv_id = a.interceptor_id or f"KV-{a.target}"
-        if kv_id in self.index:
-            raise WorldError(f"{serial}: object {kv_id} already exists")
         flight_s, burn_s = _seconds(a.flight_time), _seconds(a.burnout_time)
         t_i = self._asat_pass(a, tgt.id, t + _td64(flight_s))
         t_l = t_i - _td64(flight_s)
