@@ -168,7 +168,9 @@ class DeceptionThreats:
                 norad = self.new_norad()
                 st = np.concatenate([rp, vp + uk * a.relative_speed_m_s * 1e-3])
                 sat = self._fit_one(st, tt, p.satrec.bstar, norad)
-                self._add(TruthObject(d.id, d.id, "UNKNOWN", norad, [(tt, sat)], actor=p.actor,
+                # a decoy is nobody's operated asset: every team (its owner's too) sees a
+                # new uncorrelated object
+                self._add(TruthObject(d.id, d.id, "UNKNOWN", norad, [(tt, sat)], actor=None,
                                       owner=p.owner, hbr_m=d.hbr_m, mass_kg=d.mass_kg,
                                       created_utc=tt, scenario=True, origin=serial))  # fmt: skip
                 ids.append(d.id)

@@ -171,8 +171,8 @@ class RpoGuidance:
             rec["abort_utc"] = _iso(tt)
             if g.retry_after is not None:
                 self.schedule(tt + _td64(_seconds(g.retry_after)), retry, f"{why} retry")
-            return [WorldEvent("rpo_abort", [o.id, a.target],
-                               {"serial": serial, "range_km": rec["final_range_km"]}, tt)]  # fmt: skip
+            # shown to the team that burned (its action's effects): no inject serial
+            return [WorldEvent("rpo_abort", [o.id], {"guidance": "stood down"}, tt)]
 
         self._rpo_abort.setdefault(o.id, []).append(abort)
         return self._transfer(o.id, a.target, t, t + _td64(_seconds(a.duration)), offset, why,
