@@ -299,7 +299,7 @@ class Pictures(ProductsMixin):
             res = float(pred[j])
             sp = tr.sigma_rtn_km(t)[1]
             if res > max(6 * sp, 5 * sig[j] + 10.0):
-                if (gated := uncorrelated(tp, o.id, res, sp, self.world.tasking)) is not None:
+                if (gated := uncorrelated(tp, o.id, res, sp, self.world.tasking, tr)) is not None:
                     jumps += [(o.id, res)] if gated else []  # said once: a track that missed
                     continue
                 jumps.append((o.id, res))

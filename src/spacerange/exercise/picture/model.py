@@ -81,12 +81,14 @@ CORRELATION_GATE_KM = 150.0
 
 
 def uncorrelated(tp: TeamPicture, oid: str, residual_km: float, sigma_along_km: float,
-                 tasking: dict) -> bool | None:  # fmt: skip
+                 tasking: dict, track: Track) -> bool | None:  # fmt: skip
     """``None`` when an observation of ``oid`` ``residual_km`` from ``tp``'s prediction
-    correlates (inside the gate, or a sensor of the team is tasked on it); else it stays
+    correlates (inside the gate, a sensor of the team is tasked on it, or the object is
+    above LEO: the gate applies to LEO tracks only, growth >= 1 km/day); else it stays
     uncorrelated: True the first time (say so), False after."""
     tasked = any(oid in objs for objs in tasking.get(tp.team, {}).values())
-    if residual_km <= max(CORRELATION_GATE_KM, 6.0 * sigma_along_km) or tasked:
+    leo = track.growth_km_day >= 1.0
+    if residual_km <= max(CORRELATION_GATE_KM, 6.0 * sigma_along_km) or tasked or not leo:
         tp.uncorrelated.discard(oid)
         return None
     first = oid not in tp.uncorrelated
