@@ -172,7 +172,7 @@ class RpoGuidance:
             if g.retry_after is not None:
                 self.schedule(tt + _td64(_seconds(g.retry_after)), retry, f"{why} retry")
             # shown to the team that burned (its action's effects): no inject serial
-            return [WorldEvent("rpo_abort", [o.id], {"guidance": "stood down"}, tt)]
+            return [WorldEvent("rpo_abort", [o.id], {}, tt)]
 
         self._rpo_abort.setdefault(o.id, []).append(abort)
         return self._transfer(o.id, a.target, t, t + _td64(_seconds(a.duration)), offset, why,
