@@ -50,6 +50,8 @@ RE_KM = RE_WGS84_KM
 #: collision-probability threshold of the competent player (the one Pc setting)
 PC_MAX = PC_ALERT
 KINDS = ("competent", "passive", "gaming")
+#: along-track burn of a red cell aborting an approach after a warning [m/s]
+RED_ABORT_DV_MPS = 1.0
 #: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
 TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
 TRACE_WINDOW_S = 12 * 3600.0
@@ -271,6 +273,8 @@ class CompetentAutopilot(EffectResponses, Autopilot):
         if v.role == "red":
             if m.get("method") == "order":
                 port.schedule(300.0, {"do": "ack", "msg": m.get("msg_id")})
+            elif m.get("method") == "team":  # warned by another operator: abort the approach
+                self._red_abort(port, v, text)
             return
         if m.get("method") == "team":  # a partner's message: answer a request once
             if m.get("kind") in ("coordination", "rfi") and self._once("answer", m.get("from")):
@@ -317,6 +321,10 @@ class CompetentAutopilot(EffectResponses, Autopilot):
                 port.submit({"kind": "coordination", "to": ally,
                              "text": "EXERCISE. Sensor outage: request observations of our "
                                      f"priority objects {', '.join(prio[:10])}."})  # fmt: skip
+        elif _kw(text, "missile", "asat", "ascent") and self._once("asat-launch"):
+            self._assess(port, "launch", [], f"Launch reported ({m.get('from')}): possible "
+                         "direct-ascent ASAT test; watching for a break-up.")  # fmt: skip
+            self._report(port, "launch", [], f"launch reported: {text[:160]}")
         elif _kw(text, "re-entry", "reentry", "re-enter", "fall", "decay", "stage"):
             self._reentry_from_picture(port)
         elif _kw(text, "debris", "cloud", "fragment", "break"):
@@ -405,6 +413,11 @@ class CompetentAutopilot(EffectResponses, Autopilot):
                          "drift_days": 2.0})  # fmt: skip
         self._notify(port, v, "proximity", [other, asset_id], facts)
         self._report(port, "proximity", [other, asset_id], facts + ".")
+        for op in [t for t, d in v.teams.items() if d.get("role") == "red"][:1]:
+            port.submit({"kind": "coordination", "to": op,
+                         "text": f"EXERCISE. To the operator of {other}: your object is "
+                                 f"approaching our satellite {asset_id} ({facts}). Stop the "
+                                 "approach and keep a safe distance."})  # fmt: skip
 
     @staticmethod
     def _geo_lon(asset: dict) -> float:
@@ -537,8 +550,40 @@ class CompetentAutopilot(EffectResponses, Autopilot):
         mine = [a["id"] for a in v.assets]
         self._assess(port, "conjunction", mine, "Own assets re-screened against the cloud.")
         self._report(port, "fragmentation", parent, f"break-up of {' or '.join(parent)}.")
+        self._catalogue_cloud(port, v)
         # trace the cloud back once more passes have catalogued more of it
         port.schedule(TRACE_AFTER_S[0], {"do": "trace", "try": 0})
+
+    def _catalogue_cloud(self, port: TeamPort, v: TeamView) -> None:
+        """Catalogue the cloud's pieces the team tracks and has not catalogued yet."""
+        done = getattr(self, "catalogued", set())
+        new = [o for o in self._cloud_ids(v) if o not in done]
+        if new:
+            self.catalogued = done | set(new)
+            port.submit({"kind": "catalog_update", "objects": new,
+                         "note": f"EXERCISE. {len(new)} fragments catalogued from our tracks."})  # fmt: skip
+
+    def _red_abort(self, port: TeamPort, v: TeamView, text: str) -> None:
+        """A red cell warned by the other operator about one of its assets approaching
+        one of theirs aborts the approach when its own picture holds that satellite: an
+        along-track burn that matches the target's semi-major axis (the drift stops) and
+        opens the range by RED_ABORT_DV_MPS more (dv = n da / 2)."""
+        for a in v.assets:
+            if a["id"] not in text or not a.get("maneuverable") or ("abort", a["id"]) in self.done:
+                continue
+            tgt = next((p for p in v.picture if p["id"] in text and p["id"] != a["id"]), None)
+            if tgt is None:
+                continue  # where the warned-about satellite is, is not known: no blind burn
+            self.done.add(("abort", a["id"]))
+            r_s, v_s = np.asarray(a["r_km"], float), np.asarray(a["v_km_s"], float)
+            r_t, v_t = np.asarray(tgt["r_km"], float), np.asarray(tgt["v_km_s"], float)
+            a_s = 1.0 / (2.0 / np.linalg.norm(r_s) - v_s @ v_s / MU_KM3_S2)
+            a_t = 1.0 / (2.0 / np.linalg.norm(r_t) - v_t @ v_t / MU_KM3_S2)
+            n = math.sqrt(MU_KM3_S2 / a_t**3)
+            ahead = float((r_s - r_t) @ v_t) > 0.0
+            dv = 0.5 * n * (a_t - a_s) * 1e3 + (-1.0 if ahead else 1.0) * RED_ABORT_DV_MPS
+            port.submit({"kind": "maneuver", "asset": a["id"],
+                         "dv_rtn_mps": [0.0, round(dv, 3), 0.0]})  # fmt: skip
 
     def _in_cloud(self, v: TeamView, oid: str) -> bool:
         """Whether track ``oid`` flies within CLOUD_PLANE_DEG of the cloud's median plane."""
@@ -573,6 +618,7 @@ class CompetentAutopilot(EffectResponses, Autopilot):
         catalogued object whose orbit passes through the fragments' pinch) and the epoch
         by ``trace_pinch``, searched in the 12 h before the first uncorrelated track.
         Submitted when the best revolution clearly beats the next one, or on the last try."""
+        self._catalogue_cloud(port, port.view())
         v = port.view()
         last = attempt + 1 >= len(TRACE_AFTER_S)
         ranked = self._parents(v)

@@ -201,6 +201,13 @@ def truth_functions(
         return world.pictures.tracked(team, oid, world.clock_utc)
 
     out["tracked"] = tracked
+
+    def catalogued(oid: str) -> float:
+        world.obj(oid)
+        return float(world.catalogued_count(team, world.created_by(oid)))
+
+    out["catalogued"] = catalogued
+    out["hold_error"] = lambda oid: hold_error(world, oid)
     out.update(effect_functions(world, team))
     return out
 
@@ -236,6 +243,16 @@ def effect_functions(
             "spoofed_tracks": spoofed}  # fmt: skip
 
 
+def hold_error(world: WorldPort, oid: str) -> float:
+    """Largest |range - commanded| [km] of guided asset ``oid`` over its holds so far
+    (:class:`ValueUnavailable` when it holds nowhere yet)."""
+    errs = [max(abs(r["range_min_km"] - r["commanded_km"]), abs(r["range_max_km"] - r["commanded_km"]))
+            for r in world.rpo.values() if r["asset"] == oid and r["range_min_km"] is not None]  # fmt: skip
+    if not errs:
+        raise ValueUnavailable(f"{oid} has not held station yet")
+    return float(max(errs))
+
+
 def picture_functions(world: WorldPort, team: str, since: np.datetime64) -> dict[str, Callable]:
     """Team-scope functions: computed on the team's estimates only (see module docstring)."""
     pics = world.pictures
@@ -262,4 +279,11 @@ def picture_functions(world: WorldPort, team: str, since: np.datetime64) -> dict
     out["dv_used"] = dv_used
     out["tracked"] = lambda oid: pics.tracked(team, oid, world.clock_utc)
     out.update(effect_functions(world, team, own_only=True))
+    out["hold_error"] = lambda oid: hold_error(world, oid) if world.obj(oid).actor in (
+        world.team_actors(team)) else _not_in_picture(team, oid)  # fmt: skip
+    out["catalogued"] = lambda oid: float(world.catalogued_count(team, world.created_by(oid)))
     return out
+
+
+def _not_in_picture(team: str, oid: str) -> float:
+    raise NotInPicture(team, oid)  # another team's guidance is not known

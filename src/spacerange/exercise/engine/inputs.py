@@ -299,6 +299,9 @@ class TeamInputs:
                 r_true, _ = self.world.state_of(o, ts)
                 errs.append(float(np.linalg.norm(np.reshape(r_est, 3) - np.reshape(r_true, 3))))
             act["orbit_error_km"] = max(errs)
+            note = getattr(self.world, "note_catalogued", None)
+            if note is not None:  # per-object book of what the team catalogued (issue 15)
+                note(team, objs, errs, now)
 
     def _reentry_truth(self, obj: str) -> np.datetime64 | None:
         for st in self.injects.values():

@@ -200,7 +200,14 @@ class Views:
             "effects": self.world.effect_summary() if hasattr(self.world, "effect_summary") else {},
             # manoeuvre alerts: true/false/missed per team (picture.maneuvers)
             "maneuver_goals": man() if callable(man) else [],
+            # measured outcomes of the counterspace threats (issue 15: ASAT, decoys,
+            # covert manoeuvres, RPO holds)
+            "threat_outcomes": self._threat_outcomes(),
         }
+
+    def _threat_outcomes(self) -> dict:
+        fn = getattr(self.world, "threat_outcomes", None)
+        return fn() if callable(fn) else {}
 
     def close(self) -> None:
         self.log.close()

@@ -13,7 +13,7 @@ import numpy as np
 from spacerange.constants import MU_WGS72_KM3_S2
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
-from spacerange.exercise.picture.model import Track
+from spacerange.exercise.picture.model import Track, uncorrelated
 from spacerange.exercise.world import fit_satrecs
 from spacerange.frames import rtn_basis
 from spacerange.od.passes import pass_mahalanobis
@@ -73,6 +73,7 @@ class CatalogMixin:
         sens = np.asarray(sens, int)[keep]
         ids = np.array([o.id for o in objs], dtype=object)
         obs, times, good = tk.observe_passes(tp, ids, objs, sens, t, self.od_rng)
+        x_end = tk.truth_pass([o for o, g in zip(objs, good, strict=True) if g], t)[0][:, -1]
         objs = [o for o, g in zip(objs, good, strict=True) if g]
         ids = ids[good]
         t_end = times[-1]
@@ -91,7 +92,19 @@ class CatalogMixin:
                 tr = trs[j]
                 if not np.isfinite(d2[j]):
                     fresh.append(k)  # the prediction failed: start the track again
-                elif alarm[j]:
+                    continue
+                # a LEO object far outside the correlation gate is not this track any more
+                # (it manoeuvred out of coverage): custody stays lost, said once, until the
+                # team tasks a sensor on it.  The pass's position is the measured one (its
+                # noise, metres to a few km, is far inside the 150 km gate).
+                res_km = float(np.linalg.norm(x_t[j, :3] - x_end[k, :3]))
+                gated = uncorrelated(tp, objs[k].id, res_km, tr.sigma_rtn_km(t)[1],
+                                     w.tasking, tr)  # fmt: skip
+                if gated is not None:
+                    if gated and not warm:
+                        jumps.append((objs[k].id, {"residual_km": round(res_km, 1)}))
+                    continue
+                if alarm[j]:
                     upd_alarm.append(k)
                     # alerted only on an established track in custody (a converging or
                     # lost track's prediction is no reference), once per object per 6 h

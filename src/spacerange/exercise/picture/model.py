@@ -136,3 +136,28 @@ class TeamPicture:
     od_stats: dict = field(
         default_factory=lambda: {"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0}
     )
+    #: objects whose last observations fell outside the correlation gate (custody lost
+    #: until the team tasks a sensor on them: issue 15)
+    uncorrelated: set = field(default_factory=set)
+
+
+#: an untasked observation this far [km] from the team's prediction does not correlate
+#: with the track (the object manoeuvred out of its gate): custody stays lost until the
+#: team tasks a sensor on it (the operator searches and re-correlates; issue 15)
+CORRELATION_GATE_KM = 150.0
+
+
+def uncorrelated(tp: TeamPicture, oid: str, residual_km: float, sigma_along_km: float,
+                 tasking: dict, track: Track) -> bool | None:  # fmt: skip
+    """``None`` when an observation of ``oid`` ``residual_km`` from ``tp``'s prediction
+    correlates (inside the gate, a sensor of the team is tasked on it, or the object is
+    above LEO: the gate applies to LEO tracks only, growth >= 1 km/day); else it stays
+    uncorrelated: True the first time (say so), False after."""
+    tasked = any(oid in objs for objs in tasking.get(tp.team, {}).values())
+    leo = track.growth_km_day >= 1.0
+    if residual_km <= max(CORRELATION_GATE_KM, 6.0 * sigma_along_km) or tasked or not leo:
+        tp.uncorrelated.discard(oid)
+        return None
+    first = oid not in tp.uncorrelated
+    tp.uncorrelated.add(oid)
+    return first

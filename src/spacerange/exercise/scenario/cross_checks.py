@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from spacerange.exercise.scenario import counterspace
 from spacerange.exercise.scenario.common import (
     UtcTime,
     parse_duration,
@@ -211,6 +212,9 @@ def _cross_checks(ctx: _Ctx) -> None:  # noqa: C901 - one flat list of checks re
                 prefixes.add(act[key])
         if act.get("kind") == "debris_event" and isinstance(act.get("parent"), str):
             prefixes.add(act["parent"])
+        more_ids, more_prefixes = counterspace.created_ids(act)
+        created |= more_ids
+        prefixes |= more_prefixes
 
     def known_object(ident: str) -> bool:
         return (
@@ -537,6 +541,7 @@ def _check_action(
         a = asset_of("red_asset", "rendezvous")
         check_object((*path, "target"), act.get("target"))
         spend(a, "red_asset", act.get("dv_planned_mps"), (*path, "dv_planned_mps"))
+        counterspace.check_action(ctx, path, act, asset_of, check_object, spend)
     elif kind == "leo_inspector":
         a = asset_of("inspector", "rendezvous")
         check_object((*path, "target"), act.get("target"))
@@ -574,6 +579,8 @@ def _check_action(
             ctx.err((*path, "owner"), f"unknown actor {owner!r}")
     elif kind in ("rf_interference", "laser_dazzle", "cyber_ground"):
         check_effect_action(ctx, path, act, assets, sensors, asset_of, known_object)
+    elif kind in counterspace.CHECKED_KINDS:
+        counterspace.check_action(ctx, path, act, asset_of, check_object, spend)
     elif kind in ("jamming_report", "media", "diplomatic_note"):
         for i, aid in enumerate(_l(act.get("assets"))):
             check_object((*path, "assets", i), aid)

@@ -25,6 +25,12 @@ from spacerange.exercise.scenario.common import (
     Serial,
     ThreatKind,
 )
+from spacerange.exercise.scenario.counterspace import (
+    AsatTest,
+    CovertManeuver,
+    DecoyRelease,
+    RpoGuidance,
+)
 from spacerange.exercise.scenario.effects import CyberGround, LaserDazzle, RfInterference
 from spacerange.exercise.scenario.rules import RuleError, parse_rule
 from spacerange.exercise.scenario.world import Orbit
@@ -97,6 +103,7 @@ class GeoRendezvous(ScenarioModel):
     duration: PositiveDuration
     hold: Duration = Field(default=timedelta(0))
     dv_planned_mps: float | None = Field(default=None, gt=0, description="scripted cost [m/s]")
+    guidance: RpoGuidance | None = None  # closed-loop hold, re-plan, abort/retry (issue 15)
 
 
 class SubSatelliteRelease(ScenarioModel):
@@ -232,6 +239,9 @@ THREAT_ACTIONS: dict[str, type[ScenarioModel]] = {
     "sensor_outage": SensorOutage,
     "space_weather": SpaceWeather,
     "new_launch": NewLaunch,
+    "asat_test": AsatTest,
+    "decoy_release": DecoyRelease,
+    "covert_maneuver": CovertManeuver,
     "jamming_report": MessageOnly,
     "media": MessageOnly,
     "diplomatic_note": MessageOnly,
@@ -262,10 +272,13 @@ ThreatAction = Annotated[
     | Annotated[SensorOutage, Tag("action:sensor_outage")]
     | Annotated[SpaceWeather, Tag("action:space_weather")]
     | Annotated[NewLaunch, Tag("action:new_launch")]
-    | Annotated[MessageOnly, Tag("action:message")]
     | Annotated[RfInterference, Tag("action:rf_interference")]
     | Annotated[LaserDazzle, Tag("action:laser_dazzle")]
-    | Annotated[CyberGround, Tag("action:cyber_ground")],
+    | Annotated[CyberGround, Tag("action:cyber_ground")]
+    | Annotated[AsatTest, Tag("action:asat_test")]
+    | Annotated[DecoyRelease, Tag("action:decoy_release")]
+    | Annotated[CovertManeuver, Tag("action:covert_maneuver")]
+    | Annotated[MessageOnly, Tag("action:message")],
     Discriminator(
         _action_tag,
         custom_error_type="threat_kind",

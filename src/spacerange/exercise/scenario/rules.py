@@ -41,6 +41,11 @@ function              value                                                    c
 ``elapsed()``         time since the inject's release / trigger arming [s]    both
 ``abs, min, max``     usual numeric functions                                  both
 ``tracked(obj)``      the evaluated team holds custody of the object (bool)   evaluation
+``catalogued(obj)``   number of objects created by ``obj`` (break-up            evaluation
+                      fragments, released decoys) the evaluated team
+                      catalogued (``catalog_update``, orbit within 50 km)
+``hold_error(obj)``   largest error of the guided asset's range to its          both
+                      target against the commanded hold range so far [km]
 ``latency(act)``      release -> first submitted action of that kind [s];      evaluation
                       ``inf`` when none
 ``submitted(act)``    the team submitted an action of that kind (bool)         evaluation
@@ -107,6 +112,8 @@ FUNCTIONS: dict[str, _Func] = {
     "min": _Func(("num*",), _BOTH, "smallest argument"),
     "max": _Func(("num*",), _BOTH, "largest argument"),
     "tracked": _Func(("obj",), ("evaluation",), "team holds custody of the object"),
+    "catalogued": _Func(("obj",), ("evaluation",), "pieces of obj the team catalogued"),
+    "hold_error": _Func(("obj",), _BOTH, "largest hold-range error of a guided asset [km]"),
     "latency": _Func(("act",), ("evaluation",), "release -> first action of that kind [s]"),
     "submitted": _Func(("act",), ("evaluation",), "an action of that kind was submitted"),
     "count": _Func(("act",), ("evaluation",), "number of actions of that kind"),

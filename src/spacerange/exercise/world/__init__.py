@@ -50,6 +50,14 @@ Threat enactment (``enact``), all physically consistent with the model above:
 * ``rf_interference``, ``laser_dazzle``, ``cyber_ground`` — non-kinetic effects on links,
   optical payloads and the ground segment (:mod:`.effects_rf`, :mod:`.effects_laser`,
   :mod:`.effects_cyber`); commands execute through the link model of :mod:`.effects_rf`.
+* ``asat_test`` — direct-ascent ASAT test (:mod:`.asat`): launch at the first pass of the
+  target over the site, interceptor created at burnout on a ballistic SGP4 arc solved to
+  meet the target, NASA SBM collision break-up at the intercept.
+* ``decoy_release`` / ``covert_maneuver`` (:mod:`.deception`): objects released with a
+  random relative velocity; a burn timed when the named teams' sensors cannot see the
+  asset, with their custody lost / regained recorded.
+* ``geo_rendezvous`` with ``guidance`` (:mod:`.rpo`): closed-loop hold at the commanded
+  range, re-planned transfer when the target moves, abort / retry.
 * message kinds — no physics.
 
 Collisions: every scripted conjunction is checked in truth just after its TCA (after any
@@ -60,8 +68,10 @@ background are not checked (see the report's gaps).
 
 from __future__ import annotations
 
+from spacerange.exercise.world.asat import AsatThreats
 from spacerange.exercise.world.conjunctions import ConjunctionThreats
 from spacerange.exercise.world.core import WorldCore
+from spacerange.exercise.world.deception import DeceptionThreats
 from spacerange.exercise.world.effects_cyber import CyberEffects
 from spacerange.exercise.world.effects_laser import LaserEffects
 from spacerange.exercise.world.effects_rf import RfEffects
@@ -70,17 +80,23 @@ from spacerange.exercise.world.model import *  # noqa: F403 - the package's publ
 from spacerange.exercise.world.model import __all__ as _model_all
 from spacerange.exercise.world.objects import ObjectThreats
 from spacerange.exercise.world.proximity import ProximityThreats
+from spacerange.exercise.world.rpo import RpoGuidance
 from spacerange.exercise.world.team_actions import TeamActions
 
 
 class World(WorldCore, CyberEffects, LaserEffects, RfEffects, ConjunctionThreats, ObjectThreats,
-            ProximityThreats, EnvironmentThreats, TeamActions):  # fmt: skip
+            ProximityThreats, EnvironmentThreats, TeamActions, AsatThreats, DeceptionThreats,
+            RpoGuidance):  # fmt: skip
     """Truth world of one exercise run, built at STARTEX from ``(scenario, seed)``.
 
     ``base_dir`` resolves the scenario's relative catalog paths.  All randomness (break-up
     fragments, launch separations) comes from ``numpy.random.default_rng(seed)`` streams,
     so a run is reproducible.
     """
+
+    def __init__(self, scenario, seed: int, base_dir=None):
+        self._init_counterspace()
+        super().__init__(scenario, seed, base_dir)
 
 
 __all__ = [*_model_all, "World"]

@@ -251,7 +251,7 @@ class WorldError(ValueError):
 #: the scenario format admits is here or in :data:`MESSAGE_ONLY_THREATS`.
 THREAT_HANDLERS: dict[str, str] = {
     "high_pc_conjunction": "_enact_high_pc_conjunction",
-    "geo_rendezvous": "_enact_geo_rendezvous",
+    "geo_rendezvous": "_enact_geo_rendezvous_guided",  # unguided: _enact_geo_rendezvous
     "leo_inspector": "_enact_leo_inspector",
     "debris_event": "_enact_debris_event",
     "uncontrolled_reentry": "_enact_uncontrolled_reentry",
@@ -262,6 +262,9 @@ THREAT_HANDLERS: dict[str, str] = {
     "rf_interference": "_enact_rf_interference",
     "laser_dazzle": "_enact_laser_dazzle",
     "cyber_ground": "_enact_cyber_ground",
+    "asat_test": "_enact_asat_test",
+    "decoy_release": "_enact_decoy_release",
+    "covert_maneuver": "_enact_covert_maneuver",
 }
 #: Threat kinds that are a message only, with no physical effect in the world (a jamming
 #: report is a message; the modelled RF effect is ``rf_interference``).

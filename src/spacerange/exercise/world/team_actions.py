@@ -88,10 +88,10 @@ class TeamActions:
             raise WorldError(f"epoch_utc {_iso(te)} is after ENDEX")
         if te <= t:
             ev = self.burn(o.id, dv, t, why=f"{team_id} maneuver")
-            return True, [], [ev]
+            return True, [], [ev, *self._team_burned(o.id, t)]  # a guidance stands down
 
         def do(tt, oid=o.id, dv=tuple(dv)):
-            return [self.burn(oid, dv, tt, why=f"{team_id} maneuver")]
+            return [self.burn(oid, dv, tt, why=f"{team_id} maneuver"), *self._team_burned(oid, tt)]
 
         do.asset, do.dv = o.id, mag
         self.schedule(te, do, f"{team_id} maneuver {o.id}")
