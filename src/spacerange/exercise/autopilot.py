@@ -26,12 +26,13 @@ injects, the answer key or the world state (``tests/exercise/test_teamview.py``)
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
+from spacerange.exercise.autopilot_base import Autopilot, GamingAutopilot, _dt, _iso
 from spacerange.exercise.autopilot_effects import EffectResponses
 from spacerange.exercise.cloudtrace import propose_parents, trace_back
 from spacerange.exercise.teamview import TeamPort, TeamView
@@ -75,77 +76,6 @@ def make_autopilot(kind: str | None) -> Autopilot | None:
     if k == "gaming":
         return GamingAutopilot()
     raise ValueError(f"autopilot: unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
-
-
-class Autopilot:
-    """The passive player: hooks called by the engine, doing nothing."""
-
-    name = "passive"
-
-    def on_event(self, port: TeamPort, kind: str, payload: dict) -> None:
-        """An event logged visible to the team (``message``, ``alert``...)."""
-
-    def on_task(self, port: TeamPort, task: dict) -> None:
-        """A timer this autopilot set with ``port.schedule`` is due."""
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _dt(s: str) -> datetime:
-    return datetime.fromisoformat(str(s).replace("Z", "+00:00"))
-
-
-class GamingAutopilot(Autopilot):
-    """Answers everything at once with content-free actions (see the module docstring)."""
-
-    name = "gaming"
-
-    def __init__(self) -> None:
-        self.started = False
-        self.static: TeamView | None = None
-
-    def on_event(self, port: TeamPort, kind: str, payload: dict) -> None:
-        if not self.started:
-            self.started = True
-            port.schedule(0.0, {"do": "spam"})
-        if kind == "message":
-            self._spam(port)
-
-    def on_task(self, port: TeamPort, task: dict) -> None:
-        self._spam(port)
-        port.schedule(3600.0, {"do": "spam"})
-
-    def _spam(self, port: TeamPort) -> None:
-        v = port.view()  # assets, sensors, teams and the clock: no picture needed
-        if v.role not in ("blue", "red"):
-            return
-        now = _dt(v.clock_utc)
-        sensor = v.sensors[0] if v.sensors else None
-        asset = next((a["id"] for a in v.assets if a.get("maneuverable")), None)
-        partner = next((t for t, d in v.teams.items() if t != v.team), None)
-        acts = [
-            {"kind": "assessment", "threat": "weather balloon", "objects": ["NOTHING-HERE"],
-             "confidence": 0.99, "narrative": "x"},
-            {"kind": "catalog_update", "objects": ["UCT"]},
-            {"kind": "report", "to": "national-command", "text": "x"},
-            {"kind": "notify", "to": ["national-command"], "text": "x"},
-            {"kind": "coordination", "to": "operator", "text": "x"},
-            {"kind": "tasking", "sensor": sensor, "objects": ["NOTHING-HERE"]},
-            {"kind": "reentry_prediction", "object": "NOTHING-HERE",
-             "window_start": _iso(now), "window_end": _iso(now + timedelta(days=30)),
-             "most_likely": _iso(now + timedelta(days=15))},
-            {"kind": "countermeasure", "measure": "x"},
-            {"kind": "breakup_attribution", "parent": "NOTHING-HERE", "epoch_utc": _iso(now)},
-        ]  # fmt: skip
-        if partner:
-            acts.append({"kind": "share", "to_team": partner, "products": ["omm"],
-                         "objects": ["NOTHING-HERE"]})  # fmt: skip
-        if asset:
-            acts.append({"kind": "maneuver", "asset": asset, "dv_rtn_mps": [0.0, 0.01, 0.0]})
-        for a in acts:
-            port.submit(a)
 
 
 # ---------------------------------------------------------------------- orbit helpers
@@ -601,15 +531,15 @@ class CompetentAutopilot(EffectResponses, Autopilot):
                if t >= self.first_uct and v.track(o) is not None]  # fmt: skip
         if getattr(self, "cloud_normal", None) is not None:
             ids = [o for o in ids if self._in_cloud(v, o)]
-        # the first pieces seen: the engine's parent-free pinch (propose_parent) found no
-        # parent with all 240 tracks of the training break-up and finds it with the first 34
-        return ids[:TRACE_MAX_FRAGMENTS]
+        return ids
 
     def _parents(self, v: TeamView) -> list[str]:
         """The cloud's parent candidates ranked by the engine's ``propose_parent`` on the
         team's own tracks (see :mod:`~spacerange.exercise.cloudtrace`)."""
-        ranked, self._frags, self._cat = propose_parents(v, self._cloud_ids(v), self.first_uct,
-                                                         TRACE_WINDOW_S)  # fmt: skip
+        # the first pieces seen: the engine's parent-free pinch (propose_parent) found no
+        # parent with all 240 tracks of the training break-up and finds it with the first 34
+        ranked, self._frags, self._cat = propose_parents(
+            v, self._cloud_ids(v)[:TRACE_MAX_FRAGMENTS], self.first_uct, TRACE_WINDOW_S)  # fmt: skip
         return ranked
 
     def _trace(self, port: TeamPort, attempt: int) -> None:
