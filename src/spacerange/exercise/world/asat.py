@@ -126,7 +126,7 @@ class AsatThreats:
             out[team] = None
             for k in range(0, len(ts), max(1, int(10.0 // COAST_STEP_S))):
                 ri, scene = pics._itrs(rs[k][None], vs[k][None], ts[k])
-                rows, _ = detect(tp.sensors, ri, scene, ids,
+                rows, _, _ = detect(tp.sensors, ri, scene, ids,
                                  lambda sid, tt=ts[k]: self.sensor_availability(sid, tt), {},
                                  None)  # fmt: skip
                 if rows.size:

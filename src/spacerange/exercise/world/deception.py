@@ -74,7 +74,7 @@ class DeceptionThreats:
             if not np.all(np.isfinite(r[k])):
                 continue
             ri, scene = pics._itrs(r[k][None], v[k][None], tt)
-            rows, _ = detect(tp.sensors, ri, scene, ids,
+            rows, _, _ = detect(tp.sensors, ri, scene, ids,
                              lambda sid, tt=tt: self.sensor_availability(sid, tt), {}, None)  # fmt: skip
             out[k] = rows.size > 0
         return out
