@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from spacerange.constants import RE_WGS84_KM
 from spacerange.exercise.world.model import WorldError, WorldEvent, _iso, _td64, to_utc64
 from spacerange.frames import teme_to_itrs
 from spacerange.sensors.base import Site
@@ -87,7 +88,7 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
 
 
-def _clear_of_earth(p: np.ndarray, q: np.ndarray, re_km: float = 6378.137) -> np.ndarray:
+def _clear_of_earth(p: np.ndarray, q: np.ndarray, re_km: float = RE_WGS84_KM) -> np.ndarray:
     """True where the segment p-q (..., 3) stays above the Earth's (spherical) surface."""
     d = q - p
     s = np.clip(-np.einsum("...i,...i->...", p, d) / np.einsum("...i,...i->...", d, d), 0, 1)
