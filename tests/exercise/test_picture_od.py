@@ -47,7 +47,7 @@ def _objects(n, alt_km, ecc, rng):
 
 def _update(tp, objs, tracks, t, rng):
     ids = np.array([o.id for o in objs], dtype=object)
-    obs, times, _ = tk.observe_passes(tp, ids, objs, np.zeros(len(objs), int), t, rng)
+    obs, times, _, _ = tk.observe_passes(tp, ids, objs, np.zeros(len(objs), int), t, rng)
     if tracks is None:
         x0, p0 = tk.catalog_prior(objs, times[-1], rng)
     else:
@@ -68,7 +68,7 @@ def _consistency(tp, objs, tracks, t, rng):
     trs = [tracks[o.id] for o in objs]
     x_p, p_p = tk.predict_tracks(trs, t)
     ids = np.array([o.id for o in objs], dtype=object)
-    obs, _, _ = tk.observe_passes(tp, ids, objs, np.zeros(len(objs), int), t, rng)
+    obs, _, _, _ = tk.observe_passes(tp, ids, objs, np.zeros(len(objs), int), t, rng)
     return pass_mahalanobis(obs, ids.astype(str), x_p, p_p, t)
 
 

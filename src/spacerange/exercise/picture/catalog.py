@@ -72,8 +72,7 @@ class CatalogMixin:
             return [], []
         sens = np.asarray(sens, int)[keep]
         ids = np.array([o.id for o in objs], dtype=object)
-        obs, times, good = tk.observe_passes(tp, ids, objs, sens, t, self.od_rng)
-        x_end = tk.truth_pass([o for o, g in zip(objs, good, strict=True) if g], t)[0][:, -1]
+        obs, times, good, x_end = tk.observe_passes(tp, ids, objs, sens, t, self.od_rng)
         objs = [o for o, g in zip(objs, good, strict=True) if g]
         ids = ids[good]
         t_end = times[-1]

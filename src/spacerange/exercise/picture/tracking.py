@@ -129,13 +129,15 @@ def catalog_prior(objs: list, t: np.datetime64, rng: np.random.Generator):
 
 
 def observe_passes(tp, ids, objs, sensor_idx, t, rng):
-    """The pass observations of detected objects (:func:`pass_observations`)."""
+    """The pass observations of detected objects (:func:`pass_observations`): ``(obs,
+    times, good, x_end)``, ``x_end`` the measured GCRS states (n_good, 6) at the pass's
+    last epoch (the correlation gate's reference)."""
     x_true, times = truth_pass(objs, t)
     good = np.all(np.isfinite(x_true), axis=(1, 2))
     sites, optical = tp.od_sites
     obs = pass_observations(np.asarray(ids)[good], x_true[good], times, sites,
                             sensor_idx[good], optical[sensor_idx[good]], rng)  # fmt: skip
-    return obs, times, good
+    return obs, times, good, x_true[good][:, -1]
 
 
 def map_update(obs, ids, x0, p0, t_end):
