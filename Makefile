@@ -40,7 +40,7 @@ wheel: $(BIN)/python
 	$(BIN)/python -m pip wheel --no-deps -w dist .
 
 test: $(VENV)/.installed-dev web
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup --durations=25
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks tools

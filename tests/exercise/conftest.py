@@ -1,8 +1,91 @@
-"""A small valid scenario that the broken-scenario tests mutate, one mistake at a time."""
+"""A small valid scenario that the broken-scenario tests mutate, one mistake at a time;
+and the session's played training runs, each (scenario, blue, red) played once."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
+
+TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
+#: team views are captured this often during a cached play [s]
+FRAME_STEP_S = 3 * 3600
+
+
+@dataclass(frozen=True)
+class Played:
+    """A finished play of a training scenario, shared read-only by the session's tests:
+    its run directory (copy it before writing), ``summary()`` and the blue and red team
+    views captured every ``FRAME_STEP_S`` (what the leak oracle checks)."""
+
+    run: Path
+    summary: dict
+    frames: dict[str, list[dict]]
+
+    def copy_to(self, dest: Path) -> Path:
+        """A private copy of the run directory (for tests that write into it)."""
+        shutil.copytree(self.run, dest)
+        return dest
+
+
+@pytest.fixture(scope="session")
+def play(tmp_path_factory):
+    """``play(name, blue, red="competent")``: the training scenario ``name`` played to
+    ENDEX with these autopilots (``red=None``: red not automated), once per test run.
+
+    Under pytest-xdist the workers share one directory of plays: the first worker to need
+    a play makes it under a file lock and stores its summary and frames next to the run;
+    the others read them.  Stepping by ``FRAME_STEP_S`` gives the same run as
+    ``Exercise.run()`` (checked on unannounced_maneuver: identical summaries apart from
+    wall-clock seconds); sharing the plays is what keeps the autopilot, leak, effect and
+    report tests within the suite's budget."""
+    import pickle
+
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    # xdist workers get sibling base directories under one parent
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "plays"
+    root.mkdir(exist_ok=True)
+    cache: dict[tuple, Played] = {}
+
+    def _play(name: str, blue: str, red: str | None = "competent") -> Played:
+        key = (name, blue, red)
+        if key in cache:
+            return cache[key]
+        run = root / f"{name}-{blue}-{red}"
+        stored = root / f"{name}-{blue}-{red}.pickle"
+        with FileLock(str(stored) + ".lock"):
+            if not stored.exists():
+                shutil.rmtree(run, ignore_errors=True)  # a play interrupted earlier
+                summary, frames = _play_once(name, blue, red, run)
+                stored.write_bytes(pickle.dumps((summary, frames)))
+            summary, frames = pickle.loads(stored.read_bytes())
+        cache[key] = Played(run, summary, frames)
+        return cache[key]
+
+    return _play
+
+
+def _play_once(name: str, blue: str, red: str | None, run: Path):
+    from spacerange.exercise.engine import Exercise
+
+    autopilots = {"blue": blue} | ({"red": red} if red else {})
+    ex = Exercise.create(TRAINING / f"{name}.yaml", run, autopilots=autopilots)
+    try:
+        teams = [t.id for t in ex.scenario.teams if t.role in ("blue", "red")]
+        frames: dict[str, list[dict]] = {t: [] for t in teams}
+        while not ex.finished:
+            ex.step(FRAME_STEP_S)
+            for t in teams:
+                frames[t].append(ex.team_view(t))
+        return ex.summary(), frames
+    finally:
+        ex.close()
+
 
 BASE = """\
 format: 1

@@ -27,12 +27,8 @@ COMPETENT_FAILS = {
 }
 
 
-def _blue(tmp_path: Path, name: str, kind: str) -> tuple[dict[str, str], float]:
-    ex = Exercise.create(TRAINING / f"{name}.yaml", tmp_path / kind,
-                         autopilots={"blue": kind, "red": "competent"})  # fmt: skip
-    ex.run()
-    s = ex.summary()
-    ex.close()
+def _blue(play, name: str, kind: str) -> tuple[dict[str, str], float]:
+    s = play(name, kind).summary
     assert s["finished"]
     out, scores = {}, []
     for tid, t in s["teams"].items():
@@ -45,10 +41,10 @@ def _blue(tmp_path: Path, name: str, kind: str) -> tuple[dict[str, str], float]:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_gaming_and_passive_do_not_pass(tmp_path, name):
-    good, good_score = _blue(tmp_path, name, "competent")
-    gaming, gaming_score = _blue(tmp_path, name, "gaming")
-    bad, _ = _blue(tmp_path, name, "passive")
+def test_gaming_and_passive_do_not_pass(play, name):
+    good, good_score = _blue(play, name, "competent")
+    gaming, gaming_score = _blue(play, name, "gaming")
+    bad, _ = _blue(play, name, "passive")
     assert all(r in ("M", "U") for r in gaming.values()), gaming
     assert all(r in ("M", "U") for r in bad.values()), bad
     assert gaming_score <= 0.25 * good_score + 1e-9, (gaming_score, good_score)
@@ -59,9 +55,18 @@ def test_gaming_and_passive_do_not_pass(tmp_path, name):
     [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=COMPETENT_FAILS[n]))
      if n in COMPETENT_FAILS else n for n in SCENARIOS],
 )  # fmt: skip
-def test_competent_blue_performs(tmp_path, name):
-    good, _ = _blue(tmp_path, name, "competent")
+def test_competent_blue_performs(play, name):
+    good, _ = _blue(play, name, "competent")
     assert all(r in ("P", "S") for r in good.values()), good
+
+
+def test_competent_rates_p_or_s_on_80_percent_of_training_objectives(play):
+    """Issue 12's measured goal over every training scenario's objective ratings (the
+    scenarios listed in ``COMPETENT_FAILS`` count with their failures)."""
+    ratings = {f"{n}/{k}": r for n in SCENARIOS for k, r in _blue(play, n, "competent")[0].items()}
+    good = [k for k, r in ratings.items() if r in ("P", "S")]
+    bad = sorted(f"{k}={r}" for k, r in ratings.items() if r not in ("P", "S"))
+    assert len(good) >= 0.8 * len(ratings), (len(good), len(ratings), bad)
 
 
 def test_competent_avoidance_keeps_pc_below_threshold(tmp_path):

@@ -192,19 +192,15 @@ METRICS = {
 }
 
 
-def _run(tmp_path: Path, name: str, kind: str) -> tuple[dict, list]:
-    ex = Exercise.create(TRAINING / f"{name}.yaml", tmp_path / f"{name}-{kind}",
-                         autopilots={"blue": kind})  # fmt: skip
-    ex.run()
-    s = ex.summary()
-    ex.close()
-    return s, leak_findings(tmp_path / f"{name}-{kind}")
+def _run(play, name: str, kind: str) -> tuple[dict, list]:
+    p = play(name, kind)  # no red team in these scenarios: shares the autopilot plays
+    return p.summary, leak_findings(p.run)
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))
-def test_competent_and_passive_differ_in_the_measured_effect(tmp_path, name):
-    good, leaks_good = _run(tmp_path, name, "competent")
-    bad, leaks_bad = _run(tmp_path, name, "passive")
+def test_competent_and_passive_differ_in_the_measured_effect(play, name):
+    good, leaks_good = _run(play, name, "competent")
+    bad, leaks_bad = _run(play, name, "passive")
     key = METRICS[name]
     assert good["effects"][key] < bad["effects"][key], (good["effects"], bad["effects"])
     assert bad["effects"][key] > 0

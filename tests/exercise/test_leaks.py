@@ -9,37 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from spacerange.exercise.engine import Exercise
 from spacerange.exercise.leaks import leak_findings
 
 TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
 SCENARIOS = sorted(p.stem for p in TRAINING.glob("*.yaml"))
 
 
-def _run(tmp_path: Path, name: str, kind: str) -> tuple[Path, dict]:
-    run = tmp_path / f"{name}-{kind}"
-    ex = Exercise.create(TRAINING / f"{name}.yaml", run,
-                         autopilots={"blue": kind, "red": "competent"})  # fmt: skip
-    players = [t.id for t in ex.scenario.teams if t.role in ("blue", "red")]
-    frames: dict[str, list[dict]] = {t: [] for t in players}
-    while not ex.finished:
-        ex.step(3 * 3600)
-        for t in players:
-            frames[t].append(ex.team_view(t))
-    ex.close()
-    return run, frames
-
-
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_no_leak_on_training_scenarios(tmp_path, name):
-    for kind in ("competent", "gaming"):
-        run, frames = _run(tmp_path, name, kind)
-        f = leak_findings(run, frames)
-        assert f == [], f[:5]
+@pytest.mark.parametrize("kind", ["competent", "gaming", "passive"])
+def test_no_leak_on_training_scenarios(play, name, kind):
+    p = play(name, kind)
+    f = leak_findings(p.run, p.frames)
+    assert f == [], f[:5]
 
 
-def test_oracle_finds_planted_leaks(tmp_path):
-    run, frames = _run(tmp_path, "leo_inspector", "passive")
+def test_oracle_finds_planted_leaks(play, tmp_path):
+    p = play("leo_inspector", "passive")
+    run, frames = p.copy_to(tmp_path / "run"), p.frames
     assert leak_findings(run, frames) == []
     con = sqlite3.connect(run / "events.sqlite")
     row = con.execute("SELECT seq, sim_time_utc, wall_time_utc, kind, team, visible_to, payload "

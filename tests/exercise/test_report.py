@@ -29,18 +29,12 @@ TRAINING = TRAINING_DIR / "high_pc_conjunction.yaml"
 PLAYS = {"debris_event": "competent", "leo_inspector": "gaming"}
 
 
-def _play(run_dir: Path, name: str, blue: str) -> Path:
-    ex = Exercise.create(TRAINING_DIR / f"{name}.yaml", run_dir,
-                         autopilots={"blue": blue, "red": "competent"})  # fmt: skip
-    ex.run()
-    ex.close()
-    return run_dir
-
-
 @pytest.fixture(scope="module")
-def played(tmp_path_factory) -> dict[str, Path]:
+def played(tmp_path_factory, play) -> dict[str, Path]:
+    """The session's shared plays (``conftest.play``), copied: the report is written
+    into the run directory."""
     root = tmp_path_factory.mktemp("played")
-    return {name: _play(root / name, name, blue) for name, blue in PLAYS.items()}
+    return {name: play(name, blue).copy_to(root / name) for name, blue in PLAYS.items()}
 
 
 @pytest.fixture(scope="module")

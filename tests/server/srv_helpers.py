@@ -67,7 +67,11 @@ def db_urls() -> list:
         pytest.param(
             pg or "postgresql",
             id="postgresql",
-            marks=pytest.mark.skipif(not pg, reason="SPACERANGE_TEST_PG not set"),
+            # one PostgreSQL database for the run: its tests share one xdist worker
+            marks=[
+                pytest.mark.skipif(not pg, reason="SPACERANGE_TEST_PG not set"),
+                pytest.mark.xdist_group("postgresql"),
+            ],
         )
     )
     return urls
