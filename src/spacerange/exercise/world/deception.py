@@ -219,7 +219,8 @@ class DeceptionThreats:
         for rec in self.asat_tests.values():
             asat.append({k: rec.get(k) for k in ("serial", "target", "launch_utc",
                                                  "intercept_utc", "intercept_alt_km",
-                                                 "ascent_seen_by", "n_fragments")}
+                                                 "ascent_seen_by", "ascent_tracks",
+                                                 "n_fragments")}
                         | {"catalogued": {tm: self.catalogued_count(tm, rec["fragments"])
                                           for tm in teams}})  # fmt: skip
         decoys = [d | {"catalogued": {tm: self.catalogued_count(tm, d["ids"]) for tm in teams}}
