@@ -214,8 +214,10 @@ class AsatThreats:
         a_km = -MU_KM3_S2 / (2 * energy) if energy < 0 else np.inf
         ecc = math.sqrt(max(0.0, 1 + 2 * energy * h**2 / MU_KM3_S2**2))
         sigma = float(np.sqrt(np.trace(p[:3, :3]) / 3))
-        trk = rec["ascent_tracks"].setdefault(tp.team, {
-            "designator": d, "first_detection_utc": _iso(meas[0][0]), "track_utc": _iso(t)})
+        trk = rec["ascent_tracks"].setdefault(
+            tp.team,
+            {"designator": d, "first_detection_utc": _iso(meas[0][0]), "track_utc": _iso(t)},
+        )
         trk.update(n_detections=len(meas), last_update_utc=_iso(t),
                    sensors=sorted({m[3] for m in meas}), fit_rms_km=round(rms, 4),
                    error_km=round(float(np.linalg.norm(x[:3] - r_true)), 4),
