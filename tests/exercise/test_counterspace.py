@@ -282,6 +282,10 @@ _A = "events[0].incidents[0].injects[0].action"
          "parent: VRK-ELINT-9"),
         ("geo_rendezvous_hold", "guidance: {tolerance_km: 1,", "guidance: {tolerance_km: 7,",
          f"{_A}.guidance.tolerance_km", "guidance: {tolerance_km: 7"),
+        ("geo_rendezvous_hold", "decisions: red}", "decisions: red, retry_after: 8h}",
+         f"{_A}.guidance.retry_after", "decisions: red, retry_after"),
+        ("geo_rendezvous_hold", "decisions: red}", "decisions: blue}",
+         f"{_A}.guidance.decisions", "decisions: blue"),
     ],
 )  # fmt: skip
 def test_counterspace_actions_are_validated_with_path_and_line(name, old, new, path, marker):

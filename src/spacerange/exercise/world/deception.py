@@ -54,6 +54,8 @@ class DeceptionThreats:
         self.rpo: dict[str, dict] = {}
         #: asset -> abort callbacks of its guidance (a team burn stands them down)
         self._rpo_abort: dict[str, list] = {}
+        #: guidance key -> the prefix of its scheduled burns and checks
+        self._rpo_why: dict[str, str] = {}
         #: team -> truth id -> (first catalogued UTC, orbit error km) of catalog_update
         self.catalogued: dict[str, dict[str, tuple[np.datetime64, float]]] = {}
 
