@@ -173,6 +173,7 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
             self._message(port, payload)
         elif kind == "alert":
             self._alert(port, payload)
+            self._red_alert(port, payload)
         elif kind == "conjunction_update":
             self._conjunction(port, list(payload.get("objects", [])), payload)
         elif kind == "reentry_prediction":

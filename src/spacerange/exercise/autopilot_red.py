@@ -7,11 +7,12 @@ is the world's (a scripted ``geo_rendezvous``); from then on the red cell decide
 ``WATCH_S``, on what its view holds (its own asset's ephemeris, its track of the target,
 :meth:`~spacerange.exercise.teamview.TeamPort.closest_approach` on those estimates):
 
-* **re-plan** when the target moved: the closest approach its estimates predict over the
-  next ``LOOK_AHEAD_H`` misses the hold range by more than ``REPLAN_KM``, or the servicer,
-  past its arrival, is more than ``REPLAN_KM`` off the hold range; only on a target track
-  renewed since its last order, ``SETTLE_S`` or more after it (no new data, no new
-  decision; a transfer needs time to show its effect): a ``rendezvous`` order
+* **re-plan** when the target moved: the servicer's telemetry says its hold is lost (an
+  ``rpo_hold_lost`` alert: the range its onboard relative navigation measures), or, on the
+  way, the closest approach its estimates predict over the next ``LOOK_AHEAD_H`` misses
+  the hold range by more than ``REPLAN_KM`` on ``REPLAN_CHECKS`` successive checks, on a
+  target track renewed since its last order; never sooner than ``SETTLE_S`` after its
+  last order (a transfer needs time to show its effect): a ``rendezvous`` order
   (``REPLAN_H`` to arrive) that the world plans, executes and holds within the budget;
 * **abort** when warned by the other operator (a ``team`` message naming its asset): the
   along-track burn of :meth:`CompetentAutopilot._red_abort`;
@@ -49,8 +50,11 @@ __all__ = [
 RED_ABORT_DV_MPS = 1.0
 #: how often the red cell looks at its approach [s]
 WATCH_S = 3600.0
-#: the approach is off (the target moved) beyond this [km]
-REPLAN_KM = 30.0
+#: the approach its picture predicts is off (the target moved) beyond this [km], on
+#: REPLAN_CHECKS successive checks: a GEO track of one telescope can be tens of km off
+#: (overconfident after a gap), and a relocation moves the target ~700 km a day
+REPLAN_KM = 250.0
+REPLAN_CHECKS = 2
 #: arrival time of a re-planned or retried approach [h]
 REPLAN_H = 12.0
 #: a warned red cell tries again this long after its abort [s]
@@ -156,22 +160,34 @@ class RedCell:
         if me is None or tr is None or not tr.get("last_obs_utc"):
             return  # the target is not in the picture: no decision on nothing
         now = _dt(v.clock_utc)
-        rng = float(np.linalg.norm(np.subtract(me["r_km"], tr["r_km"])))
-        arrived = ms["arrival_utc"] is not None and now >= _dt(ms["arrival_utc"])
-        if ms["state"] == "approach" and abs(rng - ms["range_km"]) <= REPLAN_KM:
-            ms["state"] = "hold"
+        # the servicer's own telemetry said the hold is lost (see _red_alert) ...
+        lost = bool(ms.pop("hold_lost", False))
         off = None
-        if ms["state"] == "hold" or arrived:
-            off = abs(rng - ms["range_km"])
-        else:
+        if not lost and ms["state"] == "approach":
+            # ... or its picture: the closest approach its estimates predict
             ca = port.closest_approach(ms["asset"], ms["target"], LOOK_AHEAD_H)
-            off = None if ca is None else abs(ca.miss_km - ms["range_km"])
+            off = None if ca is None else ca.miss_km - ms["range_km"]
+        ms["off_count"] = ms.get("off_count", 0) + 1 if off is not None and off > REPLAN_KM else 0
         # new data since the order has had time to act (no new data, no new decision)
         settled = (now - _dt(ms["last_order_utc"])).total_seconds() >= SETTLE_S
         fresh = _dt(tr["last_obs_utc"]) > _dt(ms["last_order_utc"])
-        if off is not None and off > REPLAN_KM and fresh and settled:
+        if lost and not settled:
+            ms["hold_lost"] = True  # decided once the last order has had its time
+        elif lost or (ms["off_count"] >= REPLAN_CHECKS and fresh and settled):
             ms["replans"] += 1
-            self._red_send(port, v, f"re-plan ({off:.0f} km off)")
+            ms["off_count"] = 0
+            why = "hold lost (telemetry)" if lost else f"re-plan ({off:.0f} km off)"
+            self._red_send(port, v, why)
+
+    def _red_alert(self, port: TeamPort, a: dict) -> None:
+        """The servicer's telemetry: its hold is lost (the target moved away)."""
+        ms = self.mission
+        det = a.get("details") or {}
+        if ms is None or a.get("kind") != "rpo_hold_lost" or det.get("asset") != ms["asset"]:
+            return
+        ms["state"] = "hold"
+        ms["hold_lost"] = True
+        self._red_watch(port)
 
     def _red_send(self, port: TeamPort, v: TeamView, why: str) -> None:
         ms = self.mission

@@ -139,10 +139,20 @@ class RpoGuidance:
                 rec["state"] = "done"
                 return ev
             if err > g.replan_km and decisions == "red":
-                # the red cell decides (a new order): the hold stops, said to the white cell
+                # the red cell decides (a new order): the hold stops; its operator gets the
+                # servicer's telemetry (onboard relative navigation: the range it measures)
                 rec["state"] = "lost"
-                return [WorldEvent("rpo_hold_lost", [o.id, target],
-                                   {"serial": serial, "hold_point_error_km": err}, tt)]  # fmt: skip
+                ev = [WorldEvent("rpo_hold_lost", [o.id, target],
+                                 {"serial": serial, "hold_point_error_km": err}, tt)]  # fmt: skip
+                rng_km = float(np.linalg.norm(r_c - self.state_of(target, tt)[0]))
+                for team in self.team_of_actor(o.actor):
+                    name = (self.pictures.designator(team, target) if self.pictures is not None
+                            and team in self.pictures.teams else target)  # fmt: skip
+                    ev.append(WorldEvent("alert", [o.id, name], {
+                        "team": team, "kind": "rpo_hold_lost", "visible_to": [team],
+                        "details": {"asset": o.id, "target": name, "range_km": round(rng_km, 2),
+                                    "commanded_km": range_km}}, tt))  # fmt: skip
+                return ev
             if err > g.replan_km:
                 rec["replans"] += 1
                 rec["state"] = "transfer"
