@@ -18,6 +18,14 @@ that relocated left it 116 km away).  With ``guidance`` on the ``geo_rendezvous`
   taking control, e.g. after a warning) stands the guidance down; with ``retry_after`` a
   new approach is planned that long after.
 
+With ``guidance.decisions: red`` the world keeps the physics and leaves the decisions to
+the red player: no re-plan and no retry; a hold point more than ``replan_km`` away stops
+the hold (``lost``) and the servicer's telemetry tells its own team (an ``rpo_hold_lost``
+alert with the measured range).  The red cell orders with a ``rendezvous`` action
+(:meth:`RpoGuidance._apply_rendezvous`): a transfer within the budget (refused beyond
+it), replacing the asset's current guidance, then the closed-loop hold to ENDEX
+(:mod:`spacerange.exercise.autopilot_red` plays it).
+
 What the servicer knows is the truth relative state: an onboard relative-navigation
 sensor at these ranges is far better than any ground track, and its errors are not
 modelled.  Thrust is impulsive (an electric thruster's arcs are not modelled).
