@@ -370,6 +370,8 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
         if not assets or not others:
             return
         asset, sec = assets[0], others[0]
+        if self._red_mission_pair(asset, sec):
+            return  # the red cell's servicer approaches that object on purpose
         ca = port.closest_approach(asset, sec, 72.0)
         if ca is None and retry < 2 and (from_message or det):
             # not in our picture yet: the provider's data is being processed; look again

@@ -110,6 +110,11 @@ class RedCell:
         ms["log"].append((v.clock_utc, "abort"))
         port.schedule(RETRY_AFTER_S, {"do": "rpo_retry"})
 
+    def _red_mission_pair(self, asset: str, other: str) -> bool:
+        """Whether ``asset`` approaching ``other`` is the mission (no avoidance of it)."""
+        ms = self.mission
+        return ms is not None and ms["asset"] == asset and ms["target"] == other
+
     def _red_rejected(self, payload: dict) -> None:
         act = payload.get("action") or {}
         if self.mission is not None and act.get("kind") == "rendezvous":
