@@ -67,7 +67,11 @@ def test_asat_test_launch_ascent_and_sbm_intercept():
     assert kinds.count("launch") == 1 and "collision" in kinds and "breakup" in kinds
     tgt = w.obj(a.target)
     assert tgt.ended_utc == t_i and tgt.end_reason == "breakup"
-    assert "KV-VRK-WX-1" not in w  # a sub-orbital arc is a record, not a catalog object
+    assert "KV-VRK-WX-1" not in w  # a sub-orbital arc: not an SGP4 catalog object ...
+    kv = w.ballistic["KV-VRK-WX-1"]  # ... but a world object on its integrated arc
+    assert kv["created_utc"] == _t(rec["burnout_utc"]) and kv["ended_utc"] == t_i
+    launch = next(e for e in events if e.kind == "launch")
+    assert launch.objects == ["KV-VRK-WX-1"] and launch.time_utc == t_l
     # NASA SBM catastrophic collision: N(>= Lc) = 0.1 (M_t + M_p)^0.75 Lc^-1.71
     brk = next(e for e in events if e.kind == "breakup")
     expected = 0.1 * (tgt.mass_kg + a.impactor_mass_kg) ** 0.75 * a.min_size_m**-1.71
@@ -82,9 +86,39 @@ def test_asat_test_launch_ascent_and_sbm_intercept():
     assert np.linalg.norm(r_t - r_old) < 0.1
     # each team's sensors were asked whether they saw the ascent
     assert set(rec["ascent_seen_by"]) == {"ardenia-ops"}
+    # ... and the blue cell (radars in view of the range) held a track of the ascent
+    # before the intercept, under its own designator, announced by a launch alert
+    trk = rec["ascent_tracks"]["ardenia-ops"]
+    assert _t(rec["burnout_utc"]) < _t(trk["track_utc"]) < t_i
+    assert _t(trk["first_detection_utc"]) >= _t(rec["ascent_seen_by"]["ardenia-ops"])
+    assert trk["designator"].startswith("ARDENIA-OPS-UCT-")
+    # the track is the team's estimate from its own measurements: consistent with its
+    # sigma (within 5 sigma + 0.2 km), and far better than the 10 km correlation scale
+    assert trk["error_km"] < 5 * trk["pos_sigma_km"] + 0.2 and trk["error_km"] < 2.0
+    (al,) = [e for e in events if e.kind == "alert"]
+    assert al.details["visible_to"] == ["ardenia-ops"] and al.objects == [trk["designator"]]
+    assert al.details["kind"] == "launch" and al.details["details"]["sub_orbital"]
+    assert "KV-VRK-WX-1" not in str(al.details)  # no truth identity in the team's cue
+    assert al.time_utc < t_i
     # fragments a team catalogues count once, only when its orbit matches
     w.note_catalogued("ardenia-ops", [frags[0].id, frags[1].id], [3.0, 400.0], t_i)
     assert w.catalogued_count("ardenia-ops", w.created_by(a.target)) == 1
+
+
+def test_asat_ascent_gives_no_cue_to_a_team_with_no_sensor_in_view():
+    def blind(sc):  # the blue cell keeps only a French radar, ~2,800 km from the range
+        ard = next(a for a in sc.actors if a.id == "ARDENIA")
+        ard.sensors = [s for s in ard.sensors if "GRAVES" in str(getattr(s, "ref", ""))]
+
+    w, _ = _world("asat_test", edit=blind)
+    inj = _inject(w, "asat_test")
+    t = to_utc64(w.scenario.time_of(inj.at))
+    w.enact(inj, t)
+    rec = w.asat_tests[inj.serial]
+    events = w.advance(_t(rec["intercept_utc"]) + _td64(60))
+    assert rec["ascent_seen_by"] == {"ardenia-ops": None}
+    assert rec["ascent_tracks"] == {} and not [e for e in events if e.kind == "alert"]
+    assert "breakup" in [e.kind for e in events]  # the intercept happens all the same
 
 
 # ----------------------------------------------------------------------- RPO guidance
@@ -248,6 +282,10 @@ _A = "events[0].incidents[0].injects[0].action"
          "parent: VRK-ELINT-9"),
         ("geo_rendezvous_hold", "guidance: {tolerance_km: 1,", "guidance: {tolerance_km: 7,",
          f"{_A}.guidance.tolerance_km", "guidance: {tolerance_km: 7"),
+        ("geo_rendezvous_hold", "decisions: red}", "decisions: red, retry_after: 8h}",
+         f"{_A}.guidance.retry_after", "decisions: red, retry_after"),
+        ("geo_rendezvous_hold", "decisions: red}", "decisions: blue}",
+         f"{_A}.guidance.decisions", "decisions: blue"),
     ],
 )  # fmt: skip
 def test_counterspace_actions_are_validated_with_path_and_line(name, old, new, path, marker):

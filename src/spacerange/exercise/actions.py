@@ -59,10 +59,10 @@ _ALIAS = {
 ACTION_KINDS = frozenset(_PLAYER | set(_ALIAS))
 #: kinds passed to ``world.apply`` (they change truth or the team's picture)
 PHYSICAL_KINDS = frozenset(
-    {"maneuver", "relocate", "tasking", "share", "data_share", "countermeasure"}
+    {"maneuver", "relocate", "tasking", "share", "data_share", "countermeasure", "rendezvous"}
 )
 #: kinds executed no earlier than the uplink delay after submission
-DELAYED_KINDS = frozenset({"maneuver", "relocate"})
+DELAYED_KINDS = frozenset({"maneuver", "relocate", "rendezvous"})
 #: option words of an expected ``countermeasure`` -> action kinds fulfilling them
 _OPTION_KINDS = {
     "relocate": {"relocate"},
@@ -203,6 +203,12 @@ def validate_action(
         own_asset()
         need("to_lon_deg", lambda v: _num(v) and -180 <= v <= 360, "a longitude in degrees")
         need("drift_days", lambda v: _num(v) and v > 0, "a positive number of days")
+    elif kind == "rendezvous":
+        own_asset()
+        need("target", lambda v: isinstance(v, str) and v, "an object the team holds")
+        need("range_km", lambda v: _num(v) and 0.1 <= v <= 1000, "a hold range in km (0.1-1000)")
+        if "duration_h" in act and not (_num(act["duration_h"]) and 1 <= act["duration_h"] <= 240):
+            errors.append("rendezvous.duration_h: expected 1 to 240 hours")
     elif kind == "tasking":
         need("objects", _str_list, "a list of object ids")
         if act.get("sensor") is not None and not isinstance(act["sensor"], str):

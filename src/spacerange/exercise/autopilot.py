@@ -34,6 +34,7 @@ from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
 from spacerange.exercise.autopilot_base import Autopilot, GamingAutopilot, _dt, _iso
 from spacerange.exercise.autopilot_effects import EffectResponses
+from spacerange.exercise.autopilot_red import RedCell
 from spacerange.exercise.cloudtrace import propose_parents, trace_back
 from spacerange.exercise.teamview import TeamPort, TeamView
 
@@ -51,8 +52,6 @@ RE_KM = RE_WGS84_KM
 #: collision-probability threshold of the competent player (the one Pc setting)
 PC_MAX = PC_ALERT
 KINDS = ("competent", "passive", "gaming")
-#: along-track burn of a red cell aborting an approach after a warning [m/s]
-RED_ABORT_DV_MPS = 1.0
 #: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
 TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
 TRACE_WINDOW_S = 12 * 3600.0
@@ -99,7 +98,7 @@ def _kw(text: str, *words: str) -> bool:
     return any(w in t for w in words)
 
 
-class CompetentAutopilot(EffectResponses, Autopilot):
+class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
     """A well-drilled cell working from its picture (see the module docstring)."""
 
     name = "competent"
@@ -174,10 +173,13 @@ class CompetentAutopilot(EffectResponses, Autopilot):
             self._message(port, payload)
         elif kind == "alert":
             self._alert(port, payload)
+            self._red_alert(port, payload)
         elif kind == "conjunction_update":
             self._conjunction(port, list(payload.get("objects", [])), payload)
         elif kind == "reentry_prediction":
             self._reentry(port, payload)
+        elif kind == "action_rejected":
+            self._red_rejected(payload)
         elif kind == "action_applied":
             a = payload.get("action") or {}
             if a.get("kind") == "maneuver" and a.get("asset") in self.avoid:
@@ -196,6 +198,8 @@ class CompetentAutopilot(EffectResponses, Autopilot):
             self._trace(port, int(task.get("try", 0)))
         elif do == "reentry":
             self._reentry_from_picture(port, retry=task.get("retry", 0))
+        elif do in ("rpo", "rpo_retry"):
+            self._red_task(port, task)
 
     def _message(self, port: TeamPort, m: dict) -> None:
         v = port.view()
@@ -203,8 +207,9 @@ class CompetentAutopilot(EffectResponses, Autopilot):
         if v.role == "red":
             if m.get("method") == "order":
                 port.schedule(300.0, {"do": "ack", "msg": m.get("msg_id")})
-            elif m.get("method") == "team":  # warned by another operator: abort the approach
-                self._red_abort(port, v, text)
+                self._red_order(port, v, text)  # a rendezvous mission (autopilot_red)
+            elif m.get("method") == "team":  # warned by another operator: abort, retry later
+                self._red_warned(port, v, text)
             return
         if m.get("method") == "team":  # a partner's message: answer a request once
             if m.get("kind") in ("coordination", "rfi") and self._once("answer", m.get("from")):
@@ -365,6 +370,8 @@ class CompetentAutopilot(EffectResponses, Autopilot):
         if not assets or not others:
             return
         asset, sec = assets[0], others[0]
+        if self._red_mission_pair(asset, sec):
+            return  # the red cell's servicer approaches that object on purpose
         ca = port.closest_approach(asset, sec, 72.0)
         if ca is None and retry < 2 and (from_message or det):
             # not in our picture yet: the provider's data is being processed; look again
@@ -492,28 +499,6 @@ class CompetentAutopilot(EffectResponses, Autopilot):
             self.catalogued = done | set(new)
             port.submit({"kind": "catalog_update", "objects": new,
                          "note": f"EXERCISE. {len(new)} fragments catalogued from our tracks."})  # fmt: skip
-
-    def _red_abort(self, port: TeamPort, v: TeamView, text: str) -> None:
-        """A red cell warned by the other operator about one of its assets approaching
-        one of theirs aborts the approach when its own picture holds that satellite: an
-        along-track burn that matches the target's semi-major axis (the drift stops) and
-        opens the range by RED_ABORT_DV_MPS more (dv = n da / 2)."""
-        for a in v.assets:
-            if a["id"] not in text or not a.get("maneuverable") or ("abort", a["id"]) in self.done:
-                continue
-            tgt = next((p for p in v.picture if p["id"] in text and p["id"] != a["id"]), None)
-            if tgt is None:
-                continue  # where the warned-about satellite is, is not known: no blind burn
-            self.done.add(("abort", a["id"]))
-            r_s, v_s = np.asarray(a["r_km"], float), np.asarray(a["v_km_s"], float)
-            r_t, v_t = np.asarray(tgt["r_km"], float), np.asarray(tgt["v_km_s"], float)
-            a_s = 1.0 / (2.0 / np.linalg.norm(r_s) - v_s @ v_s / MU_KM3_S2)
-            a_t = 1.0 / (2.0 / np.linalg.norm(r_t) - v_t @ v_t / MU_KM3_S2)
-            n = math.sqrt(MU_KM3_S2 / a_t**3)
-            ahead = float((r_s - r_t) @ v_t) > 0.0
-            dv = 0.5 * n * (a_t - a_s) * 1e3 + (-1.0 if ahead else 1.0) * RED_ABORT_DV_MPS
-            port.submit({"kind": "maneuver", "asset": a["id"],
-                         "dv_rtn_mps": [0.0, round(dv, 3), 0.0]})  # fmt: skip
 
     def _in_cloud(self, v: TeamView, oid: str) -> bool:
         """Whether track ``oid`` flies within CLOUD_PLANE_DEG of the cloud's median plane."""

@@ -246,3 +246,4 @@ class PlayerAction(StrEnum):
     reentry_prediction = "reentry_prediction"  #: re-entry window and footprint
     breakup_attribution = "breakup_attribution"  #: parent and epoch of a fragmentation
     coordination = "coordination"  #: contact with the other operator
+    rendezvous = "rendezvous"  #: order a servicer to approach and hold near an object

@@ -123,6 +123,11 @@ class RpoGuidance(ScenarioModel):
     replan_km: float = Field(default=50.0, gt=0, le=5000)
     replan_duration: PositiveDuration = Field(default=timedelta(hours=12))
     retry_after: Duration | None = None
+    decisions: Literal["world", "red"] = Field(
+        default="world",
+        description="who re-plans and retries: the world's guidance, or the red cell "
+        "(its player orders a new approach with a 'rendezvous' action; the world only holds)",
+    )
 
 
 # ------------------------------------------------------------------- cross-checks (validator)
@@ -171,6 +176,10 @@ def check_action(ctx, path, act: dict, asset_of, check_object, spend) -> None:
                 ctx.err((*path, "unseen_by", i), f"unknown team {tm!r}")
     elif kind == "geo_rendezvous":
         g = act.get("guidance")
+        if isinstance(g, dict) and g.get("decisions") == "red" and g.get("retry_after"):
+            ctx.err((*path, "guidance", "retry_after"),
+                    "with decisions: red the red cell decides when to retry (its own "
+                    "'rendezvous' order): retry_after would never be used")  # fmt: skip
         if isinstance(g, dict) and isinstance(g.get("tolerance_km"), int | float):
             rng = act.get("final_range_km")
             if isinstance(rng, int | float) and g["tolerance_km"] >= rng:

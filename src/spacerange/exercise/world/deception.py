@@ -54,6 +54,8 @@ class DeceptionThreats:
         self.rpo: dict[str, dict] = {}
         #: asset -> abort callbacks of its guidance (a team burn stands them down)
         self._rpo_abort: dict[str, list] = {}
+        #: guidance key -> the prefix of its scheduled burns and checks
+        self._rpo_why: dict[str, str] = {}
         #: team -> truth id -> (first catalogued UTC, orbit error km) of catalog_update
         self.catalogued: dict[str, dict[str, tuple[np.datetime64, float]]] = {}
 
@@ -219,7 +221,8 @@ class DeceptionThreats:
         for rec in self.asat_tests.values():
             asat.append({k: rec.get(k) for k in ("serial", "target", "launch_utc",
                                                  "intercept_utc", "intercept_alt_km",
-                                                 "ascent_seen_by", "n_fragments")}
+                                                 "ascent_seen_by", "ascent_tracks",
+                                                 "n_fragments")}
                         | {"catalogued": {tm: self.catalogued_count(tm, rec["fragments"])
                                           for tm in teams}})  # fmt: skip
         decoys = [d | {"catalogued": {tm: self.catalogued_count(tm, d["ids"]) for tm in teams}}

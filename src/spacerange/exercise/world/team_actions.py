@@ -33,7 +33,8 @@ class TeamActions:
     _APPLY = {"maneuver": "_apply_maneuver", "relocate": "_apply_relocate",
               "tasking": "_apply_tasking", "share": "_apply_share",
               "data_share": "_apply_share",
-              "countermeasure": "_apply_countermeasure"}  # fmt: skip
+              "countermeasure": "_apply_countermeasure",
+              "rendezvous": "_apply_rendezvous"}  # fmt: skip
 
     def apply(
         self, team_id: str, action: dict, t_utc: UtcLike
