@@ -196,7 +196,8 @@ class J2Dynamics:
             y0 = x0
             atol = np.array([self.atol_km] * 3 + [self.atol_km * 1e-3] * 3)
             fun = self._rhs_state
-        out, _, _ = integrate_many(fun, y0, s_nodes, self.rtol, atol)
+        # first trial step: one node interval (the step control shrinks it if needed)
+        out, _, _ = integrate_many(fun, y0, s_nodes, self.rtol, atol, h0_s=self.node_step_s)
         return s_nodes, out
 
     def propagate(self, x0: np.ndarray, s_obs: np.ndarray, obj: np.ndarray) -> np.ndarray:
@@ -236,10 +237,15 @@ class J2Dynamics:
 
     def _interp_side(self, x0, s_obs, obj, with_stm: bool, sign: float):
         s_max = float(np.abs(s_obs).max())
+        cols = 9 if with_stm == 9 else 6
+        if s_max == 0.0:
+            # every row at its object's epoch (a pass's last epoch, say): no integration
+            return np.asarray(x0, float)[obj, :6].copy(), (
+                np.broadcast_to(np.eye(6, cols), (s_obs.size, 6, cols)).copy()
+                if with_stm else None)  # fmt: skip
         s_nodes, y = self.nodes(x0, s_max, with_stm, sign)
-        if s_nodes.size == 1 or s_max == 0.0:
+        if s_nodes.size == 1:
             x = y[obj, 0, :6]
-            cols = 9 if with_stm == 9 else 6
             phi = np.broadcast_to(np.eye(6, cols), (s_obs.size, 6, cols)).copy()
             return x, phi
         h = s_nodes[1] - s_nodes[0]
