@@ -165,3 +165,25 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     # the graded burn (O0, 0.8 m/s) had no alert: missed
     assert (g["graded_burns"], g["detected_burns"], g["missed_burns"]) == (1, 0, 1)
     assert g["precision"] == 0.5 and g["recall"] == 0.0
+
+
+def test_remembered_track_covariances_equal_fresh_ones():
+    # tracks_cov_rtn remembers each track's result per time: asked again (alone, in another
+    # group, after other times) it must give what a fresh track computes
+    from spacerange.exercise.picture.model import tracks_cov_rtn
+
+    rng = np.random.default_rng(5)
+    tp = _team("tracking_radar", 0.05)
+    objs = _objects(4, 700.0, 0.0, rng)
+    tracks, _ = _update(tp, objs, None, T0, rng)
+    trs = list(tracks.values())
+    times = [T0 + np.timedelta64(k * 3600, "s") for k in range(12)]
+    first = [tracks_cov_rtn(trs, t) for t in times]
+    fresh = [Track(tr.satrec, tr.epoch_utc, 0.0, 1.0, tr.epoch_utc, tr.epoch_utc, tle=tr.tle,
+                   cov_rtn=tr.cov_rtn) for tr in trs]  # fmt: skip
+    for t, p in zip(times[::-1], first[::-1], strict=True):
+        np.testing.assert_allclose(tracks_cov_rtn(trs[::-1], t), p[::-1], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(tracks_cov_rtn(fresh, t), p, rtol=1e-12, atol=0)
+        assert trs[2].sigma_rtn_km(t)[1] == pytest.approx(math.sqrt(p[2, 1, 1]), rel=1e-12)
+    # the along-track sigma grows with time from the fit (process noise + two-body)
+    assert first[-1][0, 1, 1] > first[1][0, 1, 1]

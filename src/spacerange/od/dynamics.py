@@ -75,7 +75,7 @@ class J2Dynamics:
     degree: int = 2
 
     def __post_init__(self):
-        self.gm, self.radius, self.j2, self.j3, self.j4 = _earth_constants()
+        self.gm, self.radius, self.j2, self.j3, self.j4 = map(float, _earth_constants())
         if not 2 <= self.degree <= 4:
             raise ValueError(f"zonal degree must be 2, 3 or 4, got {self.degree}")
         p = np.asarray(self.pole_gcrs, float)
@@ -87,35 +87,51 @@ class J2Dynamics:
         return cls(pole_gcrs=mean_pole_gcrs(epoch_utc), **kw)
 
     # -- force model ----------------------------------------------------------------
+    # Written for few objects per call (the team pictures' per-pass updates, ~40 calls per
+    # integration): every zonal term is a scalar coefficient of ``r`` or of the pole,
+    # polynomials in u = z/r times powers of 1/r, so a call is a handful of vector
+    # operations rather than one array expression per term.
     def acceleration(self, r: np.ndarray) -> np.ndarray:
         """GCRS acceleration (n, 3) km/s^2 for positions (n, 3) km."""
         p = self.pole_gcrs
-        r2 = np.einsum("ni,ni->n", r, r)
-        rn = np.sqrt(r2)
-        z = r @ p
+        ir2 = 1.0 / np.einsum("ni,ni->n", r, r)
+        ir = np.sqrt(ir2)
+        u = (r @ p) * ir
+        u2 = u * u
+        ir3 = ir2 * ir
+        ir4 = ir2 * ir2
         k = -1.5 * self.j2 * self.gm * self.radius**2
-        pm = -self.gm / (r2 * rn)
-        fac = (1.0 - 5.0 * z * z / r2) / r2**2 / rn
-        a = (pm + k * fac)[:, None] * r + (2.0 * k * z / (r2 * r2 * rn))[:, None] * p
+        c_r = ir3 * (-self.gm + k * (1.0 - 5.0 * u2) * ir2)
+        c_p = 2.0 * k * u * ir4
         if self.degree > 2:
-            a = a + self._higher_zonals(r)
-        return a
+            h_r, h_p = self._higher_coefficients(u, ir, ir4)
+            c_r = c_r + h_r
+            c_p = c_p + h_p
+        return c_r[:, None] * r + c_p[:, None] * p
 
-    def _higher_zonals(self, r: np.ndarray) -> np.ndarray:
-        """J3 (and J4) acceleration (n, 3): the gradient of ``V_n = -(mu/r) J_n (R/r)^n
-        P_n(z/r)`` written as a polynomial in r and z = r . pole, ``(dV/dr) r/r + (dV/dz) p``
-        (Vallado eq. 8-29 with the pole as the z axis)."""
-        p = self.pole_gcrs
-        rn = np.sqrt(np.einsum("ni,ni->n", r, r))
-        z = r @ p
+    def _higher_coefficients(self, u, ir, ir4):
+        """J3 (and J4) acceleration as ``c_r r + c_p p`` (the coefficients, (n,) each): the
+        gradient of ``V_n = -(mu/r) J_n (R/r)^n P_n(z/r)`` written as a polynomial in r and
+        z = r . pole, ``(dV/dr) r/r + (dV/dz) p`` (Vallado eq. 8-29 with the pole as the z
+        axis), with u = z/r."""
+        u2 = u * u
+        ir5 = ir4 * ir
         c3 = -0.5 * self.gm * self.j3 * self.radius**3
-        dv_dr = c3 * (-35.0 * z**3 / rn**8 + 15.0 * z / rn**6)
-        dv_dz = c3 * (15.0 * z**2 / rn**7 - 3.0 / rn**5)
+        c_r = c3 * (15.0 - 35.0 * u2) * u * ir5 * ir
+        c_p = c3 * (15.0 * u2 - 3.0) * ir5
         if self.degree > 3:
             c4 = -0.125 * self.gm * self.j4 * self.radius**4
-            dv_dr = dv_dr + c4 * (-315.0 * z**4 / rn**10 + 210.0 * z**2 / rn**8 - 15.0 / rn**6)
-            dv_dz = dv_dz + c4 * (140.0 * z**3 / rn**9 - 60.0 * z / rn**7)
-        return (dv_dr / rn)[:, None] * r + dv_dz[:, None] * p
+            ir6 = ir5 * ir
+            c_r = c_r + c4 * ((-315.0 * u2 + 210.0) * u2 - 15.0) * ir6 * ir
+            c_p = c_p + c4 * (140.0 * u2 - 60.0) * u * ir6
+        return c_r, c_p
+
+    def _higher_zonals(self, r: np.ndarray) -> np.ndarray:
+        """J3 (and J4) acceleration (n, 3) (:meth:`_higher_coefficients`)."""
+        ir2 = 1.0 / np.einsum("ni,ni->n", r, r)
+        ir = np.sqrt(ir2)
+        c_r, c_p = self._higher_coefficients((r @ self.pole_gcrs) * ir, ir, ir2 * ir2)
+        return c_r[:, None] * r + c_p[:, None] * self.pole_gcrs
 
     def gradient(self, r: np.ndarray) -> np.ndarray:
         """d(acceleration)/d(position), (n, 3, 3) 1/s^2 (J2 analytic; J3/J4, a thousandth
@@ -132,27 +148,27 @@ class J2Dynamics:
         return g
 
     def _j2_gradient(self, r: np.ndarray) -> np.ndarray:
-        """Point mass + J2 part of :meth:`gradient`."""
+        """Point mass + J2 part of :meth:`gradient`: ``c_I I + c_rr r r^T + c_rp (r p^T +
+        p r^T) + c_pp p p^T`` with scalar coefficients per object."""
         p = self.pole_gcrs
-        r2 = np.einsum("ni,ni->n", r, r)
-        rn = np.sqrt(r2)
+        ir2 = 1.0 / np.einsum("ni,ni->n", r, r)
+        ir = np.sqrt(ir2)
         z = r @ p
-        eye = np.eye(3)
-        rr = np.einsum("ni,nj->nij", r, r)
-        rp = np.einsum("ni,j->nij", r, p)
-        pr = np.swapaxes(rp, 1, 2)
-        pp = np.outer(p, p)
-        r5, r7, r9 = r2 * r2 * rn, r2**3 * rn, r2**4 * rn
-        g = self.gm * (3.0 * rr / r5[:, None, None] - eye / (r2 * rn)[:, None, None])
+        ir3 = ir2 * ir
+        ir5 = ir3 * ir2
+        ir7 = ir5 * ir2
         k = -1.5 * self.j2 * self.gm * self.radius**2
-        gj = (
-            eye / r5[:, None, None]
-            - 5.0 * rr / r7[:, None, None]
-            - 5.0 * ((z * z / r7)[:, None, None] * eye + (2.0 * z / r7)[:, None, None] * rp
-                     - (7.0 * z * z / r9)[:, None, None] * rr)
-            + 2.0 * (pp / r5[:, None, None] - (5.0 * z / r7)[:, None, None] * pr)
-        )  # fmt: skip
-        return g + k * gj
+        zz = z * z * ir2
+        c_i = -self.gm * ir3 + k * (ir5 - 5.0 * zz * ir5)
+        c_rr = 3.0 * self.gm * ir5 + k * (-5.0 * ir7 + 35.0 * zz * ir7)
+        c_rp = -10.0 * k * z * ir7
+        c_pp = 2.0 * k * ir5
+        rp = r[:, :, None] * p[None, None, :]
+        g = (c_rr[:, None, None] * (r[:, :, None] * r[:, None, :])
+             + c_rp[:, None, None] * (rp + np.swapaxes(rp, 1, 2))
+             + c_pp[:, None, None] * np.outer(p, p))  # fmt: skip
+        g[:, [0, 1, 2], [0, 1, 2]] += c_i[:, None]
+        return g
 
     def _rhs(self, _t: float, y: np.ndarray) -> np.ndarray:
         n = y.shape[0]
@@ -196,7 +212,8 @@ class J2Dynamics:
             y0 = x0
             atol = np.array([self.atol_km] * 3 + [self.atol_km * 1e-3] * 3)
             fun = self._rhs_state
-        out, _, _ = integrate_many(fun, y0, s_nodes, self.rtol, atol)
+        # first trial step: one node interval (the step control shrinks it if needed)
+        out, _, _ = integrate_many(fun, y0, s_nodes, self.rtol, atol, h0_s=self.node_step_s)
         return s_nodes, out
 
     def propagate(self, x0: np.ndarray, s_obs: np.ndarray, obj: np.ndarray) -> np.ndarray:
@@ -236,10 +253,15 @@ class J2Dynamics:
 
     def _interp_side(self, x0, s_obs, obj, with_stm: bool, sign: float):
         s_max = float(np.abs(s_obs).max())
+        cols = 9 if with_stm == 9 else 6
+        if s_max == 0.0:
+            # every row at its object's epoch (a pass's last epoch, say): no integration
+            return np.asarray(x0, float)[obj, :6].copy(), (
+                np.broadcast_to(np.eye(6, cols), (s_obs.size, 6, cols)).copy()
+                if with_stm else None)  # fmt: skip
         s_nodes, y = self.nodes(x0, s_max, with_stm, sign)
-        if s_nodes.size == 1 or s_max == 0.0:
+        if s_nodes.size == 1:
             x = y[obj, 0, :6]
-            cols = 9 if with_stm == 9 else 6
             phi = np.broadcast_to(np.eye(6, cols), (s_obs.size, 6, cols)).copy()
             return x, phi
         h = s_nodes[1] - s_nodes[0]

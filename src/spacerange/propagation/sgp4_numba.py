@@ -546,6 +546,10 @@ def table_for_tles(tles: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndar
     return table, init_error
 
 
+#: object-times below which :func:`propagate_table` runs on one thread
+SERIAL_BELOW = 30_000
+
+
 def propagate_table(
     table: np.ndarray,
     init_error: np.ndarray,
@@ -583,6 +587,11 @@ def propagate_table(
         # A forked child of a process that started numba's thread pool: that pool is not
         # fork-safe (the child aborts), and the parent's process pool already gives the
         # parallelism, so run this process's share on one thread.
+        run = sgp4_driver.propagate_rows_serial
+    elif n * m < SERIAL_BELOW:
+        # little work (a screening block of a few changed tracks: ~0.1 ms on one thread)
+        # costs more in waking the thread pool than it saves, ~8 ms CPU per call on a
+        # loaded machine
         run = sgp4_driver.propagate_rows_serial
     else:
         _THREADS_PID = pid

@@ -37,6 +37,9 @@ class Track:
     #: (the OD's; ``None``: isotropic ``sigma0_km`` and velocity ``n sigma0_km``)
     cov_rtn: np.ndarray | None = None
     _x0: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: :func:`tracks_cov_rtn` at the last few times asked (the arc and its epoch
+    #: covariance never change: an update makes a new Track)
+    _cov_at: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.tle is None:
@@ -78,9 +81,25 @@ def tracks_cov_rtn(tracks: list, t: np.datetime64) -> np.ndarray:
     OD covariance carried by linearized two-body motion
     (:func:`spacerange.od.passes.propagate_cov_two_body`, any eccentricity) plus the team's
     process noise (along-track ``growth_km_day``, radial and normal a third).  NaN where the
-    arc fails at ``t``."""
+    arc fails at ``t``.  Each track remembers its result at the last few times (one
+    update asks for the same track at the same time for its prediction, correlation gate,
+    custody and screening)."""
     if not tracks:
         return np.zeros((0, 6, 6))
+    key = np.datetime64(t, "us")
+    todo = [tr for tr in tracks if key not in tr._cov_at]
+    if todo:
+        for tr, c in zip(todo, _tracks_cov_rtn(todo, key), strict=True):
+            if len(tr._cov_at) >= _COV_CACHE:
+                tr._cov_at.clear()
+            tr._cov_at[key] = c
+    return np.array([tr._cov_at[key] for tr in tracks])
+
+
+_COV_CACHE = 8
+
+
+def _tracks_cov_rtn(tracks: list, t: np.datetime64) -> np.ndarray:
     x0 = np.array([tr.x0_teme for tr in tracks])
     p0 = np.array([tr.cov_rtn for tr in tracks])
     x1 = _sgp4_states([tr.satrec for tr in tracks], t)
