@@ -67,9 +67,40 @@ def test_unmodeled_acceleration_has_the_size_of_the_forces_it_stands_for():
     # second-order zonal J2^2 GM/r^2 (R/r)^4 at 7,000 km, 6.6e-9, and the tides, 1.8e-9
     assert sig[0, 0] == pytest.approx(np.hypot(6.6e-9, 1.8e-9), rel=0.05)
     assert np.all(sig[:, 0] == sig[:, 2])
-    # drag along track: ISS height (400 km) is thousands of times GEO (none)
-    assert sig[1, 1] > 1e-10 and sig[2, 1] < 1e-20
+    # drag along track: ISS height (400 km), 0.5 rho v^2 B with SGP4's density 7e-12 kg/m^3
+    # and B = 0.01 m^2/kg: 2e-9 km/s^2; at GEO a millionth of the gravitational part
+    assert sig[1, 1] == pytest.approx(0.5 * 2.461e-8 * (42 / 322) ** 4 * 7670**2 * 0.01 / 1e3,
+                                      rel=0.05)  # fmt: skip
+    assert sig[2, 1] < 1e-6 * sig[2, 0]
     np.testing.assert_allclose(unmodeled_acceleration_sigma(x), UNMODELED_SCALE * sig)
+
+
+def test_drag_size_uses_the_density_of_the_truth_and_the_whole_orbit():
+    from spacerange.od.consider import sgp4_density_kg_m3
+    from spacerange.propagation.numerical.atmosphere import exponential_density_kg_m3
+
+    # SGP4's power law: rho0 = 2.461e-8 kg/m^3 at q0 = 120 km (Hoots & Roehrich 1980),
+    # (42 / (h - 78))^4 above; at 800 km 42/722, 1.12e-5 of rho0
+    assert sgp4_density_kg_m3(120.0, 500.0) == pytest.approx(2.461e-8, rel=1e-12)
+    assert sgp4_density_kg_m3(800.0, 500.0) == pytest.approx(2.461e-8 * (42 / 722) ** 4)
+    # far denser than the mean exponential atmosphere (Vallado Table 8-4) above 500 km
+    h = np.array([400.0, 800.0, 1500.0])
+    ratio = sgp4_density_kg_m3(h, h) / exponential_density_kg_m3(h)
+    assert 1.5 < ratio[0] < 3 and 15 < ratio[1] < 40 and ratio[2] > 30
+    # a property of the orbit, not of where on it the state is: Vanguard-like 650 x 3,830 km
+    gm = 398600.4415
+    rp, ra = 6378.14 + 650.0, 6378.14 + 3830.0
+    a = 0.5 * (rp + ra)
+    vp, va = np.sqrt(gm * (2 / rp - 1 / a)), np.sqrt(gm * (2 / ra - 1 / a))
+    x = np.array([[rp, 0, 0, 0, vp, 0], [-ra, 0, 0, 0, -va, 0]])
+    sig = unmodeled_acceleration_sigma(x, scale=1.0)
+    np.testing.assert_allclose(sig[0], sig[1], rtol=1e-6)
+    # perigee drag carries it: above the drag of a circular orbit at the apogee height
+    # (about zero) and below the one at the perigee height
+    circ = unmodeled_acceleration_sigma(
+        np.array([[ra, 0, 0, 0, np.sqrt(gm / ra), 0], [rp, 0, 0, 0, np.sqrt(gm / rp), 0]]), 1.0
+    )
+    assert 100 * circ[0, 1] < sig[0, 1] < circ[1, 1]
 
 
 def test_consider_term_is_added_only_to_the_realistic_covariance():
