@@ -96,10 +96,13 @@ def _sum_by(idx: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
     flat = vals.reshape(len(idx), -1)
     out = np.zeros((n, flat.shape[1]))
     if len(idx):
-        order = np.argsort(idx, kind="stable")
-        si = idx[order]
+        if np.all(idx[1:] >= idx[:-1]):  # rows sorted by object already (the usual case)
+            si, fl = idx, flat
+        else:
+            order = np.argsort(idx, kind="stable")
+            si, fl = idx[order], flat[order]
         starts = np.flatnonzero(np.concatenate([[True], si[1:] != si[:-1]]))
-        out[si[starts]] = np.add.reduceat(flat[order], starts, axis=0)
+        out[si[starts]] = np.add.reduceat(fl, starts, axis=0)
     return out.reshape((n, *vals.shape[1:]))
 
 
