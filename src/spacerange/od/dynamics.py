@@ -13,6 +13,7 @@ The OD engine asks a dynamics object for ``trajectory(x0, s_obs, obj)``: the sta
   (:func:`~spacerange.propagation.numerical.integrator.integrate_many`) on a uniform node grid;
   states and STMs at the measurement times come from quintic Hermite interpolation between
   nodes (r, v, a and Phi_r, Phi_v, G Phi_r are all known there; error < 1 mm at 60 s nodes).
+  With numba installed, :mod:`.fastprop` does the same per object (own step, compiled).
 * :class:`NumericalDynamics` (any :class:`ForceModel`): each object through
   :func:`~spacerange.propagation.numerical.propagate_with_stm` with the finite-difference STM
   of the full force model (one object at a time: slow, for high-fidelity fits).
