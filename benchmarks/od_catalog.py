@@ -121,9 +121,10 @@ def _catalog(args) -> dict:
     obs, _ = observations_from_tdm(tdm, sites_from_sensors(network), "obs.tdm")
     sim_s = time.perf_counter() - t0
     _ = obs.geometry
-    t0 = time.perf_counter()
+    t0, c0, load0 = time.perf_counter(), time.process_time(), os.getloadavg()[0]
     sols, failures = determine_orbits(obs)
-    od_s = time.perf_counter() - t0
+    od_s, od_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    load1 = os.getloadavg()[0]
     n_tracks = {k: np.unique(obs.track[obs.object_id == k]).size for k in obs.objects.tolist()}
     enough = {k for k, v in n_tracks.items() if v >= 3}
     conv = {s.object_id for s in sols if s.converged}
@@ -172,6 +173,9 @@ def _catalog(args) -> dict:
         "converged_pct": round(100 * len(conv & enough) / max(len(enough), 1), 2),
         "failure_reasons": reasons,
         "median_pos_error_m": round(float(np.median(err)), 1) if err else None,
+        "p90_pos_error_m": round(float(np.percentile(err, 90)), 1) if err else None,
+        "od_cpu_s": round(od_cpu_s, 1),
+        "load_average_1min": [round(load0, 1), round(load1, 1)],
         "median_pos_sigma_m": round(
             float(np.median([s.pos_sigma_m for s in sols if s.converged])), 1
         ),  # fmt: skip

@@ -122,6 +122,74 @@ UNUSED_BY_OD = frozenset({"RCS", "MAG", "TRANSMIT_FREQ_1", "TRANSMIT_FREQ_2", "R
 PASS_GAP = np.timedelta64(600, "s")
 
 
+def _segment_rows(seg, epochs, where, file, units, angle_type, site, i_site, target, start,
+                  stop, track_no, rejects, unused, rows):  # fmt: skip
+    """The usable records of one TDM segment, checked as whole arrays (one row per record:
+    keyword, epoch, value); appends its row block to ``rows`` and its rejects (in record
+    order) to ``rejects``; returns (rows, next track number)."""
+    keys = np.asarray(seg.keywords).astype(str)
+    t = np.asarray(epochs, "datetime64[us]")
+    v = np.asarray(seg.values, float)
+    m = keys.size
+    skip = np.isin(keys, list(UNUSED_BY_OD))
+    if unused is not None and skip.any():
+        k_u, n_u = np.unique(keys[skip], return_counts=True)
+        for k, c in zip(k_u.tolist(), n_u.tolist(), strict=True):
+            unused[k] = unused.get(k, 0) + c
+    finite = np.isfinite(v)
+    in_span = np.ones(m, bool)
+    if start is not None:
+        in_span &= t >= start
+    if stop is not None:
+        in_span &= t <= stop
+    kind = np.full(m, -1, np.int8)
+    if units == "km":
+        kind[keys == "RANGE"] = RANGE
+    kind[keys == "DOPPLER_INSTANTANEOUS"] = RANGE_RATE
+    if angle_type in ("AZEL", "RADEC"):
+        az = angle_type == "AZEL"
+        kind[keys == "ANGLE_1"] = AZIMUTH if az else RIGHT_ASCENSION
+        kind[keys == "ANGLE_2"] = ELEVATION if az else DECLINATION
+    pre = ~skip & finite
+    cand = pre & in_span & (kind >= 0)
+    # a record earlier than the last accepted one is out of order; records refused for other
+    # reasons never move "last" and those out of order lie below it, so "last" before row i
+    # is the running maximum of the candidate times before i
+    tt = t.astype(np.int64)
+    cmax = np.maximum.accumulate(np.where(cand, tt, np.iinfo(np.int64).min))
+    last = np.concatenate([[np.iinfo(np.int64).min], cmax[:-1]])
+    order_ok = tt >= last
+    ok = cand & order_ok
+    for j in np.flatnonzero(~skip & ~ok).tolist():
+        key = keys[j]
+        label = f"{where}, observation {j + 1} ({key} at {np.datetime_as_string(t[j])})"
+        if not finite[j]:
+            why = f"value is {float(v[j])!r}"
+        elif not order_ok[j]:
+            prev = np.datetime64(int(last[j]), "us")
+            why = f"time tag out of order (earlier than {np.datetime_as_string(prev)})"
+        elif not in_span[j]:
+            why = f"time tag outside the segment span {start} .. {stop}"
+        elif key == "RANGE":
+            why = f"RANGE_UNITS {units!r} not supported (need km)"
+        else:
+            why = f"data type not used by OD (ANGLE_TYPE {angle_type or 'missing'})"
+        rejects.append(Reject(file, 0, f"{label}: {why}"))
+    idx = np.flatnonzero(ok)
+    if idx.size:
+        ta = t[idx]
+        # a gap of more than PASS_GAP starts a new pass: a segment may hold a whole day
+        new_pass = np.concatenate([[0], (np.diff(ta) > PASS_GAP).astype(int)])
+        tracks = track_no + np.cumsum(new_pass)
+        track_no = int(tracks[-1])
+        k = kind[idx]
+        val = np.where(np.isin(k, [AZIMUTH, ELEVATION, RIGHT_ASCENSION, DECLINATION]),
+                       np.radians(v[idx]), v[idx])  # fmt: skip
+        sig = np.array([site.sigma[int(c)] for c in np.unique(k)])[np.searchsorted(np.unique(k), k)]
+        rows.append((target, ta, k, val, sig, i_site, tracks))
+    return rows, track_no
+
+
 def observations_from_tdm(
     tdms, sites: dict[str, Site], file: str = "<tdm>", unused: dict[str, int] | None = None
 ) -> tuple[Observations, list[Reject]]:
@@ -137,7 +205,7 @@ def observations_from_tdm(
     site_list = list(sites.values())
     site_idx = {name: i for i, name in enumerate(sites)}
     rejects: list[Reject] = []
-    rows: list[tuple] = []
+    rows: list[tuple] = []  # per segment: (target, times, kinds, values, sigmas, site, tracks)
     track_no = 0
     seg_no = 0
     for tdm in tdms if isinstance(tdms, list | tuple) else [tdms]:
@@ -163,55 +231,17 @@ def observations_from_tdm(
                 rejects.append(Reject(file, 0, f"{where}: {exc}"))
                 continue
             start, stop = _seg_bounds(meta)
-            site = sites[sensor]
-            last = None
-            for j, (key, t, v) in enumerate(
-                zip(seg.keywords.tolist(), epochs, seg.values.tolist(), strict=True)
-            ):
-                if key in UNUSED_BY_OD:
-                    if unused is not None:
-                        unused[key] = unused.get(key, 0) + 1
-                    continue
-                label = f"{where}, observation {j + 1} ({key} at {np.datetime_as_string(t)})"
-                if not np.isfinite(v):
-                    rejects.append(Reject(file, 0, f"{label}: value is {v!r}"))
-                    continue
-                if last is not None and t < last:
-                    rejects.append(Reject(file, 0, f"{label}: time tag out of order (earlier "
-                                   f"than {np.datetime_as_string(last)})"))  # fmt: skip
-                    continue
-                if (start is not None and t < start) or (stop is not None and t > stop):
-                    rejects.append(Reject(file, 0, f"{label}: time tag outside the segment span"
-                                   f" {start} .. {stop}"))  # fmt: skip
-                    continue
-                if key == "RANGE":
-                    if units != "km":
-                        rejects.append(Reject(file, 0, f"{label}: RANGE_UNITS {units!r} not "
-                                       "supported (need km)"))  # fmt: skip
-                        continue
-                    kind, val = RANGE, v
-                elif key == "DOPPLER_INSTANTANEOUS":
-                    kind, val = RANGE_RATE, v
-                elif key in ("ANGLE_1", "ANGLE_2") and angle_type in ("AZEL", "RADEC"):
-                    first = key == "ANGLE_1"
-                    if angle_type == "AZEL":
-                        kind = AZIMUTH if first else ELEVATION
-                    else:
-                        kind = RIGHT_ASCENSION if first else DECLINATION
-                    val = np.radians(v)
-                else:
-                    rejects.append(Reject(file, 0, f"{label}: data type not used by OD "
-                                   f"(ANGLE_TYPE {angle_type or 'missing'})"))  # fmt: skip
-                    continue
-                if last is not None and t - last > PASS_GAP:
-                    track_no += 1  # a new pass: one segment may hold a sensor's whole day
-                last = t
-                rows.append((target, t, kind, val, site.sigma[kind], site_idx[sensor], track_no))
+            rows, track_no = _segment_rows(seg, epochs, where, file, units, angle_type,
+                                           sites[sensor], site_idx[sensor], target, start,
+                                           stop, track_no, rejects, unused, rows)  # fmt: skip
             track_no += 1
     if rows:
         cols = list(zip(*rows, strict=True))
-        obs = Observations(np.array(cols[0]), np.array(cols[1], "datetime64[us]"), cols[2],
-                           cols[3], cols[4], cols[5], tuple(site_list), np.array(cols[6]))  # fmt: skip
+        n_rows = [c.size for c in cols[1]]
+        obs = Observations(np.repeat(np.array(cols[0]), n_rows), np.concatenate(cols[1]),
+                           np.concatenate(cols[2]), np.concatenate(cols[3]),
+                           np.concatenate(cols[4]), np.repeat(np.array(cols[5]), n_rows),
+                           tuple(site_list), np.concatenate(cols[6]))  # fmt: skip
     else:
         obs = Observations([], np.array([], "datetime64[us]"), [], [], [], [],
                            tuple(site_list), np.array([], int))  # fmt: skip
