@@ -4,6 +4,7 @@ no integration, and the node grid integrates from a first step of one node inter
 import numpy as np
 
 import spacerange.od.dynamics as dynamics
+from spacerange.od import fastprop
 from spacerange.od.dynamics import J2Dynamics
 
 
@@ -64,6 +65,8 @@ def test_node_grid_takes_one_step_per_node_on_a_leo_pass(monkeypatch):
         return out
 
     monkeypatch.setattr(dynamics, "integrate_many", counting)
+    # the NumPy path (with numba, od.fastprop integrates instead, same step control)
+    monkeypatch.setattr(fastprop, "ACCELERATED", False)
     x0 = np.array([[6878.137, 0.0, 0.0, 0.0, 5.4, 5.4]])
     dyn.trajectory(x0, np.array([-180.0, -120.0, -60.0, 0.0]), np.zeros(4, int))
     assert seen == [3]
