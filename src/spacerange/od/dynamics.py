@@ -330,13 +330,10 @@ def rtn_basis(r: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.stack([u_r, np.cross(u_n, u_r), u_n], axis=2)
 
 
-def quintic_hermite(q0, d0, a0, q1, d1, a1, s, h):
-    """Quintic Hermite interpolation of q (m, d) from value, rate, acceleration at both ends.
-
-    ``s`` (m,) in [0, 1] is the fraction of the interval of length ``h`` seconds; returns
-    ``(q(s), dq/dt(s))``.
-    """
-    s = np.asarray(s, float)[:, None]
+def hermite_weights(s):
+    """Quintic Hermite weights at the interval fraction ``s`` (a float or an array; also
+    compiled by :mod:`.fastprop`): the value weights ``h0..h5`` and the rate weights
+    ``g0..g4`` as :func:`quintic_hermite` combines them."""
     s2, s3 = s * s, s * s * s
     s4, s5 = s3 * s, s3 * s2
     h0 = 1 - 10 * s3 + 15 * s4 - 6 * s5
@@ -350,6 +347,16 @@ def quintic_hermite(q0, d0, a0, q1, d1, a1, s, h):
     g2 = 0.5 * (2 * s - 9 * s2 + 12 * s3 - 5 * s4)
     g3 = 0.5 * (3 * s2 - 8 * s3 + 5 * s4)
     g4 = -12 * s2 + 28 * s3 - 15 * s4
+    return h0, h1, h2, h3, h4, h5, g0, g1, g2, g3, g4
+
+
+def quintic_hermite(q0, d0, a0, q1, d1, a1, s, h):
+    """Quintic Hermite interpolation of q (m, d) from value, rate, acceleration at both ends.
+
+    ``s`` (m,) in [0, 1] is the fraction of the interval of length ``h`` seconds; returns
+    ``(q(s), dq/dt(s))``.
+    """
+    h0, h1, h2, h3, h4, h5, g0, g1, g2, g3, g4 = hermite_weights(np.asarray(s, float)[:, None])
     q = h0 * q0 + h * h1 * d0 + h * h * h2 * a0 + h5 * q1 + h * h4 * d1 + h * h * h3 * a1
     dq = (g0 * q0 - g0 * q1) / h + g1 * d0 + h * g2 * a0 + g4 * d1 + h * g3 * a1
     return q, dq

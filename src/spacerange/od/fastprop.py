@@ -24,6 +24,8 @@ import math
 import numpy as np
 from scipy.integrate._ivp import dop853_coefficients as _dop
 
+from spacerange.od.dynamics import hermite_weights
+
 try:  # optional accelerated backend
     from numba import njit, prange
 
@@ -241,24 +243,14 @@ def _nodes_kernel(x0, s_nodes, pole, con, degree, cols, rtol, atol, a, b, e3, e5
     return out
 
 
+_hermite_weights = njit(cache=True)(hermite_weights)
+
+
 @njit(cache=True)
 def _hermite_row(ya, fa, yb, fb, tt, hh, cols, out):
     """Quintic Hermite (as :func:`.dynamics.quintic_hermite`) of the position-like parts
     (r, Phi_r rows) from value, rate and acceleration at both nodes; rates likewise."""
-    s = tt
-    s2, s3 = s * s, s * s * s
-    s4, s5 = s3 * s, s3 * s2
-    h0 = 1 - 10 * s3 + 15 * s4 - 6 * s5
-    h1 = s - 6 * s3 + 8 * s4 - 3 * s5
-    h2 = 0.5 * (s2 - 3 * s3 + 3 * s4 - s5)
-    h3 = 0.5 * (s3 - 2 * s4 + s5)
-    h4 = -4 * s3 + 7 * s4 - 3 * s5
-    h5 = 1 - h0
-    g0 = -30 * s2 + 60 * s3 - 30 * s4
-    g1 = 1 - 18 * s2 + 32 * s3 - 15 * s4
-    g2 = 0.5 * (2 * s - 9 * s2 + 12 * s3 - 5 * s4)
-    g3 = 0.5 * (3 * s2 - 8 * s3 + 5 * s4)
-    g4 = -12 * s2 + 28 * s3 - 15 * s4
+    h0, h1, h2, h3, h4, h5, g0, g1, g2, g3, g4 = _hermite_weights(tt)
     nq = 3 + 3 * cols
     for jq in range(nq):
         iq = jq if jq < 3 else 3 + jq  # r: 0..2; Phi_r rows: 6 .. 6 + 3 cols
