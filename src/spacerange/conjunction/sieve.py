@@ -142,6 +142,18 @@ def _runs_table() -> np.ndarray:
 
 
 RUNS = _runs_table()
+#: ``AXIS_MASK[axis, lo, hi]``: the cubes of a block (bit ``x << 2 | y << 1 | z``) whose
+#: coordinate bit on ``axis`` (0 x, 1 y, 2 z) is in ``[lo, hi]``.
+AXIS_MASK = np.array(
+    [
+        [
+            [sum(1 << b for b in range(8) if lo <= (b >> (2 - ax)) & 1 <= hi) for hi in (0, 1)]
+            for lo in (0, 1)
+        ]
+        for ax in range(3)
+    ],
+    np.int64,
+)
 
 
 if HAVE_NUMBA:
@@ -151,13 +163,6 @@ if HAVE_NUMBA:
         """Hash of the 2 x 2 x 2 block of cubes (bx, by, bz): its 8 cubes get the 8
         consecutive buckets ``8 * hash + (x bit << 2 | y bit << 1 | z bit)``."""
         return ((bx * 73856093) ^ (by * 19349663) ^ (bz * 83492791)) & bmask
-
-    @numba.njit(cache=True, nogil=True, inline="always")
-    def _bit_range(c0, c1, b):  # pragma: no cover - compiled
-        """Low bits (0, 1) of the cubes of ``[c0, c1]`` that lie in block ``b``."""
-        lo = max(c0, 2 * b) - 2 * b
-        hi = min(c1, 2 * b + 1) - 2 * b
-        return lo, hi
 
     @numba.njit(cache=True, nogil=True)
     def _node_major_numba(r, v, e, mu, min_radius, PT, VT, okT, speed):  # pragma: no cover
@@ -241,6 +246,10 @@ if HAVE_NUMBA:
         # when two of them share a hash.
         qhash = np.empty(64, np.int64)
         qdone = np.empty(64, np.int64)
+        rq0 = np.empty(256, np.int64)
+        rq1 = np.empty(256, np.int64)
+        pr = np.empty(6, np.int64)
+        nr = 0
         oi = np.empty(cap, np.int64)
         oj = np.empty(cap, np.int64)
         ok_ = np.empty(cap, np.int64)
@@ -316,6 +325,7 @@ if HAVE_NUMBA:
             for b in range(tsize, 0, -1):
                 count[b] = count[b - 1]
             count[0] = 0
+            pr[0] = 1 << 62  # no previous query in this step
             for m in range(nv):
                 if not sq[m]:
                     continue
@@ -338,93 +348,113 @@ if HAVE_NUMBA:
                 cy1 = int(np.floor((py + ri) * inv))
                 cz0 = int(np.floor((pz - ri) * inv))
                 cz1 = int(np.floor((pz + ri) * inv))
-                nb = (
-                    ((cx1 >> 1) - (cx0 >> 1) + 1)
-                    * ((cy1 >> 1) - (cy0 >> 1) + 1)
-                    * ((cz1 >> 1) - (cz0 >> 1) + 1)
-                )
-                if nb > qhash.shape[0]:
-                    qhash = np.empty(nb, np.int64)
-                    qdone = np.empty(nb, np.int64)
-                nq = 0
-                # Each block of 2 x 2 x 2 cubes that the ball touches: the cubes needed in
-                # it, as runs of consecutive buckets (one scan loop per run).
-                for bx in range(cx0 >> 1, (cx1 >> 1) + 1):
-                    xl, xh = _bit_range(cx0, cx1, bx)
-                    for by in range(cy0 >> 1, (cy1 >> 1) + 1):
-                        yl, yh = _bit_range(cy0, cy1, by)
-                        for bz in range(cz0 >> 1, (cz1 >> 1) + 1):
-                            zl, zh = _bit_range(cz0, cz1, bz)
-                            need = 0
-                            for xb in range(xl, xh + 1):
-                                for yb in range(yl, yh + 1):
-                                    for zb in range(zl, zh + 1):
-                                        need |= 1 << ((xb << 2) | (yb << 1) | zb)
-                            hb = _block_hash(bx, by, bz, bmask)
-                            # Two blocks of this query with one hash share their buckets.
-                            slot = -1
-                            for u in range(nq):
-                                if qhash[u] == hb:
-                                    slot = u
-                                    break
-                            if slot >= 0:
-                                need &= ~qdone[slot]
-                                qdone[slot] |= need
-                            else:
-                                qhash[nq] = hb
-                                qdone[nq] = need
-                                nq += 1
-                            base = hb << 3
-                            for u in range(RUNS[need, 0, 0]):
-                                q0 = count[base + RUNS[need, u + 1, 0]]
-                                q1 = count[base + RUNS[need, u + 1, 1]]
-                                for q in range(q0, q1):
-                                    # Distance first: the rare branch taken.
-                                    e0 = spos[q, 0] - px
-                                    e1 = spos[q, 1] - py
-                                    e2 = spos[q, 2] - pz
-                                    dd = e0 * e0 + e1 * e1 + e2 * e2
-                                    if dd >= lim2:
-                                        continue
-                                    j = sid[q]
-                                    if all_query:
-                                        sq_ = spos[q, 3]
-                                        if sq_ > sm or (sq_ == sm and j >= i):
-                                            continue
-                                    elif sq[q] and (j <= i or not qq_pairs):
-                                        continue
-                                    if slo[m] > shi[q] or slo[q] > shi[m]:
-                                        continue
-                                    w0 = svel[q, 0] - svel[m, 0]
-                                    w1 = svel[q, 1] - svel[m, 1]
-                                    w2 = svel[q, 2] - svel[m, 2]
-                                    # The pair as (lower index, higher): negating d and w
-                                    # together leaves tau and the distance bit-identical.
-                                    a = i
-                                    bj = j
-                                    if all_query and j < i:
-                                        a = j
-                                        bj = i
-                                    ww = w0 * w0 + w1 * w1 + w2 * w2
-                                    tau = 0.0
-                                    if ww > 0:
-                                        tau = -(e0 * w0 + e1 * w1 + e2 * w2) / ww
-                                    if tau > half:
-                                        tau = half
-                                    elif tau < -half:
-                                        tau = -half
-                                    f0 = e0 + w0 * tau
-                                    f1 = e1 + w1 * tau
-                                    f2 = e2 + w2 * tau
-                                    dm = np.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
-                                    if dm < thr_lin:
-                                        if cnt < cap:
-                                            oi[cnt] = a
-                                            oj[cnt] = bj
-                                            ok_[cnt] = k
-                                            otau[cnt] = tau
-                                            od[cnt] = dm
-                                        cnt += 1
+                # Consecutive queries (bucket order) often have the same cube ranges: the
+                # runs to scan are then the previous query's.
+                if not (
+                    cx0 == pr[0]
+                    and cx1 == pr[1]
+                    and cy0 == pr[2]
+                    and cy1 == pr[3]
+                    and cz0 == pr[4]
+                    and cz1 == pr[5]
+                ):
+                    pr[0] = cx0
+                    pr[1] = cx1
+                    pr[2] = cy0
+                    pr[3] = cy1
+                    pr[4] = cz0
+                    pr[5] = cz1
+                    nb = (
+                        ((cx1 >> 1) - (cx0 >> 1) + 1)
+                        * ((cy1 >> 1) - (cy0 >> 1) + 1)
+                        * ((cz1 >> 1) - (cz0 >> 1) + 1)
+                    )
+                    if nb > qhash.shape[0]:
+                        qhash = np.empty(nb, np.int64)
+                        qdone = np.empty(nb, np.int64)
+                        rq0 = np.empty(4 * nb, np.int64)
+                        rq1 = np.empty(4 * nb, np.int64)
+                    nq = 0
+                    nr = 0
+                    # Each block of 2 x 2 x 2 cubes that the ball touches: the cubes needed
+                    # in it, as runs of consecutive buckets (one scan loop per run).
+                    for bx in range(cx0 >> 1, (cx1 >> 1) + 1):
+                        mx = AXIS_MASK[0, max(cx0 - 2 * bx, 0), min(cx1 - 2 * bx, 1)]
+                        for by in range(cy0 >> 1, (cy1 >> 1) + 1):
+                            my = AXIS_MASK[1, max(cy0 - 2 * by, 0), min(cy1 - 2 * by, 1)]
+                            for bz in range(cz0 >> 1, (cz1 >> 1) + 1):
+                                mz = AXIS_MASK[2, max(cz0 - 2 * bz, 0), min(cz1 - 2 * bz, 1)]
+                                need = mx & my & mz
+                                hb = _block_hash(bx, by, bz, bmask)
+                                # Two blocks with one hash share their buckets: scan once.
+                                slot = -1
+                                for u in range(nq):
+                                    if qhash[u] == hb:
+                                        slot = u
+                                        break
+                                if slot >= 0:
+                                    need &= ~qdone[slot]
+                                    qdone[slot] |= need
+                                else:
+                                    qhash[nq] = hb
+                                    qdone[nq] = need
+                                    nq += 1
+                                base = hb << 3
+                                for u in range(RUNS[need, 0, 0]):
+                                    q0 = count[base + RUNS[need, u + 1, 0]]
+                                    q1 = count[base + RUNS[need, u + 1, 1]]
+                                    if q1 > q0:
+                                        rq0[nr] = q0
+                                        rq1[nr] = q1
+                                        nr += 1
+                for u in range(nr):
+                    for q in range(rq0[u], rq1[u]):
+                        # Distance first: the rare branch taken.
+                        e0 = spos[q, 0] - px
+                        e1 = spos[q, 1] - py
+                        e2 = spos[q, 2] - pz
+                        dd = e0 * e0 + e1 * e1 + e2 * e2
+                        if dd >= lim2:
+                            continue
+                        j = sid[q]
+                        if all_query:
+                            sq_ = spos[q, 3]
+                            if sq_ > sm or (sq_ == sm and j >= i):
+                                continue
+                        elif sq[q] and (j <= i or not qq_pairs):
+                            continue
+                        if slo[m] > shi[q] or slo[q] > shi[m]:
+                            continue
+                        w0 = svel[q, 0] - svel[m, 0]
+                        w1 = svel[q, 1] - svel[m, 1]
+                        w2 = svel[q, 2] - svel[m, 2]
+                        # The pair as (lower index, higher): negating d and w
+                        # together leaves tau and the distance bit-identical.
+                        a = i
+                        bj = j
+                        if all_query and j < i:
+                            a = j
+                            bj = i
+                        ww = w0 * w0 + w1 * w1 + w2 * w2
+                        tau = 0.0
+                        if ww > 0:
+                            tau = -(e0 * w0 + e1 * w1 + e2 * w2) / ww
+                        if tau > half:
+                            tau = half
+                        elif tau < -half:
+                            tau = -half
+                        f0 = e0 + w0 * tau
+                        f1 = e1 + w1 * tau
+                        f2 = e2 + w2 * tau
+                        dm = np.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
+                        if dm < thr_lin:
+                            if cnt < cap:
+                                oi[cnt] = a
+                                oj[cnt] = bj
+                                ok_[cnt] = k
+                                otau[cnt] = tau
+                                od[cnt] = dm
+                            cnt += 1
         return cnt, oi, oj, ok_, otau, od
 
 
