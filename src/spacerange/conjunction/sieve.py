@@ -228,7 +228,7 @@ if HAVE_NUMBA:
         bmask = (tsize >> 3) - 1
         # Cell list rebuilt every step by a counting sort on the hash bucket: objects of
         # one bucket are contiguous, and so are the buckets of one block of 2 x 2 x 2 cubes.
-        count = np.zeros(tsize + 1, np.int64)
+        count = np.zeros(tsize + 1, np.int32)
         bucket = np.empty(n, np.int64)
         order = np.empty(n, np.int64)
         pos = np.empty((n, 3))
