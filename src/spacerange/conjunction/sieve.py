@@ -22,8 +22,10 @@ The compiled kernel shrinks each query's ball to what its own speed needs: since
 (speed, then index), whose ball of radius ``threshold + margin + |v| dt`` covers that
 bound; a LEO object's ball is then ~160 km instead of the ~215 km that the catalog's
 fastest pair (eccentric objects at perigee) imposes on everyone.  Buckets of one 2 x 2 x 2
-block of cubes are consecutive, so queries, taken in bucket order, find their neighbours
-in cache.  The candidates are the same, bit for bit, as the reference kernel's.
+block of cubes are consecutive (z bit lowest), so a query scans the cubes it needs in a
+block as runs of consecutive buckets, one loop per run; queries, taken in bucket order,
+find their neighbours in cache and often reuse the previous query's runs.  The candidates
+are the same, bit for bit, as those of the per-cube kernel this replaced.
 
 Two interchangeable kernels give the same candidates: a compiled one (numba, optional
 ``fast`` extra) and a pure-numpy/scipy one (``cKDTree`` per step) that is slower.
