@@ -56,7 +56,11 @@ def main() -> None:
     ap.add_argument("--dask", action="store_true", help="also run on 2 local Dask workers")
     ap.add_argument("--skip-real", action="store_true", help="only the --synthetic run")
     ap.add_argument("--skip-local", action="store_true", help="with --dask: only the Dask runs")
-    ap.add_argument("--only-7d", action="store_true", help="the local 7-day run alone")
+    ap.add_argument(
+        "--only-7d",
+        action="store_true",
+        help="the 7-day runs alone (local, or Dask with --skip-local)",
+    )
     args = ap.parse_args()
     elsets, _ = parse_tle_file(data_root() / "catalog" / "spacetrack_3le_full_20231009.txt")
     tles = [(e.line1, e.line2) for e in elsets]
@@ -74,7 +78,7 @@ def main() -> None:
     if not args.skip_local:
         figures.update(_local(tles, cfg, args.days7, args.only_7d))
     if args.dask:
-        figures.update(_dask(tles, cfg, args.days7))
+        figures.update(_dask(tles, cfg, args.days7 or args.only_7d, args.only_7d))
     figures["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
     report(figures, args.json)
 
@@ -149,7 +153,7 @@ def _synthetic(n: int, cfg: ScreeningConfig) -> dict:
     return out
 
 
-def _dask(tles, cfg: ScreeningConfig, days7: bool) -> dict:
+def _dask(tles, cfg: ScreeningConfig, days7: bool, only7d: bool = False) -> dict:
     import distributed
 
     out: dict = {}
@@ -166,9 +170,10 @@ def _dask(tles, cfg: ScreeningConfig, days7: bool) -> dict:
         # Warm-up: each worker builds its satrec cache and loads the compiled kernels.
         screen(tles[:200], START, 600, cfg, scheduler=client)
         # The cluster's worker processes are children of this one: counted in the peak.
-        with PeakMemory() as mem:
-            res = screen(tles, START, 86400.0, cfg, scheduler=client)
-        out.update(_run_figures("dask_24h", res, mem))
+        if not only7d:
+            with PeakMemory() as mem:
+                res = screen(tles, START, 86400.0, cfg, scheduler=client)
+            out.update(_run_figures("dask_24h", res, mem))
         if days7:
             with PeakMemory() as mem:
                 res7 = screen(tles, START, 7 * 86400.0, cfg, scheduler=client)
