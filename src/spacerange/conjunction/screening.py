@@ -31,7 +31,12 @@ from multiprocessing import get_context
 import numpy as np
 from sgp4.api import Satrec
 
-from spacerange.conjunction.sieve import hermite_accel, hermite_states, sieve
+from spacerange.conjunction.sieve import (
+    hermite_accel,
+    hermite_states,
+    node_major_states,
+    sieve,
+)
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
 from spacerange.propagation.sgp4_batch import (
     SatrecArrayLike,
@@ -40,7 +45,8 @@ from spacerange.propagation.sgp4_batch import (
     satrec_array,
     satrecs_from_tles,
 )
-from spacerange.propagation.status import flag_unphysical
+from spacerange.propagation.status import _MIN_RADIUS_KM as UNPHYSICAL_RADIUS_KM
+from spacerange.propagation.status import MU_EARTH_KM3_S2
 from spacerange.timescales import jd_fr_utc
 
 MU_KM3_S2 = MU_WGS84_KM3_S2
@@ -146,11 +152,12 @@ def _sgp4_per_entry(sats: list[Satrec], idx: np.ndarray, jd0: float, fr: np.ndar
 
 
 def _node_states(arr: SatrecArrayLike, jd0: float, fr0: float, t_nodes: np.ndarray):
+    """Node-major states ``PT, VT`` ``(k, n, 3)``, validity ``okT`` ``(k, n)``, each
+    object's largest valid speed and the smallest valid radius (see
+    :func:`~spacerange.conjunction.sieve.node_major_states`)."""
     k = len(t_nodes)
     e, r, v = arr.sgp4(np.full(k, jd0), fr0 + t_nodes / 86400.0)
-    flag_unphysical(r, v, e)
-    ok = (e == 0) & np.isfinite(r).all(axis=2) & np.isfinite(v).all(axis=2)
-    return r, v, ok
+    return node_major_states(r, v, e, MU_EARTH_KM3_S2, UNPHYSICAL_RADIUS_KM)
 
 
 def screen_block(
@@ -174,20 +181,15 @@ def screen_block(
     h = cfg.node_dt_s
     n_nodes = int(math.ceil(block_len_s / h)) + 1
     t_nodes = block_start_s + np.arange(n_nodes) * h
-    P, V, ok = _node_states(arr, jd0, fr0, t_nodes)
-    # One node-major copy (the sieve's layout); P, V, ok below are views of it.
-    PT, VT, okT = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (P, V, ok))
-    del P, V, ok
+    PT, VT, okT, speed, rad_min = _node_states(arr, jd0, fr0, t_nodes)
     P, V, ok = (np.swapaxes(a, 0, 1) for a in (PT, VT, okT))
     timings["sgp4_nodes"] = time.perf_counter() - t0
 
     # Search radius and margins from this block's own dynamics.
     t1 = time.perf_counter()
-    speed = np.where(ok, np.linalg.norm(V, axis=2), 0.0).max(axis=1)
     top = np.sort(speed)[-2:] if len(speed) >= 2 else np.array([0.0, 0.0])
     v_rel_max = float(top.sum())
-    rad = np.where(ok, np.linalg.norm(P, axis=2), np.inf)
-    r_min = max(float(rad.min()) if np.isfinite(rad).any() else EARTH_RADIUS_KM, 6378.0 - 100)
+    r_min = max(rad_min if np.isfinite(rad_min) else EARTH_RADIUS_KM, 6378.0 - 100)
     dt = cfg.step_s
     base = cfg.search_km + 0.5 * v_rel_max * dt
     # Straight-line error within half a step: tidal relative acceleration 3 mu/r^3 |d|,
