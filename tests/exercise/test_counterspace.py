@@ -68,8 +68,14 @@ def test_asat_test_launch_ascent_and_sbm_intercept():
     tgt = w.obj(a.target)
     assert tgt.ended_utc == t_i and tgt.end_reason == "breakup"
     assert "KV-VRK-WX-1" not in w  # a sub-orbital arc: not an SGP4 catalog object ...
-    kv = w.ballistic["KV-VRK-WX-1"]  # ... but a world object on its integrated arc
+    kv = w.ballistic["KV-VRK-WX-1"]  # ... but a world object on its propagated arc
     assert kv["created_utc"] == _t(rec["burnout_utc"]) and kv["ended_utc"] == t_i
+    # the arc is the engine's propagation: the numerical propagator (full Earth
+    # orientation, zonal EGM96 to J4, its own DOP853 run) carries burnout to the same arc
+    from spacerange.propagation.numerical import ForceModel, propagate
+
+    r_n, _ = propagate(kv["x_gcrs"][0], kv["times"][0], kv["times"], ForceModel.zonal(4))
+    assert np.linalg.norm(r_n - kv["x_gcrs"][:, :3], axis=1).max() < 1e-3  # J2 only: 7 m
     launch = next(e for e in events if e.kind == "launch")
     assert launch.objects == ["KV-VRK-WX-1"] and launch.time_utc == t_l
     # NASA SBM catastrophic collision: N(>= Lc) = 0.1 (M_t + M_p)^0.75 Lc^-1.71
@@ -119,6 +125,27 @@ def test_asat_ascent_gives_no_cue_to_a_team_with_no_sensor_in_view():
     assert rec["ascent_seen_by"] == {"ardenia-ops": None}
     assert rec["ascent_tracks"] == {} and not [e for e in events if e.kind == "alert"]
     assert "breakup" in [e.kind for e in events]  # the intercept happens all the same
+
+
+def test_asat_ascent_od_failure_is_kept_not_a_track(monkeypatch):
+    """A team whose OD of the interceptor fails holds no track and gets no cue; the
+    reason is kept and the test runs on to the intercept."""
+    import spacerange.exercise.world.asat as asat_mod
+
+    def fails(_obs):
+        raise ValueError("three epochs too close")
+
+    monkeypatch.setattr(asat_mod, "ekf_from_iod", fails)
+    w, _ = _world("asat_test")
+    inj = _inject(w, "asat_test")
+    w.enact(inj, to_utc64(w.scenario.time_of(inj.at)))
+    rec = w.asat_tests[inj.serial]
+    events = w.advance(_t(rec["intercept_utc"]) + _td64(60))
+    assert rec["ascent_seen_by"]["ardenia-ops"] is not None
+    fail = rec["ascent_od_failures"]["ardenia-ops"]
+    assert "three epochs too close" in fail["reason"] and fail["n_detections"] >= 3
+    assert rec["ascent_tracks"] == {} and not [e for e in events if e.kind == "alert"]
+    assert "breakup" in [e.kind for e in events]
 
 
 # ----------------------------------------------------------------------- RPO guidance

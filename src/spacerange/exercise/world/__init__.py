@@ -51,8 +51,9 @@ Threat enactment (``enact``), all physically consistent with the model above:
   optical payloads and the ground segment (:mod:`.effects_rf`, :mod:`.effects_laser`,
   :mod:`.effects_cyber`); commands execute through the link model of :mod:`.effects_rf`.
 * ``asat_test`` — direct-ascent ASAT test (:mod:`.asat`): launch at the first pass of the
-  target over the site, interceptor created at burnout on a ballistic SGP4 arc solved to
-  meet the target, NASA SBM collision break-up at the intercept.
+  target over the site, interceptor created at burnout on a ballistic arc propagated by
+  the engine (:mod:`spacerange.od.dynamics`) and solved to meet the target, tracked by the
+  teams through the engine's OD, NASA SBM collision break-up at the intercept.
 * ``decoy_release`` / ``covert_maneuver`` (:mod:`.deception`): objects released with a
   random relative velocity; a burn timed when the named teams' sensors cannot see the
   asset, with their custody lost / regained recorded.

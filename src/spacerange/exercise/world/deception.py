@@ -222,6 +222,7 @@ class DeceptionThreats:
             asat.append({k: rec.get(k) for k in ("serial", "target", "launch_utc",
                                                  "intercept_utc", "intercept_alt_km",
                                                  "ascent_seen_by", "ascent_tracks",
+                                                 "ascent_od_failures",
                                                  "n_fragments")}
                         | {"catalogued": {tm: self.catalogued_count(tm, rec["fragments"])
                                           for tm in teams}})  # fmt: skip
