@@ -45,7 +45,7 @@ def test_large_batch_still_uses_the_thread_pool(monkeypatch):
         return real(*a, **k)
 
     monkeypatch.setattr(sgp4_driver, "propagate_rows", parallel)
-    monkeypatch.setattr(sgp4_numba, "_THREADS_PID", None)
+    monkeypatch.setattr(sgp4_numba, "_FORKED_FROM_THREADED", False)
     tles = TLES * 150
     jd = np.full(121, 2461103.5)
     fr = np.arange(121) * 120.0 / 86400.0
@@ -55,3 +55,31 @@ def test_large_batch_still_uses_the_thread_pool(monkeypatch):
     assert seen == [1]
     _, r_small, _ = sgp4_numba.propagate_table(table[:2], ie[:2], jd, fr)
     assert np.array_equal(r[:2], r_small)
+
+
+def test_a_forked_child_of_a_threaded_process_propagates_on_one_thread():
+    """After any parallel kernel ran here (numba's thread pool started), a forked worker
+    (the screening's and the batch propagator's process pools) must not start the pool
+    again: with GNU OpenMP that aborts the child (BrokenProcessPool before the fix, when
+    the pool had been started by a kernel other than SGP4's own batch path)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    tles = TLES * 150
+    jd = np.full(121, 2461103.5)
+    fr = np.arange(121) * 120.0 / 86400.0
+    table, ie = sgp4_numba.table_for_tles(tles)
+    # start the thread pool through the driver directly (as another kernel would)
+    e, r, v = (np.empty((len(tles), 121), np.uint8), np.empty((len(tles), 121, 3)),
+               np.empty((len(tles), 121, 3)))  # fmt: skip
+    kinds = sgp4_driver.row_kinds(table, ie, True)
+    sgp4_driver.propagate_rows(table, ie, np.arange(len(tles), dtype=np.int64), kinds,
+                               jd, fr, False, r, v, e)  # fmt: skip
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+        r_child = pool.submit(_child_propagates, table, ie, jd, fr).result(timeout=120)
+    assert np.array_equal(r_child, r)
+
+
+def _child_propagates(table, ie, jd, fr):
+    assert sgp4_numba._FORKED_FROM_THREADED
+    return sgp4_numba.propagate_table(table, ie, jd, fr)[1]

@@ -41,8 +41,26 @@ FIELDS = (
 N_FIELDS = len(FIELDS)
 _IX = {name: k for k, name in enumerate(FIELDS)}
 
-#: Process that started numba's thread pool (see :func:`propagate_table`).
-_THREADS_PID: int | None = None
+#: True in a process forked from one whose numba thread pool was running (any parallel
+#: kernel of the package: SGP4, the OD's compiled dynamics, Monte Carlo Pc): that pool is
+#: not fork-safe (with GNU OpenMP the child aborts, "fork() called from a process already
+#: using GNU OpenMP"), and the parent's process pool already gives the parallelism, so
+#: such a process runs the kernels on one thread.  Set by the fork hook below.
+_FORKED_FROM_THREADED = False
+
+
+def _after_fork_in_child() -> None:
+    global _FORKED_FROM_THREADED
+    try:
+        from numba.np.ufunc import parallel as _numba_parallel
+    except ImportError:  # pragma: no cover - numba absent: no thread pool either
+        return
+    # numba's own flag (private): unknown layouts count as started, the safe side
+    started = getattr(_numba_parallel, "_is_initialized", True)
+    _FORKED_FROM_THREADED = _FORKED_FROM_THREADED or bool(started)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 _TWOPI = 2.0 * math.pi
 
 
@@ -580,21 +598,15 @@ def propagate_table(
     # failed inits (which only report their code) on the scalar one.
     kinds = sgp4_driver.row_kinds(table, init_error, sgp4_simd.enabled())
     rows = np.arange(n, dtype=np.int64)
-    global _THREADS_PID
-    pid = os.getpid()
     run = sgp4_driver.propagate_rows
-    if _THREADS_PID not in (None, pid):
-        # A forked child of a process that started numba's thread pool: that pool is not
-        # fork-safe (the child aborts), and the parent's process pool already gives the
-        # parallelism, so run this process's share on one thread.
+    if _FORKED_FROM_THREADED:
+        # a forked child of a process whose numba thread pool ran: one thread here
         run = sgp4_driver.propagate_rows_serial
     elif n * m < SERIAL_BELOW:
         # little work (a screening block of a few changed tracks: ~0.1 ms on one thread)
         # costs more in waking the thread pool than it saves, ~8 ms CPU per call on a
         # loaded machine
         run = sgp4_driver.propagate_rows_serial
-    else:
-        _THREADS_PID = pid
     if n and m:
         run(table, init_error, rows, kinds, jd, fr, batch, r, v, e.view(np.uint8))
     return e, r, v
