@@ -217,11 +217,7 @@ class RpoGuidance:
         (``decisions: red``: no automatic re-plan or retry)."""
         from spacerange.exercise.scenario.counterspace import RpoGuidance as Settings
 
-        o = self._own_asset(team_id, action.get("asset"))
-        if not o.rendezvous_capable:
-            raise WorldError(f"asset {o.id} is not rendezvous_capable")
-        if o.ended_utc is not None:
-            raise WorldError(f"asset {o.id} no longer exists ({o.end_reason})")
+        o = self._live_asset(team_id, action.get("asset"), "rendezvous_capable")
         name = action.get("target")
         pics = self.pictures
         tid = pics.resolve(team_id, name) if pics is not None else name

@@ -63,12 +63,18 @@ class TeamActions:
             raise WorldError(f"asset {asset!r} is not one of team {team_id}'s assets")
         return o
 
-    def _apply_maneuver(self, team_id, action, t):
-        o = self._own_asset(team_id, action.get("asset"))
-        if not o.maneuverable:
-            raise WorldError(f"asset {o.id} is not maneuverable")
+    def _live_asset(self, team_id: str, asset: object, capability: str) -> TruthObject:
+        """One of the team's assets that still exists and has ``capability`` (a boolean
+        attribute of the object: ``maneuverable``, ``rendezvous_capable``)."""
+        o = self._own_asset(team_id, asset)
+        if not getattr(o, capability):
+            raise WorldError(f"asset {o.id} is not {capability}")
         if o.ended_utc is not None:
             raise WorldError(f"asset {o.id} no longer exists ({o.end_reason})")
+        return o
+
+    def _apply_maneuver(self, team_id, action, t):
+        o = self._live_asset(team_id, action.get("asset"), "maneuverable")
         dv = action.get("dv_rtn_mps")
         if not (isinstance(dv, list | tuple) and len(dv) == 3
                 and all(isinstance(x, int | float) and math.isfinite(x) for x in dv)):  # fmt: skip
