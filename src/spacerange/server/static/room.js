@@ -11,9 +11,12 @@ const RATING_WORDS = { P: "performed", S: "some challenges", M: "major challenge
 function ratingBadge(r) { return r ? `<span class="rating r-${esc(r)}" title="${esc(RATING_WORDS[r] || "")}">${esc(r)}</span>` : '<span class="muted">-</span>'; }
 
 // ---------------------------------------------------------------- overview
-let ovBusy = false, ovLast = 0;
+let ovBusy = false, ovLast = 0, ovAgain = false;
 async function refreshOverview(force) {
-  if (ovBusy || !S.me || (!force && Date.now() - ovLast < 3000)) return;
+  // a forced refresh (after a release) that finds one in flight runs when it ends: the
+  // one in flight may have read the state from before the change
+  if (ovBusy) { if (force) ovAgain = true; return; }
+  if (!S.me || (!force && Date.now() - ovLast < 3000)) return;
   ovBusy = true; ovLast = Date.now(); const token = S.token;
   try {
     const o = await api("GET", "/api/exercise/overview");
@@ -41,7 +44,10 @@ async function refreshOverview(force) {
     }
     setHtml("ov-events", S.events.slice(-12).reverse().map((e) => `<li><b>${esc(fmtUtc(e.sim_time_utc))}</b> ${esc(e.kind.replace(/_/g, " "))} ${esc(describeEvent(e))}</li>`).join("") || "<li><i>none</i></li>");
     if (isJudge()) $("excon-released").textContent = o.ratings_released ? "released to the teams" : "held by EXCON";
-  } catch (e) { /* next refresh */ } finally { ovBusy = false; }
+  } catch (e) { /* next refresh */ } finally {
+    ovBusy = false;
+    if (ovAgain) { ovAgain = false; refreshOverview(true); }
+  }
 }
 async function setRelease(on) {
   try { await api("POST", "/api/excon/ratings/release", { released: on });
