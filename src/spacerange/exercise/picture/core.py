@@ -190,17 +190,19 @@ class Pictures(ProductsMixin, CatalogMixin):
         d = self.designator(tp.team, o.id)
         return d if d != o.id else o.name
 
-    def designator(self, team: str, oid: str, given: str | None = None) -> str:
+    def designator(self, team: str, oid: str, given: str | None = None,
+                   uncatalogued: bool = False) -> str:  # fmt: skip
         """The name ``team`` knows truth object ``oid`` by (assigned on first use): its own
         assets and public-catalog objects keep their id; anything else gets ``given`` (a
         designator an ally or provider delivered with it) or the team's next
-        ``<TEAM>-UCT-nnnn``."""
+        ``<TEAM>-UCT-nnnn``.  ``uncatalogued``: ``oid`` is a world object outside the SGP4
+        catalog (an interceptor on its ballistic arc), never named by its id."""
         tp = self.teams[team]
         d = tp.desig.get(oid)
         if d is not None:
             return d
         o = self.world.obj(oid) if oid in self.world else None
-        if o is None or o.created_utc is None or o.actor in tp.actors:
+        if not uncatalogued and (o is None or o.created_utc is None or o.actor in tp.actors):
             d = oid
         elif given and given not in tp.truth_of:
             d = given

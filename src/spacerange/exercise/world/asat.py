@@ -74,6 +74,7 @@ from spacerange.od.dynamics import OD_DEGREE, J2Dynamics
 from spacerange.od.ekf import ekf_from_iod
 from spacerange.od.observations import Observations
 from spacerange.od.passes import pass_observations
+from spacerange.propagation.mean_elements import kepler_equinoctial
 
 #: pass search step [s]
 PASS_STEP_S = 30.0
@@ -188,19 +189,6 @@ class AsatThreats:
                 ev += self._ascent_track(rec, tp, kv, t, x_gcrs)
         return ev
 
-    @staticmethod
-    def _uct_name(tp, oid: str) -> str:
-        """The team's designator of ``oid`` (its next ``<TEAM>-UCT-nnnn``), the naming of
-        :meth:`spacerange.exercise.picture.core.Pictures.designator` for an object that
-        is not in the SGP4 catalog."""
-        d = tp.desig.get(oid)
-        if d is None:
-            tp.n_uct += 1
-            d = f"{tp.team.upper()}-UCT-{tp.n_uct:04d}"
-            tp.desig[oid] = d
-            tp.truth_of[d] = oid
-        return d
-
     def _ascent_track(self, rec: dict, tp, kv: dict, t, x_true) -> list[WorldEvent]:
         """The team's track of the interceptor from its own observations, determined by
         the engine's OD (:func:`spacerange.od.ekf.ekf_from_iod`: IOD, batch refinement,
@@ -226,14 +214,12 @@ class AsatThreats:
         x = np.concatenate([rg[0, 0], vg[0, 0]])
         p = sol.covariance  # GCRS; its position trace is frame-independent
         first = tp.team not in rec["ascent_tracks"]
-        d = self._uct_name(tp, kv["id"])
+        d = self.pictures.designator(tp.team, kv["id"], uncatalogued=True)
         lla = itrs_to_geodetic(teme_to_itrs(x[None, None, :3], x[None, None, 3:],
                                             np.asarray([t]))[0][0, 0])  # fmt: skip
-        rn, speed = float(np.linalg.norm(x[:3])), float(np.linalg.norm(x[3:]))
-        energy = 0.5 * speed**2 - MU_KM3_S2 / rn
-        h = float(np.linalg.norm(np.cross(x[:3], x[3:])))
-        a_km = -MU_KM3_S2 / (2 * energy) if energy < 0 else np.inf
-        ecc = math.sqrt(max(0.0, 1 + 2 * energy * h**2 / MU_KM3_S2**2))
+        speed = float(np.linalg.norm(x[3:]))
+        el = kepler_equinoctial(x[None])
+        perigee_km = float(el["a"][0] * (1.0 - el["e"][0]))
         sigma = float(np.sqrt(np.trace(p[:3, :3]) / 3))
         trk = rec["ascent_tracks"].setdefault(
             tp.team,
@@ -252,7 +238,7 @@ class AsatThreats:
                    "r_km": [round(float(c), 3) for c in x[:3]],
                    "v_km_s": [round(float(c), 6) for c in x[3:]],
                    "pos_sigma_km": round(sigma, 3),
-                   "sub_orbital": bool(a_km * (1 - ecc) < RE_KM)}  # fmt: skip
+                   "sub_orbital": bool(perigee_km < RE_KM)}  # fmt: skip
         tp.alerts.append({"team": tp.team, "kind": "launch", "objects": [d], "details": details,
                           "time_utc": _iso(t)})  # fmt: skip
         ev = [WorldEvent("alert", [d], {"team": tp.team, "kind": "launch", "details": details,
