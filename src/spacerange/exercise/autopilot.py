@@ -32,7 +32,7 @@ import numpy as np
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
-from spacerange.exercise.autopilot_base import Autopilot, GamingAutopilot, _dt, _iso
+from spacerange.exercise.autopilot_base import Autopilot, GamingAutopilot, _dt, _elements, _iso
 from spacerange.exercise.autopilot_effects import EffectResponses
 from spacerange.exercise.autopilot_red import RedCell
 from spacerange.exercise.cloudtrace import propose_parents, trace_back
@@ -78,16 +78,6 @@ def make_autopilot(kind: str | None) -> Autopilot | None:
 
 
 # ---------------------------------------------------------------------- orbit helpers
-def _elements(r: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
-    """Semi-major axis [km], inclination [deg], RAAN [deg] from a TEME state."""
-    rn = float(np.linalg.norm(r))
-    a = 1.0 / (2.0 / rn - float(v @ v) / MU_KM3_S2)
-    h = np.cross(r, v)
-    inc = math.degrees(math.acos(max(-1.0, min(1.0, h[2] / np.linalg.norm(h)))))
-    raan = math.degrees(math.atan2(h[0], -h[1])) % 360.0
-    return a, inc, raan
-
-
 def _is_geo(item: dict) -> bool:
     r = np.asarray(item.get("r_km") or [0, 0, 0], float)
     return 40_000.0 < float(np.linalg.norm(r)) < 44_000.0

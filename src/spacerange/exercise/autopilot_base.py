@@ -4,8 +4,12 @@ player a grade must not reward; issue 12)."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
+from spacerange.constants import MU_WGS84_KM3_S2
 from spacerange.exercise.teamview import TeamPort, TeamView
 
 __all__ = ["Autopilot", "GamingAutopilot"]
@@ -80,3 +84,13 @@ class GamingAutopilot(Autopilot):
             acts.append({"kind": "maneuver", "asset": asset, "dv_rtn_mps": [0.0, 0.01, 0.0]})
         for a in acts:
             port.submit(a)
+
+
+def _elements(r: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
+    """Semi-major axis [km], inclination [deg], RAAN [deg] from a TEME state."""
+    rn = float(np.linalg.norm(r))
+    a = 1.0 / (2.0 / rn - float(v @ v) / MU_WGS84_KM3_S2)
+    h = np.cross(r, v)
+    inc = math.degrees(math.acos(max(-1.0, min(1.0, h[2] / np.linalg.norm(h)))))
+    raan = math.degrees(math.atan2(h[0], -h[1])) % 360.0
+    return a, inc, raan

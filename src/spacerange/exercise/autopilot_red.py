@@ -33,7 +33,7 @@ from datetime import timedelta
 import numpy as np
 
 from spacerange.constants import MU_WGS84_KM3_S2 as MU_KM3_S2
-from spacerange.exercise.autopilot_base import _dt
+from spacerange.exercise.autopilot_base import _dt, _elements
 from spacerange.exercise.teamview import TeamPort, TeamView
 
 __all__ = [
@@ -135,8 +135,7 @@ class RedCell:
             self.done.add(("abort", a["id"]))
             r_s, v_s = np.asarray(a["r_km"], float), np.asarray(a["v_km_s"], float)
             r_t, v_t = np.asarray(tgt["r_km"], float), np.asarray(tgt["v_km_s"], float)
-            a_s = 1.0 / (2.0 / np.linalg.norm(r_s) - v_s @ v_s / MU_KM3_S2)
-            a_t = 1.0 / (2.0 / np.linalg.norm(r_t) - v_t @ v_t / MU_KM3_S2)
+            a_s, a_t = _elements(r_s, v_s)[0], _elements(r_t, v_t)[0]
             n = math.sqrt(MU_KM3_S2 / a_t**3)
             ahead = float((r_s - r_t) @ v_t) > 0.0
             dv = 0.5 * n * (a_t - a_s) * 1e3 + (-1.0 if ahead else 1.0) * RED_ABORT_DV_MPS
