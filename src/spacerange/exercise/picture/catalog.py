@@ -13,7 +13,7 @@ import numpy as np
 from spacerange.constants import MU_WGS72_KM3_S2
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
-from spacerange.exercise.picture.model import Track, uncorrelated
+from spacerange.exercise.picture.model import Track, tracks_cov_rtn, uncorrelated
 from spacerange.exercise.world import fit_satrecs
 from spacerange.frames import rtn_basis
 from spacerange.od.passes import pass_mahalanobis
@@ -83,6 +83,7 @@ class CatalogMixin:
         if held:
             trs = [tp.tracks[objs[k].id] for k in held]
             x_t, p_t = tk.predict_tracks(trs, t_end)
+            tracks_cov_rtn(trs, t)  # the sigmas asked below, one batch (cached)
             d2, dof = pass_mahalanobis(obs, ids[held], x_t, p_t, t_end)
             alarm = tp.alarm.test(d2, dof)
             thr = tp.alarm.threshold(dof)

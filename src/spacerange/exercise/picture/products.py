@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spacerange.exercise.picture.model import Track
+from spacerange.exercise.picture.model import Track, tracks_cov_rtn
 from spacerange.exercise.world import RE_KM, _iso, _sgp4_one, _td64, to_utc64
 from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
 
@@ -153,6 +153,9 @@ class ProductsMixin:
             rp = self.teams.get(to)
             if rp is None:
                 continue
+            # one vectorized covariance propagation for every track compared below
+            tracks_cov_rtn([*tracks.values(), *(rp.tracks[k] for k in tracks if k in rp.tracks)],
+                           t)  # fmt: skip
             n = 0
             for k, tr in tracks.items():
                 if self._own(to, k):
@@ -194,6 +197,7 @@ class ProductsMixin:
         if tp is None:
             return []
         keys, r, v = self._picture_states(tp, t)
+        tracks_cov_rtn([tp.tracks[k] for k in keys if k in tp.tracks], t)  # cached, one batch
         pic = []
         for j, k in enumerate(keys):
             if self._own(team_id, k) or not np.all(np.isfinite(r[j])):
