@@ -61,6 +61,7 @@ class Recorder(Autopilot):
     def __init__(self) -> None:
         self.seen: list[tuple[str, dict]] = []
         self.ports: set[str] = set()
+        self.tracks_checked = 0
 
     def on_event(self, port, kind, payload):
         self.ports.add(type(port).__name__)
@@ -68,6 +69,13 @@ class Recorder(Autopilot):
         self.seen.append((kind, payload))
         v = port.view()
         assert isinstance(v, TeamView) and v.team == "ardenia-ops"
+        if self.tracks_checked < 12 and v.picture:
+            # one track computed alone is the item the whole picture lists under its name
+            alone = port._build()
+            for item in v.picture[:4]:
+                assert alone.track(item["id"]) == item
+                self.tracks_checked += 1
+            assert alone.track("NO-SUCH-OBJECT") is None and alone.picture_items is None
 
 
 def test_autopilot_receives_only_its_team_events(tmp_path):
@@ -82,6 +90,7 @@ def test_autopilot_receives_only_its_team_events(tmp_path):
     ex.close()
     kinds = {k for k, _ in rec.seen}
     assert rec.ports == {"TeamPortImpl"}
+    assert rec.tracks_checked >= 4
     assert "inject_released" not in kinds and "detection" not in kinds
     assert "world_event" not in kinds and "rating" not in kinds
     assert [k for k, _ in rec.seen] == [k for k, _ in visible]

@@ -61,6 +61,7 @@ class TeamPortImpl:
         pics = ex.pictures
         light = pics.light_view(self.team) if hasattr(pics, "light_view") else {}
         loader = getattr(pics, "picture_items", None)
+        one = getattr(pics, "picture_item", None)
         d = {**self._static, **jsonable(light), "clock_utc": iso(ex.clock.now),
              "inbox": self._seen.get("message", []),
              "alerts": self._seen.get("alert", []),
@@ -70,6 +71,8 @@ class TeamPortImpl:
         if loader is not None:
             v.picture_items = None
             v.picture_loader = lambda: jsonable(loader(self.team))
+        if one is not None:
+            v.track_loader = lambda name: jsonable(one(self.team, name))
         return v
 
     def submit(self, action: dict) -> tuple[bool, list[str]]:

@@ -62,6 +62,9 @@ class TeamView:
     uplink_delay_s: float = 600.0
     #: computes the tracks on first use (propagating a large catalog is the costly part)
     picture_loader: Callable[[], list[dict]] | None = field(default=None, repr=False)
+    #: computes one track by name without the whole picture (``None``: none such)
+    track_loader: Callable[[str], dict | None] | None = field(default=None, repr=False)
+    _tracks: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def picture(self) -> tuple[dict, ...]:
@@ -101,6 +104,11 @@ class TeamView:
         return next((a for a in self.assets if a.get("id") == asset_id), None)
 
     def track(self, name: str) -> dict | None:
+        """The picture's item named ``name`` (computed alone while the picture is not)."""
+        if self.picture_items is None and self.track_loader is not None:
+            if name not in self._tracks:
+                self._tracks[name] = self.track_loader(name)
+            return self._tracks[name]
         return next((p for p in self.picture if p.get("id") == name), None)
 
 

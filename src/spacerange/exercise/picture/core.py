@@ -408,8 +408,8 @@ class Pictures(ProductsMixin, CatalogMixin):
     def _own_assets(self, tp) -> list:
         return [o for o in self.world.objects if o.actor in tp.actors and o.ended_utc is None]
 
-    def _picture_states(self, tp, t):
-        keys = list(tp.tracks)
+    def _picture_states(self, tp, t, keys: list[str] | None = None):
+        keys = list(tp.tracks) if keys is None else [k for k in keys if k in tp.tracks]
         if not keys:
             return keys, np.zeros((0, 3)), np.zeros((0, 3))
         arr = SatrecArray([tp.tracks[k].satrec for k in keys])

@@ -190,26 +190,42 @@ class ProductsMixin:
             return {"picture": [], "assets": [], "alerts": [], "cdms": [], "shared_in": []}
         return {"picture": self.picture_items(team_id), **self.light_view(team_id)}
 
-    def picture_items(self, team_id: str) -> list[dict]:
-        """The team's tracks now, under its designators (the costly part of the view)."""
+    def picture_items(self, team_id: str, keys: list[str] | None = None) -> list[dict]:
+        """The team's tracks now (all, or those of truth ids ``keys``), under its
+        designators: the costly part of the view, one SGP4 and one covariance batch."""
         t = self.world.clock_utc
         tp = self.teams.get(team_id)
         if tp is None:
             return []
-        keys, r, v = self._picture_states(tp, t)
-        tracks_cov_rtn([tp.tracks[k] for k in keys if k in tp.tracks], t)  # cached, one batch
-        pic = []
-        for j, k in enumerate(keys):
-            if self._own(team_id, k) or not np.all(np.isfinite(r[j])):
-                continue
-            tr = tp.tracks[k]
-            pic.append({"id": self.designator(team_id, k), "name": tr.name, "owner": tr.owner,
-                        "r_km": [round(float(x), 4) for x in r[j]],
-                        "v_km_s": [round(float(x), 7) for x in v[j]],
-                        "pos_sigma_km": round(tr.sigma_rtn_km(t)[1], 4),
-                        "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source,
-                        "custody": self.custody(team_id, k, t)["state"]})  # fmt: skip
-        return pic
+        keys, r, v = self._picture_states(tp, t, keys)
+        keep = [j for j, k in enumerate(keys)
+                if not self._own(team_id, k) and np.all(np.isfinite(r[j]))]  # fmt: skip
+        if not keep:
+            return []
+        trs = [tp.tracks[keys[j]] for j in keep]
+        cov = tracks_cov_rtn(trs, t)
+        sig_t = np.sqrt(np.maximum(cov[:, 1, 1], 0.0))
+        # custody (see :meth:`custody`), for the whole batch
+        age_s = np.array([_secs(t - tr.last_obs_utc) for tr in trs])
+        limit_s = self.custody_age_s * np.where([tr.growth_km_day >= 1.0 for tr in trs], 1.0, 3.0)
+        held = (age_s <= limit_s) & (sig_t <= self.custody_sigma_km)
+        return [{"id": self.designator(team_id, keys[j]), "name": tr.name, "owner": tr.owner,
+                 "r_km": [round(float(x), 4) for x in r[j]],
+                 "v_km_s": [round(float(x), 7) for x in v[j]],
+                 "pos_sigma_km": round(float(sig_t[n]), 4),
+                 "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source,
+                 "custody": "held" if held[n] else "lost"}
+                for n, (j, tr) in enumerate(zip(keep, trs, strict=True))]  # fmt: skip
+
+    def picture_item(self, team_id: str, name: str) -> dict | None:
+        """The team's track named ``name`` now (the item :meth:`picture_items` lists under
+        that designator), or ``None``."""
+        tp = self.teams.get(team_id)
+        k = self.resolve(team_id, name)
+        if tp is None or k is None or k not in tp.tracks:
+            return None
+        items = self.picture_items(team_id, [k])
+        return items[0] if items and items[0]["id"] == name else None
 
     def light_view(self, team_id: str) -> dict:
         """The view without the tracks: own assets, alerts, CDMs, shares."""
