@@ -92,3 +92,52 @@ def test_node_major_states_flags_what_the_status_module_flags(compiled, monkeypa
     np.testing.assert_array_equal(VT, np.swapaxes(v, 0, 1))
     np.testing.assert_array_equal(speed, np.where(want, np.linalg.norm(v, axis=2), 0).max(1))
     assert r_min == np.where(want, np.linalg.norm(r, axis=2), np.inf).min()
+
+
+def _circular_orbits(n, n_nodes, node_dt, seed):
+    """Node states of circular orbits (r 6,900-6,960 km, random planes and phases): curved
+    motion, where the few-query kernel's interval bound is not trivially exact."""
+    rng = np.random.default_rng(seed)
+    mu = 398600.4418
+    r = rng.uniform(6900.0, 6960.0, n)
+    n_rad_s = np.sqrt(mu / r**3)
+    axis = rng.normal(size=(n, 3))
+    axis /= np.linalg.norm(axis, axis=1)[:, None]
+    u = np.cross(axis, rng.normal(size=(n, 3)))
+    u /= np.linalg.norm(u, axis=1)[:, None]
+    w = np.cross(axis, u)
+    t = np.arange(n_nodes) * node_dt
+    ang = rng.uniform(0, 2 * np.pi, n)[:, None] + n_rad_s[:, None] * t[None, :]
+    c, s = np.cos(ang)[..., None], np.sin(ang)[..., None]
+    P = r[:, None, None] * (c * u[:, None] + s * w[:, None])
+    V = (r * n_rad_s)[:, None, None] * (-s * u[:, None] + c * w[:, None])
+    return P, V
+
+
+@pytest.mark.parametrize("n_query, qq", [(1, True), (3, True), (16, False), (16, True)])
+def test_few_query_kernel_gives_the_grid_kernels_candidates_bit_for_bit(n_query, qq,
+                                                                         monkeypatch):  # fmt: skip
+    """Few queries against many (a team's assets against its catalog) take the direct
+    kernel of :mod:`spacerange.conjunction.sieve_few`; its candidates, taus and distances
+    are the grid kernel's exactly, on curved orbits with invalid nodes and radial bands."""
+    from spacerange.conjunction import sieve_few
+
+    n, node_dt, dt = 3000, 120.0, 20.0
+    P, V = _circular_orbits(n, 41, node_dt, seed=n_query)
+    ok = np.ones(P.shape[:2], bool)
+    ok[5, 7:9] = False
+    ok[0, 20] = False  # a query with an invalid node
+    rn = np.linalg.norm(P, axis=2)
+    rlo, rhi = rn.min(1) - 20.0, rn.max(1) + 20.0
+    query = np.zeros(n, bool)
+    query[np.arange(n_query) * 7] = True
+    radius, thr = 5.0 + 0.5 * 16.0 * dt + 1.0, 60.0
+    args = (P, V, ok, node_dt, dt, 240, radius, thr, query, rlo, rhi)
+    few = sieve(*args, backend="numba", query_pairs=qq)
+    monkeypatch.setattr(sieve_few, "MAX_QUERIES", 0)  # the spatial hash
+    grid = sieve(*args, backend="numba", query_pairs=qq)
+    assert len(few[0]) > 10
+    for x, y in zip(few, grid, strict=True):
+        np.testing.assert_array_equal(x, y)
+    ref = sieve(*args, backend="numpy", query_pairs=qq)
+    _same(few, ref)

@@ -527,6 +527,8 @@ def sieve(
     ``"auto"`` (numba when installed).  Candidates are sorted by (step, i, j) so both
     backends return identical arrays.
     """
+    from spacerange.conjunction.sieve_few import MAX_QUERIES, sieve_few
+
     use_numba = backend == "numba" or (backend == "auto" and HAVE_NUMBA)
     if use_numba and not HAVE_NUMBA:
         raise RuntimeError("the numba backend needs the optional 'fast' extra (numba)")
@@ -547,7 +549,11 @@ def sieve(
         np.ascontiguousarray(rhi, np.float64),
         bool(query_pairs),
     )
-    if use_numba:
+    n_query = int(np.count_nonzero(rest[5]))
+    if use_numba and 0 < n_query <= MAX_QUERIES and n_query < PT.shape[1]:
+        # a few queries against many: pairs tested directly (same candidates)
+        i, j, k, tau, d = sieve_few(PT, VT, okT, *rest)
+    elif use_numba:
         cell_km = _cell_km(VT, okT, float(dt), float(radius), float(thr_lin))
         cap = 1 << 16
         while True:
