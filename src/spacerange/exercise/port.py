@@ -62,7 +62,8 @@ class TeamPortImpl:
         light = pics.light_view(self.team) if hasattr(pics, "light_view") else {}
         loader = getattr(pics, "picture_items", None)
         one = getattr(pics, "picture_item", None)
-        d = {**self._static, **jsonable(light), "clock_utc": iso(ex.clock.now),
+        # the picture's light view is JSON-ready (its history lists are converted once)
+        d = {**self._static, **light, "clock_utc": iso(ex.clock.now),
              "inbox": self._seen.get("message", []),
              "alerts": self._seen.get("alert", []),
              "conjunctions": self._seen.get("conjunction_update", []),

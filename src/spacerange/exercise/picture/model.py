@@ -61,7 +61,8 @@ class Track:
 
     def cov_rtn_at(self, t: np.datetime64) -> np.ndarray:
         """The covariance (6, 6) in RTN at ``t`` (:func:`tracks_cov_rtn`)."""
-        return tracks_cov_rtn([self], t)[0]
+        c = self._cov_at.get(np.datetime64(t, "us"))
+        return c if c is not None else tracks_cov_rtn([self], t)[0]
 
     def sigma_rtn_km(self, t: np.datetime64) -> tuple[float, float, float]:
         d = np.sqrt(np.maximum(np.diag(self.cov_rtn_at(t))[:3], 0.0))
@@ -158,6 +159,8 @@ class TeamPicture:
     #: objects whose last observations fell outside the correlation gate (custody lost
     #: until the team tasks a sensor on them: issue 15)
     uncorrelated: set = field(default_factory=set)
+    #: JSON-ready copies of the append-only lists the views serve (``products._grow``)
+    views: dict = field(default_factory=dict)
 
 
 #: an untasked observation this far [km] from the team's prediction does not correlate

@@ -9,6 +9,7 @@ import numpy as np
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn
 from spacerange.exercise.world import RE_KM, _iso, _sgp4_one, _td64, to_utc64
 from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
+from spacerange.jsonio import jsonable
 
 __all__ = ["ProductsMixin"]
 
@@ -240,16 +241,21 @@ class ProductsMixin:
                            "maneuverable": o.maneuverable, "dv_budget_mps": o.dv_budget_mps,
                            "dv_used_mps": round(o.dv_used_mps, 4), "source": "own",
                            "lon_deg": _lon_deg(ra, va, t)})  # fmt: skip
-        cdms = [
-            dict(
-                c,
-                object1=self.designator(team_id, c["object1"]),
-                object2=self.designator(team_id, c["object2"]),
-            )
-            for c in tp.cdms
-        ]
-        return {"assets": assets, "alerts": list(tp.alerts), "cdms": cdms,
-                "shared_in": list(tp.shared_in)}  # fmt: skip
+        # the CDMs, alerts and shares only grow: each is made JSON once (designators are
+        # fixed once given), so a view costs the new items, not the whole history
+        cdms = _grow(tp.views, "cdms", tp.cdms, lambda c: dict(
+            c, object1=self.designator(team_id, c["object1"]),
+            object2=self.designator(team_id, c["object2"])))  # fmt: skip
+        return {"assets": jsonable(assets), "alerts": _grow(tp.views, "alerts", tp.alerts),
+                "cdms": cdms, "shared_in": _grow(tp.views, "shared_in", tp.shared_in)}  # fmt: skip
+
+
+def _grow(cache: dict, key: str, items: list, convert=None) -> list:
+    """``items`` (append-only) as JSON-ready copies, converting only those not yet seen."""
+    done = cache.setdefault(key, [])
+    for it in items[len(done):]:
+        done.append(jsonable(convert(it) if convert else it))
+    return list(done)
 
 
 def _lon_deg(r, v, t) -> float:
