@@ -253,7 +253,7 @@ class ProductsMixin:
 def _grow(cache: dict, key: str, items: list, convert=None) -> list:
     """``items`` (append-only) as JSON-ready copies, converting only those not yet seen."""
     done = cache.setdefault(key, [])
-    for it in items[len(done):]:
+    for it in items[len(done) :]:
         done.append(jsonable(convert(it) if convert else it))
     return list(done)
 
