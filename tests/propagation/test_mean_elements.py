@@ -37,3 +37,29 @@ def test_unbound_and_subsurface_states_are_refused_not_fitted():
     states = np.array([[7000.0, 0, 0, 0, 12.0, 0], [6000.0, 0, 0, 0, 7.5, 0]])
     sats, res = fit_sgp4_mean_elements(states, epoch)
     assert sats == [None, None] and np.isnan(res).all()
+
+
+def test_newton_rows_fitted_together_equal_rows_fitted_alone():
+    """The damped Newton (near-equatorial deep-space states) runs all rows in one batch;
+    each row's result is the one it gets alone (rows stop independently)."""
+    import numpy as np
+
+    from spacerange.propagation.mean_elements import fit_sgp4_mean_elements
+
+    rng = np.random.default_rng(3)
+    n = 12
+    r = 42164.0 + rng.normal(0, 30, n)
+    lon = rng.uniform(0, 2 * np.pi, n)
+    inc = np.radians(rng.uniform(0, 0.01, n))
+    pos = np.stack([r * np.cos(lon), r * np.sin(lon) * np.cos(inc),
+                    r * np.sin(lon) * np.sin(inc)], 1)  # fmt: skip
+    vs = np.sqrt(398600.8 / r) * (1 + rng.normal(0, 1e-3, n))
+    vel = np.stack([-vs * np.sin(lon), vs * np.cos(lon) * np.cos(inc),
+                    vs * np.cos(lon) * np.sin(inc)], 1)  # fmt: skip
+    st = np.concatenate([pos, vel], 1)
+    ep = np.datetime64("2026-03-05T00:00:00", "us")
+    _, together = fit_sgp4_mean_elements(st, ep)
+    _, no_newton = fit_sgp4_mean_elements(st, ep, newton=False)
+    alone = np.array([fit_sgp4_mean_elements(st[k : k + 1], ep)[1][0] for k in range(n)])
+    np.testing.assert_allclose(together, alone, rtol=0, atol=1e-9)
+    assert np.all(together <= no_newton + 1e-12) and np.any(together < 0.5 * no_newton)

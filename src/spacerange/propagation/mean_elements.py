@@ -71,57 +71,91 @@ def fit_sgp4_mean_elements(
     r = np.linalg.norm(st[:, :3] - state[idx, :3], axis=-1)
     # deep-space (SDP4) orbits near zero inclination defeat the fixed point: Newton on
     # the six equinoctial mean elements with a finite-difference Jacobian
-    keys = ("a", "h", "k", "p", "q", "lam")
-    for j in np.flatnonzero(~(r < 1e-3)) if newton else ():
-        x = np.array([mean[k][j] for k in keys])
-        one = {k: np.array([0.0]) for k in keys}
-
-        def resid(xv, j=j):
-            m = {k: np.array([xv[i]]) for i, k in enumerate(keys)}
-            c = classical_from_equinoctial(m)
-            c["e"] = np.clip(c["e"], 1e-9, 0.99)
-            e_, s_ = sgp4_states_at(
-                satrecs_from_elements(c, bs[idx][j : j + 1], epoch_days, [ids[j]]), jdp
-            )
-            return (s_[0] - state[idx[j]]) * np.array([1, 1, 1, 1e3, 1e3, 1e3]), e_[0]
-
-        del one
-        f, e0 = resid(x)
-        for _ in range(25):
-            if e0 != 0 or np.linalg.norm(f[:3]) < 1e-7:
-                break
-            h = np.array([1e-6 * x[0], 1e-8, 1e-8, 1e-8, 1e-8, 1e-8])
-            jac = np.empty((6, 6))
-            for i in range(6):
-                xp = x.copy()
-                xp[i] += h[i]
-                jac[:, i] = (resid(xp)[0] - f) / h[i]
-            try:
-                step = np.linalg.solve(jac, f)
-            except np.linalg.LinAlgError:
-                break
-            n0 = float(np.linalg.norm(f))
-            for _ in range(10):  # damped: accept a step only when it reduces the residual
-                f2, e2 = resid(x - step)
-                if e2 == 0 and np.linalg.norm(f2) < n0:
-                    break
-                step *= 0.5
-            else:
-                break
-            x, f, e0 = x - step, f2, e2
-        m = {k: np.array([x[i]]) for i, k in enumerate(keys)}
-        c = classical_from_equinoctial(m)
-        c["e"] = np.clip(c["e"], 1e-9, 0.99)
-        sj = satrecs_from_elements(c, bs[idx][j : j + 1], epoch_days, [ids[j]])
-        e_, s_ = sgp4_states_at(sj, jdp)
-        rj = float(np.linalg.norm(s_[0, :3] - state[idx[j], :3]))
-        if e_[0] == 0 and rj < r[j]:
-            sats[j], err[j], r[j] = sj[0], 0, rj
+    todo = np.flatnonzero(~(r < 1e-3)) if newton else np.zeros(0, np.int64)
+    if todo.size:
+        x = _newton_equinoctial(mean, todo, state[idx], bs[idx], epoch_days, ids, jdp)
+        sj, e_, s_ = _elements_states(x, todo, bs[idx], epoch_days, ids, jdp)
+        rj = np.linalg.norm(s_[:, :3] - state[idx[todo], :3], axis=-1)
+        for n, j in enumerate(todo):
+            if e_[n] == 0 and rj[n] < r[j]:
+                sats[j], err[j], r[j] = sj[n], 0, float(rj[n])
     for j, i in enumerate(idx):
         if err[j] == 0 and np.isfinite(r[j]):
             out[i] = sats[j]
             res[i] = r[j]
     return out, res
+
+
+_EQ_KEYS = ("a", "h", "k", "p", "q", "lam")
+#: residual scaling of the Newton fit: km for positions, m/s for velocities
+_RES_SCALE = np.array([1.0, 1.0, 1.0, 1e3, 1e3, 1e3])
+_NEWTON_ITER = 25
+_NEWTON_HALVINGS = 10
+
+
+def _elements_states(x, rows, bstar, epoch_days, ids, jdp):
+    """Satrecs and SGP4 states at epoch of equinoctial mean elements ``x`` (q, 6), row
+    ``rows[q]`` of the fit (its B* and id)."""
+    c = classical_from_equinoctial({k: x[:, i] for i, k in enumerate(_EQ_KEYS)})
+    c["e"] = np.clip(c["e"], 1e-9, 0.99)
+    sats = satrecs_from_elements(c, bstar[rows], epoch_days, [ids[j] for j in rows])
+    e_, s_ = sgp4_states_at(sats, jdp)
+    return sats, e_, s_
+
+
+def _newton_equinoctial(mean, todo, state, bstar, epoch_days, ids, jdp) -> np.ndarray:
+    """Damped Newton on the six equinoctial mean elements of the fit's rows ``todo``,
+    all rows at once: per iteration one SGP4 batch for the finite-difference Jacobians
+    (six perturbed element sets per row) and one for the damped steps (the step halved up
+    to ``_NEWTON_HALVINGS - 1`` times, the first that lowers the residual kept).  A row
+    stops when its position residual is below 0.1 mm, its SGP4 call fails, its Jacobian
+    is singular or no halving lowers the residual.  Returns the elements (len(todo), 6)."""
+    x = np.array([[mean[k][j] for k in _EQ_KEYS] for j in todo])
+    target = state[todo]
+
+    def resid(xs, rows):
+        _, e_, s_ = _elements_states(xs, todo[rows], bstar, epoch_days, ids, jdp)
+        return (s_ - target[rows]) * _RES_SCALE, e_
+
+    f, e0 = resid(x, np.arange(len(todo)))
+    active = np.ones(len(todo), bool)
+    halves = 0.5 ** np.arange(_NEWTON_HALVINGS)
+    for _ in range(_NEWTON_ITER):
+        active &= (e0 == 0) & ~(np.linalg.norm(f[:, :3], axis=-1) < 1e-7)
+        act = np.flatnonzero(active)
+        if not act.size:
+            break
+        na = act.size
+        h = np.column_stack([1e-6 * x[act, 0]] + [np.full(na, 1e-8)] * 5)
+        xp = np.repeat(x[act], 6, axis=0) + (h[:, :, None] * np.eye(6)[None]).reshape(-1, 6)
+        fp, _ = resid(xp, np.repeat(act, 6))
+        jac = np.swapaxes((fp.reshape(na, 6, 6) - f[act][:, None, :]) / h[:, :, None], 1, 2)
+        step = np.full((na, 6), np.nan)
+        for n in range(na):  # 6 x 6 each; a singular one stops its row only
+            try:
+                step[n] = np.linalg.solve(jac[n], f[act[n]])
+            except np.linalg.LinAlgError:
+                pass
+        solved = np.all(np.isfinite(step), axis=1)
+        active[act[~solved]] = False
+        act, step = act[solved], step[solved]
+        if not act.size:
+            continue
+        cand = (x[act][:, None, :] - step[:, None, :] * halves[None, :, None]).reshape(-1, 6)
+        fc, ec = resid(cand, np.repeat(act, _NEWTON_HALVINGS))
+        fc = fc.reshape(act.size, _NEWTON_HALVINGS, 6)
+        ec = ec.reshape(act.size, _NEWTON_HALVINGS)
+        n0 = np.linalg.norm(f[act], axis=-1)
+        good = (ec == 0) & (np.linalg.norm(fc, axis=-1) < n0[:, None])
+        ok = good.any(axis=1)
+        first = np.argmax(good, axis=1)
+        active[act[~ok]] = False
+        rows = act[ok]
+        pick = first[ok]
+        x[rows] = cand.reshape(act.size, _NEWTON_HALVINGS, 6)[ok, pick]
+        f[rows] = fc[ok, pick]
+        e0[rows] = ec[ok, pick]
+    return x
 
 
 def kepler_equinoctial(state: np.ndarray) -> dict[str, np.ndarray]:
