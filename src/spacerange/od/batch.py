@@ -40,8 +40,16 @@ residuals; the part the six epoch elements absorb is invisible to it.  With ``co
 constant RTN acceleration ``a`` of covariance ``C`` (:mod:`.consider`): the estimate moves by
 ``-N^-1 H^T W H_a a`` (``H_a`` the measurement partials through the acceleration sensitivity
 of :meth:`.dynamics.J2Dynamics.acceleration_sensitivity`), so ``P += S C S^T`` with
-``S = N^-1 H^T W H_a`` (Tapley, Schutz & Born sec. 6.3).  A matched simulation (the truth
-has exactly the fit's forces) should turn it off (``consider=False``).
+``S = N^-1 H^T W H_a`` (Tapley, Schutz & Born sec. 6.3), and a second consider term for
+the *periodic position* difference between the truth's theory and the fit's dynamics (an
+SGP4 catalog's truncated short-period terms: :func:`.consider.periodic_mismatch_sigma`):
+with the truth ``X(t) + delta(t)``, ``delta = J(t) c`` (harmonics of the argument of
+latitude per RTN axis, :func:`.consider.mismatch_partials`), the estimate moves by
+``S_c c = N^-1 H^T W H J c`` while the truth at the epoch is off the model by ``J(t0) c``,
+so the error against the truth is ``(S_c - J(t0)) c`` and ``P += (S_c - J(t0)) C_c (S_c -
+J(t0))^T``: full rank in position, unlike the acceleration term, and not absorbed by the
+epoch state.  A matched simulation (the truth has exactly the fit's forces) should turn
+both off (``consider=False``).
 
 Per-object isolation: an object whose trial trajectory cannot be propagated never stops the
 others; without any accepted state, or when its damping runs away, it leaves the batch with
@@ -157,10 +165,19 @@ def realistic_covariance(nmat: np.ndarray, mmat: np.ndarray) -> np.ndarray:
 
 
 def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n) -> np.ndarray:
-    """``S C S^T`` (len(idx), 6, 6): the epoch-state error an unmodeled constant RTN
-    acceleration ``a`` with covariance ``C = diag(sigma_rtn^2)`` leaves in the estimate
-    (``S = N^-1 H^T W H_a``, ``H_a = dh/dx Psi``; Tapley, Schutz & Born sec. 6.3)."""
-    from .consider import unmodeled_acceleration_sigma
+    """Consider covariance (len(idx), 6, 6) of the objects ``idx``: ``S C S^T``, the
+    epoch-state error an unmodeled constant RTN acceleration ``a`` with covariance ``C =
+    diag(sigma_rtn^2)`` leaves in the estimate (``S = N^-1 H^T W H_a``, ``H_a = dh/dx Psi``;
+    Tapley, Schutz & Born sec. 6.3), plus ``(S_c - J_0) C_c (S_c - J_0)^T`` for the periodic
+    position mismatch (see the module doc; ``C_c``: each of the ``2 K + 1`` coefficients per
+    axis with variance ``sigma^2 / (K + 1)``, so the mismatch's RMS over the orbit is
+    ``sigma``)."""
+    from .consider import (
+        MISMATCH_HARMONICS,
+        mismatch_partials,
+        periodic_mismatch_sigma,
+        unmodeled_acceleration_sigma,
+    )
 
     sel = np.zeros(n, bool)
     sel[idx] = True
@@ -178,9 +195,20 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n) -> np.ndarra
     ha = np.einsum("mi,mij->mj", hx, psi) * w[:, None]
     good = np.all(np.isfinite(hw), 1) & np.all(np.isfinite(ha), 1)
     nxa = _sum_by(remap[obj[rows]][good], np.einsum("mi,mj->mij", hw[good], ha[good]), idx.size)
-    sens = np.einsum("nij,njk->nik", _inv(n_ref[idx]), nxa)  # (k, 6, 3)
+    ninv = _inv(n_ref[idx])
+    sens = np.einsum("nij,njk->nik", ninv, nxa)  # (k, 6, 3)
     sig = unmodeled_acceleration_sigma(x_ref[idx])  # (k, 3) km/s^2
     out = np.einsum("nik,nk,njk->nij", sens, sig**2, sens)
+    # the periodic position mismatch: (S_c - J_0) C (S_c - J_0)^T
+    ro = remap[obj[rows]]
+    jc = mismatch_partials(x, x_ref[idx][ro])  # (m, 6, L)
+    hc = np.einsum("mi,mil->ml", hx, jc) * w[:, None]
+    good &= np.all(np.isfinite(hc), 1)
+    nxc = _sum_by(ro[good], np.einsum("mi,ml->mil", hw[good], hc[good]), idx.size)
+    sc = np.einsum("nij,njl->nil", ninv, nxc) - mismatch_partials(x_ref[idx], x_ref[idx])
+    k_h = MISMATCH_HARMONICS + 1.0  # each coefficient's variance: sigma^2 / (K + 1)
+    var_c = periodic_mismatch_sigma(x_ref[idx]) ** 2 / k_h  # (k,) km^2 per coefficient
+    out += var_c[:, None, None] * np.einsum("nil,njl->nij", sc, sc)
     return np.where(np.isfinite(out), out, 0.0)
 
 
