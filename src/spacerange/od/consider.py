@@ -120,7 +120,7 @@ def unmodeled_acceleration_sigma(x_gcrs: np.ndarray, scale: float | None = None)
 
 # -- position-level periodic mismatch ---------------------------------------------------
 MISMATCH_HARMONICS = 3  # harmonics 0..3 of the argument of latitude per RTN axis
-MISMATCH_SCALE = 0.7  # calibrated on the 2025 catalog; see docs/performance.md for 2023
+MISMATCH_SCALE = 0.6  # calibrated on the 2025 catalog; see docs/performance.md for 2023
 
 
 def periodic_mismatch_sigma(x_gcrs: np.ndarray, scale: float | None = None) -> np.ndarray:
@@ -154,20 +154,13 @@ def periodic_mismatch_sigma(x_gcrs: np.ndarray, scale: float | None = None) -> n
     return k * np.sqrt(np.sum(terms**2, axis=1))
 
 
-def mismatch_partials(x_gcrs: np.ndarray, x_epoch_gcrs: np.ndarray,
-                      harmonics: int = MISMATCH_HARMONICS) -> np.ndarray:  # fmt: skip
-    """``d x / d c`` (m, 6, 3 (2 harmonics + 1)): the state offset that a periodic position
-    mismatch ``delta(u) = sum_j e_j sum_l c_jl g_l(u)`` makes at the states ``x_gcrs``
-    (m, 6); ``e_j`` the radial / transverse / normal unit vectors at the state, ``g_l`` the
-    functions ``1, cos u, sin u, ..., cos(K u), sin(K u)`` of the angle ``u`` travelled in
-    the orbit plane from the radial direction of ``x_epoch_gcrs`` (m, 6) (the row's object
-    at its epoch).  Velocity rows: the time derivative, with the RTN frame turning at
-    ``du/dt = |r x v| / r^2`` (``dR/dt = u' T``, ``dT/dt = -u' R``)."""
+def _mismatch_terms(x: np.ndarray, x_epoch: np.ndarray, harmonics: int):
+    """RTN basis (m, 3, 3), its time derivative (m, 3, 3), the harmonics ``g`` (m, L) and
+    ``dg/dt`` (m, L) of :func:`mismatch_partials`."""
     from .dynamics import rtn_basis
 
-    x = np.asarray(x_gcrs, float)
     b = rtn_basis(x[:, :3], x[:, 3:])  # (m, 3, 3) columns R, T, N
-    b0 = rtn_basis(x_epoch_gcrs[:, :3], x_epoch_gcrs[:, 3:])
+    b0 = rtn_basis(x_epoch[:, :3], x_epoch[:, 3:])
     p = np.einsum("mij,mi->mj", b0, x[:, :3])  # position in the epoch RTN frame
     u = np.arctan2(p[:, 1], p[:, 0])
     r2 = np.einsum("mi,mi->m", x[:, :3], x[:, :3])
@@ -178,9 +171,56 @@ def mismatch_partials(x_gcrs: np.ndarray, x_epoch_gcrs: np.ndarray,
     dg = np.concatenate([np.zeros((u.size, 1)), -k * np.sin(ku), k * np.cos(ku)], axis=1)
     # d e_j / dt: R -> u' T, T -> -u' R, N -> 0
     edot = np.stack([b[:, :, 1], -b[:, :, 0], np.zeros_like(b[:, :, 0])], axis=2)
-    edot *= udot[:, None, None]
+    return b, edot * udot[:, None, None], g, dg * udot[:, None]
+
+
+def mismatch_partials(x_gcrs: np.ndarray, x_epoch_gcrs: np.ndarray,
+                      harmonics: int = MISMATCH_HARMONICS) -> np.ndarray:  # fmt: skip
+    """``d x / d c`` (m, 6, 3 (2 K + 1)): the state offset that a periodic position
+    mismatch ``delta(u) = sum_j e_j sum_l c_jl g_l(u)`` makes at the states ``x_gcrs``
+    (m, 6); ``e_j`` the radial / transverse / normal unit vectors at the state, ``g_l`` the
+    functions ``1, cos u, ..., cos(K u), sin u, ..., sin(K u)`` (``K`` = ``harmonics``) of
+    the angle ``u`` travelled in the orbit plane from the radial direction of
+    ``x_epoch_gcrs`` (m, 6) (the row's object at its epoch); columns axis-major
+    (``j * (2 K + 1) + l``).  Velocity rows: the time derivative, with the RTN frame turning
+    at ``du/dt = |r x v| / r^2`` (``dR/dt = u' T``, ``dT/dt = -u' R``)."""
+    x = np.asarray(x_gcrs, float)
+    b, edot, g, dg = _mismatch_terms(x, np.asarray(x_epoch_gcrs, float), harmonics)
     pos = np.einsum("mij,ml->mijl", b, g)  # (m, 3 xyz, 3 axes, L)
-    vel = np.einsum("mij,ml->mijl", edot, g) + np.einsum("mij,ml->mijl", b,
-                                                          dg * udot[:, None])  # fmt: skip
-    out = np.concatenate([pos, vel], axis=1)
-    return out.reshape(x.shape[0], 6, -1)
+    vel = np.einsum("mij,ml->mijl", edot, g) + np.einsum("mij,ml->mijl", b, dg)
+    return np.concatenate([pos, vel], axis=1).reshape(x.shape[0], 6, -1)
+
+
+def mismatch_measurement_partials(hx: np.ndarray, x_gcrs: np.ndarray, x_epoch_gcrs: np.ndarray,
+                                  harmonics: int = MISMATCH_HARMONICS) -> np.ndarray:  # fmt: skip
+    """``hx @ mismatch_partials(x_gcrs, x_epoch_gcrs)`` (m, 3 (2 K + 1)) for measurement
+    partials ``hx`` (m, 6) d h / d x, without forming the (m, 6, L) partials: the
+    projections of ``hx`` on the RTN vectors times the harmonics."""
+    x = np.asarray(x_gcrs, float)
+    b, edot, g, dg = _mismatch_terms(x, np.asarray(x_epoch_gcrs, float), harmonics)
+    hp = np.einsum("mi,mij->mj", hx[:, :3], b)  # (m, 3 axes)
+    hv = np.einsum("mi,mij->mj", hx[:, 3:], b)
+    hve = np.einsum("mi,mij->mj", hx[:, 3:], edot)
+    out = (hp + hve)[:, :, None] * g[:, None, :] + hv[:, :, None] * dg[:, None, :]
+    return out.reshape(x.shape[0], -1)
+
+
+def along_track_acceleration_estimate(n_inv, n_xa, n_aa, b_x, b_a):
+    """The constant along-track acceleration (km/s^2) that the residuals of a six-element
+    fit show, and its formal 1-sigma, per object: the seventh parameter of the batch's
+    normal equations eliminated against the six (Schur complement; Tapley, Schutz & Born
+    sec. 4.6), ``a = (b_a - N_xa^T N^-1 b_x) / (N_aa - N_xa^T N^-1 N_xa)``, sigma ``(N_aa -
+    N_xa^T N^-1 N_xa)^-1/2``.  Arguments, whitened (``w = 1/sigma``) and summed over each
+    object's accepted rows: ``n_inv`` (k, 6, 6) the six-element ``N^-1``; ``n_xa`` (k, 6)
+    ``sum h_x h_a``; ``n_aa`` (k,) ``sum h_a^2``; ``b_x`` (k, 6), ``b_a`` (k,) ``sum h z``
+    with the whitened residuals ``z``; ``h_a`` the measurement partial through the
+    acceleration sensitivity (:meth:`.dynamics.J2Dynamics.acceleration_sensitivity`).  It
+    is one Gauss-Newton step of the seven-parameter problem from the six-parameter
+    solution: exact for a linear model, and the drag of a day's arc is."""
+    n_inv = np.asarray(n_inv, float)
+    n_xa = np.asarray(n_xa, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        schur = np.asarray(n_aa, float) - np.einsum("ni,nij,nj->n", n_xa, n_inv, n_xa)
+        a = (np.asarray(b_a, float) - np.einsum("ni,nij,nj->n", n_xa, n_inv, b_x)) / schur
+        sig = np.where(schur > 0, 1.0 / np.sqrt(schur), np.nan)
+    return np.where(schur > 0, a, np.nan), sig
