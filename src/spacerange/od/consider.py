@@ -37,12 +37,17 @@ term (:func:`periodic_mismatch_sigma`, :func:`mismatch_partials`): a position-le
 mismatch ``delta = sum_j e_j sum_l c_jl g_l(u)`` (RTN unit vectors ``e_j``, harmonics
 ``g_l`` 0..:data:`MISMATCH_HARMONICS` of the argument of latitude ``u``), whose error in the
 estimate *and* in the truth at the epoch enter the covariance (:mod:`.batch`).  Its one
-factor :data:`MISMATCH_SCALE` (0.7) was calibrated once, on the 2025 CelesTrak active
-catalog (median NEES = the chi-square(3) median), and checked on the 2023 Space-Track
-catalog (docs/performance.md, "Covariance realism"); it is not re-fitted to the data a
-covariance is checked on.  (Before it, the acceleration term alone carried a factor of
+factor :data:`MISMATCH_SCALE` (0.6) was calibrated once, on the first 40 objects of the
+2025 CelesTrak active catalog (mean NEES = the chi-square(3) mean, 3), and checked on the
+2023 Space-Track catalog (docs/performance.md, "Covariance realism"); it is not re-fitted
+to the data a covariance is checked on.
+
+Drag: the reference ballistic coefficient is too small for some objects (LEO debris at
+500-800 km with along-track errors of kilometres), so the batch takes as the drag sigma the
+larger of the reference drag and the along-track acceleration the fit's residuals show
+(:func:`along_track_acceleration_estimate`, the seventh parameter by elimination).  (Before it, the acceleration term alone carried a factor of
 5.8: a long along-track cigar and radial / normal sigmas ten times too small, 58.6 % /
-50 % of the objects inside the per-object 95 % band against about 90 % now.)
+50 % of the objects inside the per-object 95 % band against 90-94 % now.)
 """
 
 from __future__ import annotations
