@@ -14,12 +14,13 @@ or more tracks; observe + OD ~40 s of CPU, OD 23 s, with numba's compiled OD dyn
 :mod:`spacerange.od.fastprop`), so the convergence goal is checked on every run, not opt-in.
 ``SPACERANGE_RUN_CATALOG_OD=1`` runs the issue's 2,000 (figures in docs/performance.md, from
 ``benchmarks/od_catalog.py --catalog 2000``), ``SPACERANGE_CATALOG_OD_N`` any size.  The
-realistic covariance (J2..J4 fit, cluster-robust sandwich plus the unmodeled-acceleration
-consider term of :mod:`spacerange.od.consider`) has its median NEES at the chi-square(3)
-median on this (its calibration) catalog but only 58.6 % of the objects inside the
-per-object band and a mean of 7.7 (band 2.18-3.95 for 29 objects); on the 2023 validation
-catalog median 5.7, mean 48, 50 % inside (docs/performance.md); the NEES test is an expected
-failure until the per-object fraction reaches 90 %."""
+realistic covariance (J2..J4 fit, cluster-robust sandwich plus the consider terms of
+:mod:`spacerange.od.consider`: an unmodeled acceleration whose drag is at least what the
+residuals show, and the periodic SGP4-truncation mismatch) puts 94.2 % of these 154
+objects inside the per-object 95 % band (90.0 % on the first 300 of the 2023 validation catalog,
+docs/performance.md), so the per-object test is a plain test; the mean stays an expected
+failure: 3.69 against the band 2.63-3.40, carried by one two-track e = 0.76 object
+(NEES 281; the mean of the other 153 is 1.9)."""
 
 import os
 import time
@@ -102,24 +103,29 @@ def test_catalog_od_converges_and_isolates_every_failure(catalog_run):
     assert text.count("META_START") == len(ok)
 
 
+def test_catalog_od_covariance_is_realistic_per_object(catalog_run):
+    src, _, _, _, tmp = catalog_run
+    nees = _nees(src, tmp / "sol.oem")
+    k = nees.size
+    inside = np.mean((nees >= chi2.ppf(0.025, 3)) & (nees <= chi2.ppf(0.975, 3)))
+    print(f"NEES over {k} objects: median {np.median(nees):.2f}, inside the per-object 95 % "
+          f"band {100 * inside:.1f} % ({100 * np.mean(nees < chi2.ppf(0.025, 3)):.1f} % below)")  # fmt: skip
+    assert k > N_OBJECTS // 4
+    assert inside >= 0.90
+
+
 @pytest.mark.xfail(
     strict=False,
-    reason="per-object NEES spread too wide: measured on these 29 fits median 2.39 "
-    "(chi-square(3) median 2.37), mean 7.7 (band 2.18-3.95), 58.6 % inside the per-object "
-    "95 % band (20.7 % below, 20.7 % above): the consider covariance is long along track "
-    "and thin across, radial/normal errors of tens of metres fall outside; on the 2023 "
-    "validation catalog median 5.7, 50 % inside (docs/performance.md)",
+    reason="mean NEES above its band: measured on the 154 fits of the first 300 objects "
+    "3.69 (band 2.63-3.40), carried by one two-track e = 0.76 object (NEES 281; SDP4's "
+    "deep-space theory, not sized by the consider terms); the other 153 average 1.9 and "
+    "94.2 % of all are inside the per-object band (docs/performance.md)",
 )
-def test_catalog_od_covariance_is_realistic(catalog_run):
+def test_catalog_od_covariance_mean_is_in_band(catalog_run):
     src, _, _, _, tmp = catalog_run
     nees = _nees(src, tmp / "sol.oem")
     k = nees.size
     lo, hi = chi2.ppf([0.025, 0.975], 3 * k) / k
-    inside = np.mean((nees >= chi2.ppf(0.025, 3)) & (nees <= chi2.ppf(0.975, 3)))
-    print(
-        f"NEES over {k} objects: mean {nees.mean():.2f} (95 % band {lo:.2f}-{hi:.2f}), "
-        f"median {np.median(nees):.2f}, inside the per-object 95 % band {100 * inside:.1f} %"
-    )
+    print(f"NEES over {k} objects: mean {nees.mean():.2f} (95 % band {lo:.2f}-{hi:.2f})")
     assert k > N_OBJECTS // 4
     assert lo <= nees.mean() <= hi
-    assert inside >= 0.90

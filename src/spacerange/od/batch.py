@@ -40,8 +40,16 @@ residuals; the part the six epoch elements absorb is invisible to it.  With ``co
 constant RTN acceleration ``a`` of covariance ``C`` (:mod:`.consider`): the estimate moves by
 ``-N^-1 H^T W H_a a`` (``H_a`` the measurement partials through the acceleration sensitivity
 of :meth:`.dynamics.J2Dynamics.acceleration_sensitivity`), so ``P += S C S^T`` with
-``S = N^-1 H^T W H_a`` (Tapley, Schutz & Born sec. 6.3).  A matched simulation (the truth
-has exactly the fit's forces) should turn it off (``consider=False``).
+``S = N^-1 H^T W H_a`` (Tapley, Schutz & Born sec. 6.3), and a second consider term for
+the *periodic position* difference between the truth's theory and the fit's dynamics (an
+SGP4 catalog's truncated short-period terms: :func:`.consider.periodic_mismatch_sigma`):
+with the truth ``X(t) + delta(t)``, ``delta = J(t) c`` (harmonics of the argument of
+latitude per RTN axis, :func:`.consider.mismatch_partials`), the estimate moves by
+``S_c c = N^-1 H^T W H J c`` while the truth at the epoch is off the model by ``J(t0) c``,
+so the error against the truth is ``(S_c - J(t0)) c`` and ``P += (S_c - J(t0)) C_c (S_c -
+J(t0))^T``: full rank in position, unlike the acceleration term, and not absorbed by the
+epoch state.  A matched simulation (the truth has exactly the fit's forces) should turn
+both off (``consider=False``).
 
 Per-object isolation: an object whose trial trajectory cannot be propagated never stops the
 others; without any accepted state, or when its damping runs away, it leaves the batch with
@@ -156,11 +164,24 @@ def realistic_covariance(nmat: np.ndarray, mmat: np.ndarray) -> np.ndarray:
     return out
 
 
-def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n) -> np.ndarray:
-    """``S C S^T`` (len(idx), 6, 6): the epoch-state error an unmodeled constant RTN
-    acceleration ``a`` with covariance ``C = diag(sigma_rtn^2)`` leaves in the estimate
-    (``S = N^-1 H^T W H_a``, ``H_a = dh/dx Psi``; Tapley, Schutz & Born sec. 6.3)."""
-    from .consider import unmodeled_acceleration_sigma
+def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z):
+    """Consider covariance (len(idx), 6, 6) of the objects ``idx``: ``S C S^T``, the
+    epoch-state error an unmodeled constant RTN acceleration ``a`` with covariance ``C =
+    diag(sigma_rtn^2)`` leaves in the estimate (``S = N^-1 H^T W H_a``, ``H_a = dh/dx Psi``;
+    Tapley, Schutz & Born sec. 6.3), plus ``(S_c - J_0) C_c (S_c - J_0)^T`` for the periodic
+    position mismatch (see the module doc; ``C_c``: each of the ``2 K + 1`` coefficients per
+    axis with variance ``sigma^2 / (K + 1)``, so the mismatch's RMS over the orbit is
+    ``sigma``).  The drag sigma is at least the along-track acceleration the whitened
+    residuals ``z`` (of all rows) show beyond the six elements; returns the covariance and
+    that estimate with its formal sigma (len(idx), 2) km/s^2."""
+    from .consider import (
+        MISMATCH_HARMONICS,
+        along_track_acceleration_estimate,
+        mismatch_measurement_partials,
+        mismatch_partials,
+        periodic_mismatch_sigma,
+        unmodeled_acceleration_sigma,
+    )
 
     sel = np.zeros(n, bool)
     sel[idx] = True
@@ -169,7 +190,7 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n) -> np.ndarra
     remap[idx] = np.arange(idx.size)
     out = np.zeros((idx.size, 6, 6))
     if rows.size == 0:
-        return out
+        return out, np.full((idx.size, 2), np.nan)
     x, phi, psi = dyn.acceleration_sensitivity(x_ref[idx], s[rows], remap[obj[rows]])
     site_r, site_v, enu = o.geometry
     _, hx = predict(o.kind[rows], x, site_r[rows], site_v[rows], enu[rows])
@@ -178,10 +199,31 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n) -> np.ndarra
     ha = np.einsum("mi,mij->mj", hx, psi) * w[:, None]
     good = np.all(np.isfinite(hw), 1) & np.all(np.isfinite(ha), 1)
     nxa = _sum_by(remap[obj[rows]][good], np.einsum("mi,mj->mij", hw[good], ha[good]), idx.size)
-    sens = np.einsum("nij,njk->nik", _inv(n_ref[idx]), nxa)  # (k, 6, 3)
+    ninv = _inv(n_ref[idx])
+    sens = np.einsum("nij,njk->nik", ninv, nxa)  # (k, 6, 3)
     sig = unmodeled_acceleration_sigma(x_ref[idx])  # (k, 3) km/s^2
+    # drag: at least what the residuals show (the along-track acceleration a 7th solve-for
+    # would take, :func:`.consider.along_track_acceleration_estimate`)
+    ro = remap[obj[rows]]
+    zr = np.where(np.isfinite(z[rows]), z[rows], 0.0)[good]
+    a_hat, a_sig = along_track_acceleration_estimate(
+        ninv, nxa[:, :, 1],
+        np.bincount(ro[good], weights=ha[good, 1] ** 2, minlength=idx.size),
+        _sum_by(ro[good], hw[good] * zr[:, None], idx.size),
+        np.bincount(ro[good], weights=ha[good, 1] * zr, minlength=idx.size),
+    )  # fmt: skip
+    sig[:, 1] = np.maximum(sig[:, 1], np.abs(np.where(np.isfinite(a_hat), a_hat, 0.0)))
     out = np.einsum("nik,nk,njk->nij", sens, sig**2, sens)
-    return np.where(np.isfinite(out), out, 0.0)
+    # the periodic position mismatch: (S_c - J_0) C (S_c - J_0)^T
+    ro = remap[obj[rows]]
+    hc = mismatch_measurement_partials(hx, x, x_ref[idx][ro]) * w[:, None]  # (m, 3 L)
+    good &= np.all(np.isfinite(hc), 1)
+    nxc = _sum_by(ro[good], np.einsum("mi,ml->mil", hw[good], hc[good]), idx.size)
+    sc = np.einsum("nij,njl->nil", ninv, nxc) - mismatch_partials(x_ref[idx], x_ref[idx])
+    k_h = MISMATCH_HARMONICS + 1.0  # each coefficient's variance: sigma^2 / (K + 1)
+    var_c = periodic_mismatch_sigma(x_ref[idx]) ** 2 / k_h  # (k,) km^2 per coefficient
+    out += var_c[:, None, None] * np.einsum("nil,njl->nij", sc, sc)
+    return np.where(np.isfinite(out), out, 0.0), np.stack([a_hat, a_sig], axis=1)
 
 
 def batch_least_squares(
@@ -370,6 +412,7 @@ def batch_least_squares(
     cov_formal = np.full((n, 6, 6), np.nan)
     cov = np.full((n, 6, 6), np.nan)
     cov_con = None
+    a_t = np.full((n, 2), np.nan)
     if has_ref.any():
         idx = np.flatnonzero(has_ref)
         cov_formal[idx] = _inv(n_ref[idx])
@@ -385,7 +428,8 @@ def batch_least_squares(
         realistic = options.covariance == "realistic" and options.consider
         if realistic and hasattr(dyn, "acceleration_sensitivity"):
             cov_con = np.full((n, 6, 6), np.nan)
-            cov_con[idx] = _consider_covariance(dyn, o, obj, s, idx, x_ref, acc_last, n_ref, n)
+            cov_con[idx], a_t[idx] = _consider_covariance(dyn, o, obj, s, idx, x_ref, acc_last,
+                                                          n_ref, n, z_last)  # fmt: skip
             cov[idx] += cov_con[idx]
     sols = []
     for i, oid in enumerate(ids.tolist()):
@@ -405,5 +449,6 @@ def batch_least_squares(
         sols.append(OdSolution(oid, epochs[i], state, cov[i].copy(),
                                float(rms_ref[i]), int(sel.sum()), n_used,
                                int(evals[i]), bool(converged[i]), by_kind, "batch", msg,
-                               None if cov_con is None else cov_con[i].copy()))  # fmt: skip
+                               None if cov_con is None else cov_con[i].copy(),
+                               tuple(a_t[i]) if np.all(np.isfinite(a_t[i])) else None))  # fmt: skip
     return sols

@@ -1,4 +1,5 @@
-"""What the OD's force model leaves out, as an acceleration level for the consider covariance.
+"""What the OD's force model leaves out, for the consider covariance: an unmodeled acceleration
+and a periodic position mismatch.
 
 The batch fits point mass + J2, J3, J4 (:data:`.dynamics.OD_DEGREE`).  What acts on a real
 object (or on an SGP4/SDP4 orbit, the truth of the simulated catalog) beyond that is, per
@@ -21,18 +22,32 @@ steps of mean anomaly), not at the state's radius: an eccentric orbit is dragged
 perigee wherever its epoch lies.  :func:`unmodeled_acceleration_sigma` gives the
 gravitational part (tides and second order, root mean square over the orbit) on the radial
 and normal axes, and on the along-track axis the constant acceleration that takes orbital
-energy at the orbit-averaged drag rate, ``<rho v^3 B / 2> / v_c(a)``; all times one scale
-factor :data:`UNMODELED_SCALE`.  Why not the gravitational part along track too:
-those forces are periodic over the orbit, and a *constant* along-track acceleration of
-their size would drift the object by tens of kilometres a day, a hundred times what the
-fits show; radially and normally a constant acceleration stays bounded.  The factor stands
-for what the constant-acceleration stand-in for periodic forces does not capture; it was
-calibrated once, on the 2025 CelesTrak active catalog (median NEES = the chi-square(3)
-median), and checked on the 2023 Space-Track catalog (docs/performance.md, "Covariance
-realism"); it is not re-fitted to the data a covariance is checked on.  (The first version
-sized drag with the exponential atmosphere at the epoch radius, scale 7.1: on the 2023
-catalog, old LEO debris at 500-1,500 km and eccentric Vanguard-era orbits, its median NEES
-was 17.7 against 5.7 now.)
+energy at the orbit-averaged drag rate, ``<rho v^3 B / 2> / v_c(a)``, at their physical
+sizes (:data:`UNMODELED_SCALE` 1).  Why not the gravitational part along track too: those
+forces are periodic over the orbit, and a *constant* along-track acceleration of their size
+would drift the object by tens of kilometres a day, a hundred times what the fits show.
+
+A constant acceleration cannot stand for periodic forces, and the largest difference
+between a TLE catalog's truth and the fit is periodic: SGP4's short-period terms are
+truncated (first order in J2, order zero in eccentricity, no J3/J4 short-period terms), so
+the SGP4 position differs from any J2..J4 trajectory by once to three times per revolution
+terms of size ``J2 (R/a)^2 a e`` (a kilometre for the Vanguard-era orbits at e = 0.15-0.2)
+and ``J3 (R/a)^3 a``, ``J2^2 (R/a)^4 a`` (ten metres in LEO).  That is the second consider
+term (:func:`periodic_mismatch_sigma`, :func:`mismatch_partials`): a position-level
+mismatch ``delta = sum_j e_j sum_l c_jl g_l(u)`` (RTN unit vectors ``e_j``, harmonics
+``g_l`` 0..:data:`MISMATCH_HARMONICS` of the argument of latitude ``u``), whose error in the
+estimate *and* in the truth at the epoch enter the covariance (:mod:`.batch`).  Its one
+factor :data:`MISMATCH_SCALE` (0.6) was calibrated once, on the first 40 objects of the
+2025 CelesTrak active catalog (mean NEES = the chi-square(3) mean, 3), and checked on the
+2023 Space-Track catalog (docs/performance.md, "Covariance realism"); it is not re-fitted
+to the data a covariance is checked on.
+
+Drag: the reference ballistic coefficient is too small for some objects (LEO debris at
+500-800 km with along-track errors of kilometres), so the batch takes as the drag sigma the
+larger of the reference drag and the along-track acceleration the fit's residuals show
+(:func:`along_track_acceleration_estimate`, the seventh parameter by elimination).  (Before it, the acceleration term alone carried a factor of
+5.8: a long along-track cigar and radial / normal sigmas ten times too small, 58.6 % /
+50 % of the objects inside the per-object 95 % band against 90-94 % now.)
 """
 
 from __future__ import annotations
@@ -43,7 +58,7 @@ from spacerange.propagation.numerical.ephemeris import AU_KM, GM_MOON_KM3_S2, GM
 
 MOON_MEAN_DISTANCE_KM = 384_400.0
 REFERENCE_BALLISTIC_M2_KG = 0.01
-UNMODELED_SCALE = 5.8  # calibrated on the 2025 catalog; see docs/performance.md for 2023
+UNMODELED_SCALE = 1.0  # the physical sizes (5.8 before the periodic mismatch term)
 
 SGP4_Q0_KM = 120.0
 SGP4_S_KM = 78.0
@@ -106,3 +121,111 @@ def unmodeled_acceleration_sigma(x_gcrs: np.ndarray, scale: float | None = None)
     drag = np.mean(power, axis=1) / (np.sqrt(gm / a) * 1e3) / 1e3  # km/s^2
     k = UNMODELED_SCALE if scale is None else float(scale)
     return k * np.stack([gravity, drag, gravity], axis=1)
+
+
+# -- position-level periodic mismatch ---------------------------------------------------
+MISMATCH_HARMONICS = 3  # harmonics 0..3 of the argument of latitude per RTN axis
+MISMATCH_SCALE = 0.6  # calibrated on the 2025 catalog; see docs/performance.md for 2023
+
+
+def periodic_mismatch_sigma(x_gcrs: np.ndarray, scale: float | None = None) -> np.ndarray:
+    """RMS (n,) km of the periodic position difference between the truth of a TLE catalog
+    (SGP4/SDP4) and the OD's J2..J4 numerical model, per RTN axis, for GCRS states (n, 6).
+
+    A first-order analytic theory such as SGP4 keeps the J2 short-period terms of order
+    zero in eccentricity and drops those of first order, and drops the short-period terms of
+    J3, J4 and of J2 squared (Hoots & Roehrich 1980; Vallado 2013 sec. 9.7): each missing
+    family moves the position periodically (once to three times per revolution) by its
+    coefficient times the semi-major axis ``a``: ``J2 (R/a)^2 a e`` (the eccentricity
+    truncation: about 0.9 km for a Vanguard orbit, e = 0.18, 10 m for a circular one, e =
+    0.002), ``J3 (R/a)^3 a`` and ``J2^2 (R/a)^4 a`` (6-13 m in LEO).  The three are added
+    in quadrature and multiplied by ``scale`` (default :data:`MISMATCH_SCALE`)."""
+    from .dynamics import _earth_constants
+
+    gm, radius, j2, j3, _ = _earth_constants()
+    x = np.asarray(x_gcrs, float).reshape(-1, 6)
+    r = np.linalg.norm(x[:, :3], axis=1)
+    v2 = np.einsum("ni,ni->n", x[:, 3:], x[:, 3:])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = 1.0 / (2.0 / r - v2 / gm)
+        h = np.cross(x[:, :3], x[:, 3:])
+        ecc = np.linalg.norm(np.cross(x[:, 3:], h) / gm - x[:, :3] / r[:, None], axis=1)
+    bound = np.isfinite(a) & (a > 0) & (ecc < 1.0)
+    a = np.where(bound, a, r)
+    ecc = np.where(bound, ecc, 0.0)
+    q = radius / a
+    terms = np.stack([j2 * q**2 * ecc, abs(j3) * q**3, j2 * j2 * q**4], axis=1) * a[:, None]
+    k = MISMATCH_SCALE if scale is None else float(scale)
+    return k * np.sqrt(np.sum(terms**2, axis=1))
+
+
+def _mismatch_terms(x: np.ndarray, x_epoch: np.ndarray, harmonics: int):
+    """RTN basis (m, 3, 3), its time derivative (m, 3, 3), the harmonics ``g`` (m, L) and
+    ``dg/dt`` (m, L) of :func:`mismatch_partials`."""
+    from .dynamics import rtn_basis
+
+    b = rtn_basis(x[:, :3], x[:, 3:])  # (m, 3, 3) columns R, T, N
+    b0 = rtn_basis(x_epoch[:, :3], x_epoch[:, 3:])
+    p = np.einsum("mij,mi->mj", b0, x[:, :3])  # position in the epoch RTN frame
+    u = np.arctan2(p[:, 1], p[:, 0])
+    r2 = np.einsum("mi,mi->m", x[:, :3], x[:, :3])
+    udot = np.linalg.norm(np.cross(x[:, :3], x[:, 3:]), axis=1) / r2
+    k = np.arange(1, harmonics + 1)
+    ku = u[:, None] * k
+    g = np.concatenate([np.ones((u.size, 1)), np.cos(ku), np.sin(ku)], axis=1)  # (m, L)
+    dg = np.concatenate([np.zeros((u.size, 1)), -k * np.sin(ku), k * np.cos(ku)], axis=1)
+    # d e_j / dt: R -> u' T, T -> -u' R, N -> 0
+    edot = np.stack([b[:, :, 1], -b[:, :, 0], np.zeros_like(b[:, :, 0])], axis=2)
+    return b, edot * udot[:, None, None], g, dg * udot[:, None]
+
+
+def mismatch_partials(x_gcrs: np.ndarray, x_epoch_gcrs: np.ndarray,
+                      harmonics: int = MISMATCH_HARMONICS) -> np.ndarray:  # fmt: skip
+    """``d x / d c`` (m, 6, 3 (2 K + 1)): the state offset that a periodic position
+    mismatch ``delta(u) = sum_j e_j sum_l c_jl g_l(u)`` makes at the states ``x_gcrs``
+    (m, 6); ``e_j`` the radial / transverse / normal unit vectors at the state, ``g_l`` the
+    functions ``1, cos u, ..., cos(K u), sin u, ..., sin(K u)`` (``K`` = ``harmonics``) of
+    the angle ``u`` travelled in the orbit plane from the radial direction of
+    ``x_epoch_gcrs`` (m, 6) (the row's object at its epoch); columns axis-major
+    (``j * (2 K + 1) + l``).  Velocity rows: the time derivative, with the RTN frame turning
+    at ``du/dt = |r x v| / r^2`` (``dR/dt = u' T``, ``dT/dt = -u' R``)."""
+    x = np.asarray(x_gcrs, float)
+    b, edot, g, dg = _mismatch_terms(x, np.asarray(x_epoch_gcrs, float), harmonics)
+    pos = np.einsum("mij,ml->mijl", b, g)  # (m, 3 xyz, 3 axes, L)
+    vel = np.einsum("mij,ml->mijl", edot, g) + np.einsum("mij,ml->mijl", b, dg)
+    return np.concatenate([pos, vel], axis=1).reshape(x.shape[0], 6, -1)
+
+
+def mismatch_measurement_partials(hx: np.ndarray, x_gcrs: np.ndarray, x_epoch_gcrs: np.ndarray,
+                                  harmonics: int = MISMATCH_HARMONICS) -> np.ndarray:  # fmt: skip
+    """``hx @ mismatch_partials(x_gcrs, x_epoch_gcrs)`` (m, 3 (2 K + 1)) for measurement
+    partials ``hx`` (m, 6) d h / d x, without forming the (m, 6, L) partials: the
+    projections of ``hx`` on the RTN vectors times the harmonics."""
+    x = np.asarray(x_gcrs, float)
+    b, edot, g, dg = _mismatch_terms(x, np.asarray(x_epoch_gcrs, float), harmonics)
+    hp = np.einsum("mi,mij->mj", hx[:, :3], b)  # (m, 3 axes)
+    hv = np.einsum("mi,mij->mj", hx[:, 3:], b)
+    hve = np.einsum("mi,mij->mj", hx[:, 3:], edot)
+    out = (hp + hve)[:, :, None] * g[:, None, :] + hv[:, :, None] * dg[:, None, :]
+    return out.reshape(x.shape[0], -1)
+
+
+def along_track_acceleration_estimate(n_inv, n_xa, n_aa, b_x, b_a):
+    """The constant along-track acceleration (km/s^2) that the residuals of a six-element
+    fit show, and its formal 1-sigma, per object: the seventh parameter of the batch's
+    normal equations eliminated against the six (Schur complement; Tapley, Schutz & Born
+    sec. 4.6), ``a = (b_a - N_xa^T N^-1 b_x) / (N_aa - N_xa^T N^-1 N_xa)``, sigma ``(N_aa -
+    N_xa^T N^-1 N_xa)^-1/2``.  Arguments, whitened (``w = 1/sigma``) and summed over each
+    object's accepted rows: ``n_inv`` (k, 6, 6) the six-element ``N^-1``; ``n_xa`` (k, 6)
+    ``sum h_x h_a``; ``n_aa`` (k,) ``sum h_a^2``; ``b_x`` (k, 6), ``b_a`` (k,) ``sum h z``
+    with the whitened residuals ``z``; ``h_a`` the measurement partial through the
+    acceleration sensitivity (:meth:`.dynamics.J2Dynamics.acceleration_sensitivity`).  It
+    is one Gauss-Newton step of the seven-parameter problem from the six-parameter
+    solution: exact for a linear model, and the drag of a day's arc is."""
+    n_inv = np.asarray(n_inv, float)
+    n_xa = np.asarray(n_xa, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        schur = np.asarray(n_aa, float) - np.einsum("ni,nij,nj->n", n_xa, n_inv, n_xa)
+        a = (np.asarray(b_a, float) - np.einsum("ni,nij,nj->n", n_xa, n_inv, b_x)) / schur
+        sig = np.where(schur > 0, 1.0 / np.sqrt(schur), np.nan)
+    return np.where(schur > 0, a, np.nan), sig

@@ -17,7 +17,10 @@ class OdSolution:
     residual RMS over accepted measurements, ``rms_by_kind`` the same per measurement kind;
     ``n_obs`` measurements given, ``n_used`` accepted by residual editing;
     ``consider_covariance`` (6, 6) the part of ``covariance`` that the unmodeled
-    acceleration adds (:mod:`spacerange.od.consider`), None when none was added.
+    acceleration adds (:mod:`spacerange.od.consider`), None when none was added;
+    ``along_track_accel_km_s2`` (estimate, 1-sigma) the constant along-track acceleration
+    the residuals show beyond the six elements (drag; it sizes the consider term's drag,
+    :func:`spacerange.od.consider.along_track_acceleration_estimate`), None without it.
     """
 
     object_id: str
@@ -33,6 +36,7 @@ class OdSolution:
     method: str = "batch"
     message: str = ""
     consider_covariance: np.ndarray | None = None
+    along_track_accel_km_s2: tuple[float, float] | None = None
 
     @property
     def pos_sigma_m(self) -> float:
