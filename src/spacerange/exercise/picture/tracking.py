@@ -51,7 +51,8 @@ from spacerange.od.passes import (
 from spacerange.timescales import jd_fr_utc
 
 __all__ = ["PASS_EPOCHS", "PASS_STEP_S", "od_sites", "truth_pass", "predict_tracks",
-           "map_update", "iod_tracks", "catalog_prior", "to_track_state"]  # fmt: skip
+           "map_update", "iod_tracks", "catalog_prior", "to_track_state",
+           "element_set_error_rtn"]  # fmt: skip
 
 #: epochs per simulated pass and their spacing [s]
 PASS_EPOCHS = 4
@@ -189,6 +190,17 @@ def to_track_state(sols: list, t: np.datetime64):
     t6 = inertial_to_rtn_6(x[:, :3], x[:, 3:])
     p_rtn = t6 @ p @ np.swapaxes(t6, 1, 2)
     return np.concatenate([r[:, 0], v[:, 0]], axis=1), p_rtn
+
+
+def element_set_error_rtn(sats: list, x_teme: np.ndarray, t: np.datetime64) -> np.ndarray:
+    """The element sets' state at ``t`` minus the TEME states ``x_teme`` (n, 6) they were
+    fitted to, in each state's RTN frame (n, 6) [km, km/s] (NaN where SGP4 fails)."""
+    jd, fr = jd_fr_utc(np.asarray([t], "datetime64[us]"))
+    e, r, v = SatrecArray(sats).sgp4(jd, fr)
+    x = np.concatenate([r[:, 0], v[:, 0]], axis=1)
+    x[e[:, 0] != 0] = np.nan
+    t6 = inertial_to_rtn_6(x_teme[:, :3], x_teme[:, 3:])
+    return np.einsum("nij,nj->ni", t6, x - x_teme)
 
 
 def inflate(p: np.ndarray) -> np.ndarray:
