@@ -60,4 +60,6 @@ def test_each_orbit_regime_has_its_own_fitted_scale():
     probe = m.test(np.array([200.0, 200.0]), np.array([2, 2]), np.array(["leo", "other"]))
     assert probe.tolist() == [True, False]
     thr = m.threshold(np.array([2, 2]), np.array(["leo", "other"]))
-    assert np.allclose(thr, [m.scale["leo"] * chi2.isf(1e-6, 2), m.scale["other"] * chi2.isf(1e-6, 2)])
+    assert np.allclose(
+        thr, [m.scale["leo"] * chi2.isf(1e-6, 2), m.scale["other"] * chi2.isf(1e-6, 2)]
+    )

@@ -22,9 +22,6 @@ from spacerange.od.passes import pass_mahalanobis
 __all__ = ["CatalogMixin"]
 
 
-#: a pass this unlikely under the false-alarm model (but not alarmed) does not enter a
-#: routine update (``None``: every pass does)
-SUSPECT_PFA: float | None = None
 #: a manoeuvre candidate not confirmed by a pass within this time is cleared [s]
 CONFIRM_WINDOW_S = 24 * 3600.0
 
@@ -106,7 +103,6 @@ class CatalogMixin:
             reg = _regimes(trs)
             alarm = tp.alarm.test(d2, dof, reg)
             thr = tp.alarm.threshold(dof, reg)
-            sus = tp.alarm.threshold(dof, reg, SUSPECT_PFA) if SUSPECT_PFA else thr
             tp.od_stats["passes"] += len(held)
             if not warm:
                 jumps += self._confirm_candidates(tp, obs, ids, objs, held, t, t_end)
@@ -144,14 +140,7 @@ class CatalogMixin:
                             "threshold": round(float(thr[j]), 1), "regime": reg[j]}  # fmt: skip
                 elif (warm or _secs(t - tr.epoch_utc) >= self.refit_s
                       or tr.sigma_rtn_km(t)[1] > tk.UPDATE_SIGMA_KM):  # fmt: skip
-                    if not warm and SUSPECT_PFA and d2[j] > sus[j]:
-                        # a suspect pass (unlikely but under the alarm threshold) renews
-                        # custody without entering the estimate: a burn's first small
-                        # residuals are not absorbed, so the next pass can show it whole
-                        tr.last_obs_utc = t
-                        tr.n_obs += 1
-                    else:
-                        upd.append(k)
+                    upd.append(k)
                 else:
                     tr.last_obs_utc = t
                     tr.n_obs += 1

@@ -10,8 +10,10 @@ the world's SGP4 arcs rotated TEME -> GCRS).  Then:
 1. **correlation / test**: a pass of an object the team holds is compared with the
    team's prediction (its SGP4 arc and its covariance at ``t``):
    :func:`spacerange.od.passes.pass_mahalanobis` gives ``d2`` and ``dof``;
-   :class:`spacerange.events.maneuver_alarm.ResidualAlarmModel` (fitted to this team's
-   own un-alarmed passes) decides whether it is a manoeuvre;
+   :class:`spacerange.events.maneuver_alarm.RegimeAlarmModels` (one model per orbit
+   regime, fitted to this team's own un-alarmed passes) decides whether it is a
+   manoeuvre candidate, which a later pass confirms against the pre-alarm track
+   (:meth:`~spacerange.events.maneuver_alarm.ResidualAlarmModel.confirm`);
 2. **update**: tracks older than ``refit_s``, tracks whose along-track sigma exceeds
    ``UPDATE_SIGMA_KM``, and alarmed tracks (prior covariance inflated by
    ``MANEUVER_INFLATION``) are updated with the pass by the batch
@@ -27,7 +29,9 @@ the world's SGP4 arcs rotated TEME -> GCRS).  Then:
    (``od_failures``) and tried again on a later pass: never a crash, never truth.
 
 The updated GCRS state becomes the team's SGP4 element set (mean-element fit of the
-world, TLE text); its covariance is kept in the rotating RTN frame at the fit epoch and
+world, TLE text); the element set's difference from the OD state (position and
+velocity, :func:`element_set_error_rtn`) joins the covariance, which is kept in the
+rotating RTN frame at the fit epoch and
 propagated by linearized two-body motion (:func:`spacerange.od.passes.propagate_cov_two_body`)
 plus the team's process noise (along-track growth ``g`` km/day, radial and normal g/3):
 :meth:`.model.Track.sigma_rtn_km`.
