@@ -30,3 +30,36 @@ def test_manoeuvre_residuals_alarm_and_do_not_enter_the_fit():
     assert m.scale == s or abs(m.scale - s) < 0.05
     assert not m.test(np.array([np.nan]), np.array([0])).any()
     assert m.scale >= 1.0
+
+
+def test_orbit_regimes_of_textbook_orbits():
+    from spacerange.constants import MU_WGS72_KM3_S2
+    from spacerange.events.maneuver_alarm import orbit_regime
+
+    def n(a_km):
+        return np.sqrt(MU_WGS72_KM3_S2 / a_km**3)
+
+    # ISS-like, GEO (a = 42,164 km), GTO (200 x 35,786 km), Molniya, GPS (a = 26,560 km)
+    a = np.array([6778.0, 42164.0, 24371.0, 26554.0, 26560.0])
+    e = np.array([0.0005, 0.0002, 0.730, 0.72, 0.01])
+    assert orbit_regime(n(a), e).tolist() == ["leo", "geo", "other", "other", "other"]
+
+
+def test_each_orbit_regime_has_its_own_fitted_scale():
+    from spacerange.events.maneuver_alarm import RegimeAlarmModels
+
+    rng = np.random.default_rng(3)
+    m = RegimeAlarmModels(min_samples=200)
+    dof = np.full(4000, 2)
+    reg = np.where(np.arange(4000) % 2 == 0, "leo", "other").astype(object)
+    # LEO radar tracks are calibrated; the eccentric tracks' d2 is 25 x chi2
+    d2 = chi2.rvs(2, size=4000, random_state=rng) * np.where(reg == "leo", 1.0, 25.0)
+    for k in range(0, 4000, 400):
+        m.test(d2[k : k + 400], dof[k : k + 400], reg[k : k + 400])
+    assert m.scale["leo"] < 1.3 and 20.0 < m.scale["other"] < 31.0
+    probe = m.test(np.array([200.0, 200.0]), np.array([2, 2]), np.array(["leo", "other"]))
+    assert probe.tolist() == [True, False]
+    thr = m.threshold(np.array([2, 2]), np.array(["leo", "other"]))
+    assert np.allclose(
+        thr, [m.scale["leo"] * chi2.isf(1e-6, 2), m.scale["other"] * chi2.isf(1e-6, 2)]
+    )

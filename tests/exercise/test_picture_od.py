@@ -132,7 +132,7 @@ def test_a_burn_shows_in_the_residual_test():
 
 
 def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
-    from spacerange.events.maneuver_alarm import ResidualAlarmModel
+    from spacerange.events.maneuver_alarm import RegimeAlarmModels
     from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
 
     rng = np.random.default_rng(14)
@@ -146,7 +146,7 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     new, _ = fit_satrecs(np.concatenate([r[:, 0], v], axis=1), T0, 1e-5)
     world = types.SimpleNamespace(objects=[types.SimpleNamespace(id=o.id, arcs=[(T0 - np.timedelta64(1, "D"), o.satrec)]) for o in objs])  # fmt: skip
     tp = types.SimpleNamespace(alerts=[], truth_of={"ARD-UCT-0001": "O1"}, od_failures={},
-                               alarm=ResidualAlarmModel(),
+                               alarm=RegimeAlarmModels(),
                                od_stats={"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0})  # fmt: skip
     pics = types.SimpleNamespace(world=world, teams={"blue": tp}, burn_log=BurnLog(),
                                  custody=lambda team, oid, t: {"state": "held"},
@@ -165,6 +165,21 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     # the graded burn (O0, 0.8 m/s) had no alert: missed
     assert (g["graded_burns"], g["detected_burns"], g["missed_burns"]) == (1, 0, 1)
     assert g["precision"] == 0.5 and g["recall"] == 0.0
+    # O0 burns again 1 h later; an alert 2 h after the first burn is after the second, so
+    # it detects the first only when the interval it states (last consistent pass to the
+    # alarmed pass) holds the first burn
+    pics.burn_log.burns.append({"object": "O0", "time_utc": T0 + np.timedelta64(1, "h"),
+                                "dv_mps": 0.9, "custody": {"blue": True}})  # fmt: skip
+    late = {"kind": "maneuver", "objects": ["O0"], "time_utc": "2026-03-04T14:00:00Z"}
+    tp.alerts = [late]
+    (g,) = maneuver_goals(pics)
+    assert (g["graded_burns"], g["detected_burns"], g["true_alerts"]) == (2, 1, 1)
+    late["details"] = {"since_utc": "2026-03-04T11:30:00Z", "alarm_utc": "2026-03-04T12:30:00Z"}
+    (g,) = maneuver_goals(pics)
+    assert (g["graded_burns"], g["detected_burns"], g["recall"]) == (2, 2, 1.0)
+    late["details"] = {"since_utc": "2026-03-04T12:10:00Z", "alarm_utc": "2026-03-04T12:30:00Z"}
+    (g,) = maneuver_goals(pics)
+    assert g["detected_burns"] == 1
 
 
 def test_remembered_track_covariances_equal_fresh_ones():

@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from spacerange.constants import MU_WGS72_KM3_S2
+from spacerange.events.maneuver_alarm import orbit_regime
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn, uncorrelated
@@ -21,8 +22,22 @@ from spacerange.od.passes import pass_mahalanobis
 __all__ = ["CatalogMixin"]
 
 
+#: a manoeuvre candidate not confirmed by a pass within this time is cleared [s]
+CONFIRM_WINDOW_S = 24 * 3600.0
+
+
 def _secs(td) -> float:
     return float(td / np.timedelta64(1, "s"))
+
+
+def _regimes(tracks: list) -> np.ndarray:
+    """Orbit regimes of the team's tracks (from its own element sets)."""
+    return orbit_regime([tr.mean_motion_rad_s for tr in tracks],
+                        [float(tr.satrec.ecco) for tr in tracks])  # fmt: skip
+
+
+def _iso(t) -> str:
+    return f"{np.datetime_as_string(np.datetime64(t, 's'))}Z"
 
 
 class CatalogMixin:
@@ -85,9 +100,12 @@ class CatalogMixin:
             x_t, p_t = tk.predict_tracks(trs, t_end)
             tracks_cov_rtn(trs, t)  # the sigmas asked below, one batch (cached)
             d2, dof = pass_mahalanobis(obs, ids[held], x_t, p_t, t_end)
-            alarm = tp.alarm.test(d2, dof)
-            thr = tp.alarm.threshold(dof)
+            reg = _regimes(trs)
+            alarm = tp.alarm.test(d2, dof, reg)
+            thr = tp.alarm.threshold(dof, reg)
             tp.od_stats["passes"] += len(held)
+            if not warm:
+                jumps += self._confirm_candidates(tp, obs, ids, objs, held, t, t_end)
             for j, k in enumerate(held):
                 tr = trs[j]
                 if not np.isfinite(d2[j]):
@@ -106,17 +124,20 @@ class CatalogMixin:
                     continue
                 if alarm[j]:
                     upd_alarm.append(k)
-                    # alerted only on an established track in custody (a converging or
-                    # lost track's prediction is no reference), once per object per 6 h
+                    # a candidate only on an established track in custody (a converging
+                    # or lost track's prediction is no reference), once per object per
+                    # 6 h; the track before this pass is its reference until a later pass
+                    # confirms or clears it
                     c = self.custody(tp.team, objs[k].id, t)
                     last = tp.maneuver_alerted.get(objs[k].id)
                     if (not warm and c is not None and c["state"] == "held" and tr.n_obs >= 2
                             and c["pos_sigma_km"] <= tk.ALERT_SIGMA_KM
+                            and objs[k].id not in tp.maneuver_pending
                             and (last is None or _secs(t - last) >= 6 * 3600.0)):  # fmt: skip
-                        tp.maneuver_alerted[objs[k].id] = t
-                        jumps.append((objs[k].id, {"d2": round(float(d2[j]), 1),
-                                                   "dof": int(dof[j]),
-                                                   "threshold": round(float(thr[j]), 1)}))  # fmt: skip
+                        tp.maneuver_pending[objs[k].id] = {
+                            "track": tr, "alarm_utc": t, "since_utc": tr.last_obs_utc,
+                            "d2": round(float(d2[j]), 1), "dof": int(dof[j]),
+                            "threshold": round(float(thr[j]), 1), "regime": reg[j]}  # fmt: skip
                 elif (warm or _secs(t - tr.epoch_utc) >= self.refit_s
                       or tr.sigma_rtn_km(t)[1] > tk.UPDATE_SIGMA_KM):  # fmt: skip
                     upd.append(k)
@@ -158,19 +179,63 @@ class CatalogMixin:
         tp.od_stats["seconds"] += time.perf_counter() - t_wall
         return new, jumps
 
+    def _confirm_candidates(self, tp, obs, ids, objs, held, t, t_end) -> list:
+        """Manoeuvre candidates of ``tp`` settled by this update's passes (objects ``objs``
+        rows ``held``): each pass of a candidate's object after its alarm is tested
+        against the pre-alarm track (:meth:`ResidualAlarmModel.confirm`); confirmed, it is
+        a manoeuvre alert ``(object id, details)``, else the candidate is cleared.
+        Candidates with no later pass within ``CONFIRM_WINDOW_S`` are cleared."""
+        pend = tp.maneuver_pending
+        for oid in [o for o, c in pend.items() if _secs(t - c["alarm_utc"]) > CONFIRM_WINDOW_S]:
+            del pend[oid]
+        rows = [k for k in held if objs[k].id in pend and pend[objs[k].id]["alarm_utc"] < t]
+        if not rows:
+            return []
+        cands = [pend.pop(objs[k].id) for k in rows]
+        x_r, p_r = tk.predict_tracks([c["track"] for c in cands], t_end)
+        d2, dof = pass_mahalanobis(obs, ids[rows], x_r, p_r, t_end)
+        reg = np.array([c["regime"] for c in cands], dtype=object)
+        ok = tp.alarm.confirm(d2, dof, reg)
+        # a cleared candidate was a false alarm of this tracker: its d2 joins the fit
+        cleared = ~ok & np.isfinite(d2) & (dof > 0)
+        tp.alarm.fit(np.array([c["d2"] for c in cands])[cleared],
+                     np.array([c["dof"] for c in cands])[cleared], reg[cleared])  # fmt: skip
+        out = []
+        for k, c, yes, d2k in zip(rows, cands, ok, d2, strict=True):
+            if not yes:
+                continue
+            tp.maneuver_alerted[objs[k].id] = t
+            out.append((objs[k].id, {
+                "d2": c["d2"], "dof": c["dof"], "threshold": c["threshold"], "regime": c["regime"],
+                "confirm_d2": round(float(d2k), 1), "alarm_utc": _iso(c["alarm_utc"]),
+                "since_utc": _iso(c["since_utc"])}))  # fmt: skip
+        return out
+
     def _od_tracks(self, tp, t, objs, sols) -> None:
         """Catalog entries (SGP4 element sets) of OD solutions at ``t`` with their RTN
-        covariances; the mean-element fit's error joins the covariance."""
+        covariances; the mean-element fit's error joins the covariance: its position
+        residual (and the TLE text's rounding) on each position axis, and the element
+        set's velocity difference from the OD state, per RTN axis (a deep-space fit
+        leaves up to ~1 m/s, which a covariance without it turns into false manoeuvre
+        alarms an hour later)."""
         st, p_rtn = tk.to_track_state(sols, t)
         bstar = np.array([o.satrec.bstar for o in objs])
         sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
-        for o, s, p, fr in zip(objs, sats, p_rtn, fit_res, strict=True):
+        rows, out = [], []
+        for k, (o, s, p, fr) in enumerate(zip(objs, sats, p_rtn, fit_res, strict=True)):
             if s is None:
                 tp.od_failures[o.id] = "mean-element fit failed"
                 continue
             s, tle, d_text = tle_satrec(s)
             p = p.copy()
             p[np.arange(3), np.arange(3)] += fr**2 + d_text**2
+            rows.append(k)
+            out.append((o, s, tle, p))
+        if not rows:
+            return
+        d_rtn = tk.element_set_error_rtn([s for _, s, _, _ in out], st[rows], t)
+        for (o, s, tle, p), d in zip(out, d_rtn, strict=True):
+            p[np.arange(3, 6), np.arange(3, 6)] += np.nan_to_num(d[3:]) ** 2
             self._set_track(tp, o, t, s, tle, p, "obs")
 
     def _set_track(self, tp, o, t, sat, tle, cov_rtn, source) -> None:

@@ -23,9 +23,11 @@ linearized two-body motion (:func:`spacerange.od.passes.propagate_cov_two_body`)
 team's process noise (along-track growth ``g``: LEO 1 km/day, higher orbits 0.2 km/day;
 radial/normal g/3).  Between updates the team predicts with that SGP4 arc, so an
 unannounced manoeuvre, a drag change (storm) or a release makes its prediction drift from
-truth; the next pass's residual is tested by the team's false-alarm model
-(:mod:`spacerange.events.maneuver_alarm`) and an alarm on an established track in custody
-is a *maneuver* alert (once per object per 6 h).  Own assets are known exactly (the
+truth; the next pass's residual is tested by the team's false-alarm model of the track's
+orbit regime (:mod:`spacerange.events.maneuver_alarm`); an alarm on an established track
+in custody is a manoeuvre candidate, and a later pass that is again inconsistent with
+the pre-alarm track confirms it as a *maneuver* alert (once per object per 6 h; it states
+the interval, last consistent pass to alarmed pass, in which the object manoeuvred).  Own assets are known exactly (the
 operator's ephemeris).
 
 At STARTEX each team's catalog holds what its sensors detected in the 24 h before

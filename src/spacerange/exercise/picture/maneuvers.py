@@ -11,7 +11,11 @@ The team's custody of the object at that update is recorded with it.
   ``MATCH_WINDOW_S`` (24 h) before the alert, else **false**;
 * a burn of at least ``GRADED_DV_MPS`` (0.5 m/s) on an object the team held in custody
   when it burned is **detected** when the team alerted on the object within 24 h after
-  it (and before the object's next burn), else **missed**.
+  it and either before the object's next burn or with the burn inside the interval the
+  alert states (a confirmed alert says the object manoeuvred between its last
+  consistent pass, ``since_utc``, and the alarmed pass, ``alarm_utc``: a burn followed
+  by another one before the confirming pass is still the one it reports), else
+  **missed**.
 """
 
 from __future__ import annotations
@@ -62,6 +66,10 @@ class BurnLog:
                                    "custody": custody})  # fmt: skip
 
 
+def _utc(iso: str) -> np.datetime64:
+    return np.datetime64(iso.rstrip("Z"), "us")
+
+
 def _window_end(log: BurnLog, b: dict, win) -> np.datetime64:
     """A burn's detection window ends 24 h after it or at the object's next burn."""
     nxt = [c["time_utc"] for c in log.burns if c["object"] == b["object"]
@@ -73,7 +81,7 @@ def maneuver_goals(pics) -> list[dict]:
     """Per team: ``{team, maneuver_alerts, true_alerts, false_alerts, graded_burns,
     detected_burns, missed_burns, precision, recall}`` and the team's OD work (``od_passes``
     tested, ``od_updates``, ``od_iod`` initializations, ``od_seconds``, ``od_failures``
-    objects, ``alarm_scale`` of its false-alarm model)."""
+    objects, ``alarm_scale`` of its false-alarm model per orbit regime)."""
     log: BurnLog = pics.burn_log
     out = []
     win = np.timedelta64(int(MATCH_WINDOW_S), "s")
@@ -82,13 +90,17 @@ def maneuver_goals(pics) -> list[dict]:
         for a in tp.alerts:
             if a["kind"] != "maneuver":
                 continue
-            t = np.datetime64(a["time_utc"].rstrip("Z"), "us")
-            alerts += [(tp.truth_of.get(name, name), t) for name in a["objects"]]
+            t = _utc(a["time_utc"])
+            d = a.get("details") or {}
+            span = (_utc(d["since_utc"]), _utc(d["alarm_utc"])) if "alarm_utc" in d else None
+            alerts += [(tp.truth_of.get(name, name), t, span) for name in a["objects"]]
         n_true = sum(any(b["object"] == oid and t - win <= b["time_utc"] <= t
-                         for b in log.burns) for oid, t in alerts)  # fmt: skip
+                         for b in log.burns) for oid, t, _ in alerts)  # fmt: skip
         graded = [b for b in log.burns if b["dv_mps"] >= GRADED_DV_MPS and b["custody"].get(team)]
-        det = sum(any(oid == b["object"] and b["time_utc"] <= t <= _window_end(log, b, win)
-                      for oid, t in alerts) for b in graded)  # fmt: skip
+        det = sum(any(oid == b["object"] and b["time_utc"] <= t <= b["time_utc"] + win
+                      and (t <= _window_end(log, b, win)
+                           or (span is not None and span[0] <= b["time_utc"] <= span[1]))
+                      for oid, t, span in alerts) for b in graded)  # fmt: skip
         st = tp.od_stats
         out.append({
             "team": team, "maneuver_alerts": len(alerts), "true_alerts": n_true,
@@ -98,6 +110,6 @@ def maneuver_goals(pics) -> list[dict]:
             "recall": round(det / len(graded), 3) if graded else None,
             "od_passes": st["passes"], "od_updates": st["updates"], "od_iod": st["iod"],
             "od_seconds": round(st["seconds"], 2), "od_failures": len(tp.od_failures),
-            "alarm_scale": round(tp.alarm.scale, 2),
+            "alarm_scale": {r: round(v, 2) for r, v in tp.alarm.scale.items()},
         })  # fmt: skip
     return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
 
-from spacerange.events.maneuver_alarm import ResidualAlarmModel
+from spacerange.events.maneuver_alarm import RegimeAlarmModels
 from spacerange.exercise.picture.conjunctions import TeamConjunctions, tle_satrec
 from spacerange.exercise.picture.sensing import TeamSensor
 from spacerange.od.passes import inertial_to_rtn_6, propagate_cov_two_body, rtn_to_inertial_cov
@@ -146,10 +146,15 @@ class TeamPicture:
     n_uct: int = 0
     #: the OD sites of ``sensors`` and which are telescopes (:func:`.tracking.od_sites`)
     od_sites: tuple = ()
-    #: the team's manoeuvre false-alarm model, fitted to its own residuals
-    alarm: ResidualAlarmModel = field(default_factory=ResidualAlarmModel)
+    #: the team's manoeuvre false-alarm models (one per orbit regime), fitted to its own
+    #: residuals
+    alarm: RegimeAlarmModels = field(default_factory=RegimeAlarmModels)
     #: the last manoeuvre alert per object
     maneuver_alerted: dict = field(default_factory=dict)
+    #: manoeuvre candidates awaiting a confirming pass: object id -> {track (the
+    #: pre-alarm reference), alarm_utc, since_utc (its last consistent pass), d2, dof,
+    #: threshold}
+    maneuver_pending: dict = field(default_factory=dict)
     #: objects whose orbit determination failed: truth id -> last reason
     od_failures: dict[str, str] = field(default_factory=dict)
     #: OD work done: passes tested, OD updates, IOD initializations, seconds spent

@@ -10,8 +10,10 @@ the world's SGP4 arcs rotated TEME -> GCRS).  Then:
 1. **correlation / test**: a pass of an object the team holds is compared with the
    team's prediction (its SGP4 arc and its covariance at ``t``):
    :func:`spacerange.od.passes.pass_mahalanobis` gives ``d2`` and ``dof``;
-   :class:`spacerange.events.maneuver_alarm.ResidualAlarmModel` (fitted to this team's
-   own un-alarmed passes) decides whether it is a manoeuvre;
+   :class:`spacerange.events.maneuver_alarm.RegimeAlarmModels` (one model per orbit
+   regime, fitted to this team's own un-alarmed passes) decides whether it is a
+   manoeuvre candidate, which a later pass confirms against the pre-alarm track
+   (:meth:`~spacerange.events.maneuver_alarm.ResidualAlarmModel.confirm`);
 2. **update**: tracks older than ``refit_s``, tracks whose along-track sigma exceeds
    ``UPDATE_SIGMA_KM``, and alarmed tracks (prior covariance inflated by
    ``MANEUVER_INFLATION``) are updated with the pass by the batch
@@ -27,7 +29,9 @@ the world's SGP4 arcs rotated TEME -> GCRS).  Then:
    (``od_failures``) and tried again on a later pass: never a crash, never truth.
 
 The updated GCRS state becomes the team's SGP4 element set (mean-element fit of the
-world, TLE text); its covariance is kept in the rotating RTN frame at the fit epoch and
+world, TLE text); the element set's difference from the OD state (position and
+velocity, :func:`element_set_error_rtn`) joins the covariance, which is kept in the
+rotating RTN frame at the fit epoch and
 propagated by linearized two-body motion (:func:`spacerange.od.passes.propagate_cov_two_body`)
 plus the team's process noise (along-track growth ``g`` km/day, radial and normal g/3):
 :meth:`.model.Track.sigma_rtn_km`.
@@ -51,7 +55,8 @@ from spacerange.od.passes import (
 from spacerange.timescales import jd_fr_utc
 
 __all__ = ["PASS_EPOCHS", "PASS_STEP_S", "od_sites", "truth_pass", "predict_tracks",
-           "map_update", "iod_tracks", "catalog_prior", "to_track_state"]  # fmt: skip
+           "map_update", "iod_tracks", "catalog_prior", "to_track_state",
+           "element_set_error_rtn"]  # fmt: skip
 
 #: epochs per simulated pass and their spacing [s]
 PASS_EPOCHS = 4
@@ -189,6 +194,17 @@ def to_track_state(sols: list, t: np.datetime64):
     t6 = inertial_to_rtn_6(x[:, :3], x[:, 3:])
     p_rtn = t6 @ p @ np.swapaxes(t6, 1, 2)
     return np.concatenate([r[:, 0], v[:, 0]], axis=1), p_rtn
+
+
+def element_set_error_rtn(sats: list, x_teme: np.ndarray, t: np.datetime64) -> np.ndarray:
+    """The element sets' state at ``t`` minus the TEME states ``x_teme`` (n, 6) they were
+    fitted to, in each state's RTN frame (n, 6) [km, km/s] (NaN where SGP4 fails)."""
+    jd, fr = jd_fr_utc(np.asarray([t], "datetime64[us]"))
+    e, r, v = SatrecArray(sats).sgp4(jd, fr)
+    x = np.concatenate([r[:, 0], v[:, 0]], axis=1)
+    x[e[:, 0] != 0] = np.nan
+    t6 = inertial_to_rtn_6(x_teme[:, :3], x_teme[:, 3:])
+    return np.einsum("nij,nj->ni", t6, x - x_teme)
 
 
 def inflate(p: np.ndarray) -> np.ndarray:
