@@ -144,6 +144,14 @@ def _runs_table() -> np.ndarray:
 
 
 RUNS = _runs_table()
+#: Blocks per axis of the periodic grid: ``2**GRID_BITS`` (32 blocks of ~640 km: LEO
+#: without wrapping); fewer for small catalogs.
+GRID_BITS = 5
+#: ``SPREAD[x]``: the bits of ``x`` spread to every third position (Morton code).
+SPREAD = np.array(
+    [sum(((x >> b) & 1) << (3 * b) for b in range(GRID_BITS)) for x in range(1 << GRID_BITS)],
+    np.int64,
+)
 #: ``AXIS_MASK[axis, lo, hi]``: the cubes of a block (bit ``x << 2 | y << 1 | z``) whose
 #: coordinate bit on ``axis`` (0 x, 1 y, 2 z) is in ``[lo, hi]``.
 AXIS_MASK = np.array(
@@ -162,9 +170,13 @@ if HAVE_NUMBA:
 
     @numba.njit(cache=True, nogil=True, inline="always")
     def _block_hash(bx, by, bz, bmask):  # pragma: no cover - compiled
-        """Hash of the 2 x 2 x 2 block of cubes (bx, by, bz): its 8 cubes get the 8
-        consecutive buckets ``8 * hash + (x bit << 2 | y bit << 1 | z bit)``."""
-        return ((bx * 73856093) ^ (by * 19349663) ^ (bz * 83492791)) & bmask
+        """Slot of the 2 x 2 x 2 block of cubes (bx, by, bz): the Morton code of its
+        coordinates modulo ``bmask + 1`` per axis (a periodic grid, so neighbouring blocks
+        get nearby slots); its 8 cubes get the 8 consecutive buckets
+        ``8 * slot + (x bit << 2 | y bit << 1 | z bit)``."""
+        return (
+            (SPREAD[bx & bmask] << 2) | (SPREAD[by & bmask] << 1) | SPREAD[bz & bmask]
+        )
 
     @numba.njit(cache=True, nogil=True)
     def _node_major_numba(r, v, e, mu, min_radius, PT, VT, okT, speed):  # pragma: no cover
@@ -224,10 +236,11 @@ if HAVE_NUMBA:
             if query[i]:
                 n_query += 1
         all_query = n_query == n and qq_pairs
-        tsize = 8
-        while tsize < 2 * n:
-            tsize *= 2
-        bmask = (tsize >> 3) - 1
+        bits = 2
+        while bits < GRID_BITS and 1 << (3 * bits) < n:
+            bits += 1
+        bmask = (1 << bits) - 1
+        tsize = 8 << (3 * bits)
         # Cell list rebuilt every step by a counting sort on the hash bucket: objects of
         # one bucket are contiguous, and so are the buckets of one block of 2 x 2 x 2 cubes.
         count = np.zeros(tsize + 1, np.int32)
