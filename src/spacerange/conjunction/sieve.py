@@ -321,16 +321,19 @@ if HAVE_NUMBA:
                     ((cx & 1) << 2) | ((cy & 1) << 1) | (cz & 1)
                 )
                 bucket[i] = b
-                count[b + 1] += 1
+                count[b] += 1
                 nv += 1
-            for b in range(tsize):
-                count[b + 1] += count[b]
-            # count[b] is now the start of bucket b; fill, advancing a copy of the starts.
-            for i in range(n):
+            # Sizes to ends (inclusive prefix), then filled backwards: each bucket's
+            # counter ends at its start, and end(b) = start(b + 1) = count[b + 1].
+            for b in range(1, tsize):
+                count[b] += count[b - 1]
+            count[tsize] = nv
+            for i in range(n - 1, -1, -1):
                 if valid[i]:
                     b = bucket[i]
-                    order[i] = count[b]
-                    count[b] += 1
+                    c = count[b] - 1
+                    count[b] = c
+                    order[i] = c
             for i in range(n):
                 if valid[i]:
                     m = order[i]
@@ -342,10 +345,6 @@ if HAVE_NUMBA:
                     for c in range(3):
                         spos[m, c] = pos[i, c]
                         svel[m, c] = vel[i, c]
-            # Restore bucket starts: start(b) = end(b) - size(b) == count[b-1] after fill.
-            for b in range(tsize, 0, -1):
-                count[b] = count[b - 1]
-            count[0] = 0
             pr[0] = 1 << 62  # no previous query in this step
             for m in range(nv):
                 if not sq[m]:
