@@ -34,9 +34,11 @@ import numpy as np
 from sgp4.api import Satrec
 
 from spacerange.conjunction.sieve import (
+    HAVE_NUMBA,
     hermite_accel,
     hermite_states,
     node_major_states,
+    numba,  # None without the 'fast' extra
     sieve,
 )
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
@@ -239,14 +241,17 @@ def screen_block(
     return ev
 
 
-def _refine(
-    sats, arr, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s, cfg
-):
-    """Newton on the range rate, on the interpolant then on SGP4; keep in-step minima."""
-    t = (ck + 0.5) * dt + ctau  # block-relative seconds
+def _newton_on_interpolant(P, V, h, dt, ci, cj, ck, ctau, lo, hi):
+    """Eight Newton steps on the range rate of the Hermite interpolants from each
+    candidate's straight-line TCA; block-relative seconds (compiled when numba is there)."""
+    t = (ck + 0.5) * dt + ctau
+    if HAVE_NUMBA and len(t):
+        # P, V are object-major views of node-major arrays: hand over the node-major ones.
+        PT, VT = np.swapaxes(P, 0, 1), np.swapaxes(V, 0, 1)
+        if PT.flags.c_contiguous and VT.flags.c_contiguous:
+            _newton_numba(PT, VT, float(h), float(dt), ci, cj, lo, hi, t)
+            return t
     n_nodes = P.shape[1]
-    lo = ck * dt
-    hi = np.minimum((ck + 1) * dt, block_len_s)
     for _ in range(8):
         jn = np.clip((t // h).astype(np.int64), 0, n_nodes - 2)
         s = (t / h - jn)[:, None]
@@ -259,6 +264,71 @@ def _refine(
         fp = np.einsum("ij,ij->i", w, w) + np.einsum("ij,ij->i", d, aj - ai)
         step = np.where(fp > 0, -f / np.where(fp > 0, fp, 1.0), 0.0)
         t = np.clip(t + np.clip(step, -dt, dt), lo - dt, hi + dt)
+    return t
+
+
+if HAVE_NUMBA:
+
+    @numba.njit(cache=True, nogil=True)
+    def _newton_numba(PT, VT, h, dt, ci, cj, lo, hi, t):  # pragma: no cover - compiled
+        """:func:`_newton_on_interpolant` per candidate, in place on ``t``; node-major
+        ``PT, VT`` ``(n_nodes, n, 3)``."""
+        n_nodes = PT.shape[0]
+        x = np.empty((2, 3, 3))  # (object, position / velocity / acceleration, xyz)
+        for c in range(t.shape[0]):
+            tc = t[c]
+            for _ in range(8):
+                jn = 0
+                if np.isfinite(tc):
+                    jn = min(max(int(tc // h), 0), n_nodes - 2)
+                s = tc / h - jn
+                s2 = s * s
+                s3 = s2 * s
+                h00 = 2 * s3 - 3 * s2 + 1
+                h10 = s3 - 2 * s2 + s
+                h01 = -2 * s3 + 3 * s2
+                h11 = s3 - s2
+                d00 = 6 * s2 - 6 * s
+                d10 = 3 * s2 - 4 * s + 1
+                d01 = -6 * s2 + 6 * s
+                d11 = 3 * s2 - 2 * s
+                e00 = 12 * s - 6
+                e10 = 6 * s - 4
+                e01 = -12 * s + 6
+                e11 = 6 * s - 2
+                for u in range(2):
+                    o = ci[c] if u == 0 else cj[c]
+                    for a in range(3):
+                        p0 = PT[jn, o, a]
+                        v0 = VT[jn, o, a]
+                        p1 = PT[jn + 1, o, a]
+                        v1 = VT[jn + 1, o, a]
+                        x[u, 0, a] = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
+                        x[u, 1, a] = (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1
+                        x[u, 2, a] = (e00 * p0 + e01 * p1) / h**2 + (e10 * v0 + e11 * v1) / h
+                f = 0.0
+                ww = 0.0
+                da = 0.0
+                for a in range(3):
+                    d = x[1, 0, a] - x[0, 0, a]
+                    w = x[1, 1, a] - x[0, 1, a]
+                    f += d * w
+                    ww += w * w
+                    da += d * (x[1, 2, a] - x[0, 2, a])
+                fp = ww + da
+                step = -f / fp if fp > 0 else 0.0
+                step = min(max(step, -dt), dt)
+                tc = min(max(tc + step, lo[c] - dt), hi[c] + dt)
+            t[c] = tc
+
+
+def _refine(
+    sats, arr, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s, cfg
+):
+    """Newton on the range rate, on the interpolant then on SGP4; keep in-step minima."""
+    lo = ck * dt
+    hi = np.minimum((ck + 1) * dt, block_len_s)
+    t = _newton_on_interpolant(P, V, h, dt, ci, cj, ck, ctau, lo, hi)
     # Newton on SGP4 itself: the reported numbers are SGP4's (compiled or python-sgp4).
     tg = block_start_s + t
     for _ in range(4):
