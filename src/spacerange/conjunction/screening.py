@@ -7,11 +7,11 @@ The filter chain, each stage conservative (never drops a true event):
    Hermite-interpolated onto fine steps, a spatial hash per step and a straight-line
    closest-approach test per pair;
 3. **TCA refinement**: Newton's method on the range rate ``d . w = 0``, first on the
-   interpolant, then on SGP4 itself (the numbers that are reported: the compiled kernel,
-   one state per (object, time) entry, within 1 mm of python-sgp4; python-sgp4 without
-   numba), keeping
-   only minima that fall inside the candidate's own step (so several TCAs of one pair in
-   the window are separate events and none is reported twice).
+   interpolant (compiled per candidate when numba is there), then on SGP4 itself (the
+   numbers that are reported: the compiled kernel, one state per (object, time) entry,
+   within 1 mm of python-sgp4; python-sgp4 without numba), keeping only minima that fall
+   inside the candidate's own step (so several TCAs of one pair in the window are
+   separate events and none is reported twice).
 
 The window is cut into independent time blocks that run on a local process pool or, with
 ``scheduler="tcp://host:port"``, on a Dask cluster; both give identical events.
