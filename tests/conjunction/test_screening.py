@@ -181,3 +181,41 @@ def test_primaries_against_the_rest_only(real_elsets):
     assert inner.any() and not np.isin(rest.events["j"], prim).any()
     np.testing.assert_array_equal(rest.events["j"], both.events["j"][~inner])
     assert rest.pairs_screened == 60 * (len(tles) - 60)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="compares the compiled path with numpy's")
+def test_compiled_newton_on_the_interpolant_equals_numpy(monkeypatch):
+    """The refinement's first stage (Newton on the Hermite interpolants), compiled and
+    numpy, on crossing circular orbits: the same TCA to 1e-9 s, and that TCA is the true
+    crossing (analytic, within 1 ms: the interpolant is not the orbit)."""
+    from spacerange.conjunction import screening as scr
+
+    mu, r_km = 398600.4418, 6878.0
+    n_rad_s = np.sqrt(mu / r_km**3)
+    t_nodes = np.arange(0.0, 3600.0 + 1, 120.0)
+    rng = np.random.default_rng(5)
+    incl = rng.uniform(0.3, 1.4, 40)
+    tx = rng.uniform(600.0, 3000.0, 40)  # when each pair meets
+    # Object 2k on the equator, 2k+1 in a plane of inclination incl[k]; both at the
+    # ascending node (on the x axis) at time tx[k].
+    P = np.empty((80, len(t_nodes), 3))
+    V = np.empty_like(P)
+    for k in range(40):
+        ph = n_rad_s * (t_nodes - tx[k])
+        for o, inc in ((2 * k, 0.0), (2 * k + 1, incl[k])):
+            c, s = np.cos(ph), np.sin(ph)
+            P[o] = r_km * np.stack([c, s * np.cos(inc), s * np.sin(inc)], axis=1)
+            V[o] = r_km * n_rad_s * np.stack([-s, c * np.cos(inc), c * np.sin(inc)], axis=1)
+    PT = np.ascontiguousarray(np.swapaxes(P, 0, 1))
+    VT = np.ascontiguousarray(np.swapaxes(V, 0, 1))
+    Pv, Vv = np.swapaxes(PT, 0, 1), np.swapaxes(VT, 0, 1)
+    dt = 20.0
+    ci, cj = np.arange(0, 80, 2), np.arange(1, 80, 2)
+    ck = np.floor(tx / dt).astype(np.int64)
+    ctau = np.zeros(40)
+    lo, hi = ck * dt, (ck + 1) * dt
+    t_c = scr._newton_on_interpolant(Pv, Vv, 120.0, dt, ci, cj, ck, ctau, lo, hi)
+    monkeypatch.setattr(scr, "HAVE_NUMBA", False)
+    t_np = scr._newton_on_interpolant(Pv, Vv, 120.0, dt, ci, cj, ck, ctau, lo, hi)
+    np.testing.assert_allclose(t_c, t_np, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t_c, tx, rtol=0, atol=1e-3)

@@ -7,9 +7,11 @@ The filter chain, each stage conservative (never drops a true event):
    Hermite-interpolated onto fine steps, a spatial hash per step and a straight-line
    closest-approach test per pair;
 3. **TCA refinement**: Newton's method on the range rate ``d . w = 0``, first on the
-   interpolant, then on SGP4 itself (python-sgp4, the numbers that are reported), keeping
-   only minima that fall inside the candidate's own step (so several TCAs of one pair in
-   the window are separate events and none is reported twice).
+   interpolant (compiled per candidate when numba is there), then on SGP4 itself (the
+   numbers that are reported: the compiled kernel, one state per (object, time) entry,
+   within 1 mm of python-sgp4; python-sgp4 without numba), keeping only minima that fall
+   inside the candidate's own step (so several TCAs of one pair in the window are
+   separate events and none is reported twice).
 
 The window is cut into independent time blocks that run on a local process pool or, with
 ``scheduler="tcp://host:port"``, on a Dask cluster; both give identical events.
@@ -32,9 +34,11 @@ import numpy as np
 from sgp4.api import Satrec
 
 from spacerange.conjunction.sieve import (
+    HAVE_NUMBA,
     hermite_accel,
     hermite_states,
     node_major_states,
+    numba,  # None without the 'fast' extra
     sieve,
 )
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
@@ -133,8 +137,13 @@ def _satrecs(token: str, tles: Sequence[TlePair]) -> tuple[list[Satrec], SatrecA
     return hit
 
 
-def _sgp4_per_entry(sats: list[Satrec], idx: np.ndarray, jd0: float, fr: np.ndarray):
-    """SGP4 TEME states of object ``idx[k]`` at time ``jd0 + fr[k]`` for every entry k."""
+def _sgp4_per_entry(sats: list[Satrec], arr, idx: np.ndarray, jd0: float, fr: np.ndarray):
+    """SGP4 TEME states of object ``idx[k]`` at time ``jd0 + fr[k]`` for every entry k:
+    the compiled kernel's per-entry evaluation when ``arr`` has one (within 1 mm of
+    python-sgp4, same codes), python-sgp4 object by object otherwise."""
+    if hasattr(arr, "sgp4_entries"):
+        err, r, v = arr.sgp4_entries(idx, jd0, fr)
+        return r, v, err
     m = len(idx)
     r = np.empty((m, 3))
     v = np.empty((m, 3))
@@ -221,7 +230,9 @@ def screen_block(
     timings["sieve"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    ev = _refine(sats, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s, cfg)
+    ev = _refine(
+        sats, arr, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s, cfg
+    )
     timings["refine"] = time.perf_counter() - t2
     ev["timings"] = timings
     ev["candidates"] = len(ci)
@@ -230,12 +241,17 @@ def screen_block(
     return ev
 
 
-def _refine(sats, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s, cfg):
-    """Newton on the range rate, on the interpolant then on SGP4; keep in-step minima."""
-    t = (ck + 0.5) * dt + ctau  # block-relative seconds
+def _newton_on_interpolant(P, V, h, dt, ci, cj, ck, ctau, lo, hi):
+    """Eight Newton steps on the range rate of the Hermite interpolants from each
+    candidate's straight-line TCA; block-relative seconds (compiled when numba is there)."""
+    t = (ck + 0.5) * dt + ctau
+    if HAVE_NUMBA and len(t):
+        # P, V are object-major views of node-major arrays: hand over the node-major ones.
+        PT, VT = np.swapaxes(P, 0, 1), np.swapaxes(V, 0, 1)
+        if PT.flags.c_contiguous and VT.flags.c_contiguous:
+            _newton_numba(PT, VT, float(h), float(dt), ci, cj, lo, hi, t)
+            return t
     n_nodes = P.shape[1]
-    lo = ck * dt
-    hi = np.minimum((ck + 1) * dt, block_len_s)
     for _ in range(8):
         jn = np.clip((t // h).astype(np.int64), 0, n_nodes - 2)
         s = (t / h - jn)[:, None]
@@ -248,11 +264,76 @@ def _refine(sats, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, bl
         fp = np.einsum("ij,ij->i", w, w) + np.einsum("ij,ij->i", d, aj - ai)
         step = np.where(fp > 0, -f / np.where(fp > 0, fp, 1.0), 0.0)
         t = np.clip(t + np.clip(step, -dt, dt), lo - dt, hi + dt)
-    # Newton on SGP4 itself: the reported numbers come from python-sgp4.
+    return t
+
+
+if HAVE_NUMBA:
+
+    @numba.njit(cache=True, nogil=True)
+    def _newton_numba(PT, VT, h, dt, ci, cj, lo, hi, t):  # pragma: no cover - compiled
+        """:func:`_newton_on_interpolant` per candidate, in place on ``t``; node-major
+        ``PT, VT`` ``(n_nodes, n, 3)``."""
+        n_nodes = PT.shape[0]
+        x = np.empty((2, 3, 3))  # (object, position / velocity / acceleration, xyz)
+        for c in range(t.shape[0]):
+            tc = t[c]
+            for _ in range(8):
+                jn = 0
+                if np.isfinite(tc):
+                    jn = min(max(int(tc // h), 0), n_nodes - 2)
+                s = tc / h - jn
+                s2 = s * s
+                s3 = s2 * s
+                h00 = 2 * s3 - 3 * s2 + 1
+                h10 = s3 - 2 * s2 + s
+                h01 = -2 * s3 + 3 * s2
+                h11 = s3 - s2
+                d00 = 6 * s2 - 6 * s
+                d10 = 3 * s2 - 4 * s + 1
+                d01 = -6 * s2 + 6 * s
+                d11 = 3 * s2 - 2 * s
+                e00 = 12 * s - 6
+                e10 = 6 * s - 4
+                e01 = -12 * s + 6
+                e11 = 6 * s - 2
+                for u in range(2):
+                    o = ci[c] if u == 0 else cj[c]
+                    for a in range(3):
+                        p0 = PT[jn, o, a]
+                        v0 = VT[jn, o, a]
+                        p1 = PT[jn + 1, o, a]
+                        v1 = VT[jn + 1, o, a]
+                        x[u, 0, a] = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
+                        x[u, 1, a] = (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1
+                        x[u, 2, a] = (e00 * p0 + e01 * p1) / h**2 + (e10 * v0 + e11 * v1) / h
+                f = 0.0
+                ww = 0.0
+                da = 0.0
+                for a in range(3):
+                    d = x[1, 0, a] - x[0, 0, a]
+                    w = x[1, 1, a] - x[0, 1, a]
+                    f += d * w
+                    ww += w * w
+                    da += d * (x[1, 2, a] - x[0, 2, a])
+                fp = ww + da
+                step = -f / fp if fp > 0 else 0.0
+                step = min(max(step, -dt), dt)
+                tc = min(max(tc + step, lo[c] - dt), hi[c] + dt)
+            t[c] = tc
+
+
+def _refine(
+    sats, arr, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s, cfg
+):
+    """Newton on the range rate, on the interpolant then on SGP4; keep in-step minima."""
+    lo = ck * dt
+    hi = np.minimum((ck + 1) * dt, block_len_s)
+    t = _newton_on_interpolant(P, V, h, dt, ci, cj, ck, ctau, lo, hi)
+    # Newton on SGP4 itself: the reported numbers are SGP4's (compiled or python-sgp4).
     tg = block_start_s + t
     for _ in range(4):
-        ri, vi, ei = _sgp4_per_entry(sats, ci, jd0, fr0 + tg / 86400.0)
-        rj, vj, ej = _sgp4_per_entry(sats, cj, jd0, fr0 + tg / 86400.0)
+        ri, vi, ei = _sgp4_per_entry(sats, arr, ci, jd0, fr0 + tg / 86400.0)
+        rj, vj, ej = _sgp4_per_entry(sats, arr, cj, jd0, fr0 + tg / 86400.0)
         d, w = rj - ri, vj - vi
         ai = -MU_KM3_S2 * ri / np.linalg.norm(ri, axis=1, keepdims=True) ** 3
         aj = -MU_KM3_S2 * rj / np.linalg.norm(rj, axis=1, keepdims=True) ** 3
@@ -261,8 +342,8 @@ def _refine(sats, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, bl
         step = np.where(fp > 0, -f / np.where(fp > 0, fp, 1.0), 0.0)
         step = np.where(np.isfinite(step), np.clip(step, -dt, dt), 0.0)
         tg = tg + step
-    ri, vi, ei = _sgp4_per_entry(sats, ci, jd0, fr0 + tg / 86400.0)
-    rj, vj, ej = _sgp4_per_entry(sats, cj, jd0, fr0 + tg / 86400.0)
+    ri, vi, ei = _sgp4_per_entry(sats, arr, ci, jd0, fr0 + tg / 86400.0)
+    rj, vj, ej = _sgp4_per_entry(sats, arr, cj, jd0, fr0 + tg / 86400.0)
     d, w = rj - ri, vj - vi
     f = np.einsum("ij,ij->i", d, w)
     fp = np.einsum("ij,ij->i", w, w) + np.einsum(

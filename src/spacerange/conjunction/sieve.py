@@ -21,10 +21,15 @@ The compiled kernel shrinks each query's ball to what its own speed needs: since
 |v_j|) dt/2``.  In all-vs-all runs each pair is examined once, from its faster member
 (speed, then index), whose ball of radius ``threshold + margin + |v| dt`` covers that
 bound; a LEO object's ball is then ~160 km instead of the ~215 km that the catalog's
-fastest pair (eccentric objects at perigee) imposes on everyone.  Buckets of one 2 x 2 x 2
-block of cubes are consecutive (z bit lowest), so a query scans the cubes it needs in a
-block as runs of consecutive buckets, one loop per run; queries, taken in bucket order,
-find their neighbours in cache and often reuse the previous query's runs.  The candidates
+fastest pair (eccentric objects at perigee) imposes on everyone.  The cubes live on a
+periodic grid (32 blocks of 2 x 2 x 2 cubes per axis, ~20,000 km: LEO without wrapping),
+and a cube's bucket is its Morton code, so the buckets of one block are consecutive (z bit
+lowest) and neighbouring blocks are near each other in memory; queries, taken in bucket
+order, walk space, find their neighbours in cache and often reuse the previous query's
+runs of buckets.  A query whose ball spans at most 2 cubes per axis (nearly all) takes its
+buckets straight from the Morton codes, columns along z (and pairs of them along y) in one
+block as one run; larger balls go block by block, cubes wrapped onto one bucket scanned
+once.  The candidates
 are the same, bit for bit, as those of the per-cube kernel this replaced.
 
 Two interchangeable kernels give the same candidates: a compiled one (numba, optional
@@ -144,6 +149,16 @@ def _runs_table() -> np.ndarray:
 
 
 RUNS = _runs_table()
+#: Blocks per axis of the periodic grid: ``2**GRID_BITS`` (32 blocks of ~640 km: LEO
+#: without wrapping); fewer for small catalogs.
+GRID_BITS = 5
+#: ``SPREAD[x]``: the bits of ``x`` spread to every third position (Morton code); a cube's
+#: bucket is ``SPREAD[cx] << 2 | SPREAD[cy] << 1 | SPREAD[cz]`` (coordinates modulo the
+#: grid), i.e. its block's slot times 8 plus its place in the block.
+SPREAD = np.array(
+    [sum(((x >> b) & 1) << (3 * b) for b in range(GRID_BITS + 1)) for x in range(2 << GRID_BITS)],
+    np.int64,
+)
 #: ``AXIS_MASK[axis, lo, hi]``: the cubes of a block (bit ``x << 2 | y << 1 | z``) whose
 #: coordinate bit on ``axis`` (0 x, 1 y, 2 z) is in ``[lo, hi]``.
 AXIS_MASK = np.array(
@@ -162,9 +177,11 @@ if HAVE_NUMBA:
 
     @numba.njit(cache=True, nogil=True, inline="always")
     def _block_hash(bx, by, bz, bmask):  # pragma: no cover - compiled
-        """Hash of the 2 x 2 x 2 block of cubes (bx, by, bz): its 8 cubes get the 8
-        consecutive buckets ``8 * hash + (x bit << 2 | y bit << 1 | z bit)``."""
-        return ((bx * 73856093) ^ (by * 19349663) ^ (bz * 83492791)) & bmask
+        """Slot of the 2 x 2 x 2 block of cubes (bx, by, bz): the Morton code of its
+        coordinates modulo ``bmask + 1`` per axis (a periodic grid, so neighbouring blocks
+        get nearby slots); its 8 cubes get the 8 consecutive buckets
+        ``8 * slot + (x bit << 2 | y bit << 1 | z bit)``."""
+        return (SPREAD[bx & bmask] << 2) | (SPREAD[by & bmask] << 1) | SPREAD[bz & bmask]
 
     @numba.njit(cache=True, nogil=True)
     def _node_major_numba(r, v, e, mu, min_radius, PT, VT, okT, speed):  # pragma: no cover
@@ -224,10 +241,12 @@ if HAVE_NUMBA:
             if query[i]:
                 n_query += 1
         all_query = n_query == n and qq_pairs
-        tsize = 8
-        while tsize < 2 * n:
-            tsize *= 2
-        bmask = (tsize >> 3) - 1
+        bits = 2
+        while bits < GRID_BITS and 1 << (3 * bits) < n:
+            bits += 1
+        bmask = (1 << bits) - 1
+        cmask = (2 << bits) - 1
+        tsize = 8 << (3 * bits)
         # Cell list rebuilt every step by a counting sort on the hash bucket: objects of
         # one bucket are contiguous, and so are the buckets of one block of 2 x 2 x 2 cubes.
         count = np.zeros(tsize + 1, np.int32)
@@ -302,16 +321,19 @@ if HAVE_NUMBA:
                     ((cx & 1) << 2) | ((cy & 1) << 1) | (cz & 1)
                 )
                 bucket[i] = b
-                count[b + 1] += 1
+                count[b] += 1
                 nv += 1
-            for b in range(tsize):
-                count[b + 1] += count[b]
-            # count[b] is now the start of bucket b; fill, advancing a copy of the starts.
-            for i in range(n):
+            # Sizes to ends (inclusive prefix), then filled backwards: each bucket's
+            # counter ends at its start, and end(b) = start(b + 1) = count[b + 1].
+            for b in range(1, tsize):
+                count[b] += count[b - 1]
+            count[tsize] = nv
+            for i in range(n - 1, -1, -1):
                 if valid[i]:
                     b = bucket[i]
-                    order[i] = count[b]
-                    count[b] += 1
+                    c = count[b] - 1
+                    count[b] = c
+                    order[i] = c
             for i in range(n):
                 if valid[i]:
                     m = order[i]
@@ -323,10 +345,6 @@ if HAVE_NUMBA:
                     for c in range(3):
                         spos[m, c] = pos[i, c]
                         svel[m, c] = vel[i, c]
-            # Restore bucket starts: start(b) = end(b) - size(b) == count[b-1] after fill.
-            for b in range(tsize, 0, -1):
-                count[b] = count[b - 1]
-            count[0] = 0
             pr[0] = 1 << 62  # no previous query in this step
             for m in range(nv):
                 if not sq[m]:
@@ -352,6 +370,7 @@ if HAVE_NUMBA:
                 cz1 = int(np.floor((pz + ri) * inv))
                 # Consecutive queries (bucket order) often have the same cube ranges: the
                 # runs to scan are then the previous query's.
+                nr_fast = 0
                 if not (
                     cx0 == pr[0]
                     and cx1 == pr[1]
@@ -360,12 +379,48 @@ if HAVE_NUMBA:
                     and cz0 == pr[4]
                     and cz1 == pr[5]
                 ):
+                    nr_fast = -1
                     pr[0] = cx0
                     pr[1] = cx1
                     pr[2] = cy0
                     pr[3] = cy1
                     pr[4] = cz0
                     pr[5] = cz1
+                if nr_fast < 0 and (cx1 - cx0 | cy1 - cy0 | cz1 - cz0) <= 1:
+                    # The usual case, at most 2 cubes per axis: each cube's bucket is its
+                    # Morton code (modulo the grid), columns along z (and pairs of them
+                    # along y) in one block are consecutive buckets.
+                    nr = 0
+                    kz0 = SPREAD[cz0 & cmask]
+                    kz1 = SPREAD[cz1 & cmask]
+                    zpair = cz1 != cz0 and (cz0 & 1) == 0
+                    ypair = cy1 != cy0 and (cy0 & 1) == 0
+                    for x in range(cx0, cx1 + 1):
+                        kx = SPREAD[x & cmask] << 2
+                        for y in range(cy0, cy1 + 1):
+                            if ypair and zpair and y != cy0:
+                                continue  # scanned with the column at cy0
+                            k0 = kx | (SPREAD[y & cmask] << 1)
+                            b0 = k0 | kz0
+                            if cz1 == cz0:
+                                b1 = b0 + 1
+                            elif zpair:
+                                b1 = b0 + (4 if ypair else 2)
+                            else:
+                                b1 = b0 + 1
+                                q0 = count[k0 | kz1]
+                                q1 = count[(k0 | kz1) + 1]
+                                if q1 > q0:
+                                    rq0[nr] = q0
+                                    rq1[nr] = q1
+                                    nr += 1
+                            q0 = count[b0]
+                            q1 = count[b1]
+                            if q1 > q0:
+                                rq0[nr] = q0
+                                rq1[nr] = q1
+                                nr += 1
+                elif nr_fast < 0:
                     nb = (
                         ((cx1 >> 1) - (cx0 >> 1) + 1)
                         * ((cy1 >> 1) - (cy0 >> 1) + 1)

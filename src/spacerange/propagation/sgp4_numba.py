@@ -512,6 +512,55 @@ def _tsince_kernel(table, tsince, r_out, v_out, e_out):
                 v_out[i, j, k] = buf[3 + k]
 
 
+@njit(cache=True, fastmath=False)
+def _entries_kernel(table, init_error, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover
+    """Object ``rows[k]`` at UTC ``jd[k] + fr[k]`` for every entry ``k`` (scalar kernel,
+    from epoch each time; python-sgp4's codes, NaN states for codes 1-4)."""
+    buf = np.empty(6)
+    state = np.zeros(3)
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        p = table[i]
+        if init_error[i] != 0:
+            code = init_error[i]
+            for a in range(6):
+                buf[a] = np.nan
+        else:
+            t = (jd[k] - p[JDSATEPOCH]) * 1440.0 + (fr[k] - p[JDSATEPOCHF]) * 1440.0
+            state[0] = 0.0
+            state[1] = 0.0
+            state[2] = 0.0
+            code = _sgp4_one(p, t, buf, state)
+            if code != 0 and code != 6:
+                for a in range(6):
+                    buf[a] = np.nan
+        e_out[k] = code
+        for a in range(3):
+            r_out[k, a] = buf[a]
+            v_out[k, a] = buf[3 + a]
+
+
+def propagate_entries(
+    table: np.ndarray, init_error: np.ndarray, rows: np.ndarray, jd: np.ndarray, fr: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One state per entry: object ``rows[k]`` at UTC ``jd[k] + fr[k]`` (arrays broadcast
+    to the length of ``rows``).  Error codes ``(m,)`` uint8, TEME r (km), v (km/s)
+    ``(m, 3)``, as python-sgp4's ``Satrec.sgp4`` gives them for each entry (one thread;
+    for scattered (object, time) pairs such as a screening's TCA refinement)."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    m = rows.shape[0]
+    jd = np.ascontiguousarray(np.broadcast_to(np.asarray(jd, np.float64), (m,)))
+    fr = np.ascontiguousarray(np.broadcast_to(np.asarray(fr, np.float64), (m,)))
+    r = np.empty((m, 3))
+    v = np.empty((m, 3))
+    e = np.empty(m, dtype=np.uint8)
+    if m:
+        if rows.min() < 0 or rows.max() >= table.shape[0]:
+            raise IndexError("object row out of range")
+        _entries_kernel(table, init_error, rows, jd, fr, r, v, e)
+    return e, r, v
+
+
 class NumbaSatrecArray:
     """Drop-in for ``sgp4.api.SatrecArray``: ``sgp4(jd, fr) -> (e, r, v)``, compiled."""
 
@@ -524,6 +573,12 @@ class NumbaSatrecArray:
     def sgp4(self, jd: np.ndarray, fr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Error codes ``(n, m)`` uint8, TEME r (km) and v (km/s) ``(n, m, 3)``."""
         return propagate_table(self.table, self.init_error, jd, fr)
+
+    def sgp4_entries(
+        self, rows: np.ndarray, jd: np.ndarray, fr: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Object ``rows[k]`` at ``jd[k] + fr[k]``: see :func:`propagate_entries`."""
+        return propagate_entries(self.table, self.init_error, rows, jd, fr)
 
     def sgp4_tsince(self, tsince_min: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Same as :meth:`sgp4` at minutes since each object's own epoch (Vallado's tests)."""
