@@ -33,10 +33,9 @@ from multiprocessing import get_context
 import numpy as np
 from sgp4.api import Satrec
 
+from spacerange.conjunction.interpolation import hermite_accel, hermite_states
 from spacerange.conjunction.sieve import (
     HAVE_NUMBA,
-    hermite_accel,
-    hermite_states,
     node_major_states,
     numba,  # None without the 'fast' extra
     sieve,

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spacerange.conjunction.interpolation import hermite_states
+
 try:  # numba is optional (``pip install spacerange[fast]``)
     import numba
 
@@ -47,36 +49,6 @@ try:  # numba is optional (``pip install spacerange[fast]``)
 except ImportError:  # pragma: no cover - exercised where numba is absent
     numba = None
     HAVE_NUMBA = False
-
-
-def hermite_states(p0, v0, p1, v1, s, h):
-    """Cubic Hermite position and velocity at fraction ``s`` of a node interval of ``h`` s.
-
-    ``p0, v0`` / ``p1, v1``: states at the interval's start / end (km, km/s); arrays
-    broadcast, xyz last; ``s`` broadcasts against the leading axes (add ``[..., None]``).
-    """
-    s2 = s * s
-    s3 = s2 * s
-    h00 = 2 * s3 - 3 * s2 + 1
-    h10 = s3 - 2 * s2 + s
-    h01 = -2 * s3 + 3 * s2
-    h11 = s3 - s2
-    p = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
-    d00 = 6 * s2 - 6 * s
-    d10 = 3 * s2 - 4 * s + 1
-    d01 = -6 * s2 + 6 * s
-    d11 = 3 * s2 - 2 * s
-    v = (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1
-    return p, v
-
-
-def hermite_accel(p0, v0, p1, v1, s, h):
-    """Second derivative (km/s^2) of the cubic Hermite interpolant at fraction ``s``."""
-    e00 = 12 * s - 6
-    e10 = 6 * s - 4
-    e01 = -12 * s + 6
-    e11 = 6 * s - 2
-    return (e00 * p0 + e01 * p1) / h**2 + (e10 * v0 + e11 * v1) / h
 
 
 def _interp_step(P, V, ok, node_dt, t):
@@ -174,6 +146,7 @@ AXIS_MASK = np.array(
 
 
 if HAVE_NUMBA:
+    from spacerange.conjunction.interpolation import hermite_coefficients, line_minimum
 
     @numba.njit(cache=True, nogil=True, inline="always")
     def _block_hash(bx, by, bz, bmask):  # pragma: no cover - compiled
@@ -286,16 +259,7 @@ if HAVE_NUMBA:
             if jn > n_nodes - 2:
                 jn = n_nodes - 2
             s = t / node_dt - jn
-            s2 = s * s
-            s3 = s2 * s
-            h00 = 2 * s3 - 3 * s2 + 1
-            h10 = (s3 - 2 * s2 + s) * node_dt
-            h01 = -2 * s3 + 3 * s2
-            h11 = (s3 - s2) * node_dt
-            d00 = (6 * s2 - 6 * s) / node_dt
-            d10 = 3 * s2 - 4 * s + 1
-            d01 = (-6 * s2 + 6 * s) / node_dt
-            d11 = 3 * s2 - 2 * s
+            h00, h10, h01, h11, d00, d10, d01, d11 = hermite_coefficients(s, node_dt)
             count[:] = 0
             nv = 0
             vmax = 0.0
@@ -492,18 +456,7 @@ if HAVE_NUMBA:
                         if all_query and j < i:
                             a = j
                             bj = i
-                        ww = w0 * w0 + w1 * w1 + w2 * w2
-                        tau = 0.0
-                        if ww > 0:
-                            tau = -(e0 * w0 + e1 * w1 + e2 * w2) / ww
-                        if tau > half:
-                            tau = half
-                        elif tau < -half:
-                            tau = -half
-                        f0 = e0 + w0 * tau
-                        f1 = e1 + w1 * tau
-                        f2 = e2 + w2 * tau
-                        dm = np.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
+                        tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                         if dm < thr_lin:
                             if cnt < cap:
                                 oi[cnt] = a

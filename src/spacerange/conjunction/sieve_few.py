@@ -27,6 +27,9 @@ import numpy as np
 
 from spacerange.conjunction.sieve import HAVE_NUMBA, numba
 
+if HAVE_NUMBA:
+    from spacerange.conjunction.interpolation import hermite_coefficients, line_minimum
+
 __all__ = ["MAX_QUERIES", "sieve_few"]
 
 #: above this many query objects the spatial hash of :mod:`.sieve` is used
@@ -130,16 +133,7 @@ if HAVE_NUMBA:
                         n_act += 1
             if n_act < 2:
                 continue
-            s2 = s * s
-            s3 = s2 * s
-            h00 = 2 * s3 - 3 * s2 + 1
-            h10 = (s3 - 2 * s2 + s) * node_dt
-            h01 = -2 * s3 + 3 * s2
-            h11 = (s3 - s2) * node_dt
-            d00 = (6 * s2 - 6 * s) / node_dt
-            d10 = 3 * s2 - 4 * s + 1
-            d01 = (-6 * s2 + 6 * s) / node_dt
-            d11 = 3 * s2 - 2 * s
+            h00, h10, h01, h11, d00, d10, d01, d11 = hermite_coefficients(s, node_dt)
             for a in range(n_act):
                 i = act[a]
                 for c in range(3):
@@ -171,18 +165,7 @@ if HAVE_NUMBA:
                     w0 = vel[j, 0] - vel[i, 0]
                     w1 = vel[j, 1] - vel[i, 1]
                     w2 = vel[j, 2] - vel[i, 2]
-                    ww = w0 * w0 + w1 * w1 + w2 * w2
-                    tau = 0.0
-                    if ww > 0:
-                        tau = -(e0 * w0 + e1 * w1 + e2 * w2) / ww
-                    if tau > half:
-                        tau = half
-                    elif tau < -half:
-                        tau = -half
-                    f0 = e0 + w0 * tau
-                    f1 = e1 + w1 * tau
-                    f2 = e2 + w2 * tau
-                    dm = np.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
+                    tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                     if dm < thr_lin:
                         if cnt < cap:
                             oi[cnt] = i
