@@ -227,7 +227,8 @@ def satrecs_from_elements(
 ):
     from sgp4.api import WGS72, Satrec
 
-    no_kozai = np.sqrt(MU_WGS72_KM3_S2 / el["a"] ** 3) * 60.0  # rad/min
+    with np.errstate(invalid="ignore"):  # a < 0 (a trial step of the Newton fit): NaN,
+        no_kozai = np.sqrt(MU_WGS72_KM3_S2 / el["a"] ** 3) * 60.0  # rad/min; SGP4 rejects it
     sats = []
     for j, sid in enumerate(ids):  # sgp4init has no vectorized form
         s = Satrec()
