@@ -280,10 +280,17 @@ class Pictures(ProductsMixin, CatalogMixin):
             return None
         age = _secs(t - tr.last_obs_utc)
         sig = tr.sigma_rtn_km(t)[1]
-        limit = self.custody_age_s * (1.0 if tr.growth_km_day >= 1.0 else 3.0)
-        held = age <= limit and sig <= self.custody_sigma_km
+        held = bool(self.custody_held(np.array([age]), np.array([tr.growth_km_day]),
+                                      np.array([sig]))[0])  # fmt: skip
         return {"state": "held" if held else "lost", "last_track_utc": _iso(tr.last_obs_utc),
                 "age_s": round(age, 1), "pos_sigma_km": round(sig, 4)}  # fmt: skip
+
+    def custody_held(self, age_s: np.ndarray, growth_km_day: np.ndarray,
+                     sigma_along_km: np.ndarray) -> np.ndarray:  # fmt: skip
+        """:meth:`custody`'s rule, vectorized (the age limit is 3x for slow-growing tracks)."""
+        limit_s = self.custody_age_s * np.where(np.asarray(growth_km_day) >= 1.0, 1.0, 3.0)
+        small = np.asarray(sigma_along_km) <= self.custody_sigma_km
+        return (np.asarray(age_s) <= limit_s) & small
 
     def tracked(self, team: str, oid: str, t=None) -> bool:
         """The team holds custody (adjudication, truth side): its own asset, or a track

@@ -207,9 +207,8 @@ class ProductsMixin:
         cov = tracks_cov_rtn(trs, t)
         sig_t = np.sqrt(np.maximum(cov[:, 1, 1], 0.0))
         # custody (see :meth:`custody`), for the whole batch
-        age_s = np.array([_secs(t - tr.last_obs_utc) for tr in trs])
-        limit_s = self.custody_age_s * np.where([tr.growth_km_day >= 1.0 for tr in trs], 1.0, 3.0)
-        held = (age_s <= limit_s) & (sig_t <= self.custody_sigma_km)
+        held = self.custody_held(np.array([_secs(t - tr.last_obs_utc) for tr in trs]),
+                                 np.array([tr.growth_km_day for tr in trs]), sig_t)  # fmt: skip
         return [{"id": self.designator(team_id, keys[j]), "name": tr.name, "owner": tr.owner,
                  "r_km": [round(float(x), 4) for x in r[j]],
                  "v_km_s": [round(float(x), 7) for x in v[j]],
