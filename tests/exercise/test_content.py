@@ -77,3 +77,19 @@ def test_correct_content_passes_through_the_team_correlation():
         {"kind": "maneuver", "asset": "ARD-SAR-1", "dv_rtn_mps": [0, 0.2, 0]},
         CTX,
     )[0]
+
+
+def test_either_party_of_a_collision_is_its_parent_and_nothing_else_is():
+    """A collision breaks up both objects: a team that sees the impactor's half of the
+    cloud and names the impactor names a parent; a background object does not."""
+    names = {"DEAD-SAT-12": "DEAD-SAT-12", "RB-OLD-77": "RB-OLD-77", "SYN DEB 14": "SYN DEB 14"}
+    ctx = MatchContext(names.get, set(), "fragmentation", set(),
+                       {"RB-OLD-77": {"DEAD-SAT-12"}, "DEAD-SAT-12": {"RB-OLD-77"}})  # fmt: skip
+    ea = _ea(action="assessment", threat="debris_event", objects=["RB-OLD-77"])
+    act = {"kind": "assessment", "threat": "fragmentation"}
+    assert check(ea, dict(act, objects=["DEAD-SAT-12"]), ctx)[0]
+    assert check(ea, dict(act, objects=["RB-OLD-77"]), ctx)[0]
+    ok, note = check(ea, dict(act, objects=["SYN DEB 14"]), ctx)
+    assert not ok and "do not include" in note
+    # without the collision (an explosion) the impactor is no parent
+    assert not check(ea, dict(act, objects=["DEAD-SAT-12"]), MatchContext(names.get))[0]

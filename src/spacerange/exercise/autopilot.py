@@ -32,10 +32,10 @@ import numpy as np
 
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
-from spacerange.exercise.autopilot_base import Autopilot, GamingAutopilot, _dt, _elements, _iso
+from spacerange.exercise.autopilot_base import Autopilot, GamingAutopilot, _dt, _iso
+from spacerange.exercise.autopilot_clouds import CloudProcedures
 from spacerange.exercise.autopilot_effects import EffectResponses
 from spacerange.exercise.autopilot_red import RedCell
-from spacerange.exercise.cloudtrace import propose_parents, trace_back
 from spacerange.exercise.teamview import TeamPort, TeamView
 
 __all__ = ["Autopilot", "CompetentAutopilot", "GamingAutopilot", "make_autopilot",
@@ -52,13 +52,6 @@ RE_KM = RE_WGS84_KM
 #: collision-probability threshold of the competent player (the one Pc setting)
 PC_MAX = PC_ALERT
 KINDS = ("competent", "passive", "gaming")
-#: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
-TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
-TRACE_WINDOW_S = 12 * 3600.0
-#: fragments the trace-back uses at most (the first seen)
-TRACE_MAX_FRAGMENTS = 50
-#: a new track within this angle of a debris cloud's median plane is one of its pieces [deg]
-CLOUD_PLANE_DEG = 5.0
 #: a manoeuvre alert on an object assessed less than this ago is the same event [s]
 MNV_REASSESS_S = 24 * 3600.0
 
@@ -88,7 +81,7 @@ def _kw(text: str, *words: str) -> bool:
     return any(w in t for w in words)
 
 
-class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
+class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, Autopilot):
     """A well-drilled cell working from its picture (see the module docstring)."""
 
     name = "competent"
@@ -99,6 +92,7 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
         self.ucts: list[str] = []
         self.uct_seen: dict[str, datetime] = {}  # UCT designator -> first alert time
         self.last_handled: dict[tuple[str, str], datetime] = {}
+        self._cloud_state()
 
     # ------------------------------------------------------------------ plumbing
     def _once(self, *key) -> bool:
@@ -185,7 +179,9 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
         elif do == "conjunction":
             self._conjunction(port, task["objects"], {}, True, int(task.get("retry", 0)))
         elif do == "trace":
-            self._trace(port, int(task.get("try", 0)))
+            self._trace(port, int(task.get("try", 0)), int(task.get("cloud", 0)))
+        elif do == "shared":
+            self._shared_new_objects(port)
         elif do == "reentry":
             self._reentry_from_picture(port, retry=task.get("retry", 0))
         elif do in ("rpo", "rpo_retry"):
@@ -202,6 +198,8 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
                 self._red_warned(port, v, text)
             return
         if m.get("method") == "team":  # a partner's message: answer a request once
+            if m.get("kind") in ("share", "data_share") and m.get("from"):
+                self._shared_announced(port, str(m["from"]))
             if m.get("kind") in ("coordination", "rfi") and self._once("answer", m.get("from")):
                 self._share(port, v, [a["id"] for a in v.assets])
             # a new object an ally names, whose shared track we hold: catalogue it too
@@ -214,6 +212,10 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
                 port.submit({"kind": "catalog_update", "objects": new,
                              "note": f"EXERCISE. New objects reported by {m.get('from')}, "
                                      "catalogued from the shared tracks."})  # fmt: skip
+            if m.get("kind") in ("notify", "notification", "report") and _kw(
+                text, "fragmentation", "break-up"
+            ):
+                self._fragmentation_from_ally(port, v, str(m.get("from")), text)
             return
         data = m.get("data") or []
         cdm_objs = [o for d in data if d.get("kind") == "cdm" for o in d.get("objects", [])]
@@ -253,7 +255,7 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
         elif _kw(text, "re-entry", "reentry", "re-enter", "fall", "decay", "stage"):
             self._reentry_from_picture(port)
         elif _kw(text, "debris", "cloud", "fragment", "break"):
-            self._fragmentation(port)
+            self._fragmentation_reported(port)
         elif _kw(text, "uncorrelated", "unidentified", "new object", "track"):
             self._new_objects(port, list(self.ucts))
         else:
@@ -285,7 +287,8 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
                 if o in own or not self._not_since("mnv", o, _dt(v.clock_utc), MNV_REASSESS_S):
                     continue
                 tr = v.track(o) or {}
-                if any(w in str(tr.get("name", "")).upper() for w in (" DEB", "R/B")):
+                debris = any(w in str(tr.get("name", "")).upper() for w in (" DEB", "R/B"))
+                if debris or self._is_cloud_piece(o):
                     continue  # triage: debris and rocket bodies do not manoeuvre (a misfit)
                 self._assess(port, "maneuver", [o], f"{o} manoeuvred: residual "
                              f"{a.get('details', {}).get('residual_km')} km.")  # fmt: skip
@@ -297,22 +300,7 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
                         self._proximity(port, v, o, asset["id"], {"ca": ca})
         elif k == "uct":
             # only tracks that did not correlate with the catalog carry a UCT designator
-            new = [o for o in objs if "-UCT-" in o and o not in self.ucts]
-            self.ucts += new
-            now = _dt(v.clock_utc)
-            self.uct_seen.update((o, now) for o in new)
-            self.uct_times = [t for t in getattr(self, "uct_times", [])
-                              if (now - t).total_seconds() <= 6 * 3600] + [now] * len(new)  # fmt: skip
-            # a burst: ten or more uncorrelated tracks within 6 h (a cloud seen over passes);
-            # after it, new tracks outside the cloud's plane are new objects (a launch)
-            if ("frag",) in self.done:
-                others = [o for o in new if not self._in_cloud(v, o)]
-                if others:
-                    self._new_objects(port, others)
-            elif len(self.uct_times) >= 10:
-                self._fragmentation(port)
-            elif new:
-                self._new_objects(port, new)
+            self._uct_alert(port, v, objs)
 
     # ------------------------------------------------------------------ procedures
     def _proximity(self, port, v: TeamView, other: str, asset_id: str, det: dict) -> None:
@@ -443,109 +431,6 @@ class CompetentAutopilot(RedCell, EffectResponses, Autopilot):
             self._report(port, "launch", objs, f"{len(held)} new objects, probable launch.")
         if self._once("share-new", objs[0]):  # new objects go to the allies as agreed
             self._share(port, v, objs)
-
-    def _fragmentation(self, port: TeamPort) -> None:
-        if not self._once("frag"):
-            return
-        v = port.view()
-        # the cloud: the tracks of the burst (UCTs first seen in the last 6 h and after),
-        # not every uncorrelated track since STARTEX
-        now = _dt(v.clock_utc)
-        self.first_uct = min(getattr(self, "uct_times", None) or [now - timedelta(hours=6)])
-        cloud = [v.track(o) for o in self._cloud_ids(v)]
-        if not cloud:
-            return
-        h = np.array([np.cross(c["r_km"], c["v_km_s"]) for c in cloud], float)
-        self.cloud_normal = np.median(h / np.linalg.norm(h, axis=1)[:, None], axis=0)
-        el = np.array([_elements(np.asarray(c["r_km"]), np.asarray(c["v_km_s"])) for c in cloud])
-        med = np.median(el, axis=0)
-        ranked = self._parents(v)
-        best, bd = (ranked[0] if ranked else None), math.inf
-        cl = set(self.ucts)
-        for p in v.picture if best is None else ():  # too few tracks: orbit similarity
-            if p["id"] in cl or "-UCT-" in p["id"]:  # the parent is a catalogued object
-                continue
-            a, i, r = _elements(np.asarray(p["r_km"]), np.asarray(p["v_km_s"]))
-            d = abs(a - med[0]) / 50.0 + abs(i - med[1]) + abs((r - med[2] + 180) % 360 - 180)
-            if d < bd:
-                best, bd = p["id"], d
-        # the candidates whose orbits pass through the pinch (two for a collision)
-        parent = ranked[:2] if ranked else [best] if best else []
-        self._assess(port, "fragmentation", parent, f"Burst of {len(cloud)} uncorrelated "
-                     f"tracks at a = {med[0]:.0f} km, i = {med[1]:.1f} deg; parent "
-                     f"{' or '.join(parent) or 'unknown'}.")  # fmt: skip
-        mine = [a["id"] for a in v.assets]
-        self._assess(port, "conjunction", mine, "Own assets re-screened against the cloud.")
-        self._report(port, "fragmentation", parent, f"break-up of {' or '.join(parent)}.")
-        self._catalogue_cloud(port, v)
-        # trace the cloud back once more passes have catalogued more of it
-        port.schedule(TRACE_AFTER_S[0], {"do": "trace", "try": 0})
-
-    def _catalogue_cloud(self, port: TeamPort, v: TeamView) -> None:
-        """Catalogue the cloud's pieces the team tracks and has not catalogued yet."""
-        done = getattr(self, "catalogued", set())
-        new = [o for o in self._cloud_ids(v) if o not in done]
-        if new:
-            self.catalogued = done | set(new)
-            port.submit({"kind": "catalog_update", "objects": new,
-                         "note": f"EXERCISE. {len(new)} fragments catalogued from our tracks."})  # fmt: skip
-
-    def _in_cloud(self, v: TeamView, oid: str) -> bool:
-        """Whether track ``oid`` flies within CLOUD_PLANE_DEG of the cloud's median plane."""
-        tr, n = v.track(oid), getattr(self, "cloud_normal", None)
-        if tr is None or n is None:
-            return n is not None  # no cloud characterized: every new track is a new object
-        h = np.cross(tr["r_km"], tr["v_km_s"])
-        c = float(h @ n) / (np.linalg.norm(h) * np.linalg.norm(n))
-        return math.degrees(math.acos(max(-1.0, min(1.0, c)))) < CLOUD_PLANE_DEG
-
-    def _cloud_ids(self, v: TeamView) -> list[str]:
-        """UCTs first seen since the burst; once the cloud's plane is known, those in it
-        (a launch or other new objects of the same hours are not its pieces)."""
-        ids = [o for o, t in self.uct_seen.items()
-               if t >= self.first_uct and v.track(o) is not None]  # fmt: skip
-        if getattr(self, "cloud_normal", None) is not None:
-            ids = [o for o in ids if self._in_cloud(v, o)]
-        return ids
-
-    def _parents(self, v: TeamView) -> list[str]:
-        """The cloud's parent candidates ranked by the engine's ``propose_parent`` on the
-        team's own tracks (see :mod:`~spacerange.exercise.cloudtrace`)."""
-        # the first pieces seen: the engine's parent-free pinch (propose_parent) found no
-        # parent with all 240 tracks of the training break-up and finds it with the first 34
-        ranked, self._frags, self._cat = propose_parents(
-            v, self._cloud_ids(v)[:TRACE_MAX_FRAGMENTS], self.first_uct, TRACE_WINDOW_S)  # fmt: skip
-        return ranked
-
-    def _trace(self, port: TeamPort, attempt: int) -> None:
-        """Breakup attribution from the team's own tracks: each track's state fitted to an
-        SGP4 mean element set, the parent proposed by the engine's ``propose_parent`` (the
-        catalogued object whose orbit passes through the fragments' pinch) and the epoch
-        by ``trace_pinch``, searched in the 12 h before the first uncorrelated track.
-        Submitted when the best revolution clearly beats the next one, or on the last try."""
-        self._catalogue_cloud(port, port.view())
-        v = port.view()
-        last = attempt + 1 >= len(TRACE_AFTER_S)
-        ranked = self._parents(v)
-        try:
-            if not ranked:
-                raise ValueError("no catalogued orbit passes through the pinch")
-            parent = ranked[0]
-            tr = trace_back(self._frags, self._cat[parent], self.first_uct, TRACE_WINDOW_S)
-        except ValueError:
-            if not last:
-                port.schedule(TRACE_AFTER_S[attempt + 1] - TRACE_AFTER_S[attempt],
-                              {"do": "trace", "try": attempt + 1})  # fmt: skip
-            return
-        sure = len(tr.candidates) < 2 or tr.candidates[1][1] > 1.2 * tr.candidates[0][1]
-        if not sure and not last:
-            port.schedule(TRACE_AFTER_S[attempt + 1] - TRACE_AFTER_S[attempt],
-                          {"do": "trace", "try": attempt + 1})  # fmt: skip
-            return
-        port.submit({"kind": "breakup_attribution", "parent": parent,
-                     "epoch_utc": str(tr.epoch_utc.astype("datetime64[ms]")) + "Z",
-                     "lat_deg": round(tr.lat_deg, 3), "lon_deg": round(tr.lon_deg, 3),
-                     "alt_km": round(tr.alt_km, 2), "spread_km": round(tr.spread_km, 3)})  # fmt: skip
 
     def _reentry(self, port: TeamPort, p: dict) -> None:
         self.last_reentry = getattr(self, "last_reentry", {})

@@ -8,7 +8,9 @@ the right kind whose *content* checks out; the kind alone earns nothing.  The ch
   ``Pictures.resolve``).  Every object the expected action lists must be among them,
   and the action may not name more than ``max(4, 2 x expected)`` objects (naming the
   whole catalog is not an answer).  A ``catalog_update`` with no listed objects must name
-  at least one of the objects the threat created (launch, release, fragments).
+  at least one of the objects the threat created (launch, release, fragments).  The two
+  parties of a collision are equivalent: both break up, so a team that names the impactor
+  as the parent of the cloud it sees (often only the impactor's half) names a parent.
 * **threat category**: assessments and reports are compared on the fixed taxonomy
   :data:`TAXONOMY`; a scenario's threat kinds map onto it through :data:`THREAT_CATEGORY`
   and free words through :data:`SYNONYMS`.  A word outside the taxonomy matches nothing.
@@ -146,12 +148,14 @@ class MatchContext:
 
     ``resolve(name) -> truth id | None`` is the team's correlation; ``own_assets`` its
     assets; ``threat`` the inject's taxonomy category (if any); ``new_objects`` the truth
-    ids the threat created (for catalog updates)."""
+    ids the threat created (for catalog updates); ``equivalents`` the truth ids that
+    stand for an expected one (the other party of a collision)."""
 
     resolve: object
     own_assets: set[str] = field(default_factory=set)
     threat: str | None = None
     new_objects: set[str] = field(default_factory=set)
+    equivalents: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _names(act: dict) -> list[str]:
@@ -185,7 +189,8 @@ def check(expected, act: dict, ctx: MatchContext) -> tuple[bool, str]:
     if kind == "breakup_attribution":
         return _check_attribution(act, ctx)
     if want:
-        missing = [o for o in want if o not in held]
+        missing = [o for o in want
+                   if o not in held and not (ctx.equivalents.get(o, set()) & held)]  # fmt: skip
         if missing:
             return False, f"objects {names} do not include {len(missing)} expected object(s)"
         if len(names) > max(4, 2 * len(want)):

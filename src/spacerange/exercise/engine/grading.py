@@ -96,7 +96,11 @@ class Grading:
                 return name if name in own else None
             return res(_t, name)
 
-        return MatchContext(resolve, own, cat, new)
+        eq: dict[str, set[str]] = {}
+        parent, impactor = getattr(action, "parent", None), getattr(action, "impactor", None)
+        if getattr(action, "kind", None) == "debris_event" and parent and impactor:
+            eq = {parent: {impactor}, impactor: {parent}}  # both parties of a collision
+        return MatchContext(resolve, own, cat, new, eq)
 
     def _fulfils(self, x: ExpectedState, rec: ActionRecord, ctx: MatchContext) -> tuple[bool, str]:
         if not satisfies(x.expected, rec.action):
