@@ -47,6 +47,8 @@ TRACE_AFTER_S = (2 * 3600.0, 3 * 3600.0, 4 * 3600.0)
 TRACE_WINDOW_S = 12 * 3600.0
 #: fragments the parent search and trace-back use at most (the first seen)
 TRACE_MAX_FRAGMENTS = 50
+#: objects per catalog update (the action schema bounds a list at 500)
+CATALOG_CHUNK = 400
 #: after an ally's share announcement, when its products have arrived [s]
 SHARED_LOOK_AFTER_S = 2.5 * 3600.0
 
@@ -62,6 +64,13 @@ class Cloud:
     catalogued: set[str] = field(default_factory=set)
     frags: dict = field(default_factory=dict)
     cat: dict = field(default_factory=dict)
+
+
+def _catalog(port: TeamPort, ids: list[str], note: str) -> None:
+    """Catalog updates of ``ids`` in chunks the action schema accepts."""
+    for k in range(0, len(ids), CATALOG_CHUNK):
+        port.submit({"kind": "catalog_update", "objects": ids[k : k + CATALOG_CHUNK],
+                     "note": note})  # fmt: skip
 
 
 def _unit_normal(tr: dict | None) -> np.ndarray | None:
@@ -222,8 +231,7 @@ class CloudProcedures:
         new = [o for o in cloud.ids if o not in cloud.catalogued and v.track(o) is not None]
         if new:
             cloud.catalogued |= set(new)
-            port.submit({"kind": "catalog_update", "objects": new,
-                         "note": f"EXERCISE. {len(new)} fragments catalogued from our tracks."})  # fmt: skip
+            _catalog(port, new, f"EXERCISE. {len(new)} fragments catalogued from our tracks.")
 
     # ------------------------------------------------------------------ its parent
     def _parents(self, v: TeamView, cloud: Cloud) -> list[str]:
@@ -311,6 +319,5 @@ class CloudProcedures:
         if not new:
             return
         self.shared_catalogued |= set(new)
-        port.submit({"kind": "catalog_update", "objects": new,
-                     "note": f"EXERCISE. {len(new)} new objects catalogued from allies' "
-                             f"shared tracks (as of {_iso(_dt(v.clock_utc))})."})  # fmt: skip
+        _catalog(port, new, f"EXERCISE. {len(new)} new objects catalogued from allies' "
+                 f"shared tracks (as of {_iso(_dt(v.clock_utc))}).")  # fmt: skip
