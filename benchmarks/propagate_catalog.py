@@ -57,7 +57,7 @@ def main() -> None:
     t0 = time.perf_counter()
     table, init_error = table_for_tles(tles)
     init_s = time.perf_counter() - t0
-    from spacerange.propagation.sgp4_numba import DEEP
+    from spacerange.propagation.sgp4_fields import DEEP
 
     near_frac = float(np.mean((table[:, DEEP] == 0) & (init_error == 0)))
 

@@ -147,3 +147,18 @@ def test_an_allys_breakup_notification_is_assessed_once_and_own_clouds_are_notif
     _uct(port2, ap2, [t["id"] for t in c1])
     notes = port2.of("notify")
     assert notes and "fragmentation" in notes[0]["text"] and "RB-OLD-77" in notes[0]["text"]
+
+
+def test_the_planes_of_one_collision_are_one_event():
+    """A collision scatters pieces into both objects' planes (and fast pieces beyond):
+    bursts in other planes within hours of the first are catalogued, not re-assessed."""
+    c1, c2 = _cloud("1", 12, 7158, 98.5, 40.0, 5), _cloud("2", 12, 7160, 51.8, 300.0, 6)
+    port = _Port([_track("RB-OLD-77", 7158, 98.5, 40.0, 10), *c1, *c2])
+    ap = CompetentAutopilot()
+    _uct(port, ap, [t["id"] for t in c1])
+    port.clock = "2026-03-07T08:00:00Z"
+    _uct(port, ap, [t["id"] for t in c2])
+    assert len(port.of("assessment", "fragmentation")) == 1
+    catalogued = {o for a in port.of("catalog_update") for o in a["objects"]}
+    assert {t["id"] for t in c1 + c2} <= catalogued
+    assert len(ap.clouds) == 2  # both planes sort later pieces

@@ -21,8 +21,10 @@ from sgp4.api import WGS72, Satrec, SatrecArray
 pytest.importorskip("numba")
 
 from spacerange.propagation import sgp4_batch  # noqa: E402
-from spacerange.propagation.sgp4_numba import (  # noqa: E402
+from spacerange.propagation.sgp4_fields import (  # noqa: E402
     DEEP,
+)
+from spacerange.propagation.sgp4_numba import (  # noqa: E402
     NumbaSatrecArray,
     propagate_table,
     table_for_tles,

@@ -17,9 +17,11 @@ from numba import njit  # noqa: E402
 from sgp4.api import WGS72, Satrec, SatrecArray  # noqa: E402
 
 from spacerange.propagation import sgp4_sdp4_simd, sgp4_simd  # noqa: E402
-from spacerange.propagation.sgp4_numba import (  # noqa: E402
+from spacerange.propagation.sgp4_fields import (  # noqa: E402
     DEEP,
     IREZ,
+)
+from spacerange.propagation.sgp4_numba import (  # noqa: E402
     propagate_table,
     table_for_tles,
 )

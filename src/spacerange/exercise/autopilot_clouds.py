@@ -5,8 +5,10 @@
   plane: a track within :data:`CLOUD_PLANE_DEG` of a characterized cloud's median plane
   is one of its pieces; the others are new objects (a launch, a release) until enough of
   them share one plane within :data:`BURST_WINDOW_S`: a burst, i.e. a new fragmentation.
-  Each cloud is handled once (assessment with its parent, re-screening, report, catalogue
-  and trace-back), however many clouds a run has (a collision, then an ASAT test).
+  Each break-up is handled once (assessment with its parent, re-screening, report,
+  catalogue and trace-back), however many a run has (a collision, then an ASAT test); the
+  planes of one break-up (a collision's two objects, its fastest pieces) are bursts within
+  :data:`SAME_EVENT_S` of each other, their pieces catalogued under the first.
 * **Parent**: the engine's ``propose_parent`` on the team's fitted tracks
   (:mod:`~spacerange.exercise.cloudtrace`); with too few pieces, the catalogued orbit
   closest to the cloud's plane whose radii span the pieces' (all pieces and the parent
@@ -40,6 +42,8 @@ BURST_MIN = 10
 #: the same once a missile or ASAT launch has been reported (the cell expects a break-up)
 BURST_MIN_WARNED = 5
 BURST_WINDOW_S = 6 * 3600.0
+#: bursts first seen this close in time are one break-up seen in several planes [s]
+SAME_EVENT_S = 2 * BURST_WINDOW_S
 #: a track within this angle of a cloud's median plane is one of its pieces [deg]
 CLOUD_PLANE_DEG = 5.0
 #: breakup trace-back: tries after the cloud is detected [s], and the search window [s]
@@ -178,8 +182,14 @@ class CloudProcedures:
         normal = np.median(nrm, axis=0)
         normal /= np.linalg.norm(normal)
         cloud = Cloud(min(self.uct_seen[o] for o in group), normal, list(group))
+        same = [c for c in self.clouds
+                if abs((cloud.first_utc - c.first_utc).total_seconds()) < SAME_EVENT_S]  # fmt: skip
         self.clouds.append(cloud)
         k = len(self.clouds) - 1
+        if same:  # another plane of a break-up already assessed (a collision's second
+            # object, its fastest pieces): its pieces, not a new event
+            self._catalogue_cloud(port, v, cloud)
+            return
         tracks = [v.track(o) for o in group]
         el = np.array([_elements(np.asarray(c["r_km"]), np.asarray(c["v_km_s"])) for c in tracks])
         med = np.median(el, axis=0)

@@ -26,11 +26,13 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from spacerange.propagation.sgp4_numba import (
+from spacerange.propagation.sgp4_fields import (
     DEEP,
     ISIMP,
     JDSATEPOCH,
     JDSATEPOCHF,
+)
+from spacerange.propagation.sgp4_numba import (
     _sgp4_one,
 )
 from spacerange.propagation.sgp4_sdp4_simd import (

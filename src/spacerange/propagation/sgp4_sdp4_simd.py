@@ -30,7 +30,7 @@ import math
 import numpy as np
 from numba import njit
 
-from spacerange.propagation.sgp4_numba import (
+from spacerange.propagation.sgp4_fields import (
     AFSPC,
     ARGPDOT,
     ARGPO,

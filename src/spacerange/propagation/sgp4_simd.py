@@ -35,7 +35,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-from spacerange.propagation.sgp4_numba import (
+from spacerange.propagation.sgp4_fields import (
     ARGPDOT,
     ARGPO,
     AYCOF,
