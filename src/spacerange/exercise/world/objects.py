@@ -23,6 +23,7 @@ from spacerange.exercise.world.model import (
     _td64,
     _with_bstar,
     fit_satrecs,
+    reepoch_interval_s,
     to_utc64,
 )
 from spacerange.frames import (
@@ -134,33 +135,45 @@ class ObjectThreats:
 
     def _decay_utc(self, sat, t0, horizon, storms, norad):
         """First instant (2 min grid) at which the truth arc ``sat`` from ``t0`` is below
-        the re-entry height, with the storms to come applied the way
+        the re-entry height, ``None`` if it stays up until ``horizon``.  The truth of a
+        decaying object is re-epoched every :func:`reepoch_interval_s`
+        (:meth:`_schedule_reentry`) and the storms to come are applied the way
         :meth:`EnvironmentThreats._enact_space_weather` applies them (B* times the
-        density ratio at the arc's perigee, refitted at onset and end); ``None`` if it
-        stays up until ``horizon``."""
+        density ratio at the arc's perigee, refitted at onset and end)."""
         cuts = []
         for t_on, t_off, fn in storms:
             if t_on >= t0:
                 cuts += [(t_on, fn, True), (t_off, fn, False)]
-        cuts.append((horizon, None, None))
+        cuts.sort(key=lambda c: c[0])
         bstar, t_a = sat.bstar, t0
-        for t_b, fn, on in cuts:
-            n = max(int(float((t_b - t_a) / np.timedelta64(1, "s")) // 120), 1)
-            ts = t_a + (np.arange(n) * 120e6).astype("timedelta64[us]")
-            rr, _, e = _sgp4_one(sat, ts)
-            rad = np.linalg.norm(rr, axis=-1)
-            bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)
-            if bad.any():
-                return ts[int(np.argmax(bad))]
-            if fn is None:
+        knot = t0 + _td64(reepoch_interval_s(sat))
+        while t_a < horizon:
+            storm = bool(cuts) and cuts[0][0] <= knot
+            t_b = min(cuts[0][0] if storm else knot, horizon)
+            if t_b > t_a:
+                n = max(int(float((t_b - t_a) / np.timedelta64(1, "s")) // 120), 1)
+                ts = t_a + (np.arange(n) * 120e6).astype("timedelta64[us]")
+                rr, _, e = _sgp4_one(sat, ts)
+                rad = np.linalg.norm(rr, axis=-1)
+                bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)
+                if bad.any():
+                    return ts[int(np.argmax(bad))]
+            if t_b >= horizon:
                 return None
-            peri = sat.a * RE_KM * (1 - sat.ecco) - RE_KM
-            if peri >= DRAG_CEILING_KM:
-                continue
-            k = max(float(fn(np.clip(peri, 150.0, DRAG_CEILING_KM))), 1e-3)
-            bstar = bstar * k if on else bstar / k
+            if storm:
+                _, fn, on = cuts.pop(0)
+                peri = sat.a * RE_KM * (1 - sat.ecco) - RE_KM
+                if peri >= DRAG_CEILING_KM:
+                    continue
+                k = max(float(fn(np.clip(peri, 150.0, DRAG_CEILING_KM))), 1e-3)
+                bstar = bstar * k if on else bstar / k
             r, v, _ = _sgp4_one(sat, np.asarray([t_b]))
-            sat, t_a = self._fit_one(np.concatenate([r[0], v[0]]), t_b, bstar, norad), t_b
+            r0 = r[0]
+            if not np.isfinite(r0).all() or np.linalg.norm(r0) < RE_KM + REENTRY_ALT_KM:
+                return t_b
+            sat, t_a = self._fit_one(np.concatenate([r0, v[0]]), t_b, bstar, norad), t_b
+            if not storm or t_b == knot:
+                knot = t_b + _td64(reepoch_interval_s(sat))
         return None
 
     def _solve_reentry(self, arc_of, t0, want, horizon, storms, norad) -> tuple:
@@ -168,7 +181,7 @@ class ObjectThreats:
         at ``want`` (the last 2 min grid instant not after it): ``(truth decay, satrec)``."""
         lo, hi = math.log(1e-7), math.log(2.0)
         best = None
-        for _ in range(30):
+        for _ in range(22):
             mid = 0.5 * (lo + hi)
             s = arc_of(math.exp(mid))
             td = self._decay_utc(s, t0, horizon, storms, norad)
@@ -182,7 +195,12 @@ class ObjectThreats:
             best = (self._decay_utc(s, t0, horizon, storms, norad) or horizon, s)
         return best
 
-    def _schedule_reentry(self, o, td, want, a, serial: str) -> None:
+    def _schedule_reentry(self, o, t0, td, want, a, serial: str) -> None:
+        """Record the scripted re-entry of ``o`` (truth arc from ``t0``, decay at ``td``),
+        end the object at ``td`` and re-epoch its truth every reepoch_interval_s until then:
+        one SGP4 arc held over days of decay comes down hours later than the same B*
+        re-fitted as the perigee drops (:data:`REENTRY_REEPOCH_S`), so a team's fit of
+        what its sensors see would disagree with the truth it tracks."""
         self.reentries[o.id] = {"truth_utc": td, "expected_utc": want, "serial": serial,
                                 "uncertainty_s": _seconds(a.uncertainty),
                                 "surviving_mass_kg": a.surviving_mass_kg}  # fmt: skip
@@ -199,6 +217,21 @@ class ObjectThreats:
                                tt)]  # fmt: skip
 
         self.schedule(td, reenter, f"{serial} reentry")
+
+        def reepoch(tt, oid=o.id):
+            ob = self.obj(oid)
+            if ob.ended_utc is not None or tt >= td:
+                return []
+            r, v = self.state_of(oid, tt)
+            s = self._fit_one(np.concatenate([r, v]), tt, ob.satrec.bstar, ob.norad_id)
+            ob.arcs = [x for x in ob.arcs if x[0] < tt] + [(tt, s)]
+            self._array = None
+            self._state_cache = None
+            self.schedule(tt + _td64(reepoch_interval_s(s)), reepoch, f"{serial} re-epoch")
+            return []
+
+        sat0 = o.satrec_at(t0)
+        self.schedule(t0 + _td64(reepoch_interval_s(sat0)), reepoch, f"{serial} re-epoch")
 
     def _preplace_reentries(self) -> None:
         """Scripted re-entries are initial conditions (issue 11): for each
@@ -228,7 +261,7 @@ class ObjectThreats:
             o.arcs[-1] = (t0, s)
             self._array = None
             self._state_cache = None
-            self._schedule_reentry(o, td, want, a, inj.serial)
+            self._schedule_reentry(o, t0, td, want, a, inj.serial)
             self._reentry_plans[inj.serial] = {"object": o.id, "truth_utc": td,
                                                "expected_utc": want, "bstar": s.bstar,
                                                "set_utc": t0}  # fmt: skip
@@ -259,7 +292,7 @@ class ObjectThreats:
         o.arcs = [x for x in o.arcs if x[0] < t] + [(t, s)]
         self._array = None
         self._state_cache = None
-        self._schedule_reentry(o, td, want, a, serial)
+        self._schedule_reentry(o, t, td, want, a, serial)
         return [WorldEvent("reentry_set", [o.id],
                            {"serial": serial, "truth_reentry_utc": _iso(td),
                             "expected_utc": _iso(want), "bstar": s.bstar,
