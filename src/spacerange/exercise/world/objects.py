@@ -235,8 +235,10 @@ class ObjectThreats:
 
     def _preplace_reentries(self) -> None:
         """Scripted re-entries are initial conditions (issue 11): for each
-        ``uncontrolled_reentry`` whose object exists at STARTEX, the drag term (B*) of the
-        object's element set is the one that, with the storms scripted before play,
+        ``uncontrolled_reentry`` whose release is known before play (``at``, or a chain of
+        ``after ... on: released``) and whose object exists at STARTEX, the drag term
+        (B*) of the object's element set is the one that, with the storms scripted before
+        play,
         brings it down at ``expected_reentry``; its orbit decays toward it from STARTEX,
         so what the sensors see from the start leads to that re-entry.  The inject's
         release then changes nothing physical (:meth:`_enact_uncontrolled_reentry`)."""
@@ -246,8 +248,9 @@ class ObjectThreats:
         storms = None
         for _, _, inj in self.scenario.iter_injects():
             a = inj.action
-            if a is None or a.kind != "uncontrolled_reentry" or a.object not in self.index:
-                continue
+            if (a is None or a.kind != "uncontrolled_reentry" or a.object not in self.index
+                    or self._planned_release(inj) is None):  # fmt: skip
+                continue  # a conditional re-entry is set when (if) it is released
             o = self.obj(a.object)
             if (o.created_utc is not None and o.created_utc > self.startex) or (
                     o.id in self.reentries):  # fmt: skip
