@@ -266,6 +266,68 @@ def test_sensor_outage_reentry_launch_and_space_weather():
     assert w.obj("ARD-CUBE-4").satrec.bstar > 2 * before > 0
 
 
+def _first_below_utc(w: World, oid: str, t0, t1) -> np.datetime64 | None:
+    """First minute in [t0, t1) at which the truth of ``oid`` is under the re-entry
+    height (or gone), from its states alone (not the world's re-entry bookkeeping)."""
+    from spacerange.exercise.world import RE_KM, REENTRY_ALT_KM
+
+    n = int((t1 - t0) / np.timedelta64(60, "s"))
+    ts = t0 + (np.arange(n) * 60e6).astype("timedelta64[us]")
+    h = np.linalg.norm(w.state_of(oid, ts)[0], axis=-1) - RE_KM
+    below = ~np.isfinite(h) | (h < REENTRY_ALT_KM)
+    return ts[int(np.argmax(below))] if below.any() else None
+
+
+@pytest.mark.parametrize("where", ["training", "demo"])
+def test_scripted_reentry_is_an_initial_condition(where):
+    """Issue 11 item 2: the stage's truth from STARTEX (what the sensors see from the
+    start, through the demo's scripted storm) decays at ``expected_reentry`` within its
+    uncertainty; the inject's release changes nothing physical."""
+    from spacerange.catalog.ballistic import bstar_from_size
+
+    if where == "training":
+        w = _world("uncontrolled_reentry")
+    else:
+        sc = load_scenario(ROOT / "scenarios" / "asterx-demo.yaml")
+        sc.world.catalog.synthetic.n = 30
+        w = World(sc, sc.exercise.seed, ROOT / "scenarios")
+    inj = _inject(w, "uncontrolled_reentry")
+    oid, a = inj.action.object, inj.action
+    want = to_utc64(w.scenario.time_of(a.expected_reentry))
+    unc_s = a.uncertainty.total_seconds()
+    o = w.obj(oid)
+    # the orbit is the scenario's (perigee unchanged at STARTEX), only its drag term is
+    # scripted, and it is a physical one for a 21 t stage of 16 m radius (within 3x)
+    kep = next(x for x in w.scenario.world.objects if x.id == oid).orbit.keplerian
+    r0 = np.linalg.norm(w.state_of(oid, np.asarray([w.startex]))[0][0])
+    assert kep.a_km * (1 - kep.ecc) - 15.0 < r0 < kep.a_km * (1 + kep.ecc) + 15.0
+    assert 1 / 3 < o.satrec.bstar / bstar_from_size(o.hbr_m, o.mass_kg) < 3.0
+    storms = [i for _, _, i in w.scenario.iter_injects()
+              if i.action is not None and i.action.kind == "space_weather"]  # fmt: skip
+    assert len(storms) == (1 if where == "demo" else 0)
+    t_rel = _release(w, inj)
+    probe = t_rel + (np.arange(0, 48) * 1800e6).astype("timedelta64[us]")
+    for s in sorted(storms, key=lambda i: _release(w, i)):  # the world plays the storm
+        w.advance(_release(w, s))
+        w.enact(s, _release(w, s))
+    w.advance(t_rel)
+    before = w.state_of(oid, probe)[0]
+    ev = w.enact(inj, t_rel)
+    assert ev[0].kind == "reentry_set" and ev[0].details["initial_condition"] is True
+    after = w.state_of(oid, probe)[0]
+    np.testing.assert_array_equal(before, after)  # nothing moved at the release
+    ev = w.advance(want + _td64(2 * unc_s))  # the truth is re-epoched as it advances
+    assert any(e.kind == "reentry" and oid in e.objects for e in ev)
+    down = _first_below_utc(w, oid, w.startex, want + _td64(2 * unc_s))
+    assert down is not None and abs(float((down - want) / np.timedelta64(1, "s"))) < unc_s
+    # it came down physically (not ended in orbit): under 120 km in its last orbit
+    from spacerange.exercise.world import RE_KM
+
+    last = down - (np.arange(1, 91) * 60e6).astype("timedelta64[us]")
+    assert np.nanmin(np.linalg.norm(w.state_of(oid, last)[0], axis=-1) - RE_KM) < 120.0
+    assert any(e.kind == "reentry" and oid in e.objects for e in ev)
+
+
 def test_geo_slot_orbit_is_geostationary():
     w = _world("geo_rendezvous")
     t = w.startex

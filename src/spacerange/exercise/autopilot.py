@@ -183,7 +183,7 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, Autopilot):
         elif do == "shared":
             self._shared_new_objects(port)
         elif do == "reentry":
-            self._reentry_from_picture(port, retry=task.get("retry", 0))
+            self._reentry_from_picture(port, task.get("retry", 0), bool(task.get("update")))
         elif do in ("rpo", "rpo_retry"):
             self._red_task(port, task)
 
@@ -432,26 +432,62 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, Autopilot):
         if self._once("share-new", objs[0]):  # new objects go to the allies as agreed
             self._share(port, v, objs)
 
-    def _reentry(self, port: TeamPort, p: dict) -> None:
-        self.last_reentry = getattr(self, "last_reentry", {})
-        self.last_reentry[p.get("object")] = p
+    #: a track whose perigee (osculating, from its state now) is under this is a re-entry
+    #: candidate when a forecast is requested [km]
+    REENTRY_PERIGEE_KM = 250.0
+    #: published re-entry windows are recomputed this often until the re-entry [s]
+    REENTRY_UPDATE_S = 3 * 3600.0
+    #: an update is published when the window's half-width is under this fraction of the
+    #: last published one, or when the most likely instant left the published window
+    REENTRY_TIGHTEN = 0.75
 
-    def _reentry_from_picture(self, port: TeamPort, retry: int = 0) -> None:
-        preds = dict(getattr(self, "last_reentry", {}))
+    def _reentry(self, port: TeamPort, p: dict) -> None:
+        """The picture's periodic re-entry product: remember which object it says decays
+        (the product itself goes stale; a request is answered with a prediction made then)."""
+        self.__dict__.setdefault("reentry_watch", set()).add(p.get("object"))
+
+    def _reentry_candidates(self, v: TeamView) -> list[str]:
+        """Tracks of the picture that may re-enter: perigee under REENTRY_PERIGEE_KM now,
+        or flagged by the picture's own re-entry product and still in the picture."""
+        items = list(v.picture)
+        if not items:
+            return []
+        r = np.array([p["r_km"] for p in items], float)
+        vv = np.array([p["v_km_s"] for p in items], float)
+        rn = np.linalg.norm(r, axis=1)
+        a = 1.0 / (2.0 / rn - np.einsum("ij,ij->i", vv, vv) / MU_KM3_S2)
+        h = np.cross(r, vv)
+        e = np.linalg.norm(np.cross(vv, h) / MU_KM3_S2 - r / rn[:, None], axis=1)
+        low = np.isfinite(a) & (a > 0) & (a * (1 - e) - RE_KM < self.REENTRY_PERIGEE_KM)
+        watch = getattr(self, "reentry_watch", set())
+        return [p["id"] for p, lo in zip(items, low, strict=True) if lo or p["id"] in watch]
+
+    def _reentry_from_picture(self, port: TeamPort, retry: int = 0, update: bool = False) -> None:
+        """Answer a re-entry forecast request (or, ``update``, follow the published ones):
+        a prediction computed now from the team's own tracks (``port.reentry_window``) for
+        each candidate whose predicted re-entry is still to come; a published window is
+        re-published when it has tightened (REENTRY_TIGHTEN) or moved, until re-entry."""
         v = port.view()
-        for p in v.picture:  # low perigee tracks: our own decay prediction, now
-            r, vv = np.asarray(p["r_km"], float), np.asarray(p["v_km_s"], float)
-            a = 1.0 / (2.0 / np.linalg.norm(r) - float(vv @ vv) / MU_KM3_S2)
-            e = np.linalg.norm(np.cross(vv, np.cross(r, vv)) / MU_KM3_S2 - r / np.linalg.norm(r))
-            if p["id"] not in preds and a * (1 - e) - RE_KM < 250.0:
-                w = port.reentry_window(p["id"])
-                if w is not None:
-                    preds[p["id"]] = w
-        if not preds:
-            if retry < 12:
+        now = _dt(v.clock_utc)
+        pub: dict[str, dict] = self.__dict__.setdefault("reentry_published", {})
+        ids = list(pub) if update else self._reentry_candidates(v)
+        fresh = {}
+        for oid in ids:
+            w = port.reentry_window(oid)
+            if w is not None and _dt(w["most_likely"]) > now:
+                fresh[oid] = w
+        if update:
+            self.reentry_update_due = False
+            for oid in [o for o in pub if o not in fresh]:
+                del pub[oid]  # re-entered, or no longer predicted: the follow-up ends
+            send = {o: w for o, w in fresh.items() if self._reentry_changed(pub[o], w)}
+        elif not fresh:
+            if retry < 12:  # nothing tracked that decays yet: look again in an hour
                 port.schedule(3600.0, {"do": "reentry", "retry": retry + 1})
             return
-        for oid, p in preds.items():
+        else:
+            send = fresh
+        for oid, p in sorted(send.items(), key=lambda kv: kv[1]["most_likely"]):
             port.submit(
                 {
                     "kind": "reentry_prediction",
@@ -464,3 +500,16 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, Autopilot):
             )
             self._notify(port, v, "reentry", [oid], f"re-entry window {p['window_start']} to "
                          f"{p['window_end']}, most likely {p['most_likely']}")  # fmt: skip
+            pub[oid] = p
+        if pub and not getattr(self, "reentry_update_due", False):
+            self.reentry_update_due = True
+            port.schedule(self.REENTRY_UPDATE_S, {"do": "reentry", "update": True})
+
+    def _reentry_changed(self, old: dict, new: dict) -> bool:
+        """Whether window ``new`` is worth publishing over ``old``: tighter by
+        REENTRY_TIGHTEN, or its most likely instant outside the published window."""
+        ws, we = _dt(old["window_start"]), _dt(old["window_end"])
+        ml = _dt(new["most_likely"])
+        half_old = (we - ws).total_seconds() / 2
+        half_new = (_dt(new["window_end"]) - _dt(new["window_start"])).total_seconds() / 2
+        return not ws <= ml <= we or half_new < self.REENTRY_TIGHTEN * half_old

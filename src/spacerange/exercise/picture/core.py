@@ -50,7 +50,8 @@ event per pair and TCA with its Pc trend, :func:`~spacerange.conjunction.event_h
 ``alert`` (kind conjunction at Pc >= 1e-4, an unknown Pc, or
 miss < 1 km), a CDM-like record; ``proximity`` alerts (another object within 50 km of an
 own LEO asset or 200 km of a GEO asset); ``reentry`` predictions (every 6 h for tracks
-whose perigee is under 200 km: SGP4 decay of the team's own arc, window +/- 20 % of the
+whose perigee is under 200 km: SGP4 decay of the team's own arc, re-fitted every 2 h as
+the truth of a decaying object is (``world.reepoched_decay_utc``), window +/- 20 % of the
 remaining time, the usual rule of thumb, footprint = ground track in the window).
 Truth-side products for EXCON (``visible_to`` = []): ``relative_motion`` samples of the
 proximity pairs the world registered (``fragments`` Gabbard data of each break-up is

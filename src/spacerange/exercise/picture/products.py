@@ -7,7 +7,15 @@ from __future__ import annotations
 import numpy as np
 
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn
-from spacerange.exercise.world import RE_KM, _iso, _sgp4_one, _td64, to_utc64
+from spacerange.exercise.world import (
+    RE_KM,
+    REENTRY_ALT_KM,
+    _iso,
+    _sgp4_one,
+    _td64,
+    reepoched_decay_utc,
+    to_utc64,
+)
 from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
 from spacerange.jsonio import jsonable
 
@@ -36,20 +44,23 @@ class ProductsMixin:
             s = tr.satrec
             if only is None and s.a * RE_KM * (1 - s.ecco) - RE_KM > 200.0:
                 continue
-            n = 15 * 24 * 6
-            ts = t + (np.arange(n) * 600e6).astype("timedelta64[us]")
+            # a quick single-arc screen over 30 days (re-fitting as the perigee drops only
+            # brings the decay earlier), then the decay re-fitted every 2 h, as the truth
+            # is propagated (REENTRY_REEPOCH_S)
+            ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
             r, _, e = _sgp4_one(s, ts)
             rad = np.linalg.norm(r, axis=-1)
-            bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + 100.0)
-            if not bad.any():
+            if not ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any():
                 continue
-            k = int(np.argmax(bad))
-            if k == 0:
+            ml, s = reepoched_decay_utc(s, t, t + _td64(15 * 86400.0))
+            if ml is None:
+                continue
+            if ml <= t:
                 # The team's own track already puts the object below 100 km now: it
                 # presumes the re-entry happened and stops issuing predictions (it has
                 # no fresher data that could say otherwise).
                 continue
-            ml = ts[k]
+            ts = t + (np.arange(15 * 24 * 6) * 600e6).astype("timedelta64[us]")
             rem = _secs(ml - t)
             half = max(0.2 * rem, 600.0)
             ws, we = ml - _td64(half), ml + _td64(half)

@@ -37,8 +37,11 @@ Threat enactment (``enact``), all physically consistent with the model above:
   creates a new object ``after`` the arrival with ``relative_speed_m_s`` toward the target.
 * ``debris_event`` — NASA Standard Breakup Model (:mod:`spacerange.events.breakup`);
   each fragment >= ``min_size_m`` on a bound orbit becomes an object ``<prefix>-<nnnn>``.
-* ``uncontrolled_reentry`` — the object's B* is solved (bisection) so that its SGP4
-  orbit decays at ``expected_reentry``; the truth re-entry time is whatever that gives.
+* ``uncontrolled_reentry`` — an initial condition: the drag term (B*) of the object's
+  element set is solved (bisection) so that its SGP4 orbit, with the storms scripted before
+  play, decays at ``expected_reentry`` from STARTEX; the release changes nothing physical
+  (an object created in play gets its decay at release).
+  The truth re-entry is the last perigee pass below the re-entry height not after it.
 * ``unannounced_maneuver`` — impulsive RTN burn (at ``at`` or now).
 * ``sensor_outage`` — the sensors are marked out (or degraded) for the duration.
 * ``space_weather`` — every LEO object's drag (B*) is multiplied, from the middle of the

@@ -95,6 +95,7 @@ class WorldCore:
         self._team_actors = {t.id: set(t.plays) for t in scenario.teams}
         self._build()
         self._preplace_conjunctions()
+        self._preplace_reentries()
 
     # ---------------------------------------------------------------------- building
     def _add(self, obj: TruthObject) -> TruthObject:

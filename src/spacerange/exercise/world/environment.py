@@ -37,7 +37,11 @@ class EnvironmentThreats:
             return 1.0
         return 1.0 - out[1]
 
-    def _enact_space_weather(self, a, serial: str, t) -> list[WorldEvent]:
+    def _storm_plan(self, a, t) -> tuple:
+        """``(t_on, t_off, scale_fn)`` of the ``space_weather`` action ``a`` released at
+        ``t``: the drag multiplier from the middle of the ramp to the storm's end, and the
+        density ratio as a function of perigee height [km] (also used to build scripted
+        re-entries, :meth:`ObjectThreats._preplace_reentries`, with the storms to come)."""
         from spacerange.events.space_weather import SpaceWeather, density_scale_factor
 
         base = self.scenario.world.space_weather
@@ -51,6 +55,11 @@ class EnvironmentThreats:
 
             def scale_fn(h):
                 return density_scale_factor(sw, h) / density_scale_factor(sw0, h)
+
+        return t_on, t_off, scale_fn
+
+    def _enact_space_weather(self, a, serial: str, t) -> list[WorldEvent]:
+        t_on, t_off, scale_fn = self._storm_plan(a, t)
 
         def set_drag(tt, on: bool):
             ids, r, v = self.states(tt)

@@ -36,6 +36,15 @@ DEFAULT_HBR_M = {"PAYLOAD": 2.0, "ROCKET BODY": 3.0, "DEBRIS": 0.5, "UNKNOWN": 1
 DEFAULT_MASS_KG = {"PAYLOAD": 500.0, "ROCKET BODY": 1500.0, "DEBRIS": 5.0, "UNKNOWN": 100.0}
 FIRST_CREATED_NORAD = 300_000  # Alpha-5 "U0000": objects created during play
 REENTRY_ALT_KM = 100.0
+#: a decaying object's SGP4 arc is re-fitted (same B*) this often, in the truth
+#: (:meth:`ObjectThreats._schedule_reentry`) and in the teams' decay predictions
+#: (:func:`reepoched_decay_utc`) [s]: one arc held over a day of decay keeps the drag of
+#: its epoch's perigee and comes down many hours later than the same B* re-fitted as
+#: the perigee drops (23 h late from 20 h ahead for a 170 km perigee stage); every
+#: REENTRY_REEPOCH_HIGH_S while the arc's perigee is above REENTRY_REEPOCH_PERIGEE_KM
+REENTRY_REEPOCH_S = 2 * 3600.0
+REENTRY_REEPOCH_HIGH_S = 6 * 3600.0
+REENTRY_REEPOCH_PERIGEE_KM = 220.0
 COLLISION_WINDOW_S = 600.0
 
 
@@ -69,6 +78,39 @@ def _with_bstar(sat: Satrec, bstar: float) -> Satrec:
 # ------------------------------------------------------------------------- SGP4 arc fitting
 #: SGP4 satrecs reproducing TEME states (the public fit of :mod:`spacerange.propagation`)
 fit_satrecs = fit_sgp4_mean_elements
+
+
+def reepoch_interval_s(sat: Satrec) -> float:
+    """Seconds until the next re-fit of the decaying arc ``sat`` (:data:`REENTRY_REEPOCH_S`)."""
+    low = sat.a * RE_KM * (1 - sat.ecco) - RE_KM < REENTRY_REEPOCH_PERIGEE_KM
+    return REENTRY_REEPOCH_S if low else REENTRY_REEPOCH_HIGH_S
+
+
+def reepoched_decay_utc(
+    sat: Satrec, t0: np.datetime64, t_end: np.datetime64, step_s: float = 600.0
+) -> tuple[np.datetime64 | None, Satrec]:
+    """First instant (``step_s`` grid from ``t0``) at which SGP4 from ``sat`` at ``t0``,
+    re-fitted with the same B* every :func:`reepoch_interval_s`, is below
+    :data:`REENTRY_ALT_KM` (or fails), ``None`` if not before ``t_end``; and the arc in
+    effect then (for the ground track).  ``t0`` itself when it is already down."""
+    t_a = to_utc64(t0)
+    step = np.timedelta64(int(step_s * 1e6), "us")
+    while t_a < t_end:
+        t_b = min(t_a + _td64(reepoch_interval_s(sat)), t_end)
+        ts = np.arange(t_a, t_b, step)
+        r, v, e = _sgp4_one(sat, np.append(ts, t_b))
+        rad = np.linalg.norm(r, axis=-1)
+        bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)
+        if bad[:-1].any():
+            return ts[int(np.argmax(bad[:-1]))], sat
+        if bad[-1]:
+            return (t_b if t_b < t_end else None), sat
+        sats, _ = fit_satrecs(np.concatenate([r[-1], v[-1]])[None, :], t_b, sat.bstar,
+                              first_id=sat.satnum)  # fmt: skip
+        if sats[0] is None:
+            return t_b, sat
+        sat, t_a = sats[0], t_b
+    return None, sat
 
 
 def _sgp4_one(sat: Satrec, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -279,6 +321,9 @@ __all__ = [
     "MESSAGE_ONLY_THREATS",
     "MU_KM3_S2",
     "REENTRY_ALT_KM",
+    "REENTRY_REEPOCH_S",
+    "REENTRY_REEPOCH_HIGH_S",
+    "REENTRY_REEPOCH_PERIGEE_KM",
     "RE_KM",
     "ScriptedConjunction",
     "THREAT_HANDLERS",
@@ -299,5 +344,7 @@ __all__ = [
     "_td64",
     "_with_bstar",
     "fit_satrecs",
+    "reepoch_interval_s",
+    "reepoched_decay_utc",
     "to_utc64",
 ]

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from spacerange.catalog.ballistic import DRAG_CEILING_KM
 from spacerange.exercise.world.model import (
     _TWO_PI,
     DEFAULT_HBR_M,
@@ -20,7 +21,9 @@ from spacerange.exercise.world.model import (
     _seconds,
     _sgp4_one,
     _td64,
+    _with_bstar,
     fit_satrecs,
+    reepoch_interval_s,
     to_utc64,
 )
 from spacerange.frames import (
@@ -118,46 +121,86 @@ class ObjectThreats:
                             "prefix": prefix, "steered": steered}, t)]  # fmt: skip
 
     # re-entry
-    def _enact_uncontrolled_reentry(self, a, serial: str, t) -> list[WorldEvent]:
-        from spacerange.exercise.scenario.common import resolve_time
+    def _planned_storms(self) -> list[tuple]:
+        """``(t_on, t_off, scale_fn)`` of the ``space_weather`` injects whose release is
+        known before play, in onset order (:meth:`EnvironmentThreats._storm_plan`)."""
+        out = []
+        for _, _, inj in self.scenario.iter_injects():
+            b = inj.action
+            if b is not None and b.kind == "space_weather":
+                t_rel = self._planned_release(inj)
+                if t_rel is not None:
+                    out.append(self._storm_plan(b, t_rel))
+        return sorted(out, key=lambda x: x[0])
 
-        o = self.obj(a.object)
-        if o.ended_utc is not None and o.ended_utc <= t:
-            # a scenario error (the object decayed on its own first), reported as such
-            # rather than as the NaN state it would leave the orbit fit with
-            raise WorldError(f"{o.id} already ended ({o.end_reason}) at {_iso(o.ended_utc)}, "
-                             "before this re-entry was scripted")  # fmt: skip
-        want = to_utc64(resolve_time(a.expected_reentry, self.scenario.exercise.startex))
-        r, v = self.state_of(o.id, t)
-        horizon = max(want, t) + _td64(3 * _seconds(a.uncertainty) + 86400)
-        n = int(float((horizon - t) / np.timedelta64(1, "s")) // 120) + 2
-        ts = t + (np.arange(n) * 120e6).astype("timedelta64[us]")
+    def _decay_utc(self, sat, t0, horizon, storms, norad):
+        """First instant (2 min grid) at which the truth arc ``sat`` from ``t0`` is below
+        the re-entry height, ``None`` if it stays up until ``horizon``.  The truth of a
+        decaying object is re-epoched every :func:`reepoch_interval_s`
+        (:meth:`_schedule_reentry`) and the storms to come are applied the way
+        :meth:`EnvironmentThreats._enact_space_weather` applies them (B* times the
+        density ratio at the arc's perigee, refitted at onset and end)."""
+        cuts = []
+        for t_on, t_off, fn in storms:
+            if t_on >= t0:
+                cuts += [(t_on, fn, True), (t_off, fn, False)]
+        cuts.sort(key=lambda c: c[0])
+        bstar, t_a = sat.bstar, t0
+        knot = t0 + _td64(reepoch_interval_s(sat))
+        while t_a < horizon:
+            storm = bool(cuts) and cuts[0][0] <= knot
+            t_b = min(cuts[0][0] if storm else knot, horizon)
+            if t_b > t_a:
+                n = max(int(float((t_b - t_a) / np.timedelta64(1, "s")) // 120), 1)
+                ts = t_a + (np.arange(n) * 120e6).astype("timedelta64[us]")
+                rr, _, e = _sgp4_one(sat, ts)
+                rad = np.linalg.norm(rr, axis=-1)
+                bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)
+                if bad.any():
+                    return ts[int(np.argmax(bad))]
+            if t_b >= horizon:
+                return None
+            if storm:
+                _, fn, on = cuts.pop(0)
+                peri = sat.a * RE_KM * (1 - sat.ecco) - RE_KM
+                if peri >= DRAG_CEILING_KM:
+                    continue
+                k = max(float(fn(np.clip(peri, 150.0, DRAG_CEILING_KM))), 1e-3)
+                bstar = bstar * k if on else bstar / k
+            r, v, _ = _sgp4_one(sat, np.asarray([t_b]))
+            r0 = r[0]
+            if not np.isfinite(r0).all() or np.linalg.norm(r0) < RE_KM + REENTRY_ALT_KM:
+                return t_b
+            sat, t_a = self._fit_one(np.concatenate([r0, v[0]]), t_b, bstar, norad), t_b
+            if not storm or t_b == knot:
+                knot = t_b + _td64(reepoch_interval_s(sat))
+        return None
 
-        def decay_time(bstar):
-            s = self._fit_one(np.concatenate([r, v]), t, bstar, o.norad_id)
-            rr, _, e = _sgp4_one(s, ts)
-            rad = np.linalg.norm(rr, axis=-1)
-            bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)
-            k = int(np.argmax(bad)) if bad.any() else None
-            return (ts[k] if k is not None else None), s
-
+    def _solve_reentry(self, arc_of, t0, want, horizon, storms, norad) -> tuple:
+        """B* (bisection in log B*) such that the arc ``arc_of(bstar)`` from ``t0`` decays
+        at ``want`` (the last 2 min grid instant not after it): ``(truth decay, satrec)``."""
         lo, hi = math.log(1e-7), math.log(2.0)
         best = None
-        for _ in range(30):
+        for _ in range(22):
             mid = 0.5 * (lo + hi)
-            td, s = decay_time(math.exp(mid))
+            s = arc_of(math.exp(mid))
+            td = self._decay_utc(s, t0, horizon, storms, norad)
             if td is None or td > want:
                 lo = mid
             else:
                 hi = mid
                 best = (td, s)
         if best is None:
-            td, s = decay_time(math.exp(hi))
-            best = (td or horizon, s)
-        td, s = best
-        o.arcs = [x for x in o.arcs if x[0] < t] + [(t, s)]
-        self._array = None
-        self._state_cache = None
+            s = arc_of(math.exp(hi))
+            best = (self._decay_utc(s, t0, horizon, storms, norad) or horizon, s)
+        return best
+
+    def _schedule_reentry(self, o, t0, td, want, a, serial: str) -> None:
+        """Record the scripted re-entry of ``o`` (truth arc from ``t0``, decay at ``td``),
+        end the object at ``td`` and re-epoch its truth every reepoch_interval_s until then:
+        one SGP4 arc held over days of decay comes down hours later than the same B*
+        re-fitted as the perigee drops (:data:`REENTRY_REEPOCH_S`), so a team's fit of
+        what its sensors see would disagree with the truth it tracks."""
         self.reentries[o.id] = {"truth_utc": td, "expected_utc": want, "serial": serial,
                                 "uncertainty_s": _seconds(a.uncertainty),
                                 "surviving_mass_kg": a.surviving_mass_kg}  # fmt: skip
@@ -174,9 +217,89 @@ class ObjectThreats:
                                tt)]  # fmt: skip
 
         self.schedule(td, reenter, f"{serial} reentry")
+
+        def reepoch(tt, oid=o.id):
+            ob = self.obj(oid)
+            if ob.ended_utc is not None or tt >= td:
+                return []
+            r, v = self.state_of(oid, tt)
+            s = self._fit_one(np.concatenate([r, v]), tt, ob.satrec.bstar, ob.norad_id)
+            ob.arcs = [x for x in ob.arcs if x[0] < tt] + [(tt, s)]
+            self._array = None
+            self._state_cache = None
+            self.schedule(tt + _td64(reepoch_interval_s(s)), reepoch, f"{serial} re-epoch")
+            return []
+
+        sat0 = o.satrec_at(t0)
+        self.schedule(t0 + _td64(reepoch_interval_s(sat0)), reepoch, f"{serial} re-epoch")
+
+    def _preplace_reentries(self) -> None:
+        """Scripted re-entries are initial conditions (issue 11): for each
+        ``uncontrolled_reentry`` whose release is known before play (``at``, or a chain of
+        ``after ... on: released``) and whose object exists at STARTEX, the drag term
+        (B*) of the object's element set is the one that, with the storms scripted before
+        play,
+        brings it down at ``expected_reentry``; its orbit decays toward it from STARTEX,
+        so what the sensors see from the start leads to that re-entry.  The inject's
+        release then changes nothing physical (:meth:`_enact_uncontrolled_reentry`)."""
+        from spacerange.exercise.scenario.common import resolve_time
+
+        self._reentry_plans: dict[str, dict] = {}
+        storms = None
+        for _, _, inj in self.scenario.iter_injects():
+            a = inj.action
+            if (a is None or a.kind != "uncontrolled_reentry" or a.object not in self.index
+                    or self._planned_release(inj) is None):  # fmt: skip
+                continue  # a conditional re-entry is set when (if) it is released
+            o = self.obj(a.object)
+            if (o.created_utc is not None and o.created_utc > self.startex) or (
+                    o.id in self.reentries):  # fmt: skip
+                continue  # created in play (set at release); or scripted twice: the first
+            storms = self._planned_storms() if storms is None else storms
+            want = to_utc64(resolve_time(a.expected_reentry, self.scenario.exercise.startex))
+            t0, sat0 = o.arcs[-1]
+            horizon = max(want, self.startex) + _td64(3 * _seconds(a.uncertainty) + 86400)
+            td, s = self._solve_reentry(lambda b, sat0=sat0: _with_bstar(sat0, b), t0, want,
+                                        horizon, storms, o.norad_id)  # fmt: skip
+            o.arcs[-1] = (t0, s)
+            self._array = None
+            self._state_cache = None
+            self._schedule_reentry(o, t0, td, want, a, inj.serial)
+            self._reentry_plans[inj.serial] = {"object": o.id, "truth_utc": td,
+                                               "expected_utc": want, "bstar": s.bstar,
+                                               "set_utc": t0}  # fmt: skip
+
+    def _enact_uncontrolled_reentry(self, a, serial: str, t) -> list[WorldEvent]:
+        from spacerange.exercise.scenario.common import resolve_time
+
+        o = self.obj(a.object)
+        plan = getattr(self, "_reentry_plans", {}).get(serial)
+        if plan is not None:  # set from STARTEX (_preplace_reentries): nothing moves now
+            return [WorldEvent("reentry_set", [o.id],
+                               {"serial": serial, "truth_reentry_utc": _iso(plan["truth_utc"]),
+                                "expected_utc": _iso(plan["expected_utc"]),
+                                "bstar": plan["bstar"], "initial_condition": True,
+                                "set_utc": _iso(plan["set_utc"])}, t)]  # fmt: skip
+        if o.ended_utc is not None and o.ended_utc <= t:
+            # a scenario error (the object decayed on its own first), reported as such
+            # rather than as the NaN state it would leave the orbit fit with
+            raise WorldError(f"{o.id} already ended ({o.end_reason}) at {_iso(o.ended_utc)}, "
+                             "before this re-entry was scripted")  # fmt: skip
+        # an object created in play: its decay is set now, from its state at release
+        want = to_utc64(resolve_time(a.expected_reentry, self.scenario.exercise.startex))
+        r, v = self.state_of(o.id, t)
+        horizon = max(want, t) + _td64(3 * _seconds(a.uncertainty) + 86400)
+        state = np.concatenate([r, v])
+        td, s = self._solve_reentry(lambda b: self._fit_one(state, t, b, o.norad_id), t, want,
+                                    horizon, self._planned_storms(), o.norad_id)  # fmt: skip
+        o.arcs = [x for x in o.arcs if x[0] < t] + [(t, s)]
+        self._array = None
+        self._state_cache = None
+        self._schedule_reentry(o, t, td, want, a, serial)
         return [WorldEvent("reentry_set", [o.id],
                            {"serial": serial, "truth_reentry_utc": _iso(td),
-                            "expected_utc": _iso(want), "bstar": s.bstar}, t)]  # fmt: skip
+                            "expected_utc": _iso(want), "bstar": s.bstar,
+                            "initial_condition": False}, t)]  # fmt: skip
 
     def _enact_new_launch(self, a, serial: str, t) -> list[WorldEvent]:
         from spacerange.exercise.scenario.world import GeoOrbit
