@@ -16,13 +16,13 @@ SCENARIOS = sorted(p.stem for p in TRAINING.glob("*.yaml"))
 #: the competent cell's own picture cannot do these (stated in docs/performance.md):
 #: uncontrolled_reentry: its sensors first track the stage ~6 h after the request and
 #: its SGP4 decay prediction is ~6 h early, outside the 4 h criterion.
-#: Since the picture's OD runs through ``od`` (one MAP update per telescope pass):
-#: geo_rendezvous: the approach is assessed 2 h after the inject (the rule wants < 2 h).
+#: (geo_rendezvous passes since the GEO slot watch (autopilot_geo): the servicer burns in
+#: daylight, its track is lost and re-acquired at night without a manoeuvre alert; the
+#: watch sees the re-acquired track drifting toward the asset, 20 min after the inject.)
 #: (unannounced_maneuver passes since the element set's velocity fit error joined the
 #: track covariance: the GEO track after the burn is no longer overconfident.)
 COMPETENT_FAILS = {
     "uncontrolled_reentry": "picture too late/early",
-    "geo_rendezvous": "approach assessed 2 h late (OD pictures)",
 }
 
 

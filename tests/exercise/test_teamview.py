@@ -10,6 +10,7 @@ from pathlib import Path
 from spacerange.exercise import autopilot as ap_mod
 from spacerange.exercise import autopilot_base as apb_mod
 from spacerange.exercise import autopilot_effects as ape_mod
+from spacerange.exercise import autopilot_geo as apg_mod
 from spacerange.exercise import autopilot_red as apr_mod
 from spacerange.exercise import cloudtrace as ct_mod
 from spacerange.exercise import teamview as tv_mod
@@ -22,7 +23,7 @@ ALLOWED = {"__future__", "spacerange.constants", "spacerange.conjunction.thresho
            "datetime", "numpy", "spacerange.exercise.teamview", "collections.abc",
            "dataclasses", "typing", "spacerange.exercise.cloudtrace",
            "spacerange.exercise.autopilot_effects", "spacerange.exercise.autopilot_base",
-           "spacerange.exercise.autopilot_red"}  # fmt: skip
+           "spacerange.exercise.autopilot_red", "spacerange.exercise.autopilot_geo"}  # fmt: skip
 #: the player's own cloud analysis may also use the engine's fit and trace-back (no truth)
 ALLOWED_CLOUDTRACE = ALLOWED | {"sgp4", "spacerange.catalog.tle",
                                 "spacerange.propagation.mean_elements",
@@ -44,6 +45,7 @@ def test_autopilot_and_teamview_import_nothing_of_truth():
     assert _imports(ap_mod) <= ALLOWED, _imports(ap_mod) - ALLOWED
     assert _imports(ape_mod) <= ALLOWED - {"spacerange.exercise.autopilot_effects"}
     assert _imports(apb_mod) <= ALLOWED - {"spacerange.exercise.autopilot_base"}
+    assert _imports(apg_mod) <= ALLOWED - {"spacerange.exercise.autopilot_geo"}
     # the red cell that adapts (issue 15): its view and its port only (``re`` reads orders)
     assert _imports(apr_mod) <= (ALLOWED | {"re"}) - {"spacerange.exercise.autopilot_red"}
     assert _imports(tv_mod) <= ALLOWED - {"spacerange.exercise.teamview"}
