@@ -88,14 +88,18 @@ def _view(track_r, track_v, last_obs="2026-03-04T18:40:00Z"):
 
 
 @pytest.mark.parametrize(("miss_km", "assessed"), [(94.0, True), (650.0, False)])
-def test_watch_assesses_a_drifting_track_once_from_its_own_screening(miss_km, assessed):
+def test_watch_assesses_a_track_that_started_drifting_once(miss_km, assessed):
     from spacerange.exercise.autopilot import CompetentAutopilot
 
-    # 0.8 deg east (590 km) drifting west at ~1.6 deg/day (125 km above GEO)
-    port = _Port(_view(*_circular(A_GEO_KM + 125.0, 12.8)), miss_km)
+    # first reviewed in its slot 1.5 deg east (its reference), then re-acquired 0.8 deg
+    # east (590 km) drifting west at ~1.6 deg/day (125 km above GEO): a station change
+    port = _Port(_view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z"), miss_km)
     ap = CompetentAutopilot()
     ap.on_event(port, "alert", {"kind": "uct", "objects": []})
     assert port.tasks[0][1] == {"do": "geo_watch"}
+    ap.on_task(port, {"do": "geo_watch"})
+    assert port.screened == [] and port.sent == []
+    port._view = _view(*_circular(A_GEO_KM + 125.0, 12.8))
     ap.on_task(port, {"do": "geo_watch"})
     assert port.screened == [("ARD-COMSAT-2", "VRK-SERVICER-1")]
     prox = [a for a in port.sent if a["kind"] == "assessment" and a["threat"] == "proximity"]
@@ -109,10 +113,20 @@ def test_watch_assesses_a_drifting_track_once_from_its_own_screening(miss_km, as
     assert port.tasks[-1] == (3600.0, {"do": "geo_watch"})
 
 
-def test_watch_leaves_a_receding_track_alone():
+def test_watch_leaves_natural_drifters_and_receding_tracks_alone():
+    """A track drifting since the watch first saw it (a natural drifter of the belt) is
+    not a suspect, whichever way it goes; nor is one that burned away from the asset."""
     from spacerange.exercise.autopilot import CompetentAutopilot
 
-    port = _Port(_view(*_circular(A_GEO_KM - 125.0, 12.8)), 94.0)  # drifting east, away
+    port = _Port(_view(*_circular(A_GEO_KM + 125.0, 13.5), "2026-03-04T03:00:00Z"), 94.0)
     ap = CompetentAutopilot()
     ap.on_task(port, {"do": "geo_watch"})
+    port._view = _view(*_circular(A_GEO_KM + 125.0, 12.8))  # the same drift, closer
+    ap.on_task(port, {"do": "geo_watch"})
+    assert port.screened == [] and port.sent == []
+    ap2 = CompetentAutopilot()
+    port._view = _view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z")
+    ap2.on_task(port, {"do": "geo_watch"})
+    port._view = _view(*_circular(A_GEO_KM - 125.0, 12.8))  # burned, drifting east
+    ap2.on_task(port, {"do": "geo_watch"})
     assert port.screened == [] and port.sent == []

@@ -4,8 +4,10 @@ A GEO object that burns while the cell's telescopes cannot see it (daytime) rais
 manoeuvre alert: its track goes stale, is lost, and is simply re-acquired at the next
 night's pass with a new drift rate.  A drilled GEO cell therefore does not wait for a
 manoeuvre alert: every ``WATCH_PERIOD_S`` it reads its own picture and, for each held GEO
-track with an observation it has not reviewed yet, works out the longitude drift relative
-to each of its GEO assets from the two semi-major axes (two-body mean motions:
+track with an observation it has not reviewed yet whose semi-major axis changed by more
+than ``DRIFT_CHANGE_KM`` since the watch first saw it (a station change: a GEO belt has
+many natural drifters, which keep theirs), works out the longitude drift relative to each
+of its GEO assets from the two semi-major axes (two-body mean motions:
 ``d(lon)/dt = n_object - n_asset``).  A track closing on an
 asset that gets within ``REACH_DEG`` of it inside ``HORIZON_H`` is screened against the
 asset on the team's own estimates (:meth:`TeamPort.closest_approach`); a predicted
@@ -35,6 +37,10 @@ HORIZON_H = 72.0
 REACH_DEG = 1.0
 #: a proximity event's predicted miss is at most this fraction of the current range
 CLOSING_FRACTION = 0.5
+#: a change of semi-major axis since a track was first reviewed that is a burn [km]
+#: (25 km: 0.32 deg/day of drift, about 0.9 m/s; the synthetic belt's natural drifters keep
+#: theirs, a station change does not)
+DRIFT_CHANGE_KM = 25.0
 #: geocentric radius band of a GEO object [km]
 GEO_BAND_KM = (40_000.0, 44_000.0)
 
@@ -74,7 +80,6 @@ class GeoWatch:
     def _geo_watch_start(self, port: TeamPort) -> None:
         if not getattr(self, "_geo_watch_on", False):
             self._geo_watch_on = True
-            self._geo_seen: dict[tuple[str, str], str | None] = {}
             port.schedule(0.0, {"do": "geo_watch"})
 
     def _geo_watch(self, port: TeamPort) -> None:
@@ -83,14 +88,25 @@ class GeoWatch:
         if v.role != "blue" or not geo_assets:
             return  # nothing to watch: the timer stops
         port.schedule(WATCH_PERIOD_S, {"do": "geo_watch"})
-        items = [p for p in v.picture if p.get("custody") == "held"]
+        if not hasattr(self, "_geo_a_km"):
+            self._geo_a_km: dict[str, float] = {}  # track -> reference semi-major axis
+            self._geo_seen: dict[tuple[str, str], str | None] = {}  # screened observations
+        items = list(v.picture)
         if not items:
             return
         r = np.array([p["r_km"] for p in items], float)
         vel = np.array([p["v_km_s"] for p in items], float)
+        # each track's drift when first reviewed is its reference (a lost track keeps its
+        # last orbit); a track whose drift changed since (it burned) is a suspect
+        a_km = _sma_km(r, vel)
+        base = self._geo_a_km
+        drifted = np.zeros(len(items), bool)
+        for j, p in enumerate(items):
+            a0 = base.setdefault(p["id"], float(a_km[j]))
+            drifted[j] = abs(float(a_km[j]) - a0) > DRIFT_CHANGE_KM and p.get("custody") == "held"
         for asset in geo_assets:
             ra = np.asarray(asset["r_km"], float)
-            for j in np.flatnonzero(closing_tracks(ra, asset["v_km_s"], r, vel)):
+            for j in np.flatnonzero(drifted & closing_tracks(ra, asset["v_km_s"], r, vel)):
                 oid, obs = items[j]["id"], items[j].get("last_obs_utc")
                 key = (oid, asset["id"])
                 # screened once per new observation of the track (not every hour)
