@@ -130,3 +130,11 @@ def test_watch_leaves_natural_drifters_and_receding_tracks_alone():
     port._view = _view(*_circular(A_GEO_KM - 125.0, 12.8))  # burned, drifting east
     ap2.on_task(port, {"do": "geo_watch"})
     assert port.screened == [] and port.sent == []
+    ap3 = CompetentAutopilot()  # a debris track's drift change is a misfit, not a burn
+    port._view = _view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z")
+    ap3.on_task(port, {"do": "geo_watch"})
+    v = _view(*_circular(A_GEO_KM + 125.0, 12.8))
+    port._view = TeamView(**{**v.__dict__, "picture_items": (
+        dict(v.picture_items[0], name="SYN-AEHF-like DEB 0013"),)})  # fmt: skip
+    ap3.on_task(port, {"do": "geo_watch"})
+    assert port.screened == [] and port.sent == []

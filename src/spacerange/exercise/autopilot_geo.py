@@ -103,7 +103,8 @@ class GeoWatch:
         drifted = np.zeros(len(items), bool)
         for j, p in enumerate(items):
             a0 = base.setdefault(p["id"], float(a_km[j]))
-            drifted[j] = abs(float(a_km[j]) - a0) > DRIFT_CHANGE_KM and p.get("custody") == "held"
+            drifted[j] = (abs(float(a_km[j]) - a0) > DRIFT_CHANGE_KM and p.get("custody") == "held"
+                          and not _inert(p))  # fmt: skip
         for asset in geo_assets:
             ra = np.asarray(asset["r_km"], float)
             for j in np.flatnonzero(drifted & closing_tracks(ra, asset["v_km_s"], r, vel)):
@@ -121,6 +122,12 @@ class GeoWatch:
             return
         if self._once("prox", oid, asset_id):
             self._proximity(port, v, oid, asset_id, {"ca": ca})
+
+
+def _inert(item: dict) -> bool:
+    """Debris and rocket bodies do not manoeuvre: a drift change on one is a misfit."""
+    name = str(item.get("name", "")).upper()
+    return " DEB" in name or "R/B" in name
 
 
 def _geo_asset(a: dict) -> bool:
