@@ -123,11 +123,12 @@ def test_allies_new_objects_are_catalogued_from_their_shared_tracks():
     ap = CompetentAutopilot()
     ap.on_event(port, "message", {"method": "team", "kind": "share", "from": "borealis-ops",
                                   "text": "EXERCISE. borealis-ops is sending omm, cdm."})  # fmt: skip
-    assert [t for _, t in port.tasks] == [{"do": "shared", "from": "borealis-ops"}]
+    look = [t for _, t in port.tasks if t["do"] == "shared"]
+    assert look == [{"do": "shared", "from": "borealis-ops"}]
     assert not port.of("catalog_update")  # the products arrive after the agreement's delay
-    ap.on_task(port, port.tasks[0][1])
+    ap.on_task(port, look[0])
     assert [a["objects"] for a in port.of("catalog_update")] == [[t["id"] for t in ally]]
-    ap.on_task(port, port.tasks[0][1])  # catalogued once
+    ap.on_task(port, look[0])  # catalogued once
     assert len(port.of("catalog_update")) == 1
 
 

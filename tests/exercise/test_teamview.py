@@ -11,6 +11,7 @@ from spacerange.exercise import autopilot as ap_mod
 from spacerange.exercise import autopilot_base as apb_mod
 from spacerange.exercise import autopilot_clouds as apc_mod
 from spacerange.exercise import autopilot_effects as ape_mod
+from spacerange.exercise import autopilot_geo as apg_mod
 from spacerange.exercise import autopilot_red as apr_mod
 from spacerange.exercise import cloudtrace as ct_mod
 from spacerange.exercise import teamview as tv_mod
@@ -23,7 +24,8 @@ ALLOWED = {"__future__", "spacerange.constants", "spacerange.conjunction.thresho
            "datetime", "numpy", "spacerange.exercise.teamview", "collections.abc",
            "dataclasses", "typing", "spacerange.exercise.cloudtrace",
            "spacerange.exercise.autopilot_effects", "spacerange.exercise.autopilot_base",
-           "spacerange.exercise.autopilot_red", "spacerange.exercise.autopilot_clouds"}  # fmt: skip
+           "spacerange.exercise.autopilot_red", "spacerange.exercise.autopilot_clouds",
+           "spacerange.exercise.autopilot_geo"}  # fmt: skip
 #: the player's own cloud analysis may also use the engine's fit and trace-back (no truth)
 ALLOWED_CLOUDTRACE = ALLOWED | {"sgp4", "spacerange.catalog.tle",
                                 "spacerange.propagation.mean_elements",
@@ -46,11 +48,12 @@ def test_autopilot_and_teamview_import_nothing_of_truth():
     assert _imports(ape_mod) <= ALLOWED - {"spacerange.exercise.autopilot_effects"}
     assert _imports(apb_mod) <= ALLOWED - {"spacerange.exercise.autopilot_base"}
     assert _imports(apc_mod) <= ALLOWED - {"spacerange.exercise.autopilot_clouds"}
+    assert _imports(apg_mod) <= ALLOWED - {"spacerange.exercise.autopilot_geo"}
     # the red cell that adapts (issue 15): its view and its port only (``re`` reads orders)
     assert _imports(apr_mod) <= (ALLOWED | {"re"}) - {"spacerange.exercise.autopilot_red"}
     assert _imports(tv_mod) <= ALLOWED - {"spacerange.exercise.teamview"}
     assert _imports(ct_mod) <= ALLOWED_CLOUDTRACE - {"spacerange.exercise.cloudtrace"}
-    for mod in (ap_mod, apb_mod, apc_mod, ape_mod, apr_mod, ct_mod):
+    for mod in (ap_mod, apb_mod, apc_mod, apg_mod, ape_mod, apr_mod, ct_mod):
         src = Path(mod.__file__).read_text(encoding="utf-8")
         for word in ("._ex", ".world", ".scenario", ".injects", "expected_actions",
                      "ground_truth"):  # fmt: skip

@@ -13,9 +13,10 @@ injects, the answer key or the world state (``tests/exercise/test_teamview.py``)
   secondary on its own estimates, an avoidance burn sized from its predicted TCA and
   re-screened after execution, ephemeris shared; a manoeuvre alert -> assessment,
   tasking, and a proximity assessment (relocation, notification) when its prediction
-  brings the object near an own asset; new uncorrelated tracks -> catalog update, report
-  (launch, or proximity when next to an own asset; a burst of them -> fragmentation
-  with the parent found by orbit similarity); re-entry predictions -> a published window
+  brings the object near an own asset; a GEO slot watch on its own tracks (an object
+  drifting toward a GEO asset: :mod:`.autopilot_geo`); new uncorrelated tracks ->
+  catalog update, report (launch, or proximity when next to an own asset; a burst of
+  them -> fragmentation with the parent found by orbit similarity); re-entry predictions -> a published window
   and a warning; messages (read like a duty officer does: keywords) -> the matching
   report, tasking, coordination or assessment; link-quality, payload-saturation and
   feed-consistency cues -> :mod:`.autopilot_effects`.
@@ -35,6 +36,7 @@ from spacerange.constants import MU_WGS84_KM3_S2, RE_WGS84_KM
 from spacerange.exercise.autopilot_base import Autopilot, GamingAutopilot, _dt, _iso
 from spacerange.exercise.autopilot_clouds import CloudProcedures
 from spacerange.exercise.autopilot_effects import EffectResponses
+from spacerange.exercise.autopilot_geo import GeoWatch
 from spacerange.exercise.autopilot_red import RedCell
 from spacerange.exercise.teamview import TeamPort, TeamView
 
@@ -81,7 +83,7 @@ def _kw(text: str, *words: str) -> bool:
     return any(w in t for w in words)
 
 
-class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, Autopilot):
+class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Autopilot):
     """A well-drilled cell working from its picture (see the module docstring)."""
 
     name = "competent"
@@ -151,6 +153,7 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, Autopilot):
 
     # ------------------------------------------------------------------ events
     def on_event(self, port: TeamPort, kind: str, payload: dict) -> None:
+        self._geo_watch_start(port)  # a GEO cell reviews its drifting tracks (autopilot_geo)
         if self._effect_event(port, kind, payload):  # issue 15's cues (autopilot_effects)
             return
         if kind == "message":
@@ -186,6 +189,8 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, Autopilot):
             self._reentry_from_picture(port, task.get("retry", 0), bool(task.get("update")))
         elif do in ("rpo", "rpo_retry"):
             self._red_task(port, task)
+        elif do == "geo_watch":
+            self._geo_watch(port)
 
     def _message(self, port: TeamPort, m: dict) -> None:
         v = port.view()

@@ -1,0 +1,140 @@
+"""The competent blue cell's GEO slot watch (``spacerange.exercise.autopilot_geo``): the
+drift-rate screen of its own GEO tracks, checked against the textbook GEO drift rate, and
+the procedure it starts, on a fixed team view (no engine)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from spacerange.constants import MU_WGS84_KM3_S2
+from spacerange.exercise.autopilot_geo import closing_tracks
+from spacerange.exercise.teamview import Approach, TeamView
+
+#: geostationary radius [km] (Soop, Handbook of Geostationary Orbits, 1994)
+A_GEO_KM = 42164.17
+
+
+def _circular(a_km: float, lon_deg: float) -> tuple[list[float], list[float]]:
+    """TEME state of a circular equatorial orbit of radius ``a_km`` at angle ``lon_deg``."""
+    th = math.radians(lon_deg)
+    s = math.sqrt(MU_WGS84_KM3_S2 / a_km)
+    return [a_km * math.cos(th), a_km * math.sin(th), 0.0], [
+        -s * math.sin(th),
+        s * math.cos(th),
+        0.0,
+    ]
+
+
+ASSET = _circular(A_GEO_KM, 12.0)
+
+
+@pytest.mark.parametrize(
+    ("da_km", "east_deg", "closing"),
+    [
+        # Soop (1994), ch. 3: d(lon)/dt = -3/2 (da/a) 360.99 deg/day = -0.0128 deg/day
+        # per km of semi-major axis above GEO, so +78 km drifts west at 1.00 deg/day: from 3.9 deg east it is within
+        # 1 deg of the asset after 2.9 days (inside 72 h), from 4.1 deg after 3.1 days
+        (78.0, 3.9, True),
+        (78.0, 4.1, False),
+        (78.0, -3.9, False),  # west of the asset and drifting west: going away
+        (-78.0, -3.9, True),  # below GEO drifts east: closing from the west
+        (-78.0, 3.9, False),
+        (0.0, 0.8, False),  # a co-located, station-kept neighbour does not drift
+    ],
+)
+def test_closing_tracks_uses_the_geo_drift_rate(da_km, east_deg, closing):
+    r, v = _circular(A_GEO_KM + da_km, 12.0 + east_deg)
+    got = closing_tracks(ASSET[0], ASSET[1], np.array([r]), np.array([v]))
+    assert got.tolist() == [closing]
+
+
+def test_closing_tracks_ignores_non_geo_objects():
+    r, v = _circular(7000.0, 12.5)  # LEO, whatever its apparent drift
+    assert closing_tracks(ASSET[0], ASSET[1], np.array([r]), np.array([v])).tolist() == [False]
+
+
+class _Port:
+    team = "ardenia-ops"
+
+    def __init__(self, view, miss_km):
+        self._view, self.sent, self.tasks, self.miss_km, self.screened = view, [], [], miss_km, []
+
+    def view(self):
+        return self._view
+
+    def submit(self, action):
+        self.sent.append(action)
+        return True, []
+
+    def schedule(self, delay_s, task):
+        self.tasks.append((delay_s, task))
+
+    def closest_approach(self, a, b, hours=48.0):
+        self.screened.append((a, b))
+        return Approach("2026-03-06T08:00:00Z", self.miss_km)
+
+
+def _view(track_r, track_v, last_obs="2026-03-04T18:40:00Z"):
+    asset = {"id": "ARD-COMSAT-2", "r_km": ASSET[0], "v_km_s": ASSET[1], "maneuverable": True,
+             "lon_deg": 12.0}  # fmt: skip
+    item = {"id": "VRK-SERVICER-1", "r_km": track_r, "v_km_s": track_v, "custody": "held",
+            "last_obs_utc": last_obs, "name": "VARKOR SERVICER 1"}  # fmt: skip
+    return TeamView(team="ardenia-ops", role="blue", clock_utc="2026-03-04T19:00:00Z",
+                    picture_items=(item,), assets=(asset,), sensors=("TAROT_CALERN",),
+                    teams={"red-cell": {"role": "red"}})  # fmt: skip
+
+
+@pytest.mark.parametrize(("miss_km", "assessed"), [(94.0, True), (650.0, False)])
+def test_watch_assesses_a_track_that_started_drifting_once(miss_km, assessed):
+    from spacerange.exercise.autopilot import CompetentAutopilot
+
+    # first reviewed in its slot 1.5 deg east (its reference), then re-acquired 0.8 deg
+    # east (590 km) drifting west at ~1.6 deg/day (125 km above GEO): a station change
+    port = _Port(_view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z"), miss_km)
+    ap = CompetentAutopilot()
+    ap.on_event(port, "alert", {"kind": "uct", "objects": []})
+    assert port.tasks[0][1] == {"do": "geo_watch"}
+    ap.on_task(port, {"do": "geo_watch"})
+    assert port.screened == [] and port.sent == []
+    port._view = _view(*_circular(A_GEO_KM + 125.0, 12.8))
+    ap.on_task(port, {"do": "geo_watch"})
+    assert port.screened == [("ARD-COMSAT-2", "VRK-SERVICER-1")]
+    prox = [a for a in port.sent if a["kind"] == "assessment" and a["threat"] == "proximity"]
+    assert bool(prox) is assessed
+    if assessed:
+        assert prox[0]["objects"] == ["VRK-SERVICER-1", "ARD-COMSAT-2"]
+        assert any(a["kind"] == "relocate" for a in port.sent)
+    n = len(port.sent)
+    ap.on_task(port, {"do": "geo_watch"})  # no new observation: neither re-screened nor re-sent
+    assert len(port.screened) == 1 and len(port.sent) == n
+    assert port.tasks[-1] == (3600.0, {"do": "geo_watch"})
+
+
+def test_watch_leaves_natural_drifters_and_receding_tracks_alone():
+    """A track drifting since the watch first saw it (a natural drifter of the belt) is
+    not a suspect, whichever way it goes; nor is one that burned away from the asset."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+
+    port = _Port(_view(*_circular(A_GEO_KM + 125.0, 13.5), "2026-03-04T03:00:00Z"), 94.0)
+    ap = CompetentAutopilot()
+    ap.on_task(port, {"do": "geo_watch"})
+    port._view = _view(*_circular(A_GEO_KM + 125.0, 12.8))  # the same drift, closer
+    ap.on_task(port, {"do": "geo_watch"})
+    assert port.screened == [] and port.sent == []
+    ap2 = CompetentAutopilot()
+    port._view = _view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z")
+    ap2.on_task(port, {"do": "geo_watch"})
+    port._view = _view(*_circular(A_GEO_KM - 125.0, 12.8))  # burned, drifting east
+    ap2.on_task(port, {"do": "geo_watch"})
+    assert port.screened == [] and port.sent == []
+    ap3 = CompetentAutopilot()  # a debris track's drift change is a misfit, not a burn
+    port._view = _view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z")
+    ap3.on_task(port, {"do": "geo_watch"})
+    v = _view(*_circular(A_GEO_KM + 125.0, 12.8))
+    port._view = TeamView(**{**v.__dict__, "picture_items": (
+        dict(v.picture_items[0], name="SYN-AEHF-like DEB 0013"),)})  # fmt: skip
+    ap3.on_task(port, {"do": "geo_watch"})
+    assert port.screened == [] and port.sent == []
