@@ -72,6 +72,7 @@ class ObjectThreats:
                            t)] + self._spawn_fragments(frag, r, v, t, p.id, prefix, [p], serial)  # fmt: skip
 
     def _spawn_fragments(self, frag, r, v, t, parent_id, prefix, parents, serial=""):
+        from spacerange.catalog.ballistic import bstar_from_size
         from spacerange.events.breakup import bstar_from_area_to_mass
 
         states = frag.with_parent_state(r, v)
@@ -95,7 +96,9 @@ class ObjectThreats:
             while fid in self.index:
                 fid = f"{fid}x"
             if fid in getattr(self, "_fragment_plans", {}):  # a scripted conjunction's
-                sat, rec = self._steer_fragment(fid, sat, states[j], frag.dv_km_s[keep][j], t)
+                size_b = bstar_from_size(float(lc[j]) / 2, float(mass[j]))  # as _drag_bstar
+                sat, rec = self._steer_fragment(fid, sat, states[j], frag.dv_km_s[keep][j], t,
+                                                size_b)  # fmt: skip
                 steered.append(rec)
             self._add(TruthObject(fid, f"{parent_id} DEB", "DEBRIS", first + j, [(t, sat)],
                                   owner=parents[0].owner, hbr_m=float(lc[j]) / 2,
