@@ -47,7 +47,10 @@ Threat enactment (``enact``), all physically consistent with the model above:
 * ``space_weather`` — every LEO object's drag (B*) is multiplied, from the middle of the
   ramp to the end of the storm, by the density ratio of
   :func:`spacerange.events.space_weather.density_scale_factor` at its perigee height (or
-  ``density_scale``); the teams' predictions keep their own B*, so they degrade.
+  ``density_scale``); the teams' predictions keep their own B*, so they degrade.  A storm
+  whose release is known before play is foreseen by encounters built before it (a
+  fragment steered at a break-up propagates through the storm's re-arcs,
+  :meth:`.environment.EnvironmentThreats.through_drag_changes`).
 * ``new_launch`` — ``n_objects`` objects at ``orbit`` with isotropic separation speeds
   (Gaussian, ``separation_spread_m_s``).
 * ``rf_interference``, ``laser_dazzle``, ``cyber_ground`` — non-kinetic effects on links,

@@ -112,9 +112,9 @@ class ConjunctionThreats:
                 return True
         return False
 
-    def _steer_fragment(self, fid: str, sat, state, sbm_dv_km_s, t) -> tuple:
-        """Fragment ``fid`` of the break-up at ``t`` (SBM ``state`` (6,), fitted ``sat``)
-        leaves on the course of the scripted conjunction that names it (see
+    def _steer_fragment(self, fid: str, sat, state, sbm_dv_km_s, t, size_bstar: float) -> tuple:
+        """Fragment ``fid`` of the break-up at ``t`` (SBM ``state`` (6,), fitted ``sat``;
+        ``size_bstar`` the world's B* from its size and mass, used where B* <= 0) leaves on the course of the scripted conjunction that names it (see
         :mod:`spacerange.exercise.world.encounters`): ``(satrec, record for the break-up
         event)``.  If no plausible ejection reaches the target, the SBM draw is kept and the
         conjunction is placed at its release (and says it moved the fragment)."""
@@ -125,10 +125,18 @@ class ConjunctionThreats:
         period_s = _TWO_PI / self.obj(a.target).satrec.no_kozai * 60.0
         rec = {"id": fid, "serial": serial,
                "sbm_ejection_mps": float(np.linalg.norm(sbm_dv_km_s)) * 1e3}  # fmt: skip
+        # both propagated with the drag truth will apply (storms fixed in time re-arc them)
+
+        def target_rv(ts):
+            return self.predicted_state_of(a.target, ts, after=t)
+
+        def through(sats, tt, newton=True):
+            return self.through_drag_changes(sats, t, tt, size_bstar, newton=newton)
+
         try:
-            res = steer_ejection(state[:3], v_body, t, lambda ts: self.state_of(a.target, ts),
-                                 tca_nom, a.miss_m * 1e-3, sat.bstar, sat.satnum,
-                                 half_window_s=period_s / 2)  # fmt: skip
+            res = steer_ejection(state[:3], v_body, t, target_rv, tca_nom, a.miss_m * 1e-3,
+                                 sat.bstar, sat.satnum, half_window_s=period_s / 2,
+                                 through=through)  # fmt: skip
         except ValueError as e:
             log.warning("%s: %s cannot be ejected on the encounter course (%s)", serial, fid, e)
             return sat, {**rec, "error": str(e)}

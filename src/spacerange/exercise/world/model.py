@@ -75,6 +75,12 @@ def _with_bstar(sat: Satrec, bstar: float) -> Satrec:
     return s
 
 
+def _perigee_alt_km(sat: Satrec) -> float:
+    """Perigee height [km] above the SGP4 (WGS-72) equatorial radius of ``sat``'s mean
+    elements: the height the world's drag rules (storm, B* from size) are decided on."""
+    return sat.a * RE_KM * (1 - sat.ecco) - RE_KM  # a in Earth radii
+
+
 # ------------------------------------------------------------------------- SGP4 arc fitting
 #: SGP4 satrecs reproducing TEME states (the public fit of :mod:`spacerange.propagation`)
 fit_satrecs = fit_sgp4_mean_elements
@@ -253,8 +259,7 @@ class TruthObject:
 
     @property
     def perigee_alt_km(self) -> float:
-        s = self.satrec
-        return s.a * RE_KM * (1 - s.ecco) - RE_KM  # a in Earth radii
+        return _perigee_alt_km(self.satrec)
 
 
 @dataclass
@@ -339,6 +344,7 @@ __all__ = [
     "_itrs_state_to_teme",
     "_kepler_to_state",
     "_mean_to_true_deg",
+    "_perigee_alt_km",
     "_seconds",
     "_sgp4_one",
     "_td64",

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from spacerange.catalog.ballistic import DRAG_CEILING_KM
+from spacerange.exercise.world.environment import MIN_DENSITY_SCALE, STORM_HEIGHT_RANGE_KM
 from spacerange.exercise.world.model import (
     _TWO_PI,
     DEFAULT_HBR_M,
@@ -75,6 +76,7 @@ class ObjectThreats:
                            t)] + self._spawn_fragments(frag, r, v, t, p.id, prefix, [p], serial)  # fmt: skip
 
     def _spawn_fragments(self, frag, r, v, t, parent_id, prefix, parents, serial=""):
+        from spacerange.catalog.ballistic import bstar_from_size
         from spacerange.events.breakup import bstar_from_area_to_mass
 
         states = frag.with_parent_state(r, v)
@@ -98,7 +100,9 @@ class ObjectThreats:
             while fid in self.index:
                 fid = f"{fid}x"
             if fid in getattr(self, "_fragment_plans", {}):  # a scripted conjunction's
-                sat, rec = self._steer_fragment(fid, sat, states[j], frag.dv_km_s[keep][j], t)
+                size_b = bstar_from_size(float(lc[j]) / 2, float(mass[j]))  # as _drag_bstar
+                sat, rec = self._steer_fragment(fid, sat, states[j], frag.dv_km_s[keep][j], t,
+                                                size_b)  # fmt: skip
                 steered.append(rec)
             self._add(TruthObject(fid, f"{parent_id} DEB", "DEBRIS", first + j, [(t, sat)],
                                   owner=parents[0].owner, hbr_m=float(lc[j]) / 2,
@@ -121,30 +125,15 @@ class ObjectThreats:
                             "prefix": prefix, "steered": steered}, t)]  # fmt: skip
 
     # re-entry
-    def _planned_storms(self) -> list[tuple]:
-        """``(t_on, t_off, scale_fn)`` of the ``space_weather`` injects whose release is
-        known before play, in onset order (:meth:`EnvironmentThreats._storm_plan`)."""
-        out = []
-        for _, _, inj in self.scenario.iter_injects():
-            b = inj.action
-            if b is not None and b.kind == "space_weather":
-                t_rel = self._planned_release(inj)
-                if t_rel is not None:
-                    out.append(self._storm_plan(b, t_rel))
-        return sorted(out, key=lambda x: x[0])
-
     def _decay_utc(self, sat, t0, horizon, storms, norad):
         """First instant (2 min grid) at which the truth arc ``sat`` from ``t0`` is below
         the re-entry height, ``None`` if it stays up until ``horizon``.  The truth of a
         decaying object is re-epoched every :func:`reepoch_interval_s`
         (:meth:`_schedule_reentry`) and the storms to come are applied the way
         :meth:`EnvironmentThreats._enact_space_weather` applies them (B* times the
-        density ratio at the arc's perigee, refitted at onset and end)."""
-        cuts = []
-        for t_on, t_off, fn in storms:
-            if t_on >= t0:
-                cuts += [(t_on, fn, True), (t_off, fn, False)]
-        cuts.sort(key=lambda c: c[0])
+        density ratio at the arc's perigee, refitted at onset and end).  ``storms``: the
+        storm transitions ``(t, scale_fn, on)`` of :meth:`EnvironmentThreats.drag_changes`."""
+        cuts = [c for c in storms if c[0] >= t0]
         bstar, t_a = sat.bstar, t0
         knot = t0 + _td64(reepoch_interval_s(sat))
         while t_a < horizon:
@@ -165,7 +154,7 @@ class ObjectThreats:
                 peri = sat.a * RE_KM * (1 - sat.ecco) - RE_KM
                 if peri >= DRAG_CEILING_KM:
                     continue
-                k = max(float(fn(np.clip(peri, 150.0, DRAG_CEILING_KM))), 1e-3)
+                k = max(float(fn(np.clip(peri, *STORM_HEIGHT_RANGE_KM))), MIN_DENSITY_SCALE)
                 bstar = bstar * k if on else bstar / k
             r, v, _ = _sgp4_one(sat, np.asarray([t_b]))
             r0 = r[0]
@@ -245,7 +234,6 @@ class ObjectThreats:
         from spacerange.exercise.scenario.common import resolve_time
 
         self._reentry_plans: dict[str, dict] = {}
-        storms = None
         for _, _, inj in self.scenario.iter_injects():
             a = inj.action
             if (a is None or a.kind != "uncontrolled_reentry" or a.object not in self.index
@@ -255,10 +243,10 @@ class ObjectThreats:
             if (o.created_utc is not None and o.created_utc > self.startex) or (
                     o.id in self.reentries):  # fmt: skip
                 continue  # created in play (set at release); or scripted twice: the first
-            storms = self._planned_storms() if storms is None else storms
             want = to_utc64(resolve_time(a.expected_reentry, self.scenario.exercise.startex))
             t0, sat0 = o.arcs[-1]
             horizon = max(want, self.startex) + _td64(3 * _seconds(a.uncertainty) + 86400)
+            storms = self.drag_changes(t0 - _td64(1), horizon)
             td, s = self._solve_reentry(lambda b, sat0=sat0: _with_bstar(sat0, b), t0, want,
                                         horizon, storms, o.norad_id)  # fmt: skip
             o.arcs[-1] = (t0, s)
@@ -291,7 +279,7 @@ class ObjectThreats:
         horizon = max(want, t) + _td64(3 * _seconds(a.uncertainty) + 86400)
         state = np.concatenate([r, v])
         td, s = self._solve_reentry(lambda b: self._fit_one(state, t, b, o.norad_id), t, want,
-                                    horizon, self._planned_storms(), o.norad_id)  # fmt: skip
+                                    horizon, self.drag_changes(t - _td64(1), horizon), o.norad_id)  # fmt: skip
         o.arcs = [x for x in o.arcs if x[0] < t] + [(t, s)]
         self._array = None
         self._state_cache = None
