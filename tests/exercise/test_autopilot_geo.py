@@ -129,7 +129,9 @@ def test_watch_leaves_natural_drifters_and_receding_tracks_alone():
     ap2.on_task(port, {"do": "geo_watch"})
     port._view = _view(*_circular(A_GEO_KM - 125.0, 12.8))  # burned, drifting east
     ap2.on_task(port, {"do": "geo_watch"})
-    assert port.screened == [] and port.sent == []
+    # not screened against the asset, but its drift change is a manoeuvre
+    assert port.screened == [] and [a["threat"] for a in port.sent if "threat" in a] == ["maneuver"]
+    port.sent.clear()
     ap3 = CompetentAutopilot()  # a debris track's drift change is a misfit, not a burn
     port._view = _view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z")
     ap3.on_task(port, {"do": "geo_watch"})
@@ -138,3 +140,24 @@ def test_watch_leaves_natural_drifters_and_receding_tracks_alone():
         dict(v.picture_items[0], name="SYN-AEHF-like DEB 0013"),)})  # fmt: skip
     ap3.on_task(port, {"do": "geo_watch"})
     assert port.screened == [] and port.sent == []
+
+
+def test_a_drift_change_is_assessed_as_a_manoeuvre_once_per_change():
+    """A GEO object that burned while no pass saw it (VRK-GEO-7's -6 m/s in the demo) is
+    re-acquired with a new drift: the watch assesses a manoeuvre from the element history,
+    once per change, and again after a second burn; a steady drifter never."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+
+    port = _Port(_view(*_circular(A_GEO_KM, 40.0), "2026-03-10T18:00:00Z"), 5000.0)
+    ap = CompetentAutopilot()
+    ap.on_task(port, {"do": "geo_watch"})
+    # -6 m/s along-track: the semi-major axis drops by ~2 a dv / v = 165 km
+    port._view = _view(*_circular(A_GEO_KM - 165.0, 40.3), "2026-03-11T02:00:00Z")
+    ap.on_task(port, {"do": "geo_watch"})
+    mnv = [a for a in port.sent if a["kind"] == "assessment" and a["threat"] == "maneuver"]
+    assert [a["objects"] for a in mnv] == [["VRK-SERVICER-1"]]
+    assert "+2.1" in mnv[0]["narrative"]  # 165 km below GEO drifts east ~2.1 deg/day (Soop)
+    assert any(a["kind"] == "tasking" for a in port.sent)
+    port._view = _view(*_circular(A_GEO_KM - 160.0, 41.0), "2026-03-11T20:00:00Z")
+    ap.on_task(port, {"do": "geo_watch"})  # the same drift (fit noise): nothing new
+    assert len([a for a in port.sent if a.get("threat") == "maneuver"]) == 1

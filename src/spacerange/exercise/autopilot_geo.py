@@ -13,7 +13,10 @@ asset that gets within ``REACH_DEG`` of it inside ``HORIZON_H`` is screened agai
 asset on the team's own estimates (:meth:`TeamPort.closest_approach`); a predicted
 closest approach under ``GEO_PROXIMITY_KM``, and well inside the current range (not a
 co-located neighbour's station-keeping wobble), is a proximity event: the cell's
-proximity procedure runs once per pair.  Team view and port only (never truth).
+proximity procedure runs once per pair.  A GEO track whose drift changed is also assessed
+as a manoeuvre (once per change, unless a manoeuvre alert on it was just assessed): the
+way GEO manoeuvres are found from element-set histories when no pass caught the burn.
+Team view and port only (never truth).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import math
 import numpy as np
 
 from spacerange.constants import MU_WGS84_KM3_S2
+from spacerange.exercise.autopilot_base import _dt
 from spacerange.exercise.teamview import TeamPort, TeamView
 
 __all__ = ["GeoWatch", "closing_tracks", "WATCH_PERIOD_S", "GEO_PROXIMITY_KM", "HORIZON_H"]
@@ -41,6 +45,8 @@ CLOSING_FRACTION = 0.5
 #: (25 km: 0.32 deg/day of drift, about 0.9 m/s; the synthetic belt's natural drifters keep
 #: theirs, a station change does not)
 DRIFT_CHANGE_KM = 25.0
+#: a GEO drift change assessed as a manoeuvre is not assessed again within this [s]
+MNV_REASSESS_S = 24 * 3600.0
 #: geocentric radius band of a GEO object [km]
 GEO_BAND_KM = (40_000.0, 44_000.0)
 
@@ -75,7 +81,8 @@ def closing_tracks(
 
 class GeoWatch:
     """Mixin of :class:`~spacerange.exercise.autopilot.CompetentAutopilot`: the GEO slot
-    watch (see the module docstring).  Needs ``_once`` and ``_proximity``."""
+    watch (see the module docstring).  Needs ``_once``, ``_not_since``, ``_assess``,
+    ``_task`` and ``_proximity``."""
 
     def _geo_watch_start(self, port: TeamPort) -> None:
         if not getattr(self, "_geo_watch_on", False):
@@ -105,6 +112,9 @@ class GeoWatch:
             a0 = base.setdefault(p["id"], float(a_km[j]))
             drifted[j] = (abs(float(a_km[j]) - a0) > DRIFT_CHANGE_KM and p.get("custody") == "held"
                           and not _inert(p))  # fmt: skip
+        rn = np.linalg.norm(r, axis=1)
+        self._geo_drift_changes(port, v, items, a_km,
+                                drifted & (rn > GEO_BAND_KM[0]) & (rn < GEO_BAND_KM[1]))  # fmt: skip
         for asset in geo_assets:
             ra = np.asarray(asset["r_km"], float)
             for j in np.flatnonzero(drifted & closing_tracks(ra, asset["v_km_s"], r, vel)):
@@ -115,6 +125,30 @@ class GeoWatch:
                     continue
                 self._geo_seen[key] = obs
                 self._screen_drift(port, v, oid, asset["id"], float(np.linalg.norm(r[j] - ra)))
+
+    def _geo_drift_changes(self, port, v: TeamView, items, a_km: np.ndarray, mask) -> None:
+        """A GEO track whose drift changed (its semi-major axis moved by more than
+        DRIFT_CHANGE_KM since the change last assessed) manoeuvred: assessed and tasked
+        like a manoeuvre alert, once per change (how GEO manoeuvres are found from
+        element-set histories when no pass caught the burn)."""
+        ref = self.__dict__.setdefault("_geo_mnv_a", {})
+        now = _dt(v.clock_utc)
+        for j in np.flatnonzero(mask):
+            oid, a_now = items[j]["id"], float(a_km[j])
+            a_ref = ref.get(oid, self._geo_a_km[oid])
+            if abs(a_now - a_ref) <= DRIFT_CHANGE_KM:
+                continue
+            ref[oid] = a_now
+            if any(oid == a["id"] for a in v.assets):
+                continue
+            if not self._not_since("mnv", oid, now, MNV_REASSESS_S):
+                continue  # a manoeuvre alert on it was assessed already
+            east = math.degrees(math.sqrt(MU_WGS84_KM3_S2 / a_now**3)
+                                - math.sqrt(MU_WGS84_KM3_S2 / a_ref**3)) * 86400.0  # fmt: skip
+            self._assess(port, "maneuver", [oid], f"{oid} changed its drift: semi-major axis "
+                         f"{a_ref:.0f} -> {a_now:.0f} km, drift {east:+.2f} deg/day (east "
+                         "positive).")  # fmt: skip
+            self._task(port, v, [oid])
 
     def _screen_drift(self, port, v: TeamView, oid: str, asset_id: str, range_km: float):
         ca = port.closest_approach(asset_id, oid, HORIZON_H)
