@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from recording_port import RecordingPort
 
 from spacerange.exercise.engine import Exercise
 
@@ -99,23 +100,10 @@ def test_passive_loses_for_physical_reasons_shown_in_the_report(tmp_path):
     assert "4a. Rating evidence" in html and "miss_distance(ARD-EO-1, DEB-4411) = " in html
 
 
-class _Port:
+class _Port(RecordingPort):
     """A team port over a fixed view that records submissions (no engine)."""
 
     team = "borealis-ops"
-
-    def __init__(self, view):
-        self._view, self.sent = view, []
-
-    def view(self):
-        return self._view
-
-    def submit(self, action):
-        self.sent.append(action)
-        return True, []
-
-    def schedule(self, delay_s, task):
-        pass
 
 
 def test_competent_catalogues_a_new_object_an_ally_reports():

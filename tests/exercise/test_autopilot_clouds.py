@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from recording_port import RecordingPort
 
 from spacerange.constants import MU_WGS84_KM3_S2
 from spacerange.exercise.autopilot import CompetentAutopilot
@@ -32,30 +33,18 @@ def _track(oid: str, a_km, inc, raan, u, e=0.0, name=None) -> dict:
     return {"id": oid, "name": name or oid, "r_km": r, "v_km_s": v}
 
 
-class _Port:
-    team = "ardenia-ops"
-
+class _Port(RecordingPort):
     def __init__(self, items, clock="2026-03-07T06:00:00Z"):
-        self.items, self.clock, self.sent, self.tasks = list(items), clock, [], []
+        super().__init__()
+        self.items, self.clock = list(items), clock
 
     def view(self):
         return TeamView(team="ardenia-ops", role="blue", clock_utc=self.clock,
                         picture_items=tuple(self.items), sensors=("GRAVES",),
                         assets=({"id": "ARD-EO-1", **_track("ARD-EO-1", 7000, 97.9, 10, 0)},))  # fmt: skip
 
-    def submit(self, action):
-        self.sent.append(action)
-        return True, []
-
-    def schedule(self, delay_s, task):
-        self.tasks.append((delay_s, task))
-
     def closest_approach(self, a, b, hours=48.0):
         return None
-
-    def of(self, kind, threat=None):
-        return [a for a in self.sent if a["kind"] == kind
-                and (threat is None or a.get("threat") == threat)]  # fmt: skip
 
 
 def _uct(port, ap, ids):

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from recording_port import RecordingPort
 
 from spacerange.constants import MU_WGS84_KM3_S2
 from spacerange.exercise.autopilot_geo import closing_tracks
@@ -56,21 +57,10 @@ def test_closing_tracks_ignores_non_geo_objects():
     assert closing_tracks(ASSET[0], ASSET[1], np.array([r]), np.array([v])).tolist() == [False]
 
 
-class _Port:
-    team = "ardenia-ops"
-
+class _Port(RecordingPort):
     def __init__(self, view, miss_km):
-        self._view, self.sent, self.tasks, self.miss_km, self.screened = view, [], [], miss_km, []
-
-    def view(self):
-        return self._view
-
-    def submit(self, action):
-        self.sent.append(action)
-        return True, []
-
-    def schedule(self, delay_s, task):
-        self.tasks.append((delay_s, task))
+        super().__init__(view)
+        self.miss_km, self.screened = miss_km, []
 
     def closest_approach(self, a, b, hours=48.0):
         self.screened.append((a, b))
