@@ -151,3 +151,21 @@ def test_a_drift_change_is_assessed_as_a_manoeuvre_once_per_change():
     port._view = _view(*_circular(A_GEO_KM - 160.0, 41.0), "2026-03-11T20:00:00Z")
     ap.on_task(port, {"do": "geo_watch"})  # the same drift (fit noise): nothing new
     assert len([a for a in port.sent if a.get("threat") == "maneuver"]) == 1
+
+
+def test_a_geo_object_is_tasked_to_every_sensor_a_leo_one_to_a_few():
+    """The view lists sensor ids, not kinds: a GEO object goes to every sensor (the
+    telescopes that can see it are among them), a LEO one to the first three."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+
+    sensors = ("GRAVES", "GESTRA", "TIRA", "TAROT_CALERN", "ZIMLAT")
+    leo = {"id": "SYN SAT 0001", "r_km": [7000.0, 0, 0], "v_km_s": [0, 7.5, 0]}
+    v = _view(*_circular(A_GEO_KM, 40.0))
+    v = TeamView(**{**v.__dict__, "sensors": sensors,
+                    "picture_items": (*v.picture_items, leo)})  # fmt: skip
+    port, ap = _Port(v, 5000.0), CompetentAutopilot()
+    ap._task(port, v, ["VRK-SERVICER-1"])
+    assert [a["sensor"] for a in port.sent] == list(sensors)
+    port.sent.clear()
+    ap._task(port, v, ["SYN SAT 0001"])
+    assert [a["sensor"] for a in port.sent] == list(sensors[:3])

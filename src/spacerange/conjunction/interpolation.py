@@ -66,19 +66,25 @@ if HAVE_NUMBA:
         d11 = 3 * s2 - 2 * s
         return h00, h10, h01, h11, d00, d10, d01, d11
 
-    @numba.njit(cache=True, nogil=True, inline="always")
-    def line_minimum(e0, e1, e2, w0, w1, w2, half):  # pragma: no cover - compiled
-        """Closest approach of straight-line relative motion ``e + w tau`` within
-        ``|tau| <= half``: ``(tau, distance)``."""
-        ww = w0 * w0 + w1 * w1 + w2 * w2
-        tau = 0.0
-        if ww > 0:
-            tau = -(e0 * w0 + e1 * w1 + e2 * w2) / ww
-        if tau > half:
-            tau = half
-        elif tau < -half:
-            tau = -half
-        f0 = e0 + w0 * tau
-        f1 = e1 + w1 * tau
-        f2 = e2 + w2 * tau
-        return tau, np.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
+
+def _line_minimum(e0, e1, e2, w0, w1, w2, half):
+    """Closest approach of straight-line relative motion ``e + w tau`` within
+    ``|tau| <= half``: ``(tau, distance)`` (units of ``e``, ``w`` and ``tau`` consistent)."""
+    ww = w0 * w0 + w1 * w1 + w2 * w2
+    tau = 0.0
+    if ww > 0:
+        tau = -(e0 * w0 + e1 * w1 + e2 * w2) / ww
+    if tau > half:
+        tau = half
+    elif tau < -half:
+        tau = -half
+    f0 = e0 + w0 * tau
+    f1 = e1 + w1 * tau
+    f2 = e2 + w2 * tau
+    return tau, np.sqrt(f0 * f0 + f1 * f1 + f2 * f2)
+
+
+#: compiled for the sieve kernels when numba is present; plain Python otherwise (the
+#: exercise's closest approach refines its 1 s grid with it)
+line_minimum = (numba.njit(cache=True, nogil=True, inline="always")(_line_minimum)
+                if HAVE_NUMBA else _line_minimum)  # fmt: skip

@@ -54,6 +54,8 @@ RE_KM = RE_WGS84_KM
 #: collision-probability threshold of the competent player (the one Pc setting)
 PC_MAX = PC_ALERT
 KINDS = ("competent", "passive", "gaming")
+#: an object farther than this from the geocentre is tasked to every own sensor [km]
+DEEP_SPACE_KM = 20_000.0
 #: a manoeuvre alert on an object assessed less than this ago is the same event [s]
 MNV_REASSESS_S = 24 * 3600.0
 
@@ -131,7 +133,12 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
                              "assessed."})  # fmt: skip
 
     def _task(self, port: TeamPort, v: TeamView, objs: list[str], n: int = 3) -> None:
-        for s in v.sensors[:n]:  # a few sensors, not the whole network
+        # a few sensors, not the whole network; a deep-space object goes to every sensor
+        # (the view lists sensor ids, not kinds: the telescopes that can see it are among
+        # them, and the radars first in the list cannot reach GEO)
+        deep = any(tr is not None and float(np.linalg.norm(tr["r_km"])) > DEEP_SPACE_KM
+                   for tr in (v.track(o) for o in objs[:20]))  # fmt: skip
+        for s in v.sensors if deep else v.sensors[:n]:
             port.submit({"kind": "tasking", "sensor": s, "objects": list(objs),
                          "priority": "high"})  # fmt: skip
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from spacerange.conjunction.interpolation import line_minimum
 from spacerange.exercise.ports import WorldPort
 from spacerange.exercise.world import WorldError, _altitude_km, _td64
 
@@ -92,7 +93,10 @@ def _grid(t0: np.datetime64, t1: np.datetime64, step_s: float, max_n: int = 40_0
 
 
 def _closest(fn: StateFn, a: str, b: str, ts: np.ndarray) -> tuple[np.datetime64, float, tuple]:
-    """Closest approach on grid ``ts`` then refined on a 1 s grid around the minimum."""
+    """Closest approach on grid ``ts``, refined on a 1 s grid around the minimum, then
+    within that second by straight-line relative motion (the engine's ``line_minimum``):
+    at 7-15 km/s a 1 s grid alone misses the minimum by up to half a step's travel (a
+    300 m encounter read as 2.2 km)."""
     ra, va = fn(a, ts)
     rb, vb = fn(b, ts)
     d = np.linalg.norm(ra - rb, axis=-1)
@@ -101,11 +105,19 @@ def _closest(fn: StateFn, a: str, b: str, ts: np.ndarray) -> tuple[np.datetime64
     k = int(np.nanargmin(d))
     if ts.size > 1:
         step = float((ts[1] - ts[0]) / np.timedelta64(1, "s"))
-        fine = _grid(ts[max(k - 1, 0)], ts[min(k + 1, ts.size - 1)], min(1.0, step))
+        fine_s = min(1.0, step)
+        fine = _grid(ts[max(k - 1, 0)], ts[min(k + 1, ts.size - 1)], fine_s)
         ra, va = fn(a, fine)
         rb, vb = fn(b, fine)
         d = np.linalg.norm(ra - rb, axis=-1)
         k = int(np.nanargmin(d))
+        e, w = ra[k] - rb[k], va[k] - vb[k]
+        if np.isfinite(e).all() and np.isfinite(w).all():
+            tau, dist = line_minimum(*map(float, e), *map(float, w), fine_s)
+            if dist < d[k]:
+                t_k = fine[k] + np.timedelta64(int(round(tau * 1e6)), "us")
+                return t_k, float(dist), (ra[k] + va[k] * tau, va[k], rb[k] + vb[k] * tau,
+                                          vb[k])  # fmt: skip
         ts = fine
     return ts[k], float(d[k]), (ra[k], va[k], rb[k], vb[k])
 
