@@ -157,3 +157,36 @@ def test_competent_answers_a_request_for_a_reentry_window_from_its_picture():
     rp = [a for a in port.sent if a["kind"] == "reentry_prediction"]
     assert rp and rp[0]["object"] == "CORE-STAGE-5"
     assert not [a for a in port.sent if a.get("threat") == "fragmentation"]
+
+
+def test_competent_burns_again_for_a_later_encounter_with_another_object():
+    """ARD-EO-1 avoided SYN R/B 0189 on 03-03; the fragment encounter of 03-09 is another
+    event and gets its own burn (the demo's cell kept the first plan and never burned for
+    the fragment); the same encounter reported again does not."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+    from spacerange.exercise.teamview import Approach, TeamView
+
+    class Port(_Port):
+        team = "ardenia-ops"
+
+        def __init__(self, view):
+            super().__init__(view)
+            self.miss_km = 0.8
+
+        def closest_approach(self, a, b, hours=48.0):
+            return Approach("2026-03-09T09:58:07Z", self.miss_km, 1e-7)
+
+    asset = {"id": "ARD-EO-1", "maneuverable": True, "r_km": [7000.0, 0, 0],
+             "v_km_s": [0, 7.5, 0]}  # fmt: skip
+    v = TeamView(team="ardenia-ops", role="blue", clock_utc="2026-03-08T20:00:00Z",
+                 assets=(asset,), sensors=("GRAVES",), picture_items=())  # fmt: skip
+    port, ap = Port(v), CompetentAutopilot()
+    burns = lambda: [a for a in port.sent if a["kind"] == "maneuver"]  # noqa: E731
+    ap.on_event(port, "alert", {"kind": "conjunction", "objects": ["ARD-EO-1", "SYN R/B 0189"]})
+    assert len(burns()) == 1
+    ap.on_event(port, "alert", {"kind": "conjunction", "objects": ["ARD-EO-1", "SYN R/B 0189"]})
+    assert len(burns()) == 1  # the same encounter: planned for already
+    port.miss_km = 0.288
+    ap.on_event(port, "alert", {"kind": "conjunction",
+                                "objects": ["ARD-EO-1", "ARDENIA-OPS-UCT-0652"]})  # fmt: skip
+    assert len(burns()) == 2 and "ARDENIA-OPS-UCT-0652" in burns()[1]["note"]

@@ -92,7 +92,9 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
 
     def __init__(self) -> None:
         self.done: set[tuple] = set()
-        self.avoid: dict[str, dict] = {}  # asset -> {secondary, dv_total, dv, tries}
+        # asset -> its latest avoidance {secondary, dv_total, dv, tries}: a later encounter
+        # with another object gets its own burn
+        self.avoid: dict[str, dict] = {}
         self.ucts: list[str] = []
         self.uct_seen: dict[str, datetime] = {}  # UCT designator -> first alert time
         self.last_handled: dict[tuple[str, str], datetime] = {}
@@ -378,8 +380,8 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
             port.submit(a)
             self._task(port, v, [sec])
             self._share(port, v, [asset, sec])
-        if asset in self.avoid:
-            return
+        if self.avoid.get(asset, {}).get("secondary") == sec:
+            return  # this encounter is planned for (re-screened after the burn)
         if ca is None:
             return
         pc = det.get("pc") if isinstance(det, dict) and det.get("pc") is not None else ca.pc
