@@ -169,3 +169,20 @@ def test_a_geo_object_is_tasked_to_every_sensor_a_leo_one_to_a_few():
     port.sent.clear()
     ap._task(port, v, ["SYN SAT 0001"])
     assert [a["sensor"] for a in port.sent] == list(sensors[:3])
+
+
+def test_a_drift_change_does_not_silence_the_manoeuvre_alert_path():
+    """A drift change the watch assessed (possibly OD noise) must leave the manoeuvre
+    alert's own procedure, and its screening against the GEO assets, running."""
+    from spacerange.exercise.autopilot import CompetentAutopilot
+
+    port = _Port(_view(*_circular(A_GEO_KM, 14.0), "2026-03-03T01:00:00Z"), 150.0)
+    ap = CompetentAutopilot()
+    ap.on_task(port, {"do": "geo_watch"})
+    port._view = _view(*_circular(A_GEO_KM - 40.0, 14.0), "2026-03-03T03:00:00Z")
+    ap.on_task(port, {"do": "geo_watch"})
+    assert [a["threat"] for a in port.sent if a["kind"] == "assessment"] == ["maneuver"]
+    ap.on_event(port, "alert", {"kind": "maneuver", "objects": ["VRK-SERVICER-1"]})
+    assert ("ARD-COMSAT-2", "VRK-SERVICER-1") in port.screened
+    prox = [a for a in port.sent if a.get("threat") == "proximity"]
+    assert prox and prox[0]["objects"] == ["VRK-SERVICER-1", "ARD-COMSAT-2"]

@@ -14,8 +14,8 @@ asset on the team's own estimates (:meth:`TeamPort.closest_approach`); a predict
 closest approach under ``GEO_PROXIMITY_KM``, and well inside the current range (not a
 co-located neighbour's station-keeping wobble), is a proximity event: the cell's
 proximity procedure runs once per pair.  A GEO track whose drift changed is also assessed
-as a manoeuvre (once per change, unless a manoeuvre alert on it was just assessed): the
-way GEO manoeuvres are found from element-set histories when no pass caught the burn.
+as a manoeuvre (once per change, at most daily): the way GEO manoeuvres are found from
+element-set histories when no pass caught the burn.
 Team view and port only (never truth).
 """
 
@@ -72,7 +72,7 @@ def closing_tracks(
     # longitude of the object east of the asset (the same sidereal angle cancels) [rad]
     dlon = np.angle(np.exp(1j * (np.arctan2(r[:, 1], r[:, 0]) - math.atan2(ra[1], ra[0]))))
     a, a0 = _sma_km(r, v), float(_sma_km(ra, va))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # a co-drifting track: rate 0
         rate = np.sqrt(MU_WGS84_KM3_S2 / a**3) - math.sqrt(MU_WGS84_KM3_S2 / a0**3)  # [rad/s]
         closing = dlon * rate < 0.0
         t_reach_s = (np.abs(dlon) - math.radians(REACH_DEG)) / np.abs(rate)
@@ -141,8 +141,11 @@ class GeoWatch:
             ref[oid] = a_now
             if any(oid == a["id"] for a in v.assets):
                 continue
-            if not self._not_since("mnv", oid, now, MNV_REASSESS_S):
-                continue  # a manoeuvre alert on it was assessed already
+            # its own rate limit: the drift of a one-pass GEO fit moves by tens of km
+            # without a burn, and such a false change must not silence the manoeuvre
+            # alert path (its proximity screening) for the next day
+            if not self._not_since("geo-mnv", oid, now, MNV_REASSESS_S):
+                continue
             east = math.degrees(math.sqrt(MU_WGS84_KM3_S2 / a_now**3)
                                 - math.sqrt(MU_WGS84_KM3_S2 / a_ref**3)) * 86400.0  # fmt: skip
             self._assess(port, "maneuver", [oid], f"{oid} changed its drift: semi-major axis "
