@@ -16,7 +16,7 @@ co-located neighbour's station-keeping wobble), is a proximity event: the cell's
 proximity procedure runs once per pair.  A GEO track whose drift changed is also assessed
 as a manoeuvre (once per change, at most daily): the way GEO manoeuvres are found from
 element-set histories when no pass caught the burn.
-Team view and port only (never truth).
+It reads the team view and acts through the team port, nothing else.
 """
 
 from __future__ import annotations
