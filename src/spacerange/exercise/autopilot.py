@@ -58,6 +58,12 @@ KINDS = ("competent", "passive", "gaming")
 DEEP_SPACE_KM = 20_000.0
 #: a manoeuvre alert on an object assessed less than this ago is the same event [s]
 MNV_REASSESS_S = 24 * 3600.0
+#: an approach already assessed is assessed again (the whole proximity procedure) when its
+#: predicted closest approach shrank under this fraction of the one last assessed: the
+#: situation developed (an object passing by, or a fit's noise, became one closing in)
+PROX_DEVELOPED_FRACTION = 0.5
+#: ... and not sooner than this after the last assessment of the pair [s]
+PROX_REASSESS_S = 6 * 3600.0
 
 
 def make_autopilot(kind: str | None) -> Autopilot | None:
@@ -98,6 +104,8 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
         self.ucts: list[str] = []
         self.uct_seen: dict[str, datetime] = {}  # UCT designator -> first alert time
         self.last_handled: dict[tuple[str, str], datetime] = {}
+        # (object, asset) -> (time, predicted miss [km]) of the last proximity assessment
+        self.prox_last: dict[tuple[str, str], tuple[datetime, float]] = {}
         self._cloud_state()
 
     # ------------------------------------------------------------------ plumbing
@@ -105,6 +113,20 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
         if key in self.done:
             return False
         self.done.add(key)
+        return True
+
+    def _prox_due(self, other: str, asset_id: str, miss_km: float | None, now: datetime) -> bool:
+        """True (and remembered) when the approach of ``other`` to ``asset_id`` (predicted
+        closest approach ``miss_km``, or the range when no prediction) is to be assessed:
+        the first time, and again when it developed (see ``PROX_DEVELOPED_FRACTION``)."""
+        last = self.prox_last.get((other, asset_id))
+        miss = math.inf if miss_km is None else float(miss_km)
+        if last is not None and not (
+            miss < PROX_DEVELOPED_FRACTION * last[1]
+            and (now - last[0]).total_seconds() >= PROX_REASSESS_S
+        ):
+            return False
+        self.prox_last[(other, asset_id)] = (now, miss)
         return True
 
     def _not_since(self, kind: str, obj: str, now: datetime, period_s: float) -> bool:
@@ -292,8 +314,10 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
         elif k == "proximity":
             mine = [o for o in objs if o in own]
             other = [o for o in objs if o not in own]
-            if mine and other and self._once("prox", other[0], mine[0]):
-                self._proximity(port, v, other[0], mine[0], a.get("details", {}))
+            det = a.get("details") or {}
+            if mine and other and self._prox_due(other[0], mine[0], det.get("range_km"),
+                                                  _dt(v.clock_utc)):  # fmt: skip
+                self._proximity(port, v, other[0], mine[0], det)
         elif k == "maneuver":
             for o in objs:
                 # each manoeuvre is assessed, not only an object's first: a later burn (or a
@@ -310,7 +334,8 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
                 for asset in v.assets:
                     ca = port.closest_approach(asset["id"], o, 72.0)
                     lim = 600.0 if _is_geo(asset) else 100.0
-                    if ca is not None and ca.miss_km < lim and self._once("prox", o, asset["id"]):
+                    if ca is not None and ca.miss_km < lim and self._prox_due(
+                            o, asset["id"], ca.miss_km, _dt(v.clock_utc)):  # fmt: skip
                         self._proximity(port, v, o, asset["id"], {"ca": ca})
         elif k == "uct":
             # only tracks that did not correlate with the catalog carry a UCT designator
@@ -437,7 +462,7 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
                      "note": "EXERCISE. New objects catalogued from our tracks."})  # fmt: skip
         if near:
             o, a, d = min(near, key=lambda x: x[2])
-            if self._once("prox", o, a):
+            if self._prox_due(o, a, d, _dt(v.clock_utc)):
                 self._assess(port, "proximity", [o, a], f"New object {o} {d:.0f} km from {a}.")
                 self._report(port, "proximity", [o, a], f"new object {d:.0f} km from {a}.")
                 self._notify(port, v, "proximity", [o, a], "new object near our asset")

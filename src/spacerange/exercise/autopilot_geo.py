@@ -13,7 +13,8 @@ asset that gets within ``REACH_DEG`` of it inside ``HORIZON_H`` is screened agai
 asset on the team's own estimates (:meth:`TeamPort.closest_approach`); a predicted
 closest approach under ``GEO_PROXIMITY_KM``, and well inside the current range (not a
 co-located neighbour's station-keeping wobble), is a proximity event: the cell's
-proximity procedure runs once per pair.  A GEO track whose drift changed is also assessed
+proximity procedure runs for a pair once, and again when the approach developed (its
+predicted miss halved since the last assessment).  A GEO track whose drift changed is also assessed
 as a manoeuvre (once per change, at most daily): the way GEO manoeuvres are found from
 element-set histories when no pass caught the burn.
 It reads the team view and acts through the team port, nothing else.
@@ -81,7 +82,7 @@ def closing_tracks(
 
 class GeoWatch:
     """Mixin of :class:`~spacerange.exercise.autopilot.CompetentAutopilot`: the GEO slot
-    watch (see the module docstring).  Needs ``_once``, ``_not_since``, ``_assess``,
+    watch (see the module docstring).  Needs ``_prox_due``, ``_not_since``, ``_assess``,
     ``_task`` and ``_proximity``."""
 
     def _geo_watch_start(self, port: TeamPort) -> None:
@@ -121,7 +122,7 @@ class GeoWatch:
                 oid, obs = items[j]["id"], items[j].get("last_obs_utc")
                 key = (oid, asset["id"])
                 # screened once per new observation of the track (not every hour)
-                if ("prox", *key) in self.done or self._geo_seen.get(key) == obs:
+                if self._geo_seen.get(key) == obs:
                     continue
                 self._geo_seen[key] = obs
                 self._screen_drift(port, v, oid, asset["id"], float(np.linalg.norm(r[j] - ra)))
@@ -157,7 +158,7 @@ class GeoWatch:
         ca = port.closest_approach(asset_id, oid, HORIZON_H)
         if ca is None or ca.miss_km >= min(GEO_PROXIMITY_KM, CLOSING_FRACTION * range_km):
             return
-        if self._once("prox", oid, asset_id):
+        if self._prox_due(oid, asset_id, ca.miss_km, _dt(v.clock_utc)):
             self._proximity(port, v, oid, asset_id, {"ca": ca})
 
 
