@@ -189,36 +189,36 @@ def test_a_drift_change_does_not_silence_the_manoeuvre_alert_path():
 
 
 def test_an_approach_assessed_early_is_assessed_again_when_it_develops():
-    """The demo's OBJ-1: a false manoeuvre alert at 07Z had the cell assess the servicer
-    passing 442 km from its asset; the red order at 09Z starts the real approach.  The
-    pair is assessed again (procedure and relocation) once the predicted miss halved and
-    six hours passed, and not for a re-screen that finds the same approach."""
+    """The demo's OBJ-1: the cell assessed the servicer passing 379 km from its asset
+    before the red order (a false manoeuvre alert, or its natural drift); the order
+    starts the real approach.  The pair is assessed again (procedure and relocation)
+    when the servicer is seen to change its drift, and when its predicted miss halves
+    (six hours or more after the last assessment); a re-screen that finds the same
+    approach with no new manoeuvre is not re-assessed."""
     from spacerange.exercise.autopilot import CompetentAutopilot
 
-    def at(view, clock):
-        return TeamView(**{**view.__dict__, "clock_utc": clock})
+    def at(clock, a_km, lon_deg, miss_km):
+        port.miss_km = miss_km
+        v = _view(*_circular(a_km, lon_deg), clock.replace(":00:00Z", ":50:00Z"))
+        port._view = TeamView(**{**v.__dict__, "clock_utc": clock})
 
-    port = _Port(at(_view(*_circular(A_GEO_KM, 14.0), "2026-03-03T06:50:00Z"),
-                    "2026-03-03T07:00:00Z"), 442.0)  # fmt: skip
+    port = _Port(None, 0.0)
     ap = CompetentAutopilot()
-    ap.on_task(port, {"do": "geo_watch"})  # reference drift
+    at("2026-03-02T20:00:00Z", A_GEO_KM, 14.0, 379.0)
+    ap.on_task(port, {"do": "geo_watch"})  # the track's reference drift
     ap.on_event(port, "alert", {"kind": "maneuver", "objects": ["VRK-SERVICER-1"]})
     assert len(port.of("assessment", "proximity")) == 1
-    # 3 h later the watch sees a station change: screened, but 400 km is not a development
-    port.miss_km = 400.0
-    port._view = at(_view(*_circular(A_GEO_KM + 60.0, 13.9), "2026-03-03T09:50:00Z"),
-                    "2026-03-03T10:00:00Z")  # fmt: skip
+    # the order's burn: a new drift, 130 km above GEO; its closest approach in the
+    # horizon is 666 km (over the 600 km limit, but the object manoeuvred)
+    at("2026-03-03T19:00:00Z", A_GEO_KM + 130.0, 13.9, 666.0)
     ap.on_task(port, {"do": "geo_watch"})
-    assert len(port.screened) == 2 and len(port.of("assessment", "proximity")) == 1
-    # a day later the servicer is predicted to hold 5 km away: a new proximity event
-    port.miss_km = 5.0
-    port._view = at(_view(*_circular(A_GEO_KM + 60.0, 13.3), "2026-03-04T02:50:00Z"),
-                    "2026-03-04T03:00:00Z")  # fmt: skip
+    assert [a["threat"] for a in port.of("assessment")][-2:] == ["maneuver", "proximity"]
+    assert "666 km" in port.of("assessment", "proximity")[1]["narrative"]
+    at("2026-03-04T03:00:00Z", A_GEO_KM + 130.0, 13.5, 650.0)  # the same approach
+    ap.on_task(port, {"do": "geo_watch"})
+    assert len(port.of("assessment", "proximity")) == 2
+    at("2026-03-04T13:00:00Z", A_GEO_KM + 130.0, 13.2, 5.0)  # now predicted 5 km away
     ap.on_task(port, {"do": "geo_watch"})
     prox = port.of("assessment", "proximity")
-    assert len(prox) == 2 and "5 km" in prox[1]["narrative"]
-    assert len(port.of("relocate")) == 2
-    port._view = at(_view(*_circular(A_GEO_KM + 60.0, 13.2), "2026-03-04T12:50:00Z"),
-                    "2026-03-04T13:00:00Z")  # fmt: skip
-    ap.on_task(port, {"do": "geo_watch"})  # the same 5 km approach: nothing new
-    assert len(port.of("assessment", "proximity")) == 2
+    assert len(prox) == 3 and "5 km" in prox[2]["narrative"]
+    assert len(port.of("relocate")) == 3

@@ -64,6 +64,9 @@ MNV_REASSESS_S = 24 * 3600.0
 PROX_DEVELOPED_FRACTION = 0.5
 #: ... and not sooner than this after the last assessment of the pair [s]
 PROX_REASSESS_S = 6 * 3600.0
+#: an approach already assessed whose object then manoeuvred is assessed again when its new
+#: predicted miss is within this factor of the procedure's proximity limit
+PROX_MANOEUVRED_FACTOR = 3.0
 
 
 def make_autopilot(kind: str | None) -> Autopilot | None:
@@ -105,7 +108,10 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
         self.uct_seen: dict[str, datetime] = {}  # UCT designator -> first alert time
         self.last_handled: dict[tuple[str, str], datetime] = {}
         # (object, asset) -> (time, predicted miss [km]) of the last proximity assessment
-        self.prox_last: dict[tuple[str, str], tuple[datetime, float]] = {}
+        self.prox_last: dict[tuple[str, str], tuple[datetime, float, int]] = {}
+        # object -> order number of its latest manoeuvre assessment (``assessed_n``)
+        self.mnv_assessed: dict[str, int] = {}
+        self.assessed_n = 0
         self._cloud_state()
 
     # ------------------------------------------------------------------ plumbing
@@ -115,19 +121,26 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
         self.done.add(key)
         return True
 
-    def _prox_due(self, other: str, asset_id: str, miss_km: float | None, now: datetime) -> bool:
+    def _prox_due(self, other: str, asset_id: str, miss_km: float | None, now: datetime,
+                  limit_km: float = math.inf) -> bool:  # fmt: skip
         """True (and remembered) when the approach of ``other`` to ``asset_id`` (predicted
         closest approach ``miss_km``, or the range when no prediction) is to be assessed:
-        the first time, and again when it developed (see ``PROX_DEVELOPED_FRACTION``)."""
+        the first time (when under ``limit_km``), and again when it developed: the
+        predicted miss halved (``PROX_DEVELOPED_FRACTION``), or ``other`` was assessed as
+        manoeuvring since (new facts; then the miss may be up to ``PROX_MANOEUVRED_FACTOR``
+        times ``limit_km``)."""
         last = self.prox_last.get((other, asset_id))
         miss = math.inf if miss_km is None else float(miss_km)
-        if last is not None and not (
-            miss < PROX_DEVELOPED_FRACTION * last[1]
-            and (now - last[0]).total_seconds() >= PROX_REASSESS_S
-        ):
-            return False
-        self.prox_last[(other, asset_id)] = (now, miss)
-        return True
+        if last is None:
+            due = miss < limit_km
+        else:
+            moved = self.mnv_assessed.get(other, 0) > last[2]
+            due = (miss < PROX_DEVELOPED_FRACTION * last[1] and miss < limit_km
+                   and (now - last[0]).total_seconds() >= PROX_REASSESS_S) or (
+                moved and miss < PROX_MANOEUVRED_FACTOR * limit_km)  # fmt: skip
+        if due:
+            self.prox_last[(other, asset_id)] = (now, miss, self.assessed_n)
+        return due
 
     def _not_since(self, kind: str, obj: str, now: datetime, period_s: float) -> bool:
         """True (and remembered) unless ``(kind, obj)`` was handled within ``period_s``."""
@@ -167,6 +180,9 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
                          "priority": "high"})  # fmt: skip
 
     def _assess(self, port, threat: str, objs: list[str], text: str, conf=0.7) -> None:
+        if threat == "maneuver":  # a manoeuvre is new information on every approach of it
+            self.assessed_n += 1
+            self.mnv_assessed.update(dict.fromkeys(objs, self.assessed_n))
         port.submit({"kind": "assessment", "threat": threat, "objects": objs,
                      "confidence": conf, "narrative": f"EXERCISE. {text}"})  # fmt: skip
 
@@ -334,8 +350,8 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
                 for asset in v.assets:
                     ca = port.closest_approach(asset["id"], o, 72.0)
                     lim = 600.0 if _is_geo(asset) else 100.0
-                    if ca is not None and ca.miss_km < lim and self._prox_due(
-                            o, asset["id"], ca.miss_km, _dt(v.clock_utc)):  # fmt: skip
+                    if ca is not None and self._prox_due(o, asset["id"], ca.miss_km,
+                                                         _dt(v.clock_utc), lim):  # fmt: skip
                         self._proximity(port, v, o, asset["id"], {"ca": ca})
         elif k == "uct":
             # only tracks that did not correlate with the catalog carry a UCT designator

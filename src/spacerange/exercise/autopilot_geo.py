@@ -14,7 +14,8 @@ asset on the team's own estimates (:meth:`TeamPort.closest_approach`); a predict
 closest approach under ``GEO_PROXIMITY_KM``, and well inside the current range (not a
 co-located neighbour's station-keeping wobble), is a proximity event: the cell's
 proximity procedure runs for a pair once, and again when the approach developed (its
-predicted miss halved since the last assessment).  A GEO track whose drift changed is also assessed
+predicted miss halved since the last assessment, or the object manoeuvred since: a track
+already assessed as approaching that changes its drift is re-assessed).  A GEO track whose drift changed is also assessed
 as a manoeuvre (once per change, at most daily): the way GEO manoeuvres are found from
 element-set histories when no pass caught the burn.
 It reads the team view and acts through the team port, nothing else.
@@ -156,9 +157,8 @@ class GeoWatch:
 
     def _screen_drift(self, port, v: TeamView, oid: str, asset_id: str, range_km: float):
         ca = port.closest_approach(asset_id, oid, HORIZON_H)
-        if ca is None or ca.miss_km >= min(GEO_PROXIMITY_KM, CLOSING_FRACTION * range_km):
-            return
-        if self._prox_due(oid, asset_id, ca.miss_km, _dt(v.clock_utc)):
+        lim = min(GEO_PROXIMITY_KM, CLOSING_FRACTION * range_km)
+        if ca is not None and self._prox_due(oid, asset_id, ca.miss_km, _dt(v.clock_utc), lim):
             self._proximity(port, v, oid, asset_id, {"ca": ca})
 
 
