@@ -118,9 +118,13 @@ def test_watch_leaves_natural_drifters_and_receding_tracks_alone():
     port._view = _view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z")
     ap2.on_task(port, {"do": "geo_watch"})
     port._view = _view(*_circular(A_GEO_KM - 125.0, 12.8))  # burned, drifting east
+    port.miss_km = 590.0  # receding: its closest approach is now
     ap2.on_task(port, {"do": "geo_watch"})
-    # not screened against the asset, but its drift change is a manoeuvre
-    assert port.screened == [] and [a["threat"] for a in port.sent if "threat" in a] == ["maneuver"]
+    # a burn within NEAR_KM is screened, but a receding track is no proximity event; its
+    # drift change is a manoeuvre
+    assert port.screened == [("ARD-COMSAT-2", "VRK-SERVICER-1")]
+    assert [a["threat"] for a in port.sent if "threat" in a] == ["maneuver"]
+    port.screened.clear()
     port.sent.clear()
     ap3 = CompetentAutopilot()  # a debris track's drift change is a misfit, not a burn
     port._view = _view(*_circular(A_GEO_KM, 13.5), "2026-03-04T03:00:00Z")
@@ -176,10 +180,11 @@ def test_a_drift_change_does_not_silence_the_manoeuvre_alert_path():
     alert's own procedure, and its screening against the GEO assets, running."""
     from spacerange.exercise.autopilot import CompetentAutopilot
 
-    port = _Port(_view(*_circular(A_GEO_KM, 14.0), "2026-03-03T01:00:00Z"), 150.0)
+    # 3 deg east (beyond NEAR_KM), drifting east: the watch does not screen it
+    port = _Port(_view(*_circular(A_GEO_KM, 15.0), "2026-03-03T01:00:00Z"), 150.0)
     ap = CompetentAutopilot()
     ap.on_task(port, {"do": "geo_watch"})
-    port._view = _view(*_circular(A_GEO_KM - 40.0, 14.0), "2026-03-03T03:00:00Z")
+    port._view = _view(*_circular(A_GEO_KM - 40.0, 15.0), "2026-03-03T03:00:00Z")
     ap.on_task(port, {"do": "geo_watch"})
     assert [a["threat"] for a in port.sent if a["kind"] == "assessment"] == ["maneuver"]
     ap.on_event(port, "alert", {"kind": "maneuver", "objects": ["VRK-SERVICER-1"]})
@@ -208,9 +213,10 @@ def test_an_approach_assessed_early_is_assessed_again_when_it_develops():
     ap.on_task(port, {"do": "geo_watch"})  # the track's reference drift
     ap.on_event(port, "alert", {"kind": "maneuver", "objects": ["VRK-SERVICER-1"]})
     assert len(port.of("assessment", "proximity")) == 1
-    # the order's burn: a new drift, 130 km above GEO; its closest approach in the
-    # horizon is 666 km (over the 600 km limit, but the object manoeuvred)
-    at("2026-03-03T19:00:00Z", A_GEO_KM + 130.0, 13.9, 666.0)
+    # the order's burn: a new orbit, 0.9 deg west of the asset and 130 km above GEO (so
+    # drifting away on average: an eccentric hop still passes near); its closest approach
+    # in the horizon is 666 km (over the 600 km limit, but the object manoeuvred)
+    at("2026-03-03T19:00:00Z", A_GEO_KM + 130.0, 11.1, 666.0)
     ap.on_task(port, {"do": "geo_watch"})
     assert [a["threat"] for a in port.of("assessment")][-2:] == ["maneuver", "proximity"]
     assert "666 km" in port.of("assessment", "proximity")[1]["narrative"]

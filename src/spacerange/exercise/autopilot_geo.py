@@ -41,6 +41,9 @@ GEO_PROXIMITY_KM = 600.0
 HORIZON_H = 72.0
 #: a drifting object is screened when it gets within this of an asset's longitude [deg]
 REACH_DEG = 1.0
+#: a track whose drift changed within this range of a GEO asset is screened against it
+#: whichever way it drifts [km] (about 2.7 deg of the belt)
+NEAR_KM = 2000.0
 #: a proximity event's predicted miss is at most this fraction of the current range
 CLOSING_FRACTION = 0.5
 #: a change of semi-major axis since a track was first reviewed that is a burn [km]
@@ -119,7 +122,11 @@ class GeoWatch:
                                 drifted & (rn > GEO_BAND_KM[0]) & (rn < GEO_BAND_KM[1]))  # fmt: skip
         for asset in geo_assets:
             ra = np.asarray(asset["r_km"], float)
-            for j in np.flatnonzero(drifted & closing_tracks(ra, asset["v_km_s"], r, vel)):
+            # an eccentric hop (a radial burn) approaches with no mean drift toward the
+            # asset: a track that changed its drift this near is screened either way
+            near = np.linalg.norm(r - ra, axis=1) < NEAR_KM
+            for j in np.flatnonzero(drifted & (closing_tracks(ra, asset["v_km_s"], r, vel)
+                                               | near)):  # fmt: skip
                 oid, obs = items[j]["id"], items[j].get("last_obs_utc")
                 key = (oid, asset["id"])
                 # screened once per new observation of the track (not every hour)
