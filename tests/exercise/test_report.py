@@ -402,3 +402,33 @@ def test_pdf(tmp_path, played):
     assert paths.pdf is not None and paths.pdf.exists()
     head = paths.pdf.read_bytes()[:5]
     assert head == b"%PDF-"
+
+
+def test_graded_event_found_under_the_teams_own_designator(tmp_path):
+    """A fragment is known to the team by its own UCT designator: the graded-events table
+    finds the team's updates of the pair by the names ``conjunction_goals`` records
+    (``team_objects``), not only by truth ids (the demo's ARD-EO-1 x FRAG77-0042 read
+    "never held before TCA" while its picture held it 5.5 h ahead)."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "scenario.yaml").write_text(TRAINING.read_text())
+    goal = {"team": "ardenia-ops", "objects": ["ARD-EO-1", "FRAG77-0042"],
+            "team_objects": ["ARD-EO-1", "ARDENIA-OPS-UCT-0634"],
+            "tca_utc": "2026-03-04T16:30:00Z", "miss_m": 300.0, "n_updates": 1,
+            "held_lead_s": 19677, "goals_met": {}}  # fmt: skip
+    (run / "summary.json").write_text(json.dumps({"conjunction_goals": [goal]}))
+    upd = {"team": "ardenia-ops", "objects": ["ARD-EO-1", "ARDENIA-OPS-UCT-0634"],
+           "tca_utc": "2026-03-04T16:30:00Z", "miss_m": 932.6, "pc": 4.8e-7}  # fmt: skip
+    con = sqlite3.connect(run / "events.sqlite")
+    con.execute(
+        "CREATE TABLE events(seq INTEGER PRIMARY KEY, sim_time_utc TEXT, "
+        "wall_time_utc TEXT, kind TEXT, team TEXT NULL, visible_to TEXT, payload TEXT)"
+    )
+    t = "2026-03-04T11:00:00Z"
+    con.execute("INSERT INTO events VALUES (1,?,?,?,?,?,?)",
+                (t, t, "conjunction_update", "ardenia-ops", "[]", json.dumps(upd)))  # fmt: skip
+    con.commit()
+    con.close()
+    html = render_html(load_run(run))
+    row = re.search(r"<td>ardenia-ops</td><td><b>ARD-EO-1</b>.*?</tr>", html, re.S).group(0)
+    assert "never held" not in row and "miss 933 m" in row

@@ -81,7 +81,11 @@ def conjunction_goals(pics) -> list[dict]:
                    if abs(_s(r.tca_utc - tca)) <= TCA_TOLERANCE_S and r.creation_utc < tca
                    and (since is None or r.creation_utc >= since)]  # fmt: skip
             start = pics.first_update_utc
+            # the team's names of the pair (a fragment is its own UCT designator): the
+            # report finds the team's conjunction updates by them
             entry: dict = {"team": tp.team, "objects": [c.target, c.secondary],
+                           "team_objects": [tp.desig.get(c.target, c.target),
+                                            tp.desig.get(c.secondary, c.secondary)],
                            "tca_utc": _iso(tca), "miss_m": round(miss_km * 1e3, 1),
                            "combined_hbr_m": hbr_m, "n_updates": len(sel),
                            "picture_lead_s": None if start is None else round(_s(tca - start)),

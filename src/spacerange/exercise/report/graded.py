@@ -29,14 +29,18 @@ def graded_pairs(an: _Analysis) -> list[tuple[str, str]]:
     return out
 
 
-def _last_belief(an: _Analysis, team: str, pair: list[str], tca: datetime | None) -> Event | None:
-    """The team's last conjunction update of ``pair`` issued before the truth TCA."""
-    want = {str(pair[0]), str(pair[1])}
+def _last_belief(an: _Analysis, team: str, pair: list[str], tca: datetime | None,
+                 names: list[str] | None = None) -> Event | None:  # fmt: skip
+    """The team's last conjunction update of ``pair`` (truth ids, or the team's own
+    ``names`` of them) issued before the truth TCA."""
+    want = [{str(pair[0]), str(pair[1])}]
+    if names and len(names) >= 2:
+        want.append({str(names[0]), str(names[1])})
     best = None
     for e in an.rd.of("conjunction_update"):
         if str(e.payload.get("team") or e.team) != team:
             continue
-        if set(map(str, (e.payload.get("objects") or [])[:2])) != want:
+        if set(map(str, (e.payload.get("objects") or [])[:2])) not in want:
             continue
         if tca is not None and e.t >= tca:
             continue
@@ -62,7 +66,7 @@ def graded_events(an: _Analysis) -> str:
         if len(pair) < 2:
             continue
         tca = _parse_utc(g.get("tca_utc"))
-        b = _last_belief(an, team, pair, tca)
+        b = _last_belief(an, team, pair, tca, g.get("team_objects"))
         bp = b.payload if b else {}
         btca = _parse_utc(bp.get("tca_utc"))
         goals = g.get("goals_met") or {}
