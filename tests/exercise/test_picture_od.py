@@ -92,13 +92,10 @@ def test_radar_tracks_are_consistent_with_their_own_covariance():
     assert s2 < 0.7 * s1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="measured: after one angles-only pass of an eccentric "
-    "(e = 0.17) orbit the team's covariance is ~1.5x optimistic in sigma "
-    "(median d2 3.2 against chi2(2)'s 1.39): linearization of 40 km along-track",
-)
 def test_eccentric_optical_tracks_stay_consistent_after_one_pass():
+    # with the batch's formal covariance this was ~1.5x optimistic in sigma (median d2 3.2
+    # against chi2(2)'s 1.39, 13 % above the 99th percentile): the J2..J4 fit of an SGP4
+    # truth over one 3-minute pass; the realistic covariance's consider terms carry it
     rng = np.random.default_rng(12)
     tp = _team("optical", 0.0003)
     objs = _objects(120, 3500.0, 0.17, rng)
@@ -106,7 +103,8 @@ def test_eccentric_optical_tracks_stay_consistent_after_one_pass():
     assert not bad
     d2, dof = _consistency(tp, objs, tracks, T0 + np.timedelta64(2, "h"), rng)
     assert np.all(dof == 2)
-    assert np.median(d2) < 2.0 * chi2.median(2)
+    assert 0.5 * chi2.median(2) < np.median(d2) < 1.6 * chi2.median(2)
+    assert np.mean(d2 > chi2.ppf(0.99, 2)) < 0.08
 
 
 def test_a_burn_shows_in_the_residual_test():

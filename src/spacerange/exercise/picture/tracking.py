@@ -20,7 +20,11 @@ the world's SGP4 arcs rotated TEME -> GCRS).  Then:
    :func:`spacerange.od.batch.batch_least_squares` with the team's prediction at the pass's
    last epoch as a priori (a maximum a posteriori update, re-linearized at every
    iteration: a single EKF step diverged on angles-only passes of wide LEO and eccentric
-   tracks); other correlated passes only renew custody (last track time);
+   tracks) and the batch's realistic covariance (its consider terms for what the fit's
+   two-body + J2..J4 dynamics lack against the SGP4 truth: the formal covariance of a
+   3-minute pass let that mismatch through as velocity errors 5-90 sigma off a few hours
+   later on eccentric orbits, the demo's false manoeuvre alarms); other correlated
+   passes only renew custody (last track time);
 3. **initialization**: an object of the public catalog (present at STARTEX) starts from
    its public element set, simulated as truth plus the published TLE error model
    (:func:`spacerange.conjunction.covariance.default_tle_covariance`) and is updated with
@@ -148,13 +152,14 @@ def observe_passes(tp, ids, objs, sensor_idx, t, rng):
 def map_update(obs, ids, x0, p0, t_end):
     """Maximum a posteriori update of each object with its pass: the batch
     (:func:`spacerange.od.batch.batch_least_squares`, Gauss-Newton re-linearized at every
-    iteration, formal covariance) with the prior ``x0, p0`` at the pass's last epoch
-    ``t_end`` as a priori.  ``({id: OdSolution}, {id: reason})``."""
+    iteration, realistic covariance: the sandwich and the consider terms of
+    :class:`~spacerange.od.batch.BatchOptions`) with the prior ``x0, p0`` at the pass's
+    last epoch ``t_end`` as a priori.  ``({id: OdSolution}, {id: reason})``."""
     if not len(ids):
         return {}, {}
     sub = obs.subset(np.flatnonzero(np.isin(obs.object_id, ids)))
     eps = np.full(len(ids), np.datetime64(t_end, "us"))
-    opts = BatchOptions(covariance="formal", edit_sigma=None)
+    opts = BatchOptions(covariance="realistic", edit_sigma=None)
     with np.errstate(all="ignore"):
         sols = batch_least_squares(sub, ids, x0, eps, apriori_cov=p0, options=opts)
     good, bad = {}, {}
