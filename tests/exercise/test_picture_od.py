@@ -200,3 +200,19 @@ def test_remembered_track_covariances_equal_fresh_ones():
         assert trs[2].sigma_rtn_km(t)[1] == pytest.approx(math.sqrt(p[2, 1, 1]), rel=1e-12)
     # the along-track sigma grows with time from the fit (process noise + two-body)
     assert first[-1][0, 1, 1] > first[1][0, 1, 1]
+
+
+def test_the_correlation_gate_scales_with_the_largest_sigma_not_the_along_track_one():
+    from spacerange.exercise.picture.model import TeamPicture, uncorrelated
+
+    rng = np.random.default_rng(14)
+    o = _objects(1, 700.0, 0.0, rng)[0]
+    tp = TeamPicture("t", "blue", set(), [])
+    tr = Track(o.satrec, T0, 1.0, 1.0, T0, T0)
+    # an eccentric track's error can be radial: 1,000 km off with a 730 km radial sigma
+    # (150 km along-track) is inside 6 sigma
+    assert uncorrelated(tp, "O0", 1000.0, max(730.0, 150.0, 20.0), {}, tr) is None
+    # far outside: said once, then silent
+    assert uncorrelated(tp, "O0", 1000.0, 20.0, {}, tr) is True
+    assert uncorrelated(tp, "O0", 1000.0, 20.0, {}, tr) is False
+    assert uncorrelated(tp, "O0", 100.0, 20.0, {}, tr) is None

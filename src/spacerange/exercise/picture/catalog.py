@@ -114,9 +114,12 @@ class CatalogMixin:
                 # a LEO object far outside the correlation gate is not this track any more
                 # (it manoeuvred out of coverage): custody stays lost, said once, until the
                 # team tasks a sensor on it.  The pass's position is the measured one (its
-                # noise, metres to a few km, is far inside the 150 km gate).
+                # noise, metres to a few km, is far inside the 150 km gate).  The gate
+                # scales with the prediction's largest sigma, not the along-track one: an
+                # eccentric track's error is radial as much (HEO: 1,300 km radial, 730 km
+                # sigma, alerted as a jump against a 150 km along-track sigma)
                 res_km = float(np.linalg.norm(x_t[j, :3] - x_end[k, :3]))
-                gated = uncorrelated(tp, objs[k].id, res_km, tr.sigma_rtn_km(t)[1],
+                gated = uncorrelated(tp, objs[k].id, res_km, max(tr.sigma_rtn_km(t)),
                                      w.tasking, tr)  # fmt: skip
                 if gated is not None:
                     if gated and not warm:
