@@ -216,3 +216,21 @@ def test_the_correlation_gate_scales_with_the_largest_sigma_not_the_along_track_
     assert uncorrelated(tp, "O0", 1000.0, 20.0, {}, tr) is True
     assert uncorrelated(tp, "O0", 1000.0, 20.0, {}, tr) is False
     assert uncorrelated(tp, "O0", 100.0, 20.0, {}, tr) is None
+
+
+def test_manoeuvre_alerts_need_an_established_track_in_custody():
+    # the rule of both alert kinds (a jump out of the correlation gate, a chi-square
+    # candidate): a one-pass track (an IOD of a fragment) or a lost one is no reference
+    from spacerange.exercise.picture.catalog import CatalogMixin
+
+    def pics(state, sigma):
+        return types.SimpleNamespace(custody=lambda team, oid, t: {
+            "state": state, "pos_sigma_km": sigma})  # fmt: skip
+
+    tp = types.SimpleNamespace(team="t")
+    one, two = types.SimpleNamespace(n_obs=1), types.SimpleNamespace(n_obs=2)
+    est = CatalogMixin._established
+    assert est(pics("held", 1.0), tp, "O", two, T0)
+    assert not est(pics("held", 1.0), tp, "O", one, T0)
+    assert not est(pics("lost", 1.0), tp, "O", two, T0)
+    assert not est(pics("held", tk.ALERT_SIGMA_KM * 2), tp, "O", two, T0)
