@@ -234,3 +234,11 @@ def test_manoeuvre_alerts_need_an_established_track_in_custody():
     assert not est(pics("held", 1.0), tp, "O", one, T0)
     assert not est(pics("lost", 1.0), tp, "O", two, T0)
     assert not est(pics("held", tk.ALERT_SIGMA_KM * 2), tp, "O", two, T0)
+
+
+def test_eccentric_priors_are_told_from_near_circular_ones():
+    rng = np.random.default_rng(15)
+    circ = tk._sgp4_gcrs([o.satrec for o in _objects(3, 700.0, 0.0, rng)], np.asarray([T0]))
+    ecc = tk._sgp4_gcrs([o.satrec for o in _objects(3, 3500.0, 0.17, rng)], np.asarray([T0]))
+    assert not tk._eccentric(circ[:, 0]).any()
+    assert tk._eccentric(ecc[:, 0]).all()
