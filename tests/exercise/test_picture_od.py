@@ -92,13 +92,10 @@ def test_radar_tracks_are_consistent_with_their_own_covariance():
     assert s2 < 0.7 * s1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="measured: after one angles-only pass of an eccentric "
-    "(e = 0.17) orbit the team's covariance is ~1.5x optimistic in sigma "
-    "(median d2 3.2 against chi2(2)'s 1.39): linearization of 40 km along-track",
-)
 def test_eccentric_optical_tracks_stay_consistent_after_one_pass():
+    # with the batch's formal covariance this was ~1.5x optimistic in sigma (median d2 3.2
+    # against chi2(2)'s 1.39, 13 % above the 99th percentile): the J2..J4 fit of an SGP4
+    # truth over one 3-minute pass; the realistic covariance's consider terms carry it
     rng = np.random.default_rng(12)
     tp = _team("optical", 0.0003)
     objs = _objects(120, 3500.0, 0.17, rng)
@@ -106,7 +103,8 @@ def test_eccentric_optical_tracks_stay_consistent_after_one_pass():
     assert not bad
     d2, dof = _consistency(tp, objs, tracks, T0 + np.timedelta64(2, "h"), rng)
     assert np.all(dof == 2)
-    assert np.median(d2) < 2.0 * chi2.median(2)
+    assert 0.5 * chi2.median(2) < np.median(d2) < 1.6 * chi2.median(2)
+    assert np.mean(d2 > chi2.ppf(0.99, 2)) < 0.08
 
 
 def test_a_burn_shows_in_the_residual_test():
@@ -202,3 +200,45 @@ def test_remembered_track_covariances_equal_fresh_ones():
         assert trs[2].sigma_rtn_km(t)[1] == pytest.approx(math.sqrt(p[2, 1, 1]), rel=1e-12)
     # the along-track sigma grows with time from the fit (process noise + two-body)
     assert first[-1][0, 1, 1] > first[1][0, 1, 1]
+
+
+def test_the_correlation_gate_scales_with_the_largest_sigma_not_the_along_track_one():
+    from spacerange.exercise.picture.model import TeamPicture, uncorrelated
+
+    rng = np.random.default_rng(14)
+    o = _objects(1, 700.0, 0.0, rng)[0]
+    tp = TeamPicture("t", "blue", set(), [])
+    tr = Track(o.satrec, T0, 1.0, 1.0, T0, T0)
+    # an eccentric track's error can be radial: 1,000 km off with a 730 km radial sigma
+    # (150 km along-track) is inside 6 sigma
+    assert uncorrelated(tp, "O0", 1000.0, max(730.0, 150.0, 20.0), {}, tr) is None
+    # far outside: said once, then silent
+    assert uncorrelated(tp, "O0", 1000.0, 20.0, {}, tr) is True
+    assert uncorrelated(tp, "O0", 1000.0, 20.0, {}, tr) is False
+    assert uncorrelated(tp, "O0", 100.0, 20.0, {}, tr) is None
+
+
+def test_manoeuvre_alerts_need_an_established_track_in_custody():
+    # the rule of both alert kinds (a jump out of the correlation gate, a chi-square
+    # candidate): a one-pass track (an IOD of a fragment) or a lost one is no reference
+    from spacerange.exercise.picture.catalog import CatalogMixin
+
+    def pics(state, sigma):
+        return types.SimpleNamespace(custody=lambda team, oid, t: {
+            "state": state, "pos_sigma_km": sigma})  # fmt: skip
+
+    tp = types.SimpleNamespace(team="t")
+    one, two = types.SimpleNamespace(n_obs=1), types.SimpleNamespace(n_obs=2)
+    est = CatalogMixin._established
+    assert est(pics("held", 1.0), tp, "O", two, T0)
+    assert not est(pics("held", 1.0), tp, "O", one, T0)
+    assert not est(pics("lost", 1.0), tp, "O", two, T0)
+    assert not est(pics("held", tk.ALERT_SIGMA_KM * 2), tp, "O", two, T0)
+
+
+def test_eccentric_priors_are_told_from_near_circular_ones():
+    rng = np.random.default_rng(15)
+    circ = tk._sgp4_gcrs([o.satrec for o in _objects(3, 700.0, 0.0, rng)], np.asarray([T0]))
+    ecc = tk._sgp4_gcrs([o.satrec for o in _objects(3, 3500.0, 0.17, rng)], np.asarray([T0]))
+    assert not tk._eccentric(circ[:, 0]).any()
+    assert tk._eccentric(ecc[:, 0]).all()

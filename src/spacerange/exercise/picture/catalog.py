@@ -114,12 +114,18 @@ class CatalogMixin:
                 # a LEO object far outside the correlation gate is not this track any more
                 # (it manoeuvred out of coverage): custody stays lost, said once, until the
                 # team tasks a sensor on it.  The pass's position is the measured one (its
-                # noise, metres to a few km, is far inside the 150 km gate).
+                # noise, metres to a few km, is far inside the 150 km gate).  The gate
+                # scales with the prediction's largest sigma, not the along-track one: an
+                # eccentric track's error is radial as much (HEO: 1,300 km radial, 730 km
+                # sigma, alerted as a jump against a 150 km along-track sigma)
                 res_km = float(np.linalg.norm(x_t[j, :3] - x_end[k, :3]))
-                gated = uncorrelated(tp, objs[k].id, res_km, tr.sigma_rtn_km(t)[1],
+                gated = uncorrelated(tp, objs[k].id, res_km, max(tr.sigma_rtn_km(t)),
                                      w.tasking, tr)  # fmt: skip
                 if gated is not None:
-                    if gated and not warm:
+                    # said only of an established track in custody, as a candidate below:
+                    # a one-pass track's (the debris event's fragments, IOD) or a lost
+                    # one's prediction far off is its own error, not a manoeuvre
+                    if gated and not warm and self._established(tp, objs[k].id, tr, t):
                         jumps.append((objs[k].id, {"residual_km": round(res_km, 1)}))
                     continue
                 if alarm[j]:
@@ -128,10 +134,8 @@ class CatalogMixin:
                     # or lost track's prediction is no reference), once per object per
                     # 6 h; the track before this pass is its reference until a later pass
                     # confirms or clears it
-                    c = self.custody(tp.team, objs[k].id, t)
                     last = tp.maneuver_alerted.get(objs[k].id)
-                    if (not warm and c is not None and c["state"] == "held" and tr.n_obs >= 2
-                            and c["pos_sigma_km"] <= tk.ALERT_SIGMA_KM
+                    if (not warm and self._established(tp, objs[k].id, tr, t)
                             and objs[k].id not in tp.maneuver_pending
                             and (last is None or _secs(t - last) >= 6 * 3600.0)):  # fmt: skip
                         tp.maneuver_pending[objs[k].id] = {
@@ -178,6 +182,13 @@ class CatalogMixin:
             self._od_tracks(tp, t_end, [objs[k] for k in done], [sols[objs[k].id] for k in done])
         tp.od_stats["seconds"] += time.perf_counter() - t_wall
         return new, jumps
+
+    def _established(self, tp, oid: str, tr, t) -> bool:
+        """``tp``'s track ``tr`` of ``oid`` is a reference for a manoeuvre alert at ``t``:
+        in custody, observed twice or more, along-track sigma at most ``ALERT_SIGMA_KM``."""
+        c = self.custody(tp.team, oid, t)
+        return bool(c is not None and c["state"] == "held" and tr.n_obs >= 2
+                    and c["pos_sigma_km"] <= tk.ALERT_SIGMA_KM)  # fmt: skip
 
     def _confirm_candidates(self, tp, obs, ids, objs, held, t, t_end) -> list:
         """Manoeuvre candidates of ``tp`` settled by this update's passes (objects ``objs``
