@@ -17,7 +17,6 @@ import shutil
 import numpy as np
 
 from spacerange.exercise.engine import Exercise
-from spacerange.exercise.picture.core import _sgp4_one
 
 
 def main() -> None:
@@ -44,7 +43,7 @@ def main() -> None:
             print(t, "no track", flush=True)
             continue
         ts = np.asarray([t], dtype="datetime64[us]")
-        r_est = np.asarray(_sgp4_one(tr.satrec, ts)[0]).reshape(-1, 3)[0]
+        r_est = np.asarray(pics.predict(a.team, a.object, ts)[0]).reshape(-1, 3)[0]
         r_true = np.asarray(pics.world.state_of(a.object, ts)[0]).reshape(-1, 3)[0]
         c = pics.custody(a.team, a.object, t) or {}
         print(t, "last_obs", tr.last_obs_utc, "custody", c.get("state"),

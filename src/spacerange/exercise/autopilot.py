@@ -107,7 +107,8 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
         self.ucts: list[str] = []
         self.uct_seen: dict[str, datetime] = {}  # UCT designator -> first alert time
         self.last_handled: dict[tuple[str, str], datetime] = {}
-        # (object, asset) -> (time, predicted miss [km]) of the last proximity assessment
+        # (object, asset) -> (time, predicted miss [km], ``assessed_n`` then) of the last
+        # proximity assessment
         self.prox_last: dict[tuple[str, str], tuple[datetime, float, int]] = {}
         # object -> order number of its latest manoeuvre assessment (``assessed_n``)
         self.mnv_assessed: dict[str, int] = {}

@@ -8,16 +8,17 @@ track with an observation it has not reviewed yet whose semi-major axis changed 
 than ``DRIFT_CHANGE_KM`` since the watch first saw it (a station change: a GEO belt has
 many natural drifters, which keep theirs), works out the longitude drift relative to each
 of its GEO assets from the two semi-major axes (two-body mean motions:
-``d(lon)/dt = n_object - n_asset``).  A track closing on an
-asset that gets within ``REACH_DEG`` of it inside ``HORIZON_H`` is screened against the
-asset on the team's own estimates (:meth:`TeamPort.closest_approach`); a predicted
-closest approach under ``GEO_PROXIMITY_KM``, and well inside the current range (not a
-co-located neighbour's station-keeping wobble), is a proximity event: the cell's
+``d(lon)/dt = n_object - n_asset``).  A track closing on an asset that gets within
+``REACH_DEG`` of it inside ``HORIZON_H``, or within ``NEAR_KM`` of it whichever way it
+drifts (a radial hop approaches with no mean drift toward the asset), is screened
+against the asset on the team's own estimates (:meth:`TeamPort.closest_approach`); a
+predicted closest approach under ``GEO_PROXIMITY_KM``, and well inside the current range
+(not a co-located neighbour's station-keeping wobble), is a proximity event: the cell's
 proximity procedure runs for a pair once, and again when the approach developed (its
-predicted miss halved since the last assessment, or the object manoeuvred since: a track
-already assessed as approaching that changes its drift is re-assessed).  A GEO track whose drift changed is also assessed
-as a manoeuvre (once per change, at most daily): the way GEO manoeuvres are found from
-element-set histories when no pass caught the burn.
+predicted miss halved since the last assessment, or the object manoeuvred since).  A GEO
+track whose drift changed is also assessed as a manoeuvre (once per change, at most
+daily): the way GEO manoeuvres are found from element-set histories when no pass caught
+the burn.
 It reads the team view and acts through the team port, nothing else.
 """
 

@@ -23,8 +23,8 @@ the world's SGP4 arcs rotated TEME -> GCRS).  Then:
    tracks); eccentric tracks take the batch's realistic covariance (its consider terms
    for what the fit's two-body + J2..J4 dynamics lack against the SGP4 truth: the formal
    covariance of a 3-minute pass let that mismatch through as velocity errors 5-90 sigma
-   off a few hours later, the demo's false manoeuvre alarms, :func:`map_update`); other correlated
-   passes only renew custody (last track time);
+   off a few hours later, the demo's false manoeuvre alarms, :func:`map_update`); other
+   correlated passes only renew custody (last track time);
 3. **initialization**: an object of the public catalog (present at STARTEX) starts from
    its public element set, simulated as truth plus the published TLE error model
    (:func:`spacerange.conjunction.covariance.default_tle_covariance`) and is updated with
@@ -46,7 +46,6 @@ from __future__ import annotations
 import numpy as np
 from sgp4.api import SatrecArray
 
-from spacerange.constants import MU_WGS72_KM3_S2
 from spacerange.exercise.picture.model import tracks_cov_rtn
 from spacerange.frames import gcrs_to_teme, teme_to_gcrs
 from spacerange.od.batch import BatchOptions, batch_least_squares
@@ -57,6 +56,7 @@ from spacerange.od.passes import (
     pass_observations,
     rtn_to_inertial_cov,
 )
+from spacerange.propagation.mean_elements import kepler_equinoctial
 from spacerange.timescales import jd_fr_utc
 
 __all__ = ["PASS_EPOCHS", "PASS_STEP_S", "od_sites", "truth_pass", "predict_tracks",
@@ -156,12 +156,8 @@ ECCENTRIC = 0.1
 
 def _eccentric(x: np.ndarray) -> np.ndarray:
     """Osculating eccentricity of GCRS states (n, 6) at least ``ECCENTRIC``."""
-    r, v = x[:, :3], x[:, 3:]
-    rn = np.linalg.norm(r, axis=1)
     with np.errstate(all="ignore"):
-        e = (np.einsum("ni,ni->n", v, v) / MU_WGS72_KM3_S2 - 1.0 / rn)[:, None] * r - (
-            np.einsum("ni,ni->n", r, v) / MU_WGS72_KM3_S2)[:, None] * v  # fmt: skip
-    return np.linalg.norm(e, axis=1) >= ECCENTRIC
+        return kepler_equinoctial(x)["e"] >= ECCENTRIC
 
 
 def map_update(obs, ids, x0, p0, t_end):
