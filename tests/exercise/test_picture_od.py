@@ -211,11 +211,11 @@ def test_the_correlation_gate_scales_with_the_largest_sigma_not_the_along_track_
     tr = Track(o.satrec, T0, 1.0, 1.0, T0, T0)
     # an eccentric track's error can be radial: 1,000 km off with a 730 km radial sigma
     # (150 km along-track) is inside 6 sigma
-    assert uncorrelated(tp, "O0", 1000.0, max(730.0, 150.0, 20.0), {}, tr) is None
+    assert uncorrelated(tp, "O0", 1000.0, (730.0, 150.0, 20.0), {}, tr) is None
     # far outside: said once, then silent
-    assert uncorrelated(tp, "O0", 1000.0, 20.0, {}, tr) is True
-    assert uncorrelated(tp, "O0", 1000.0, 20.0, {}, tr) is False
-    assert uncorrelated(tp, "O0", 100.0, 20.0, {}, tr) is None
+    assert uncorrelated(tp, "O0", 1000.0, (20.0, 20.0, 20.0), {}, tr) is True
+    assert uncorrelated(tp, "O0", 1000.0, (20.0, 20.0, 20.0), {}, tr) is False
+    assert uncorrelated(tp, "O0", 100.0, (20.0, 20.0, 20.0), {}, tr) is None
 
 
 def test_manoeuvre_alerts_need_an_established_track_in_custody():

@@ -119,7 +119,7 @@ class CatalogMixin:
                 # eccentric track's error is radial as much (HEO: 1,300 km radial, 730 km
                 # sigma, alerted as a jump against a 150 km along-track sigma)
                 res_km = float(np.linalg.norm(x_t[j, :3] - x_end[k, :3]))
-                gated = uncorrelated(tp, objs[k].id, res_km, max(tr.sigma_rtn_km(t)),
+                gated = uncorrelated(tp, objs[k].id, res_km, tr.sigma_rtn_km(t),
                                      w.tasking, tr)  # fmt: skip
                 if gated is not None:
                     # said only of an established track in custody, as a candidate below:

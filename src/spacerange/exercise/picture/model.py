@@ -174,13 +174,15 @@ class TeamPicture:
 CORRELATION_GATE_KM = 150.0
 
 
-def uncorrelated(tp: TeamPicture, oid: str, residual_km: float, sigma_km: float,
+def uncorrelated(tp: TeamPicture, oid: str, residual_km: float, sigma_rtn_km,
                  tasking: dict, track: Track) -> bool | None:  # fmt: skip
     """``None`` when an observation of ``oid`` ``residual_km`` from ``tp``'s prediction
-    correlates (inside the gate: ``CORRELATION_GATE_KM`` or 6 ``sigma_km``, the
-    prediction's largest position sigma; a sensor of the team is tasked on it; or the
-    object is above LEO: the gate applies to LEO tracks only, growth >= 1 km/day); else it stays
+    correlates (inside the gate: ``CORRELATION_GATE_KM`` or 6 times the prediction's
+    largest position sigma of ``sigma_rtn_km`` (R, T, N) [km]: an eccentric track's error
+    is radial as much as along-track; a sensor of the team is tasked on it; or the object
+    is above LEO: the gate applies to LEO tracks only, growth >= 1 km/day); else it stays
     uncorrelated: True the first time (say so), False after."""
+    sigma_km = float(np.max(sigma_rtn_km))
     tasked = any(oid in objs for objs in tasking.get(tp.team, {}).values())
     leo = track.growth_km_day >= 1.0
     if residual_km <= max(CORRELATION_GATE_KM, 6.0 * sigma_km) or tasked or not leo:
