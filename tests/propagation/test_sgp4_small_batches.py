@@ -83,3 +83,31 @@ def test_a_forked_child_of_a_threaded_process_propagates_on_one_thread():
 def _child_propagates(table, ie, jd, fr):
     assert sgp4_numba._FORKED_FROM_THREADED
     return sgp4_numba.propagate_table(table, ie, jd, fr)[1]
+
+
+def test_one_thread_block_keeps_a_large_batch_off_the_thread_pool(monkeypatch):
+    """A screening block in a pool or Dask worker (one task per core already) propagates
+    on its own thread, and leaving the block restores the thread pool."""
+
+    def parallel(*_a, **_k):
+        raise AssertionError("the thread pool inside one_thread()")
+
+    monkeypatch.setattr(sgp4_numba, "_FORKED_FROM_THREADED", False)
+    tles = TLES * 150
+    jd = np.full(121, 2461103.5)
+    fr = np.arange(121) * 120.0 / 86400.0
+    table, ie = sgp4_numba.table_for_tles(tles)
+    real = sgp4_driver.propagate_rows
+    monkeypatch.setattr(sgp4_driver, "propagate_rows", parallel)
+    with sgp4_numba.one_thread(), sgp4_numba.one_thread():
+        _, r, _ = sgp4_numba.propagate_table(table, ie, jd, fr)
+    seen = []
+
+    def counted(*a, **k):
+        seen.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(sgp4_driver, "propagate_rows", counted)
+    _, r_pool, _ = sgp4_numba.propagate_table(table, ie, jd, fr)
+    assert seen == [1]
+    assert np.array_equal(r, r_pool)

@@ -63,7 +63,10 @@ class ScreeningConfig:
     ``threshold_km``: spherical miss-distance threshold; ``ellipsoid_rtn_km``: optional
     (radial, transverse, normal) semi-axes in the primary's RTN frame, tested at TCA
     (e.g. ``(1, 5, 1)`` in LEO, ``(2, 25, 25)`` in GEO), replacing the sphere.
-    ``node_dt_s``: SGP4 sampling of the interpolation nodes; ``step_s``: fine step of the
+    ``node_dt_s``: SGP4 sampling of the interpolation nodes (180 s: the Hermite error
+    bound in the margin stays under 0.3 km, and SGP4 at the nodes costs a third less than
+    at 120 s; on the real catalog's 24 h the same events, TCAs within 0.2 ms and misses
+    within 1e-8 km of 120 s nodes); ``step_s``: fine step of the
     spatial sieve; ``block_s``: length of the independent time blocks; ``radial_pad_km``:
     padding of the apogee/perigee filter (covers SGP4 short-period terms); ``backend``:
     sieve kernel, ``auto`` | ``numba`` | ``numpy``; ``primary_pairs``: with primaries,
@@ -72,7 +75,7 @@ class ScreeningConfig:
 
     threshold_km: float = 5.0
     ellipsoid_rtn_km: tuple[float, float, float] | None = None
-    node_dt_s: float = 120.0
+    node_dt_s: float = 180.0
     step_s: float = 20.0
     block_s: float = 4 * 3600.0
     radial_pad_km: float = 50.0
@@ -401,7 +404,7 @@ _FORK_STATE: dict = {}
 def _run_block_forked(k: int) -> dict:
     st = _FORK_STATE
     b0, bl = st["blocks"][k]
-    return screen_block(
+    return _screen_block_one_thread(
         st["token"],
         st["tles"],
         st["jd0"],
@@ -413,6 +416,17 @@ def _run_block_forked(k: int) -> dict:
         st["rlo"],
         st["rhi"],
     )
+
+
+def _screen_block_one_thread(*args) -> dict:
+    """:func:`screen_block` in a pool or cluster worker: the blocks are the parallelism,
+    so its SGP4 runs on the worker's one thread (see ``sgp4_numba.one_thread``)."""
+    if not HAVE_NUMBA:
+        return screen_block(*args)
+    from spacerange.propagation.sgp4_numba import one_thread
+
+    with one_thread():
+        return screen_block(*args)
 
 
 def screen(
@@ -510,7 +524,7 @@ def _run_dask(scheduler, token, tles, jd0, fr0, blocks, cfg, query, rlo, rhi) ->
         big = client.scatter([tles, query, rlo, rhi], broadcast=True)
         futs = [
             client.submit(
-                screen_block,
+                _screen_block_one_thread,
                 token,
                 big[0],
                 jd0,

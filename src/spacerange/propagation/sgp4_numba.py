@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from numba import njit
@@ -99,6 +100,27 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+#: Depth of :func:`one_thread` blocks in this process (a counter, not a flag, so that
+#: overlapping blocks in two threads of one worker leave it set until both end).
+_ONE_THREAD_DEPTH = 0
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the propagation kernels on the calling thread only while inside.
+
+    For the workers of a process pool or a Dask cluster that already run one task per
+    core (the screening's time blocks): a kernel spreading over numba's thread pool there
+    puts two threads on each core, and GNU OpenMP's idle threads spin against the other
+    worker's sieve.
+    """
+    global _ONE_THREAD_DEPTH
+    _ONE_THREAD_DEPTH += 1
+    try:
+        yield
+    finally:
+        _ONE_THREAD_DEPTH -= 1
 
 
 def _py_satrec(sat: Satrec) -> PySatrec:
@@ -478,8 +500,9 @@ def propagate_table(
     kinds = sgp4_driver.row_kinds(table, init_error, sgp4_simd.enabled())
     rows = np.arange(n, dtype=np.int64)
     run = sgp4_driver.propagate_rows
-    if _FORKED_FROM_THREADED:
-        # a forked child of a process whose numba thread pool ran: one thread here
+    if _FORKED_FROM_THREADED or _ONE_THREAD_DEPTH:
+        # a forked child of a process whose numba thread pool ran, or a worker that is
+        # one of several processes sharing the cores: one thread here
         run = sgp4_driver.propagate_rows_serial
     elif n * m < SERIAL_BELOW:
         # little work (a screening block of a few changed tracks: ~0.1 ms on one thread)
