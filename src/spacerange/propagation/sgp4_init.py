@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import chain
 from operator import attrgetter
 
 import numpy as np
@@ -99,7 +100,8 @@ _X2O3 = 2.0 / 3.0
 #: the source ``Satrec`` attributes the init reads, in the column order of its input array
 _INPUTS = "jdsatepoch jdsatepochF bstar ecco argpo inclo mo no_kozai nodeo".split()
 _N_INPUTS = len(_INPUTS)
-_get_inputs = attrgetter(*_INPUTS, "operationmode")
+_get_inputs = attrgetter(*_INPUTS)
+_get_opsmode = attrgetter("operationmode")
 
 
 @njit(cache=True, fastmath=False)
@@ -375,14 +377,14 @@ def init_table(satrecs: Sequence) -> tuple[np.ndarray, np.ndarray]:
     ``sgp4.api.Satrec`` objects ``satrecs``, compiled: the numbers python-sgp4's Python
     ``sgp4init`` gives (WGS-72, each object's ``operationmode``)."""
     n = len(satrecs)
-    inputs = np.empty((n, _N_INPUTS))
-    afspc = np.empty(n, dtype=np.bool_)
-    for i, sat in enumerate(satrecs):
-        *values, opsmode = _get_inputs(sat)
-        inputs[i] = values
-        afspc[i] = opsmode == "a"
     table = np.zeros((n, N_FIELDS))
     init_error = np.zeros(n, dtype=np.uint8)
     if n:
+        # one flat pass over the attributes (~0.4 us per object; a per-row numpy
+        # assignment would double it)
+        inputs = np.fromiter(
+            chain.from_iterable(map(_get_inputs, satrecs)), np.float64, count=n * _N_INPUTS
+        ).reshape(n, _N_INPUTS)
+        afspc = np.array(list(map(_get_opsmode, satrecs))) == "a"
         _init_kernel(inputs, afspc, table, init_error)
     return table, init_error
