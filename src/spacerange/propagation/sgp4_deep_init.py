@@ -95,7 +95,9 @@ def _pymod(x, y):
 @njit(cache=True, fastmath=False)
 def _dscom(p, epoch, ep, argpp, tc, inclp, nodep, np_):
     """Deep-space common terms (``dscom``): writes the lunar-solar periodic coefficients
-    (``e3`` ... ``zmos``) into row ``p`` and returns the quantities ``dsinit`` needs."""
+    (``e3`` ... ``zmos``) into row ``p`` and returns the quantities ``dsinit`` needs.
+    ``epoch`` in days since 1950 Jan 0.0 UT, ``tc`` in minutes since it, ``np_`` (mean
+    motion) in rad/min, angles in rad."""
     zes = 0.01675
     zel = 0.05490
     c1ss = 2.9864797e-6

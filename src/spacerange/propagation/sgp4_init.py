@@ -35,6 +35,7 @@ from operator import attrgetter
 
 import numpy as np
 from numba import njit
+from sgp4.api import Satrec
 from sgp4.earth_gravity import wgs72
 
 from spacerange.propagation.sgp4_deep_init import _dscom, _dsinit, _pymod
@@ -122,7 +123,8 @@ def _gstime(jdut1):
 
 @njit(cache=True, fastmath=False)
 def _initl(ecco, epoch, inclo, no, afspc):
-    """Un-Kozai'd mean motion and the auxiliary epoch quantities (``initl``)."""
+    """Un-Kozai'd mean motion and the auxiliary epoch quantities (``initl``); ``epoch`` in
+    days since 1950 Jan 0.0 UT, ``no`` (Kozai mean motion) in rad/min."""
     eccsq = ecco * ecco
     omeosq = 1.0 - eccsq
     rteosq = math.sqrt(omeosq)
@@ -163,17 +165,17 @@ def _initl(ecco, epoch, inclo, no, afspc):
 
 
 @njit(cache=True, fastmath=False)
-def _sgp4init_row(p, x, afspc):
+def _sgp4init_row(p, x, afspc, buf, state):
     """``sgp4init`` of one element set into the zeroed row ``p``; ``x`` holds the source
     ``Satrec``'s values in the order of ``_INPUTS``.  Returns the error code of the
-    closing propagation to t = 0."""
+    closing propagation to t = 0 (``buf``, ``state``: that step's scratch arrays)."""
     temp4 = 1.5e-12
     jdsatepoch, jdsatepochF, bstar, ecco, argpo, inclo, mo, no_kozai, nodeo = (
         x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8]
     )  # fmt: skip
     # the C++ twoline2rv's rounding: the full JD first, then the 1950 offset; the table
     # keeps the split epoch exactly as the source object carries it (tsince depends on it)
-    epoch = (jdsatepoch + jdsatepochF) - 2433281.5
+    epoch_1950_days = (jdsatepoch + jdsatepochF) - 2433281.5
     p[JDSATEPOCH] = jdsatepoch
     p[JDSATEPOCHF] = jdsatepochF
     p[AFSPC] = 1.0 if afspc else 0.0
@@ -194,7 +196,7 @@ def _sgp4init_row(p, x, afspc):
     x2o3 = _X2O3
 
     (no_unkozai, ainv, ao, con41, con42, cosio, cosio2, eccsq, omeosq, posq, rp, rteosq,
-     sinio, gsto) = _initl(ecco, epoch, inclo, no_kozai, afspc)  # fmt: skip
+     sinio, gsto) = _initl(ecco, epoch_1950_days, inclo, no_kozai, afspc)  # fmt: skip
     p[NO_UNKOZAI] = no_unkozai
     p[CON41] = con41
     p[GSTO] = gsto
@@ -307,7 +309,7 @@ def _sgp4init_row(p, x, afspc):
             isimp = 1
             tc = 0.0
             inclm = inclo
-            common, s, sz, z = _dscom(p, epoch, ecco, argpo, tc, inclo, nodeo, no_unkozai)
+            common, s, sz, z = _dscom(p, epoch_1950_days, ecco, argpo, tc, inclo, nodeo, no_unkozai)
             # (init-mode dpper: a no-op, see the module docstring)
             _dsinit(p, _XKE, common, s, sz, z, eccsq, inclm, tc, xpidot)
 
@@ -329,8 +331,7 @@ def _sgp4init_row(p, x, afspc):
         p[ISIMP] = isimp
 
     # finally propagate to t = 0, as sgp4init does: its error code is the init's
-    buf = np.empty(6)
-    state = np.zeros(3)
+    state[0] = 0.0  # the resonance integrator starts from epoch
     code = _sgp4_one(p, 0.0, buf, state)
     if p[DEEP] != 0.0:
         _deep_t0_fields(p, code)
@@ -368,11 +369,13 @@ def _deep_t0_fields(p, code):
 
 @njit(cache=True, fastmath=False)
 def _init_kernel(inputs, afspc, table, init_error):
+    buf = np.empty(6)
+    state = np.zeros(3)
     for i in range(inputs.shape[0]):
-        init_error[i] = _sgp4init_row(table[i], inputs[i], afspc[i])
+        init_error[i] = _sgp4init_row(table[i], inputs[i], afspc[i], buf, state)
 
 
-def init_table(satrecs: Sequence) -> tuple[np.ndarray, np.ndarray]:
+def init_table(satrecs: Sequence[Satrec]) -> tuple[np.ndarray, np.ndarray]:
     """Parameter table ``(n, N_FIELDS)`` and init error codes ``(n,)`` uint8 for the
     ``sgp4.api.Satrec`` objects ``satrecs``, compiled: the numbers python-sgp4's Python
     ``sgp4init`` gives (WGS-72, each object's ``operationmode``)."""
