@@ -6,14 +6,21 @@ Measures, in the same run:
   vectorized across times, :mod:`spacerange.propagation.sgp4_simd` and
   :mod:`spacerange.propagation.sgp4_sdp4_simd`); the same engine all-scalar
   (``SPACERANGE_SGP4_SIMD=0``), every block consumed, element sets already initialized
-  (the init, python-sgp4's ``sgp4init`` in Python, is timed on its own: ``numba_init_s``);
+  (the init, TLE parsing plus the compiled ``sgp4init``, is timed on its own:
+  ``numba_init_s``);
+* the initialization alone (also ``--init-only``, which runs nothing else):
+  ``pack_params`` compiled (:mod:`spacerange.propagation.sgp4_init`) against its baseline,
+  python-sgp4's pure-Python ``sgp4init`` (``pack_params_reference``), on the same parsed
+  element sets; the compiled path's first call in this process (numba cache load, or
+  compilation when the cache is cold) separately;
 * the previous engine: the same iterator over python-sgp4's ``SatrecArray`` in a process
   pool (``SPACERANGE_SGP4_ENGINE=sgp4``);
 * baseline: a plain single-process loop of ``SatrecArray.sgp4`` over chunks of objects;
 * the kernels alone (``propagate_table``, no chunking) on the near-earth and the
   deep-space rows, vectorized and scalar;
 and prints states/s for each (goal >= 20 M/s on 2 cores), the ratios and the peak memory
-of our path (goal < 2 GB).  Usage: ``python benchmarks/propagate_catalog.py [--json]``.
+of our path (goal < 2 GB).  Usage:
+``python benchmarks/propagate_catalog.py [--json] [--init-only] [--objects N]``.
 """
 
 from __future__ import annotations
@@ -36,10 +43,55 @@ from spacerange.propagation.sgp4_batch import (
 from spacerange.timescales import jd_fr_utc, parse_utc, time_grid
 
 
+def _init_timings(tles: list[tuple[str, str]]) -> dict:
+    """The initialization of ``tles``: TLE parsing (python-sgp4's C++ ``twoline2rv``), the
+    compiled ``pack_params`` (its first call in this process on its own: numba's cache
+    load, or compilation when the cache is cold) and the pure-Python baseline
+    ``pack_params_reference``; the median of repeated runs, seconds."""
+    from sgp4.api import WGS72, Satrec
+
+    t0 = time.perf_counter()
+    sats = [Satrec.twoline2rv(a, b, WGS72) for a, b in tles]
+    parse_s = time.perf_counter() - t0
+
+    from spacerange.propagation import sgp4_init
+    from spacerange.propagation.sgp4_numba import pack_params, pack_params_reference
+
+    t0 = time.perf_counter()
+    pack_params(sats[:2])
+    first_s = time.perf_counter() - t0
+    stats = sgp4_init._init_kernel.stats
+    loaded = "cache" if stats.cache_hits and not stats.cache_misses else "compiled"
+
+    def median_s(fn, repeats):
+        runs = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            out = fn(sats)
+            runs.append(time.perf_counter() - t0)
+        return float(np.median(runs)), out
+
+    ours_s, (table, err) = median_s(pack_params, 7)
+    base_s, (ref_table, ref_err) = median_s(pack_params_reference, 3)
+    exact = bool(np.array_equal(table, ref_table) and np.array_equal(err, ref_err))
+    return {
+        "init_parse_twoline2rv_s": round(parse_s, 4),
+        "init_first_call_s": round(first_s, 3),
+        "init_first_call_from": loaded,
+        "init_pack_compiled_s": round(ours_s, 4),
+        "init_pack_python_baseline_s": round(base_s, 4),
+        "init_pack_speedup": round(base_s / ours_s, 1),
+        "init_pack_tables_identical": exact,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--json", action="store_true", help="print one JSON object last")
     ap.add_argument("--objects", type=int, default=0, help="use only the first N objects")
+    ap.add_argument(
+        "--init-only", action="store_true", help="time only the initialization (pack_params)"
+    )
     args = ap.parse_args()
 
     elsets, rejects = parse_tle_file(data_root() / "catalog" / "spacetrack_3le_full_20231009.txt")
@@ -48,6 +100,10 @@ def main() -> None:
     tles = [(e.line1, e.line2) for e in elsets]
     times = time_grid(parse_utc("2023-10-09T00:00:00Z"), 86400.0, 60.0)
     n_states = len(tles) * len(times)
+    init_figures = _init_timings(tles)
+    if args.init_only:
+        report({"objects": len(tles), **init_figures}, args.json)
+        return
 
     from spacerange.propagation.sgp4_numba import propagate_table, propagate_tles, table_for_tles
 
@@ -130,6 +186,7 @@ def main() -> None:
             "cores": len(os.sched_getaffinity(0)),
             "load_average_1min": load,
             "numba_init_s": round(init_s, 3),
+            **init_figures,
             "ours_seconds": round(ours_s, 3),
             "ours_states_per_s": round(n_states / ours_s),
             "ours_with_init_states_per_s": round(n_states / (ours_s + init_s)),

@@ -3,9 +3,10 @@
 A line-by-line port of the propagation half of Vallado's SGP4 (``sgp4``, ``dspace``,
 ``dpper``, as python-sgp4 carries it in ``sgp4/propagation.py`` and compiles it in its C++
 extension): near-earth SGP4 and deep-space SDP4 with lunar-solar periodics and the 12 h and
-24 h resonance integration. Initialization stays in python-sgp4 (``sgp4init``, WGS-72,
-opsmode of the source ``Satrec``); its fields are packed into one float64 structure-of-arrays
-table ``(n_obj, N_FIELDS)`` and the kernel propagates every (object, time) pair in parallel.
+24 h resonance integration. Initialization (``sgp4init``, WGS-72, opsmode of the source
+``Satrec``) is the compiled port in :mod:`spacerange.propagation.sgp4_init`, bit-identical
+to python-sgp4's; its fields fill one float64 structure-of-arrays table
+``(n_obj, N_FIELDS)`` and the kernel propagates every (object, time) pair in parallel.
 
 Results follow ``SatrecArray.sgp4``: TEME position (km), velocity (km/s) and the error code
 (0 ok, 1 mean eccentricity, 2 mean motion, 3 perturbed eccentricity, 4 semi-latus rectum,
@@ -150,11 +151,21 @@ def _py_satrec(sat: Satrec) -> PySatrec:
 
 
 def pack_params(satrecs: Sequence[Satrec]) -> tuple[np.ndarray, np.ndarray]:
-    """Parameter table ``(n, N_FIELDS)`` and the init error code of each object.
+    """Parameter table ``(n, N_FIELDS)`` and the init error code of each object, from the
+    compiled initialization (:func:`spacerange.propagation.sgp4_init.init_table`).
 
     Objects whose initialization failed (python-sgp4 sets ``error`` in ``sgp4init``) keep
     their code; the kernel reports it for every time, as ``SatrecArray`` does.
     """
+    # imported here: sgp4_init calls this module's kernel for its closing t = 0 step
+    from spacerange.propagation.sgp4_init import init_table
+
+    return init_table(satrecs)
+
+
+def pack_params_reference(satrecs: Sequence[Satrec]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pack_params` through python-sgp4's pure-Python ``sgp4init`` (~23 us per
+    object): the reference the compiled initialization is tested against."""
     n = len(satrecs)
     table = np.zeros((n, N_FIELDS))
     init_error = np.zeros(n, dtype=np.uint8)
@@ -439,8 +450,8 @@ class NumbaSatrecArray:
 
 
 #: Initialized rows by (line1, line2): screening and the exercise propagate the same
-#: element sets window after window, and python-sgp4's Python init (~0.1 ms per object)
-#: would otherwise cost as much as the propagation itself.
+#: element sets window after window; parsing each pair again (python-sgp4's C++
+#: ``twoline2rv``) and initializing it would be repeated work.
 _ROW_CACHE: dict[tuple[str, str], tuple[np.ndarray, int]] = {}
 _ROW_CACHE_MAX = 200_000
 
