@@ -141,3 +141,35 @@ def test_few_query_kernel_gives_the_grid_kernels_candidates_bit_for_bit(n_query,
         np.testing.assert_array_equal(x, y)
     ref = sieve(*args, backend="numpy", query_pairs=qq)
     _same(few, ref)
+
+
+def test_candidate_arrays_grow_in_place_without_rerunning_the_window():
+    """More candidates than the kernels' initial room (65,536 for the grid, 4,096 for the
+    few-query kernel: a dense catalog) grow the output arrays; the candidates are those
+    found with ample room, in the same order."""
+    from spacerange.conjunction import sieve as sv
+    from spacerange.conjunction import sieve_few as sf
+
+    n, node_dt, dt = 400, 120.0, 20.0
+    P, V = _circular_orbits(n, 21, node_dt, seed=5)
+    PT, VT = np.ascontiguousarray(P.swapaxes(0, 1)), np.ascontiguousarray(V.swapaxes(0, 1))
+    okT = np.ones(PT.shape[:2], bool)
+    rlo, rhi = np.full(n, -np.inf), np.full(n, np.inf)
+    radius, thr = 5.0 + 0.5 * 16.0 * dt + 1.0, 60.0
+    query = np.ones(n, bool)
+    rest = (node_dt, dt, 120, radius, thr, query, rlo, rhi, True)
+    cell = sv._cell_km(VT, okT, dt, radius, thr)
+    big = sv._sieve_numba(PT, VT, okT, *rest, cell, 1 << 20)
+    small = sv._sieve_numba(PT, VT, okT, *rest, cell, 3)
+    assert big[0] == small[0] > 100
+    for x, y in zip(big[1:], small[1:], strict=True):
+        np.testing.assert_array_equal(x[: big[0]], y[: small[0]])
+    query = np.zeros(n, bool)
+    query[:60] = True
+    qidx = np.flatnonzero(query).astype(np.int64)
+    rest = (node_dt, dt, 120, radius, thr, qidx, query, rlo, rhi, True)
+    big = sf._sieve_few_numba(PT, VT, okT, *rest, 1 << 20)
+    small = sf._sieve_few_numba(PT, VT, okT, *rest, 2)
+    assert big[0] == small[0] > 10
+    for x, y in zip(big[1:], small[1:], strict=True):
+        np.testing.assert_array_equal(x[: big[0]], y[: small[0]])

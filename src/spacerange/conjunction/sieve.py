@@ -157,6 +157,13 @@ if HAVE_NUMBA:
         return (SPREAD[bx & bmask] << 2) | (SPREAD[by & bmask] << 1) | SPREAD[bz & bmask]
 
     @numba.njit(cache=True, nogil=True)
+    def _grown(a, size):  # pragma: no cover - compiled
+        """``a`` copied into a new array of ``size`` entries (the first ``len(a)`` set)."""
+        out = np.empty(size, a.dtype)
+        out[: a.shape[0]] = a
+        return out
+
+    @numba.njit(cache=True, nogil=True)
     def _node_major_numba(r, v, e, mu, min_radius, PT, VT, okT, speed):  # pragma: no cover
         """Compiled :func:`node_major_states`: one pass, reads object-major, writes
         node-major."""
@@ -204,7 +211,8 @@ if HAVE_NUMBA:
     def _sieve_numba(
         PT, VT, okT, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rhi, qq_pairs, cell_km, cap
     ):  # pragma: no cover - compiled
-        """Grid kernel; ``PT, VT, okT`` node-major ``(n_nodes, n, 3)`` / ``(n_nodes, n)``."""
+        """Grid kernel; ``PT, VT, okT`` node-major ``(n_nodes, n, 3)`` / ``(n_nodes, n)``;
+        ``cap``: initial room for candidates (it grows as needed)."""
         n_nodes = PT.shape[0]
         n = PT.shape[1]
         # All-vs-all: each pair is examined once, from its faster member (speed, then index),
@@ -458,12 +466,19 @@ if HAVE_NUMBA:
                             bj = i
                         tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                         if dm < thr_lin:
-                            if cnt < cap:
-                                oi[cnt] = a
-                                oj[cnt] = bj
-                                ok_[cnt] = k
-                                otau[cnt] = tau
-                                od[cnt] = dm
+                            if cnt == oi.shape[0]:
+                                # grow in place: a dense catalog never runs the step twice
+                                grow = 2 * cnt
+                                oi = _grown(oi, grow)
+                                oj = _grown(oj, grow)
+                                ok_ = _grown(ok_, grow)
+                                otau = _grown(otau, grow)
+                                od = _grown(od, grow)
+                            oi[cnt] = a
+                            oj[cnt] = bj
+                            ok_[cnt] = k
+                            otau[cnt] = tau
+                            od[cnt] = dm
                             cnt += 1
         return cnt, oi, oj, ok_, otau, od
 
@@ -563,13 +578,8 @@ def sieve(
         i, j, k, tau, d = sieve_few(PT, VT, okT, *rest)
     elif use_numba:
         cell_km = _cell_km(VT, okT, float(dt), float(radius), float(thr_lin))
-        cap = 1 << 16
-        while True:
-            cnt, i, j, k, tau, d = _sieve_numba(PT, VT, okT, *rest, cell_km, cap)
-            if cnt <= cap:
-                i, j, k, tau, d = i[:cnt], j[:cnt], k[:cnt], tau[:cnt], d[:cnt]
-                break
-            cap = int(cnt * 1.2) + 1
+        cnt, i, j, k, tau, d = _sieve_numba(PT, VT, okT, *rest, cell_km, 1 << 16)
+        i, j, k, tau, d = i[:cnt], j[:cnt], k[:cnt], tau[:cnt], d[:cnt]
     else:
         obj_major = [np.swapaxes(a, 0, 1) for a in (PT, VT, okT)]
         i, j, k, tau, d = sieve_numpy(*obj_major, *rest)

@@ -29,6 +29,7 @@ from spacerange.conjunction.sieve import HAVE_NUMBA, numba
 
 if HAVE_NUMBA:
     from spacerange.conjunction.interpolation import hermite_coefficients, line_minimum
+    from spacerange.conjunction.sieve import _grown
 
 __all__ = ["MAX_QUERIES", "sieve_few"]
 
@@ -45,17 +46,13 @@ def sieve_few(PT, VT, okT, node_dt, dt, n_steps, radius, thr_lin, query, rlo, rh
     if not HAVE_NUMBA:
         raise RuntimeError("sieve_few needs the optional 'fast' extra (numba)")
     qidx = np.flatnonzero(query).astype(np.int64)
-    cap = 1 << 12
-    while True:
-        cnt, i, j, k, tau, d = _sieve_few_numba(
-            PT, VT, okT, float(node_dt), float(dt), int(n_steps), float(radius),
-            float(thr_lin), qidx, np.ascontiguousarray(query, np.bool_),
-            np.ascontiguousarray(rlo, np.float64), np.ascontiguousarray(rhi, np.float64),
-            bool(qq_pairs), cap,
-        )  # fmt: skip
-        if cnt <= cap:
-            return i[:cnt], j[:cnt], k[:cnt], tau[:cnt], d[:cnt]
-        cap = int(cnt * 1.2) + 1
+    cnt, i, j, k, tau, d = _sieve_few_numba(
+        PT, VT, okT, float(node_dt), float(dt), int(n_steps), float(radius),
+        float(thr_lin), qidx, np.ascontiguousarray(query, np.bool_),
+        np.ascontiguousarray(rlo, np.float64), np.ascontiguousarray(rhi, np.float64),
+        bool(qq_pairs), 1 << 12,
+    )  # fmt: skip
+    return i[:cnt], j[:cnt], k[:cnt], tau[:cnt], d[:cnt]
 
 
 if HAVE_NUMBA:
@@ -167,11 +164,16 @@ if HAVE_NUMBA:
                     w2 = vel[j, 2] - vel[i, 2]
                     tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                     if dm < thr_lin:
-                        if cnt < cap:
-                            oi[cnt] = i
-                            oj[cnt] = j
-                            ok_[cnt] = k
-                            otau[cnt] = tau
-                            od[cnt] = dm
+                        if cnt == oi.shape[0]:
+                            oi = _grown(oi, 2 * cnt)
+                            oj = _grown(oj, 2 * cnt)
+                            ok_ = _grown(ok_, 2 * cnt)
+                            otau = _grown(otau, 2 * cnt)
+                            od = _grown(od, 2 * cnt)
+                        oi[cnt] = i
+                        oj[cnt] = j
+                        ok_[cnt] = k
+                        otau[cnt] = tau
+                        od[cnt] = dm
                         cnt += 1
         return cnt, oi, oj, ok_, otau, od
