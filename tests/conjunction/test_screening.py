@@ -219,3 +219,14 @@ def test_compiled_newton_on_the_interpolant_equals_numpy(monkeypatch):
     t_np = scr._newton_on_interpolant(Pv, Vv, 120.0, dt, ci, cj, ck, ctau, lo, hi)
     np.testing.assert_allclose(t_c, t_np, rtol=0, atol=1e-9)
     np.testing.assert_allclose(t_c, tx, rtol=0, atol=1e-3)
+
+
+def test_the_catalog_blob_for_a_cluster_gives_back_the_same_pairs():
+    """A Dask cluster receives the catalog as one buffer; the workers' pairs are the
+    caller's, line for line (padding and non-ASCII object names in comments included)."""
+    from spacerange.conjunction.screening import _tle_blob, _tle_pairs
+
+    tles = [("1 25544U 98067A   23281.5  ", "2 25544  51.6416 247.4627 é"),
+            ("1 00005U", "2 00005  ")]  # fmt: skip
+    assert _tle_pairs(_tle_blob(tles)) == tles
+    assert _tle_pairs(_tle_blob([])) == []

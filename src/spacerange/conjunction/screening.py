@@ -129,11 +129,25 @@ def _token(tles: Sequence[TlePair]) -> str:
     return h.hexdigest()
 
 
-def _satrecs(token: str, tles: Sequence[TlePair]) -> tuple[list[Satrec], SatrecArrayLike]:
-    """Satrecs of a catalog, built once per process (forked workers inherit the parent's)."""
+def _tle_blob(tles: Sequence[TlePair]) -> bytes:
+    """The catalog as one UTF-8 blob, line 1 and line 2 of each element set on their own
+    lines: what a Dask cluster receives (one buffer; a list of 26,140 tuples of strings
+    took 1.3 s to scatter to two workers)."""
+    return "\n".join(f"{a}\n{b}" for a, b in tles).encode()
+
+
+def _tle_pairs(blob: bytes) -> list[TlePair]:
+    """Inverse of :func:`_tle_blob`."""
+    lines = blob.decode().split("\n") if blob else []
+    return list(zip(lines[0::2], lines[1::2], strict=True))
+
+
+def _satrecs(token: str, tles: Sequence[TlePair] | bytes) -> tuple[list[Satrec], SatrecArrayLike]:
+    """Satrecs of a catalog (TLE pairs, or :func:`_tle_blob`'s bytes), built once per
+    process (forked workers inherit the parent's)."""
     hit = _SATREC_CACHE.get(token)
     if hit is None:
-        sats = satrecs_from_tles(tles)
+        sats = satrecs_from_tles(_tle_pairs(tles) if isinstance(tles, bytes) else tles)
         hit = (sats, satrec_array(sats))  # the compiled kernel when numba is present
         _SATREC_CACHE.clear()
         _SATREC_CACHE[token] = hit
@@ -174,7 +188,7 @@ def _node_states(arr: SatrecArrayLike, jd0: float, fr0: float, t_nodes: np.ndarr
 
 def screen_block(
     token: str,
-    tles: Sequence[TlePair],
+    tles: Sequence[TlePair] | bytes,
     jd0: float,
     fr0: float,
     block_start_s: float,
@@ -522,7 +536,7 @@ def _run_dask(scheduler, token, tles, jd0, fr0, blocks, cfg, query, rlo, rhi) ->
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        big = client.scatter([tles, query, rlo, rhi], broadcast=True)
+        big = client.scatter([_tle_blob(tles), query, rlo, rhi], broadcast=True)
         futs = [
             client.submit(
                 _screen_block_one_thread,
