@@ -158,9 +158,9 @@ def test_candidate_arrays_grow_in_place_without_rerunning_the_window():
     radius, thr = 5.0 + 0.5 * 16.0 * dt + 1.0, 60.0
     query = np.ones(n, bool)
     rest = (node_dt, dt, 120, radius, thr, query, rlo, rhi, True)
-    cell = sv._cell_km(VT, okT, dt, radius, thr)
-    big = sv._sieve_numba(PT, VT, okT, *rest, cell, 1 << 20)
-    small = sv._sieve_numba(PT, VT, okT, *rest, cell, 3)
+    cell, bits = sv._grid(VT, okT, dt, radius, thr)
+    big = sv._sieve_numba(PT, VT, okT, *rest, cell, 1 << 20, bits)
+    small = sv._sieve_numba(PT, VT, okT, *rest, cell, 3, bits)
     assert big[0] == small[0] > 100
     for x, y in zip(big[1:], small[1:], strict=True):
         np.testing.assert_array_equal(x[: big[0]], y[: small[0]])
