@@ -94,3 +94,33 @@ def test_objects_never_observed_have_no_entry_and_shares_respect_agreements():
         ag.provider == "ardenia-ops" and "borealis-ops" in ag.recipients for ag in sc.sharing
     ):
         assert not ok and "no sharing agreement" in errors[0]
+
+
+def test_a_storm_reaches_the_teams_element_sets_only_through_their_track_errors():
+    """The teams fit their own element sets from their own passes; the drag term those
+    carry is what the team knew (the public catalog's at STARTEX, its own track's after),
+    never the truth's value after a storm raised it (the picture used to copy the truth
+    object's current B* into every fit, and its perigee into the tracks' growth)."""
+    sc, w, p = _setup("space_weather", n=60)
+    inj = next(i for _, _, i in sc.iter_injects() if i.action and i.action.kind == "space_weather")
+    t_storm = to_utc64(sc.time_of(inj.at))
+    w.enact(inj, t_storm)
+    t = w.startex
+    for k in range(1, 7 * 6 + 1):  # 7 h in 10-min steps: the storm is on from ~2 h
+        t = w.startex + _td64(k * 600)
+        w.advance(t)
+        p.update(t)
+    raised = {o.id for o in w.objects
+              if o.satrec_at(t).bstar > 1.5 * o.satrec_at(w.startex).bstar > 0}  # fmt: skip
+    assert raised, "the storm raised no object's drag"
+    fitted = 0
+    for team, tp in p.teams.items():
+        for oid, tr in tp.tracks.items():
+            if oid not in raised or tr.source != "obs" or tr.epoch_utc <= t_storm:
+                continue
+            fitted += 1
+            o = w.obj(oid)
+            # the element set's text keeps B* to 5 digits
+            assert not np.isclose(tr.satrec.bstar, o.satrec_at(t).bstar, rtol=0.1), (team, oid)
+            assert np.isclose(tr.satrec.bstar, o.satrec_at(w.startex).bstar, rtol=1e-4), (team, oid)
+    assert fitted > 0, "no team re-fitted a storm-raised object after the storm"

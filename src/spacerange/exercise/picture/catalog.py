@@ -10,14 +10,16 @@ import time
 
 import numpy as np
 
-from spacerange.constants import MU_WGS72_KM3_S2
+from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.events.maneuver_alarm import orbit_regime
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn, uncorrelated
 from spacerange.exercise.world import fit_satrecs
+from spacerange.exercise.world.model import _perigee_alt_km
 from spacerange.frames import rtn_basis
 from spacerange.od.passes import pass_mahalanobis
+from spacerange.propagation.mean_elements import kepler_equinoctial
 
 __all__ = ["CatalogMixin"]
 
@@ -36,6 +38,16 @@ def _regimes(tracks: list) -> np.ndarray:
                         [float(tr.satrec.ecco) for tr in tracks])  # fmt: skip
 
 
+def _perigee_alt_km_of_states(x_teme: np.ndarray) -> np.ndarray:
+    """Osculating perigee heights [km] above the WGS-72 equatorial radius of TEME states
+    ``(n, 6)`` [km, km/s] (a team's own estimates, not the truth's elements)."""
+    osc = kepler_equinoctial(x_teme)
+    r = np.linalg.norm(x_teme[:, :3], axis=1)
+    with np.errstate(invalid="ignore"):
+        bound = (osc["a"] > 0) & (osc["e"] < 1)
+    return np.where(bound, osc["a"] * (1 - osc["e"]), r) - RE_WGS72_KM
+
+
 def _iso(t) -> str:
     return f"{np.datetime_as_string(np.datetime64(t, 's'))}Z"
 
@@ -44,13 +56,29 @@ class CatalogMixin:
     """Track creation and update of :class:`.core.Pictures` (see the module docstring)."""
 
     # ------------------------------------------------------------------- tracks
-    def _growth(self, o) -> float:
-        return 1.0 if o.perigee_alt_km < 2000 else 0.2
+    @staticmethod
+    def _growth(perigee_alt_km: float) -> float:
+        """Along-track sigma growth [km/day] of a track whose *estimated* perigee is at
+        ``perigee_alt_km``: drag below 2,000 km."""
+        return 1.0 if perigee_alt_km < 2000 else 0.2
+
+    def _team_bstar(self, tp, o) -> float:
+        """The drag term [1/earth radii] of the team's element set for ``o``: its own
+        track's (a team keeps the drag it knows; its passes re-fit the state, not the
+        drag), for a first track the public catalog's at STARTEX where ``o`` is in it,
+        and 0 for an object it has no drag knowledge of (a fragment, a new launch).
+        Never the truth's current value: a storm's extra drag shows in a team's picture
+        only as the track errors it causes."""
+        tr = tp.tracks.get(o.id)
+        if tr is not None:
+            return float(tr.satrec.bstar)
+        if o.created_utc is None:
+            return float(o.satrec_at(self.world.startex).bstar)
+        return 0.0
 
     def _fit_tracks(self, tp, t, objs, r, v, sig, source="obs"):
         if not len(objs):
             return
-        g = np.array([self._growth(o) for o in objs])
         st = np.concatenate([r, v], axis=1).copy()
         mu = MU_WGS72_KM3_S2
         b = rtn_basis(r, v)  # (n, 3, 3), rows R, T, N
@@ -61,8 +89,10 @@ class CatalogMixin:
         e0 = 0.5 * np.einsum("ij,ij->i", v, v) - mu / np.linalg.norm(r, axis=1)
         v2 = 2.0 * (e0 + mu / np.linalg.norm(st[:, :3], axis=1))
         st[:, 3:] *= (np.sqrt(np.maximum(v2, 1e-9)) / np.linalg.norm(st[:, 3:], axis=1))[:, None]
+        g = np.array([self._growth(h) for h in _perigee_alt_km_of_states(st)])
         st[:, 3:] += (self.rng.normal(0.0, 1.0, len(objs)) * g / 3 / 86400.0)[:, None] * b[:, 1]
-        bstar = np.array([o.satrec.bstar for o in objs])
+        # a provider's element set carries its own (the current truth's) drag term
+        bstar = np.array([o.satrec_at(t).bstar for o in objs])
         sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
         for o, s, sg, fr in zip(objs, sats, sig, fit_res, strict=True):
             if s is None:
@@ -230,7 +260,7 @@ class CatalogMixin:
         leaves up to ~1 m/s, which a covariance without it turns into false manoeuvre
         alarms an hour later)."""
         st, p_rtn = tk.to_track_state(sols, t)
-        bstar = np.array([o.satrec.bstar for o in objs])
+        bstar = np.array([self._team_bstar(tp, o) for o in objs])
         sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
         rows, out = [], []
         for k, (o, s, p, fr) in enumerate(zip(objs, sats, p_rtn, fit_res, strict=True)):
@@ -252,7 +282,8 @@ class CatalogMixin:
     def _set_track(self, tp, o, t, sat, tle, cov_rtn, source) -> None:
         old = tp.tracks.get(o.id)
         tp.tracks[o.id] = Track(
-            sat, t, float(np.sqrt(np.trace(cov_rtn[:3, :3]) / 3.0)), self._growth(o), t,
+            sat, t, float(np.sqrt(np.trace(cov_rtn[:3, :3]) / 3.0)),
+            self._growth(_perigee_alt_km(sat)), t,
             old.first_seen_utc if old else t, (old.n_obs + 1) if old else 1, source,
             name=(old.name if old else self._display_name(tp, o, t)),
             owner=(old.owner if old else self._display_owner(o)), tle=tle, cov_rtn=cov_rtn,
