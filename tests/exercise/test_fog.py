@@ -98,7 +98,8 @@ def test_objects_never_observed_have_no_entry_and_shares_respect_agreements():
 
 def test_a_storm_reaches_the_teams_element_sets_only_through_their_track_errors():
     """The teams fit their own element sets from their own passes; the drag term those
-    carry is what the team knew (the public catalog's at STARTEX, its own track's after),
+    carry is what the team knew (the public catalog's at STARTEX, its own track's after;
+    a new object's drag at creation),
     never the truth's value after a storm raised it (the picture used to copy the truth
     object's current B* into every fit, and its perigee into the tracks' growth)."""
     sc, w, p = _setup("space_weather", n=60)

@@ -62,19 +62,19 @@ class CatalogMixin:
         ``perigee_alt_km``: drag below 2,000 km."""
         return 1.0 if perigee_alt_km < 2000 else 0.2
 
-    def _team_bstar(self, tp, o) -> float:
-        """The drag term [1/earth radii] of the team's element set for ``o``: its own
-        track's (a team keeps the drag it knows; its passes re-fit the state, not the
-        drag), for a first track the public catalog's at STARTEX where ``o`` is in it,
-        and 0 for an object it has no drag knowledge of (a fragment, a new launch).
-        Never the truth's current value: a storm's extra drag shows in a team's picture
-        only as the track errors it causes."""
+    def _team_bstar(self, tp, o, t) -> float:
+        """The drag term [1/earth radii] of the team's element set for ``o`` at ``t``: its
+        own track's (a team keeps the drag it knows; its passes re-fit the state, not the
+        drag); for a first track the public catalog's at STARTEX where ``o`` is in it, and
+        for an object created later (a fragment, a launch) its drag at creation, a stand-in
+        for the estimate a cell makes from its first days of tracking.  Never the truth's
+        value after a change (a storm's extra drag reaches a team's picture only as the
+        track errors it causes)."""
         tr = tp.tracks.get(o.id)
         if tr is not None:
             return float(tr.satrec.bstar)
-        if o.created_utc is None:
-            return float(o.satrec_at(self.world.startex).bstar)
-        return 0.0
+        born = self.world.startex if o.created_utc is None else min(o.created_utc, t)
+        return float(o.satrec_at(born).bstar)
 
     def _fit_tracks(self, tp, t, objs, r, v, sig, source="obs"):
         if not len(objs):
@@ -260,7 +260,7 @@ class CatalogMixin:
         leaves up to ~1 m/s, which a covariance without it turns into false manoeuvre
         alarms an hour later)."""
         st, p_rtn = tk.to_track_state(sols, t)
-        bstar = np.array([self._team_bstar(tp, o) for o in objs])
+        bstar = np.array([self._team_bstar(tp, o, t) for o in objs])
         sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
         rows, out = [], []
         for k, (o, s, p, fr) in enumerate(zip(objs, sats, p_rtn, fit_res, strict=True)):
