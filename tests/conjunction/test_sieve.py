@@ -160,7 +160,7 @@ def test_candidate_arrays_grow_in_place_without_rerunning_the_window():
     rest = (node_dt, dt, 120, radius, thr, query, rlo, rhi, True)
     cell, bits = sv._grid(VT, okT, dt, radius, thr)
     big = sv._sieve_numba(PT, VT, okT, *rest, cell, 1 << 20, bits)
-    small = sv._sieve_numba(PT, VT, okT, *rest, cell, 3, bits)
+    small = sv._sieve_numba(PT, VT, okT, *rest, cell, 0, bits)
     assert big[0] == small[0] > 100
     for x, y in zip(big[1:], small[1:], strict=True):
         np.testing.assert_array_equal(x[: big[0]], y[: small[0]])
@@ -169,7 +169,7 @@ def test_candidate_arrays_grow_in_place_without_rerunning_the_window():
     qidx = np.flatnonzero(query).astype(np.int64)
     rest = (node_dt, dt, 120, radius, thr, qidx, query, rlo, rhi, True)
     big = sf._sieve_few_numba(PT, VT, okT, *rest, 1 << 20)
-    small = sf._sieve_few_numba(PT, VT, okT, *rest, 2)
+    small = sf._sieve_few_numba(PT, VT, okT, *rest, 0)
     assert big[0] == small[0] > 10
     for x, y in zip(big[1:], small[1:], strict=True):
         np.testing.assert_array_equal(x[: big[0]], y[: small[0]])

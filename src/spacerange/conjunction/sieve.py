@@ -22,8 +22,8 @@ The compiled kernel shrinks each query's ball to what its own speed needs: since
 (speed, then index), whose ball of radius ``threshold + margin + |v| dt`` covers that
 bound; a LEO object's ball is then ~160 km instead of the ~215 km that the catalog's
 fastest pair (eccentric objects at perigee) imposes on everyone.  The cubes live on a
-periodic grid (16 or 32 blocks of 2 x 2 x 2 cubes per axis, ~20,000 km: LEO without wrapping),
-and a cube's bucket is its Morton code, so the buckets of one block are consecutive (z bit
+periodic grid (16 or 32 blocks of 2 x 2 x 2 cubes per axis, ~20,000 km: LEO without
+wrapping), and a cube's bucket is its Morton code, so the buckets of one block are consecutive (z bit
 lowest) and neighbouring blocks are near each other in memory; queries, taken in bucket
 order, walk space, find their neighbours in cache and often reuse the previous query's
 runs of buckets.  A query whose ball spans at most 2 cubes per axis (nearly all) takes its
@@ -125,8 +125,12 @@ RUNS = _runs_table()
 #: span ~20,000 km (LEO without wrapping) with its cubes (:func:`_grid`), fewer for small
 #: catalogs.
 GRID_BITS = 5
-#: The grid's period that :func:`_grid` aims at [km]: LEO's diameter and some
+#: The grid's period that :func:`_grid` aims at [km]: LEO's diameter (~17,000 km) and a
+#: margin
 GRID_PERIOD_KM = 20_000.0
+#: Catalog size at which the cubes are 4x a typical search radius (the real catalog's,
+#: where that was measured fastest); denser catalogs get smaller cubes (:func:`_grid`)
+CUBE_RULE_N = 26_140
 #: ``SPREAD[x]``: the bits of ``x`` spread to every third position (Morton code); a cube's
 #: bucket is ``SPREAD[cx] << 2 | SPREAD[cy] << 1 | SPREAD[cz]`` (coordinates modulo the
 #: grid), i.e. its block's slot times 8 plus its place in the block.
@@ -486,7 +490,7 @@ if HAVE_NUMBA:
                         if dm < thr_lin:
                             if cnt == oi.shape[0]:
                                 # grow in place: a dense catalog never runs the step twice
-                                grow = 2 * cnt
+                                grow = max(2 * cnt, 16)
                                 oi = _grown(oi, grow)
                                 oj = _grown(oj, grow)
                                 ok_ = _grown(ok_, grow)
@@ -535,7 +539,7 @@ def _grid(V, ok, dt: float, radius: float, thr_lin: float) -> tuple[float, int]:
     """Side of the cubes [km] and the grid's bits per axis (at most :data:`GRID_BITS`).
 
     The side is ``f`` times the search radius of a typical (90th percentile speed) object,
-    ``f = 4 sqrt(26,140 / n)`` between 2 and 4 for ``n`` valid objects, and the grid
+    ``f = 4 sqrt(CUBE_RULE_N / n)`` between 2 and 4 for ``n`` valid objects, and the grid
     spans about :data:`GRID_PERIOD_KM`.  Any side gives the same candidates; this rule is
     the fastest measured (one hour, 180 steps, CPU of the kernel): on the real catalog
     (26,140) 4x with 16 blocks per axis 0.573 s, 3x 0.589 s, 2x with 32 blocks 0.607 s;
@@ -547,7 +551,7 @@ def _grid(V, ok, dt: float, radius: float, thr_lin: float) -> tuple[float, int]:
     speed = np.sqrt(np.einsum("ij,ij->i", V[0], V[0]))  # node-major: first node
     n_valid = int(np.count_nonzero(ok[0]))
     speed = speed[ok[0]] if n_valid else np.zeros(1)
-    f = float(np.clip(4.0 * np.sqrt(26_140.0 / max(n_valid, 1)), 2.0, 4.0))
+    f = float(np.clip(4.0 * np.sqrt(CUBE_RULE_N / max(n_valid, 1)), 2.0, 4.0))
     cell = f * min(radius, thr_lin + dt * np.quantile(speed, 0.9))
     bits = 2
     while bits < GRID_BITS and (2 << bits) * cell < GRID_PERIOD_KM:

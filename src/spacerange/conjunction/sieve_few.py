@@ -165,11 +165,12 @@ if HAVE_NUMBA:
                     tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                     if dm < thr_lin:
                         if cnt == oi.shape[0]:
-                            oi = _grown(oi, 2 * cnt)
-                            oj = _grown(oj, 2 * cnt)
-                            ok_ = _grown(ok_, 2 * cnt)
-                            otau = _grown(otau, 2 * cnt)
-                            od = _grown(od, 2 * cnt)
+                            grow = max(2 * cnt, 16)
+                            oi = _grown(oi, grow)
+                            oj = _grown(oj, grow)
+                            ok_ = _grown(ok_, grow)
+                            otau = _grown(otau, grow)
+                            od = _grown(od, grow)
                         oi[cnt] = i
                         oj[cnt] = j
                         ok_[cnt] = k
