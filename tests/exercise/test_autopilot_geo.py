@@ -228,3 +228,30 @@ def test_an_approach_assessed_early_is_assessed_again_when_it_develops():
     prox = port.of("assessment", "proximity")
     assert len(prox) == 3 and "5 km" in prox[2]["narrative"]
     assert len(port.of("relocate")) == 3
+
+
+def test_a_relocation_planned_during_a_drift_keeps_its_sense():
+    """The demo's ARD-COMSAT-2: the servicer, co-located with the asset, seen 0.1 deg east
+    at one assessment and 0.1 deg west two hours later; the cell relocated west, then
+    east (two burn pairs that cancel).  While a drift is under way a new relocation keeps
+    its sense; after the drift time the sense follows the threat again."""
+    from spacerange.exercise.autopilot import RELOCATE_DRIFT_DAYS, CompetentAutopilot
+
+    def at(clock, lon_deg):
+        port.miss_km = 20.0
+        v = _view(*_circular(A_GEO_KM, lon_deg), clock.replace(":00:00Z", ":50:00Z"))
+        port._view = TeamView(**{**v.__dict__, "clock_utc": clock})
+
+    port = _Port(None, 0.0)
+    ap = CompetentAutopilot()
+    senses = []
+    for clock, lon in (("2026-03-03T17:00:00Z", 12.1), ("2026-03-03T19:00:00Z", 11.9)):
+        at(clock, lon)
+        ap.prox_last.clear()  # each one a new assessment
+        ap._proximity(port, port.view(), "VRK-SERVICER-1", "ARD-COMSAT-2", {"range_km": 20.0})
+        senses.append(ap.relocations["ARD-COMSAT-2"][1])
+    assert len(port.of("relocate")) == 2 and senses[0] == senses[1]
+    later = f"2026-03-0{3 + int(RELOCATE_DRIFT_DAYS) + 1}T19:00:00Z"
+    at(later, 11.9 if senses[0] < 0 else 12.1)  # the threat now on the side it drifts to
+    ap._proximity(port, port.view(), "VRK-SERVICER-1", "ARD-COMSAT-2", {"range_km": 20.0})
+    assert ap.relocations["ARD-COMSAT-2"][1] == -senses[0]

@@ -145,7 +145,8 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     world = types.SimpleNamespace(objects=[types.SimpleNamespace(id=o.id, arcs=[(T0 - np.timedelta64(1, "D"), o.satrec)]) for o in objs])  # fmt: skip
     tp = types.SimpleNamespace(alerts=[], truth_of={"ARD-UCT-0001": "O1"}, od_failures={},
                                alarm=RegimeAlarmModels(),
-                               od_stats={"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0})  # fmt: skip
+                               od_stats={"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0,
+                                         "shares_rejected": 0})  # fmt: skip
     pics = types.SimpleNamespace(world=world, teams={"blue": tp}, burn_log=BurnLog(),
                                  custody=lambda team, oid, t: {"state": "held"},
                                  _own=lambda team, oid: False)  # fmt: skip
@@ -223,17 +224,64 @@ def test_manoeuvre_alerts_need_an_established_track_in_custody():
     # candidate): a one-pass track (an IOD of a fragment) or a lost one is no reference
     from spacerange.exercise.picture.catalog import CatalogMixin
 
+    objects = {"O": types.SimpleNamespace(object_type="PAYLOAD", created_utc=None),
+               "D": types.SimpleNamespace(object_type="DEBRIS", created_utc=None),
+               "R": types.SimpleNamespace(object_type="ROCKET BODY", created_utc=None),
+               "F": types.SimpleNamespace(object_type="DEBRIS", created_utc=T0)}  # fmt: skip
+
     def pics(state, sigma):
-        return types.SimpleNamespace(custody=lambda team, oid, t: {
-            "state": state, "pos_sigma_km": sigma})  # fmt: skip
+        return types.SimpleNamespace(
+            custody=lambda team, oid, t: {"state": state, "pos_sigma_km": sigma},
+            world=types.SimpleNamespace(obj=objects.__getitem__))  # fmt: skip
 
     tp = types.SimpleNamespace(team="t")
-    one, two = types.SimpleNamespace(n_obs=1), types.SimpleNamespace(n_obs=2)
+    one = types.SimpleNamespace(n_obs=1, first_seen_utc=T0)
+    two = types.SimpleNamespace(n_obs=2, first_seen_utc=T0)
     est = CatalogMixin._established
     assert est(pics("held", 1.0), tp, "O", two, T0)
     assert not est(pics("held", 1.0), tp, "O", one, T0)
     assert not est(pics("lost", 1.0), tp, "O", two, T0)
     assert not est(pics("held", tk.ALERT_SIGMA_KM * 2), tp, "O", two, T0)
+    # the public catalog's debris and rocket bodies have no propulsion: never a manoeuvre
+    assert not est(pics("held", 1.0), tp, "D", two, T0)
+    assert not est(pics("held", 1.0), tp, "R", two, T0)
+    # an object outside the public catalog (a fragment: its type is not the team's to
+    # know) needs a day of tracking and five passes
+    day = np.timedelta64(24, "h")
+    five = types.SimpleNamespace(n_obs=5, first_seen_utc=T0)
+    assert not est(pics("held", 1.0), tp, "F", five, T0 + day - np.timedelta64(1, "s"))
+    assert not est(pics("held", 1.0), tp, "F", types.SimpleNamespace(n_obs=4, first_seen_utc=T0),
+                   T0 + 2 * day)  # fmt: skip
+    assert est(pics("held", 1.0), tp, "F", five, T0 + day)
+
+
+def test_an_allys_element_set_that_contradicts_a_held_track_is_rejected():
+    # the allies of the demo handed bad sets back and forth (each one replacing a good
+    # track, then "confirmed" as a manoeuvre on the next pass): a shared set whose
+    # position is outside the receiving team's own alarm threshold is not taken while the
+    # team holds the object; a consistent one, or one of an object it lost, is
+    from spacerange.events.maneuver_alarm import RegimeAlarmModels
+    from spacerange.exercise.picture.products import ProductsMixin
+    from spacerange.frames import rtn_basis
+
+    rng = np.random.default_rng(21)
+    objs = _objects(3, 700.0, 0.0, rng)
+    mine = {o.id: Track(o.satrec, T0, 0.5, 1.0, T0, T0, n_obs=9) for o in objs}
+    x = np.array([mine[o.id].x0_teme for o in objs])
+    b = rtn_basis(x[:, :3], x[:, 3:])
+    off_km = np.array([0.3, 30.0, 30.0])  # along-track: inside, outside, outside (lost)
+    shifted = x.copy()
+    shifted[:, :3] += off_km[:, None] * b[:, 1]
+    sats, _ = fit_satrecs(shifted, T0, np.array([o.satrec.bstar for o in objs]))
+    theirs = {
+        o.id: Track(s, T0, 0.2, 1.0, T0, T0, n_obs=9) for o, s in zip(objs, sats, strict=True)
+    }
+    rp = types.SimpleNamespace(team="rx", tracks=mine, alarm=RegimeAlarmModels())
+    held = {"O0", "O1"}
+    fake = types.SimpleNamespace(
+        _own=lambda team, oid: False,
+        custody=lambda team, oid, t: {"state": "held" if oid in held else "lost"})  # fmt: skip
+    assert ProductsMixin._inconsistent_shares(fake, rp, theirs, T0) == {"O1"}
 
 
 def test_eccentric_priors_are_told_from_near_circular_ones():

@@ -44,7 +44,21 @@ from scipy.stats import chi2
 
 from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 
-__all__ = ["ResidualAlarmModel", "RegimeAlarmModels", "orbit_regime", "ORBIT_REGIMES"]
+__all__ = ["ResidualAlarmModel", "RegimeAlarmModels", "orbit_regime", "ORBIT_REGIMES",
+           "PASSIVE_OBJECT_TYPES", "may_maneuver"]  # fmt: skip
+
+#: catalog object types whose residual alarms are not manoeuvres (debris and rocket bodies
+#: have no propulsion: an alarm on one is an error of its track, a cross-tag or a drag
+#: change, and is re-acquired, not reported as a manoeuvre)
+PASSIVE_OBJECT_TYPES = frozenset({"DEBRIS", "ROCKET BODY"})
+
+
+def may_maneuver(object_type: str | None) -> bool:
+    """Whether a residual alarm on an object of catalog type ``object_type`` (the
+    :class:`spacerange.catalog.model.ObjectType` value; ``None`` or ``"UNKNOWN"`` for an
+    uncorrelated track) can be a manoeuvre."""
+    return str(object_type or "UNKNOWN").upper() not in PASSIVE_OBJECT_TYPES
+
 
 #: orbit regimes of :func:`orbit_regime`
 ORBIT_REGIMES = ("leo", "geo", "other")

@@ -64,6 +64,9 @@ MNV_REASSESS_S = 24 * 3600.0
 PROX_DEVELOPED_FRACTION = 0.5
 #: ... and not sooner than this after the last assessment of the pair [s]
 PROX_REASSESS_S = 6 * 3600.0
+#: drift time of a GEO relocation away from an approaching object [days]; a relocation
+#: planned meanwhile keeps the drift's sense
+RELOCATE_DRIFT_DAYS = 2.0
 #: an approach already assessed whose object then manoeuvred is assessed again when its new
 #: predicted miss is within this factor of the procedure's proximity limit
 PROX_MANOEUVRED_FACTOR = 3.0
@@ -113,6 +116,8 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
         # object -> order number of its latest manoeuvre assessment (``assessed_n``)
         self.mnv_assessed: dict[str, int] = {}
         self.assessed_n = 0
+        # asset -> (time, sense +1 east / -1 west) of its latest relocation
+        self.relocations: dict[str, tuple[datetime, float]] = {}
         self._cloud_state()
 
     # ------------------------------------------------------------------ plumbing
@@ -376,10 +381,18 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
                 ro = np.asarray(tr["r_km"], float)
                 d = (math.degrees(math.atan2(ro[1], ro[0])) - lon + 180) % 360 - 180
                 away = -1.0 if d > 0 else 1.0
+            # a drift under way keeps its sense: the threat seen a little east, then a
+            # little west of a co-located asset reversed the drift within two hours (burn
+            # pairs that cancel, fuel spent for nothing, the asset left where it was)
+            now = _dt(v.clock_utc)
+            last = self.relocations.get(asset_id)
+            if last is not None and (now - last[0]).total_seconds() < RELOCATE_DRIFT_DAYS * 86400:
+                away = last[1]
+            self.relocations[asset_id] = (now, away)
             # the asset's geographic longitude is not in the view: relocate relative to it
             port.submit({"kind": "relocate", "asset": asset_id,
                          "to_lon_deg": round(self._geo_lon(asset) + away, 3),
-                         "drift_days": 2.0})  # fmt: skip
+                         "drift_days": RELOCATE_DRIFT_DAYS})  # fmt: skip
         self._notify(port, v, "proximity", [other, asset_id], facts)
         self._report(port, "proximity", [other, asset_id], facts + ".")
         for op in [t for t, d in v.teams.items() if d.get("role") == "red"][:1]:

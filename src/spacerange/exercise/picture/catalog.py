@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
-from spacerange.events.maneuver_alarm import orbit_regime
+from spacerange.events.maneuver_alarm import may_maneuver, orbit_regime
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn, uncorrelated
@@ -26,6 +26,14 @@ __all__ = ["CatalogMixin"]
 
 #: a manoeuvre candidate not confirmed by a pass within this time is cleared [s]
 CONFIRM_WINDOW_S = 24 * 3600.0
+#: a track of an object outside the public catalog (a fragment, a launch, an uncorrelated
+#: track) is a manoeuvre reference only after this long in the team's catalog [s] and
+#: ``NEW_TRACK_MIN_OBS`` passes: an orbit from the first hours of a new object's arcs
+#: errs by tens of sigma in the tail (the demo's breakup fragments: radial z rms 33 on
+#: tracks of one to four passes, 3 from five passes on), and each such error confirmed as
+#: a "manoeuvre"
+NEW_TRACK_MIN_ARC_S = 24 * 3600.0
+NEW_TRACK_MIN_OBS = 5
 
 
 def _secs(td) -> float:
@@ -67,14 +75,17 @@ class CatalogMixin:
         own track's (a team keeps the drag it knows; its passes re-fit the state, not the
         drag); for a first track the public catalog's at STARTEX where ``o`` is in it, and
         for an object created later (a fragment, a launch) its drag at creation, a stand-in
-        for the estimate a cell makes from its first days of tracking.  Never the truth's
-        value after a change (a storm's extra drag reaches a team's picture only as the
-        track errors it causes)."""
+        for the estimate a cell makes from its first days of tracking, times the team's
+        density ratio of a storm in force (:mod:`.space_weather`).  Never the truth's
+        value after a change (a storm's extra drag reaches a team's picture through its
+        own density model of the published indices, with that model's error)."""
         tr = tp.tracks.get(o.id)
         if tr is not None:
             return float(tr.satrec.bstar)
         born = self.world.startex if o.created_utc is None else min(o.created_utc, t)
-        return float(o.satrec_at(born).bstar)
+        sat = o.satrec_at(born)
+        # a storm in force: the team's density model scales the drag it knows
+        return float(sat.bstar * self.storm_factor(tp, _perigee_alt_km(sat)))
 
     def _fit_tracks(self, tp, t, objs, r, v, sig, source="obs"):
         if not len(objs):
@@ -215,7 +226,19 @@ class CatalogMixin:
 
     def _established(self, tp, oid: str, tr, t) -> bool:
         """``tp``'s track ``tr`` of ``oid`` is a reference for a manoeuvre alert at ``t``:
-        in custody, observed twice or more, along-track sigma at most ``ALERT_SIGMA_KM``."""
+        in custody, observed twice or more, along-track sigma at most ``ALERT_SIGMA_KM``;
+        for an object the public catalog did not hold, a track at least
+        ``NEW_TRACK_MIN_ARC_S`` old with ``NEW_TRACK_MIN_OBS`` passes; and an object that
+        can manoeuvre (:func:`spacerange.events.maneuver_alarm.may_maneuver` of its type
+        in the public catalog: a debris piece or rocket body inconsistent with its track
+        is re-acquired, not reported)."""
+        o = self.world.obj(oid)
+        public = o.created_utc is None
+        if public and not may_maneuver(o.object_type):
+            return False
+        if not public and (tr.n_obs < NEW_TRACK_MIN_OBS
+                           or _secs(t - tr.first_seen_utc) < NEW_TRACK_MIN_ARC_S):  # fmt: skip
+            return False
         c = self.custody(tp.team, oid, t)
         return bool(c is not None and c["state"] == "held" and tr.n_obs >= 2
                     and c["pos_sigma_km"] <= tk.ALERT_SIGMA_KM)  # fmt: skip
@@ -283,7 +306,7 @@ class CatalogMixin:
         old = tp.tracks.get(o.id)
         tp.tracks[o.id] = Track(
             sat, t, float(np.sqrt(np.trace(cov_rtn[:3, :3]) / 3.0)),
-            self._growth(_perigee_alt_km(sat)), t,
+            self._growth(h := _perigee_alt_km(sat)) * float(self.storm_factor(tp, h)), t,
             old.first_seen_utc if old else t, (old.n_obs + 1) if old else 1, source,
             name=(old.name if old else self._display_name(tp, o, t)),
             owner=(old.owner if old else self._display_owner(o)), tle=tle, cov_rtn=cov_rtn,

@@ -75,6 +75,7 @@ from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
 from spacerange.exercise.picture.model import TeamPicture, Track
 from spacerange.exercise.picture.products import ProductsMixin
 from spacerange.exercise.picture.sensing import TeamSensor, detect, team_sensors
+from spacerange.exercise.picture.space_weather import DENSITY_MODEL_SIGMA, SpaceWeatherMixin
 from spacerange.exercise.rulefuncs import NotInPicture
 from spacerange.exercise.world import (
     World,
@@ -103,7 +104,7 @@ CUSTODY_SIGMA_KM = 50.0
 UCT_ALERT_MAX = 50  #: objects per UCT alert; more new tracks make more alerts
 
 
-class Pictures(ProductsMixin, CatalogMixin):
+class Pictures(ProductsMixin, CatalogMixin, SpaceWeatherMixin):
     """One :class:`TeamPicture` per blue/red team (see the module docstring)."""
 
     def __init__(self, world: World, scenario, *, cadence_s: float = 600.0,
@@ -145,6 +146,7 @@ class Pictures(ProductsMixin, CatalogMixin):
         #: truth burns with the teams' custody when they happened (:mod:`.maneuvers`)
         self.burn_log = BurnLog()
         sensors = team_sensors(scenario)
+        sw_rng = np.random.default_rng([world.seed, 4])
         for t in scenario.teams:
             if t.role not in ("blue", "red"):
                 continue
@@ -153,8 +155,10 @@ class Pictures(ProductsMixin, CatalogMixin):
                 actor = next((a for a in scenario.actors if a.id == aid), None)
                 if actor is not None:
                     specs += [sensors[s.sensor_id] for s in actor.sensors if s.sensor_id in sensors]
+            eps = float(sw_rng.normal(0.0, DENSITY_MODEL_SIGMA))
             self.teams[t.id] = TeamPicture(t.id, t.role, set(t.plays), specs,
-                                           od_sites=tk.od_sites(specs))  # fmt: skip
+                                           od_sites=tk.od_sites(specs),
+                                           density_model_eps=eps)  # fmt: skip
         self._warm_start(warm_start_s)
 
     # ------------------------------------------------------------------- visibility
@@ -333,6 +337,7 @@ class Pictures(ProductsMixin, CatalogMixin):
         if self.first_update_utc is None:
             self.first_update_utc = t
         self.burn_log.scan(self, t)
+        self._space_weather(t)
         w = self.world
         idx, r, v = w.states(t)
         ids = np.array([w.objects[i].id for i in idx], dtype=object)

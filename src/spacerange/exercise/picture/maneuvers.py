@@ -81,7 +81,8 @@ def maneuver_goals(pics) -> list[dict]:
     """Per team: ``{team, maneuver_alerts, true_alerts, false_alerts, graded_burns,
     detected_burns, missed_burns, precision, recall}`` and the team's OD work (``od_passes``
     tested, ``od_updates``, ``od_iod`` initializations, ``od_seconds``, ``od_failures``
-    objects, ``alarm_scale`` of its false-alarm model per orbit regime)."""
+    objects, ``shares_rejected`` (allies' sets inconsistent with its own tracks),
+    ``alarm_scale`` of its false-alarm model per orbit regime)."""
     log: BurnLog = pics.burn_log
     out = []
     win = np.timedelta64(int(MATCH_WINDOW_S), "s")
@@ -110,6 +111,7 @@ def maneuver_goals(pics) -> list[dict]:
             "recall": round(det / len(graded), 3) if graded else None,
             "od_passes": st["passes"], "od_updates": st["updates"], "od_iod": st["iod"],
             "od_seconds": round(st["seconds"], 2), "od_failures": len(tp.od_failures),
+            "shares_rejected": st["shares_rejected"],
             "alarm_scale": {r: round(v, 2) for r, v in tp.alarm.scale.items()},
         })  # fmt: skip
     return out

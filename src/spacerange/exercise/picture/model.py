@@ -146,6 +146,10 @@ class TeamPicture:
     n_uct: int = 0
     #: the OD sites of ``sensors`` and which are telescopes (:func:`.tracking.od_sites`)
     od_sites: tuple = ()
+    #: the relative error of the team's density model on a storm's excess density, and
+    #: its density-ratio models of the storms in force (:mod:`.space_weather`)
+    density_model_eps: float = 0.0
+    storms: list = field(default_factory=list)
     #: the team's manoeuvre false-alarm models (one per orbit regime), fitted to its own
     #: residuals
     alarm: RegimeAlarmModels = field(default_factory=RegimeAlarmModels)
@@ -157,9 +161,16 @@ class TeamPicture:
     maneuver_pending: dict = field(default_factory=dict)
     #: objects whose orbit determination failed: truth id -> last reason
     od_failures: dict[str, str] = field(default_factory=dict)
-    #: OD work done: passes tested, OD updates, IOD initializations, seconds spent
+    #: OD work done: passes tested, OD updates, IOD initializations, seconds spent, allies'
+    #: element sets rejected as inconsistent with the team's own track
     od_stats: dict = field(
-        default_factory=lambda: {"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0}
+        default_factory=lambda: {
+            "passes": 0,
+            "updates": 0,
+            "iod": 0,
+            "seconds": 0.0,
+            "shares_rejected": 0,
+        }
     )
     #: objects whose last observations fell outside the correlation gate (custody lost
     #: until the team tasks a sensor on them: issue 15)

@@ -169,10 +169,14 @@ class ProductsMixin:
             tracks_cov_rtn([*tracks.values(), *(rp.tracks[k] for k in tracks if k in rp.tracks)],
                            t)  # fmt: skip
             n = 0
+            clash = self._inconsistent_shares(rp, tracks, t)
             for k, tr in tracks.items():
                 if self._own(to, k):
                     continue
                 mine = rp.tracks.get(k)
+                if k in clash:
+                    rp.od_stats["shares_rejected"] += 1
+                    continue
                 if mine is None or tr.sigma_rtn_km(t)[1] < mine.sigma_rtn_km(t)[1]:
                     self.designator(to, k, given=self.designator(frm, k))
                     rp.tracks[k] = Track(tr.satrec, tr.epoch_utc, tr.sigma0_km, tr.growth_km_day,
@@ -189,6 +193,44 @@ class ProductsMixin:
                                      "n_cdms": len(cdms), "time_utc": _iso(t)})  # fmt: skip
         self._share_queue = keep
         return out
+
+    def _inconsistent_shares(self, rp, tracks: dict, t) -> set:
+        """Truth ids of the shared ``tracks`` that ``rp`` rejects at ``t``: where it holds
+        the object in custody and the ally's position differs from its own prediction by
+        more than its own alarm threshold on three measurements
+        (:meth:`~spacerange.events.maneuver_alarm.RegimeAlarmModels.threshold`, the
+        difference's Mahalanobis distance under the sum of both position covariances).
+        A set its own passes contradict would replace a good track with the ally's error
+        (the demo's allies handed bad sets back and forth, each confirmed as a
+        "manoeuvre" on the next pass); an object out of its custody takes the ally's."""
+        from spacerange.exercise.picture.catalog import _regimes
+        from spacerange.exercise.picture.model import _sgp4_states
+
+        keys = [
+            k
+            for k, tr in tracks.items()
+            if k in rp.tracks
+            and not self._own(rp.team, k)
+            and (c := self.custody(rp.team, k, t)) is not None
+            and c["state"] == "held"
+        ]
+        if not keys:
+            return set()
+        mine = [rp.tracks[k] for k in keys]
+        theirs = [tracks[k] for k in keys]
+        x_m = _sgp4_states([m.satrec for m in mine], t)
+        x_a = _sgp4_states([a.satrec for a in theirs], t)
+        p = tracks_cov_rtn(mine, t)[:, :3, :3] + tracks_cov_rtn(theirs, t)[:, :3, :3]
+        with np.errstate(invalid="ignore"):
+            d_rtn = np.einsum("nij,nj->ni", rtn_basis(x_m[:, :3], x_m[:, 3:]),
+                              x_a[:, :3] - x_m[:, :3])  # fmt: skip
+            ok = np.all(np.isfinite(d_rtn), axis=1) & np.all(np.isfinite(p), axis=(1, 2))
+            d2 = np.full(len(keys), np.inf)
+            d2[ok] = np.einsum(
+                "ni,ni->n", d_rtn[ok], np.linalg.solve(p[ok], d_rtn[ok][..., None])[..., 0]
+            )
+        thr = rp.alarm.threshold(np.full(len(keys), 3), _regimes(mine))
+        return {k for k, bad in zip(keys, ~(d2 <= thr), strict=True) if bad}
 
     def _own_track(self, oid, t) -> Track:
         o = self.world.obj(oid)

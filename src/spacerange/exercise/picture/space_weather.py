@@ -1,0 +1,99 @@
+"""A team's drag model through a geomagnetic storm (mixin of :class:`.core.Pictures`).
+
+Space-weather indices (F10.7, Ap) are published in near real time (NOAA SWPC, GFZ): an
+SSA cell's propagator takes them, so a team's catalog is not blind to a storm; what it
+lacks is the truth's density.  At each storm transition that has happened (onset, end:
+:meth:`spacerange.exercise.world.World.drag_changes` up to the present, never a future
+one), every LEO track of a team is re-arced with the same engine function the world uses
+(:func:`spacerange.exercise.world.environment.storm_arcs`: B* times the density ratio at
+the track's own perigee, the same state), but with the team's density model, whose storm
+excess errs by a factor ``1 + eps`` (``eps`` ~ N(0, ``DENSITY_MODEL_SIGMA``) per team,
+one draw per exercise: a density model's storm-time bias is systematic).  The tracks'
+along-track process noise grows by the same ratio while the storm lasts.  Element sets
+fitted during the storm (:meth:`.catalog.CatalogMixin._team_bstar`) carry the storm's
+B*.
+
+Without this the demo's storm sent every LEO track's prediction off by its unmodelled
+drag, hundreds of residual alarms a day, each then "confirmed" as a manoeuvre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spacerange.catalog.ballistic import DRAG_CEILING_KM
+from spacerange.exercise.picture.conjunctions import tle_satrec
+from spacerange.exercise.picture.model import Track, _sgp4_states, tracks_cov_rtn
+from spacerange.exercise.world.environment import STORM_HEIGHT_RANGE_KM, storm_arcs
+from spacerange.exercise.world.model import _perigee_alt_km
+
+__all__ = ["SpaceWeatherMixin", "DENSITY_MODEL_SIGMA"]
+
+#: 1-sigma relative error of a team's density model on a storm's excess density
+#: (empirical thermosphere models err by 10-20 % in quiet conditions and more in storms)
+DENSITY_MODEL_SIGMA = 0.2
+
+
+def team_density_ratio(scale_fn, eps: float):
+    """The team's model ``h_km -> ratio`` of a storm whose true density ratio is
+    ``scale_fn``: its excess over quiet times ``1 + eps`` (never below 1)."""
+    return lambda h: np.maximum(1.0 + (scale_fn(h) - 1.0) * (1.0 + eps), 1.0)
+
+
+class SpaceWeatherMixin:
+    """Storm transitions applied to the teams' catalogs (see the module docstring)."""
+
+    def _space_weather(self, t: np.datetime64) -> None:
+        """Apply the storm transitions in (last call, ``t``] to every team's tracks."""
+        last = getattr(self, "_sw_last", None)
+        self._sw_last = t
+        if last is None:
+            last = self.world.startex
+        for tt, scale_fn, on in self.world.drag_changes(last, t):
+            for tp in self.teams.values():
+                if on:
+                    fn = team_density_ratio(scale_fn, tp.density_model_eps)
+                    tp.storms.append(fn)
+                elif tp.storms:
+                    fn = tp.storms.pop(0)
+                else:
+                    continue
+                self._re_arc(tp, tt, fn, on)
+
+    def storm_factor(self, tp, perigee_km) -> np.ndarray:
+        """The team's density ratio now at ``perigee_km`` (product over its active storms;
+        1 above the drag ceiling or with no storm)."""
+        h = np.asarray(perigee_km, float)
+        k = np.ones_like(h)
+        leo = h < DRAG_CEILING_KM
+        for fn in tp.storms:
+            k = np.where(leo, k * fn(np.clip(h, *STORM_HEIGHT_RANGE_KM)), k)
+        return k
+
+    def _re_arc(self, tp, tt: np.datetime64, fn, on: bool) -> None:
+        """Re-arc ``tp``'s LEO tracks at ``tt`` for a storm's onset (``on``) or end."""
+        keys = [k for k, tr in tp.tracks.items() if tr.satrec.bstar > 0
+                and _perigee_alt_km(tr.satrec) < DRAG_CEILING_KM]  # fmt: skip
+        if not keys:
+            return
+        trs = [tp.tracks[k] for k in keys]
+        x = _sgp4_states([tr.satrec for tr in trs], tt)
+        ok = np.all(np.isfinite(x), axis=1)
+        keys = [k for k, g in zip(keys, ok, strict=True) if g]
+        trs = [tr for tr, g in zip(trs, ok, strict=True) if g]
+        if not trs:
+            return
+        cov = tracks_cov_rtn(trs, tt)
+        peri = np.array([_perigee_alt_km(tr.satrec) for tr in trs])
+        bstar = np.array([tr.satrec.bstar for tr in trs])
+        sats, _ = storm_arcs(x[ok], tt, bstar, peri, fn, on, newton=False)
+        for key, tr, s, c in zip(keys, trs, sats, cov, strict=True):
+            if s is None:
+                continue
+            s, tle, _ = tle_satrec(s)
+            h = _perigee_alt_km(s)
+            growth = self._growth(h) * float(self.storm_factor(tp, h))
+            tp.tracks[key] = Track(s, tt, tr.sigma0_km, growth, tr.last_obs_utc,
+                                   tr.first_seen_utc, tr.n_obs, tr.source, tr.name, tr.owner,
+                                   tle=tle, cov_rtn=c)  # fmt: skip
+            tp.changed.add(key)
