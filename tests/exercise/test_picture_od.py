@@ -290,3 +290,14 @@ def test_eccentric_priors_are_told_from_near_circular_ones():
     ecc = tk._sgp4_gcrs([o.satrec for o in _objects(3, 3500.0, 0.17, rng)], np.asarray([T0]))
     assert not tk._eccentric(circ[:, 0]).any()
     assert tk._eccentric(ecc[:, 0]).all()
+
+
+def test_high_drag_priors_take_the_realistic_covariance():
+    # a breakup fragment (B* 0.1 at 450 km) drags ~6e-7 km/s^2, a payload (B* 1e-4) 1e-9:
+    # only the first gets the consider drag term (its own B*); an unknown B* is not high drag
+    from spacerange.od.consider import ballistic_from_bstar
+
+    rng = np.random.default_rng(16)
+    x = tk._sgp4_gcrs([o.satrec for o in _objects(3, 450.0, 0.0, rng)], np.asarray([T0]))[:, 0]
+    high = tk._high_drag(x, ballistic_from_bstar(np.array([0.1, 1e-4, np.nan])))
+    assert high.tolist() == [True, False, False]

@@ -164,7 +164,7 @@ def realistic_covariance(nmat: np.ndarray, mmat: np.ndarray) -> np.ndarray:
     return out
 
 
-def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z):
+def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z, ballistic=None):
     """Consider covariance (len(idx), 6, 6) of the objects ``idx``: ``S C S^T``, the
     epoch-state error an unmodeled constant RTN acceleration ``a`` with covariance ``C =
     diag(sigma_rtn^2)`` leaves in the estimate (``S = N^-1 H^T W H_a``, ``H_a = dh/dx Psi``;
@@ -201,7 +201,8 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z):
     nxa = _sum_by(remap[obj[rows]][good], np.einsum("mi,mj->mij", hw[good], ha[good]), idx.size)
     ninv = _inv(n_ref[idx])
     sens = np.einsum("nij,njk->nik", ninv, nxa)  # (k, 6, 3)
-    sig = unmodeled_acceleration_sigma(x_ref[idx])  # (k, 3) km/s^2
+    bal = None if ballistic is None else ballistic[idx]
+    sig = unmodeled_acceleration_sigma(x_ref[idx], ballistic_m2_kg=bal)  # (k, 3) km/s^2
     # drag: at least what the residuals show (the along-track acceleration a 7th solve-for
     # would take, :func:`.consider.along_track_acceleration_estimate`)
     ro = remap[obj[rows]]
@@ -234,13 +235,17 @@ def batch_least_squares(
     dynamics: OdDynamics | None = None,
     apriori_cov: np.ndarray | None = None,
     options: BatchOptions = BatchOptions(),
+    ballistic_m2_kg: np.ndarray | None = None,
 ) -> list[OdSolution]:
     """Differential correction of the GCRS epoch states ``x0`` (n, 6) of ``object_ids``.
 
     ``epochs_utc`` (n,) datetime64[us]: each object's solve-for epoch (observations may lie
     on either side).  ``apriori_cov`` (n, 6, 6) optional a priori
     covariance of ``x0`` (km^2 ...).  ``dynamics`` defaults to :class:`J2Dynamics` with the
-    mean pole at the first epoch.  Returns one :class:`OdSolution` per object, in order.
+    mean pole at the first epoch.  ``ballistic_m2_kg`` (n,) optional: the objects' known
+    ballistic coefficients, which size the consider covariance's drag
+    (:func:`.consider.unmodeled_acceleration_sigma`; NaN: the reference).  Returns one
+    :class:`OdSolution` per object, in order.
     """
     ids = np.asarray(object_ids).astype(str)
     n = ids.size
@@ -253,6 +258,7 @@ def batch_least_squares(
     o = obs.subset(np.flatnonzero(keep))
     obj = np.array([pos[k] for k in o.object_id.tolist()], int)
     s = _seconds(o.times_utc, epochs[obj])
+    bal = None if ballistic_m2_kg is None else np.asarray(ballistic_m2_kg, float).reshape(n)
     dyn = dynamics or J2Dynamics.at(
         epochs.min() if n else np.datetime64("2000-01-01"), degree=OD_DEGREE
     )
@@ -429,7 +435,7 @@ def batch_least_squares(
         if realistic and hasattr(dyn, "acceleration_sensitivity"):
             cov_con = np.full((n, 6, 6), np.nan)
             cov_con[idx], a_t[idx] = _consider_covariance(dyn, o, obj, s, idx, x_ref, acc_last,
-                                                          n_ref, n, z_last)  # fmt: skip
+                                                          n_ref, n, z_last, bal)  # fmt: skip
             cov[idx] += cov_con[idx]
     sols = []
     for i, oid in enumerate(ids.tolist()):

@@ -193,10 +193,12 @@ class CatalogMixin:
         for rows, gate in ((upd, True), (upd_alarm, False)):
             if not rows:
                 continue
-            x0, p0 = tk.predict_tracks([tp.tracks[objs[k].id] for k in rows], t_end)
+            trs_u = [tp.tracks[objs[k].id] for k in rows]
+            x0, p0 = tk.predict_tracks(trs_u, t_end)
             if not gate:
                 p0 = tk.inflate(p0)
-            good_s, bad = tk.map_update(obs, ids[rows].astype(str), x0, p0, t_end)
+            bstar = np.array([tr.satrec.bstar for tr in trs_u])
+            good_s, bad = tk.map_update(obs, ids[rows].astype(str), x0, p0, t_end, bstar)
             sols.update(good_s)
             tp.od_failures.update(bad)
         pub = [k for k in fresh if objs[k].created_utc is None]
@@ -204,7 +206,9 @@ class CatalogMixin:
         if pub:
             x0, p0 = tk.catalog_prior([objs[k] for k in pub], t_end, self.od_rng)
             ok = np.all(np.isfinite(x0), axis=1)
-            good_s, bad = tk.map_update(obs, ids[pub][ok].astype(str), x0[ok], p0[ok], t_end)
+            bstar = np.array([self._team_bstar(tp, objs[k], t) for k in pub])[ok]
+            good_s, bad = tk.map_update(obs, ids[pub][ok].astype(str), x0[ok], p0[ok], t_end,
+                                        bstar)  # fmt: skip
             sols.update(good_s)
             tp.od_failures.update(bad)
         if unc:
