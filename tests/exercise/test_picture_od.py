@@ -146,7 +146,7 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     tp = types.SimpleNamespace(alerts=[], truth_of={"ARD-UCT-0001": "O1"}, od_failures={},
                                alarm=RegimeAlarmModels(),
                                od_stats={"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0,
-                                         "shares_rejected": 0})  # fmt: skip
+                                         "shares_rejected": 0, "shares_taken_on_evidence": 0})  # fmt: skip
     pics = types.SimpleNamespace(world=world, teams={"blue": tp}, burn_log=BurnLog(),
                                  custody=lambda team, oid, t: {"state": "held"},
                                  _own=lambda team, oid: False)  # fmt: skip
@@ -282,6 +282,32 @@ def test_an_allys_element_set_that_contradicts_a_held_track_is_rejected():
         _own=lambda team, oid: False,
         custody=lambda team, oid, t: {"state": "held" if oid in held else "lost"})  # fmt: skip
     assert ProductsMixin._inconsistent_shares(fake, rp, theirs, T0) == {"O1"}
+
+
+def test_the_teams_own_next_pass_decides_between_its_track_and_a_contradicting_share():
+    # the ally may be right (it saw a manoeuvre first, or the team's own track went bad):
+    # the set kept aside replaces the team's track when the team's next pass fits it better
+    from spacerange.exercise.picture.catalog import CatalogMixin
+    from spacerange.frames import rtn_basis
+
+    rng = np.random.default_rng(22)
+    tp = _team("tracking_radar", 0.05)
+    objs = _objects(2, 700.0, 0.0, rng)
+    good = {o.id: Track(o.satrec, T0, 0.3, 1.0, T0, T0, n_obs=9) for o in objs}
+    x = np.array([good[o.id].x0_teme for o in objs])
+    off = x.copy()
+    off[:, :3] += 30.0 * rtn_basis(x[:, :3], x[:, 3:])[:, 1]
+    sats, _ = fit_satrecs(off, T0, np.array([o.satrec.bstar for o in objs]))
+    bad = {o.id: Track(s, T0, 0.3, 1.0, T0, T0, n_obs=9) for o, s in zip(objs, sats, strict=True)}
+    t1 = T0 + np.timedelta64(1, "h")
+    tp.tracks = {"O0": bad["O0"], "O1": good["O1"]}
+    tp.share_alt = {"O0": (good["O0"], T0), "O1": (bad["O1"], T0)}
+    tp.changed, tp.od_stats = set(), {"shares_taken_on_evidence": 0}
+    ids = np.array([o.id for o in objs], dtype=object)
+    obs, times, _, _ = tk.observe_passes(tp, ids, objs, np.zeros(2, int), t1, rng)
+    CatalogMixin._arbitrate_shares(None, tp, obs, ids, objs, [0, 1], times[-1])
+    assert tp.tracks["O0"] is good["O0"] and tp.tracks["O1"] is good["O1"]
+    assert tp.od_stats["shares_taken_on_evidence"] == 1 and not tp.share_alt
 
 
 def test_eccentric_priors_are_told_from_near_circular_ones():

@@ -34,6 +34,9 @@ CONFIRM_WINDOW_S = 24 * 3600.0
 #: a "manoeuvre"
 NEW_TRACK_MIN_ARC_S = 24 * 3600.0
 NEW_TRACK_MIN_OBS = 5
+#: an ally's set that contradicted a held track waits this long for the team's own next
+#: pass to decide between them [s]
+SHARE_ALT_MAX_S = 2 * 86400.0
 
 
 def _secs(td) -> float:
@@ -137,6 +140,7 @@ class CatalogMixin:
         new, jumps, done = [], [], []
         upd, upd_alarm = [], []
         if held:
+            self._arbitrate_shares(tp, obs, ids, objs, held, t_end)
             trs = [tp.tracks[objs[k].id] for k in held]
             x_t, p_t = tk.predict_tracks(trs, t_end)
             tracks_cov_rtn(trs, t)  # the sigmas asked below, one batch (cached)
@@ -246,6 +250,31 @@ class CatalogMixin:
         c = self.custody(tp.team, oid, t)
         return bool(c is not None and c["state"] == "held" and tr.n_obs >= 2
                     and c["pos_sigma_km"] <= tk.ALERT_SIGMA_KM)  # fmt: skip
+
+    def _arbitrate_shares(self, tp, obs, ids, objs, held, t_end) -> None:
+        """An ally's set that contradicted a held track (:meth:`_inconsistent_shares`) was
+        kept aside; the team's own next pass of the object decides: the ally's set
+        replaces the team's track when the pass fits it better (a manoeuvre the ally saw
+        first, or the team's own track gone bad), else it is dropped.  Alternatives older
+        than ``SHARE_ALT_MAX_S`` are dropped unseen."""
+        alt = tp.share_alt
+        for oid in [o for o, (tr, t0) in alt.items() if _secs(t_end - t0) > SHARE_ALT_MAX_S]:
+            del alt[oid]
+        rows = [k for k in held if objs[k].id in alt]
+        if not rows:
+            return
+        mine = [tp.tracks[objs[k].id] for k in rows]
+        theirs = [alt.pop(objs[k].id)[0] for k in rows]
+        d2 = []
+        for trs in (mine, theirs):
+            x, p = tk.predict_tracks(trs, t_end)
+            d2.append(pass_mahalanobis(obs, ids[rows], x, p, t_end)[0])
+        better = np.isfinite(d2[1]) & ~(d2[0] <= d2[1])
+        for k, tr, take in zip(rows, theirs, better, strict=True):
+            if take:
+                tp.tracks[objs[k].id] = tr
+                tp.changed.add(objs[k].id)
+                tp.od_stats["shares_taken_on_evidence"] += 1
 
     def _confirm_candidates(self, tp, obs, ids, objs, held, t, t_end) -> list:
         """Manoeuvre candidates of ``tp`` settled by this update's passes (objects ``objs``

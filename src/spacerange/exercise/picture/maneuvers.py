@@ -81,7 +81,8 @@ def maneuver_goals(pics) -> list[dict]:
     """Per team: ``{team, maneuver_alerts, true_alerts, false_alerts, graded_burns,
     detected_burns, missed_burns, precision, recall}`` and the team's OD work (``od_passes``
     tested, ``od_updates``, ``od_iod`` initializations, ``od_seconds``, ``od_failures``
-    objects, ``shares_rejected`` (allies' sets inconsistent with its own tracks),
+    objects, ``shares_rejected`` (allies' sets inconsistent with its own tracks, kept
+    aside) and ``shares_taken_on_evidence`` (those its own next pass preferred),
     ``alarm_scale`` of its false-alarm model per orbit regime)."""
     log: BurnLog = pics.burn_log
     out = []
@@ -112,6 +113,7 @@ def maneuver_goals(pics) -> list[dict]:
             "od_passes": st["passes"], "od_updates": st["updates"], "od_iod": st["iod"],
             "od_seconds": round(st["seconds"], 2), "od_failures": len(tp.od_failures),
             "shares_rejected": st["shares_rejected"],
+            "shares_taken_on_evidence": st["shares_taken_on_evidence"],
             "alarm_scale": {r: round(v, 2) for r, v in tp.alarm.scale.items()},
         })  # fmt: skip
     return out

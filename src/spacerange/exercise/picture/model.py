@@ -146,6 +146,9 @@ class TeamPicture:
     n_uct: int = 0
     #: the OD sites of ``sensors`` and which are telescopes (:func:`.tracking.od_sites`)
     od_sites: tuple = ()
+    #: allies' sets that contradicted a held track: truth id -> (track, time received),
+    #: until the team's own next pass decides (``CatalogMixin._arbitrate_shares``)
+    share_alt: dict = field(default_factory=dict)
     #: the relative error of the team's density model on a storm's excess density, and
     #: its density-ratio models of the storms in force (:mod:`.space_weather`)
     density_model_eps: float = 0.0
@@ -170,6 +173,7 @@ class TeamPicture:
             "iod": 0,
             "seconds": 0.0,
             "shares_rejected": 0,
+            "shares_taken_on_evidence": 0,
         }
     )
     #: objects whose last observations fell outside the correlation gate (custody lost

@@ -175,16 +175,12 @@ class ProductsMixin:
                     continue
                 mine = rp.tracks.get(k)
                 if k in clash:
+                    # kept aside: the team's own next pass decides (``_arbitrate_shares``)
                     rp.od_stats["shares_rejected"] += 1
+                    rp.share_alt[k] = (self._shared_track(rp, frm, k, tr, mine, t), t)
                     continue
                 if mine is None or tr.sigma_rtn_km(t)[1] < mine.sigma_rtn_km(t)[1]:
-                    self.designator(to, k, given=self.designator(frm, k))
-                    rp.tracks[k] = Track(tr.satrec, tr.epoch_utc, tr.sigma0_km, tr.growth_km_day,
-                                         tr.last_obs_utc, mine.first_seen_utc if mine else t,
-                                         tr.n_obs, f"shared:{frm}",
-                                         mine.name if mine else self._display_name(
-                                             rp, self.world.obj(k), t), tr.owner,
-                                         tle=tr.tle, cov_rtn=tr.cov_rtn)  # fmt: skip
+                    rp.tracks[k] = self._shared_track(rp, frm, k, tr, mine, t)
                     rp.changed.add(k)
                     n += 1
             rp.cdms += [dict(c, shared_by=frm) for c in cdms]
@@ -193,6 +189,14 @@ class ProductsMixin:
                                      "n_cdms": len(cdms), "time_utc": _iso(t)})  # fmt: skip
         self._share_queue = keep
         return out
+
+    def _shared_track(self, rp, frm: str, k: str, tr: Track, mine: Track | None, t) -> Track:
+        """``rp``'s copy of ally ``frm``'s track ``tr`` of ``k`` (its designator taken)."""
+        self.designator(rp.team, k, given=self.designator(frm, k))
+        return Track(tr.satrec, tr.epoch_utc, tr.sigma0_km, tr.growth_km_day, tr.last_obs_utc,
+                     mine.first_seen_utc if mine else t, tr.n_obs, f"shared:{frm}",
+                     mine.name if mine else self._display_name(rp, self.world.obj(k), t),
+                     tr.owner, tle=tr.tle, cov_rtn=tr.cov_rtn)  # fmt: skip
 
     def _inconsistent_shares(self, rp, tracks: dict, t) -> set:
         """Truth ids of the shared ``tracks`` that ``rp`` rejects at ``t``: where it holds
