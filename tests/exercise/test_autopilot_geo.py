@@ -227,14 +227,17 @@ def test_an_approach_assessed_early_is_assessed_again_when_it_develops():
     ap.on_task(port, {"do": "geo_watch"})
     prox = port.of("assessment", "proximity")
     assert len(prox) == 3 and "5 km" in prox[2]["narrative"]
-    assert len(port.of("relocate")) == 3
+    # relocations: the first, none at the 666 km re-assessment (its 2-day drift is under
+    # way), one when the servicer is predicted 5 km away (urgent)
+    assert len(port.of("relocate")) == 2
 
 
 def test_a_relocation_planned_during_a_drift_keeps_its_sense():
     """The demo's ARD-COMSAT-2: the servicer, co-located with the asset, seen 0.1 deg east
     at one assessment and 0.1 deg west two hours later; the cell relocated west, then
-    east (two burn pairs that cancel).  While a drift is under way a new relocation keeps
-    its sense; after the drift time the sense follows the threat again."""
+    east (two burn pairs that cancel).  While a drift is under way a new relocation is
+    ordered only for an imminent approach, and keeps its sense; after the drift time the
+    sense follows the threat again."""
     from spacerange.exercise.autopilot import RELOCATE_DRIFT_DAYS, CompetentAutopilot
 
     def at(clock, lon_deg):
@@ -251,6 +254,13 @@ def test_a_relocation_planned_during_a_drift_keeps_its_sense():
         ap._proximity(port, port.view(), "VRK-SERVICER-1", "ARD-COMSAT-2", {"range_km": 20.0})
         senses.append(ap.relocations["ARD-COMSAT-2"][1])
     assert len(port.of("relocate")) == 2 and senses[0] == senses[1]
+    # a re-assessment of a threat still far away does not re-plan the drift under way
+    port.miss_km = 400.0
+    from spacerange.exercise.teamview import Approach
+
+    ap._proximity(port, port.view(), "VRK-SERVICER-1", "ARD-COMSAT-2",
+                  {"ca": Approach("2026-03-05T08:00:00Z", 400.0)})  # fmt: skip
+    assert len(port.of("relocate")) == 2
     later = f"2026-03-0{3 + int(RELOCATE_DRIFT_DAYS) + 1}T19:00:00Z"
     at(later, 11.9 if senses[0] < 0 else 12.1)  # the threat now on the side it drifts to
     ap._proximity(port, port.view(), "VRK-SERVICER-1", "ARD-COMSAT-2", {"range_km": 20.0})

@@ -64,9 +64,11 @@ MNV_REASSESS_S = 24 * 3600.0
 PROX_DEVELOPED_FRACTION = 0.5
 #: ... and not sooner than this after the last assessment of the pair [s]
 PROX_REASSESS_S = 6 * 3600.0
-#: drift time of a GEO relocation away from an approaching object [days]; a relocation
-#: planned meanwhile keeps the drift's sense
+#: drift time of a GEO relocation away from an approaching object [days]; meanwhile no
+#: other relocation is ordered unless the threat's closest approach is within
+#: ``RELOCATE_URGENT_KM``, and one that is keeps the drift's sense
 RELOCATE_DRIFT_DAYS = 2.0
+RELOCATE_URGENT_KM = 100.0
 #: an approach already assessed whose object then manoeuvred is assessed again when its new
 #: predicted miss is within this factor of the procedure's proximity limit
 PROX_MANOEUVRED_FACTOR = 3.0
@@ -372,7 +374,17 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
                      f"{asset_id}: {facts}.")  # fmt: skip
         self._task(port, v, [other])
         asset = v.asset(asset_id) or {}
-        if asset.get("maneuverable") and _is_geo(asset):
+        now = _dt(v.clock_utc)
+        last = self.relocations.get(asset_id)
+        drifting = last is not None and (now - last[0]).total_seconds() < (
+            RELOCATE_DRIFT_DAYS * 86400.0
+        )
+        miss_km = ca.miss_km if ca else det.get("range_km")
+        # one drift at a time: a relocation under way is not re-planned on every
+        # re-assessment (the demo's chase ordered one every 1-12 h, six drifts piled up),
+        # only when the threat is about to reach the asset
+        urgent = miss_km is not None and float(miss_km) < RELOCATE_URGENT_KM
+        if asset.get("maneuverable") and _is_geo(asset) and (not drifting or urgent):
             r = np.asarray(asset["r_km"], float)
             lon = math.degrees(math.atan2(r[1], r[0]))  # TEME longitude: only the sense
             tr = v.track(other)
@@ -384,9 +396,7 @@ class CompetentAutopilot(RedCell, CloudProcedures, EffectResponses, GeoWatch, Au
             # a drift under way keeps its sense: the threat seen a little east, then a
             # little west of a co-located asset reversed the drift within two hours (burn
             # pairs that cancel, fuel spent for nothing, the asset left where it was)
-            now = _dt(v.clock_utc)
-            last = self.relocations.get(asset_id)
-            if last is not None and (now - last[0]).total_seconds() < RELOCATE_DRIFT_DAYS * 86400:
+            if drifting:
                 away = last[1]
             self.relocations[asset_id] = (now, away)
             # the asset's geographic longitude is not in the view: relocate relative to it
