@@ -282,6 +282,9 @@ def test_an_allys_element_set_that_contradicts_a_held_track_is_rejected():
         _own=lambda team, oid: False,
         custody=lambda team, oid, t: {"state": "held" if oid in held else "lost"})  # fmt: skip
     assert ProductsMixin._inconsistent_shares(fake, rp, theirs, T0) == {"O1"}
+    # a track the team took from a share is no evidence against a newer share
+    mine["O1"].source = "shared:ally"
+    assert ProductsMixin._inconsistent_shares(fake, rp, theirs, T0) == set()
 
 
 def test_the_teams_own_next_pass_decides_between_its_track_and_a_contradicting_share():

@@ -200,7 +200,9 @@ class ProductsMixin:
 
     def _inconsistent_shares(self, rp, tracks: dict, t) -> set:
         """Truth ids of the shared ``tracks`` that ``rp`` rejects at ``t``: where it holds
-        the object in custody and the ally's position differs from its own prediction by
+        the object in custody on its own observations (a track it took from a share is no
+        evidence against a newer share: a team that never sees the object would never
+        settle the contradiction) and the ally's position differs from its own prediction by
         more than its own alarm threshold on three measurements
         (:meth:`~spacerange.events.maneuver_alarm.RegimeAlarmModels.threshold`, the
         difference's Mahalanobis distance under the sum of both position covariances).
@@ -214,6 +216,7 @@ class ProductsMixin:
             k
             for k, tr in tracks.items()
             if k in rp.tracks
+            and rp.tracks[k].source == "obs"
             and not self._own(rp.team, k)
             and (c := self.custody(rp.team, k, t)) is not None
             and c["state"] == "held"
