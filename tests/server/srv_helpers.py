@@ -67,7 +67,8 @@ def db_urls() -> list:
         pytest.param(
             pg or "postgresql",
             id="postgresql",
-            # one PostgreSQL database for the run: its tests share one xdist worker
+            # one PostgreSQL server for the run, a database of its own per test
+            # (``resolve_db``); the group keeps their server processes on one worker
             marks=[
                 pytest.mark.skipif(not pg, reason="SPACERANGE_TEST_PG not set"),
                 pytest.mark.xdist_group("postgresql"),
@@ -78,18 +79,25 @@ def db_urls() -> list:
 
 
 def resolve_db(kind: str, tmp: Path) -> str:
-    """A fresh database: SQLite file under ``tmp``, or a fresh schema-less PostgreSQL DB
-    (tables dropped first) at ``SPACERANGE_TEST_PG``."""
+    """A fresh database: SQLite file under ``tmp``, or a new, empty PostgreSQL database
+    of its own on the server at ``SPACERANGE_TEST_PG``.  (Dropping the tables of one
+    shared database raced: the xdist group did not keep two PostgreSQL tests apart, and
+    one test's drop removed ``login_sessions`` under the other's running server.)"""
     if kind == "sqlite":
         return f"sqlite:///{tmp / 'server.sqlite'}"
-    from sqlalchemy import create_engine
+    import uuid
 
-    from spacerange.server.store import Base, normalize_db_url
+    from sqlalchemy import create_engine, make_url, text
 
-    eng = create_engine(normalize_db_url(kind))
-    Base.metadata.drop_all(eng)
-    eng.dispose()
-    return kind
+    from spacerange.server.store import normalize_db_url
+
+    url = make_url(normalize_db_url(kind))
+    name = f"sr_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @contextlib.contextmanager
