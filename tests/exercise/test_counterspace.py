@@ -167,12 +167,6 @@ def _hold_run(w, until_h: float):
     return inj, t, w.rpo[inj.serial]
 
 
-@pytest.mark.xfail(reason="the hold guidance depends on the CPU's rounding: it passes with "
-                   "OPENBLAS_CORETYPE=SkylakeX or Prescott and fails with Haswell or Zen (this "
-                   "AMD EPYC machine; the 2026-12-04 CI passed): the Newton hop's finite "
-                   "differences run through near-equatorial SDP4 mean-element fits whose km "
-                   "residuals swamp them, asking 0.7-2 m/s normal corrections, and the range "
-                   "runs 5.0 -> 7.6 km between hourly checks", strict=False)  # fmt: skip
 def test_closed_loop_hold_keeps_the_commanded_range_and_logs_its_burns():
     g = RpoGuidance(tolerance_km=1.0, check_every="1h")
     w, _ = _world("geo_rendezvous", edit=_guided(g))

@@ -63,3 +63,35 @@ def test_newton_rows_fitted_together_equal_rows_fitted_alone():
     alone = np.array([fit_sgp4_mean_elements(st[k : k + 1], ep)[1][0] for k in range(n)])
     np.testing.assert_allclose(together, alone, rtol=0, atol=1e-9)
     assert np.all(together <= no_newton + 1e-12) and np.any(together < 0.5 * no_newton)
+
+
+def test_near_equatorial_geo_states_after_a_burn_are_fitted_within_a_kilometre():
+    """SDP4's lunisolar periodics fold the mean-to-osculating map near zero inclination;
+    Newton from the fixed point's start alone left 26 of these 400 states 1-22 km off (a
+    GEO relocation burn's arc starting kilometres from the state it continues: the
+    exercise's truth-continuity test caught one at 6.2 km).  With the restarts, at most
+    a few of them above 1 km and none above 3 km (the truth's continuity tolerance)."""
+    rng = np.random.default_rng(1)
+    mu, a = 398600.8, 42164.2
+    states = []
+    for _ in range(400):
+        inc, raan, u = (
+            np.radians(rng.uniform(0.0, 0.2)),
+            rng.uniform(0, 2 * np.pi),
+            rng.uniform(0, 2 * np.pi),
+        )
+        e = rng.uniform(0, 5e-4)
+        r = a * (1 - e)
+        v = np.sqrt(mu * (2 / r - 1 / a))
+        rv = np.array([r * np.cos(u), r * np.sin(u), 0.0])
+        vv = np.array([-v * np.sin(u), v * np.cos(u), 0.0])
+        rx = np.array([[1, 0, 0], [0, np.cos(inc), -np.sin(inc)], [0, np.sin(inc), np.cos(inc)]])
+        rz = np.array([[np.cos(raan), -np.sin(raan), 0], [np.sin(raan), np.cos(raan), 0],
+                       [0, 0, 1]])  # fmt: skip
+        rv, vv = rz @ rx @ rv, rz @ rx @ vv
+        vv = vv * (1 + rng.choice([-1, 1]) * 1.42e-3 / np.linalg.norm(vv))  # a 1.42 m/s burn
+        states.append(np.concatenate([rv, vv]))
+    sats, res_km = fit_sgp4_mean_elements(np.array(states), np.datetime64("2026-03-04T06:10"),
+                                          0.0)  # fmt: skip
+    assert all(s is not None for s in sats)
+    assert np.sum(res_km > 1.0) <= 3 and np.max(res_km) < 3.0

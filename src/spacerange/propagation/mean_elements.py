@@ -72,13 +72,20 @@ def fit_sgp4_mean_elements(
     # deep-space (SDP4) orbits near zero inclination defeat the fixed point: Newton on
     # the six equinoctial mean elements with a finite-difference Jacobian
     todo = np.flatnonzero(~(r < 1e-3)) if newton else np.zeros(0, np.int64)
-    if todo.size:
-        x = _newton_equinoctial(mean, todo, state[idx], bs[idx], epoch_days, ids, jdp)
+    for start in _NEWTON_STARTS:
+        if not todo.size:
+            break
+        x0 = _restart(mean, osc, idx, start)
+        x = _newton_equinoctial(x0, todo, state[idx], bs[idx], epoch_days, ids, jdp)
         sj, e_, s_ = _elements_states(x, todo, bs[idx], epoch_days, ids, jdp)
         rj = np.linalg.norm(s_[:, :3] - state[idx[todo], :3], axis=-1)
         for n, j in enumerate(todo):
             if e_[n] == 0 and rj[n] < r[j]:
                 sats[j], err[j], r[j] = sj[n], 0, float(rj[n])
+        # restarts only for rows left far off (a kilometre-class miss): a row the first
+        # Newton brought within RESTART_KM keeps that solution, so the fit stays a smooth
+        # function of the state there (the RPO guidance differentiates through it)
+        todo = todo[~(r[todo] < RESTART_KM)]
     for j, i in enumerate(idx):
         if err[j] == 0 and np.isfinite(r[j]):
             out[i] = sats[j]
@@ -87,6 +94,15 @@ def fit_sgp4_mean_elements(
 
 
 _EQ_KEYS = ("a", "h", "k", "p", "q", "lam")
+#: Newton's starting inclination vectors (p, q) for the rows still off by a metre: the
+#: fixed point's, then scaled, reversed and the osculating ones.  Near zero inclination
+#: SDP4's lunisolar periodics fold the mean-to-osculating map (a perturbed inclination
+#: below zero flips the node), and a start on the wrong side of the fold stalls: on 400
+#: near-equatorial GEO states after a 1.4 m/s burn, 26 were left 1-22 km off from the
+#: fixed point's start alone, one (2.0 km) with these restarts
+_NEWTON_STARTS = ("fixed", "x2", "x0.5", "reversed", "osculating", "osculating x3")
+#: rows the first Newton left farther off than this [km] are restarted
+RESTART_KM = 0.1
 #: residual scaling of the Newton fit: km for positions, m/s for velocities
 _RES_SCALE = np.array([1.0, 1.0, 1.0, 1e3, 1e3, 1e3])
 _NEWTON_ITER = 25
@@ -101,6 +117,17 @@ def _elements_states(x, rows, bstar, epoch_days, ids, jdp):
     sats = satrecs_from_elements(c, bstar[rows], epoch_days, [ids[j] for j in rows])
     e_, s_ = sgp4_states_at(sats, jdp)
     return sats, e_, s_
+
+
+def _restart(mean: dict, osc: dict, idx: np.ndarray, start: str) -> dict:
+    """Newton's starting mean elements for ``start`` (see ``_NEWTON_STARTS``)."""
+    x0 = {k: np.array(v, float) for k, v in mean.items()}
+    if start.startswith("osculating"):
+        x0["p"], x0["q"] = osc["p"][idx].copy(), osc["q"][idx].copy()
+    factor = {"x2": 2.0, "x0.5": 0.5, "reversed": -1.0, "osculating x3": 3.0}.get(start, 1.0)
+    x0["p"] *= factor
+    x0["q"] *= factor
+    return x0
 
 
 def _newton_equinoctial(mean, todo, state, bstar, epoch_days, ids, jdp) -> np.ndarray:

@@ -50,6 +50,8 @@ from spacerange.frames import rtn_basis
 HOLD_SAMPLE_S = 300.0
 #: corrective burns below this are not commanded [m/s]
 MIN_CORRECTION_MPS = 0.001
+#: a hold correction whose Newton ends farther than this from its aim point is not flown [km]
+HOP_CONVERGED_KM = 1.0
 
 
 class RpoGuidance:
@@ -255,21 +257,29 @@ class RpoGuidance:
 
     def _hop(self, o, t0, r0, v0, r_aim, t1) -> np.ndarray | None:
         """RTN burn [m/s] at ``t0`` that brings ``o`` from (r0, v0) to ``r_aim`` at ``t1``
-        (Newton on SGP4 truth); ``None`` when it does not converge."""
+        (Newton on SGP4 truth); ``None`` when it does not converge to within
+        ``HOP_CONVERGED_KM`` (a Jacobian taken across a branch of the mean-element fit,
+        near zero inclination, asked a 20 m/s "correction" that ended a hold on its
+        delta-v budget: no burn is better than that one)."""
         eps = 1e-6
         dv = np.zeros(3)
+        best = (np.inf, None)
         for _ in range(12):
             vs = np.vstack([dv, dv + np.eye(3) * eps]) + v0
             st = np.concatenate([np.repeat(r0[None], 4, 0), vs], axis=1)
             sats, _ = fit_satrecs(st, t0, o.satrec.bstar)
             if any(s is None for s in sats):
-                return None
+                break
             rr = np.array([_sgp4_one(s, np.asarray([t1]))[0][0] for s in sats])
             f = rr[0] - r_aim
-            if np.linalg.norm(f) < 1e-3:
+            miss = float(np.linalg.norm(f))
+            if miss < best[0]:
+                best = (miss, dv.copy())
+            if miss < 1e-3:
                 break
             jac = (rr[1:] - rr[0]).T / eps
             dv = dv + np.linalg.lstsq(jac, -f, rcond=None)[0]
-        if not np.all(np.isfinite(dv)):
+        miss, dv = best
+        if dv is None or not miss < HOP_CONVERGED_KM or not np.all(np.isfinite(dv)):
             return None
         return (rtn_basis(r0, v0) @ dv) * 1e3
