@@ -143,15 +143,14 @@ class WorldCore:
 
     def _give_drag(self) -> None:
         """Objects below the drag ceiling whose elements carry no drag (B* = 0: scenario
-        states, some catalog TLEs) or a non-physical negative one (catalog TLEs whose fit
-        absorbed other errors into it) get B* from their size and mass.  Same mean
-        elements at the same epoch, so the state at the arc's start is unchanged (SGP4's
-        drag terms vanish at tsince = 0): an initial condition, not a jump.  (A negative
-        B* kept as truth came back positive after a storm, which re-arcs with the drag of
-        size and mass: the demo's Starlink-like objects then drifted from every team's
-        sets for days, each drift a "manoeuvre".)"""
+        states, some catalog TLEs) get B* from their size and mass.  Same mean elements at
+        the same epoch, so the state at the arc's start is unchanged (SGP4's drag terms
+        vanish at tsince = 0): an initial condition, not a jump.  (A negative B* is kept;
+        a storm re-arcs such an object with the drag of its size and mass and it comes
+        out of the storm with that drag, which the teams do not follow: known, see
+        docs/performance.md, round 10.)"""
         for o in self.objects:
-            if o.satrec.bstar <= 0.0 and o.perigee_alt_km < DRAG_CEILING_KM:
+            if o.satrec.bstar == 0.0 and o.perigee_alt_km < DRAG_CEILING_KM:
                 t0, sat = o.arcs[0]
                 o.arcs[0] = (t0, _with_bstar(sat, self._drag_bstar(o)))
         self._array = None
