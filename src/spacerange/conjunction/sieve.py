@@ -171,6 +171,17 @@ if HAVE_NUMBA:
         return out
 
     @numba.njit(cache=True, nogil=True)
+    def _room(cnt, oi, oj, ok_, otau, od):  # pragma: no cover - compiled
+        """The kernels' candidate arrays with room for entry ``cnt``: the same arrays, or
+        all five grown in place to ``max(2 cnt, 16)`` (a dense catalog never runs a step
+        twice; an empty buffer grows too)."""
+        if cnt < oi.shape[0]:
+            return oi, oj, ok_, otau, od
+        grow = max(2 * cnt, 16)
+        return (_grown(oi, grow), _grown(oj, grow), _grown(ok_, grow), _grown(otau, grow),
+                _grown(od, grow))  # fmt: skip
+
+    @numba.njit(cache=True, nogil=True)
     def _node_major_numba(r, v, e, mu, min_radius, PT, VT, okT, speed):  # pragma: no cover
         """Compiled :func:`node_major_states`: one pass, reads object-major, writes
         node-major."""
@@ -488,14 +499,7 @@ if HAVE_NUMBA:
                             bj = i
                         tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                         if dm < thr_lin:
-                            if cnt == oi.shape[0]:
-                                # grow in place: a dense catalog never runs the step twice
-                                grow = max(2 * cnt, 16)
-                                oi = _grown(oi, grow)
-                                oj = _grown(oj, grow)
-                                ok_ = _grown(ok_, grow)
-                                otau = _grown(otau, grow)
-                                od = _grown(od, grow)
+                            oi, oj, ok_, otau, od = _room(cnt, oi, oj, ok_, otau, od)
                             oi[cnt] = a
                             oj[cnt] = bj
                             ok_[cnt] = k

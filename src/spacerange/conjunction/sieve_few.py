@@ -29,7 +29,7 @@ from spacerange.conjunction.sieve import HAVE_NUMBA, numba
 
 if HAVE_NUMBA:
     from spacerange.conjunction.interpolation import hermite_coefficients, line_minimum
-    from spacerange.conjunction.sieve import _grown
+    from spacerange.conjunction.sieve import _room
 
 __all__ = ["MAX_QUERIES", "sieve_few"]
 
@@ -164,13 +164,7 @@ if HAVE_NUMBA:
                     w2 = vel[j, 2] - vel[i, 2]
                     tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                     if dm < thr_lin:
-                        if cnt == oi.shape[0]:
-                            grow = max(2 * cnt, 16)
-                            oi = _grown(oi, grow)
-                            oj = _grown(oj, grow)
-                            ok_ = _grown(ok_, grow)
-                            otau = _grown(otau, grow)
-                            od = _grown(od, grow)
+                        oi, oj, ok_, otau, od = _room(cnt, oi, oj, ok_, otau, od)
                         oi[cnt] = i
                         oj[cnt] = j
                         ok_[cnt] = k
