@@ -200,3 +200,39 @@ def test_a_high_drag_pass_is_covered_only_with_its_ballistic_coefficient():
     # realistic 6.5 and 3 %)
     assert np.mean(formal) > 1.8 * 6 and np.mean(formal > 16.8) > 0.15
     assert np.mean(known) < 1.5 * 6 and np.mean(known > 16.8) < 0.1
+
+
+def test_drag_second_moment_is_the_posterior_second_moment():
+    """The drag consider sigma from the prior and the residuals' estimate: no estimate keeps
+    the prior; a precise one takes its value; on a population drawn from the prior the
+    sizes are right on average (E[a^2] = E[m^2 + v], the law of total expectation), where
+    the old rule (the larger of the prior and |a_hat|) overstates them; an estimate far
+    outside the prior (a force the prior lacks) is taken as it is."""
+    from spacerange.od.consider import PRIOR_CONFLICT_SIGMA, drag_second_moment
+
+    s = np.full(3, 2e-9)
+    np.testing.assert_allclose(drag_second_moment(s, np.full(3, np.nan), np.full(3, np.nan)), s)
+    assert drag_second_moment(2e-9, 1e-9, 1e-13) == pytest.approx(1e-9, rel=1e-3)
+    rng = np.random.default_rng(7)
+    n = 400_000
+    prior = 2e-9
+    a_true = rng.normal(0.0, prior, n) * rng.uniform(0.0, 1.0, n) ** 2  # most below the prior
+    a_sig = prior * rng.uniform(0.05, 3.0, n)
+    a_hat = a_true + rng.normal(0.0, 1.0, n) * a_sig
+    mom = drag_second_moment(np.full(n, prior), a_hat, a_sig)
+    # the population's drag is mostly below the prior, so the posterior under N(0, prior^2)
+    # is still conservative on it, but far less than the old rule
+    old = np.maximum(prior, np.abs(a_hat))
+    ratio_new = np.mean(a_true**2) / np.mean(mom**2)
+    ratio_old = np.mean(a_true**2) / np.mean(old**2)
+    assert ratio_old < 0.1 and 4 * ratio_old < ratio_new < 1.0
+    # drawn from the prior itself: calibrated (beyond 5 sigma the conflict rule touches
+    # almost none)
+    a_true = rng.normal(0.0, prior, n)
+    a_hat = a_true + rng.normal(0.0, 1.0, n) * a_sig
+    mom = drag_second_moment(np.full(n, prior), a_hat, a_sig)
+    assert np.mean(a_true**2) / np.mean(mom**2) == pytest.approx(1.0, abs=0.03)
+    # conflict: 10 prior sigmas shown by a precise estimate
+    big = 10 * prior
+    assert big > PRIOR_CONFLICT_SIGMA * prior
+    assert drag_second_moment(prior, big, 1e-12) == pytest.approx(big, rel=1e-6)

@@ -171,12 +171,14 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z, ballistic
     Tapley, Schutz & Born sec. 6.3), plus ``(S_c - J_0) C_c (S_c - J_0)^T`` for the periodic
     position mismatch (see the module doc; ``C_c``: each of the ``2 K + 1`` coefficients per
     axis with variance ``sigma^2 / (K + 1)``, so the mismatch's RMS over the orbit is
-    ``sigma``).  The drag sigma is at least the along-track acceleration the whitened
-    residuals ``z`` (of all rows) show beyond the six elements; returns the covariance and
-    that estimate with its formal sigma (len(idx), 2) km/s^2."""
+    ``sigma``).  The drag sigma is the posterior second moment of the along-track
+    acceleration, the prior drag combined with what the whitened residuals ``z`` (of all
+    rows) show beyond the six elements (:func:`.consider.drag_second_moment`); returns the
+    covariance and that estimate with its formal sigma (len(idx), 2) km/s^2."""
     from .consider import (
         MISMATCH_HARMONICS,
         along_track_acceleration_estimate,
+        drag_second_moment,
         mismatch_measurement_partials,
         mismatch_partials,
         periodic_mismatch_sigma,
@@ -203,7 +205,7 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z, ballistic
     sens = np.einsum("nij,njk->nik", ninv, nxa)  # (k, 6, 3)
     bal = None if ballistic is None else ballistic[idx]
     sig = unmodeled_acceleration_sigma(x_ref[idx], ballistic_m2_kg=bal)  # (k, 3) km/s^2
-    # drag: at least what the residuals show (the along-track acceleration a 7th solve-for
+    # drag: the prior and what the residuals show (the along-track acceleration a 7th solve-for
     # would take, :func:`.consider.along_track_acceleration_estimate`)
     ro = remap[obj[rows]]
     zr = np.where(np.isfinite(z[rows]), z[rows], 0.0)[good]
@@ -213,7 +215,7 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z, ballistic
         _sum_by(ro[good], hw[good] * zr[:, None], idx.size),
         np.bincount(ro[good], weights=ha[good, 1] * zr, minlength=idx.size),
     )  # fmt: skip
-    sig[:, 1] = np.maximum(sig[:, 1], np.abs(np.where(np.isfinite(a_hat), a_hat, 0.0)))
+    sig[:, 1] = drag_second_moment(sig[:, 1], a_hat, a_sig)
     out = np.einsum("nik,nk,njk->nij", sens, sig**2, sens)
     # the periodic position mismatch: (S_c - J_0) C (S_c - J_0)^T
     ro = remap[obj[rows]]
