@@ -94,3 +94,64 @@ def test_the_teams_density_model_errs_on_the_storm_excess_only():
     assert fn(400.0) == pytest.approx(1.0 + 3.0 * 0.75)
     quiet = team_density_ratio(lambda h: np.ones_like(np.asarray(h, float)), 0.5)
     assert quiet(400.0) == pytest.approx(1.0)
+
+
+def test_a_negative_public_bstar_gets_the_drag_of_size_and_mass_as_in_the_truth():
+    """A public element set's negative B* is not a drag: the truth's storm re-arcs such an
+    object with the B* of its size and mass (times the storm's ratio) and it keeps that
+    drag after the storm.  The team re-arcs its track the same way from the object's public
+    size and mass, and a first track after a storm starts from that drag: predictions 12 h
+    after the onset and after the end follow the truth, where the negative B* (the teams'
+    round-10 behaviour) drifts by kilometres."""
+    from spacerange.catalog.ballistic import bstar_from_size
+
+    hbr_m, mass_kg = 1.5, 260.0  # a Starlink-like payload
+    b_size = float(bstar_from_size(hbr_m, mass_kg))
+    sat = _leo_sat(350.0, -1e-4)
+    pics = _Pictures(0.0)
+    obj = types.SimpleNamespace(id="NEG", hbr_m=hbr_m, mass_kg=mass_kg, created_utc=None,
+                                satrec_at=lambda t: sat)  # fmt: skip
+
+    class _World(types.SimpleNamespace):  # the world's public metadata of one object
+        def __contains__(self, oid):
+            return oid == "NEG"
+
+        def obj(self, oid):
+            return obj
+
+    pics.world = _World(startex=pics.world.startex, drag_changes=pics.world.drag_changes)
+    pics.tp.storm_seen = False
+    t_fit = T0 - 6 * HOUR
+    pics.tp.tracks = {"NEG": Track(sat, t_fit, 0.5, 1.0, t_fit, t_fit)}
+    ratio = lambda h: np.full_like(np.asarray(h, float), RATIO)  # noqa: E731
+    peri = np.array([_perigee_alt_km(sat)])
+    # the truth: onset from the size-and-mass drag, end back to it
+    truth_on, _ = storm_arcs(_sgp4_states([sat], T0), T0, np.array([b_size]), peri, ratio, True)
+    t_end = T0 + 24 * HOUR
+    truth_off, _ = storm_arcs(_sgp4_states([truth_on[0]], t_end), t_end,
+                              np.array([truth_on[0].bstar]), peri, ratio, False)  # fmt: skip
+    assert truth_off[0].bstar == pytest.approx(b_size, rel=1e-3)
+
+    def err_km(s_team, s_truth, t):
+        return np.linalg.norm(_sgp4_states([s_team], t)[0, :3] - _sgp4_states([s_truth], t)[0, :3])
+
+    pics._space_weather(T0 + HOUR)
+    tr = pics.tp.tracks["NEG"]
+    assert pics.tp.storm_seen
+    assert tr.satrec.bstar == pytest.approx(b_size * RATIO, rel=1e-3)
+    t12 = T0 + 12 * HOUR
+    assert err_km(tr.satrec, truth_on[0], t12) < 0.1
+    assert err_km(sat, truth_on[0], t12) > 1.0  # the negative B* through the storm
+    pics._space_weather(t_end + HOUR)
+    tr = pics.tp.tracks["NEG"]
+    assert tr.satrec.bstar == pytest.approx(b_size, rel=1e-3)
+    t36 = t_end + 12 * HOUR
+    assert err_km(tr.satrec, truth_off[0], t36) < 0.1
+    blind_after, _ = fit_satrecs(_sgp4_states([truth_off[0]], t_end), t_end, np.array([-1e-4]))
+    assert err_km(blind_after[0], truth_off[0], t36) > 1.0  # keeping the negative B* after
+    # a first track of such an object once a storm has been seen: the size-and-mass drag
+    # (times the ratio of a storm in force); before any storm, the public value
+    pics.tp.tracks = {}
+    assert CatalogMixin._team_bstar(pics, pics.tp, obj, t36) == pytest.approx(b_size)
+    pics.tp.storm_seen = False
+    assert CatalogMixin._team_bstar(pics, pics.tp, obj, t36) == pytest.approx(-1e-4)

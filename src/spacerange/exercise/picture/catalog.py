@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from spacerange.catalog.ballistic import DRAG_CEILING_KM
 from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.events.maneuver_alarm import may_maneuver, orbit_regime
 from spacerange.exercise.picture import tracking as tk
@@ -81,14 +82,21 @@ class CatalogMixin:
         for the estimate a cell makes from its first days of tracking, times the team's
         density ratio of a storm in force (:mod:`.space_weather`).  Never the truth's
         value after a change (a storm's extra drag reaches a team's picture through its
-        own density model of the published indices, with that model's error)."""
+        own density model of the published indices, with that model's error).  Once a
+        storm has begun, a non-positive B* in LEO is replaced by the drag of the object's
+        public size and mass, as the team's storm re-arc does
+        (:meth:`.space_weather.SpaceWeatherMixin.physical_bstar`)."""
         tr = tp.tracks.get(o.id)
         if tr is not None:
             return float(tr.satrec.bstar)
         born = self.world.startex if o.created_utc is None else min(o.created_utc, t)
         sat = o.satrec_at(born)
+        h = _perigee_alt_km(sat)
+        b = sat.bstar
+        if tp.storm_seen and h < DRAG_CEILING_KM:
+            b = self.physical_bstar(o.id, b)
         # a storm in force: the team's density model scales the drag it knows
-        return float(sat.bstar * self.storm_factor(tp, _perigee_alt_km(sat)))
+        return float(b * self.storm_factor(tp, h))
 
     def _fit_tracks(self, tp, t, objs, r, v, sig, source="obs"):
         if not len(objs):

@@ -153,6 +153,9 @@ class TeamPicture:
     #: its density-ratio models of the storms in force (:mod:`.space_weather`)
     density_model_eps: float = 0.0
     storms: list = field(default_factory=list)
+    #: a storm has begun since STARTEX: the team no longer trusts a non-positive public
+    #: B* in LEO (:meth:`.space_weather.SpaceWeatherMixin.physical_bstar`)
+    storm_seen: bool = False
     #: the team's manoeuvre false-alarm models (one per orbit regime), fitted to its own
     #: residuals
     alarm: RegimeAlarmModels = field(default_factory=RegimeAlarmModels)

@@ -13,6 +13,17 @@ along-track process noise grows by the same ratio while the storm lasts.  Elemen
 fitted during the storm (:meth:`.catalog.CatalogMixin._team_bstar`) carry the storm's
 B*.
 
+A public element set's B* may be zero or negative (a fit artefact, not a physical drag):
+such an object still feels a storm, and the truth re-arcs it with the drag of its size and
+mass (:meth:`spacerange.exercise.world.World._drag_bstar`), which it keeps after the
+storm.  A team does the same with the object's public size and mass (the metadata its Pc
+takes the hard-body radius from): at a storm's onset its tracks with a non-positive B* are
+re-arced from that drag, and from the first onset on a new track of such an object starts
+from it (:meth:`SpaceWeatherMixin.physical_bstar`).  Before, every team kept the negative
+value through and after the storm while the truth dragged: 187 passes beyond 5 sigma in
+the 11 hours after the demo's storm on Starlink-like payloads (docs/performance.md,
+round 10).
+
 Without this the demo's storm sent every LEO track's prediction off by its unmodelled
 drag, hundreds of residual alarms a day, each then "confirmed" as a manoeuvre.
 """
@@ -21,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spacerange.catalog.ballistic import DRAG_CEILING_KM
+from spacerange.catalog.ballistic import DRAG_CEILING_KM, bstar_from_size
 from spacerange.exercise.picture.conjunctions import tle_satrec
 from spacerange.exercise.picture.model import Track, _sgp4_states, tracks_cov_rtn
 from spacerange.exercise.world.environment import STORM_HEIGHT_RANGE_KM, storm_arcs
@@ -54,6 +65,7 @@ class SpaceWeatherMixin:
                 if on:
                     fn = team_density_ratio(scale_fn, tp.density_model_eps)
                     tp.storms.append(fn)
+                    tp.storm_seen = True
                 elif tp.storms:
                     fn = tp.storms.pop(0)
                 else:
@@ -70,9 +82,20 @@ class SpaceWeatherMixin:
             k = np.where(leo, k * fn(np.clip(h, *STORM_HEIGHT_RANGE_KM)), k)
         return k
 
+    def physical_bstar(self, oid: str, bstar: float) -> float:
+        """The drag term a team uses for ``oid`` whose element set says ``bstar``: that
+        value when positive, else the B* of the object's public size and mass
+        (:func:`spacerange.catalog.ballistic.bstar_from_size`; ``bstar`` itself for an
+        object the world does not list)."""
+        if bstar > 0 or oid not in self.world:
+            return float(bstar)
+        o = self.world.obj(oid)
+        return float(bstar_from_size(o.hbr_m, o.mass_kg))
+
     def _re_arc(self, tp, tt: np.datetime64, fn, on: bool) -> None:
-        """Re-arc ``tp``'s LEO tracks at ``tt`` for a storm's onset (``on``) or end."""
-        keys = [k for k, tr in tp.tracks.items() if tr.satrec.bstar > 0
+        """Re-arc ``tp``'s LEO tracks at ``tt`` for a storm's onset (``on``) or end; at an
+        onset, tracks with a non-positive B* too, from their size-and-mass drag."""
+        keys = [k for k, tr in tp.tracks.items() if (on or tr.satrec.bstar > 0)
                 and _perigee_alt_km(tr.satrec) < DRAG_CEILING_KM]  # fmt: skip
         if not keys:
             return
@@ -85,7 +108,8 @@ class SpaceWeatherMixin:
             return
         cov = tracks_cov_rtn(trs, tt)
         peri = np.array([_perigee_alt_km(tr.satrec) for tr in trs])
-        bstar = np.array([tr.satrec.bstar for tr in trs])
+        bstar = np.array([self.physical_bstar(k, tr.satrec.bstar)
+                          for k, tr in zip(keys, trs, strict=True)])  # fmt: skip
         sats, _ = storm_arcs(x[ok], tt, bstar, peri, fn, on, newton=False)
         for key, tr, s, c in zip(keys, trs, sats, cov, strict=True):
             if s is None:

@@ -147,8 +147,8 @@ class WorldCore:
         the same epoch, so the state at the arc's start is unchanged (SGP4's drag terms
         vanish at tsince = 0): an initial condition, not a jump.  (A negative B* is kept;
         a storm re-arcs such an object with the drag of its size and mass and it comes
-        out of the storm with that drag, which the teams do not follow: known, see
-        docs/performance.md, round 10.)"""
+        out of the storm with that drag; the teams do the same from the object's public
+        size and mass, :mod:`spacerange.exercise.picture.space_weather`.)"""
         for o in self.objects:
             if o.satrec.bstar == 0.0 and o.perigee_alt_km < DRAG_CEILING_KM:
                 t0, sat = o.arcs[0]
