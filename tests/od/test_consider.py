@@ -236,3 +236,18 @@ def test_drag_second_moment_is_the_posterior_second_moment():
     big = 10 * prior
     assert big > PRIOR_CONFLICT_SIGMA * prior
     assert drag_second_moment(prior, big, 1e-12) == pytest.approx(big, rel=1e-6)
+
+
+def test_a_known_ballistic_coefficient_keeps_its_drag_in_the_consider_sigma():
+    """A drag sized by the object's own ballistic coefficient is a magnitude it feels: the
+    residuals can raise it, never shrink it; the reference drag (unknown coefficient) is a
+    prior the residuals update."""
+    from spacerange.od.consider import drag_consider_sigma, drag_second_moment
+
+    prior = np.full(4, 3e-9)
+    a_hat = np.array([1e-10, 8e-9, np.nan, 1e-10])
+    a_sig = np.array([1e-11, 1e-11, np.nan, 1e-11])
+    known = np.array([True, True, True, False])
+    out = drag_consider_sigma(prior, a_hat, a_sig, known)
+    np.testing.assert_allclose(out[:3], [3e-9, 8e-9, 3e-9])
+    assert out[3] == pytest.approx(drag_second_moment(3e-9, 1e-10, 1e-11)) and out[3] < 2e-10

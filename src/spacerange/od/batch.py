@@ -171,14 +171,15 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z, ballistic
     Tapley, Schutz & Born sec. 6.3), plus ``(S_c - J_0) C_c (S_c - J_0)^T`` for the periodic
     position mismatch (see the module doc; ``C_c``: each of the ``2 K + 1`` coefficients per
     axis with variance ``sigma^2 / (K + 1)``, so the mismatch's RMS over the orbit is
-    ``sigma``).  The drag sigma is the posterior second moment of the along-track
-    acceleration, the prior drag combined with what the whitened residuals ``z`` (of all
-    rows) show beyond the six elements (:func:`.consider.drag_second_moment`); returns the
-    covariance and that estimate with its formal sigma (len(idx), 2) km/s^2."""
+    ``sigma``).  The drag sigma combines the prior drag with what the whitened residuals
+    ``z`` (of all rows) show beyond the six elements (:func:`.consider.drag_consider_sigma`:
+    the larger of the two for an object whose ballistic coefficient is given, the posterior
+    second moment for one sized by the reference); returns the covariance and that
+    estimate with its formal sigma (len(idx), 2) km/s^2."""
     from .consider import (
         MISMATCH_HARMONICS,
         along_track_acceleration_estimate,
-        drag_second_moment,
+        drag_consider_sigma,
         mismatch_measurement_partials,
         mismatch_partials,
         periodic_mismatch_sigma,
@@ -215,7 +216,8 @@ def _consider_covariance(dyn, o, obj, s, idx, x_ref, acc, n_ref, n, z, ballistic
         _sum_by(ro[good], hw[good] * zr[:, None], idx.size),
         np.bincount(ro[good], weights=ha[good, 1] * zr, minlength=idx.size),
     )  # fmt: skip
-    sig[:, 1] = drag_second_moment(sig[:, 1], a_hat, a_sig)
+    known = np.zeros(idx.size, bool) if bal is None else np.isfinite(bal)
+    sig[:, 1] = drag_consider_sigma(sig[:, 1], a_hat, a_sig, known)
     out = np.einsum("nik,nk,njk->nij", sens, sig**2, sens)
     # the periodic position mismatch: (S_c - J_0) C (S_c - J_0)^T
     ro = remap[obj[rows]]
