@@ -276,7 +276,7 @@ def test_an_allys_element_set_that_contradicts_a_held_track_is_rejected():
     theirs = {
         o.id: Track(s, T0, 0.2, 1.0, T0, T0, n_obs=9) for o, s in zip(objs, sats, strict=True)
     }
-    rp = types.SimpleNamespace(team="rx", tracks=mine, alarm=RegimeAlarmModels())
+    rp = types.SimpleNamespace(team="rx", tracks=mine, alarm=RegimeAlarmModels(), desig={})
     held = {"O0", "O1"}
     fake = types.SimpleNamespace(
         _own=lambda team, oid: False,
@@ -330,3 +330,39 @@ def test_high_drag_priors_take_the_realistic_covariance():
     x = tk._sgp4_gcrs([o.satrec for o in _objects(3, 450.0, 0.0, rng)], np.asarray([T0]))[:, 0]
     high = tk._high_drag(x, ballistic_from_bstar(np.array([0.1, 1e-4, np.nan])))
     assert high.tolist() == [True, False, False]
+
+
+def test_uncorrelated_tracks_have_a_false_alarm_model_of_their_own():
+    """A team's uncorrelated tracks (its own designators: a breakup's fragments, mostly)
+    are tested against a false-alarm model of their own: their heavier residual tails no
+    longer set the catalog's threshold, and the catalog's no longer sets theirs."""
+    from scipy.stats import chi2 as chi2_dist
+
+    from spacerange.events.maneuver_alarm import RegimeAlarmModels
+    from spacerange.exercise.picture.catalog import alarm_classes
+
+    rng = np.random.default_rng(5)
+    objs = _objects(2, 700.0, 0.0, rng)
+    trs = [Track(o.satrec, T0, 0.5, 1.0, T0, T0) for o in objs]
+    tp = types.SimpleNamespace(desig={objs[0].id: "BLUE-UCT-0001", objs[1].id: objs[1].id})
+    assert alarm_classes(tp, [o.id for o in objs], trs).tolist() == ["leo-uct", "leo"]
+    assert alarm_classes(types.SimpleNamespace(desig={}), [objs[0].id], trs[:1]).tolist() == [
+        "leo"]  # fmt: skip
+
+    def thresholds(split: bool):
+        models = RegimeAlarmModels()
+        catalog = chi2_dist.rvs(3, size=1600, random_state=1)  # d2 ~ chi2(3)
+        frags = 30.0 * chi2_dist.rvs(3, size=400, random_state=2)  # 30x heavier, a fifth
+        lab = np.array(["leo"] * 1600 + ["leo-uct" if split else "leo"] * 400, dtype=object)
+        models.test(np.concatenate([catalog, frags]), np.full(2000, 3), lab)
+        return (models.threshold(np.array([3]), np.array(["leo"], dtype=object))[0],
+                models.threshold(np.array([3]), np.array(["leo-uct" if split else "leo"],
+                                                         dtype=object))[0])  # fmt: skip
+
+    mixed_cat, mixed_frag = thresholds(False)
+    own_cat, own_frag = thresholds(True)
+    # the catalog's threshold comes back to its own residuals (a burn's d2 of 100 on a
+    # payload alarms), the fragments' rises to their own tail (measured: 31 and 324
+    # against 291 for both)
+    assert own_cat < 100.0 < mixed_cat
+    assert own_frag > 1.05 * mixed_frag

@@ -50,6 +50,20 @@ def _regimes(tracks: list) -> np.ndarray:
                         [float(tr.satrec.ecco) for tr in tracks])  # fmt: skip
 
 
+def alarm_classes(tp, oids, tracks: list) -> np.ndarray:
+    """The false-alarm model (:class:`~spacerange.events.maneuver_alarm.RegimeAlarmModels`
+    key) each track's passes are tested against: its orbit regime, with a model of its own
+    (``"leo-uct"``, ...) for an uncorrelated track, an object the team first saw in play
+    under its own designator.  Those are mostly a breakup's fragments: young, high-drag
+    tracks whose residuals have heavier tails than the catalog's.  One model for both let
+    either population set the other's threshold: when the storm's negative-B* payloads
+    stopped drifting, the LEO scale fell from 12 to 6-7 and the fragments' false alarms
+    rose by a third."""
+    reg = _regimes(tracks)
+    uct = np.array([tp.desig.get(k, k) != k for k in oids], bool)
+    return np.where(uct, np.char.add(reg.astype(str), "-uct"), reg).astype(object)
+
+
 def _perigee_alt_km_of_states(x_teme: np.ndarray) -> np.ndarray:
     """Osculating perigee heights [km] above the WGS-72 equatorial radius of TEME states
     ``(n, 6)`` [km, km/s] (a team's own estimates, not the truth's elements)."""
@@ -153,7 +167,7 @@ class CatalogMixin:
             x_t, p_t = tk.predict_tracks(trs, t_end)
             tracks_cov_rtn(trs, t)  # the sigmas asked below, one batch (cached)
             d2, dof = pass_mahalanobis(obs, ids[held], x_t, p_t, t_end)
-            reg = _regimes(trs)
+            reg = alarm_classes(tp, [objs[k].id for k in held], trs)
             alarm = tp.alarm.test(d2, dof, reg)
             thr = tp.alarm.threshold(dof, reg)
             tp.od_stats["passes"] += len(held)
@@ -194,7 +208,7 @@ class CatalogMixin:
                         tp.maneuver_pending[objs[k].id] = {
                             "track": tr, "alarm_utc": t, "since_utc": tr.last_obs_utc,
                             "d2": round(float(d2[j]), 1), "dof": int(dof[j]),
-                            "threshold": round(float(thr[j]), 1), "regime": reg[j]}  # fmt: skip
+                            "threshold": round(float(thr[j]), 1), "alarm_model": reg[j]}  # fmt: skip
                 elif (warm or _secs(t - tr.epoch_utc) >= self.refit_s
                       or tr.sigma_rtn_km(t)[1] > tk.UPDATE_SIGMA_KM):  # fmt: skip
                     upd.append(k)
@@ -299,7 +313,7 @@ class CatalogMixin:
         cands = [pend.pop(objs[k].id) for k in rows]
         x_r, p_r = tk.predict_tracks([c["track"] for c in cands], t_end)
         d2, dof = pass_mahalanobis(obs, ids[rows], x_r, p_r, t_end)
-        reg = np.array([c["regime"] for c in cands], dtype=object)
+        reg = np.array([c["alarm_model"] for c in cands], dtype=object)
         ok = tp.alarm.confirm(d2, dof, reg)
         # a cleared candidate was a false alarm of this tracker: its d2 joins the fit
         cleared = ~ok & np.isfinite(d2) & (dof > 0)
@@ -311,7 +325,8 @@ class CatalogMixin:
                 continue
             tp.maneuver_alerted[objs[k].id] = t
             out.append((objs[k].id, {
-                "d2": c["d2"], "dof": c["dof"], "threshold": c["threshold"], "regime": c["regime"],
+                "d2": c["d2"], "dof": c["dof"], "threshold": c["threshold"],
+                "alarm_model": c["alarm_model"],
                 "confirm_d2": round(float(d2k), 1), "alarm_utc": _iso(c["alarm_utc"]),
                 "since_utc": _iso(c["since_utc"])}))  # fmt: skip
         return out

@@ -209,7 +209,7 @@ class ProductsMixin:
         A set its own passes contradict would replace a good track with the ally's error
         (the demo's allies handed bad sets back and forth, each confirmed as a
         "manoeuvre" on the next pass); an object out of its custody takes the ally's."""
-        from spacerange.exercise.picture.catalog import _regimes
+        from spacerange.exercise.picture.catalog import alarm_classes
         from spacerange.exercise.picture.model import _sgp4_states
 
         keys = [
@@ -236,7 +236,7 @@ class ProductsMixin:
             d2[ok] = np.einsum(
                 "ni,ni->n", d_rtn[ok], np.linalg.solve(p[ok], d_rtn[ok][..., None])[..., 0]
             )
-        thr = rp.alarm.threshold(np.full(len(keys), 3), _regimes(mine))
+        thr = rp.alarm.threshold(np.full(len(keys), 3), alarm_classes(rp, keys, mine))
         return {k for k, bad in zip(keys, ~(d2 <= thr), strict=True) if bad}
 
     def _own_track(self, oid, t) -> Track:
