@@ -323,11 +323,11 @@ class J2Dynamics:
 
 def rtn_basis(r: np.ndarray, v: np.ndarray) -> np.ndarray:
     """(n, 3, 3) matrices whose columns are the radial, transverse and normal unit vectors
-    (GCRS components) of the states ``r``, ``v`` (n, 3): ``rtn_basis @ a_rtn`` is GCRS."""
-    u_r = r / np.linalg.norm(r, axis=1, keepdims=True)
-    h = np.cross(r, v)
-    u_n = h / np.linalg.norm(h, axis=1, keepdims=True)
-    return np.stack([u_r, np.cross(u_n, u_r), u_n], axis=2)
+    (GCRS components) of the states ``r``, ``v`` (n, 3): ``rtn_basis @ a_rtn`` is GCRS.
+    The transpose of :func:`spacerange.frames.rtn_basis` (rows), the one definition."""
+    from spacerange.frames import rtn_basis as rows
+
+    return np.swapaxes(rows(r, v), -1, -2)
 
 
 def hermite_weights(s):
