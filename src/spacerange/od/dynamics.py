@@ -26,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
+from spacerange.frames import rtn_basis as _rtn_rows
 from spacerange.propagation.numerical.integrator import integrate_many
 
 OD_DEGREE = 4  # zonal degree of the OD's dynamics (J2, J3, J4)
@@ -325,9 +326,7 @@ def rtn_basis(r: np.ndarray, v: np.ndarray) -> np.ndarray:
     """(n, 3, 3) matrices whose columns are the radial, transverse and normal unit vectors
     (GCRS components) of the states ``r``, ``v`` (n, 3): ``rtn_basis @ a_rtn`` is GCRS.
     The transpose of :func:`spacerange.frames.rtn_basis` (rows), the one definition."""
-    from spacerange.frames import rtn_basis as rows
-
-    return np.swapaxes(rows(r, v), -1, -2)
+    return np.swapaxes(_rtn_rows(r, v), -1, -2)
 
 
 def hermite_weights(s):

@@ -94,9 +94,13 @@ class SpaceWeatherMixin:
 
     def _re_arc(self, tp, tt: np.datetime64, fn, on: bool) -> None:
         """Re-arc ``tp``'s LEO tracks at ``tt`` for a storm's onset (``on``) or end; at an
-        onset, tracks with a non-positive B* too, from their size-and-mass drag."""
-        keys = [k for k, tr in tp.tracks.items() if (on or tr.satrec.bstar > 0)
-                and _perigee_alt_km(tr.satrec) < DRAG_CEILING_KM]  # fmt: skip
+        onset, tracks with a non-positive B* too, from their size-and-mass drag (a track
+        whose drag is still not physical, an object the world no longer lists, is left as
+        it was: a storm cannot scale a negative B*)."""
+        drag = {k: self.physical_bstar(k, tr.satrec.bstar) for k, tr in tp.tracks.items()
+                if (on or tr.satrec.bstar > 0)
+                and _perigee_alt_km(tr.satrec) < DRAG_CEILING_KM}  # fmt: skip
+        keys = [k for k, b in drag.items() if b > 0]
         if not keys:
             return
         trs = [tp.tracks[k] for k in keys]
@@ -108,8 +112,7 @@ class SpaceWeatherMixin:
             return
         cov = tracks_cov_rtn(trs, tt)
         peri = np.array([_perigee_alt_km(tr.satrec) for tr in trs])
-        bstar = np.array([self.physical_bstar(k, tr.satrec.bstar)
-                          for k, tr in zip(keys, trs, strict=True)])  # fmt: skip
+        bstar = np.array([drag[k] for k in keys])
         sats, _ = storm_arcs(x[ok], tt, bstar, peri, fn, on, newton=False)
         for key, tr, s, c in zip(keys, trs, sats, cov, strict=True):
             if s is None:
