@@ -7,7 +7,8 @@ pair of a random subset at 1 s steps for a short window, scaled to the whole cat
 24 h by the number of pairs and steps (its cost is linear in both).  Goals (issue 14):
 24 h <= 10 s and 7 days <= 60 s on 2 cores, peak memory < 4 GB.  ``--synthetic N`` also screens a synthetic catalog of N objects (the
 population model of ``--synthetic N`` in the CLI, seed 1) for 24 h; ``--dask`` repeats the
-real-catalog runs on a local Dask cluster of 2 single-threaded worker processes.  Usage:
+real-catalog runs on a local Dask cluster of 2 single-threaded worker processes
+(``conjunction.cluster.local_cluster``: the screening workers' settings).  Usage:
 ``python benchmarks/screen_catalog.py [--json] [--days7] [--synthetic N [--skip-real]]
 [--dask [--skip-local]]``; the load average at the end is printed with the figures.
 """
@@ -156,17 +157,10 @@ def _synthetic(n: int, cfg: ScreeningConfig) -> dict:
 def _dask(tles, cfg: ScreeningConfig, days7: bool, only7d: bool = False) -> dict:
     import distributed
 
+    from spacerange.conjunction.cluster import local_cluster
+
     out: dict = {}
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with local_cluster(2) as cluster, distributed.Client(cluster) as client:
         # Warm-up: each worker builds its satrec cache and loads the compiled kernels.
         screen(tles[:200], START, 600, cfg, scheduler=client)
         # The cluster's worker processes are children of this one: counted in the peak.

@@ -152,12 +152,19 @@ def test_bad_parameters_are_refused():
 @pytest.mark.slow
 def test_dask_local_cluster_gives_identical_results(real_elsets):
     distributed = pytest.importorskip("distributed")
+    from spacerange.conjunction.cluster import local_cluster
+
     tles = _small_catalog(real_elsets)
     cfg = ScreeningConfig(threshold_km=50.0, block_s=2 * 3600)
     local = screen(tles, START, 6 * 3600, cfg, workers=1)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
+    with local_cluster(2) as cluster, distributed.Client(cluster) as client:
+        # The screening workers' settings reached the worker processes.
+        trim = client.run(lambda: __import__("os").environ.get("MALLOC_TRIM_THRESHOLD_"))
+        profile = client.run(
+            lambda: __import__("dask").config.get("distributed.worker.profile.enabled")
+        )
+        assert len(trim) == 2 and set(trim.values()) == {None}
+        assert set(profile.values()) == {False}
         remote = screen(tles, START, 6 * 3600, cfg, scheduler=cluster.scheduler_address)
     assert local.n_events > 10
     for key in ("i", "j", "tca_s", "miss_km"):
