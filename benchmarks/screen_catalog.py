@@ -7,7 +7,7 @@ pair of a random subset at 1 s steps for a short window, scaled to the whole cat
 24 h by the number of pairs and steps (its cost is linear in both).  Goals (issue 14):
 24 h <= 10 s and 7 days <= 60 s on 2 cores, peak memory < 4 GB.  ``--synthetic N`` also screens a synthetic catalog of N objects (the
 population model of ``--synthetic N`` in the CLI, seed 1) for 24 h; ``--dask`` repeats the
-real-catalog runs on a local Dask cluster of 2 single-threaded worker processes
+runs on a local Dask cluster of 2 single-threaded worker processes
 (``conjunction.cluster.local_cluster``: the screening workers' settings).  Usage:
 ``python benchmarks/screen_catalog.py [--json] [--days7] [--synthetic N [--skip-real]]
 [--dask [--skip-local]]``; the load average at the end is printed with the figures.
@@ -71,7 +71,7 @@ def main() -> None:
     # Warm-up: numba's cached compile and the satrec cache are not what we measure.
     screen(tles[:200], START, 600, cfg, workers=1)
     if args.synthetic:
-        figures.update(_synthetic(args.synthetic, cfg))
+        figures.update(_synthetic(args.synthetic, cfg, not args.skip_local, args.dask))
     if args.skip_real:
         figures["load_average_1_5_15"] = [round(x, 2) for x in os.getloadavg()]
         report(figures, args.json)
@@ -140,17 +140,29 @@ def _local(tles, cfg: ScreeningConfig, days7: bool, only7d: bool = False) -> dic
     return out
 
 
-def _synthetic(n: int, cfg: ScreeningConfig) -> dict:
+def _synthetic(n: int, cfg: ScreeningConfig, local: bool = True, dask: bool = False) -> dict:
+    """``n`` synthetic objects (seed 1) for 24 h on the local pool and/or 2 Dask workers."""
     from spacerange.catalog.synth import synthesize
 
     t0 = time.perf_counter()
     pop = synthesize(n, 1)
     built = time.perf_counter() - t0
     tles = [(e.line1, e.line2) for e in pop.elsets]
-    with PeakMemory() as mem:
-        res = screen(tles, START, 86400.0, cfg)
     out = {"synthetic_objects": len(tles), "synthetic_build_s": round(built, 1)}
-    out.update(_run_figures("synthetic_24h", res, mem))
+    if local:
+        with PeakMemory() as mem:
+            res = screen(tles, START, 86400.0, cfg)
+        out.update(_run_figures("synthetic_24h", res, mem))
+    if dask:
+        import distributed
+
+        from spacerange.conjunction.cluster import local_cluster
+
+        with local_cluster(2) as cluster, distributed.Client(cluster) as client:
+            screen(tles[:200], START, 600, cfg, scheduler=client)
+            with PeakMemory() as mem:
+                res = screen(tles, START, 86400.0, cfg, scheduler=client)
+        out.update(_run_figures("synthetic_dask_24h", res, mem))
     return out
 
 

@@ -40,9 +40,9 @@ WORKER_CONFIG: dict[str, object] = {
 @contextmanager
 def local_cluster(n_workers: int = 2) -> Iterator[LocalCluster]:
     """A local Dask cluster of ``n_workers`` single-threaded worker processes with
-    :data:`WORKER_CONFIG`, listening on 127.0.0.1 only and without a dashboard; pass it
-    (or its ``scheduler_address``) to :func:`~spacerange.conjunction.screening.screen` as
-    ``scheduler``.  Closed on exit."""
+    :data:`WORKER_CONFIG`, listening on 127.0.0.1 only and without a dashboard; pass its
+    ``scheduler_address`` (or a ``distributed.Client`` on it) to
+    :func:`~spacerange.conjunction.screening.screen` as ``scheduler``.  Closed on exit."""
     import dask
     import distributed
 
