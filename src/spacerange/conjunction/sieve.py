@@ -183,6 +183,18 @@ if HAVE_NUMBA:
                 _grown(od, grow))  # fmt: skip
 
     @numba.njit(cache=True, nogil=True)
+    def _push(cnt, oi, oj, ok_, otau, od, i, j, k, tau, dmin):  # pragma: no cover - compiled
+        """Candidate ``(i, j, step k, tau, dmin)`` written as entry ``cnt`` of the kernels'
+        arrays (grown by :func:`_room` when full); returns the arrays."""
+        oi, oj, ok_, otau, od = _room(cnt, oi, oj, ok_, otau, od)
+        oi[cnt] = i
+        oj[cnt] = j
+        ok_[cnt] = k
+        otau[cnt] = tau
+        od[cnt] = dmin
+        return oi, oj, ok_, otau, od
+
+    @numba.njit(cache=True, nogil=True)
     def _node_major_numba(r, v, e, mu, min_radius, PT, VT, okT, speed):  # pragma: no cover
         """Compiled :func:`node_major_states`: one pass, reads object-major, writes
         node-major."""
@@ -511,12 +523,7 @@ if HAVE_NUMBA:
                         bj = i
                     tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                     if dm < thr_lin:
-                        oi, oj, ok_, otau, od = _room(cnt, oi, oj, ok_, otau, od)
-                        oi[cnt] = a
-                        oj[cnt] = bj
-                        ok_[cnt] = k
-                        otau[cnt] = tau
-                        od[cnt] = dm
+                        oi, oj, ok_, otau, od = _push(cnt, oi, oj, ok_, otau, od, a, bj, k, tau, dm)
                         cnt += 1
         return cnt, oi, oj, ok_, otau, od
 

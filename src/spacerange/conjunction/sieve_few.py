@@ -29,7 +29,7 @@ from spacerange.conjunction.sieve import HAVE_NUMBA, numba
 
 if HAVE_NUMBA:
     from spacerange.conjunction.interpolation import hermite_coefficients, line_minimum
-    from spacerange.conjunction.sieve import _room
+    from spacerange.conjunction.sieve import _push
 
 __all__ = ["MAX_QUERIES", "sieve_few"]
 
@@ -164,11 +164,6 @@ if HAVE_NUMBA:
                     w2 = vel[j, 2] - vel[i, 2]
                     tau, dm = line_minimum(e0, e1, e2, w0, w1, w2, half)
                     if dm < thr_lin:
-                        oi, oj, ok_, otau, od = _room(cnt, oi, oj, ok_, otau, od)
-                        oi[cnt] = i
-                        oj[cnt] = j
-                        ok_[cnt] = k
-                        otau[cnt] = tau
-                        od[cnt] = dm
+                        oi, oj, ok_, otau, od = _push(cnt, oi, oj, ok_, otau, od, i, j, k, tau, dm)
                         cnt += 1
         return cnt, oi, oj, ok_, otau, od
