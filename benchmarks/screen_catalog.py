@@ -19,6 +19,7 @@ import argparse
 import os
 import resource
 import time
+from contextlib import contextmanager
 
 import numpy as np
 from sgp4.api import WGS72, Satrec, SatrecArray
@@ -154,27 +155,29 @@ def _synthetic(n: int, cfg: ScreeningConfig, local: bool = True, dask: bool = Fa
             res = screen(tles, START, 86400.0, cfg)
         out.update(_run_figures("synthetic_24h", res, mem))
     if dask:
-        import distributed
-
-        from spacerange.conjunction.cluster import local_cluster
-
-        with local_cluster(2) as cluster, distributed.Client(cluster) as client:
-            screen(tles[:200], START, 600, cfg, scheduler=client)
+        with _dask_client(tles, cfg) as client:
             with PeakMemory() as mem:
                 res = screen(tles, START, 86400.0, cfg, scheduler=client)
         out.update(_run_figures("synthetic_dask_24h", res, mem))
     return out
 
 
-def _dask(tles, cfg: ScreeningConfig, days7: bool, only7d: bool = False) -> dict:
+@contextmanager
+def _dask_client(tles, cfg: ScreeningConfig):
+    """A client of 2 local screening workers (``conjunction.cluster.local_cluster``) that
+    have loaded the compiled kernels (a 10-minute screening of the first 200 objects)."""
     import distributed
 
     from spacerange.conjunction.cluster import local_cluster
 
-    out: dict = {}
     with local_cluster(2) as cluster, distributed.Client(cluster) as client:
-        # Warm-up: each worker builds its satrec cache and loads the compiled kernels.
         screen(tles[:200], START, 600, cfg, scheduler=client)
+        yield client
+
+
+def _dask(tles, cfg: ScreeningConfig, days7: bool, only7d: bool = False) -> dict:
+    out: dict = {}
+    with _dask_client(tles, cfg) as client:
         # The cluster's worker processes are children of this one: counted in the peak.
         if not only7d:
             with PeakMemory() as mem:
