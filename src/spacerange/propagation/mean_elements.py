@@ -187,30 +187,34 @@ def _newton_equinoctial(mean, todo, state, bstar, epoch_days, ids, jdp) -> np.nd
 
 def kepler_equinoctial(state: np.ndarray) -> dict[str, np.ndarray]:
     """Osculating elements (WGS-72 mu) from states (n, 6): a, e, i and equinoctial
-    h, k, p, q, lam (mean longitude)."""
-    r, v = state[:, :3], state[:, 3:]
-    rn = np.linalg.norm(r, axis=-1)
-    v2 = np.sum(v * v, axis=-1)
-    hvec = np.cross(r, v)
-    hn = np.linalg.norm(hvec, axis=-1)
-    evec = (
-        (v2 - MU_WGS72_KM3_S2 / rn)[:, None] * r - np.sum(r * v, -1)[:, None] * v
-    ) / MU_WGS72_KM3_S2
-    e = np.linalg.norm(evec, axis=-1)
+    h, k, p, q, lam (mean longitude).
+
+    Written component by component (no ``np.cross`` / ``np.linalg.norm`` / stacking):
+    the mean-element fits call it with one to a few rows tens of thousands of times per
+    exercise, where numpy's per-call overhead, not the arithmetic, is the cost."""
+    mu = MU_WGS72_KM3_S2
+    rx, ry, rz, vx, vy, vz = np.asarray(state, float).T
+    rn = np.sqrt(rx * rx + ry * ry + rz * rz)
+    v2 = vx * vx + vy * vy + vz * vz
+    rv = rx * vx + ry * vy + rz * vz
+    hx, hy, hz = ry * vz - rz * vy, rz * vx - rx * vz, rx * vy - ry * vx
+    hn = np.sqrt(hx * hx + hy * hy + hz * hz)
+    c = v2 - mu / rn
+    ex, ey, ez = (c * rx - rv * vx) / mu, (c * ry - rv * vy) / mu, (c * rz - rv * vz) / mu
+    e = np.sqrt(ex * ex + ey * ey + ez * ez)
     with np.errstate(divide="ignore", invalid="ignore"):
-        a = 1.0 / (2.0 / rn - v2 / MU_WGS72_KM3_S2)
-        w = hvec / hn[:, None]
-        inc = np.arccos(np.clip(w[:, 2], -1.0, 1.0))
-        raan = np.arctan2(w[:, 0], -w[:, 1])
-        # in-plane basis: node direction and its normal
-        nvec = np.stack([np.cos(raan), np.sin(raan), np.zeros_like(raan)], -1)
-        mvec = np.cross(w, nvec)
-        u = np.arctan2(np.sum(r * mvec, -1), np.sum(r * nvec, -1))  # argument of latitude
-        argp = np.arctan2(np.sum(evec * mvec, -1), np.sum(evec * nvec, -1))
-        nu = u - argp
-        ecc_anom = 2.0 * np.arctan2(
-            np.sqrt(np.clip(1.0 - e, 0, None)) * np.sin(nu / 2), np.sqrt(1.0 + e) * np.cos(nu / 2)
-        )
+        a = 1.0 / (2.0 / rn - v2 / mu)
+        wx, wy, wz = hx / hn, hy / hn, hz / hn
+        inc = np.arccos(np.clip(wz, -1.0, 1.0))
+        raan = np.arctan2(wx, -wy)
+        # in-plane basis: the node direction n = (cos raan, sin raan, 0) and m = w x n
+        cn, sn = np.cos(raan), np.sin(raan)
+        mx, my, mz = -wz * sn, wz * cn, wx * sn - wy * cn
+        u = np.arctan2(rx * mx + ry * my + rz * mz, rx * cn + ry * sn)  # argument of latitude
+        argp = np.arctan2(ex * mx + ey * my + ez * mz, ex * cn + ey * sn)
+        half = (u - argp) / 2.0  # half the true anomaly
+        ecc_anom = 2.0 * np.arctan2(np.sqrt(np.clip(1.0 - e, 0, None)) * np.sin(half),
+                                    np.sqrt(1.0 + e) * np.cos(half))  # fmt: skip
         mean_anom = ecc_anom - e * np.sin(ecc_anom)
         t = np.tan(inc / 2.0)
     pi_ = raan + argp
@@ -220,8 +224,8 @@ def kepler_equinoctial(state: np.ndarray) -> dict[str, np.ndarray]:
         inc=inc,
         h=e * np.sin(pi_),
         k=e * np.cos(pi_),
-        p=t * np.sin(raan),
-        q=t * np.cos(raan),
+        p=t * sn,
+        q=t * cn,
         lam=pi_ + mean_anom,
     )
 
