@@ -97,8 +97,11 @@ def _orbit_samples(x: np.ndarray, gm: float):
     ecc = np.where(bound, ecc, 0.0)[:, None]
     m = (np.arange(ORBIT_SAMPLES) + 0.5) * (2.0 * np.pi / ORBIT_SAMPLES)
     e_anom = np.broadcast_to(m, (a.size, m.size)).copy()
-    for _ in range(30):  # Newton on Kepler's equation; e < 1
-        e_anom -= (e_anom - ecc * np.sin(e_anom) - m) / (1.0 - ecc * np.cos(e_anom))
+    for _ in range(30):  # Newton on Kepler's equation; e < 1 (quadratic: a few steps)
+        step = (e_anom - ecc * np.sin(e_anom) - m) / (1.0 - ecc * np.cos(e_anom))
+        e_anom -= step
+        if np.abs(step).max(initial=0.0) <= 1e-14:
+            break
     r = a[:, None] * (1.0 - ecc * np.cos(e_anom))
     v = np.sqrt(gm * (2.0 / r - 1.0 / a[:, None]))
     return a, r, v

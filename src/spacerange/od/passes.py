@@ -53,6 +53,8 @@ __all__ = [
     "propagate_rtn_covariance",
     "equinoctial_jacobian",
     "propagate_cov_two_body",
+    "epoch_element_covariance",
+    "carry_element_covariance",
 ]
 
 RADAR_PASS_KINDS = (RANGE, AZIMUTH, ELEVATION, RANGE_RATE)
@@ -236,18 +238,37 @@ def equinoctial_jacobian(x: np.ndarray) -> np.ndarray:
     return np.swapaxes(d / (2 * _FD_STEP)[None, :, None], 1, 2)
 
 
-def propagate_cov_two_body(p0: np.ndarray, x0: np.ndarray, x1: np.ndarray,
-                           dt_s: np.ndarray) -> np.ndarray:  # fmt: skip
-    """Cartesian covariances (n, 6, 6) of states ``x0`` (n, 6) carried ``dt_s`` (n,) seconds
-    to the states ``x1`` by linearized two-body motion (see the module docstring)."""
+def epoch_element_covariance(p0: np.ndarray, x0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first half of :func:`propagate_cov_two_body`: Cartesian covariances ``p0``
+    (n, 6, 6) of the states ``x0`` (n, 6) as covariances of the equinoctial elements (a, h,
+    k, p, q, mean longitude), and the semi-major axes (n,) km.  A track whose epoch state
+    and covariance never change computes this once and carries it to any time with
+    :func:`carry_element_covariance`."""
+    j0 = equinoctial_jacobian(x0)
+    pel = j0 @ np.asarray(p0, float) @ np.swapaxes(j0, 1, 2)
+    return pel, _elements(np.asarray(x0, float))[:, 0]
+
+
+def carry_element_covariance(pel: np.ndarray, a_km: np.ndarray, x1: np.ndarray,
+                             dt_s: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The second half of :func:`propagate_cov_two_body`: element covariances ``pel``
+    (n, 6, 6) of orbits of semi-major axes ``a_km`` (n,) carried ``dt_s`` (n,) seconds (the
+    mean longitude drifts with the mean motion) to the Cartesian covariances at the
+    states ``x1`` (n, 6)."""
     from spacerange.constants import MU_WGS72_KM3_S2
 
-    j0 = equinoctial_jacobian(x0)
+    a = np.asarray(a_km, float)
     j1 = equinoctial_jacobian(x1)
-    pel = j0 @ np.asarray(p0, float) @ np.swapaxes(j0, 1, 2)
-    a = _elements(np.asarray(x0, float))[:, 0]
     phi = np.broadcast_to(np.eye(6), pel.shape).copy()
     phi[:, 5, 0] = -1.5 * np.sqrt(MU_WGS72_KM3_S2 / a**3) / a * np.asarray(dt_s, float)
     pel = phi @ pel @ np.swapaxes(phi, 1, 2)
     j1i = np.linalg.inv(j1)
     return j1i @ pel @ np.swapaxes(j1i, 1, 2)
+
+
+def propagate_cov_two_body(p0: np.ndarray, x0: np.ndarray, x1: np.ndarray,
+                           dt_s: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Cartesian covariances (n, 6, 6) of states ``x0`` (n, 6) carried ``dt_s`` (n,) seconds
+    to the states ``x1`` by linearized two-body motion (see the module docstring)."""
+    pel, a = epoch_element_covariance(p0, x0)
+    return carry_element_covariance(pel, a, x1, dt_s)
