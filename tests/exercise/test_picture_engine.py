@@ -179,3 +179,27 @@ def test_look_ahead_is_a_scenario_setting_within_what_sgp4_allows():
     )
     with pytest.raises(ValidationError, match="7 days"):
         ExerciseMeta(**kw, screening_look_ahead=timedelta(days=8))
+
+
+def test_picture_items_are_json_ready_as_made():
+    """The autopilots' port serves the picture's items without a ``jsonable`` copy: they
+    must already be what the one serializer would make of them (rounded finite numbers,
+    valid strings), also for a hostile name."""
+    import json
+
+    from spacerange.jsonio import jsonable
+    from spacerange.timescales import iso_utc
+
+    w, p, team, a, t = _setup()
+    p.deliver(team, [a.secondary], t, sigma_km=0.05)
+    w.clock_utc = t
+    tr = p.teams[team].tracks[a.secondary]
+    tr.name = "DEB \ud800 4411"  # a lone surrogate: not encodable as UTF-8
+    items = p.picture_items(team)
+    assert items
+    assert jsonable(items) == items
+    json.dumps(items, allow_nan=False).encode("utf-8")
+    it = next(i for i in items if i["name"].startswith("DEB"))
+    assert it["name"] == "DEB \ufffd 4411"
+    assert all(isinstance(x, float) and round(x, 4) == x for x in it["r_km"])
+    assert it["last_obs_utc"] == iso_utc(tr.last_obs_utc, "s")

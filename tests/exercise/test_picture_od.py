@@ -12,7 +12,7 @@ from scipy.stats import chi2
 from spacerange.constants import MU_WGS72_KM3_S2
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
-from spacerange.exercise.picture.model import Track
+from spacerange.exercise.picture.model import Track, _sgp4_states
 from spacerange.exercise.picture.sensing import TeamSensor
 from spacerange.exercise.world import fit_satrecs
 from spacerange.od.passes import pass_mahalanobis
@@ -201,6 +201,23 @@ def test_remembered_track_covariances_equal_fresh_ones():
         assert trs[2].sigma_rtn_km(t)[1] == pytest.approx(math.sqrt(p[2, 1, 1]), rel=1e-12)
     # the along-track sigma grows with time from the fit (process noise + two-body)
     assert first[-1][0, 1, 1] > first[1][0, 1, 1]
+    # the remembered epoch element covariance carries as the one-call two-body mapping
+    from spacerange.od.passes import (
+        inertial_to_rtn_6,
+        propagate_cov_two_body,
+        rtn_to_inertial_cov,
+    )
+
+    t = times[7]
+    x0 = np.array([tr.x0_teme for tr in fresh])
+    x1 = np.array([_sgp4_states([tr.satrec], t)[0] for tr in fresh])
+    dt = np.array([(t - tr.epoch_utc) / np.timedelta64(1, "s") for tr in fresh])
+    pc = rtn_to_inertial_cov(np.array([tr.cov_rtn for tr in fresh]), x0[:, :3], x0[:, 3:])
+    t6 = inertial_to_rtn_6(x1[:, :3], x1[:, 3:])
+    want = t6 @ propagate_cov_two_body(pc, x0, x1, dt) @ np.swapaxes(t6, 1, 2)
+    for k, f in ((0, 1 / 3), (1, 1.0), (2, 1 / 3)):
+        want[:, k, k] += (f * np.abs(dt) / 86400.0) ** 2
+    np.testing.assert_allclose(tracks_cov_rtn(fresh, t), want, rtol=1e-12, atol=0)
 
 
 def test_the_correlation_gate_scales_with_the_largest_sigma_not_the_along_track_one():

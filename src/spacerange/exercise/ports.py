@@ -123,7 +123,8 @@ class PicturePort(Protocol):
         ...
 
     def picture_items(self, team_id: str) -> list[dict]:
-        """The team's tracks (computed on demand)."""
+        """The team's tracks (computed on demand), JSON-ready as returned: the team ports
+        serve them without a copy."""
         ...
 
     def resolve(self, team: str, name: str) -> str | None:

@@ -11,7 +11,12 @@ from sgp4.api import Satrec, SatrecArray
 from spacerange.events.maneuver_alarm import RegimeAlarmModels
 from spacerange.exercise.picture.conjunctions import TeamConjunctions, tle_satrec
 from spacerange.exercise.picture.sensing import TeamSensor
-from spacerange.od.passes import inertial_to_rtn_6, propagate_cov_two_body, rtn_to_inertial_cov
+from spacerange.od.passes import (
+    carry_element_covariance,
+    epoch_element_covariance,
+    inertial_to_rtn_6,
+    rtn_to_inertial_cov,
+)
 from spacerange.timescales import jd_fr_utc
 
 __all__ = ["Track", "TeamPicture", "tracks_cov_rtn"]
@@ -40,6 +45,9 @@ class Track:
     #: :func:`tracks_cov_rtn` at the last few times asked (the arc and its epoch
     #: covariance never change: an update makes a new Track)
     _cov_at: dict = field(default_factory=dict, repr=False, compare=False)
+    #: the epoch covariance as element covariance and the semi-major axis
+    #: (:func:`spacerange.od.passes.epoch_element_covariance`), made once
+    _elements_cov: tuple | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.tle is None:
@@ -100,17 +108,37 @@ def tracks_cov_rtn(tracks: list, t: np.datetime64) -> np.ndarray:
 _COV_CACHE = 8
 
 
-def _tracks_cov_rtn(tracks: list, t: np.datetime64) -> np.ndarray:
+def _epoch_elements_cov(tracks: list) -> None:
+    """Each track's epoch covariance as element covariance (``Track._elements_cov``; left
+    ``None`` where the epoch state is not finite)."""
+    if not tracks:
+        return
     x0 = np.array([tr.x0_teme for tr in tracks])
     p0 = np.array([tr.cov_rtn for tr in tracks])
+    ok = np.all(np.isfinite(x0), axis=1)
+    if not ok.any():
+        return
+    with np.errstate(all="ignore"):
+        pc = rtn_to_inertial_cov(p0[ok], x0[ok, :3], x0[ok, 3:])
+        pel, a = epoch_element_covariance(pc, x0[ok])
+    for n, i in enumerate(np.flatnonzero(ok)):
+        tracks[i]._elements_cov = (pel[n], float(a[n]))
+
+
+def _tracks_cov_rtn(tracks: list, t: np.datetime64) -> np.ndarray:
     x1 = _sgp4_states([tr.satrec for tr in tracks], t)
-    dt = np.array([float((t - tr.epoch_utc) / np.timedelta64(1, "s")) for tr in tracks])
+    epochs = np.array([tr.epoch_utc for tr in tracks], "datetime64[us]")
+    dt = (np.datetime64(t, "us") - epochs) / np.timedelta64(1, "s")
+    _epoch_elements_cov([tr for tr in tracks if tr._elements_cov is None])
     out = np.full((len(tracks), 6, 6), np.nan)
-    ok = np.all(np.isfinite(x0), axis=1) & np.all(np.isfinite(x1), axis=1)
+    ok = np.array([tr._elements_cov is not None for tr in tracks])
+    ok &= np.all(np.isfinite(x1), axis=1)
     if ok.any():
+        idx = np.flatnonzero(ok)
+        pel = np.array([tracks[i]._elements_cov[0] for i in idx])
+        a = np.array([tracks[i]._elements_cov[1] for i in idx])
         with np.errstate(all="ignore"):
-            pc = rtn_to_inertial_cov(p0[ok], x0[ok, :3], x0[ok, 3:])
-            p1 = propagate_cov_two_body(pc, x0[ok], x1[ok], dt[ok])
+            p1 = carry_element_covariance(pel, a, x1[ok], dt[ok])
             t6 = inertial_to_rtn_6(x1[ok, :3], x1[ok, 3:])
             out[ok] = t6 @ p1 @ np.swapaxes(t6, 1, 2)
     g = np.array([tr.growth_km_day for tr in tracks]) * np.abs(dt) / 86400.0
@@ -184,6 +212,9 @@ class TeamPicture:
     uncorrelated: set = field(default_factory=set)
     #: JSON-ready copies of the append-only lists the views serve (``products._grow``)
     views: dict = field(default_factory=dict)
+    #: track id -> (the element set, its predicted decay instant or None, the arc then,
+    #: when predicted): the re-entry prediction of an element set (``products._reentry``)
+    decay: dict = field(default_factory=dict)
 
 
 #: an untasked observation this far [km] from the team's prediction does not correlate

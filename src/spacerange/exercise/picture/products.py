@@ -4,6 +4,8 @@ views.  A mixin of :class:`~spacerange.exercise.picture.core.Pictures`."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn
@@ -46,13 +48,22 @@ class ProductsMixin:
                 continue
             # a quick single-arc screen over 30 days (re-fitting as the perigee drops only
             # brings the decay earlier), then the decay re-fitted every 2 h, as the truth
-            # is propagated (REENTRY_REEPOCH_S)
-            ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
-            r, _, e = _sgp4_one(s, ts)
-            rad = np.linalg.norm(r, axis=-1)
-            if not ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any():
-                continue
-            ml, s = reepoched_decay_utc(s, t, t + _td64(15 * 86400.0))
+            # is propagated (REENTRY_REEPOCH_S); once per element set: until the track
+            # is updated the team has nothing new to predict from (the demo re-fitted
+            # the same arcs ~50 times a day per team)
+            # (a "no decay within the horizon" is re-checked daily: the horizon moves on)
+            known = tp.decay.get(oid)
+            if known is not None and known[0] is s and (
+                    known[1] is not None or t - known[3] < _td64(86400.0)):  # fmt: skip
+                ml, s = known[1], known[2]
+            else:
+                ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
+                r, _, e = _sgp4_one(s, ts)
+                rad = np.linalg.norm(r, axis=-1)
+                ml = None
+                if ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any():
+                    ml, s = reepoched_decay_utc(s, t, t + _td64(15 * 86400.0))
+                tp.decay[oid] = (tr.satrec, ml, s, t)
             if ml is None:
                 continue
             if ml <= t:
@@ -269,13 +280,23 @@ class ProductsMixin:
         # custody (see :meth:`custody`), for the whole batch
         held = self.custody_held(np.array([_secs(t - tr.last_obs_utc) for tr in trs]),
                                  np.array([tr.growth_km_day for tr in trs]), sig_t)  # fmt: skip
-        return [{"id": self.designator(team_id, keys[j]), "name": tr.name, "owner": tr.owner,
-                 "r_km": [round(float(x), 4) for x in r[j]],
-                 "v_km_s": [round(float(x), 7) for x in v[j]],
-                 "pos_sigma_km": round(float(sig_t[n]), 4),
-                 "last_obs_utc": _iso(tr.last_obs_utc), "source": tr.source,
+        # JSON-ready by construction (the autopilots' port serves these lists as they are,
+        # the whole picture at every load): the numbers rounded as whole arrays, finite
+        # (a NaN sigma is None), the strings valid Unicode
+        r_km = np.round(r[keep], 4).tolist()
+        v_km_s = np.round(v[keep], 7).tolist()
+        sig_km = [s if math.isfinite(s) else None for s in np.round(sig_t, 4).tolist()]
+        ids = _texts([self.designator(team_id, keys[j]) for j in keep])
+        names = _texts([tr.name for tr in trs])
+        owners = _texts([tr.owner for tr in trs])
+        sources = _texts([tr.source for tr in trs])
+        last = np.array([tr.last_obs_utc for tr in trs], "datetime64[s]")
+        last_iso = [f"{x}Z" for x in np.datetime_as_string(last).tolist()]  # as ``_iso``
+        return [{"id": ids[n], "name": names[n], "owner": owners[n], "r_km": r_km[n],
+                 "v_km_s": v_km_s[n], "pos_sigma_km": sig_km[n],
+                 "last_obs_utc": last_iso[n], "source": sources[n],
                  "custody": "held" if held[n] else "lost"}
-                for n, (j, tr) in enumerate(zip(keep, trs, strict=True))]  # fmt: skip
+                for n, tr in enumerate(trs)]  # fmt: skip
 
     def picture_item(self, team_id: str, name: str) -> dict | None:
         """The team's track named ``name`` now (the item :meth:`picture_items` lists under
@@ -307,6 +328,17 @@ class ProductsMixin:
             object2=self.designator(team_id, c["object2"])))  # fmt: skip
         return {"assets": jsonable(assets), "alerts": _grow(tp.views, "alerts", tp.alerts),
                 "cdms": cdms, "shared_in": _grow(tp.views, "shared_in", tp.shared_in)}  # fmt: skip
+
+
+def _texts(values: list) -> list:
+    """``values`` as the serializer would serve them (:func:`spacerange.jsonio.jsonable`),
+    checked as one string: a picture's thousands of names are valid UTF-8 but for a
+    hostile one, which then sends the whole list through ``jsonable``."""
+    try:
+        "\x00".join(values).encode("utf-8")
+        return values
+    except (TypeError, UnicodeEncodeError):
+        return [jsonable(v) for v in values]
 
 
 def _grow(cache: dict, key: str, items: list, convert=None) -> list:
