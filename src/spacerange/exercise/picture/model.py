@@ -212,9 +212,6 @@ class TeamPicture:
     uncorrelated: set = field(default_factory=set)
     #: JSON-ready copies of the append-only lists the views serve (``products._grow``)
     views: dict = field(default_factory=dict)
-    #: track id -> (the element set, its predicted decay instant or None, the arc then,
-    #: when predicted): the re-entry prediction of an element set (``products._reentry``)
-    decay: dict = field(default_factory=dict)
 
 
 #: an untasked observation this far [km] from the team's prediction does not correlate

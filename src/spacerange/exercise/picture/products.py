@@ -48,22 +48,13 @@ class ProductsMixin:
                 continue
             # a quick single-arc screen over 30 days (re-fitting as the perigee drops only
             # brings the decay earlier), then the decay re-fitted every 2 h, as the truth
-            # is propagated (REENTRY_REEPOCH_S); once per element set: until the track
-            # is updated the team has nothing new to predict from (the demo re-fitted
-            # the same arcs ~50 times a day per team)
-            # (a "no decay within the horizon" is re-checked daily: the horizon moves on)
-            known = tp.decay.get(oid)
-            if known is not None and known[0] is s and (
-                    known[1] is not None or t - known[3] < _td64(86400.0)):  # fmt: skip
-                ml, s = known[1], known[2]
-            else:
-                ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
-                r, _, e = _sgp4_one(s, ts)
-                rad = np.linalg.norm(r, axis=-1)
-                ml = None
-                if ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any():
-                    ml, s = reepoched_decay_utc(s, t, t + _td64(15 * 86400.0))
-                tp.decay[oid] = (tr.satrec, ml, s, t)
+            # is propagated (REENTRY_REEPOCH_S)
+            ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
+            r, _, e = _sgp4_one(s, ts)
+            rad = np.linalg.norm(r, axis=-1)
+            if not ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any():
+                continue
+            ml, s = reepoched_decay_utc(s, t, t + _td64(15 * 86400.0))
             if ml is None:
                 continue
             if ml <= t:
