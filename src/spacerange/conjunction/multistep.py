@@ -165,7 +165,10 @@ def pc_auto(
     if not v2d.violations:
         flags["reason"] = f"2-D Pc valid: no usage violation ({v2d.summary()})"
         return PcResult(p2.pc, p2.method, warnings + p2.warnings, flags)
-    pc_scaled = float(np.exp(v2d.log_fc)) * float(p2.pc)
+    # a rescaling factor beyond exp(709) overflows to inf: Pc'' is then not negligible
+    # (inf, or NaN for a zero Pc'), which is the comparison's answer, not an error
+    with np.errstate(over="ignore", invalid="ignore"):
+        pc_scaled = float(np.exp(v2d.log_fc)) * float(p2.pc)
     if v2d.violations == ["inaccuracy"] and pc_scaled < NEGLIGIBLE_PC:
         flags["reason"] = (f"2-D Pc with only an inaccuracy violation and rescaled Pc'' = "
                            f"{pc_scaled:.3g} < {NEGLIGIBLE_PC:g}: negligible, max(Pc', Pc'')")  # fmt: skip
