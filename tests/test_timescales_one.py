@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from spacerange.exercise import clock, eventlog, world
-from spacerange.timescales import iso_utc, parse_utc, timedelta_us
+from spacerange.timescales import iso_utc, iso_utc_many, parse_utc, timedelta_us
 
 CASES = ["2026-03-04T00:00:00Z", "2026-03-04T00:00:00.25Z", "2026-03-04T01:00:00+01:00",
          "2026-03-04T00:00:00-02:00", " 2026-03-04T01:02:03z ", "2026-03-04",
@@ -23,6 +23,13 @@ def test_every_parser_is_the_same(t):
     assert world.to_utc64(t) == want
     assert clock.iso(want) == iso_utc(want) == eventlog.jsonable(want)
     assert world._iso(want) == iso_utc(want, "s")
+
+
+def test_many_instants_format_as_one_at_a_time():
+    ts = [parse_utc(t) for t in CASES] + [np.datetime64("2026-03-04T00:00:00.999999"),
+                                          np.datetime64("NaT")]  # fmt: skip
+    for precision in ("us", "s"):
+        assert iso_utc_many(ts, precision) == [iso_utc(t, precision) for t in ts]
 
 
 def test_negative_offset_parses_without_numpy_timezone_warning():

@@ -114,6 +114,16 @@ def iso_utc(t: np.datetime64 | datetime, precision: Literal["us", "s"] = "us") -
     return s + "Z"
 
 
+def iso_utc_many(times, precision: Literal["us", "s"] = "us") -> list[str]:
+    """:func:`iso_utc` of each of ``times`` (datetime64 array-like), formatted as one
+    array (a picture view formats thousands of instants at a time)."""
+    t = np.asarray(times, "datetime64[us]")
+    if precision == "s":
+        return [f"{x}Z" for x in np.datetime_as_string(t.astype("datetime64[s]")).tolist()]
+    return [(x[:-7] if x.endswith(".000000") else x) + "Z"
+            for x in np.datetime_as_string(t, unit="us").tolist()]  # fmt: skip
+
+
 def timedelta_us(span: float | timedelta) -> np.timedelta64:
     """A ``timedelta64[us]`` from seconds or a ``datetime.timedelta`` (rounded to 1 us)."""
     if isinstance(span, timedelta):

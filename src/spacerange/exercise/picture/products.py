@@ -20,6 +20,7 @@ from spacerange.exercise.world import (
 )
 from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
 from spacerange.jsonio import jsonable
+from spacerange.timescales import iso_utc_many
 
 __all__ = ["ProductsMixin"]
 
@@ -281,8 +282,7 @@ class ProductsMixin:
         names = _texts([tr.name for tr in trs])
         owners = _texts([tr.owner for tr in trs])
         sources = _texts([tr.source for tr in trs])
-        last = np.array([tr.last_obs_utc for tr in trs], "datetime64[s]")
-        last_iso = [f"{x}Z" for x in np.datetime_as_string(last).tolist()]  # as ``_iso``
+        last_iso = iso_utc_many([tr.last_obs_utc for tr in trs], "s")
         return [{"id": ids[n], "name": names[n], "owner": owners[n], "r_km": r_km[n],
                  "v_km_s": v_km_s[n], "pos_sigma_km": sig_km[n],
                  "last_obs_utc": last_iso[n], "source": sources[n],
