@@ -130,8 +130,9 @@ def test_a_burn_shows_in_the_residual_test():
 
 
 def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
-    from spacerange.events.maneuver_alarm import RegimeAlarmModels
+    from spacerange.events.maneuver_alarm import ArcChangeTest, RegimeAlarmModels
     from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
+    from spacerange.exercise.picture.model import TeamPicture
 
     rng = np.random.default_rng(14)
     objs = _objects(3, 700.0, 0.0, rng)
@@ -144,9 +145,8 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     new, _ = fit_satrecs(np.concatenate([r[:, 0], v], axis=1), T0, 1e-5)
     world = types.SimpleNamespace(objects=[types.SimpleNamespace(id=o.id, arcs=[(T0 - np.timedelta64(1, "D"), o.satrec)]) for o in objs])  # fmt: skip
     tp = types.SimpleNamespace(alerts=[], truth_of={"ARD-UCT-0001": "O1"}, od_failures={},
-                               alarm=RegimeAlarmModels(),
-                               od_stats={"passes": 0, "updates": 0, "iod": 0, "seconds": 0.0,
-                                         "shares_rejected": 0, "shares_taken_on_evidence": 0})  # fmt: skip
+                               alarm=RegimeAlarmModels(), arc_test=ArcChangeTest(),
+                               od_stats=TeamPicture("t", "blue", set(), []).od_stats)  # fmt: skip
     pics = types.SimpleNamespace(world=world, teams={"blue": tp}, burn_log=BurnLog(),
                                  custody=lambda team, oid, t: {"state": "held"},
                                  _own=lambda team, oid: False)  # fmt: skip
@@ -383,3 +383,55 @@ def test_uncorrelated_tracks_have_a_false_alarm_model_of_their_own():
     # against 291 for both)
     assert own_cat < 100.0 < mixed_cat
     assert own_frag > 1.05 * mixed_frag
+
+
+def test_the_manoeuvre_tests_arc_reaches_back_before_an_absorbed_burn():
+    # a GEO track updated with every pass absorbs a burn for hours before a pass alarms:
+    # the arc the candidate is tested on keeps the newest passes and thins the older ones
+    # evenly, so it still holds passes from before the burn; debris keeps no arc
+    from spacerange.exercise.picture import maneuver_arcs as cat
+
+    rng = np.random.default_rng(21)
+    tp = _team("tracking_radar", 0.05)
+    tp.pass_log = {}
+    objs = _objects(2, 700.0, 0.0, rng)
+    objs[0].object_type, objs[1].object_type = "PAYLOAD", "DEBRIS"
+    ids = np.array([o.id for o in objs], dtype=object)
+    ends = []
+    for k in range(60):  # a pass every 10 minutes for 10 hours
+        t = T0 + np.timedelta64(10 * k, "m")
+        obs, times, _, _ = tk.observe_passes(tp, ids, objs, np.zeros(2, int), t, rng)
+        cat.ManeuverArcMixin._log_passes(None, tp, obs, objs, times[-1])
+        ends.append(times[-1])
+    arc = tp.pass_log["O0"]
+    assert "O1" not in tp.pass_log
+    kept = [p[0] for p in arc]
+    assert len(kept) == cat.ARC_MAX_PASSES
+    assert kept[-cat.ARC_RECENT :] == ends[-cat.ARC_RECENT :]
+    assert kept[0] == ends[0]  # the first pass, 10 h back
+    older = np.diff(np.array(kept[: -cat.ARC_RECENT], "datetime64[m]").astype(int))
+    assert older.max() <= 3 * older.min()  # evenly thinned
+    # each kept pass holds its own measurement rows (4 epochs x 4 radar kinds)
+    assert all(p[1].size == 16 and np.all(p[1] <= p[0]) for p in arc)
+
+
+def test_a_dragging_objects_arc_is_cut_to_its_drag_span():
+    # SGP4's drag terms are a polynomial in the time since the element set's epoch: an arc
+    # of a low, dragging object longer than its drag span cannot be fitted at another epoch
+    # (no burn, yet chi2 many times its measurements): the arc is cut, a high one is not
+    from spacerange.exercise.picture import maneuver_arcs as arcs
+
+    rng = np.random.default_rng(5)
+    low = _objects(1, 450.0, 0.0, rng)[0]
+    high = _objects(1, 1200.0, 0.0, rng)[0]
+    sats, _ = fit_satrecs(_sgp4_states([low.satrec], T0)[None, 0], T0, 0.02)  # B* 0.02
+    trs = [types.SimpleNamespace(satrec=sats[0]), types.SimpleNamespace(satrec=high.satrec)]
+    t_end = T0 + np.timedelta64(48, "h")
+    hours = np.arange(0, 48, 0.25)  # a pass every 15 minutes
+    tp = types.SimpleNamespace(pass_log={
+        k: [(T0 + np.timedelta64(int(h * 60), "m"),) for h in hours] for k in ("LOW", "HIGH")})  # fmt: skip
+    arcs.ManeuverArcMixin._cut_drag_arcs(None, tp, ["LOW", "HIGH"], trs, t_end)
+    assert len(tp.pass_log["HIGH"]) == hours.size
+    kept = [p[0] for p in tp.pass_log["LOW"]]
+    assert 0 < len(kept) < hours.size // 2
+    assert (t_end - kept[0]) < np.timedelta64(24, "h")

@@ -44,7 +44,7 @@ def _summary(s: dict) -> dict:
     """The summary without what differs between two plays of the same run: its id, the
     event count (the recovered run logs its recovery) and wall-clock times."""
     out = {k: v for k, v in s.items() if k not in ("run", "events")}
-    out["maneuver_goals"] = [{k: v for k, v in g.items() if k != "od_seconds"}
+    out["maneuver_goals"] = [{k: v for k, v in g.items() if k not in ("od_seconds", "arc_seconds")}
                              for g in out.get("maneuver_goals", [])]  # fmt: skip
     return out
 

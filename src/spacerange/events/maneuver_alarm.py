@@ -19,13 +19,18 @@ enter the fit (a manoeuvre must not teach the model to ignore manoeuvres).
 
 An alarm is a candidate, not yet a manoeuvre: a single pass can be inconsistent with its
 prediction for reasons that do not persist (an outlier, an unlucky geometry, a covariance
-too small for one pass).  :meth:`ResidualAlarmModel.confirm` is the confirmation test of
-a later pass of the same object against the *pre-alarm reference* (the track as it was
-before the alarmed pass, carried to the later pass with its covariance): a manoeuvre moved
-the object off that reference for good, so the later pass exceeds the same threshold
-again; a transient does not.  Only a confirmed candidate is a manoeuvre.  A candidate
-that a later pass clears was a false alarm of the tracker, so its ``d2`` joins the fit
-(:meth:`ResidualAlarmModel.fit`).
+too small for one pass), and a prediction can be wrong beyond its covariance (a track
+fitted to a short arc, an element set's fit error): the pass then looks manoeuvred to every
+test against that prediction.  :class:`ArcChangeTest` decides from the measurements
+themselves: one orbit (an SGP4 differential correction,
+:func:`spacerange.od.sgp4_dc.sgp4_differential_correction`) fitted to the object's recent
+passes and the new one; a manoeuvre is an arc no single orbit explains (the team
+pictures use this one).  :meth:`ResidualAlarmModel.confirm` is the older test: a later
+pass against the *pre-alarm reference* (the track as it was before the alarmed pass,
+carried to the later pass with its covariance): a manoeuvre moved the object off that
+reference for good, so the later pass exceeds the same threshold again; a transient does
+not, and its ``d2`` joins the fit (:meth:`ResidualAlarmModel.fit`).  A reference that is
+itself wrong fails it as well, which is why the pictures no longer use it.
 
 A tracker's covariance realism differs by orbit regime (radar-tracked LEO, optically
 tracked GEO, eccentric and MEO orbits seen in short angles-only arcs), so a single scale
@@ -44,8 +49,8 @@ from scipy.stats import chi2
 
 from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 
-__all__ = ["ResidualAlarmModel", "RegimeAlarmModels", "orbit_regime", "ORBIT_REGIMES",
-           "PASSIVE_OBJECT_TYPES", "may_maneuver"]  # fmt: skip
+__all__ = ["ResidualAlarmModel", "RegimeAlarmModels", "ArcChangeTest", "orbit_regime",
+           "ORBIT_REGIMES", "PASSIVE_OBJECT_TYPES", "may_maneuver"]  # fmt: skip
 
 #: catalog object types whose residual alarms are not manoeuvres (debris and rocket bodies
 #: have no propulsion: an alarm on one is an error of its track, a cross-tag or a drag
@@ -195,3 +200,52 @@ class RegimeAlarmModels:
     def scale(self) -> dict:
         """The fitted scale per regime seen so far."""
         return {r: m.scale for r, m in self.models.items()}
+
+
+@dataclass
+class ArcChangeTest:
+    """Arc-consistency manoeuvre test on orbit fits to an object's own measurements.
+
+    For each candidate: ``chi2`` (``dof``) of one orbit fitted to the object's recent
+    passes up to and including the alarmed one (the *arc*).  Without a manoeuvre, and with
+    the fit's dynamics right, ``chi2 ~ chi2(dof)``; a burn inside the arc leaves residuals
+    no single orbit removes.  A manoeuvre when
+
+        chi2 > s chi2.isf(pfa, dof)
+
+    with ``s`` a scale fitted per class (``regime``) as :class:`RegimeAlarmModels` does,
+    on the candidates cleared: the fit's own dynamics mismatch (e.g. SGP4's drag terms
+    refitted at another epoch for a high-drag fragment) inflates the statistic of every
+    arc of its class alike.  :meth:`consistent` is the same test without fitting, e.g.
+    to find the last pass before the change (the longest consistent first part of the
+    arc)."""
+
+    models: RegimeAlarmModels = field(default_factory=lambda: RegimeAlarmModels(
+        pfa=1e-6, fit_quantile=0.95, min_samples=30, prior_scale=2.0))  # fmt: skip
+
+    def consistent(self, chi2_arc, dof, regime) -> np.ndarray:
+        """True where an arc's fit is consistent (non-finite or ``dof`` <= 0: False)."""
+        c = np.asarray(chi2_arc, float)
+        k = np.asarray(dof, int)
+        ok = np.isfinite(c) & (k > 0)
+        out = np.zeros(c.shape, bool)
+        if ok.any():
+            reg = np.asarray(regime, dtype=object)
+            out[ok] = c[ok] <= self.models.threshold(k[ok], reg[ok])
+        return out
+
+    def decide(self, chi2_arc, dof, regime) -> np.ndarray:
+        """Manoeuvre mask per candidate (non-finite statistics: False); the cleared
+        candidates join their class's fit."""
+        c = np.asarray(chi2_arc, float)
+        k = np.asarray(dof, int)
+        reg = np.asarray(regime, dtype=object)
+        ok = np.isfinite(c) & (k > 0)
+        man = ok & ~self.consistent(c, k, reg)
+        cleared = ok & ~man
+        self.models.fit(c[cleared], k[cleared], reg[cleared])
+        return man
+
+    def threshold(self, dof, regime) -> np.ndarray:
+        """The manoeuvre threshold on an arc's ``chi2`` per candidate."""
+        return self.models.threshold(dof, regime)

@@ -10,6 +10,7 @@ Public API::
     determine_orbits(obs, apriori=None) -> ([OdSolution], failures)        (IOD + batch)
     extended_kalman_filter(obs, ids, x0, p0, epochs, options) / ekf_from_iod(obs)
     fit_tle(times, r_gcrs, v_gcrs, norad_id, epoch_utc) -> TleFit(elset, rms_km, ...)
+    sgp4_differential_correction(obs, ids, initial_satrecs, bstar_sigma) -> Sgp4Fit  (sgp4_dc)
     correlate(obs, elsets) -> Correlation(assigned, ucts, candidates)
     solutions_to_oem(solutions, spans_s) -> Oem (with covariance blocks)
 
@@ -26,6 +27,7 @@ from .iod import gauss_angles, gibbs, herrick_gibbs, three_positions
 from .measurements import DEFAULT_SITES, Site, predict
 from .observations import Observations, observations_from_tdm, observations_to_tdm
 from .pipeline import determine_orbits, initial_states
+from .sgp4_dc import Sgp4Fit, sgp4_differential_correction
 from .solution import OdSolution, solutions_to_oem
 from .tle_fit import TleFit, fit_tle
 
@@ -38,6 +40,7 @@ __all__ = [
     "NumericalDynamics",
     "Observations",
     "OdSolution",
+    "Sgp4Fit",
     "Site",
     "TleFit",
     "batch_least_squares",
@@ -53,6 +56,7 @@ __all__ = [
     "observations_from_tdm",
     "observations_to_tdm",
     "predict",
+    "sgp4_differential_correction",
     "solutions_to_oem",
     "three_positions",
 ]

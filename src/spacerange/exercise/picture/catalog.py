@@ -15,6 +15,7 @@ from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.events.maneuver_alarm import may_maneuver, orbit_regime
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
+from spacerange.exercise.picture.maneuver_arcs import ARC_TRIGGER_PFA
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn, uncorrelated
 from spacerange.exercise.world import fit_satrecs
 from spacerange.exercise.world.model import _perigee_alt_km
@@ -25,8 +26,6 @@ from spacerange.propagation.mean_elements import kepler_equinoctial
 __all__ = ["CatalogMixin"]
 
 
-#: a manoeuvre candidate not confirmed by a pass within this time is cleared [s]
-CONFIRM_WINDOW_S = 24 * 3600.0
 #: a track of an object outside the public catalog (a fragment, a launch, an uncorrelated
 #: track) is a manoeuvre reference only after this long in the team's catalog [s] and
 #: ``NEW_TRACK_MIN_OBS`` passes: an orbit from the first hours of a new object's arcs
@@ -160,7 +159,7 @@ class CatalogMixin:
         held = [k for k, o in enumerate(objs) if o.id in tp.tracks]
         fresh = [k for k, o in enumerate(objs) if o.id not in tp.tracks]
         new, jumps, done = [], [], []
-        upd, upd_alarm = [], []
+        upd, upd_alarm, cand, logged = [], [], [], []
         if held:
             self._arbitrate_shares(tp, obs, ids, objs, held, t_end)
             trs = [tp.tracks[objs[k].id] for k in held]
@@ -170,9 +169,8 @@ class CatalogMixin:
             reg = alarm_classes(tp, [objs[k].id for k in held], trs)
             alarm = tp.alarm.test(d2, dof, reg)
             thr = tp.alarm.threshold(dof, reg)
+            trigger = d2 > tp.alarm.threshold(dof, reg, pfa=ARC_TRIGGER_PFA)
             tp.od_stats["passes"] += len(held)
-            if not warm:
-                jumps += self._confirm_candidates(tp, obs, ids, objs, held, t, t_end)
             for j, k in enumerate(held):
                 tr = trs[j]
                 if not np.isfinite(d2[j]):
@@ -189,32 +187,43 @@ class CatalogMixin:
                 gated = uncorrelated(tp, objs[k].id, res_km, tr.sigma_rtn_km(t),
                                      w.tasking, tr)  # fmt: skip
                 if gated is not None:
-                    # said only of an established track in custody, as a candidate below:
-                    # a one-pass track's (the debris event's fragments, IOD) or a lost
-                    # one's prediction far off is its own error, not a manoeuvre
+                    # a candidate only of an established track in custody, as below: a
+                    # one-pass track's (the debris event's fragments, IOD) or a lost one's
+                    # prediction far off is its own error, not a manoeuvre; the arc test
+                    # decides (a track gone bad is not an object that moved)
                     if gated and not warm and self._established(tp, objs[k].id, tr, t):
-                        jumps.append((objs[k].id, {"residual_km": round(res_km, 1)}))
+                        cand.append((j, k, round(res_km, 1)))
+                    else:
+                        tp.pass_log.pop(objs[k].id, None)
                     continue
+                logged.append(k)
+                # a candidate only on an established track in custody (a converging or
+                # lost track's prediction is no reference), once per object per 6 h; the
+                # arc test below decides it
+                last = tp.maneuver_alerted.get(objs[k].id)
+                if (trigger[j] and not warm and self._established(tp, objs[k].id, tr, t)
+                        and (last is None or _secs(t - last) >= 6 * 3600.0)):  # fmt: skip
+                    cand.append((j, k, None))
                 if alarm[j]:
                     upd_alarm.append(k)
-                    # a candidate only on an established track in custody (a converging
-                    # or lost track's prediction is no reference), once per object per
-                    # 6 h; the track before this pass is its reference until a later pass
-                    # confirms or clears it
-                    last = tp.maneuver_alerted.get(objs[k].id)
-                    if (not warm and self._established(tp, objs[k].id, tr, t)
-                            and objs[k].id not in tp.maneuver_pending
-                            and (last is None or _secs(t - last) >= 6 * 3600.0)):  # fmt: skip
-                        tp.maneuver_pending[objs[k].id] = {
-                            "track": tr, "alarm_utc": t, "since_utc": tr.last_obs_utc,
-                            "d2": round(float(d2[j]), 1), "dof": int(dof[j]),
-                            "threshold": round(float(thr[j]), 1), "alarm_model": reg[j]}  # fmt: skip
                 elif (warm or _secs(t - tr.epoch_utc) >= self.refit_s
                       or tr.sigma_rtn_km(t)[1] > tk.UPDATE_SIGMA_KM):  # fmt: skip
                     upd.append(k)
                 else:
                     tr.last_obs_utc = t
                     tr.n_obs += 1
+        if cand:
+            alerts = self._arc_test(tp, obs, ids, objs, cand, trs, held, t, t_end,
+                                    (d2, dof, thr, reg))  # fmt: skip
+            jumps += alerts
+            # a manoeuvred object not re-acquired takes this pass with its prior inflated
+            # (an alert on a pass under the alarm threshold would otherwise be absorbed
+            # into the pre-burn track)
+            moved = {oid for oid, _ in alerts if oid not in tp.reacquired}
+            upd = [k for k in upd if objs[k].id not in moved]
+            upd_alarm += [k for _, k, jump_km in cand if objs[k].id in moved
+                          and jump_km is None and k not in upd_alarm]  # fmt: skip
+        self._log_passes(tp, obs, [objs[k] for k in logged + fresh], t_end)
         sols: dict = {}
         for rows, gate in ((upd, True), (upd_alarm, False)):
             if not rows:
@@ -227,6 +236,9 @@ class CatalogMixin:
             good_s, bad = tk.map_update(obs, ids[rows].astype(str), x0, p0, t_end, bstar)
             sols.update(good_s)
             tp.od_failures.update(bad)
+        # a manoeuvre re-acquired from the passes after it replaces the inflated update
+        sols.update({k: v for k, v in tp.reacquired.items() if k in set(ids.tolist())})
+        tp.reacquired.clear()
         pub = [k for k in fresh if objs[k].created_utc is None]
         unc = [k for k in fresh if objs[k].created_utc is not None]
         if pub:
@@ -297,39 +309,6 @@ class CatalogMixin:
                 tp.tracks[objs[k].id] = tr
                 tp.changed.add(objs[k].id)
                 tp.od_stats["shares_taken_on_evidence"] += 1
-
-    def _confirm_candidates(self, tp, obs, ids, objs, held, t, t_end) -> list:
-        """Manoeuvre candidates of ``tp`` settled by this update's passes (objects ``objs``
-        rows ``held``): each pass of a candidate's object after its alarm is tested
-        against the pre-alarm track (:meth:`ResidualAlarmModel.confirm`); confirmed, it is
-        a manoeuvre alert ``(object id, details)``, else the candidate is cleared.
-        Candidates with no later pass within ``CONFIRM_WINDOW_S`` are cleared."""
-        pend = tp.maneuver_pending
-        for oid in [o for o, c in pend.items() if _secs(t - c["alarm_utc"]) > CONFIRM_WINDOW_S]:
-            del pend[oid]
-        rows = [k for k in held if objs[k].id in pend and pend[objs[k].id]["alarm_utc"] < t]
-        if not rows:
-            return []
-        cands = [pend.pop(objs[k].id) for k in rows]
-        x_r, p_r = tk.predict_tracks([c["track"] for c in cands], t_end)
-        d2, dof = pass_mahalanobis(obs, ids[rows], x_r, p_r, t_end)
-        reg = np.array([c["alarm_model"] for c in cands], dtype=object)
-        ok = tp.alarm.confirm(d2, dof, reg)
-        # a cleared candidate was a false alarm of this tracker: its d2 joins the fit
-        cleared = ~ok & np.isfinite(d2) & (dof > 0)
-        tp.alarm.fit(np.array([c["d2"] for c in cands])[cleared],
-                     np.array([c["dof"] for c in cands])[cleared], reg[cleared])  # fmt: skip
-        out = []
-        for k, c, yes, d2k in zip(rows, cands, ok, d2, strict=True):
-            if not yes:
-                continue
-            tp.maneuver_alerted[objs[k].id] = t
-            out.append((objs[k].id, {
-                "d2": c["d2"], "dof": c["dof"], "threshold": c["threshold"],
-                "alarm_model": c["alarm_model"],
-                "confirm_d2": round(float(d2k), 1), "alarm_utc": _iso(c["alarm_utc"]),
-                "since_utc": _iso(c["since_utc"])}))  # fmt: skip
-        return out
 
     def _od_tracks(self, tp, t, objs, sols) -> None:
         """Catalog entries (SGP4 element sets) of OD solutions at ``t`` with their RTN

@@ -25,10 +25,11 @@ radial/normal g/3).  Between updates the team predicts with that SGP4 arc, so an
 unannounced manoeuvre, a drag change (storm) or a release makes its prediction drift from
 truth; the next pass's residual is tested by the team's false-alarm model of the track's
 orbit regime (:mod:`spacerange.events.maneuver_alarm`); an alarm on an established track
-in custody is a manoeuvre candidate, and a later pass that is again inconsistent with
-the pre-alarm track confirms it as a *maneuver* alert (once per object per 6 h; it states
-the interval, last consistent pass to alarmed pass, in which the object manoeuvred).  Own assets are known exactly (the
-operator's ephemeris).
+in custody is a manoeuvre candidate, which is a *maneuver* alert when no single SGP4 orbit
+fits the object's own recent passes and this one (:mod:`.maneuver_arcs`; once per object
+per 6 h; it states the interval in which the object manoeuvred, and the object is
+re-acquired from the passes after it).  Own assets are known exactly (the operator's
+ephemeris).
 
 At STARTEX each team's catalog holds what its sensors detected in the 24 h before
 (1-hour steps), so background objects are not all new tracks; anything detected later
@@ -71,6 +72,7 @@ from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.catalog import CatalogMixin
 from spacerange.exercise.picture.conjunctions import screen_team
+from spacerange.exercise.picture.maneuver_arcs import ManeuverArcMixin
 from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
 from spacerange.exercise.picture.model import TeamPicture, Track
 from spacerange.exercise.picture.products import ProductsMixin
@@ -104,7 +106,7 @@ CUSTODY_SIGMA_KM = 50.0
 UCT_ALERT_MAX = 50  #: objects per UCT alert; more new tracks make more alerts
 
 
-class Pictures(ProductsMixin, CatalogMixin, SpaceWeatherMixin):
+class Pictures(ProductsMixin, CatalogMixin, ManeuverArcMixin, SpaceWeatherMixin):
     """One :class:`TeamPicture` per blue/red team (see the module docstring)."""
 
     def __init__(self, world: World, scenario, *, cadence_s: float = 600.0,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
 
-from spacerange.events.maneuver_alarm import RegimeAlarmModels
+from spacerange.events.maneuver_alarm import ArcChangeTest, RegimeAlarmModels
 from spacerange.exercise.picture.conjunctions import TeamConjunctions, tle_satrec
 from spacerange.exercise.picture.sensing import TeamSensor
 from spacerange.od.passes import (
@@ -189,14 +189,20 @@ class TeamPicture:
     alarm: RegimeAlarmModels = field(default_factory=RegimeAlarmModels)
     #: the last manoeuvre alert per object
     maneuver_alerted: dict = field(default_factory=dict)
-    #: manoeuvre candidates awaiting a confirming pass: object id -> {track (the
-    #: pre-alarm reference), alarm_utc, since_utc (its last consistent pass), d2, dof,
-    #: threshold}
-    maneuver_pending: dict = field(default_factory=dict)
+    #: the arc-consistency test that decides manoeuvre candidates (fitted to this team's
+    #: own cleared candidates)
+    arc_test: ArcChangeTest = field(default_factory=ArcChangeTest)
+    #: each object's recent passes, the arc the test fits: truth id -> [(t_end, times,
+    #: kinds, values, sigmas, sites)]
+    pass_log: dict = field(default_factory=dict)
+    #: this update's post-manoeuvre orbits (``CatalogMixin._reacquire``): truth id ->
+    #: OdSolution, taken instead of the alarmed pass's update
+    reacquired: dict = field(default_factory=dict)
     #: objects whose orbit determination failed: truth id -> last reason
     od_failures: dict[str, str] = field(default_factory=dict)
     #: OD work done: passes tested, OD updates, IOD initializations, seconds spent, allies'
-    #: element sets rejected as inconsistent with the team's own track
+    #: element sets rejected as inconsistent with the team's own track; the manoeuvre
+    #: candidates' arc tests
     od_stats: dict = field(
         default_factory=lambda: {
             "passes": 0,
@@ -205,6 +211,14 @@ class TeamPicture:
             "seconds": 0.0,
             "shares_rejected": 0,
             "shares_taken_on_evidence": 0,
+            # manoeuvre candidates: decided by the arc test (alerts, cleared), left
+            # undecided (arc too short; inconsistent with no consistent first part), and
+            # the test's seconds
+            "arc_alerts": 0,
+            "arc_cleared": 0,
+            "arc_short": 0,
+            "arc_unfit": 0,
+            "arc_seconds": 0.0,
         }
     )
     #: objects whose last observations fell outside the correlation gate (custody lost

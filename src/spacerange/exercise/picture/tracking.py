@@ -12,8 +12,8 @@ the world's SGP4 arcs rotated TEME -> GCRS).  Then:
    :func:`spacerange.od.passes.pass_mahalanobis` gives ``d2`` and ``dof``;
    :class:`spacerange.events.maneuver_alarm.RegimeAlarmModels` (one model per orbit
    regime, fitted to this team's own un-alarmed passes) decides whether it is a
-   manoeuvre candidate, which a later pass confirms against the pre-alarm track
-   (:meth:`~spacerange.events.maneuver_alarm.ResidualAlarmModel.confirm`);
+   manoeuvre candidate, which the arc test of :mod:`.maneuver_arcs` decides on the
+   object's own recent measurements (one SGP4 orbit through them or not);
 2. **update**: tracks older than ``refit_s``, tracks whose along-track sigma exceeds
    ``UPDATE_SIGMA_KM``, and alarmed tracks (prior covariance inflated by
    ``MANEUVER_INFLATION``) are updated with the pass by the batch

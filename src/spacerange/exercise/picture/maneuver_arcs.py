@@ -1,0 +1,312 @@
+"""The manoeuvre test's arcs (mixin of :class:`.core.Pictures`): each object's recent
+passes kept as measurements, and the arc-consistency test that decides a manoeuvre
+candidate on them through the engine (:func:`spacerange.od.sgp4_dc.
+sgp4_differential_correction`, :class:`spacerange.events.maneuver_alarm.ArcChangeTest`),
+with the post-manoeuvre orbit re-acquired from the passes after the burn.
+
+Why arcs: the residual test of one pass against the team's prediction
+(:mod:`.catalog`) alarms as much on a prediction gone bad (a track fitted to a short arc,
+an element set's fit error, covariances too small) as on a burn; the demo's alerts were
+99 % such (docs/performance.md).  A burn is a change no single orbit of the object's own
+measurements explains; a bad prediction is not.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from spacerange.events.maneuver_alarm import may_maneuver
+from spacerange.exercise.picture.model import _sgp4_states
+from spacerange.exercise.world import fit_satrecs
+
+__all__ = ["ManeuverArcMixin", "ARC_SPAN_S", "ARC_MAX_PASSES", "ARC_RECENT", "ARC_MIN_PASSES",
+           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA"]  # fmt: skip
+
+#: the arc a manoeuvre candidate is tested on: the object's own passes of at most this
+#: age [s], at most ``ARC_MAX_PASSES`` of them (the ``ARC_RECENT`` newest always, older
+#: ones thinned to even spacing: the arc must reach back before a burn that the track's
+#: updates absorbed for hours before a pass alarmed), and before the alarmed pass at least
+#: ``ARC_MIN_PASSES`` with ``ARC_MIN_MEAS`` measurements (fewer: no alert)
+ARC_SPAN_S = 3 * 86400.0
+ARC_MAX_PASSES = 12
+ARC_RECENT = 4
+ARC_MIN_PASSES = 2
+ARC_MIN_MEAS = 14
+#: an arc of a dragging object is cut to the span over which its drag moves it at most this
+#: far along-track (1.5 a t^2, the track's own B*) [km]: SGP4's drag terms are a polynomial
+#: in the time since the element set's epoch, which a fit at another epoch cannot follow
+#: (the demo's low payloads, 40-2,000 km of drag a day: arcs of a day or more left chi2
+#: 2-50 times their measurements with the truth's own orbit and no burn)
+ARC_DRAG_KM = 2.0
+#: a pass makes a manoeuvre candidate (and is arc-tested) when its residual test exceeds
+#: the team's false-alarm model at this probability: far looser than the alarm's own
+#: (which inflates the track's update) since the arc test, not the residual, decides
+ARC_TRIGGER_PFA = 1e-3
+
+
+def _iso(t) -> str:
+    return f"{np.datetime_as_string(np.datetime64(t, 's'))}Z"
+
+
+class ManeuverArcMixin:
+    """Manoeuvre arcs and their test (see the module docstring)."""
+
+    def _log_passes(self, tp, obs, objs, t_end) -> None:
+        """Keep each pass of ``objs`` that may make a manoeuvre candidate (an object that
+        can manoeuvre: :func:`may_maneuver` of its public type, or outside the public
+        catalog) in the object's arc (``tp.pass_log``: its measurement rows; see
+        ``ARC_MAX_PASSES``)."""
+        keep = [o.id for o in objs if o.created_utc is not None or may_maneuver(o.object_type)]
+        if not keep:
+            return
+        rows = np.flatnonzero(np.isin(obs.object_id, np.asarray(keep, str)))
+        rows = rows[np.argsort(obs.object_id[rows], kind="stable")]
+        uniq, first, count = np.unique(obs.object_id[rows], return_index=True,
+                                       return_counts=True)  # fmt: skip
+        cols = (obs.times_utc, obs.kind, obs.value, obs.sigma, obs.site)
+        oldest = t_end - np.timedelta64(int(ARC_SPAN_S), "s")
+        for oid, a, c in zip(uniq.tolist(), first.tolist(), count.tolist(), strict=True):
+            r = rows[a : a + c]
+            arc = [p for p in tp.pass_log.get(oid, ()) if oldest <= p[0] < t_end]
+            arc.append((t_end,) + tuple(col[r] for col in cols))
+            while len(arc) > ARC_MAX_PASSES:
+                # drop the older pass whose neighbours are closest: even spacing
+                ts = [p[0] for p in arc]
+                gaps = [ts[i + 1] - ts[i - 1] for i in range(1, len(arc) - ARC_RECENT)]
+                del arc[1 + int(np.argmin(gaps))]
+            tp.pass_log[oid] = arc
+
+    def _arc_obs(self, tp, oids: list, t_end, n_first=None, obs=None, skip=None):
+        """The arcs of ``oids`` before ``t_end`` (``tp.pass_log``, within ``ARC_SPAN_S``;
+        only the ``n_first[i]`` oldest passes, or all but the ``skip[i]`` oldest, where
+        given) as one :class:`~spacerange.od.observations.Observations`, with each arc's
+        passes; plus this update's rows of ``oids`` from ``obs`` when given."""
+        from spacerange.od.observations import Observations
+
+        oldest = t_end - np.timedelta64(int(ARC_SPAN_S), "s")
+        parts, arcs = [], []
+        for i, oid in enumerate(oids):
+            arc = [p for p in tp.pass_log.get(oid, ()) if oldest <= p[0] < t_end]
+            arcs.append(arc)
+            part = arc if n_first is None else arc[: n_first[i]]
+            parts += [(oid, p) for p in (part if skip is None else part[skip[i] :])]
+        empty = (np.zeros(0, "datetime64[us]"), np.zeros(0, np.int8), np.zeros(0), np.zeros(0),
+                 np.zeros(0, int))  # fmt: skip
+        cols = [np.concatenate([np.repeat(oid, p[1].size) for oid, p in parts])
+                if parts else np.zeros(0, str)]  # fmt: skip
+        cols += [np.concatenate([p[j] for _, p in parts]) if parts else empty[j - 1]
+                 for j in range(1, 6)]  # fmt: skip
+        arc_obs = Observations(cols[0], cols[1], cols[2], cols[3], cols[4], cols[5],
+                               tp.od_sites[0])  # fmt: skip
+        if obs is not None:
+            new = obs.subset(np.flatnonzero(np.isin(obs.object_id, np.asarray(oids, str))))
+            arc_obs = Observations.concatenate([arc_obs, Observations(
+                new.object_id, new.times_utc, new.kind, new.value, new.sigma, new.site,
+                tp.od_sites[0])])  # fmt: skip
+        return arc_obs, arcs
+
+    def _arc_test(self, tp, obs, ids, objs, cand, trs, held, t, t_end, alarm_stats) -> list:
+        """Manoeuvre candidates ``cand`` (row in ``held``, row in ``objs``, and the residual
+        [km] of a pass outside the correlation gate or None) of this update decided by the
+        arc-consistency test (:class:`~spacerange.events.maneuver_alarm.ArcChangeTest`):
+        one SGP4 orbit fitted to each object's arc, its logged passes and this one
+        (:func:`spacerange.od.sgp4_dc.sgp4_differential_correction`, started as
+        :meth:`_arc_initial` says).  A manoeuvre alert ``(object id, details)`` needs an
+        arc no single orbit explains (its fit inconsistent, or not converging) and a
+        consistent first part of at least ``ARC_MIN_PASSES`` passes (the orbit before the
+        burn; a fit that merely failed has none).  It states the interval the burn
+        happened in (from the last pass of the longest consistent first part to this
+        pass); the object is re-acquired
+        from the passes after it (:meth:`_reacquire`) and its arc restarts.  A candidate
+        its arc explains is cleared (the track's prediction was wrong, not the object's
+        orbit); one whose arc is too short makes no alert.  An object that left the gate
+        loses its arc either way."""
+        from spacerange.od.sgp4_dc import sgp4_differential_correction
+
+        t0 = time.perf_counter()
+        d2, dof, thr, reg = alarm_stats
+        oids = [objs[k].id for _, k, _ in cand]
+        self._cut_drag_arcs(tp, oids, [trs[j] for j, _, _ in cand], t_end)
+        _, arcs = self._arc_obs(tp, oids, t_end)
+        n_pass = np.array([len(a) for a in arcs], int)
+        n_meas = np.array([sum(p[1].size for p in a) for a in arcs], int)
+        enough = (n_pass >= ARC_MIN_PASSES) & (n_meas >= ARC_MIN_MEAS)
+        tp.od_stats["arc_short"] += int((~enough).sum())
+        sel = np.flatnonzero(enough)
+        out = []
+        if sel.size:
+            sub = [oids[i] for i in sel]
+            bsig = np.array([max(abs(float(trs[cand[i][0]].satrec.bstar)), 1e-4) for i in sel])
+            regime = np.array([reg[cand[i][0]] for i in sel], dtype=object)
+            init = self._arc_initial(tp, sub, [trs[cand[i][0]] for i in sel],
+                                     [arcs[i] for i in sel], bsig, t_end)  # fmt: skip
+            all_obs, _ = self._arc_obs(tp, sub, t_end, obs=obs)
+            with np.errstate(all="ignore"):
+                fit = sgp4_differential_correction(all_obs, sub, init, bsig)
+            # cleared: one converged orbit explains the arc (its chi2 joins the fit); an
+            # arc whose fit is inconsistent or does not converge (a burn inside leaves
+            # data no single orbit fits, and the fit crawls) is a manoeuvre if a first
+            # part of it is consistent, below
+            man = tp.arc_test.decide(np.where(fit.converged, fit.chi2, np.nan), fit.dof, regime)
+            man |= (~fit.converged & np.isfinite(fit.chi2)
+                    & ~tp.arc_test.consistent(fit.chi2, fit.dof, regime))  # fmt: skip
+            a_thr = tp.arc_test.threshold(fit.dof, regime)
+            tp.od_stats["arc_cleared"] += int((~man & np.isfinite(fit.chi2)).sum())
+            # the orbit before the burn: the longest consistent first part of the arc
+            since = {}
+            left = list(np.flatnonzero(man))
+            k_pass = n_pass[sel].copy()
+            while left:
+                first = [oids[sel[m]] for m in left]
+                pre, _ = self._arc_obs(tp, first, t_end, n_first=k_pass[left])
+                start = self._arc_initial(tp, first, [trs[cand[sel[m]][0]] for m in left],
+                                          [arcs[sel[m]] for m in left], bsig[left], t_end,
+                                          n_first=k_pass[left])  # fmt: skip
+                with np.errstate(all="ignore"):
+                    f = sgp4_differential_correction(pre, first, start, bsig[left])
+                ok = f.converged & tp.arc_test.consistent(f.chi2, f.dof, regime[left])
+                nxt = []
+                for m, good in zip(left, ok, strict=True):
+                    if good:
+                        since[m] = k_pass[m] - 1
+                    elif k_pass[m] - 1 >= ARC_MIN_PASSES:
+                        k_pass[m] -= 1
+                        nxt.append(m)
+                left = nxt
+            # no consistent first part: the fit may have settled on a wrong orbit from a
+            # track gone bad (the demo's synthetic payloads, chi2 1e12 with no burn), so
+            # no alert (two burns inside the arc are missed that way)
+            tp.od_stats["arc_unfit"] += int(man.sum()) - len(since)
+            reacq = self._reacquire(tp, obs, sorted(since), since, sel, oids, arcs, fit,
+                                    bsig, regime, t_end)  # fmt: skip
+            for m in sorted(since):
+                i = sel[m]
+                j, _, jump_km = cand[i]
+                oid = oids[i]
+                tp.od_stats["arc_alerts"] += 1
+                tp.maneuver_alerted[oid] = t
+                tp.pass_log.pop(oid, None)
+                details = {"residual_km": jump_km} if jump_km is not None else {}
+                out.append((oid, details | {
+                    "d2": round(float(d2[j]), 1), "dof": int(dof[j]),
+                    "threshold": round(float(thr[j]), 1), "alarm_model": reg[j],
+                    "arc_passes": int(n_pass[i]) + 1, "arc_chi2": round(float(fit.chi2[m]), 1),
+                    "arc_dof": int(fit.dof[m]), "arc_threshold": round(float(a_thr[m]), 1),
+                    "reacquired": oid in reacq,
+                    "alarm_utc": _iso(t), "since_utc": _iso(arcs[i][since[m]][0])}))  # fmt: skip
+            tp.reacquired.update(reacq)
+        for i, (_, _, jump_km) in enumerate(cand):
+            if jump_km is not None:
+                tp.pass_log.pop(oids[i], None)
+        tp.od_stats["arc_seconds"] += time.perf_counter() - t0
+        return out
+
+    def _cut_drag_arcs(self, tp, oids, trs, t_end) -> None:
+        """Drop the passes of each object's arc older than its drag span
+        (``ARC_DRAG_KM``; the drag of the track's own B*,
+        :func:`spacerange.od.consider.unmodeled_acceleration_sigma`)."""
+        from spacerange.od.consider import ballistic_from_bstar, unmodeled_acceleration_sigma
+
+        x = _sgp4_states([tr.satrec for tr in trs], t_end)
+        bal = ballistic_from_bstar(np.array([float(tr.satrec.bstar) for tr in trs]))
+        with np.errstate(all="ignore"):
+            acc = np.abs(unmodeled_acceleration_sigma(x, ballistic_m2_kg=bal)[:, 1])
+            span_s = np.sqrt(ARC_DRAG_KM / (1.5 * acc))
+        for oid, sp in zip(oids, span_s, strict=True):
+            if np.isfinite(sp) and sp < ARC_SPAN_S and oid in tp.pass_log:
+                oldest = t_end - np.timedelta64(int(sp), "s")
+                tp.pass_log[oid] = [p for p in tp.pass_log[oid] if p[0] >= oldest]
+
+    def _arc_initial(self, tp, oids, trs, arcs, bsig, t_end, n_first=None) -> list:
+        """Starting element sets of the arc fits: each track's prediction at its arc's last
+        pass, re-fitted as mean elements with that epoch (a track's own epoch may lie days
+        before the arc, and a fit started that far off stalls or settles on a wrong
+        orbit), then fitted to the arc's ``ARC_RECENT`` newest passes (a short arc around
+        that epoch converges from a prediction kilometres off).  ``n_first``: of each arc's
+        first ``n_first[i]`` passes only."""
+        from spacerange.od.sgp4_dc import sgp4_differential_correction
+
+        if n_first is not None:
+            arcs = [a[:k] for a, k in zip(arcs, n_first, strict=True)]
+        t_ref = np.array([a[-1][0] for a in arcs], "datetime64[us]")
+        init = []
+        for tr, t_k in zip(trs, t_ref, strict=True):
+            x = _sgp4_states([tr.satrec], t_k)[0]
+            sats, _ = fit_satrecs(x[None], t_k, float(tr.satrec.bstar), iterations=4,
+                                  newton=False)  # fmt: skip
+            init.append(sats[0] if sats[0] is not None else tr.satrec)
+        recent, _ = self._arc_obs(tp, oids, t_end, n_first=n_first,
+                                  skip=[max(0, len(a) - ARC_RECENT) for a in arcs])  # fmt: skip
+        with np.errstate(all="ignore"):
+            f = sgp4_differential_correction(recent, oids, init, bsig)
+            # a second start from the last pass's own IOD (a radar pass's positions): a
+            # track gone bad predicts the arc too far off for the fit to converge
+            alt = self._pass_iod(tp, oids, arcs, [float(tr.satrec.bstar) for tr in trs], t_end)
+            g = sgp4_differential_correction(recent, oids, alt, bsig)
+        out = []
+        for k, i in enumerate(init):
+            fa = f.converged[k] and np.isfinite(f.chi2[k])
+            ga = g.converged[k] and np.isfinite(g.chi2[k])
+            if ga and (not fa or g.chi2[k] < f.chi2[k]):
+                out.append(g.satrec[k])
+            else:
+                out.append(f.satrec[k] if fa else i)
+        return out
+
+    def _pass_iod(self, tp, oids, arcs, bstar, t_end) -> list:
+        """Element sets (drag term ``bstar`` each) from the IOD of each arc's last pass
+        (:func:`spacerange.od.pipeline.initial_states`; None where it fails)."""
+        from spacerange.frames import gcrs_to_teme
+        from spacerange.od.pipeline import initial_states
+
+        last, _ = self._arc_obs(tp, oids, t_end, n_first=[len(a) for a in arcs],
+                                skip=[len(a) - 1 for a in arcs])  # fmt: skip
+        ids, x, ep, _, _ = initial_states(last, oids)
+        got = {k: j for j, k in enumerate(ids.tolist())}
+        out = []
+        for k, oid in enumerate(oids):
+            j = got.get(oid)
+            if j is None or not np.all(np.isfinite(x[j])):
+                out.append(None)
+                continue
+            ts = np.asarray([ep[j]], "datetime64[us]")
+            r, v = gcrs_to_teme(x[j : j + 1, None, :3], x[j : j + 1, None, 3:], ts)
+            sats, _ = fit_satrecs(np.concatenate([r[:, 0], v[:, 0]], axis=1), ep[j], bstar[k],
+                                  iterations=4, newton=False)  # fmt: skip
+            out.append(sats[0])
+        return out
+
+    def _reacquire(self, tp, obs, alerts, since, sel, oids, arcs, fit, bsig, regime,
+                   t_end) -> dict:  # fmt: skip
+        """Post-manoeuvre orbits of alerted objects: one SGP4 orbit fitted to the passes
+        after the burn's interval began (the arc's passes after ``since`` and this one,
+        at least ``ARC_MIN_PASSES`` with ``ARC_MIN_MEAS`` measurements) and consistent
+        with them; ``{object id: OdSolution}`` at ``t_end`` (GCRS state and covariance,
+        :func:`spacerange.od.sgp4_dc.fit_states_gcrs`).  How a cell re-acquires a
+        manoeuvred object from the passes its track absorbed; the others take the
+        alarmed pass's update with an inflated prior."""
+        from spacerange.od.sgp4_dc import fit_states_gcrs, sgp4_differential_correction
+        from spacerange.od.solution import OdSolution
+
+        rows = [m for m in alerts
+                if len(arcs[sel[m]]) - since[m] >= ARC_MIN_PASSES]  # fmt: skip
+        if not rows:
+            return {}
+        sub = [oids[sel[m]] for m in rows]
+        post, _ = self._arc_obs(tp, sub, t_end, obs=obs, skip=[since[m] + 1 for m in rows])
+        with np.errstate(all="ignore"):
+            f = sgp4_differential_correction(post, sub, [fit.satrec[m] for m in rows],
+                                             bsig[rows])  # fmt: skip
+            ok = (f.n_meas >= ARC_MIN_MEAS) & tp.arc_test.consistent(f.chi2, f.dof,
+                                                                    regime[rows])  # fmt: skip
+            x, p = fit_states_gcrs(f, t_end)
+        out = {}
+        for k, oid in enumerate(sub):
+            if ok[k] and np.all(np.isfinite(x[k])) and np.all(np.isfinite(p[k])):
+                out[oid] = OdSolution(oid, np.datetime64(t_end, "us"), x[k], p[k],
+                                      float(np.sqrt(f.chi2[k] / max(f.n_meas[k], 1))),
+                                      int(f.n_meas[k]), int(f.n_meas[k]), 0, True,
+                                      method="sgp4-dc")  # fmt: skip
+        return out
