@@ -220,10 +220,16 @@ class CatalogMixin:
             # (an alert on a pass under the alarm threshold would otherwise be absorbed
             # into the pre-burn track)
             moved = {oid for oid, _ in alerts if oid not in tp.reacquired}
+            tp.reacquire_pending.update(dict.fromkeys(moved, t))
             upd = [k for k in upd if objs[k].id not in moved]
             upd_alarm += [k for _, k, jump_km in cand if objs[k].id in moved
                           and jump_km is None and k not in upd_alarm]  # fmt: skip
         self._log_passes(tp, obs, [objs[k] for k in logged + fresh], t_end)
+        # a manoeuvred object not re-acquired at its alert: from the passes after it, as
+        # they come (a re-acquired orbit replaces this pass's update below)
+        after = [k for k in logged if objs[k].id in tp.reacquire_pending]
+        if after and not warm:
+            self._reacquire_later(tp, [objs[k].id for k in after], t, t_end)
         sols: dict = {}
         for rows, gate in ((upd, True), (upd_alarm, False)):
             if not rows:

@@ -44,6 +44,9 @@ ARC_DRAG_KM = 2.0
 #: the team's false-alarm model at this probability: far looser than the alarm's own
 #: (which inflates the track's update) since the arc test, not the residual, decides
 ARC_TRIGGER_PFA = 1e-3
+#: a manoeuvred object not re-acquired from its alert's arc is tried again from the passes
+#: after the alert for this long [s]
+REACQUIRE_WINDOW_S = 24 * 3600.0
 
 
 def _iso(t) -> str:
@@ -187,6 +190,7 @@ class ManeuverArcMixin:
                 oid = oids[i]
                 tp.od_stats["arc_alerts"] += 1
                 tp.maneuver_alerted[oid] = t
+                tp.arc_regime[oid] = regime[m]
                 tp.pass_log.pop(oid, None)
                 details = {"residual_km": jump_km} if jump_km is not None else {}
                 out.append((oid, details | {
@@ -202,6 +206,38 @@ class ManeuverArcMixin:
                 tp.pass_log.pop(oids[i], None)
         tp.od_stats["arc_seconds"] += time.perf_counter() - t0
         return out
+
+    def _reacquire_later(self, tp, oids, t, t_end) -> None:
+        """Re-acquisition after an alert that could not re-acquire: each object's arc
+        restarted at the alert, so once it holds ``ARC_MIN_PASSES`` passes one SGP4 orbit
+        fitted to them, if consistent, becomes its track (``tp.reacquired``); objects
+        waiting longer than ``REACQUIRE_WINDOW_S`` are given up (their passes keep
+        updating the track)."""
+        from spacerange.od.sgp4_dc import sgp4_differential_correction
+
+        pend = tp.reacquire_pending
+        for oid in [o for o, t0 in pend.items() if (t - t0) / np.timedelta64(1, "s")
+                    > REACQUIRE_WINDOW_S]:  # fmt: skip
+            del pend[oid]
+        _, arcs = self._arc_obs(tp, oids, t_end + np.timedelta64(1, "us"))
+        rows = [i for i, a in enumerate(arcs) if oids[i] in pend and oids[i] in tp.tracks
+                and len(a) >= ARC_MIN_PASSES and sum(p[1].size for p in a) >= ARC_MIN_MEAS]  # fmt: skip
+        if not rows:
+            return
+        sub = [oids[i] for i in rows]
+        trs = [tp.tracks[o] for o in sub]
+        bsig = np.array([max(abs(float(tr.satrec.bstar)), 1e-4) for tr in trs])
+        regime = np.array([tp.arc_regime.get(o, "other") for o in sub], dtype=object)
+        t_obs = t_end + np.timedelta64(1, "us")
+        init = self._arc_initial(tp, sub, trs, [arcs[i] for i in rows], bsig, t_obs)
+        post, _ = self._arc_obs(tp, sub, t_obs)
+        with np.errstate(all="ignore"):
+            f = sgp4_differential_correction(post, sub, init, bsig)
+            ok = f.converged & tp.arc_test.consistent(f.chi2, f.dof, regime)
+        got = self._solutions_at(f, ok, t_end)
+        tp.reacquired.update(got)
+        for oid in got:
+            pend.pop(oid, None)
 
     def _cut_drag_arcs(self, tp, oids, trs, t_end) -> None:
         """Drop the passes of each object's arc older than its drag span
@@ -287,8 +323,7 @@ class ManeuverArcMixin:
         :func:`spacerange.od.sgp4_dc.fit_states_gcrs`).  How a cell re-acquires a
         manoeuvred object from the passes its track absorbed; the others take the
         alarmed pass's update with an inflated prior."""
-        from spacerange.od.sgp4_dc import fit_states_gcrs, sgp4_differential_correction
-        from spacerange.od.solution import OdSolution
+        from spacerange.od.sgp4_dc import sgp4_differential_correction
 
         rows = [m for m in alerts
                 if len(arcs[sel[m]]) - since[m] >= ARC_MIN_PASSES]  # fmt: skip
@@ -301,9 +336,19 @@ class ManeuverArcMixin:
                                              bsig[rows])  # fmt: skip
             ok = (f.n_meas >= ARC_MIN_MEAS) & tp.arc_test.consistent(f.chi2, f.dof,
                                                                     regime[rows])  # fmt: skip
+        return self._solutions_at(f, ok, t_end)
+
+    @staticmethod
+    def _solutions_at(f, ok, t_end) -> dict:
+        """``{object id: OdSolution}`` at ``t_end`` of the fits ``f`` marked ``ok``
+        (GCRS state and covariance, :func:`spacerange.od.sgp4_dc.fit_states_gcrs`)."""
+        from spacerange.od.sgp4_dc import fit_states_gcrs
+        from spacerange.od.solution import OdSolution
+
+        with np.errstate(all="ignore"):
             x, p = fit_states_gcrs(f, t_end)
         out = {}
-        for k, oid in enumerate(sub):
+        for k, oid in enumerate(f.object_id.tolist()):
             if ok[k] and np.all(np.isfinite(x[k])) and np.all(np.isfinite(p[k])):
                 out[oid] = OdSolution(oid, np.datetime64(t_end, "us"), x[k], p[k],
                                       float(np.sqrt(f.chi2[k] / max(f.n_meas[k], 1))),

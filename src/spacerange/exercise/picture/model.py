@@ -198,6 +198,10 @@ class TeamPicture:
     #: this update's post-manoeuvre orbits (``CatalogMixin._reacquire``): truth id ->
     #: OdSolution, taken instead of the alarmed pass's update
     reacquired: dict = field(default_factory=dict)
+    #: manoeuvred objects not yet re-acquired: truth id -> alert time; the false-alarm
+    #: class of each alert's arc
+    reacquire_pending: dict = field(default_factory=dict)
+    arc_regime: dict = field(default_factory=dict)
     #: objects whose orbit determination failed: truth id -> last reason
     od_failures: dict[str, str] = field(default_factory=dict)
     #: OD work done: passes tested, OD updates, IOD initializations, seconds spent, allies'
