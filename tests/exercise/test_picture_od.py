@@ -435,3 +435,45 @@ def test_a_dragging_objects_arc_is_cut_to_its_drag_span():
     kept = [p[0] for p in tp.pass_log["LOW"]]
     assert 0 < len(kept) < hours.size // 2
     assert (t_end - kept[0]) < np.timedelta64(24, "h")
+
+
+def test_a_manoeuvred_object_is_reacquired_from_the_passes_after_its_burn():
+    # the track still holds the pre-burn orbit (2 m/s off); three passes after the burn
+    # are in the object's arc: one SGP4 orbit fitted to them becomes its track, within a
+    # few sigma of the truth, and the object is no longer waiting
+    from spacerange.events.maneuver_alarm import ArcChangeTest
+    from spacerange.exercise.picture import maneuver_arcs as arcs
+    from spacerange.frames import gcrs_to_teme
+
+    class Pics(arcs.ManeuverArcMixin):
+        pass
+
+    rng = np.random.default_rng(31)
+    tp = _team("tracking_radar", 0.02)
+    objs = _objects(6, 800.0, 0.0, rng)
+    x = tk._sgp4_gcrs([o.satrec for o in objs], np.asarray([T0]))[:, 0]
+    r, v = gcrs_to_teme(x[:, None, :3], x[:, None, 3:], np.asarray([T0]))
+    v = v[:, 0] + 2e-3 * v[:, 0] / np.linalg.norm(v[:, 0], axis=1)[:, None]
+    sats, _ = fit_satrecs(np.concatenate([r[:, 0], v], axis=1), T0, 1e-5)
+    burned = [types.SimpleNamespace(id=o.id, satrec=s, created_utc=None, object_type="PAYLOAD",
+                                    satrec_at=lambda _t, s=s: s) for o, s in zip(objs, sats, strict=True)]  # fmt: skip
+    tp.pass_log, tp.reacquired, tp.arc_regime = {}, {}, {}
+    tp.arc_test = ArcChangeTest()
+    tp.tracks = {o.id: types.SimpleNamespace(satrec=o.satrec) for o in objs}  # pre-burn
+    tp.reacquire_pending = dict.fromkeys(tp.tracks, T0)
+    ids = np.array([o.id for o in objs], dtype=object)
+    for h in (1, 3, 5):
+        t = T0 + np.timedelta64(h, "h")
+        obs, times, _, _ = tk.observe_passes(tp, ids, burned, np.zeros(len(objs), int), t, rng)
+        arcs.ManeuverArcMixin._log_passes(None, tp, obs, burned, times[-1])
+    Pics()._reacquire_later(tp, list(tp.tracks), t, times[-1])
+    assert len(tp.reacquired) >= 5 and not set(tp.reacquired) & set(tp.reacquire_pending)
+    truth = tk._sgp4_gcrs(sats, np.asarray([times[-1]]))[:, 0]
+    old = tk._sgp4_gcrs([o.satrec for o in objs], np.asarray([times[-1]]))[:, 0]
+    assert np.all(np.linalg.norm(old[:, :3] - truth[:, :3], axis=1) > 50.0)  # the old track
+    for k, oid in enumerate(ids):
+        if oid in tp.reacquired:
+            s = tp.reacquired[oid]
+            err = s.state - truth[k]
+            assert np.linalg.norm(err[:3]) < 2.0  # km
+            assert err @ np.linalg.solve(s.covariance, err) < chi2.ppf(0.999, 6)
