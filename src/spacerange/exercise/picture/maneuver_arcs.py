@@ -47,6 +47,10 @@ ARC_TRIGGER_PFA = 1e-3
 #: a manoeuvred object not re-acquired from its alert's arc is tried again from the passes
 #: after the alert for this long [s]
 REACQUIRE_WINDOW_S = 24 * 3600.0
+#: a re-acquired orbit is taken only when its position 1-sigma (root of the covariance's
+#: largest position eigenvalue) is at most this [km]: two short angles-only GEO passes
+#: fit one orbit with a 960 km sigma, and such a track loses custody at once
+REACQUIRE_MAX_SIGMA_KM = 10.0
 
 
 def _iso(t) -> str:
@@ -340,16 +344,20 @@ class ManeuverArcMixin:
 
     @staticmethod
     def _solutions_at(f, ok, t_end) -> dict:
-        """``{object id: OdSolution}`` at ``t_end`` of the fits ``f`` marked ``ok``
-        (GCRS state and covariance, :func:`spacerange.od.sgp4_dc.fit_states_gcrs`)."""
+        """``{object id: OdSolution}`` at ``t_end`` of the fits ``f`` marked ``ok`` whose
+        position sigma is at most ``REACQUIRE_MAX_SIGMA_KM`` (GCRS state and covariance,
+        :func:`spacerange.od.sgp4_dc.fit_states_gcrs`)."""
         from spacerange.od.sgp4_dc import fit_states_gcrs
         from spacerange.od.solution import OdSolution
 
         with np.errstate(all="ignore"):
             x, p = fit_states_gcrs(f, t_end)
         out = {}
+        with np.errstate(all="ignore"):
+            sig = np.sqrt(np.linalg.eigvalsh(np.nan_to_num(p[:, :3, :3]))[:, -1])
         for k, oid in enumerate(f.object_id.tolist()):
-            if ok[k] and np.all(np.isfinite(x[k])) and np.all(np.isfinite(p[k])):
+            if (ok[k] and np.all(np.isfinite(x[k])) and np.all(np.isfinite(p[k]))
+                    and sig[k] <= REACQUIRE_MAX_SIGMA_KM):  # fmt: skip
                 out[oid] = OdSolution(oid, np.datetime64(t_end, "us"), x[k], p[k],
                                       float(np.sqrt(f.chi2[k] / max(f.n_meas[k], 1))),
                                       int(f.n_meas[k]), int(f.n_meas[k]), 0, True,
