@@ -23,6 +23,8 @@ from spacerange.catalog.tle import format_tle, parse_tle_lines
 from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.timescales import jd_fr_utc
 
+from .sgp4_dc import satrec_from_params
+
 _SGP4_EPOCH0 = np.datetime64("1949-12-31T00:00:00", "us")
 _MU_WGS72 = MU_WGS72_KM3_S2
 _XKE_MIN = 60.0 / np.sqrt(RE_WGS72_KM**3 / _MU_WGS72)
@@ -40,19 +42,8 @@ class TleFit:
     converged: bool
 
 
-def _satrec(p: np.ndarray, epoch_days: float, norad: int) -> Satrec:
-    n, ex, ey, inc, raan, lon, bstar = p
-    e = float(np.hypot(ex, ey))
-    argp = float(np.arctan2(ey, ex)) if e > 0 else 0.0
-    s = Satrec()
-    s.sgp4init(WGS72, "i", norad % 100000, epoch_days, float(bstar), 0.0, 0.0, e,
-               argp % (2 * np.pi), float(inc), float(lon - argp) % (2 * np.pi), float(n),
-               float(raan) % (2 * np.pi))  # fmt: skip
-    return s
-
-
 def _positions(params: list[np.ndarray], epoch_days, norad, jd, fr) -> np.ndarray:
-    arr = SatrecArray([_satrec(p, epoch_days, norad) for p in params])
+    arr = SatrecArray([satrec_from_params(p, epoch_days, norad) for p in params])
     err, r, _ = arr.sgp4(jd, fr)
     r = np.where(err[..., None] == 0, r, np.nan)
     return r

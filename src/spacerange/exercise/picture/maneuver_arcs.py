@@ -20,6 +20,7 @@ import numpy as np
 from spacerange.events.maneuver_alarm import may_maneuver
 from spacerange.exercise.picture.model import _sgp4_states
 from spacerange.exercise.world import fit_satrecs
+from spacerange.timescales import iso_utc
 
 __all__ = ["ManeuverArcMixin", "ARC_SPAN_S", "ARC_MAX_PASSES", "ARC_RECENT", "ARC_MIN_PASSES",
            "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA"]  # fmt: skip
@@ -51,10 +52,6 @@ REACQUIRE_WINDOW_S = 24 * 3600.0
 #: largest position eigenvalue) is at most this [km]: two short angles-only GEO passes
 #: fit one orbit with a 960 km sigma, and such a track loses custody at once
 REACQUIRE_MAX_SIGMA_KM = 10.0
-
-
-def _iso(t) -> str:
-    return f"{np.datetime_as_string(np.datetime64(t, 's'))}Z"
 
 
 class ManeuverArcMixin:
@@ -203,7 +200,7 @@ class ManeuverArcMixin:
                     "arc_passes": int(n_pass[i]) + 1, "arc_chi2": round(float(fit.chi2[m]), 1),
                     "arc_dof": int(fit.dof[m]), "arc_threshold": round(float(a_thr[m]), 1),
                     "reacquired": oid in reacq,
-                    "alarm_utc": _iso(t), "since_utc": _iso(arcs[i][since[m]][0])}))  # fmt: skip
+                    "alarm_utc": iso_utc(t, "s"), "since_utc": iso_utc(arcs[i][since[m]][0], "s")}))  # fmt: skip
             tp.reacquired.update(reacq)
         for i, (_, _, jump_km) in enumerate(cand):
             if jump_km is not None:
