@@ -213,8 +213,7 @@ class CatalogMixin:
                     tr.last_obs_utc = t
                     tr.n_obs += 1
         if cand:
-            alerts = self._arc_test(tp, obs, ids, objs, cand, trs, held, t, t_end,
-                                    (d2, dof, thr, reg))  # fmt: skip
+            alerts = self._arc_test(tp, obs, objs, cand, trs, t, t_end, (d2, dof, thr, reg))
             jumps += alerts
             # a manoeuvred object not re-acquired takes this pass with its prior inflated
             # (an alert on a pass under the alarm threshold would otherwise be absorbed
@@ -243,7 +242,8 @@ class CatalogMixin:
             sols.update(good_s)
             tp.od_failures.update(bad)
         # a manoeuvre re-acquired from the passes after it replaces the inflated update
-        sols.update({k: v for k, v in tp.reacquired.items() if k in set(ids.tolist())})
+        here = set(ids.tolist())
+        sols.update({k: v for k, v in tp.reacquired.items() if k in here})
         tp.reacquired.clear()
         pub = [k for k in fresh if objs[k].created_utc is None]
         unc = [k for k in fresh if objs[k].created_utc is not None]

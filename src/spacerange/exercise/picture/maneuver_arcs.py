@@ -111,8 +111,8 @@ class ManeuverArcMixin:
                 tp.od_sites[0])])  # fmt: skip
         return arc_obs, arcs
 
-    def _arc_test(self, tp, obs, ids, objs, cand, trs, held, t, t_end, alarm_stats) -> list:
-        """Manoeuvre candidates ``cand`` (row in ``held``, row in ``objs``, and the residual
+    def _arc_test(self, tp, obs, objs, cand, trs, t, t_end, alarm_stats) -> list:
+        """Manoeuvre candidates ``cand`` (row in ``trs``, row in ``objs``, and the residual
         [km] of a pass outside the correlation gate or None) of this update decided by the
         arc-consistency test (:class:`~spacerange.events.maneuver_alarm.ArcChangeTest`):
         one SGP4 orbit fitted to each object's arc, its logged passes and this one
