@@ -1,7 +1,9 @@
 """Fit SGP4 mean elements (a TLE) to precise states: least squares on SGP4 positions.
 
-Solve-for parameters (non-singular for circular orbits): Kozai mean motion n (rad/min),
-``e cos w``, ``e sin w``, inclination, RAAN, mean longitude ``L = w + M`` and optionally B*.
+Solve-for parameters: the equinoctial elements of :mod:`.sgp4_dc` (non-singular for
+circular and equatorial orbits: Kozai mean motion n (rad/min), ``e cos(w + RAAN)``,
+``e sin(w + RAAN)``, ``tan(i/2) sin RAAN``, ``tan(i/2) cos RAAN``, mean longitude
+``lambda = M + w + RAAN``) and optionally B*.
 Residuals are SGP4 (WGS-72, opsmode 'i', as python-sgp4 and the TLE catalogue use) TEME
 positions minus the given positions rotated GCRS -> TEME (:mod:`spacerange.frames`).  The
 Jacobian comes from central differences, all perturbed element sets propagated together by
@@ -23,7 +25,7 @@ from spacerange.catalog.tle import format_tle, parse_tle_lines
 from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.timescales import jd_fr_utc
 
-from .sgp4_dc import satrec_from_params
+from .sgp4_dc import classical_from_params, params_from_classical, satrec_from_params, satrec_params
 
 _SGP4_EPOCH0 = np.datetime64("1949-12-31T00:00:00", "us")
 _MU_WGS72 = MU_WGS72_KM3_S2
@@ -68,7 +70,7 @@ def _initial_params(r_teme, v_teme) -> np.ndarray:
     ea = 2 * np.arctan(np.sqrt((1 - e) / (1 + e)) * np.tan(nu / 2))
     m = ea - e * np.sin(ea)
     n = _XKE_MIN * (a / RE_WGS72_KM) ** -1.5
-    return np.array([n, e * np.cos(argp), e * np.sin(argp), inc, raan, argp + m, 0.0])
+    return params_from_classical(n, e, argp, inc, raan, m, 0.0)
 
 
 def fit_tle(
@@ -107,8 +109,7 @@ def fit_tle(
     jd, fr = jd_fr_utc(times)
     if initial is not None:
         s0 = Satrec.twoline2rv(initial.line1, initial.line2, WGS72)
-        p = np.array([s0.no_kozai, s0.ecco * np.cos(s0.argpo), s0.ecco * np.sin(s0.argpo),
-                      s0.inclo, s0.nodeo, s0.argpo + s0.mo, s0.bstar])  # fmt: skip
+        p = satrec_params(s0)
     else:
         k = int(np.argmin(np.abs((times - ep).astype(np.int64))))
         p = _initial_params(r_teme[k], v_teme[k])
@@ -157,12 +158,11 @@ def fit_tle(
         if not improved or rel < 1e-10:
             converged = True
             break
-    e = float(np.hypot(p[1], p[2]))
-    argp = float(np.degrees(np.arctan2(p[2], p[1]))) % 360.0
-    mean_anom = (float(np.degrees(p[5])) - argp) % 360.0
+    _, e, argp_rad, inc_rad, raan_rad, m_rad, _ = classical_from_params(p)
+    argp, mean_anom = float(np.degrees(argp_rad)), float(np.degrees(m_rad))
     epoch_dt = datetime.fromisoformat(str(ep.astype("datetime64[us]"))).replace(tzinfo=UTC)
     rev_day = float(p[0]) * 1440.0 / (2 * np.pi)
-    draft = ElementSet(norad_id, epoch_dt, float(np.degrees(p[3])), float(np.degrees(p[4])) % 360,
+    draft = ElementSet(norad_id, epoch_dt, float(np.degrees(inc_rad)), float(np.degrees(raan_rad)),
                        e, argp, mean_anom, rev_day, float(p[6]), "", "", name=name,
                        source="od.tle_fit")  # fmt: skip
     l1, l2 = format_tle(draft)
