@@ -144,11 +144,19 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     v = v[:, 0] * (1 + dv / np.linalg.norm(v[:, 0], axis=1))[:, None]
     new, _ = fit_satrecs(np.concatenate([r[:, 0], v], axis=1), T0, 1e-5)
     world = types.SimpleNamespace(objects=[types.SimpleNamespace(id=o.id, arcs=[(T0 - np.timedelta64(1, "D"), o.satrec)]) for o in objs])  # fmt: skip
+    from spacerange.exercise.picture.core import Pictures
+
+    # the team's own sensors saw O0 2 h before; O1 and O2 it holds on allies' sets only
+    track = types.SimpleNamespace(growth_km_day=5.0, sigma_rtn_km=lambda t: (0.1, 1.0, 0.1))
     tp = types.SimpleNamespace(alerts=[], truth_of={"ARD-UCT-0001": "O1"}, od_failures={},
                                alarm=RegimeAlarmModels(), arc_test=ArcChangeTest(),
-                               od_stats=TeamPicture("t", "blue", set(), []).od_stats)  # fmt: skip
+                               od_stats=TeamPicture("t", "blue", set(), []).od_stats,
+                               own_pass_utc={"O0": T0 - np.timedelta64(2, "h")},
+                               tracks={o.id: track for o in objs})  # fmt: skip
+    limits = types.SimpleNamespace(custody_age_s=86400.0, custody_sigma_km=50.0)
     pics = types.SimpleNamespace(world=world, teams={"blue": tp}, burn_log=BurnLog(),
                                  custody=lambda team, oid, t: {"state": "held"},
+                                 custody_held=lambda *a: Pictures.custody_held(limits, *a),
                                  _own=lambda team, oid: False)  # fmt: skip
     pics.burn_log.scan(pics, T0 - np.timedelta64(10, "m"))
     for o, s in zip(world.objects, new, strict=True):
@@ -164,6 +172,8 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     # the graded burn (O0, 0.8 m/s) had no alert: missed
     assert (g["graded_burns"], g["detected_burns"], g["missed_burns"]) == (1, 0, 1)
     assert g["precision"] == 0.5 and g["recall"] == 0.0
+    own = (g["own_custody_burns"], g["own_custody_detected"], g["own_custody_recall"])
+    assert own == (1, 0, 0.0)
     # O0 burns again 1 h later; an alert 2 h after the first burn is after the second, so
     # it detects the first only when the interval it states (last consistent pass to the
     # alarmed pass) holds the first burn
@@ -176,6 +186,8 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     late["details"] = {"since_utc": "2026-03-04T11:30:00Z", "alarm_utc": "2026-03-04T12:30:00Z"}
     (g,) = maneuver_goals(pics)
     assert (g["graded_burns"], g["detected_burns"], g["recall"]) == (2, 2, 1.0)
+    # the second burn's custody was on allies' sets only: graded, not own custody
+    assert (g["own_custody_burns"], g["own_custody_detected"]) == (1, 1)
     late["details"] = {"since_utc": "2026-03-04T12:10:00Z", "alarm_utc": "2026-03-04T12:30:00Z"}
     (g,) = maneuver_goals(pics)
     assert g["detected_burns"] == 1
@@ -477,3 +489,21 @@ def test_a_manoeuvred_object_is_reacquired_from_the_passes_after_its_burn():
             err = s.state - truth[k]
             assert np.linalg.norm(err[:3]) < 2.0  # km
             assert err @ np.linalg.solve(s.covariance, err) < chi2.ppf(0.999, 6)
+
+
+def test_own_custody_needs_a_recent_pass_of_the_teams_own_sensors():
+    from spacerange.exercise.picture.core import Pictures
+    from spacerange.exercise.picture.maneuvers import _own_custody
+
+    track = types.SimpleNamespace(growth_km_day=5.0, sigma_rtn_km=lambda t: (0.1, 1.0, 0.1))
+    slow = types.SimpleNamespace(growth_km_day=0.5, sigma_rtn_km=lambda t: (0.1, 1.0, 0.1))
+    day = np.timedelta64(1, "D")
+    tp = types.SimpleNamespace(own_pass_utc={"A": T0 - day / 2, "B": T0 - 2 * day,
+                                             "C": T0 - 2 * day},
+                               tracks={"A": track, "B": track, "C": slow, "D": track})  # fmt: skip
+    limits = types.SimpleNamespace(custody_age_s=86400.0, custody_sigma_km=50.0)
+    pics = types.SimpleNamespace(teams={"blue": tp},
+                                 custody_held=lambda *a: Pictures.custody_held(limits, *a))  # fmt: skip
+    # A seen 12 h ago; B 2 days ago (a fast-growing track: lost); C 2 days ago on a slow
+    # track (three times the limit); D never by the team's own sensors
+    assert [_own_custody(pics, "blue", k, T0) for k in "ABCD"] == [True, False, True, False]

@@ -156,6 +156,7 @@ class CatalogMixin:
         objs = [o for o, g in zip(objs, good, strict=True) if g]
         ids = ids[good]
         t_end = times[-1]
+        tp.own_pass_utc.update(dict.fromkeys(ids.tolist(), t_end))
         held = [k for k, o in enumerate(objs) if o.id in tp.tracks]
         fresh = [k for k, o in enumerate(objs) if o.id not in tp.tracks]
         new, jumps, done = [], [], []

@@ -5,7 +5,9 @@ the team's custody.
 Truth burns are read from the world's arcs: every picture update, each object whose arc
 list grew gets its velocity jump at the new arc's start (the new arc minus the old one,
 both by SGP4 at that instant); a jump of at least ``BURN_MIN_MPS`` (0.05 m/s) is a burn.
-The team's custody of the object at that update is recorded with it.
+The team's custody of the object at that update is recorded with it, and whether that
+custody rests on the team's own sensors (a pass of its own within the custody age
+limit) or on its allies' element sets alone.
 
 * a manoeuvre alert on an object is **true** when that object burned within
   ``MATCH_WINDOW_S`` (24 h) before the alert, else **false**;
@@ -16,6 +18,11 @@ The team's custody of the object at that update is recorded with it.
   consistent pass, ``since_utc``, and the alarmed pass, ``alarm_utc``: a burn followed
   by another one before the confirming pass is still the one it reports), else
   **missed**.
+
+``recall`` is over every graded burn; ``own_custody_recall`` over those on objects the
+team tracked with its own sensors.  The difference is the burns of objects held on
+allies' shares only, which the team's own tests never see (it takes each ally's newer
+element set as it comes).
 """
 
 from __future__ import annotations
@@ -62,8 +69,26 @@ class BurnLog:
                 custody = {team: bool(not pics._own(team, o.id)
                                       and (c := pics.custody(team, o.id, t))
                                       and c["state"] == "held") for team in pics.teams}  # fmt: skip
+                own = {team: held and _own_custody(pics, team, o.id, t)
+                       for team, held in custody.items()}  # fmt: skip
                 self.burns.append({"object": o.id, "time_utc": t0, "dv_mps": dv,
-                                   "custody": custody})  # fmt: skip
+                                   "custody": custody, "own_custody": own})  # fmt: skip
+
+
+def _own_custody(pics, team: str, oid: str, t) -> bool:
+    """Whether ``team``'s custody of ``oid`` at ``t`` rests on its own sensors: its last own
+    pass of the object within the custody age limit (:meth:`Pictures.custody_held`, with
+    the track's growth and sigma).  A team that holds an object only on its allies'
+    element sets (Corvania and the European GEO slots in asterx-demo) never observes a
+    burn of it; the goal reports those burns apart."""
+    tp = pics.teams[team]
+    last = tp.own_pass_utc.get(oid)
+    tr = tp.tracks.get(oid)
+    if last is None or tr is None:
+        return False
+    age = float((np.datetime64(t, "us") - last) / np.timedelta64(1, "s"))
+    return bool(pics.custody_held(np.array([age]), np.array([tr.growth_km_day]),
+                                  np.array([tr.sigma_rtn_km(t)[1]]))[0])  # fmt: skip
 
 
 def _utc(iso: str) -> np.datetime64:
@@ -99,10 +124,12 @@ def maneuver_goals(pics) -> list[dict]:
         n_true = sum(any(b["object"] == oid and t - win <= b["time_utc"] <= t
                          for b in log.burns) for oid, t, _ in alerts)  # fmt: skip
         graded = [b for b in log.burns if b["dv_mps"] >= GRADED_DV_MPS and b["custody"].get(team)]
-        det = sum(any(oid == b["object"] and b["time_utc"] <= t <= b["time_utc"] + win
-                      and (t <= _window_end(log, b, win)
-                           or (span is not None and span[0] <= b["time_utc"] <= span[1]))
-                      for oid, t, span in alerts) for b in graded)  # fmt: skip
+        hit = [any(oid == b["object"] and b["time_utc"] <= t <= b["time_utc"] + win
+                   and (t <= _window_end(log, b, win)
+                        or (span is not None and span[0] <= b["time_utc"] <= span[1]))
+                   for oid, t, span in alerts) for b in graded]  # fmt: skip
+        det = sum(hit)
+        own = [h for b, h in zip(graded, hit, strict=True) if b.get("own_custody", {}).get(team)]
         st = tp.od_stats
         out.append({
             "team": team, "maneuver_alerts": len(alerts), "true_alerts": n_true,
@@ -110,6 +137,8 @@ def maneuver_goals(pics) -> list[dict]:
             "detected_burns": det, "missed_burns": len(graded) - det,
             "precision": round(n_true / len(alerts), 3) if alerts else None,
             "recall": round(det / len(graded), 3) if graded else None,
+            "own_custody_burns": len(own), "own_custody_detected": sum(own),
+            "own_custody_recall": round(sum(own) / len(own), 3) if own else None,
             "od_passes": st["passes"], "od_updates": st["updates"], "od_iod": st["iod"],
             "od_seconds": round(st["seconds"], 2), "od_failures": len(tp.od_failures),
             "shares_rejected": st["shares_rejected"],

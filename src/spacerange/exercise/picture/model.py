@@ -195,6 +195,10 @@ class TeamPicture:
     #: each object's recent passes, the arc the test fits: truth id -> [(t_end, times,
     #: kinds, values, sigmas, sites)]
     pass_log: dict = field(default_factory=dict)
+    #: the end of the last pass of each object that the team's own sensors observed:
+    #: truth id -> time (custody held on allies' element sets alone is not the team's
+    #: own tracking; the manoeuvre goal reports the two apart)
+    own_pass_utc: dict = field(default_factory=dict)
     #: this update's post-manoeuvre orbits (``CatalogMixin._reacquire``): truth id ->
     #: OdSolution, taken instead of the alarmed pass's update
     reacquired: dict = field(default_factory=dict)
