@@ -8,7 +8,8 @@ minimise the weighted squared residuals of its measurements (:mod:`.measurements
 range, azimuth, elevation, range-rate; telescope RA/Dec; each row's own sigma).
 
 Solve-for parameters: equinoctial elements (Broucke and Cefola 1972; Vallado 2013
-sec. 2.4.2), non-singular for circular *and* equatorial orbits (as :mod:`.tle_fit`): Kozai
+sec. 2.4.2), non-singular for circular *and* equatorial orbits (singular only at i = 180 deg;
+the bundled catalogs' largest inclination is 147.6 deg; as :mod:`.tle_fit`): Kozai
 mean motion ``n`` [rad/min], ``e cos(w + RAAN)``, ``e sin(w + RAAN)``, ``tan(i/2) sin RAAN``,
 ``tan(i/2) cos RAAN``, mean longitude ``lambda = M + w + RAAN`` [rad], and B* [1/earth radii]
 with an optional Gaussian prior (a 1-3 day arc of a payload barely sees its drag; the prior
