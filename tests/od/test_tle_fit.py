@@ -64,3 +64,20 @@ def test_fit_needs_states():
     t = np.array(["2024-01-01"], "datetime64[us]")
     with pytest.raises(ValueError, match="at least 4"):
         fit_tle(t, np.full((1, 3), np.nan), np.zeros((1, 3)))
+
+
+def test_an_equatorial_geostationary_ephemeris_gives_a_valid_element_set():
+    """At zero inclination the node is undefined: with node and inclination among the fit's
+    parameters a step could take the inclination below zero and the TLE writer refused
+    the result ("inclination -0.0001 deg outside [0, 180]"); the equinoctial parameters
+    keep it >= 0 (:mod:`spacerange.od.sgp4_dc`)."""
+    s = Satrec()
+    s.sgp4init(WGS72, "i", 1, 27820.5, 0.0, 0.0, 0.0, 2e-4, 1.0, 0.0, 2.0, 2 * np.pi / 1436.1, 0.0)
+    t0 = np.datetime64("2026-03-02T00:00:00", "us")
+    times = t0 + np.arange(0, 86400, 3600).astype("timedelta64[s]")
+    jd, fr = jd_fr_utc(times)
+    _, r, v = s.sgp4_array(jd, fr)
+    rg, vg = teme_to_gcrs(r, v, times)
+    fit = fit_tle(times, rg, vg)
+    assert 0.0 <= fit.elset.inclination_deg < 0.01
+    assert fit.rms_km < 0.2
