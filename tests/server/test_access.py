@@ -134,6 +134,12 @@ def test_role_matrix(client, tokens, method, path, body, codes):
         else:
             payload = body
         r = client.request(method, path, json=payload, headers=headers)
+        if path == "/api/excon/jump" and codes[role] == 200 and r.status_code == 409:
+            # authorized, and nothing left to jump to: how far the drill ran between the
+            # start and pause rows depends on the machine's speed (CI on a slow machine:
+            # excon's jump reached ENDEX, admin's then got 409)
+            assert "ENDEX" in r.text, r.text[:300]
+            continue
         assert r.status_code == codes[role], (role, method, path, r.status_code, r.text[:300])
 
 
