@@ -44,7 +44,7 @@ class _Pictures(SpaceWeatherMixin):
 
         self.world = types.SimpleNamespace(startex=T0 - 48 * HOUR, drag_changes=drag_changes)
         self.tp = types.SimpleNamespace(tracks={}, storms=[], density_model_eps=eps,
-                                        changed=set())  # fmt: skip
+                                        changed=set(), pass_log={})  # fmt: skip
         self.teams = {"blue": self.tp}
 
 

@@ -73,13 +73,12 @@ class SpaceWeatherMixin:
                 self._re_arc(tp, tt, fn, on)
                 # a LEO object's arc across the transition is no longer one SGP4 orbit
                 # (its drag changed there): the manoeuvre test's arcs restart
-                log = getattr(tp, "pass_log", {})
                 for key in [
                     k
-                    for k in log
+                    for k in tp.pass_log
                     if k in tp.tracks and _perigee_alt_km(tp.tracks[k].satrec) < DRAG_CEILING_KM
                 ]:
-                    del log[key]
+                    del tp.pass_log[key]
 
     def storm_factor(self, tp, perigee_km) -> np.ndarray:
         """The team's density ratio now at ``perigee_km`` (product over its active storms;
