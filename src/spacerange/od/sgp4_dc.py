@@ -78,7 +78,10 @@ def params_from_classical(n, ecc, argp, inc, raan, mean_anomaly, bstar) -> np.nd
 def classical_from_params(p: np.ndarray) -> tuple[float, ...]:
     """Inverse of :func:`params_from_classical`: ``(n, ecc, argp, inc, raan, mean_anomaly,
     bstar)``, angles in rad within [0, 2 pi) (the node and the perigee of a circular or
-    equatorial orbit at 0, the longitudes kept)."""
+    equatorial orbit at 0, the longitudes kept).  Not
+    :func:`spacerange.propagation.mean_elements.classical_from_equinoctial`: that one folds
+    angles within 0.5e-4 deg of 360 onto 0 for the TLE text, a jump the fit's forward
+    differences (steps of 1e-7 rad) would straddle."""
     n, af, ag, p1, p2, lam, bstar = (float(v) for v in p)
     ecc = float(np.hypot(af, ag))
     lp = float(np.arctan2(ag, af)) if ecc > 0 else 0.0
