@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,13 @@ class EventLog:
 
     Appends are buffered in one transaction until :meth:`commit` (the engine commits after
     each processed queue entry and after each player/EXCON input, so a crash loses at
-    most the entry being processed).  Thread-safe."""
+    most the entry being processed).  Thread-safe.
+
+    :meth:`events` reads through the writing connection, so it also returns the open
+    transaction's rows; :meth:`committed` reads through a second, read-only connection
+    that sees only committed rows (WAL lets it read while the writer appends), so a
+    reader on another thread never waits for, nor sees half of, the entry being
+    processed."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -61,6 +68,8 @@ class EventLog:
         self._in_tx = False
         row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
         self.last_seq = int(row[0])
+        self._ro_lock = threading.Lock()
+        self._ro: sqlite3.Connection | None = None
 
     def append(
         self,
@@ -103,35 +112,31 @@ class EventLog:
         kinds: tuple[str, ...] | None = None,
         limit: int | None = None,
     ) -> list[dict]:
-        """Events after ``after_seq`` visible to ``team`` (``None`` = white: all)."""
-        q = "SELECT seq, sim_time_utc, wall_time_utc, kind, team, visible_to, payload FROM events"
-        q += " WHERE seq > ?"
-        args: list[Any] = [after_seq]
-        if kinds:
-            q += f" AND kind IN ({','.join('?' * len(kinds))})"
-            args += list(kinds)
-        q += " ORDER BY seq"
+        """Events after ``after_seq`` visible to ``team`` (``None`` = white: all), the
+        open transaction's included."""
+        q, args = _query(after_seq, kinds)
         with self._lock:
             rows = self._db.execute(q, args).fetchall()
-        out = []
-        for seq, sim, wall, kind, tm, vis, payload in rows:
-            vis_l = json.loads(vis)
-            if not visible(vis_l, team):
-                continue
-            out.append(
-                {
-                    "seq": seq,
-                    "sim_time_utc": sim,
-                    "wall_time_utc": wall,
-                    "kind": kind,
-                    "team": tm,
-                    "visible_to": vis_l,
-                    "payload": json.loads(payload),
-                }
-            )
-            if limit is not None and len(out) >= limit:
-                break
-        return out
+        return _decode(rows, team, limit)
+
+    def committed(
+        self, after_seq: int = 0, team: str | None = None, limit: int | None = None
+    ) -> list[dict]:
+        """Committed events after ``after_seq`` visible to ``team``, at most ``limit``
+        of them (in ``seq`` order), read without the writer's lock: any thread may call
+        it while another appends."""
+        q, args = _query(after_seq, None)
+        with self._ro_lock:
+            if self._ro is None:
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                self._ro = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            cur = self._ro.execute(q, args)
+            try:
+                # Decoded while the cursor streams, so a reader stops after ``limit``
+                # visible rows instead of loading the whole log.
+                return _decode(cur, team, limit)
+            finally:
+                cur.close()  # ends the read snapshot (a live cursor would pin it)
 
     def count(self) -> int:
         with self._lock:
@@ -141,3 +146,39 @@ class EventLog:
         with self._lock:
             self.commit()
             self._db.close()
+        with self._ro_lock:
+            if self._ro is not None:
+                self._ro.close()
+                self._ro = None
+
+
+def _query(after_seq: int, kinds: tuple[str, ...] | None) -> tuple[str, list[Any]]:
+    q = "SELECT seq, sim_time_utc, wall_time_utc, kind, team, visible_to, payload FROM events"
+    q += " WHERE seq > ?"
+    args: list[Any] = [after_seq]
+    if kinds:
+        q += f" AND kind IN ({','.join('?' * len(kinds))})"
+        args += list(kinds)
+    return q + " ORDER BY seq", args
+
+
+def _decode(rows: Iterable[tuple], team: str | None, limit: int | None) -> list[dict]:
+    out = []
+    for seq, sim, wall, kind, tm, vis, payload in rows:
+        vis_l = json.loads(vis)
+        if not visible(vis_l, team):
+            continue
+        out.append(
+            {
+                "seq": seq,
+                "sim_time_utc": sim,
+                "wall_time_utc": wall,
+                "kind": kind,
+                "team": tm,
+                "visible_to": vis_l,
+                "payload": json.loads(payload),
+            }
+        )
+        if limit is not None and len(out) >= limit:
+            break
+    return out

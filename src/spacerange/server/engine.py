@@ -159,8 +159,12 @@ class ExerciseSession:
     ``scenario``: scenario YAML (used only when ``run_dir`` holds no event log yet);
     ``run_dir``: the engine's run directory (reopened with ``Exercise.open`` if it exists);
     ``tick_s``: wall seconds between clock steps; ``speed``: scenario seconds per wall second
-    (default: the scenario's compression).
+    (default: the scenario's compression).  A tick steps the engine in chunks of at most
+    :attr:`max_step_s` scenario seconds, one engine-thread call each.
     """
+
+    #: Scenario seconds per engine call of a clock tick (at 100,000x a 0.5 s tick is 14 h).
+    max_step_s: float = 600.0
 
     def __init__(
         self,
@@ -278,8 +282,14 @@ class ExerciseSession:
             dt_wall = min(now - last, 5 * self.tick_s)
             last = now
             try:
-                if self.running and not self.finished:
-                    await self.call(self._step_sync, dt_wall * float(self.speed or 0.0))
+                sim_s = dt_wall * float(self.speed or 0.0)
+                while sim_s > 0 and self.running and not self.finished and not self._stopping:
+                    # One engine call per chunk: a command or view queued meanwhile runs
+                    # between chunks instead of after the whole tick, and a pause stops
+                    # the rest of it.
+                    chunk = min(sim_s, self.max_step_s)
+                    await self.call(self._step_sync, chunk)
+                    sim_s -= chunk
                     self._persist()
                 await self.publish_new()
                 self._broadcast_clock()
@@ -377,19 +387,29 @@ class ExerciseSession:
                     finished=self.finished, clock_utc=self.clock_iso or view.get("clock_utc"))  # fmt: skip
 
     async def events_for(self, who: Principal, after_seq: int, limit: int) -> list[dict]:
+        """The first ``limit`` log events after ``after_seq`` that ``who`` may read.
+
+        Read from the log's committed rows on a thread of its own, never queued on the
+        engine thread: a log read must not wait for a clock step or a jump (a 100,000x
+        step of a whole drill held reads for seconds)."""
         team = None if who.sees_all else who.team
         if not who.sees_all and team is None:
             return []
-        evs = await self.call(self.ex.events, after_seq, team)
-        out = []
-        for ev in evs:
-            ev = jsonable(ev)
-            ev["payload"] = _payload(ev)
-            ev["visible_to"] = _visible_to(ev)
-            if event_visible(ev, who, self.roles):
-                out.append(redact(ev, who))
-                if len(out) >= limit:
-                    break
+        out: list[dict] = []
+        cursor = after_seq
+        while len(out) < limit:
+            evs = await asyncio.to_thread(self.ex.committed_events, cursor, team, limit)
+            for ev in evs:
+                cursor = int(ev["seq"])
+                ev = jsonable(ev)
+                ev["payload"] = _payload(ev)
+                ev["visible_to"] = _visible_to(ev)
+                if event_visible(ev, who, self.roles):
+                    out.append(redact(ev, who))
+                    if len(out) >= limit:
+                        break
+            if len(evs) < limit:
+                break
         return out
 
     async def summary(self) -> dict:

@@ -29,6 +29,15 @@ class Views:
         self._flush()
         return self.log.events(after_seq, team)
 
+    def committed_events(
+        self, after_seq: int = 0, team: str | None = None, limit: int | None = None
+    ) -> list[dict]:
+        """Events already committed to the log after ``after_seq``, visible to ``team``,
+        at most ``limit``.  Safe from any thread while the engine steps: it takes neither
+        the engine's lock nor its open entry (committed after each processed queue entry
+        and each input, so a reader is at most that one entry behind)."""
+        return self.log.committed(after_seq, team, limit)
+
     def team_view(self, team_id: str) -> dict:
         """What ``team_id`` may see: its picture, assets, inbox, alerts, actions."""
         with self._lock:
