@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import numpy as np
+
 from spacerange.server.auth import Principal
 from spacerange.server.engine import ExerciseSession, event_visible
 from spacerange.server.store import Store
@@ -24,9 +26,7 @@ def _session(scenario_file, tmp_path, **kw) -> ExerciseSession:
     return ExerciseSession(scenario_file, tmp_path / "run", store, **kw)
 
 
-def test_a_log_read_neither_waits_for_the_engine_nor_sees_its_open_entry(
-    scenario_file, tmp_path
-):
+def test_a_log_read_neither_waits_for_the_engine_nor_sees_its_open_entry(scenario_file, tmp_path):
     async def go():
         sess = _session(scenario_file, tmp_path, tick_s=3600.0)  # the clock stays idle
         await sess.start()
@@ -105,6 +105,48 @@ def test_a_top_speed_tick_steps_the_engine_in_chunks(scenario_file, tmp_path):
             assert sess.finished, "the clock ran the drill to ENDEX"
             # One tick of 0.2-1 s wall is 20,000-100,000 scenario seconds.
             assert spans and max(spans) <= sess.max_step_s
+        finally:
+            await sess.stop()
+            sess.store.close()
+
+    asyncio.run(go())
+
+
+def test_a_jump_steps_in_chunks_and_lets_a_queued_call_through(scenario_file, tmp_path):
+    async def go():
+        sess = _session(scenario_file, tmp_path, tick_s=3600.0)
+        await sess.start()
+        spans: list[float] = []
+        first_chunk = threading.Event()
+        step = sess.ex.step
+
+        def recording_step(seconds_: float) -> None:
+            spans.append(seconds_)
+            first_chunk.set()
+            step(seconds_)
+
+        sess.ex.step = recording_step
+        try:
+            target = await sess.call(sess.ex.next_event_utc)
+            gap_s = (target - sess.ex.clock_utc) / np.timedelta64(1, "s")
+            assert gap_s > 2 * sess.max_step_s, "the drill's first item is an hour away"
+            order: list[str] = []
+
+            async def jump() -> dict:
+                out = await sess.jump_next()
+                order.append("jump")
+                return out
+
+            task = asyncio.ensure_future(jump())
+            while not first_chunk.is_set() and not task.done():
+                await asyncio.sleep(0.001)
+            await sess.call(lambda: order.append("queued call"))
+            out = await task
+            # the call queued during the jump ran between its chunks, not after it
+            assert order == ["queued call", "jump"]
+            assert spans and max(spans) <= sess.max_step_s
+            assert out["sim_time_utc"] == sess.clock_iso
+            assert sess.ex.clock_utc == target, "the jump still lands on the next item"
         finally:
             await sess.stop()
             sess.store.close()

@@ -5,7 +5,10 @@ its clock in a background asyncio task at the chosen speed (scenario seconds per
 second), and fans out new log events to WebSocket subscribers, filtered per subscriber.
 Every engine call runs on ONE dedicated worker thread (the engine is synchronous and its
 SQLite connection belongs to the thread that opened it), so calls are serialized and the
-event loop never blocks on simulation work.
+event loop never blocks on simulation work.  Two things keep that queue short: a clock
+tick steps the engine in chunks of at most :attr:`ExerciseSession.max_step_s`, and a log
+read (``GET /api/exercise/events``) does not queue at all: it reads the log's committed
+rows through their own read-only connection.
 """
 
 from __future__ import annotations
@@ -553,7 +556,23 @@ class ExerciseSession:
 
     async def jump_next(self) -> dict:
         """Advance, as fast as possible, to the next scheduled item (an inject release, a
-        deadline, a burn, ENDEX; not picture updates) and process it."""
+        deadline, a burn, ENDEX; not picture updates) and process it.
+
+        The way there is stepped in chunks of :attr:`max_step_s` (a jump across a day of
+        the demo is minutes of simulation, and the teams' views and commands queue behind
+        each engine call), then the item itself in one call."""
+
+        def seconds_left() -> float | None:
+            nxt = self.ex.next_event_utc()
+            if nxt is None or self.ex.finished:
+                return None
+            return (_as_dt(nxt) - _as_dt(self.ex.clock_utc)).total_seconds()
+
+        while (left := await self.call(seconds_left)) is not None and left > self.max_step_s:
+            await self.call(self._step_sync, self.max_step_s)
+            self._persist()
+            await self.publish_new()
+            self._broadcast_clock()
 
         def go() -> dict:
             nxt = self.ex.next_event_utc()
