@@ -415,6 +415,11 @@ class ExerciseSession:
                 break
         return out
 
+    async def whole_log(self) -> list[dict]:
+        """Every committed log event (white's reading), read off the engine thread: the
+        EXCON boards read the whole log, tens of thousands of rows in the demo."""
+        return await asyncio.to_thread(self.ex.committed_events, 0, None)
+
     async def summary(self) -> dict:
         return jsonable(await self.call(self.ex.summary))
 
@@ -593,7 +598,7 @@ class ExerciseSession:
         from spacerange.server.msel import msel_board
 
         view = await self.excon_view()
-        evs = await self.call(self.ex.events, 0, None)
+        evs = await self.whole_log()
         return msel_board(view.get("injects", []), [_with_payload(e) for e in evs], self.roles)
 
     async def rate(self, team: str, objective: str, rating: str, note: str, author: str,
@@ -612,7 +617,7 @@ class ExerciseSession:
         from spacerange.exercise.criteria import criteria_board
 
         view = await self.excon_view()
-        evs = await self.call(self.ex.events, 0, None)
+        evs = await self.whole_log()
         return criteria_board(self.scenario, view.get("injects", []),
                               [_with_payload(e) for e in evs], self.roles)  # fmt: skip
 
