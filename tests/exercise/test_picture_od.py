@@ -455,13 +455,15 @@ def test_a_manoeuvred_object_is_reacquired_from_the_passes_after_its_burn():
     # few sigma of the truth, and the object is no longer waiting
     from spacerange.events.maneuver_alarm import ArcChangeTest
     from spacerange.exercise.picture import maneuver_arcs as arcs
+    from spacerange.exercise.picture.space_weather import SpaceWeatherMixin
     from spacerange.frames import gcrs_to_teme
 
-    class Pics(arcs.ManeuverArcMixin):
+    class Pics(arcs.ManeuverArcMixin, SpaceWeatherMixin):
         pass
 
     rng = np.random.default_rng(31)
     tp = _team("tracking_radar", 0.02)
+    tp.storms = []  # no storm: the arc fit's drag prior is the track's own B*
     objs = _objects(6, 800.0, 0.0, rng)
     x = tk._sgp4_gcrs([o.satrec for o in objs], np.asarray([T0]))[:, 0]
     r, v = gcrs_to_teme(x[:, None, :3], x[:, None, 3:], np.asarray([T0]))
@@ -507,3 +509,68 @@ def test_own_custody_needs_a_recent_pass_of_the_teams_own_sensors():
     # A seen 12 h ago; B 2 days ago (a fast-growing track: lost); C 2 days ago on a slow
     # track (three times the limit); D never by the team's own sensors
     assert [_own_custody(pics, "blue", k, T0) for k in "ABCD"] == [True, False, True, False]
+
+
+def test_a_storms_drag_is_free_in_the_arc_fit_so_a_quiet_objects_arc_is_consistent():
+    # the demo's storm (round 16): Starlink-like payloads whose tracks kept a public B*
+    # below zero (-5e-5) while the truth dragged with 0.013-0.014, and fragments whose
+    # tracks held a quiet-time B* (truth 14 times it), made arcs that the truth's own
+    # orbit fits at chi2 ~ dof; the fit, held by a prior of the track's |B*| (1e-4 here),
+    # could not reach that drag and called the arc a manoeuvre.  The prior now carries
+    # the object's physical drag and the team's storm ratio: the same arcs are consistent.
+    from spacerange.catalog.ballistic import bstar_from_size
+    from spacerange.events.maneuver_alarm import ArcChangeTest
+    from spacerange.exercise.picture import maneuver_arcs as arcs
+    from spacerange.exercise.picture.space_weather import SpaceWeatherMixin, team_density_ratio
+    from spacerange.frames import gcrs_to_teme
+    from spacerange.od.sgp4_dc import sgp4_differential_correction
+
+    ratio, hbr_m, mass_kg, bstar_public = 6.0, 1.5, 260.0, -5e-5
+    bstar_storm = bstar_from_size(hbr_m, mass_kg) * ratio  # 0.014, as in the demo
+
+    class World:
+        def __contains__(self, oid):
+            return True
+
+        def obj(self, oid):
+            return types.SimpleNamespace(hbr_m=hbr_m, mass_kg=mass_kg)
+
+    class Pics(arcs.ManeuverArcMixin, SpaceWeatherMixin):
+        world = World()
+
+    rng = np.random.default_rng(16)
+    tp = _team("tracking_radar", 0.02)
+    tp.storms = [team_density_ratio(lambda h: np.full_like(np.asarray(h, float), ratio), 0.0)]
+    quiet = _objects(6, 550.0, 0.0, rng)
+    x = tk._sgp4_gcrs([o.satrec for o in quiet], np.asarray([T0]))[:, 0]
+    r, v = gcrs_to_teme(x[:, None, :3], x[:, None, 3:], np.asarray([T0]))
+    st = np.concatenate([r[:, 0], v[:, 0]], axis=1)
+    truth, _ = fit_satrecs(st, T0, bstar_storm)  # the storm's drag from T0 (the onset)
+    track, _ = fit_satrecs(st, T0, bstar_public)  # the team's set, same state
+    objs = [types.SimpleNamespace(id=o.id, satrec=s, satrec_at=lambda _t, s=s: s)
+            for o, s in zip(quiet, truth, strict=True)]  # fmt: skip
+    ids = np.array([o.id for o in objs], dtype=object)
+    parts = []
+    for h in (1.0, 3.0, 6.0, 9.0, 11.0):
+        t = T0 + np.timedelta64(int(h * 3600), "s")
+        obs, _, _, _ = tk.observe_passes(tp, ids, objs, np.zeros(len(objs), int), t, rng)
+        parts.append(obs)
+    arc = type(parts[0]).concatenate(parts)
+    trs = [types.SimpleNamespace(satrec=s) for s in track]
+    test, regime = ArcChangeTest(), np.full(len(objs), "leo", dtype=object)
+    old_sigma = np.maximum(np.abs([s.bstar for s in track]), 1e-4)
+    new_sigma = Pics()._arc_bstar_sigma(tp, list(ids), trs)
+    assert np.allclose(new_sigma, bstar_from_size(hbr_m, mass_kg) * ratio)
+    with np.errstate(all="ignore"):
+        old = sgp4_differential_correction(arc, list(ids), list(track), old_sigma)
+        new = sgp4_differential_correction(arc, list(ids), list(track), new_sigma)
+        ref = sgp4_differential_correction(arc, list(ids), list(truth), new_sigma)
+    assert np.all(test.consistent(ref.chi2, ref.dof, regime)), "the truth fits its own arc"
+    assert not np.any(old.converged & test.consistent(old.chi2, old.dof, regime))
+    assert np.all(new.converged & test.consistent(new.chi2, new.dof, regime))
+    # outside a storm a positive B* keeps its own prior, a negative one its physical drag
+    tp.storms = []
+    trs_pos = [types.SimpleNamespace(satrec=s) for s in truth]
+    assert np.allclose(Pics()._arc_bstar_sigma(tp, list(ids), trs_pos), bstar_storm)
+    assert np.allclose(Pics()._arc_bstar_sigma(tp, list(ids), trs),
+                       bstar_from_size(hbr_m, mass_kg))  # fmt: skip

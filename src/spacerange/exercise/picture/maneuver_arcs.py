@@ -20,10 +20,11 @@ import numpy as np
 from spacerange.events.maneuver_alarm import may_maneuver
 from spacerange.exercise.picture.model import _sgp4_states
 from spacerange.exercise.world import fit_satrecs
+from spacerange.exercise.world.model import _perigee_alt_km
 from spacerange.timescales import iso_utc
 
 __all__ = ["ManeuverArcMixin", "ARC_SPAN_S", "ARC_MAX_PASSES", "ARC_RECENT", "ARC_MIN_PASSES",
-           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA"]  # fmt: skip
+           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA", "ARC_BSTAR_SIGMA_MIN"]  # fmt: skip
 
 #: the arc a manoeuvre candidate is tested on: the object's own passes of at most this
 #: age [s], at most ``ARC_MAX_PASSES`` of them (the ``ARC_RECENT`` newest always, older
@@ -45,6 +46,9 @@ ARC_DRAG_KM = 2.0
 #: the team's false-alarm model at this probability: far looser than the alarm's own
 #: (which inflates the track's update) since the arc test, not the residual, decides
 ARC_TRIGGER_PFA = 1e-3
+#: the least 1-sigma of the arc fits' prior on B* [1/earth radii] (:meth:`ManeuverArcMixin.
+#: _arc_bstar_sigma`): a GEO or MEO object's drag term is free within it
+ARC_BSTAR_SIGMA_MIN = 1e-4
 #: a manoeuvred object not re-acquired from its alert's arc is tried again from the passes
 #: after the alert for this long [s]
 REACQUIRE_WINDOW_S = 24 * 3600.0
@@ -142,7 +146,7 @@ class ManeuverArcMixin:
         out = []
         if sel.size:
             sub = [oids[i] for i in sel]
-            bsig = np.array([max(abs(float(trs[cand[i][0]].satrec.bstar)), 1e-4) for i in sel])
+            bsig = self._arc_bstar_sigma(tp, sub, [trs[cand[i][0]] for i in sel])
             regime = np.array([reg[cand[i][0]] for i in sel], dtype=object)
             init = self._arc_initial(tp, sub, [trs[cand[i][0]] for i in sel],
                                      [arcs[i] for i in sel], bsig, t_end)  # fmt: skip
@@ -227,7 +231,7 @@ class ManeuverArcMixin:
             return
         sub = [oids[i] for i in rows]
         trs = [tp.tracks[o] for o in sub]
-        bsig = np.array([max(abs(float(tr.satrec.bstar)), 1e-4) for tr in trs])
+        bsig = self._arc_bstar_sigma(tp, sub, trs)
         regime = np.array([tp.arc_regime.get(o, "other") for o in sub], dtype=object)
         t_obs = t_end + np.timedelta64(1, "us")
         init = self._arc_initial(tp, sub, trs, [arcs[i] for i in rows], bsig, t_obs)
@@ -239,6 +243,25 @@ class ManeuverArcMixin:
         tp.reacquired.update(got)
         for oid in got:
             pend.pop(oid, None)
+
+    def _arc_bstar_sigma(self, tp, oids, trs) -> np.ndarray:
+        """1-sigma [1/earth radii] of the arc fits' prior on B*, around each track's own
+        value: what the team knows of the object's drag.  At least the track's |B*| and
+        ``ARC_BSTAR_SIGMA_MIN``; for a B* that is no physical drag (<= 0, a public fit
+        artefact), the drag of the object's public size and mass
+        (:meth:`.space_weather.SpaceWeatherMixin.physical_bstar`); and while a storm is in
+        force, times the team's density ratio at the track's perigee: the drag then is the
+        team's density model of the storm, whose excess errs by its own ~20 %, and a
+        track's B* may be a quiet-time value (a fragment's; a set fitted before the
+        onset).  Before, the prior was the track's |B*| alone: the demo's storm gave
+        Starlink-like payloads (track B* -6e-6 to -9e-5, truth 0.013-0.014) and the debris
+        cloud's fragments (truth 14 times the track's) arcs that the truth's own orbit
+        fits at chi2 ~ dof but a fit held 14-140 sigma from the truth's drag could not:
+        10 of the 14 false alerts to the storm's end (docs/performance.md, round 16)."""
+        b = np.array([float(tr.satrec.bstar) for tr in trs])
+        drag = np.array([abs(self.physical_bstar(o, bb)) for o, bb in zip(oids, b, strict=True)])
+        storm = self.storm_factor(tp, [_perigee_alt_km(tr.satrec) for tr in trs])
+        return np.maximum(np.maximum(np.abs(b), drag) * storm, ARC_BSTAR_SIGMA_MIN)
 
     def _cut_drag_arcs(self, tp, oids, trs, t_end) -> None:
         """Drop the passes of each object's arc older than its drag span
