@@ -255,9 +255,9 @@ class ManeuverArcMixin:
         track's B* may be a quiet-time value (a fragment's; a set fitted before the
         onset).  Before, the prior was the track's |B*| alone: the demo's storm gave
         Starlink-like payloads (track B* -6e-6 to -9e-5, truth 0.013-0.014) and the debris
-        cloud's fragments (truth 14 times the track's) arcs that the truth's own orbit
+        cloud's fragments (truth 12-15 times the track's) arcs that the truth's own orbit
         fits at chi2 ~ dof but a fit held 14-140 sigma from the truth's drag could not:
-        10 of the 14 false alerts to the storm's end (docs/performance.md, round 16)."""
+        11 of the 14 false alerts in the demo's first 8 days (docs/performance.md, round 16)."""
         b = np.array([float(tr.satrec.bstar) for tr in trs])
         drag = np.array([abs(self.physical_bstar(o, bb)) for o, bb in zip(oids, b, strict=True)])
         storm = self.storm_factor(tp, [_perigee_alt_km(tr.satrec) for tr in trs])
