@@ -44,7 +44,7 @@ class _Pictures(SpaceWeatherMixin):
 
         self.world = types.SimpleNamespace(startex=T0 - 48 * HOUR, drag_changes=drag_changes)
         self.tp = types.SimpleNamespace(tracks={}, storms=[], density_model_eps=eps,
-                                        changed=set(), pass_log={})  # fmt: skip
+                                        changed=set(), pass_log={}, share_alt={})  # fmt: skip
         self.teams = {"blue": self.tp}
 
 
@@ -155,3 +155,135 @@ def test_a_negative_public_bstar_gets_the_drag_of_size_and_mass_as_in_the_truth(
     assert CatalogMixin._team_bstar(pics, pics.tp, obj, t36) == pytest.approx(b_size)
     pics.tp.storm_seen = False
     assert CatalogMixin._team_bstar(pics, pics.tp, obj, t36) == pytest.approx(-1e-4)
+
+
+def test_an_allys_set_from_before_a_transition_is_re_arced_through_it_on_arrival():
+    """A share arrives after its delay: an ally's set fitted before the onset and delivered
+    during the storm is re-arced through the onset with the recipient's density model (its
+    own tracks were, at the onset); one delivered after the end crosses both transitions
+    and keeps its quiet drag; a set fitted during the storm (the ally's storm B*) delivered
+    after the end is brought back to quiet drag.  Taken as it came, the pre-onset set
+    predicted the storm's truth kilometres off 12 h later (round 16's demo: the recipient's
+    fits kept that B*, its manoeuvre test then flagged the drag as a burn)."""
+    eps = 0.3
+    k_team = 1.0 + (RATIO - 1.0) * (1.0 + eps)
+    ratio = lambda h: np.full_like(np.asarray(h, float), RATIO)  # noqa: E731
+    sat = _leo_sat(400.0, 2e-4)
+    pics = _Pictures(eps)
+    t_fit = T0 - 2 * HOUR
+    ally = {"LEO": Track(sat, t_fit, 0.5, 1.0, t_fit, t_fit, source="shared:borealis")}
+    # before the recipient's catalog has crossed the onset nothing changes: the onset's
+    # re-arc of every track will take the set with it
+    pics._space_weather(T0 - HOUR)
+    assert pics.through_storms(pics.tp, ally)["LEO"] is ally["LEO"]
+    pics._space_weather(T0 + 2 * HOUR)
+    got = pics.through_storms(pics.tp, ally)["LEO"]
+    assert got.epoch_utc == T0 and got.source == "shared:borealis"
+    assert got.satrec.bstar == pytest.approx(2e-4 * k_team, rel=1e-3)
+    assert got.growth_km_day == pytest.approx(k_team)
+    # against the truth's storm arc of the same state (eps = 0.3 errs on the excess only)
+    truth, _ = storm_arcs(_sgp4_states([sat], T0), T0, np.array([2e-4]),
+                          np.array([_perigee_alt_km(sat)]), ratio, True)  # fmt: skip
+    t12 = T0 + 12 * HOUR
+
+    def err_km(s):
+        return np.linalg.norm(_sgp4_states([s], t12)[0, :3] - _sgp4_states([truth[0]], t12)[0, :3])
+
+    assert err_km(sat) > 1.0
+    assert err_km(got.satrec) < 0.5 * err_km(sat)
+    # the recipient's own tracks are untouched by an ally's arrival
+    assert pics.tp.tracks == {}
+    # after the end: the pre-onset set crosses onset and end, the storm-time set the end
+    pics._space_weather(T0 + 25 * HOUR)
+    t_mid = T0 + 6 * HOUR
+    mid = Track(truth[0], t_mid, 0.5, RATIO, t_mid, t_mid, source="shared:borealis")
+    got = pics.through_storms(pics.tp, {"PRE": ally["LEO"], "MID": mid})
+    assert got["PRE"].epoch_utc == T0 + 24 * HOUR
+    assert got["PRE"].satrec.bstar == pytest.approx(2e-4, rel=1e-3)
+    assert got["MID"].epoch_utc == T0 + 24 * HOUR
+    assert got["MID"].satrec.bstar == pytest.approx(2e-4 * RATIO / k_team, rel=1e-3)
+    assert got["MID"].growth_km_day == pytest.approx(1.0)
+    # a set fitted after the end has nothing to cross
+    late = Track(sat, T0 + 25 * HOUR, 0.5, 1.0, T0 + 25 * HOUR, T0 + 25 * HOUR)
+    assert pics.through_storms(pics.tp, {"L": late})["L"] is late
+
+
+def test_a_set_held_aside_for_the_next_pass_crosses_the_onset_with_the_catalog():
+    """An ally's set the team holds aside (``share_alt``, decided by its next pass) is a
+    candidate catalog entry: the onset re-arcs it with the team's tracks."""
+    sat = _leo_sat(400.0, 2e-4)
+    pics = _Pictures(0.0)
+    t_fit = T0 - 2 * HOUR
+    pics.tp.share_alt = {"LEO": (Track(sat, t_fit, 0.5, 1.0, t_fit, t_fit), t_fit)}
+    pics._space_weather(T0 + HOUR)
+    tr, t_held = pics.tp.share_alt["LEO"]
+    assert t_held == t_fit and tr.epoch_utc == T0
+    assert tr.satrec.bstar == pytest.approx(2e-4 * RATIO, rel=1e-3)
+
+
+def test_the_allies_standing_shares_cross_the_onset_into_the_recipients_catalog(
+    tmp_path, monkeypatch
+):
+    """The sensor-outage drill's standing share (Borealis to Ardenia, OMMs, 1 h delay) with
+    a storm in place of the outage: the sets Borealis fitted in the hour before the onset
+    reach Ardenia after it.  Ardenia holds no LEO set from before the onset once its
+    catalog has crossed it (before: 10 of its 23 shared tracks an hour after the onset),
+    and each late set's drag is the truth's storm drag up to Ardenia's density-model error
+    (the quiet B* it came with is the full storm ratio short)."""
+    from pathlib import Path
+
+    from spacerange.catalog.ballistic import DRAG_CEILING_KM
+    from spacerange.exercise.picture import Pictures
+    from spacerange.exercise.validate import load_scenario
+    from spacerange.exercise.world import World, _td64, to_utc64
+
+    training = Path(__file__).resolve().parents[2] / "scenarios" / "training"
+    text = (training / "sensor_outage.yaml").read_text()
+    outage = ('action: {kind: sensor_outage, sensors: [ARD-SURVEY], duration: 8h, '
+              'cause: "transmitter fault"}')  # fmt: skip
+    assert outage in text
+    storm = "action: {kind: space_weather, f107_sfu: 190, ap: 240, duration: 8h, ramp: 2h}"
+    (tmp_path / "storm_share.yaml").write_text(text.replace(outage, storm))
+    sc = load_scenario(tmp_path / "storm_share.yaml")
+    sc.world.catalog.synthetic.n = 60
+    w = World(sc, sc.exercise.seed, training)
+    p = Pictures(w, sc, warm_start_s=3 * 3600.0)
+    inj = next(i for _, _, i in sc.iter_injects() if i.action and i.action.kind == "space_weather")
+    t_rel = to_utc64(sc.time_of(inj.at))
+    t_on = t_rel + _td64(3600)  # the middle of the 2 h ramp
+    late = []  # (truth id, set as sent, set as taken in, delivery time)
+    through = p.through_storms
+
+    def spy(tp, tracks):
+        out = through(tp, tracks)
+        late.extend((k, tr, out[k], w.clock_utc) for k, tr in tracks.items()
+                    if tr.epoch_utc < t_on and out[k] is not tr)  # fmt: skip
+        return out
+
+    monkeypatch.setattr(p, "through_storms", spy)
+    rp = p.teams["ardenia-ops"]
+    for k in range(1, 3 * 6 + 1):  # STARTEX to onset + 1 h in 10-min steps
+        t = w.startex + _td64(k * 600)
+        if t == t_rel:
+            w.enact(inj, t)
+        w.advance(t)
+        p.update(t)
+        if t > t_on:
+            stale = [oid for oid, tr in rp.tracks.items()
+                     if tr.source == "shared:borealis-ops" and tr.epoch_utc < t_on
+                     and _perigee_alt_km(tr.satrec) < DRAG_CEILING_KM]  # fmt: skip
+            assert not stale, (t, stale)
+    assert w.drag_changes(w.startex, t)[0][0] == t_on
+    checked = 0
+    for oid, sent, taken, t_del in late:
+        o = w.obj(oid)
+        b_pre, b_now = o.satrec_at(t_on - _td64(60)).bstar, o.satrec_at(t_del).bstar
+        if sent.satrec.bstar <= 0 or b_pre <= 0:
+            continue
+        checked += 1
+        assert taken.epoch_utc == t_on
+        k_true = b_now / b_pre
+        ratio = (1.0 + (k_true - 1.0) * (1.0 + rp.density_model_eps)) / k_true
+        assert np.isclose(taken.satrec.bstar / b_now, ratio, rtol=5e-2), oid
+        assert sent.satrec.bstar / b_now < 0.5, oid
+    assert checked >= 5

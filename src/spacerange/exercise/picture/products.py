@@ -168,6 +168,8 @@ class ProductsMixin:
             rp = self.teams.get(to)
             if rp is None:
                 continue
+            # a set fitted before a storm transition the recipient has been through
+            tracks = self.through_storms(rp, tracks)
             # one vectorized covariance propagation for every track compared below
             tracks_cov_rtn([*tracks.values(), *(rp.tracks[k] for k in tracks if k in rp.tracks)],
                            t)  # fmt: skip

@@ -24,6 +24,10 @@ value through and after the storm while the truth dragged: 187 passes beyond 5 s
 the 11 hours after the demo's storm on Starlink-like payloads (docs/performance.md,
 round 10).
 
+An ally's element set crosses the storm the same way: a set fitted before a transition
+and delivered after it (a share's delay) is re-arced through it with the recipient's
+density model as it arrives (:meth:`SpaceWeatherMixin.through_storms`).
+
 Without this the demo's storm sent every LEO track's prediction off by its unmodelled
 drag, hundreds of residual alarms a day, each then "confirmed" as a manoeuvre.
 """
@@ -101,34 +105,68 @@ class SpaceWeatherMixin:
         return float(bstar_from_size(o.hbr_m, o.mass_kg))
 
     def _re_arc(self, tp, tt: np.datetime64, fn, on: bool) -> None:
-        """Re-arc ``tp``'s LEO tracks at ``tt`` for a storm's onset (``on``) or end; at an
-        onset, tracks with a non-positive B* too, from their size-and-mass drag (a track
-        whose drag is still not physical, an object the world no longer lists, is left as
-        it was: a storm cannot scale a negative B*)."""
-        drag = {k: self.physical_bstar(k, tr.satrec.bstar) for k, tr in tp.tracks.items()
+        """Re-arc ``tp``'s LEO tracks at ``tt`` for a storm's onset (``on``) or end, and the
+        allies' sets it holds aside for its next pass (``share_alt``)."""
+        new = self._re_arced(tp, tp.tracks, tt, fn, on)
+        tp.tracks.update(new)
+        tp.changed.update(new)
+        alt = self._re_arced(tp, {k: tr for k, (tr, _) in tp.share_alt.items()}, tt, fn, on)
+        for k, tr in alt.items():
+            tp.share_alt[k] = (tr, tp.share_alt[k][1])
+
+    def through_storms(self, tp, tracks: dict[str, Track]) -> dict[str, Track]:
+        """An ally's element sets ``tracks`` as ``tp`` takes them in: each set whose epoch
+        precedes a storm transition ``tp``'s own catalog has already been through
+        (:meth:`_space_weather`) is re-arced through it with ``tp``'s density model, as its
+        own tracks were.  A share leaves its sender with the sender's set of that time and
+        arrives after its delay: a set fitted before an onset and delivered after it
+        carried the quiet drag into the storm, and the recipient's fits then kept that B*
+        (:meth:`.catalog.CatalogMixin._team_bstar`) and the storm's end divided it again
+        (docs/performance.md, round 16: the demo's storm-time false manoeuvre alerts).
+        Transitions after the last :meth:`_space_weather` are left to it (it re-arcs every
+        track then).  Returns a new dict; sets with nothing to cross are the same objects."""
+        last = getattr(self, "_sw_last", None)
+        if last is None or not tracks:
+            return tracks
+        t0 = min(tr.epoch_utc for tr in tracks.values())
+        out = dict(tracks)
+        for tt, scale_fn, on in self.world.drag_changes(t0, last):
+            fn = team_density_ratio(scale_fn, tp.density_model_eps)
+            older = {k: tr for k, tr in out.items() if tr.epoch_utc < tt}
+            out.update(self._re_arced(tp, older, tt, fn, on))
+        return out
+
+    def _re_arced(self, tp, tracks: dict[str, Track], tt: np.datetime64, fn,
+                  on: bool) -> dict[str, Track]:  # fmt: skip
+        """``tracks``' LEO members re-arced at ``tt`` for a storm's onset (``on``) or end
+        with the team's density model ``fn``; at an onset, tracks with a non-positive B*
+        too, from their size-and-mass drag (a track whose drag is still not physical, an
+        object the world no longer lists, is left as it was: a storm cannot scale a
+        negative B*).  Returns only the re-arced ones."""
+        drag = {k: self.physical_bstar(k, tr.satrec.bstar) for k, tr in tracks.items()
                 if (on or tr.satrec.bstar > 0)
                 and _perigee_alt_km(tr.satrec) < DRAG_CEILING_KM}  # fmt: skip
         keys = [k for k, b in drag.items() if b > 0]
         if not keys:
-            return
-        trs = [tp.tracks[k] for k in keys]
+            return {}
+        trs = [tracks[k] for k in keys]
         x = _sgp4_states([tr.satrec for tr in trs], tt)
         ok = np.all(np.isfinite(x), axis=1)
         keys = [k for k, g in zip(keys, ok, strict=True) if g]
         trs = [tr for tr, g in zip(trs, ok, strict=True) if g]
         if not trs:
-            return
+            return {}
         cov = tracks_cov_rtn(trs, tt)
         peri = np.array([_perigee_alt_km(tr.satrec) for tr in trs])
         bstar = np.array([drag[k] for k in keys])
         sats, _ = storm_arcs(x[ok], tt, bstar, peri, fn, on, newton=False)
+        out = {}
         for key, tr, s, c in zip(keys, trs, sats, cov, strict=True):
             if s is None:
                 continue
             s, tle, _ = tle_satrec(s)
             h = _perigee_alt_km(s)
             growth = self._growth(h) * float(self.storm_factor(tp, h))
-            tp.tracks[key] = Track(s, tt, tr.sigma0_km, growth, tr.last_obs_utc,
-                                   tr.first_seen_utc, tr.n_obs, tr.source, tr.name, tr.owner,
-                                   tle=tle, cov_rtn=c)  # fmt: skip
-            tp.changed.add(key)
+            out[key] = Track(s, tt, tr.sigma0_km, growth, tr.last_obs_utc, tr.first_seen_utc,
+                             tr.n_obs, tr.source, tr.name, tr.owner, tle=tle, cov_rtn=c)  # fmt: skip
+        return out
