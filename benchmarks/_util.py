@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -18,6 +19,27 @@ def data_root() -> Path:
     if not root.is_dir():
         sys.exit(f"reference data not found at {root}: set SPACERANGE_DATA")
     return root
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server a benchmark starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latency_ms(seconds: list[float]) -> dict:
+    """Percentiles of latencies given in seconds: ``n``, ``p50_ms``, ``p95_ms``, ``p99_ms``,
+    ``max_ms`` (``{"n": 0}`` for none)."""
+    if not seconds:
+        return {"n": 0}
+    import numpy as np
+
+    a = np.asarray(seconds, float) * 1000.0
+    out = {"n": len(a)}
+    for q in (50, 95, 99):
+        out[f"p{q}_ms"] = round(float(np.percentile(a, q)), 2)
+    return {**out, "max_ms": round(float(a.max()), 2)}
 
 
 def _tree_rss_bytes(pid: int) -> int:

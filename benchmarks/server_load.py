@@ -17,34 +17,17 @@ import asyncio
 import json
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import REPO, free_port, latency_ms  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "training" / "high_pc_conjunction.yaml"
 TEAM = "ardenia-ops"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pct(x: list[float]) -> dict:
-    if not x:
-        return {"n": 0}
-    a = np.asarray(x) * 1000.0
-    return {"n": len(x), "p50_ms": round(float(np.percentile(a, 50)), 2),
-            "p95_ms": round(float(np.percentile(a, 95)), 2),
-            "p99_ms": round(float(np.percentile(a, 99)), 2),
-            "max_ms": round(float(a.max()), 2)}  # fmt: skip
 
 
 async def client(i, base, ws_url, password, deadline, out, accepted, start_evt):
@@ -119,8 +102,8 @@ async def main_async(args, base, ws_url, password) -> dict:
         "duration_s": args.duration,
         "actions_accepted": len(accepted),
         "action_errors": out["errors"],
-        "action_latency": _pct(out["action"]),
-        "clock_latency": _pct(out["clock"]),
+        "action_latency": latency_ms(out["action"]),
+        "clock_latency": latency_ms(out["clock"]),
         "messages_lost": lost,
         "first_error": out.get("first_error"),
         "subscribers_reporting": len(out["received"]),
@@ -152,7 +135,7 @@ def main() -> None:
     for i in range(args.clients):
         store.upsert_user(f"blue{i:02d}", h, "blue", TEAM)
     store.close()
-    port = _port()
+    port = free_port()
     base, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
     proc = subprocess.Popen(
         [

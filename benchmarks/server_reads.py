@@ -25,18 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import REPO, free_port, latency_ms  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
 TEAM = "ardenia-ops"
-
-
-def _pct(x: list[float]) -> dict:
-    if not x:
-        return {"n": 0}
-    a = np.asarray(x) * 1000.0
-    return {"n": len(x), "p50_ms": round(float(np.percentile(a, 50)), 1),
-            "p95_ms": round(float(np.percentile(a, 95)), 1), "max_ms": round(float(a.max()), 1)}  # fmt: skip
 
 
 def main() -> None:
@@ -60,9 +52,6 @@ def main() -> None:
     store.upsert_user("excon", h, "white", None)
     store.upsert_user("blue00", h, "blue", TEAM)
     store.close()
-    sys.path.insert(0, str(REPO / "tests" / "server"))
-    from srv_helpers import free_port
-
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "spacerange", "serve", args.scenario, "--run-dir",
@@ -114,8 +103,8 @@ def main() -> None:
         "startup_s": round(startup_s, 1),
         "sim_time_utc_at_end": sim_now,
         "events_read_by_team": n_events,
-        "events_read_latency": _pct(out["events"]),
-        "baseline_view_read_latency": _pct(out["view"]),
+        "events_read_latency": latency_ms(out["events"]),
+        "baseline_view_read_latency": latency_ms(out["view"]),
     }
     if not args.json:
         print(f"{res['scenario']} at x{args.speed:g} for {args.duration:g} s "

@@ -560,7 +560,6 @@ def test_a_storms_drag_is_free_in_the_arc_fit_so_a_quiet_objects_arc_is_consiste
     test, regime = ArcChangeTest(), np.full(len(objs), "leo", dtype=object)
     old_sigma = np.maximum(np.abs([s.bstar for s in track]), 1e-4)
     new_sigma = Pics()._arc_bstar_sigma(tp, list(ids), trs)
-    assert np.allclose(new_sigma, bstar_from_size(hbr_m, mass_kg) * ratio)
     with np.errstate(all="ignore"):
         old = sgp4_differential_correction(arc, list(ids), list(track), old_sigma)
         new = sgp4_differential_correction(arc, list(ids), list(track), new_sigma)

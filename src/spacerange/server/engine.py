@@ -287,19 +287,27 @@ class ExerciseSession:
             try:
                 sim_s = dt_wall * float(self.speed or 0.0)
                 while sim_s > 0 and self.running and not self.finished and not self._stopping:
-                    # One engine call per chunk: a command or view queued meanwhile runs
-                    # between chunks instead of after the whole tick, and a pause stops
-                    # the rest of it.
+                    # a pause stops the rest of the tick
                     chunk = min(sim_s, self.max_step_s)
-                    await self.call(self._step_sync, chunk)
+                    await self._step_chunk(chunk, publish=False)
                     sim_s -= chunk
-                    self._persist()
                 await self.publish_new()
                 self._broadcast_clock()
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep the clock alive; the error is logged
                 log.exception("clock tick failed")
+
+    async def _step_chunk(self, sim_s: float, publish: bool) -> None:
+        """Step the engine ``sim_s`` (at most :attr:`max_step_s`) scenario seconds in one
+        engine call and persist the clock: a command or view queued meanwhile runs between
+        chunks instead of after a whole tick or jump.  ``publish``: send the new events and
+        the clock now (a jump's way; a tick publishes once after its chunks)."""
+        await self.call(self._step_sync, sim_s)
+        self._persist()
+        if publish:
+            await self.publish_new()
+            self._broadcast_clock()
 
     def _step_sync(self, sim_s: float) -> None:
         if sim_s > 0:
@@ -574,10 +582,7 @@ class ExerciseSession:
             return (_as_dt(nxt) - _as_dt(self.ex.clock_utc)).total_seconds()
 
         while (left := await self.call(seconds_left)) is not None and left > self.max_step_s:
-            await self.call(self._step_sync, self.max_step_s)
-            self._persist()
-            await self.publish_new()
-            self._broadcast_clock()
+            await self._step_chunk(self.max_step_s, publish=True)
 
         def go() -> dict:
             nxt = self.ex.next_event_utc()
