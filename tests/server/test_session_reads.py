@@ -99,8 +99,20 @@ def _record_steps(sess: ExerciseSession) -> tuple[list[float], threading.Event]:
     return spans, first
 
 
-def test_a_top_speed_tick_steps_the_engine_in_chunks(scenario_file, tmp_path):
+def test_a_top_speed_tick_steps_the_engine_in_chunks_and_publishes_each(scenario_file, tmp_path):
     async def body(sess: ExerciseSession) -> None:
+        stepped_to, published_at = [], []
+        step, publish = sess.ex.step, sess.publish_new
+
+        def recording_step(seconds_: float) -> None:
+            step(seconds_)
+            stepped_to.append(sess.ex.clock_utc)
+
+        async def recording_publish() -> None:
+            published_at.append(sess.ex.clock_utc)
+            await publish()
+
+        sess.ex.step, sess.publish_new = recording_step, recording_publish
         spans, _ = _record_steps(sess)
         await sess.start_clock()
         for _ in range(600):  # the drill's 12 h at 100,000x: seconds of wall time
@@ -110,6 +122,8 @@ def test_a_top_speed_tick_steps_the_engine_in_chunks(scenario_file, tmp_path):
         assert sess.finished, "the clock ran the drill to ENDEX"
         # One tick of 0.2-1 s wall is 20,000-100,000 scenario seconds.
         assert spans and max(spans) <= sess.max_step_s
+        # each chunk's events went out when it ended, not after the tick's last chunk
+        assert set(stepped_to) <= set(published_at)
 
     _play(scenario_file, tmp_path, body, tick_s=0.2, speed=100_000.0)
 

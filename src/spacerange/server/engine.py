@@ -287,10 +287,11 @@ class ExerciseSession:
             try:
                 sim_s = dt_wall * float(self.speed or 0.0)
                 while sim_s > 0 and self.running and not self.finished and not self._stopping:
-                    # a pause stops the rest of the tick
+                    # a pause stops the rest of the tick; a long tick's events go out
+                    # chunk by chunk, not after all of them
                     chunk = min(sim_s, self.max_step_s)
-                    await self._step_chunk(chunk, publish=False)
                     sim_s -= chunk
+                    await self._step_chunk(chunk, publish=sim_s > 0)
                 await self.publish_new()
                 self._broadcast_clock()
             except asyncio.CancelledError:
@@ -302,7 +303,7 @@ class ExerciseSession:
         """Step the engine ``sim_s`` (at most :attr:`max_step_s`) scenario seconds in one
         engine call and persist the clock: a command or view queued meanwhile runs between
         chunks instead of after a whole tick or jump.  ``publish``: send the new events and
-        the clock now (a jump's way; a tick publishes once after its chunks)."""
+        the clock now (every chunk but a tick's last, which its loop publishes)."""
         await self.call(self._step_sync, sim_s)
         self._persist()
         if publish:
