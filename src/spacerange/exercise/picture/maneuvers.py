@@ -5,6 +5,13 @@ the team's custody.
 Truth burns are read from the world's arcs: every picture update, each object whose arc
 list grew gets its velocity jump at the new arc's start (the new arc minus the old one,
 both by SGP4 at that instant); a jump of at least ``BURN_MIN_MPS`` (0.05 m/s) is a burn.
+Impulses of one object less than ``BURN_MERGE_S`` (1 h) apart are one manoeuvre, at the
+first one's time, of their net velocity change (the sum of the impulses, each in the
+radial / along-track / cross-track frame of its own instant, as an operator plans a
+sequence): no pass between them separates them.  A relocation's stop
+burn followed minutes later by the next relocation's start burn (the demo's ARD-COMSAT-2:
+1.42 m/s each, 4 min apart, net 0.001-0.01 m/s) changes nothing a sensor could see and is
+no burn; a ramp of small burns is one manoeuvre of their sum.
 The team's custody of the object at that update is recorded with it, and whether that
 custody rests on the team's own sensors (a pass of its own within the custody age
 limit) or on its allies' element sets alone.
@@ -29,19 +36,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from spacerange.frames import rtn_basis
 from spacerange.timescales import jd_fr_utc
 
-__all__ = ["BurnLog", "maneuver_goals", "GRADED_DV_MPS", "BURN_MIN_MPS", "MATCH_WINDOW_S"]
+__all__ = ["BurnLog", "maneuver_goals", "GRADED_DV_MPS", "BURN_MIN_MPS", "BURN_MERGE_S",
+           "MATCH_WINDOW_S"]  # fmt: skip
 
 GRADED_DV_MPS = 0.5
 BURN_MIN_MPS = 0.05
+#: impulses of one object closer than this [s] are one manoeuvre (the picture updates every
+#: 30 min; an orbit fit that tells two burns apart needs passes between them)
+BURN_MERGE_S = 3600.0
 MATCH_WINDOW_S = 86400.0
 
 
-def _velocity(sat, t) -> np.ndarray:
+def _state(sat, t) -> tuple[np.ndarray, np.ndarray]:
+    """TEME r [km], v [km/s] of ``sat`` at ``t`` (NaN where SGP4 fails)."""
     jd, fr = jd_fr_utc(np.asarray([t], "datetime64[us]"))
-    e, _, v = sat.sgp4(float(jd[0]), float(fr[0]))
-    return np.asarray(v, float) if e == 0 else np.full(3, np.nan)
+    e, r, v = sat.sgp4(float(jd[0]), float(fr[0]))
+    if e != 0:
+        return np.full(3, np.nan), np.full(3, np.nan)
+    return np.asarray(r, float), np.asarray(v, float)
 
 
 class BurnLog:
@@ -50,8 +65,12 @@ class BurnLog:
     def __init__(self) -> None:
         self.n_arcs: dict[str, int] = {}
         self.burns: list[dict] = []
+        #: per object, its last manoeuvre's impulses: ``(first impulse time, last impulse
+        #: time, their sum in RTN [m/s], its record in ``burns`` or None)``
+        self._last: dict[str, tuple] = {}
 
     def scan(self, pics, t) -> None:
+        merge = np.timedelta64(int(BURN_MERGE_S), "s")
         for o in pics.world.objects:
             n = len(o.arcs)
             seen = self.n_arcs.get(o.id)
@@ -60,19 +79,34 @@ class BurnLog:
                 continue
             for k in range(seen, n):
                 t0, sat = o.arcs[k]
-                dv = 1e3 * float(
-                    np.linalg.norm(_velocity(sat, t0) - _velocity(o.arcs[k - 1][1], t0))
-                )
+                r_old, v_old = _state(o.arcs[k - 1][1], t0)
+                dv_rtn = 1e3 * (rtn_basis(r_old, v_old) @ (_state(sat, t0)[1] - v_old))
+                last = self._last.get(o.id)
+                if last is not None and t0 - last[1] <= merge:
+                    t_first, _, sum_rtn, rec = last
+                    dv_rtn = dv_rtn + sum_rtn
+                else:
+                    t_first, rec = t0, None
+                dv = float(np.linalg.norm(dv_rtn))
+                self._last[o.id] = (t_first, t0, dv_rtn, rec)
                 if not dv >= BURN_MIN_MPS:
+                    if rec is not None:  # the impulses cancel: no manoeuvre
+                        self.burns.remove(rec)
+                        self._last[o.id] = (t_first, t0, dv_rtn, None)
                     continue
-                # a team's own asset is not graded (it knows its own burns)
-                custody = {team: bool(not pics._own(team, o.id)
-                                      and (c := pics.custody(team, o.id, t))
-                                      and c["state"] == "held") for team in pics.teams}  # fmt: skip
-                own = {team: held and _own_custody(pics, team, o.id, t)
-                       for team, held in custody.items()}  # fmt: skip
-                self.burns.append({"object": o.id, "time_utc": t0, "dv_mps": dv,
-                                   "custody": custody, "own_custody": own})  # fmt: skip
+                if rec is None:
+                    # a team's own asset is not graded (it knows its own burns)
+                    custody = {team: bool(not pics._own(team, o.id)
+                                          and (c := pics.custody(team, o.id, t))
+                                          and c["state"] == "held") for team in pics.teams}  # fmt: skip
+                    own = {team: held and _own_custody(pics, team, o.id, t)
+                           for team, held in custody.items()}  # fmt: skip
+                    rec = {"object": o.id, "time_utc": t_first, "dv_mps": dv, "impulses": 0,
+                           "custody": custody, "own_custody": own}  # fmt: skip
+                    self.burns.append(rec)
+                    self._last[o.id] = (t_first, t0, dv_rtn, rec)
+                rec["dv_mps"] = dv
+                rec["impulses"] += 1
 
 
 def _own_custody(pics, team: str, oid: str, t) -> bool:
