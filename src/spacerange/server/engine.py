@@ -179,7 +179,6 @@ class ExerciseSession:
         speed: float | None = None,
         seed: int | None = None,
         autopilots: dict[str, str] | None = None,
-        exercise_factory: Callable[..., Any] | None = None,
     ) -> None:
         self.scenario_path = Path(scenario) if scenario else None
         self.run_dir = Path(run_dir)
@@ -187,7 +186,6 @@ class ExerciseSession:
         self.tick_s = tick_s
         self._seed = seed
         self._autopilots = autopilots or {}
-        self._factory = exercise_factory
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine")
         self.ex: Any = None
         self.roles: dict[str, str] = {}
@@ -209,20 +207,17 @@ class ExerciseSession:
 
     # ------------------------------------------------------------ lifecycle
     def _open_sync(self) -> None:
-        if self._factory is not None:
-            self.ex = self._factory(self.scenario_path, self.run_dir)
-        else:
-            from spacerange.exercise.engine import Exercise
+        from spacerange.exercise.engine import Exercise
 
-            if (self.run_dir / "events.sqlite").exists():
-                self.ex = Exercise.open(self.run_dir)
-            else:
-                if self.scenario_path is None:
-                    raise FileNotFoundError(f"{self.run_dir}: no event log and no scenario")
-                self.run_dir.mkdir(parents=True, exist_ok=True)
-                self.ex = Exercise.create(
-                    self.scenario_path, self.run_dir, seed=self._seed, autopilots=self._autopilots
-                )
+        if (self.run_dir / "events.sqlite").exists():
+            self.ex = Exercise.open(self.run_dir)
+        else:
+            if self.scenario_path is None:
+                raise FileNotFoundError(f"{self.run_dir}: no event log and no scenario")
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.ex = Exercise.create(
+                self.scenario_path, self.run_dir, seed=self._seed, autopilots=self._autopilots
+            )
         self.roles = team_roles(self.ex)
         sc = getattr(self.ex, "scenario", None)
         if sc is not None:

@@ -32,7 +32,7 @@ CSP = (
 )
 
 
-def create_app(settings: Settings, *, exercise_factory=None) -> FastAPI:
+def create_app(settings: Settings) -> FastAPI:
     """The server app.  The store and the exercise open in the lifespan (startup)."""
 
     @asynccontextmanager
@@ -51,7 +51,6 @@ def create_app(settings: Settings, *, exercise_factory=None) -> FastAPI:
             speed=settings.speed,
             seed=settings.seed,
             autopilots=settings.autopilots,
-            exercise_factory=exercise_factory,
         )
         await sess.start()
         app.state.session = sess

@@ -270,11 +270,13 @@ class Pictures(ProductsMixin, CatalogMixin, ManeuverArcMixin, SpaceWeatherMixin)
         return tr.sigma_rtn_km(to_utc64(t))
 
     def custody(self, team: str, oid: str, t=None) -> dict | None:
-        """The team's custody of ``oid`` from its own data: ``{state: held | lost,
-        last_track_utc, age_s, pos_sigma_km}``; lost once the last track is older than
-        ``custody_age_s`` (three times that above 2,000 km perigee, where predictions age
-        slower) or the along-track sigma exceeds ``custody_sigma_km``.  ``None`` when the
-        team holds no track; own assets are always held."""
+        """The team's custody of ``oid`` from its catalog (its own passes or an ally's
+        element set, whichever its track came from last): ``{state: held | lost,
+        last_track_utc, age_s, pos_sigma_km}``; lost once the track's last observation is
+        older than ``custody_age_s`` (three times that for a track growing under 1 km/day,
+        above the drag ceiling, where predictions age slower) or the along-track sigma
+        exceeds ``custody_sigma_km``.  ``None`` when the team holds no track; own assets
+        are always held."""
         tp = self.teams.get(team)
         if tp is None:
             return None
