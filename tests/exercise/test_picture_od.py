@@ -193,66 +193,6 @@ def test_maneuver_goals_count_true_false_and_missed_from_the_worlds_arcs():
     assert g["detected_burns"] == 1
 
 
-def test_impulses_an_hour_apart_are_one_manoeuvre_of_their_net_velocity_change():
-    """The demo's ARD-COMSAT-2 stopped one relocation drift (1.42 m/s) and started the
-    next 4 min later (1.42 m/s back): the goal graded two burns no sensor could see.  A
-    stop-and-restart is no burn now; two along-track burns 30 min apart are one burn of
-    their sum at the first one's time (in LEO their inertial vectors are 110 degrees
-    apart: 0.35 m/s summed so); a burn 2 h later is a burn of its own."""
-    from spacerange.exercise.picture.maneuvers import BurnLog
-    from spacerange.frames import gcrs_to_teme
-
-    rng = np.random.default_rng(17)
-    (obj,) = _objects(1, 700.0, 0.0, rng)
-
-    def teme(sat, t):
-        x = tk._sgp4_gcrs([sat], np.asarray([t]))[:, 0]
-        r, v = gcrs_to_teme(x[:, None, :3], x[:, None, 3:], np.asarray([t]))
-        return r[:, 0], v[:, 0]
-
-    def burned(sat, t, dv_mps):
-        """``sat``'s arc after an along-track burn of ``dv_mps`` at ``t``."""
-        r, v = teme(sat, t)
-        v = v * (1 + 1e-3 * dv_mps / np.linalg.norm(v, axis=1))[:, None]
-        return fit_satrecs(np.concatenate([r, v], axis=1), t, 1e-5)[0][0]
-
-    o = types.SimpleNamespace(id="O0", arcs=[(T0 - np.timedelta64(1, "D"), obj.satrec)])
-    track = types.SimpleNamespace(growth_km_day=5.0, sigma_rtn_km=lambda t: (0.1, 1.0, 0.1))
-    tp = types.SimpleNamespace(own_pass_utc={"O0": T0}, tracks={"O0": track})
-    limits = types.SimpleNamespace(custody_age_s=86400.0, custody_sigma_km=50.0)
-    from spacerange.exercise.picture.core import Pictures
-
-    pics = types.SimpleNamespace(world=types.SimpleNamespace(objects=[o]), teams={"blue": tp},
-                                 custody=lambda team, oid, t: {"state": "held"},
-                                 custody_held=lambda *a: Pictures.custody_held(limits, *a),
-                                 _own=lambda team, oid: False)  # fmt: skip
-    log = BurnLog()
-    log.scan(pics, T0)
-    minute = np.timedelta64(60, "s")
-    # a stop burn (1.42 m/s against the motion) and 4 min later a restart (1.42 m/s along
-    # it), one seen per picture update: no burn
-    stop = burned(obj.satrec, T0, -1.42)
-    o.arcs.append((T0, stop))
-    log.scan(pics, T0 + 2 * minute)
-    assert [round(b["dv_mps"], 2) for b in log.burns] == [1.42]
-    o.arcs.append((T0 + 4 * minute, burned(stop, T0 + 4 * minute, 1.42)))
-    log.scan(pics, T0 + 30 * minute)
-    assert log.burns == []
-    # two 0.3 m/s burns 30 min apart (each under the graded 0.5 m/s): one of 0.6 m/s
-    t1 = T0 + 5 * 60 * minute
-    first = burned(o.arcs[-1][1], t1, 0.3)
-    o.arcs += [(t1, first), (t1 + 30 * minute, burned(first, t1 + 30 * minute, 0.3))]
-    log.scan(pics, t1 + 40 * minute)
-    assert [(b["time_utc"], round(b["dv_mps"], 1), b["impulses"]) for b in log.burns] == [
-        (t1, 0.6, 2)
-    ]
-    # 2 h after the last impulse: a manoeuvre of its own
-    t2 = t1 + 150 * minute
-    o.arcs.append((t2, burned(o.arcs[-1][1], t2, 0.7)))
-    log.scan(pics, t2 + 10 * minute)
-    assert [(b["time_utc"], round(b["dv_mps"], 1)) for b in log.burns] == [(t1, 0.6), (t2, 0.7)]
-
-
 def test_remembered_track_covariances_equal_fresh_ones():
     # tracks_cov_rtn remembers each track's result per time: asked again (alone, in another
     # group, after other times) it must give what a fresh track computes

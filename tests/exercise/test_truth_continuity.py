@@ -60,14 +60,17 @@ def _recording_factory(samples: list):
 
 
 def _burns(ex: Exercise) -> dict[tuple[str, np.datetime64], float]:
-    out = {}
+    """|dv| [m/s] of the burns logged per object and instant: burns at one instant (a
+    relocation's stop burn and the next relocation's start) add as RTN vectors."""
+    out: dict = {}
     for e in ex.events():
         p = e["payload"]
         if e["kind"] == "world_event" and p.get("type") == "maneuver":
             t = np.datetime64(p["details"]["epoch_utc"].rstrip("Z"), "us")
+            dv = np.asarray(p["details"]["dv_rtn_mps"], float)
             for oid in p["objects"]:
-                out[(oid, t)] = float(p["details"]["dv_mps"])
-    return out
+                out[(oid, t)] = out.get((oid, t), 0.0) + dv
+    return {k: float(np.linalg.norm(v)) for k, v in out.items()}
 
 
 @pytest.mark.slow

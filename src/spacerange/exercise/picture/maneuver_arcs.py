@@ -24,7 +24,8 @@ from spacerange.exercise.world.model import _perigee_alt_km
 from spacerange.timescales import iso_utc
 
 __all__ = ["ManeuverArcMixin", "ARC_SPAN_S", "ARC_MAX_PASSES", "ARC_RECENT", "ARC_MIN_PASSES",
-           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA", "ARC_BSTAR_SIGMA_MIN"]  # fmt: skip
+           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA", "ARC_BSTAR_SIGMA_MIN",
+           "ARC_WATCH_REGIMES", "ARC_WATCH_S"]  # fmt: skip
 
 #: the arc a manoeuvre candidate is tested on: the object's own passes of at most this
 #: age [s], at most ``ARC_MAX_PASSES`` of them (the ``ARC_RECENT`` newest always, older
@@ -46,6 +47,15 @@ ARC_DRAG_KM = 2.0
 #: the team's false-alarm model at this probability: far looser than the alarm's own
 #: (which inflates the track's update) since the arc test, not the residual, decides
 ARC_TRIGGER_PFA = 1e-3
+#: a held object of these orbit regimes that may manoeuvre is arc-tested every
+#: ``ARC_WATCH_S`` [s] on a pass of its own, alarmed or not.  A GEO element set's fit error
+#: (up to ~1 m/s, in its covariance) hides a relocation burn of the same size from the
+#: residual test of one pass: Borealis's passes of ARD-COMSAT-2 every 30 min after its
+#: 1.41 m/s burn of 03-05T15:10 gave d2 0.2-1.4 for 9 h, each absorbed into the track,
+#: while the arc of those same passes is inconsistent by a factor of thousands
+#: (docs/performance.md, round 17)
+ARC_WATCH_REGIMES = ("geo", "other")
+ARC_WATCH_S = 6 * 3600.0
 #: the least 1-sigma of the arc fits' prior on B* [1/earth radii] (:meth:`ManeuverArcMixin.
 #: _arc_bstar_sigma`): a GEO or MEO object's drag term is free within it
 ARC_BSTAR_SIGMA_MIN = 1e-4
