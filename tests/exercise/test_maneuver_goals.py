@@ -84,14 +84,15 @@ def test_a_geo_burn_the_pass_residuals_absorb_is_found_by_the_scheduled_arc_test
     watch, monkeypatch
 ):
     """The GEO training drill's telescopes pass a synthetic GEO payload every 10-20 min
-    at night; it burns 1.4 m/s along-track at 20:05 (a relocation's start).  Each pass
+    at night; on the second evening it burns 1.4 m/s along-track at 20:05 (a relocation's
+    start).  Each pass
     after it is within the residual test's threshold (the element set's fit error is as
-    large) and is absorbed into the track: without the watch no alert comes.  The arc test
-    on schedule fits one orbit to the object's own passes, finds none, and alerts within
-    ``ARC_WATCH_S`` of the burn; nothing else is alerted."""
+    large) and is absorbed into the track: without the watch no alert comes in the day
+    after the burn.  The arc test on schedule fits one orbit to the object's own passes,
+    finds none once the drift has grown past SGP4's own deep-space model error (the next
+    night's passes), and alerts within the day; nothing else is alerted."""
     from spacerange.exercise.picture import Pictures
     from spacerange.exercise.picture import catalog as cat
-    from spacerange.exercise.picture.maneuver_arcs import ARC_WATCH_S
     from spacerange.exercise.validate import load_scenario
     from spacerange.exercise.world import World, _td64
 
@@ -103,7 +104,7 @@ def test_a_geo_burn_the_pass_residuals_absorb_is_found_by_the_scheduled_arc_test
     p = Pictures(w, sc, warm_start_s=3 * 3600.0)
     tp = p.teams["ardenia-ops"]
     t = w.startex
-    for k in range(1, 12 * 6 + 1):  # to 20:00 in 10-min steps
+    for k in range(1, 36 * 6 + 1):  # to the second evening, 20:00, in 10-min steps
         t = w.startex + _td64(k * 600)
         w.advance(t)
         p.update(t)
@@ -112,7 +113,7 @@ def test_a_geo_burn_the_pass_residuals_absorb_is_found_by_the_scheduled_arc_test
     oid = geo[0].id
     assert len(tp.pass_log[oid]) >= 6, "the payload is in the team's custody, passed often"
     t_burn = t + _td64(300)
-    for k in range(1, 12 * 6 + 1):  # 12 h on
+    for k in range(1, 24 * 6 + 1):  # 24 h on
         tt = t + _td64(k * 600)
         if tt - _td64(600) < t_burn <= tt:
             w.advance(t_burn)
@@ -127,7 +128,7 @@ def test_a_geo_burn_the_pass_residuals_absorb_is_found_by_the_scheduled_arc_test
     (a,) = alerts
     d = a["details"]
     t_alert = np.datetime64(a["time_utc"].rstrip("Z"), "us")
-    assert t_burn < t_alert <= t_burn + _td64(ARC_WATCH_S + 3600)
+    assert t_burn < t_alert <= t_burn + _td64(24 * 3600)
     assert d["d2"] < d["threshold"], "the pass itself did not alarm"
     assert d["arc_chi2"] > d["arc_threshold"]
     assert tp.od_stats["arc_watch"] > 0

@@ -163,9 +163,23 @@ class _Arcs:
             self.fr.append(days - whole)
             self.tix[a:b] = k
 
-    def computed(self, sets: list[list[Satrec]]) -> np.ndarray:
-        """Predicted measurements (k, m) of ``k`` element sets per object (``sets[i]``
-        the k sets of object i); nan where SGP4 fails."""
+    def add_model_error(self, sats: list[Satrec | None], model_km: np.ndarray) -> None:
+        """Weights with each object's dynamics model error added in quadrature: a
+        position error ``model_km[i]`` [km, 1-sigma, isotropic] and the velocity error of
+        the same size at the orbit's mean motion, mapped to every measurement through its
+        partial derivatives at ``sats[i]``'s prediction (range: km; angles: km over the
+        slant range)."""
+        x = self._states([[s] for s in sats])[0]
+        _, jac = predict(self.kind, x, self.site_r, self.site_v, self.enu)
+        n_rad_s = np.array([s.no_kozai / 60.0 if s is not None else 0.0 for s in sats])
+        sig_r = np.asarray(model_km, float)[self.oi]
+        var = sig_r**2 * (
+            (jac[:, :3] ** 2).sum(1) + n_rad_s[self.oi] ** 2 * (jac[:, 3:] ** 2).sum(1)
+        )
+        self.w = 1.0 / np.sqrt(1.0 / self.w**2 + np.where(np.isfinite(var), var, 0.0))
+
+    def _states(self, sets: list[list[Satrec]]) -> np.ndarray:
+        """GCRS states (k, m, 6) of ``k`` element sets per object at each row's time."""
         k = len(sets[0]) if sets else 0
         x = np.full((k, self.rows.size, 6), np.nan)
         for i, sats in enumerate(sets):
@@ -176,8 +190,14 @@ class _Arcs:
             st = np.concatenate([r, v], axis=-1)
             st[err != 0] = np.nan
             x[:, a:b] = st[:, self.tix[a:b]]
-        xg = np.concatenate([np.einsum("mij,kmj->kmi", self.rot, x[..., :3]),
-                             np.einsum("mij,kmj->kmi", self.rot, x[..., 3:])], axis=-1)  # fmt: skip
+        return np.concatenate([np.einsum("mij,kmj->kmi", self.rot, x[..., :3]),
+                               np.einsum("mij,kmj->kmi", self.rot, x[..., 3:])], axis=-1)  # fmt: skip
+
+    def computed(self, sets: list[list[Satrec]]) -> np.ndarray:
+        """Predicted measurements (k, m) of ``k`` element sets per object (``sets[i]``
+        the k sets of object i); nan where SGP4 fails."""
+        k = len(sets[0]) if sets else 0
+        xg = self._states(sets)
         m = self.rows.size
         h, _ = predict(np.tile(self.kind, k), xg.reshape(k * m, 6), np.tile(self.site_r, (k, 1)),
                        np.tile(self.site_v, (k, 1)), np.tile(self.enu, (k, 1, 1)))  # fmt: skip
@@ -197,12 +217,20 @@ def sgp4_differential_correction(
     bstar_sigma: np.ndarray | float | None = None,
     max_iter: int = 20,
     tol: float = 1e-6,
+    model_error_km: np.ndarray | float | None = None,
 ) -> Sgp4Fit:
     """SGP4 elements best fitting each object's measurements in ``obs`` (see the module
     docstring), starting from ``initial`` (n,) element sets, at their epochs.
 
     ``bstar_sigma`` (n,) or scalar: 1-sigma of a Gaussian prior on B* around the initial
-    value (None: B* is held at its initial value).  An object with fewer than 7
+    value (None: B* is held at its initial value).  ``model_error_km`` (n,) or scalar:
+    1-sigma position error [km] of SGP4 itself over the arc, added in quadrature to every
+    measurement's noise through its geometry at the initial set's prediction (None or 0:
+    the measurement noise alone).  SGP4's deep-space model at one epoch reproduces the
+    same orbit's model at an epoch two weeks away only to kilometres over a three-day arc
+    for some near-equatorial geostationary orbits (its resonance terms are integrated from
+    the epoch; docs/performance.md, round 17), which a fit to arcsecond angles with the
+    noise alone calls inconsistent.  An object with fewer than 7
     measurements, or whose initial set fails in SGP4, is returned unconverged with
     ``chi2`` nan: never an exception for one object.  ``converged`` is True only at a
     minimum: where the Gauss-Newton step predicts a cost decrease below 1 or 1e-8 times
@@ -212,6 +240,9 @@ def sgp4_differential_correction(
     ids = np.asarray(object_ids).astype(str)
     n = ids.size
     arcs = _Arcs(obs, ids)
+    if model_error_km is not None:
+        arcs.add_model_error(list(initial), np.broadcast_to(np.asarray(model_error_km, float),
+                                                            (n,)))  # fmt: skip
     free = _N_PARAMS if bstar_sigma is not None else _N_PARAMS - 1
     b_sig = (np.broadcast_to(np.asarray(bstar_sigma, float), (n,)) if bstar_sigma is not None
              else np.full(n, np.inf))  # fmt: skip
