@@ -15,11 +15,7 @@ from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.events.maneuver_alarm import may_maneuver, orbit_regime
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
-from spacerange.exercise.picture.maneuver_arcs import (
-    ARC_TRIGGER_PFA,
-    ARC_WATCH_REGIMES,
-    ARC_WATCH_S,
-)
+from spacerange.exercise.picture.maneuver_arcs import ARC_TRIGGER_PFA
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn, uncorrelated
 from spacerange.exercise.world import fit_satrecs
 from spacerange.exercise.world.model import _perigee_alt_km
@@ -204,20 +200,11 @@ class CatalogMixin:
                 logged.append(k)
                 # a candidate only on an established track in custody (a converging or
                 # lost track's prediction is no reference), once per object per 6 h; the
-                # arc test below decides it.  Objects of the watched regimes are tested
-                # on schedule too (``ARC_WATCH_S``: a burn their residuals absorb)
+                # arc test below decides it
                 last = tp.maneuver_alerted.get(objs[k].id)
-                watched = tp.arc_watched.get(objs[k].id)
-                watch = reg[j] in ARC_WATCH_REGIMES and (
-                    watched is None or _secs(t - watched) >= ARC_WATCH_S
-                )
-                if ((trigger[j] or watch) and not warm
-                        and self._established(tp, objs[k].id, tr, t)
+                if (trigger[j] and not warm and self._established(tp, objs[k].id, tr, t)
                         and (last is None or _secs(t - last) >= 6 * 3600.0)):  # fmt: skip
                     cand.append((j, k, None))
-                    if watch:
-                        tp.arc_watched[objs[k].id] = t
-                        tp.od_stats["arc_watch"] += not trigger[j]
                 if alarm[j]:
                     upd_alarm.append(k)
                 elif (warm or _secs(t - tr.epoch_utc) >= self.refit_s

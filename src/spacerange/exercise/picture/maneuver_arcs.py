@@ -24,8 +24,7 @@ from spacerange.exercise.world.model import _perigee_alt_km
 from spacerange.timescales import iso_utc
 
 __all__ = ["ManeuverArcMixin", "ARC_SPAN_S", "ARC_MAX_PASSES", "ARC_RECENT", "ARC_MIN_PASSES",
-           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA", "ARC_BSTAR_SIGMA_MIN",
-           "ARC_WATCH_REGIMES", "ARC_WATCH_S", "SGP4_DEEP_MODEL_KM"]  # fmt: skip
+           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA", "ARC_BSTAR_SIGMA_MIN"]  # fmt: skip
 
 #: the arc a manoeuvre candidate is tested on: the object's own passes of at most this
 #: age [s], at most ``ARC_MAX_PASSES`` of them (the ``ARC_RECENT`` newest always, older
@@ -47,25 +46,6 @@ ARC_DRAG_KM = 2.0
 #: the team's false-alarm model at this probability: far looser than the alarm's own
 #: (which inflates the track's update) since the arc test, not the residual, decides
 ARC_TRIGGER_PFA = 1e-3
-#: a held object of these orbit regimes that may manoeuvre is arc-tested every
-#: ``ARC_WATCH_S`` [s] on a pass of its own, alarmed or not.  A GEO element set's fit error
-#: (up to ~1 m/s, in its covariance) hides a relocation burn of the same size from the
-#: residual test of one pass: Borealis's passes of ARD-COMSAT-2 every 30 min after its
-#: 1.41 m/s burn of 03-05T15:10 gave d2 0.2-1.4 for 9 h, each absorbed into the track,
-#: while the arc of those same passes is inconsistent by a factor of thousands
-#: (docs/performance.md, round 17)
-ARC_WATCH_REGIMES = ("geo", "other")
-ARC_WATCH_S = 6 * 3600.0
-#: 1-sigma position error [km] of SGP4's deep-space model (period >= 225 min) over an arc,
-#: added to the measurement noise of every arc fit (:func:`spacerange.od.sgp4_dc.
-#: sgp4_differential_correction` ``model_error_km``).  The truth's element set of a
-#: near-equatorial GEO payload, refitted at an epoch two weeks later, follows it over a
-#: 1-3 day arc only to 2-6 km RMS (SGP4 integrates the geosynchronous resonance terms from
-#: the epoch in half-day steps: the two differ by the time since each epoch, more at some
-#: longitudes than others); the arcsecond passes then fitted one orbit with chi2 30-1,000
-#: times the dof, no burn inside: the demo's late false alerts on geostationary payloads
-#: (docs/performance.md, round 17)
-SGP4_DEEP_MODEL_KM = 5.0
 #: the least 1-sigma of the arc fits' prior on B* [1/earth radii] (:meth:`ManeuverArcMixin.
 #: _arc_bstar_sigma`): a GEO or MEO object's drag term is free within it
 ARC_BSTAR_SIGMA_MIN = 1e-4
@@ -76,13 +56,6 @@ REACQUIRE_WINDOW_S = 24 * 3600.0
 #: largest position eigenvalue) is at most this [km]: two short angles-only GEO passes
 #: fit one orbit with a 960 km sigma, and such a track loses custody at once
 REACQUIRE_MAX_SIGMA_KM = 10.0
-
-
-def _model_km(sats) -> np.ndarray:
-    """SGP4's own model error [km] per element set of an arc fit: ``SGP4_DEEP_MODEL_KM``
-    for a deep-space orbit, none for a near-earth one (whose drag the B* prior frees)."""
-    return np.array([SGP4_DEEP_MODEL_KM if s is not None and s.method == "d" else 0.0
-                     for s in sats])  # fmt: skip
 
 
 class ManeuverArcMixin:
@@ -179,21 +152,13 @@ class ManeuverArcMixin:
                                      [arcs[i] for i in sel], bsig, t_end)  # fmt: skip
             all_obs, _ = self._arc_obs(tp, sub, t_end, obs=obs)
             with np.errstate(all="ignore"):
-                fit = sgp4_differential_correction(all_obs, sub, init, bsig,
-                                                   model_error_km=_model_km(init))  # fmt: skip
+                fit = sgp4_differential_correction(all_obs, sub, init, bsig)
             # cleared: one converged orbit explains the arc (its chi2 joins the fit); an
             # arc whose fit is inconsistent or does not converge (a burn inside leaves
             # data no single orbit fits, and the fit crawls) is a manoeuvre if a first
-            # part of it is consistent, below.  A fit that did not converge counts only
-            # for a candidate its pass made (a residual over the trigger, or outside the
-            # gate): on a scheduled test (``ARC_WATCH_S``) whose pass agreed with the
-            # track it is no evidence (the demo's quiet GEO payloads: fits stalled at
-            # 1.5-3 times the threshold from both starts, the truth's set consistent)
-            trig = tp.alarm.threshold(dof, reg, pfa=ARC_TRIGGER_PFA)
-            alarmed = np.array([cand[i][2] is not None or d2[cand[i][0]] > trig[cand[i][0]]
-                                for i in sel], bool)  # fmt: skip
+            # part of it is consistent, below
             man = tp.arc_test.decide(np.where(fit.converged, fit.chi2, np.nan), fit.dof, regime)
-            man |= (alarmed & ~fit.converged & np.isfinite(fit.chi2)
+            man |= (~fit.converged & np.isfinite(fit.chi2)
                     & ~tp.arc_test.consistent(fit.chi2, fit.dof, regime))  # fmt: skip
             a_thr = tp.arc_test.threshold(fit.dof, regime)
             tp.od_stats["arc_cleared"] += int((~man & np.isfinite(fit.chi2)).sum())
@@ -208,8 +173,7 @@ class ManeuverArcMixin:
                                           [arcs[sel[m]] for m in left], bsig[left], t_end,
                                           n_first=k_pass[left])  # fmt: skip
                 with np.errstate(all="ignore"):
-                    f = sgp4_differential_correction(pre, first, start, bsig[left],
-                                                     model_error_km=_model_km(start))  # fmt: skip
+                    f = sgp4_differential_correction(pre, first, start, bsig[left])
                 ok = f.converged & tp.arc_test.consistent(f.chi2, f.dof, regime[left])
                 nxt = []
                 for m, good in zip(left, ok, strict=True):
@@ -273,7 +237,7 @@ class ManeuverArcMixin:
         init = self._arc_initial(tp, sub, trs, [arcs[i] for i in rows], bsig, t_obs)
         post, _ = self._arc_obs(tp, sub, t_obs)
         with np.errstate(all="ignore"):
-            f = sgp4_differential_correction(post, sub, init, bsig, model_error_km=_model_km(init))
+            f = sgp4_differential_correction(post, sub, init, bsig)
             ok = f.converged & tp.arc_test.consistent(f.chi2, f.dof, regime)
         got = self._solutions_at(f, ok, t_end)
         tp.reacquired.update(got)
@@ -336,12 +300,11 @@ class ManeuverArcMixin:
         recent, _ = self._arc_obs(tp, oids, t_end, n_first=n_first,
                                   skip=[max(0, len(a) - ARC_RECENT) for a in arcs])  # fmt: skip
         with np.errstate(all="ignore"):
-            f = sgp4_differential_correction(recent, oids, init, bsig,
-                                             model_error_km=_model_km(init))  # fmt: skip
+            f = sgp4_differential_correction(recent, oids, init, bsig)
             # a second start from the last pass's own IOD (a radar pass's positions): a
             # track gone bad predicts the arc too far off for the fit to converge
             alt = self._pass_iod(tp, oids, arcs, [float(tr.satrec.bstar) for tr in trs], t_end)
-            g = sgp4_differential_correction(recent, oids, alt, bsig, model_error_km=_model_km(alt))
+            g = sgp4_differential_correction(recent, oids, alt, bsig)
         out = []
         for k, i in enumerate(init):
             fa = f.converged[k] and np.isfinite(f.chi2[k])
@@ -393,9 +356,8 @@ class ManeuverArcMixin:
         sub = [oids[sel[m]] for m in rows]
         post, _ = self._arc_obs(tp, sub, t_end, obs=obs, skip=[since[m] + 1 for m in rows])
         with np.errstate(all="ignore"):
-            start = [fit.satrec[m] for m in rows]
-            f = sgp4_differential_correction(post, sub, start, bsig[rows],
-                                             model_error_km=_model_km(start))  # fmt: skip
+            f = sgp4_differential_correction(post, sub, [fit.satrec[m] for m in rows],
+                                             bsig[rows])  # fmt: skip
             ok = (f.n_meas >= ARC_MIN_MEAS) & tp.arc_test.consistent(f.chi2, f.dof,
                                                                     regime[rows])  # fmt: skip
         return self._solutions_at(f, ok, t_end)

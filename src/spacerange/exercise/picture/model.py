@@ -189,8 +189,6 @@ class TeamPicture:
     alarm: RegimeAlarmModels = field(default_factory=RegimeAlarmModels)
     #: the last manoeuvre alert per object
     maneuver_alerted: dict = field(default_factory=dict)
-    #: the last scheduled arc test per object (``ARC_WATCH_S``): truth id -> time
-    arc_watched: dict = field(default_factory=dict)
     #: the arc-consistency test that decides manoeuvre candidates (fitted to this team's
     #: own cleared candidates)
     arc_test: ArcChangeTest = field(default_factory=ArcChangeTest)
@@ -225,8 +223,6 @@ class TeamPicture:
             # undecided (arc too short; inconsistent with no consistent first part), and
             # the test's seconds
             "arc_alerts": 0,
-            # of those candidates, the scheduled ones (a regime's watch, no residual alarm)
-            "arc_watch": 0,
             "arc_cleared": 0,
             "arc_short": 0,
             "arc_unfit": 0,
