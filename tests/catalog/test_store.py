@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from datetime import date
 
 import pytest
@@ -142,18 +141,12 @@ def test_gcat_metadata_sets_owner_either_order(head_file, gcat_tsv):
 
 
 @pytest.mark.slow
-def test_full_catalog_import_time_and_queries(tmp_path, spacetrack_3le, celestrak_active, gcat_tsv):
+def test_full_catalog_import_and_queries(tmp_path, spacetrack_3le, celestrak_active, gcat_tsv):
     db = tmp_path / "full.db"
     with SqliteCatalogStore(db) as s:
-        t0 = time.perf_counter()
         r = import_files([spacetrack_3le], s)
-        dt = time.perf_counter() - t0
         assert (r.imported, r.rejected, r.objects) == (26140, 0, 26140)
-        assert dt < 10.0, f"import took {dt:.1f} s"
-        print(f"\nimport of 26,140-object 3LE: {dt:.2f} s")
-        t0 = time.perf_counter()
         assert import_files([spacetrack_3le], s).imported == 0
-        print(f"re-import (no-op): {time.perf_counter() - t0:.2f} s")
         r = import_files([celestrak_active], s)
         assert r.rejected == 0 and r.objects == 12806
         import_files([gcat_tsv], s)

@@ -140,9 +140,8 @@ def test_oem_tai_to_utc(shared_data):
     assert s.epochs[0] - s.epochs_utc[0] == np.timedelta64(30, "s")
 
 
-def test_oem_write_large_is_fast():
-    import time
-
+def test_oem_write_large_round_trips():
+    # Its speed is measured by benchmarks/foundation_io.py, not asserted here.
     n = 200_000
     t0 = np.datetime64("2024-01-01T00:00:00", "us")
     rng = np.random.default_rng(1)
@@ -161,10 +160,7 @@ def test_oem_write_large_is_fast():
         rng.normal(0, 7, (n, 3)),
     )
     oem = Oem({"CCSDS_OEM_VERS": "3.0", "CREATION_DATE": t0, "ORIGINATOR": "T"}, [seg])
-    start = time.perf_counter()
     text = write_oem(oem)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 5.0, elapsed  # ~2 us per row on a laptop core
     back = read_oem(text)[0].segments[0]
     assert np.array_equal(back.r_km, seg.r_km)
 
