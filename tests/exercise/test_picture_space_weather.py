@@ -177,6 +177,9 @@ def test_an_allys_set_from_before_a_transition_is_re_arced_through_it_on_arrival
     pics._space_weather(T0 - HOUR)
     assert pics.through_storms(pics.tp, ally)["LEO"] is ally["LEO"]
     pics._space_weather(T0 + 2 * HOUR)
+    # the recipient's own track, already re-arced by the onset, must not be re-arced again
+    own = Track(sat, T0 + HOUR, 0.5, 1.0, T0 + HOUR, T0 + HOUR)
+    pics.tp.tracks = {"LEO": own}
     got = pics.through_storms(pics.tp, ally)["LEO"]
     assert got.epoch_utc == T0 and got.source == "shared:borealis"
     assert got.satrec.bstar == pytest.approx(2e-4 * k_team, rel=1e-3)
@@ -192,7 +195,8 @@ def test_an_allys_set_from_before_a_transition_is_re_arced_through_it_on_arrival
     assert err_km(sat) > 1.0
     assert err_km(got.satrec) < 0.5 * err_km(sat)
     # the recipient's own tracks are untouched by an ally's arrival
-    assert pics.tp.tracks == {}
+    assert pics.tp.tracks == {"LEO": own} and pics.tp.tracks["LEO"] is own
+    assert own.satrec.bstar == 2e-4  # the ally's re-arc copied the satrec it shares, not mutated it
     # after the end: the pre-onset set crosses onset and end, the storm-time set the end
     pics._space_weather(T0 + 25 * HOUR)
     t_mid = T0 + 6 * HOUR
