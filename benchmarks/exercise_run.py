@@ -11,7 +11,11 @@ blue scores; ``--json`` prints one JSON object on the last line.  Budget: <= 10 
 ``--background-catalog FILE --hours H`` plays the same scenario and injects with a real
 catalog file (e.g. the 26,140-object CelesTrak file) as the background instead of the
 synthetic one, cut to the first H hours (issue 11: "a run with the real catalog as
-background, same injects, 3 days").
+background, same injects, 3 days").  ``--shift-epochs`` moves every background set's epoch
+by one whole number of days so that the newest lands on the day before STARTEX (each set
+keeps its age relative to the others and its mean elements): the 2023-10-09 Space-Track
+catalog is 2.4 years older than the demo's STARTEX, and SGP4 over 2.4 years would decay
+much of LEO before the exercise starts.
 """
 
 from __future__ import annotations
@@ -40,15 +44,24 @@ def main() -> None:
         help="a TLE/OMM catalog file replacing the synthetic background",
     )
     ap.add_argument("--hours", type=float, default=None, help="cut ENDEX to STARTEX + H")
+    ap.add_argument(
+        "--shift-epochs",
+        action="store_true",
+        help="re-epoch the background catalog to the day before STARTEX (whole days)",
+    )
     args = ap.parse_args()
 
     from spacerange.exercise.runner import run_exercise
     from spacerange.exercise.validate import load_scenario
 
     with tempfile.TemporaryDirectory() as tmp:
+        shift_days = 0
         if args.background_catalog:
-            args.scenario = _with_background(Path(args.scenario), Path(tmp),
-                                             args.background_catalog)  # fmt: skip
+            catalog = args.background_catalog
+            if args.shift_epochs:
+                startex = load_scenario(args.scenario).exercise.startex
+                catalog, shift_days = _shifted(Path(catalog), Path(tmp), startex)
+            args.scenario = _with_background(Path(args.scenario), Path(tmp), catalog)
         sc = load_scenario(args.scenario)
         span_s = (sc.exercise.endex - sc.exercise.startex).total_seconds()
         until = None
@@ -64,6 +77,8 @@ def main() -> None:
     figures = {
         "scenario": sc.exercise.name,
         "background": args.background_catalog or "synthetic",
+        "background_sets": _count_sets(args.background_catalog),
+        "background_epoch_shift_days": shift_days,
         "scenario_hours": round(span_s / 3600, 1),
         "wall_s": round(wall, 1),
         "speedup_scenario_per_wall": round(span_s / wall, 1),
@@ -76,6 +91,38 @@ def main() -> None:
         "blue_ratings": {k: v["ratings"] for k, v in s["teams"].items() if v["role"] == "blue"},
     }
     report(figures, args.json)
+
+
+def _count_sets(catalog: str | None) -> int | None:
+    if catalog is None:
+        return None
+    return sum(ln[:2] == "1 " for ln in Path(catalog).read_text(errors="replace").splitlines())
+
+
+def _shifted(path: Path, tmp: Path, startex) -> tuple[str, int]:
+    """``path`` with every TLE epoch moved by the same whole number of days, the newest to
+    the day before ``startex``; checksums recomputed."""
+    from datetime import timedelta
+
+    from spacerange.catalog.tle import _epoch_from_tle, tle_checksum
+
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    epochs = [_epoch_from_tle(int(ln[18:20]), float(ln[20:32])) for ln in lines if ln[:2] == "1 "]
+    days = (startex - timedelta(days=1) - max(epochs)).days
+    out = []
+    for ln in lines:
+        if ln[:2] == "1 " and len(ln) >= 69:
+            t = _epoch_from_tle(int(ln[18:20]), float(ln[20:32])) + timedelta(days=days)
+            doy = (
+                t.timetuple().tm_yday
+                + (t - t.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
+            )
+            ln = f"{ln[:18]}{t.year % 100:02d}{doy:012.8f}{ln[32:68]}"
+            ln += str(tle_checksum(ln))
+        out.append(ln)
+    dest = tmp / f"{path.stem}_shifted.tle"
+    dest.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return str(dest), days
 
 
 def _with_background(path: Path, tmp: Path, catalog: str) -> str:
