@@ -9,13 +9,22 @@ const S = { token: sessionStorage.getItem("sr_token"), me: null, state: null, vi
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 
-async function api(method, path, body) {
-  const r = await fetch(path, { method, headers: { "Content-Type": "application/json",
-    ...(S.token ? { Authorization: "Bearer " + S.token } : {}) },
+// Requests sent and not yet answered: logging out waits for them, so that none reaches the
+// server after its token was revoked (a 401 there would end the next user's session).
+const inflight = new Set();
+async function api(method, path, body, token = S.token) {
+  // After a logout a refresh still running must not ask without credentials.
+  if (!token && path !== "/api/auth/login") { const err = new Error("logged out"); err.status = 401; throw err; }
+  const sent = fetch(path, { method, headers: { "Content-Type": "application/json",
+    ...(token ? { Authorization: "Bearer " + token } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body) });
+  inflight.add(sent);
+  let r;
+  try { r = await sent; } finally { inflight.delete(sent); }
   let data = null;
   try { data = await r.json(); } catch (e) { data = null; }
-  if (r.status === 401 && path !== "/api/auth/login") { logout(true); }
+  // only the session that asked ends on its 401 (not a user who logged in since)
+  if (r.status === 401 && path !== "/api/auth/login" && token === S.token) { logout(true); }
   if (!r.ok) { const err = new Error((data && (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail))) || r.statusText); err.status = r.status; throw err; }
   return data;
 }
@@ -44,7 +53,12 @@ $("pw-form").addEventListener("submit", async (e) => {
     await boot();
   } catch (err) { $("pw-error").textContent = err.message; }
 });
-$("logout").addEventListener("click", async () => { try { await api("POST", "/api/auth/logout"); } catch (e) {} logout(false); });
+$("logout").addEventListener("click", async () => {
+  const token = S.token;
+  logout(false);  // timers, socket and new requests stop first
+  await Promise.allSettled([...inflight]);  // what was already sent is answered on a live token
+  try { await api("POST", "/api/auth/logout", undefined, token); } catch (e) {}
+});
 function logout(expired) {
   S.token = null; sessionStorage.removeItem("sr_token");
   resetUserState();
