@@ -100,3 +100,39 @@ def test_autopilot_receives_only_its_team_events(tmp_path):
     assert "world_event" not in kinds and "rating" not in kinds
     assert [k for k, _ in rec.seen] == [k for k, _ in visible]
     assert all(p == q for (_, p), (_, q) in zip(rec.seen, visible, strict=True))
+
+
+def test_track_by_name_gives_the_pictures_item_one_by_one_and_past_the_switch(tmp_path):
+    """A view computes the first ``ONE_BY_ONE_MAX`` tracks asked by name alone, then its
+    whole picture once; either way ``track(name)`` is the picture's item of that name."""
+    from spacerange.exercise.teamview import ONE_BY_ONE_MAX
+
+    ex = Exercise.create(TRAINING / "debris_event.yaml", tmp_path / "run", autopilots={})
+    try:
+        ex.step(6 * 3600)
+        team = next(t.id for t in ex.scenario.teams if t.role == "blue")
+        port = ex._port(team)
+        whole = {p["id"]: p for p in port.view().picture}
+        assert len(whole) > 2 * ONE_BY_ONE_MAX, len(whole)
+        v = port._build()  # a fresh view of the same instant (port.view() reuses its own)
+        assert v.picture_items is None
+        loads = {"one": 0, "all": 0}
+        one, every = v.track_loader, v.picture_loader
+
+        def count_one(name):
+            loads["one"] += 1
+            return one(name)
+
+        def count_all():
+            loads["all"] += 1
+            return every()
+
+        v.track_loader, v.picture_loader = count_one, count_all
+        names = [*whole, "NO-SUCH-TRACK"]
+        got = {n: v.track(n) for n in names}
+        assert got.pop("NO-SUCH-TRACK") is None
+        assert got == whole
+        assert loads == {"one": ONE_BY_ONE_MAX, "all": 1}
+        assert v.track(names[0]) == whole[names[0]] and loads["one"] == ONE_BY_ONE_MAX
+    finally:
+        ex.close()
