@@ -26,3 +26,18 @@ def shared_data() -> Path:
     if not root.is_dir():
         pytest.skip(f"reference data not found at {root} (set SPACERANGE_DATA)")
     return root
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: ``--dist loadgroup``) the tests of a module that
+    use a module-scoped fixture run on one worker, so that the fixture (a built wheel, a
+    started server, a catalog's orbit determination) is made once per run, not once on
+    each worker that happens to get one of them.  A test already in a group keeps it."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
