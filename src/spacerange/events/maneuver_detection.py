@@ -370,8 +370,9 @@ def synthetic_histories(
         idx = idx + rng.uniform(-0.1, 0.1, idx.size) * step
         picks.append(np.unique(np.clip(np.round(idx).astype(int), 0, n_grid - 1)))
     hist: list[list[ElementSet]] = [[] for _ in range(n)]
+    picked = [set(p.tolist()) for p in picks]
     for g in range(n_grid):
-        objs = np.array([i for i in range(n) if g in set(picks[i].tolist())], dtype=int)
+        objs = np.array([i for i in range(n) if g in picked[i]], dtype=int)
         if objs.size == 0:
             continue
         st = out[objs, g]

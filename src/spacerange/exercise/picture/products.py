@@ -138,7 +138,8 @@ class ProductsMixin:
             return list(updated)
         if spec == "own":
             return [k for k in updated if self._own(tp.team, k)]
-        return [k for k in updated if k in set(spec)]
+        wanted = set(spec)
+        return [k for k in updated if k in wanted]
 
     def _deliver_shares(self, t) -> list[dict]:
         w = self.world
