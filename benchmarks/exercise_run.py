@@ -89,6 +89,15 @@ def main() -> None:
         "peak_rss_mb": round(mem.peak_mb, 1),
         "blue_scores": {k: v["score"] for k, v in s["teams"].items() if v["role"] == "blue"},
         "blue_ratings": {k: v["ratings"] for k, v in s["teams"].items() if v["role"] == "blue"},
+        # per team: manoeuvre alerts, how many were false, graded burns detected / graded
+        "maneuver_alerts": {
+            g.get("team"): {
+                k: g.get(k)
+                for k in ("maneuver_alerts", "false_alerts", "detected_burns", "graded_burns")
+            }
+            for g in s.get("maneuver_goals", [])
+        },
+        "leak_findings": (s.get("leak_oracle") or {}).get("findings"),
     }
     report(figures, args.json)
 
