@@ -12,7 +12,7 @@ blue scores; ``--json`` prints one JSON object on the last line.  Budget: <= 10 
 catalog file (e.g. the 26,140-object CelesTrak file) as the background instead of the
 synthetic one, cut to the first H hours (issue 11: "a run with the real catalog as
 background, same injects, 3 days").  ``--shift-epochs`` moves every background set's epoch
-by one whole number of days so that the newest lands on the day before STARTEX (each set
+by one whole number of days so that the newest lands 1-2 days before STARTEX (each set
 keeps its age relative to the others and its mean elements): the 2023-10-09 Space-Track
 catalog is 2.4 years older than the demo's STARTEX, and SGP4 over 2.4 years would decay
 much of LEO before the exercise starts.
@@ -47,7 +47,7 @@ def main() -> None:
     ap.add_argument(
         "--shift-epochs",
         action="store_true",
-        help="re-epoch the background catalog to the day before STARTEX (whole days)",
+        help="re-epoch the background catalog so the newest is 1-2 days before STARTEX",
     )
     args = ap.parse_args()
 
@@ -110,7 +110,7 @@ def _count_sets(catalog: str | None) -> int | None:
 
 def _shifted(path: Path, tmp: Path, startex) -> tuple[str, int]:
     """``path`` with every TLE epoch moved by the same whole number of days, the newest to
-    the day before ``startex``; checksums recomputed."""
+    1-2 days before ``startex``; checksums recomputed."""
     from datetime import timedelta
 
     from spacerange.catalog.tle import _epoch_from_tle, tle_checksum
