@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -28,16 +29,55 @@ def shared_data() -> Path:
     return root
 
 
+#: modules run first under xdist (the longest tests, so that no worker starts one of them
+#: while the other is finishing the suite's short tests): measured in the CI logs
+HEAVY_FIRST = ("tests/server/test_e2e_drill.py", "tests/packaging/test_wheel.py",
+               "tests/server/test_e2e_browser.py", "tests/cli/test_vocabulary.py",
+               "tests/docs/test_examples.py")  # fmt: skip
+_MODULE_FIXTURE = re.compile(r'@pytest\.fixture\(\s*scope="module"[^)]*\)\s*\n\s*def (\w+)')
+
+
+def _module_fixture_modules(tests: Path) -> set[str]:
+    """Test modules (as node ids spell them) that define a module-scoped fixture or name
+    one defined in a conftest: their tests share it, so they run on one worker."""
+    from_conftest: set[str] = set()
+    for c in tests.rglob("conftest.py"):
+        from_conftest |= set(_MODULE_FIXTURE.findall(c.read_text(encoding="utf-8")))
+    words = re.compile(r"\b(" + "|".join(sorted(from_conftest)) + r")\b") if from_conftest else None
+    out = set()
+    for f in tests.rglob("test_*.py"):
+        text = f.read_text(encoding="utf-8")
+        if _MODULE_FIXTURE.search(text) or (words is not None and words.search(text)):
+            out.add(f.relative_to(tests.parent).as_posix())
+    return out
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` (``-n auto --dist loadgroup``): xdist's own ``loadgroup`` groups by
+    a suffix on the node id, which pytest 9 no longer lets a plugin set (each test of a
+    group ran wherever; so did the PostgreSQL group).  This scheduler keeps the intent:
+    one work unit per module that shares a module-scoped fixture (a built wheel, a started
+    server, a catalog's orbit determination is then made once per run, not on each
+    worker), one for the PostgreSQL tests, one per test otherwise; in collection order,
+    the longest modules first (:data:`HEAVY_FIRST`)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped = _module_fixture_modules(Path(str(config.rootpath)) / "tests")
+    config.option.loadscopereorder = False
+
+    class ModuleFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if "[postgresql" in nodeid:
+                return "postgresql"
+            path = nodeid.split("::", 1)[0]
+            return path if path in grouped else nodeid
+
+    return ModuleFixtureScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: ``--dist loadgroup``) the tests of a module that
-    use a module-scoped fixture run on one worker, so that the fixture (a built wheel, a
-    started server, a catalog's orbit determination) is made once per run, not once on
-    each worker that happens to get one of them.  A test already in a group keeps it."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    """The longest modules first (:data:`HEAVY_FIRST`), the rest in their order."""
+    rank = {m: n for n, m in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda it: rank.get(it.nodeid.split("::", 1)[0], len(rank)))
