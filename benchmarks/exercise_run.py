@@ -109,26 +109,18 @@ def _count_sets(catalog: str | None) -> int | None:
 
 
 def _shifted(path: Path, tmp: Path, startex) -> tuple[str, int]:
-    """``path`` with every TLE epoch moved by the same whole number of days, the newest to
-    1-2 days before ``startex``; checksums recomputed."""
+    """``path`` as a 3LE file with every epoch moved by the same whole number of days, the
+    newest to 1-2 days before ``startex`` (the catalog's own parser and TLE writer)."""
+    from dataclasses import replace
     from datetime import timedelta
 
-    from spacerange.catalog.tle import _epoch_from_tle, tle_checksum
+    from spacerange.catalog.tle import format_tle, parse_tle_file
 
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    epochs = [_epoch_from_tle(int(ln[18:20]), float(ln[20:32])) for ln in lines if ln[:2] == "1 "]
-    days = (startex - timedelta(days=1) - max(epochs)).days
+    elsets = parse_tle_file(path)[0]
+    days = (startex - timedelta(days=1) - max(e.epoch for e in elsets)).days
     out = []
-    for ln in lines:
-        if ln[:2] == "1 " and len(ln) >= 69:
-            t = _epoch_from_tle(int(ln[18:20]), float(ln[20:32])) + timedelta(days=days)
-            doy = (
-                t.timetuple().tm_yday
-                + (t - t.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
-            )
-            ln = f"{ln[:18]}{t.year % 100:02d}{doy:012.8f}{ln[32:68]}"
-            ln += str(tle_checksum(ln))
-        out.append(ln)
+    for e in elsets:
+        out += [f"0 {e.name}", *format_tle(replace(e, epoch=e.epoch + timedelta(days=days)))]
     dest = tmp / f"{path.stem}_shifted.tle"
     dest.write_text("\n".join(out) + "\n", encoding="utf-8")
     return str(dest), days
