@@ -449,6 +449,34 @@ def test_a_dragging_objects_arc_is_cut_to_its_drag_span():
     assert (t_end - kept[0]) < np.timedelta64(24, "h")
 
 
+def test_an_orbit_raising_sets_negative_drag_cuts_its_arc_as_positive_drag_does():
+    # the real catalog as background (round 19): every false manoeuvre alert on Starlink
+    # and OneWeb payloads in a 60 h replay was an object whose public set carries a large
+    # *negative* B* (-0.05 to -0.46: orbit raising written as negative drag).  The truth,
+    # SGP4 from that set, fitted each alert's arc at chi2 ~ dof, a set re-epoched into the
+    # arc (how the arc fit starts) at 3-10 times dof: the drag polynomial of the set's own
+    # epoch, which no set at another epoch follows, whatever its sign.  The arc is cut to
+    # the drag span of |B*|; before, a negative B* counted as the reference drag (a 12 h
+    # arc at 550 km kept whole).
+    from spacerange.exercise.picture import maneuver_arcs as arcs
+
+    rng = np.random.default_rng(19)
+    base = _objects(3, 550.0, 0.0, rng)
+    x = _sgp4_states([o.satrec for o in base], T0)
+    ends = [T0 + np.timedelta64(int(h * 3600), "s") for h in (48.0, 51.0, 54.0, 57.0, 60.0)]
+    t_end = ends[-1] + np.timedelta64(1, "s")
+    kept = {}
+    for bstar in (-0.1, 0.1, -1e-4, 1e-4):
+        sats, _ = fit_satrecs(x, T0, bstar)
+        tp = types.SimpleNamespace(pass_log={o.id: [(t,) for t in ends] for o in base})
+        trs = [types.SimpleNamespace(satrec=s) for s in sats]
+        arcs.ManeuverArcMixin._cut_drag_arcs(None, tp, [o.id for o in base], trs, t_end)
+        kept[bstar] = [len(tp.pass_log[o.id]) for o in base]
+    assert kept[-0.1] == kept[0.1] and max(kept[0.1]) < arcs.ARC_MIN_PASSES, kept
+    # a small drag term of either sign keeps the reference drag's span (15 h at 550 km)
+    assert kept[-1e-4] == kept[1e-4] == [len(ends)] * len(base), kept
+
+
 def test_a_manoeuvred_object_is_reacquired_from_the_passes_after_its_burn():
     # the track still holds the pre-burn orbit (2 m/s off); three passes after the burn
     # are in the object's arc: one SGP4 orbit fitted to them becomes its track, within a

@@ -265,12 +265,17 @@ class ManeuverArcMixin:
 
     def _cut_drag_arcs(self, tp, oids, trs, t_end) -> None:
         """Drop the passes of each object's arc older than its drag span
-        (``ARC_DRAG_KM``; the drag of the track's own B*,
-        :func:`spacerange.od.consider.unmodeled_acceleration_sigma`)."""
+        (``ARC_DRAG_KM``; the drag of the track's own |B*|,
+        :func:`spacerange.od.consider.unmodeled_acceleration_sigma`).  The magnitude, not
+        the sign: a negative B* (public sets of orbit-raising payloads, -0.05 to -0.46 on
+        the 2023 catalog's new Starlink and OneWeb satellites) drives SGP4's drag
+        polynomial as hard as a positive one, and the arcs of such objects, which the
+        truth's own set fits at chi2 ~ dof, were every false manoeuvre alert on them with
+        the real catalog as background (docs/performance.md, round 19)."""
         from spacerange.od.consider import ballistic_from_bstar, unmodeled_acceleration_sigma
 
         x = _sgp4_states([tr.satrec for tr in trs], t_end)
-        bal = ballistic_from_bstar(np.array([float(tr.satrec.bstar) for tr in trs]))
+        bal = ballistic_from_bstar(np.abs([float(tr.satrec.bstar) for tr in trs]))
         with np.errstate(all="ignore"):
             acc = np.abs(unmodeled_acceleration_sigma(x, ballistic_m2_kg=bal)[:, 1])
             span_s = np.sqrt(ARC_DRAG_KM / (1.5 * acc))
