@@ -450,3 +450,78 @@ def test_browser_evaluator_rates(scenario_file, tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
     assert not errors, errors
+
+
+def test_browser_logout_with_a_request_in_flight_keeps_the_next_users_session(
+    scenario_file, tmp_path
+):
+    """The console's logout race (round 18), held open on purpose: a view request of the
+    first user is still unanswered when she logs out and the next user logs in on the same
+    tab.  The logout waits for it before revoking her token; when it comes back 401 (as
+    any answer after a revocation would), the next user's session must go on, and the old
+    token must be revoked with the logout request that carries it."""
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    add_users(db)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(scenario_file, tmp_path / "run", db, port, tmp_path / "srv.log", speed=60)
+    errors: list[str] = []
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+            _login(page, base, "ardenia", errors)
+            old = page.evaluate("() => sessionStorage.getItem('sr_token')")
+            hold, held = [True], []
+
+            def view(route):
+                if hold[0]:
+                    held.append(route)  # left unanswered until the next user is in
+                else:
+                    route.continue_()
+
+            page.route("**/api/exercise/view", view)
+            page.evaluate("() => { refreshView(); }")  # not awaited: it stays in flight
+            for _ in range(200):
+                if held:
+                    break
+                page.wait_for_timeout(50)
+            assert held, "the view request was never sent"
+            logouts = []
+            page.on("request", lambda r: r.url.endswith("/api/auth/logout") and logouts.append(
+                r.headers.get("authorization")))  # fmt: skip
+            page.get_by_test_id("logout").click()
+            page.get_by_test_id("login").wait_for(state="visible")
+            page.wait_for_timeout(500)
+            assert logouts == [], "the token was revoked with a request of it still in flight"
+            hold[0] = False
+            page.get_by_test_id("username").fill("borealis")
+            page.get_by_test_id("password").fill(USERS["borealis"][0])
+            page.get_by_test_id("login-submit").click()
+            page.get_by_test_id("who").wait_for(state="visible")
+            new = page.evaluate("() => sessionStorage.getItem('sr_token')")
+            assert new and new != old
+            for route in held:
+                route.fulfill(status=401, content_type="application/json",
+                              body='{"detail": "token revoked"}')  # fmt: skip
+            for _ in range(100):
+                if logouts:
+                    break
+                page.wait_for_timeout(50)
+            assert logouts == [f"Bearer {old}"]
+            page.wait_for_timeout(1500)  # a refresh or two of the new session
+            assert page.get_by_test_id("who").is_visible()
+            assert page.get_by_test_id("login").is_hidden()
+            assert page.get_by_test_id("login-error").text_content().strip() == ""
+            assert page.evaluate("() => sessionStorage.getItem('sr_token')") == new
+            status = page.evaluate(
+                """async ([a, b]) => Promise.all([a, b].map(async (t) => (await fetch(
+                   '/api/exercise/view', {headers: {Authorization: 'Bearer ' + t}})).status))""",
+                [old, new],
+            )
+            assert status == [401, 200], status
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+    assert not [e for e in errors if "401" not in e], errors
