@@ -19,7 +19,8 @@ over 225 min, SGP4's deep-space branch: 4,115).
 
 The arc test is wrapped, not changed: the wrapper copies each candidate's arc after the
 drag cut and, after the test, refits the alerted arcs from the truth.  Prints the alerts,
-the false ones by regime, and the wall time of the play.
+the false ones by regime, each team's manoeuvre goal (alerts, false alerts, graded burns
+detected) and the wall time of the play.
 """
 
 from __future__ import annotations
@@ -126,6 +127,12 @@ def main() -> None:
         a["true"] = any(b["object"] == a["object"] and t_a - win <= b["time_utc"] <= t_a
                         for b in burns)  # fmt: skip
     false = [a for a in alerts if not a["true"]]
+    goals = []
+    if pictures:
+        from spacerange.exercise.picture.maneuvers import maneuver_goals
+
+        keys = ("team", "maneuver_alerts", "false_alerts", "detected_burns", "graded_burns")
+        goals = [{k: g.get(k) for k in keys} for g in maneuver_goals(pictures[0])]
     by_regime: dict[str, int] = {}
     for a in false:
         by_regime[a["regime"]] = by_regime.get(a["regime"], 0) + 1
@@ -140,6 +147,7 @@ def main() -> None:
             "true_alerts": len(alerts) - len(false),
             "false_alerts": len(false),
             "false_by_regime": by_regime,
+            "maneuver_goals": goals,
             "false_truth_fits_its_arc": sum(a["truth_chi2"] <= 2 * a["truth_dof"] for a in false),
             "detail": alerts,
         },
