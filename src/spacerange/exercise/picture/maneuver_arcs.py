@@ -37,7 +37,7 @@ ARC_RECENT = 4
 ARC_MIN_PASSES = 2
 ARC_MIN_MEAS = 14
 #: an arc of a dragging object is cut to the span over which its drag moves it at most this
-#: far along-track (1.5 a t^2, the track's own B*) [km]: SGP4's drag terms are a polynomial
+#: far along-track (1.5 a t^2, the track's own |B*|) [km]: SGP4's drag terms are a polynomial
 #: in the time since the element set's epoch, which a fit at another epoch cannot follow
 #: (the demo's low payloads, 40-2,000 km of drag a day: arcs of a day or more left chi2
 #: 2-50 times their measurements with the truth's own orbit and no burn)
