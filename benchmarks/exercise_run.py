@@ -108,15 +108,16 @@ def _count_sets(catalog: str | None) -> int | None:
     return sum(ln[:2] == "1 " for ln in Path(catalog).read_text(errors="replace").splitlines())
 
 
-def _shifted(path: Path, tmp: Path, startex) -> tuple[str, int]:
+def _shifted(path: Path, tmp: Path, startex, keep=None) -> tuple[str, int]:
     """``path`` as a 3LE file with every epoch moved by the same whole number of days, the
-    newest to 1-2 days before ``startex`` (the catalog's own parser and TLE writer)."""
+    newest to 1-2 days before ``startex`` (the catalog's own parser and TLE writer); only
+    the element sets for which ``keep(elset)`` is true, where given."""
     from dataclasses import replace
     from datetime import timedelta
 
     from spacerange.catalog.tle import format_tle, parse_tle_file
 
-    elsets = parse_tle_file(path)[0]
+    elsets = [e for e in parse_tle_file(path)[0] if keep is None or keep(e)]
     days = (startex - timedelta(days=1) - max(e.epoch for e in elsets)).days
     out = []
     for e in elsets:

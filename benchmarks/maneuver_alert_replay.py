@@ -35,27 +35,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import REPO, data_root, report  # noqa: E402
-from exercise_run import _shifted, _with_background  # noqa: E402
+from exercise_run import _count_sets, _shifted, _with_background  # noqa: E402
 
 CATALOG = "catalog/spacetrack_3le_full_20231009.txt"
 DEEP_REV_PER_DAY = 6.4  # period 225 min
 
 
-def _subset(path: Path, which: str, dest: Path) -> int:
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    keep = []
-    for i in range(len(lines) - 2):
-        name, l1, l2 = lines[i], lines[i + 1], lines[i + 2]
-        if not (name.startswith("0 ") and l1.startswith("1 ") and l2.startswith("2 ")):
-            continue
-        if which == "leo-raising":
-            take = "STARLINK" in name or "ONEWEB" in name
-        else:
-            take = float(l2[52:63]) < DEEP_REV_PER_DAY
-        if take:
-            keep += [name, l1, l2]
-    dest.write_text("\n".join(keep) + "\n", encoding="utf-8")
-    return len(keep) // 3
+def _wanted(which: str):
+    """The subset's test on an element set."""
+    if which == "leo-raising":
+        return lambda e: "STARLINK" in e.name or "ONEWEB" in e.name
+    return lambda e: e.mean_motion_rev_day < DEEP_REV_PER_DAY
 
 
 def main() -> None:
@@ -67,7 +57,7 @@ def main() -> None:
 
     from spacerange.exercise.engine import Exercise
     from spacerange.exercise.picture import maneuver_arcs as ma
-    from spacerange.exercise.picture.maneuvers import MATCH_WINDOW_S
+    from spacerange.exercise.picture.maneuvers import alert_is_true
     from spacerange.exercise.validate import load_scenario
     from spacerange.od.sgp4_dc import sgp4_differential_correction
 
@@ -110,8 +100,9 @@ def main() -> None:
     scenario = REPO / "scenarios" / "asterx-demo.yaml"
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        n_sets = _subset(data_root() / CATALOG, args.subset, tmp / "subset.tle")
-        catalog, days = _shifted(tmp / "subset.tle", tmp, load_scenario(scenario).exercise.startex)
+        catalog, days = _shifted(data_root() / CATALOG, tmp,
+                                 load_scenario(scenario).exercise.startex, _wanted(args.subset))  # fmt: skip
+        n_sets = _count_sets(catalog)
         ex = Exercise.create(_with_background(scenario, tmp, catalog), tmp / "run",
                              autopilots={"blue": "competent", "red": "competent"})  # fmt: skip
         t0 = time.perf_counter()
@@ -120,12 +111,9 @@ def main() -> None:
         finally:
             ex.close()
         wall = time.perf_counter() - t0
-    win = np.timedelta64(int(MATCH_WINDOW_S), "s")
-    burns = pictures[0].burn_log.burns if pictures else []
     for a in alerts:
-        t_a = np.datetime64(a["utc"], "us")
-        a["true"] = any(b["object"] == a["object"] and t_a - win <= b["time_utc"] <= t_a
-                        for b in burns)  # fmt: skip
+        a["true"] = bool(pictures) and alert_is_true(pictures[0].burn_log, a["object"],
+                                                     np.datetime64(a["utc"], "us"))  # fmt: skip
     false = [a for a in alerts if not a["true"]]
     goals = []
     if pictures:

@@ -39,7 +39,7 @@ import numpy as np
 from spacerange.frames import rtn_basis
 from spacerange.timescales import jd_fr_utc
 
-__all__ = ["BurnLog", "maneuver_goals", "GRADED_DV_MPS", "BURN_MIN_MPS", "BURN_MERGE_S",
+__all__ = ["BurnLog", "alert_is_true", "maneuver_goals", "GRADED_DV_MPS", "BURN_MIN_MPS", "BURN_MERGE_S",
            "MATCH_WINDOW_S"]  # fmt: skip
 
 GRADED_DV_MPS = 0.5
@@ -136,6 +136,13 @@ def _window_end(log: BurnLog, b: dict, win) -> np.datetime64:
     return min([b["time_utc"] + win, *nxt])
 
 
+def alert_is_true(log: BurnLog, oid: str, t: np.datetime64) -> bool:
+    """Whether a manoeuvre alert on ``oid`` at ``t`` is true: the object burned within
+    ``MATCH_WINDOW_S`` before it (see the module docstring)."""
+    win = np.timedelta64(int(MATCH_WINDOW_S), "s")
+    return any(b["object"] == oid and t - win <= b["time_utc"] <= t for b in log.burns)
+
+
 def maneuver_goals(pics) -> list[dict]:
     """Per team: ``{team, maneuver_alerts, true_alerts, false_alerts, graded_burns,
     detected_burns, missed_burns, precision, recall}`` and the team's OD work (``od_passes``
@@ -155,8 +162,7 @@ def maneuver_goals(pics) -> list[dict]:
             d = a.get("details") or {}
             span = (_utc(d["since_utc"]), _utc(d["alarm_utc"])) if "alarm_utc" in d else None
             alerts += [(tp.truth_of.get(name, name), t, span) for name in a["objects"]]
-        n_true = sum(any(b["object"] == oid and t - win <= b["time_utc"] <= t
-                         for b in log.burns) for oid, t, _ in alerts)  # fmt: skip
+        n_true = sum(alert_is_true(log, oid, t) for oid, t, _ in alerts)
         graded = [b for b in log.burns if b["dv_mps"] >= GRADED_DV_MPS and b["custody"].get(team)]
         hit = [any(oid == b["object"] and b["time_utc"] <= t <= b["time_utc"] + win
                    and (t <= _window_end(log, b, win)
