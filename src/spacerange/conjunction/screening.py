@@ -343,6 +343,11 @@ def _refine(
     sats, arr, P, V, ok, h, dt, ci, cj, ck, ctau, jd0, fr0, block_start_s, block_len_s, cfg
 ):
     """Newton on the range rate, on the interpolant then on SGP4; keep in-step minima."""
+    if len(ci) == 0:  # most blocks of a small team's screening: skip the empty Newton steps
+        none3 = np.zeros((0, 3))
+        return {"i": ci, "j": cj, "tca_s": np.zeros(0), "miss_km": np.zeros(0),
+                "r1_teme_km": none3, "v1_teme_km_s": none3, "r2_teme_km": none3,
+                "v2_teme_km_s": none3}  # fmt: skip
     lo = ck * dt
     hi = np.minimum((ck + 1) * dt, block_len_s)
     t = _newton_on_interpolant(P, V, h, dt, ci, cj, ck, ctau, lo, hi)
