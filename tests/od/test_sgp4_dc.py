@@ -2,6 +2,8 @@
 simulated radar and telescope passes, chi-square calibrated, a burn inside the arc shows,
 one bad object never stops the rest."""
 
+import types
+
 import numpy as np
 import pytest
 from scipy.stats import chi2
@@ -266,3 +268,56 @@ def test_sgp4s_own_deep_space_model_error_keeps_a_quiet_geo_arc_consistent_not_a
     moved = _geo_scope_passes(truth, burned, t_burn, t_end, 72, rng)
     fit = late_fit(moved, burned, 5.0)
     assert fit.chi2[0] > 10 * test.threshold(fit.dof, geo)[0]
+
+
+# Two public geostationary sets of the shared 2023-10-09 catalog (Space-Track), both false
+# manoeuvre alerts of the range with the real catalog as background (round 19) and
+# cleared by the range's deep-space model error (round 20).
+INTELSAT_34 = ("1 40874U 15039A   23282.50172078 -.00000291  00000-0  00000-0 0  9991",
+               "2 40874   0.0339 295.6916 0001396  52.9621 154.3513  1.00274038 29785")  # fmt: skip
+VIASAT_2 = ("1 42740U 17029A   23282.51083535 -.00000270  00000-0  00000-0 0  9993",
+            "2 42740   0.0239 257.6254 0000268  31.6943 202.5712  1.00271536 23342")  # fmt: skip
+
+
+@pytest.mark.parametrize("lines", [INTELSAT_34, VIASAT_2], ids=["INTELSAT 34", "VIASAT 2"])
+def test_the_ranges_deep_space_model_error_clears_a_real_quiet_geo_arc_and_keeps_a_burn(lines):
+    """The truth is a public set; 20 days on, a day of telescope passes (12, as the demo's
+    arcs) is fitted from a set re-fitted at the arc's end, as the range's arc test does.
+    With the measurement noise alone the quiet arc is inconsistent (a false manoeuvre
+    alert: 1.5 times the threshold); with the range's ``ARC_DEEP_MODEL_ERROR_KM`` it is
+    consistent, and a 0.5 m/s in-track burn 12 h before the arc's end is still over the
+    threshold several times."""
+    from sgp4.api import jday
+
+    from spacerange.events.maneuver_alarm import ArcChangeTest
+    from spacerange.exercise.picture.maneuver_arcs import _model_error_km
+
+    truth = Satrec.twoline2rv(*lines)
+    tracks = [types.SimpleNamespace(satrec=s) for s in (truth, Satrec.twoline2rv(*ISS))]
+    model_km = _model_error_km(tracks)[:1]
+    assert model_km[0] > 0 and _model_error_km(tracks)[1] == 0  # SDP4 only
+    jd0 = jday(2023, 10, 9, 0, 0, 0)[0]
+    epoch_s = (truth.jdsatepoch + truth.jdsatepochF - jd0) * 86400.0
+    t_end = np.datetime64("2023-10-09T00:00") + np.timedelta64(int(epoch_s * 1e6), "us")
+    t_end += np.timedelta64(20, "D")
+    test, geo = ArcChangeTest(), np.array(["geo"], dtype=object)
+
+    def arc_fit(sat_end, burned, t_burn, model):
+        obs = _geo_scope_passes(truth, burned, t_burn, t_end, 24, np.random.default_rng(20))
+        every_2h = np.unique(obs.times_utc).reshape(-1, 4)[::4].ravel()
+        obs = obs.subset(np.flatnonzero(np.isin(obs.times_utc, every_2h)))
+        jd, fr = jd_fr_utc(np.asarray([t_end]))
+        _, r, v = sat_end.sgp4(jd[0], fr[0])
+        init = fit_sgp4_mean_elements(np.concatenate([r, v])[None], t_end, 0.0)[0]
+        f = sgp4_differential_correction(obs, ["GEO"], init, bstar_sigma=1e-4,
+                                         model_error_km=model)  # fmt: skip
+        return f.chi2[0] / test.threshold(f.dof, geo)[0]
+
+    assert arc_fit(truth, None, None, None) > 1.2
+    assert arc_fit(truth, None, None, model_km) < 0.5
+    t_burn = t_end - np.timedelta64(12, "h")
+    jd, fr = jd_fr_utc(np.asarray([t_burn]))
+    _, r, v = truth.sgp4(jd[0], fr[0])
+    v_new = np.array(v) * (1 + 0.5e-3 / np.linalg.norm(v))
+    burned = fit_sgp4_mean_elements(np.concatenate([r, v_new])[None], t_burn, 0.0)[0][0]
+    assert arc_fit(burned, burned, t_burn, model_km) > 4.0

@@ -240,7 +240,7 @@ def sgp4_differential_correction(
     ids = np.asarray(object_ids).astype(str)
     n = ids.size
     arcs = _Arcs(obs, ids)
-    if model_error_km is not None:
+    if model_error_km is not None and np.any(np.asarray(model_error_km, float) > 0):
         arcs.add_model_error(list(initial), np.broadcast_to(np.asarray(model_error_km, float),
                                                             (n,)))  # fmt: skip
     free = _N_PARAMS if bstar_sigma is not None else _N_PARAMS - 1

@@ -49,6 +49,16 @@ ARC_TRIGGER_PFA = 1e-3
 #: the least 1-sigma of the arc fits' prior on B* [1/earth radii] (:meth:`ManeuverArcMixin.
 #: _arc_bstar_sigma`): a GEO or MEO object's drag term is free within it
 ARC_BSTAR_SIGMA_MIN = 1e-4
+#: 1-sigma position error [km] of SGP4's deep-space theory itself, added to every
+#: measurement's noise in the arc fits of deep-space element sets (periods of 225 min or
+#: more; :func:`spacerange.od.sgp4_dc.sgp4_differential_correction`'s ``model_error_km``):
+#: SDP4 integrates its resonance terms from the set's epoch, so one orbit's set at the
+#: arc's epoch reproduces its set of another epoch only to about this over a day or more.
+#: With the real catalog's 4,115 deep-space sets as background (72 h of asterx-demo,
+#: ``benchmarks/maneuver_alert_replay.py --subset deep``), 22 of 28 manoeuvre alerts were
+#: objects that never burned, each fitted by its own set at chi2 ~ dof; with this error
+#: 3 of 9 (the same 6 true alerts; docs/performance.md, rounds 19 and 20)
+ARC_DEEP_MODEL_ERROR_KM = 0.5
 #: a manoeuvred object not re-acquired from its alert's arc is tried again from the passes
 #: after the alert for this long [s]
 REACQUIRE_WINDOW_S = 24 * 3600.0
@@ -56,6 +66,13 @@ REACQUIRE_WINDOW_S = 24 * 3600.0
 #: largest position eigenvalue) is at most this [km]: two short angles-only GEO passes
 #: fit one orbit with a 960 km sigma, and such a track loses custody at once
 REACQUIRE_MAX_SIGMA_KM = 10.0
+
+
+def _model_error_km(trs) -> np.ndarray:
+    """``ARC_DEEP_MODEL_ERROR_KM`` for each track whose element set is a deep-space one
+    (SGP4's ``method`` 'd'), else 0 (n,) km."""
+    return np.array([ARC_DEEP_MODEL_ERROR_KM if tr.satrec.method == "d" else 0.0
+                     for tr in trs])  # fmt: skip
 
 
 class ManeuverArcMixin:
@@ -151,8 +168,10 @@ class ManeuverArcMixin:
             init = self._arc_initial(tp, sub, [trs[cand[i][0]] for i in sel],
                                      [arcs[i] for i in sel], bsig, t_end)  # fmt: skip
             all_obs, _ = self._arc_obs(tp, sub, t_end, obs=obs)
+            model_km = _model_error_km([trs[cand[i][0]] for i in sel])
             with np.errstate(all="ignore"):
-                fit = sgp4_differential_correction(all_obs, sub, init, bsig)
+                fit = sgp4_differential_correction(all_obs, sub, init, bsig,
+                                                   model_error_km=model_km)  # fmt: skip
             # cleared: one converged orbit explains the arc (its chi2 joins the fit); an
             # arc whose fit is inconsistent or does not converge (a burn inside leaves
             # data no single orbit fits, and the fit crawls) is a manoeuvre if a first
@@ -173,7 +192,8 @@ class ManeuverArcMixin:
                                           [arcs[sel[m]] for m in left], bsig[left], t_end,
                                           n_first=k_pass[left])  # fmt: skip
                 with np.errstate(all="ignore"):
-                    f = sgp4_differential_correction(pre, first, start, bsig[left])
+                    f = sgp4_differential_correction(pre, first, start, bsig[left],
+                                                     model_error_km=model_km[left])  # fmt: skip
                 ok = f.converged & tp.arc_test.consistent(f.chi2, f.dof, regime[left])
                 nxt = []
                 for m, good in zip(left, ok, strict=True):
@@ -188,7 +208,7 @@ class ManeuverArcMixin:
             # no alert (two burns inside the arc are missed that way)
             tp.od_stats["arc_unfit"] += int(man.sum()) - len(since)
             reacq = self._reacquire(tp, obs, sorted(since), since, sel, oids, arcs, fit,
-                                    bsig, regime, t_end)  # fmt: skip
+                                    bsig, regime, t_end, model_km)  # fmt: skip
             for m in sorted(since):
                 i = sel[m]
                 j, _, jump_km = cand[i]
@@ -237,7 +257,8 @@ class ManeuverArcMixin:
         init = self._arc_initial(tp, sub, trs, [arcs[i] for i in rows], bsig, t_obs)
         post, _ = self._arc_obs(tp, sub, t_obs)
         with np.errstate(all="ignore"):
-            f = sgp4_differential_correction(post, sub, init, bsig)
+            f = sgp4_differential_correction(post, sub, init, bsig,
+                                             model_error_km=_model_error_km(trs))  # fmt: skip
             ok = f.converged & tp.arc_test.consistent(f.chi2, f.dof, regime)
         got = self._solutions_at(f, ok, t_end)
         tp.reacquired.update(got)
@@ -304,12 +325,13 @@ class ManeuverArcMixin:
             init.append(sats[0] if sats[0] is not None else tr.satrec)
         recent, _ = self._arc_obs(tp, oids, t_end, n_first=n_first,
                                   skip=[max(0, len(a) - ARC_RECENT) for a in arcs])  # fmt: skip
+        model_km = _model_error_km(trs)
         with np.errstate(all="ignore"):
-            f = sgp4_differential_correction(recent, oids, init, bsig)
+            f = sgp4_differential_correction(recent, oids, init, bsig, model_error_km=model_km)
             # a second start from the last pass's own IOD (a radar pass's positions): a
             # track gone bad predicts the arc too far off for the fit to converge
             alt = self._pass_iod(tp, oids, arcs, [float(tr.satrec.bstar) for tr in trs], t_end)
-            g = sgp4_differential_correction(recent, oids, alt, bsig)
+            g = sgp4_differential_correction(recent, oids, alt, bsig, model_error_km=model_km)
         out = []
         for k, i in enumerate(init):
             fa = f.converged[k] and np.isfinite(f.chi2[k])
@@ -344,7 +366,7 @@ class ManeuverArcMixin:
         return out
 
     def _reacquire(self, tp, obs, alerts, since, sel, oids, arcs, fit, bsig, regime,
-                   t_end) -> dict:  # fmt: skip
+                   t_end, model_km) -> dict:  # fmt: skip
         """Post-manoeuvre orbits of alerted objects: one SGP4 orbit fitted to the passes
         after the burn's interval began (the arc's passes after ``since`` and this one,
         at least ``ARC_MIN_PASSES`` with ``ARC_MIN_MEAS`` measurements) and consistent
@@ -362,7 +384,7 @@ class ManeuverArcMixin:
         post, _ = self._arc_obs(tp, sub, t_end, obs=obs, skip=[since[m] + 1 for m in rows])
         with np.errstate(all="ignore"):
             f = sgp4_differential_correction(post, sub, [fit.satrec[m] for m in rows],
-                                             bsig[rows])  # fmt: skip
+                                             bsig[rows], model_error_km=model_km[rows])  # fmt: skip
             ok = (f.n_meas >= ARC_MIN_MEAS) & tp.arc_test.consistent(f.chi2, f.dof,
                                                                     regime[rows])  # fmt: skip
         return self._solutions_at(f, ok, t_end)
