@@ -163,12 +163,12 @@ class ManeuverArcMixin:
         out = []
         if sel.size:
             sub = [oids[i] for i in sel]
-            bsig = self._arc_bstar_sigma(tp, sub, [trs[cand[i][0]] for i in sel])
+            sub_trs = [trs[cand[i][0]] for i in sel]
+            bsig = self._arc_bstar_sigma(tp, sub, sub_trs)
             regime = np.array([reg[cand[i][0]] for i in sel], dtype=object)
-            init = self._arc_initial(tp, sub, [trs[cand[i][0]] for i in sel],
-                                     [arcs[i] for i in sel], bsig, t_end)  # fmt: skip
+            init = self._arc_initial(tp, sub, sub_trs, [arcs[i] for i in sel], bsig, t_end)
             all_obs, _ = self._arc_obs(tp, sub, t_end, obs=obs)
-            model_km = _model_error_km([trs[cand[i][0]] for i in sel])
+            model_km = _model_error_km(sub_trs)
             with np.errstate(all="ignore"):
                 fit = sgp4_differential_correction(all_obs, sub, init, bsig,
                                                    model_error_km=model_km)  # fmt: skip
