@@ -86,3 +86,23 @@ def pytest_xdist_make_scheduler(config, log):
             return path if path in grouped else nodeid
 
     return ModuleFixtureScheduling(config, log)
+
+
+#: ``SPACERANGE_TEST_TIMELINE=FILE``: one JSON line per test (worker, node id, start and
+#: end of its setup-call-teardown, wall clock [s]), to see what ran beside what; the
+#: suite's schedule is tuned on it (docs/performance.md)
+TIMELINE = os.environ.get("SPACERANGE_TEST_TIMELINE")
+
+
+if TIMELINE:
+    import json
+    import time
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item, nextitem):
+        start = time.time()
+        yield
+        line = json.dumps({"worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+                           "nodeid": item.nodeid, "start": start, "end": time.time()})  # fmt: skip
+        with open(TIMELINE, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
