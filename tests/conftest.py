@@ -89,8 +89,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 #: ``SPACERANGE_TEST_TIMELINE=FILE``: one JSON line per test (worker, node id, start and
-#: end of its setup-call-teardown, wall clock [s]), to see what ran beside what; the
-#: suite's schedule is tuned on it (docs/performance.md)
+#: end of its setup-call-teardown, wall clock [s], and the seconds numba compiled in the
+#: test's own process), to see what ran beside what (docs/performance.md)
 TIMELINE = os.environ.get("SPACERANGE_TEST_TIMELINE")
 
 
@@ -98,11 +98,34 @@ if TIMELINE:
     import json
     import time
 
+    #: seconds this process spent in numba compiles (outermost ones; cache loads included)
+    _COMPILE_S = [0.0]
+    try:
+        from numba.core import event as _numba_event
+
+        class _CompileClock(_numba_event.Listener):
+            depth, t0 = 0, 0.0
+
+            def on_start(self, event):
+                if self.depth == 0:
+                    self.t0 = time.perf_counter()
+                self.depth += 1
+
+            def on_end(self, event):
+                self.depth -= 1
+                if self.depth == 0:
+                    _COMPILE_S[0] += time.perf_counter() - self.t0
+
+        _numba_event.register("numba:compile", _CompileClock())
+    except ImportError:  # pragma: no cover - numba is in the dev extra
+        pass
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(item, nextitem):
-        start = time.time()
+        start, compiled = time.time(), _COMPILE_S[0]
         yield
         line = json.dumps({"worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
-                           "nodeid": item.nodeid, "start": start, "end": time.time()})  # fmt: skip
+                           "nodeid": item.nodeid, "start": start, "end": time.time(),
+                           "numba_compile_s": round(_COMPILE_S[0] - compiled, 2)})  # fmt: skip
         with open(TIMELINE, "a", encoding="utf-8") as f:
             f.write(line + "\n")
