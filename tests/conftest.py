@@ -73,9 +73,10 @@ BROWSER_BEFORE = "tests/exercise/"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under ``make test``'s scheduler: the browser tests moved (see ``BROWSER_MODULES``);
-    every worker collects the same order, which the scheduler follows."""
-    if config.getvalue("dist") != "loadgroup" or not config.getvalue("numprocesses"):
+    """Under ``make test``'s scheduler: the browser tests moved (see ``BROWSER_MODULES``).
+    The xdist workers collect, each in the same order, and the scheduler follows it; a
+    worker sees ``--dist loadgroup`` only as ``option.loadgroup`` (xdist resets ``dist``)."""
+    if not getattr(config.option, "loadgroup", False):
         return
     browser = [i for i in items if i.nodeid.split("::", 1)[0] in BROWSER_MODULES]
     if not browser:
