@@ -62,30 +62,6 @@ def pytest_configure(config):
             os.environ.setdefault(var, "1")
 
 
-#: the tests that drive Chromium (software WebGL, several threads per browser): one work
-#: unit, so that two browsers never run side by side, moved before the exercise tests so
-#: that it runs beside the plays rather than in the suite's tail (round 21; measured in
-#: docs/performance.md)
-BROWSER_MODULES = ("tests/server/test_e2e_browser.py", "tests/server/test_e2e_drill.py")
-#: the browser unit goes before the first test under this folder (after the first numba
-#: compiles: the drill once failed at its start beside them, round 18)
-BROWSER_BEFORE = "tests/exercise/"
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under ``make test``'s scheduler: the browser tests moved (see ``BROWSER_MODULES``).
-    The xdist workers collect, each in the same order, and the scheduler follows it; a
-    worker sees ``--dist loadgroup`` only as ``option.loadgroup`` (xdist resets ``dist``)."""
-    if not getattr(config.option, "loadgroup", False):
-        return
-    browser = [i for i in items if i.nodeid.split("::", 1)[0] in BROWSER_MODULES]
-    if not browser:
-        return
-    rest = [i for i in items if i.nodeid.split("::", 1)[0] not in BROWSER_MODULES]
-    at = next((k for k, i in enumerate(rest) if i.nodeid.startswith(BROWSER_BEFORE)), len(rest))
-    items[:] = rest[:at] + browser + rest[at:]
-
-
 def pytest_xdist_make_scheduler(config, log):
     """``make test`` (``-n auto --dist loadgroup``): xdist's own ``loadgroup`` groups by
     a suffix on the node id, which pytest 9 no longer lets a plugin set (each test of a
@@ -107,8 +83,6 @@ def pytest_xdist_make_scheduler(config, log):
             if "[postgresql" in nodeid:
                 return "postgresql"
             path = nodeid.split("::", 1)[0]
-            if path in BROWSER_MODULES:
-                return "browser"
             return path if path in grouped else nodeid
 
     return ModuleFixtureScheduling(config, log)
