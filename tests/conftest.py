@@ -62,6 +62,13 @@ def pytest_configure(config):
             os.environ.setdefault(var, "1")
 
 
+#: the work unit queued first: its tests run no numba kernel (the installed wheel is the
+#: base install, without numba), so one worker builds and runs it while the other compiles
+#: SGP4's driver into the shared cache (53-55 s from a fresh clone); in collection order
+#: both workers compiled it side by side (docs/performance.md, "Round 22")
+NUMBA_FREE_FIRST = "tests/packaging/test_wheel.py"
+
+
 def pytest_xdist_make_scheduler(config, log):
     """``make test`` (``-n auto --dist loadgroup``): xdist's own ``loadgroup`` groups by
     a suffix on the node id, which pytest 9 no longer lets a plugin set (each test of a
@@ -69,8 +76,9 @@ def pytest_xdist_make_scheduler(config, log):
     one work unit per module that shares a module-scoped fixture (a built wheel, a started
     server, a catalog's orbit determination is then made once per run, not on each
     worker), one for the PostgreSQL tests, one per test otherwise; in collection order
-    (the longest modules first made the browser drill fail at its start in a fresh
-    clone, beside the wheel's build and the first numba compiles; not pursued)."""
+    except :data:`NUMBA_FREE_FIRST` (the longest modules first made the browser drill
+    fail at its start in a fresh clone, beside the wheel's build and the first numba
+    compiles; not pursued)."""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -79,6 +87,15 @@ def pytest_xdist_make_scheduler(config, log):
     config.option.loadscopereorder = False
 
     class ModuleFixtureScheduling(LoadScopeScheduling):
+        first_assigned = False
+
+        def _assign_work_unit(self, node) -> None:
+            if not self.first_assigned:
+                self.first_assigned = True
+                if NUMBA_FREE_FIRST in self.workqueue:
+                    self.workqueue.move_to_end(NUMBA_FREE_FIRST, last=False)
+            super()._assign_work_unit(node)
+
         def _split_scope(self, nodeid: str) -> str:
             if "[postgresql" in nodeid:
                 return "postgresql"

@@ -18,12 +18,15 @@ FRAME_STEP_S = 3 * 3600
 @dataclass(frozen=True)
 class Played:
     """A finished play of a training scenario, shared read-only by the session's tests:
-    its run directory (copy it before writing), ``summary()`` and the blue and red team
-    views captured every ``FRAME_STEP_S`` (what the leak oracle checks)."""
+    its run directory (copy it before writing), ``summary()``, the blue and red team
+    views captured every ``FRAME_STEP_S`` (what the leak oracle checks) and what the walk
+    of its truth found (``truth``: ``jumps``, ``samples``, ``enacted_threats``,
+    ``enacted_after_end``; :mod:`truth_walk`, the truth continuity test)."""
 
     run: Path
     summary: dict
     frames: dict[str, list[dict]]
+    truth: dict
 
     def copy_to(self, dest: Path) -> Path:
         """A private copy of the run directory (for tests that write into it)."""
@@ -61,20 +64,23 @@ def play(tmp_path_factory):
         with FileLock(str(stored) + ".lock"):
             if not stored.exists():
                 shutil.rmtree(run, ignore_errors=True)  # a play interrupted earlier
-                summary, frames = _play_once(name, blue, red, run)
-                stored.write_bytes(pickle.dumps((summary, frames)))
-            summary, frames = pickle.loads(stored.read_bytes())
-        cache[key] = Played(run, summary, frames)
+                stored.write_bytes(pickle.dumps(_play_once(name, blue, red, run)))
+            summary, frames, truth = pickle.loads(stored.read_bytes())
+        cache[key] = Played(run, summary, frames, truth)
         return cache[key]
 
     return _play
 
 
 def _play_once(name: str, blue: str, red: str | None, run: Path):
+    from truth_walk import recording_factory, truth_jumps
+
     from spacerange.exercise.engine import Exercise
 
     autopilots = {"blue": blue} | ({"red": red} if red else {})
-    ex = Exercise.create(TRAINING / f"{name}.yaml", run, autopilots=autopilots)
+    samples: list = []
+    ex = Exercise.create(TRAINING / f"{name}.yaml", run, autopilots=autopilots,
+                         world_factory=recording_factory(samples))  # fmt: skip
     try:
         teams = [t.id for t in ex.scenario.teams if t.role in ("blue", "red")]
         frames: dict[str, list[dict]] = {t: [] for t in teams}
@@ -82,7 +88,12 @@ def _play_once(name: str, blue: str, red: str | None, run: Path):
             ex.step(FRAME_STEP_S)
             for t in teams:
                 frames[t].append(ex.team_view(t))
-        return ex.summary(), frames
+        w = ex.world
+        truth = {"jumps": truth_jumps(ex, samples, w.clock_utc), "samples": len(samples),
+                 "enacted_threats": sorted({v["threat"] for v in w.enacted.values()}),
+                 "enacted_after_end": sorted(k for k, v in w.enacted.items()
+                                             if v["time_utc"] > w.clock_utc)}  # fmt: skip
+        return ex.summary(), frames, truth
     finally:
         ex.close()
 
