@@ -92,6 +92,34 @@ def test_preplaced_encounter_moves_nothing_and_a_late_placement_says_so(monkeypa
     assert "moved" in caplog.text
 
 
+def test_the_walk_finds_a_moved_object(monkeypatch):
+    """The walk the plays run is not blind: a scripted secondary placed at its release
+    (a release not known before play) is a jump on that object, and nothing else is."""
+    from types import SimpleNamespace
+
+    from spacerange.exercise.validate import load_scenario
+    from spacerange.exercise.world import World, to_utc64
+
+    monkeypatch.setattr(World, "_planned_release", lambda self, inj: None)
+    sc = load_scenario(REPO / "scenarios" / "training" / "high_pc_conjunction.yaml")
+    sc.world.catalog.synthetic.n = 10
+    w = World(sc, sc.exercise.seed, REPO / "scenarios" / "training")
+    inj = next(i for _, _, i in sc.iter_injects()
+               if i.action and i.action.kind == "high_pc_conjunction")  # fmt: skip
+    t = to_utc64(sc.time_of(inj.at))
+    samples: list = []
+    for t_k in (w.startex + (t - w.startex) // 2, t):
+        w.advance(t_k)
+        ids, r, _ = w.states(t_k)
+        samples.append((t_k, [w.objects[i].id for i in ids], r.copy()))
+    (ev,) = w.enact(inj, t)
+    assert ev.details["secondary_moved_km"] > 100.0
+    end = t + np.timedelta64(3600, "s")
+    w.advance(end)
+    jumps = truth_jumps(SimpleNamespace(world=w, events=list), samples, end)
+    assert jumps and all(j.startswith(f"{inj.action.secondary} at ") for j in jumps), jumps
+
+
 def test_fragment_encounter_is_an_ejection_at_the_breakup_not_a_move():
     """The demo's INJ-014 names FRAG77-0042, a fragment of the break-up INJ-012 (a day
     earlier).  Before the fix the fragment was given a new orbit at INJ-014's release (it
