@@ -89,7 +89,7 @@ def _play_once(name: str, blue: str, red: str | None, run: Path):
             for t in teams:
                 frames[t].append(ex.team_view(t))
         w = ex.world
-        truth = {"jumps": truth_jumps(ex, samples, w.clock_utc), "samples": len(samples),
+        truth = {"jumps": truth_jumps(w, ex.events(), samples, w.clock_utc), "samples": len(samples),
                  "enacted_threats": sorted({v["threat"] for v in w.enacted.values()}),
                  "enacted_after_end": sorted(k for k, v in w.enacted.items()
                                              if v["time_utc"] > w.clock_utc)}  # fmt: skip

@@ -48,7 +48,7 @@ def test_no_object_jumps_in_the_demo(tmp_path):
     try:
         end = min(ex.endex, ex.startex + np.timedelta64(int(DEMO_RUN_S), "s"))
         ex.run(until_utc=end, speed="max")
-        jumps = truth_jumps(ex, samples, end)
+        jumps = truth_jumps(ex.world, ex.events(), samples, end)
         assert not jumps, "\n".join(jumps[:40])
         assert samples, "the world never advanced"
         w = ex.world
@@ -95,8 +95,6 @@ def test_preplaced_encounter_moves_nothing_and_a_late_placement_says_so(monkeypa
 def test_the_walk_finds_a_moved_object(monkeypatch):
     """The walk the plays run is not blind: a scripted secondary placed at its release
     (a release not known before play) is a jump on that object, and nothing else is."""
-    from types import SimpleNamespace
-
     from spacerange.exercise.validate import load_scenario
     from spacerange.exercise.world import World, to_utc64
 
@@ -116,7 +114,7 @@ def test_the_walk_finds_a_moved_object(monkeypatch):
     assert ev.details["secondary_moved_km"] > 100.0
     end = t + np.timedelta64(3600, "s")
     w.advance(end)
-    jumps = truth_jumps(SimpleNamespace(world=w, events=list), samples, end)
+    jumps = truth_jumps(w, [], samples, end)
     assert jumps and all(j.startswith(f"{inj.action.secondary} at ") for j in jumps), jumps
 
 

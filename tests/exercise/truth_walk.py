@@ -88,10 +88,11 @@ def arc_jumps(w, burns: dict, after=None, end=None) -> list[str]:
     return jumps
 
 
-def truth_jumps(ex, samples: list, end: np.datetime64) -> list[str]:
-    """Every unexplained jump of ``ex``'s truth up to ``end`` (sorted, one line each)."""
-    w = ex.world
-    jumps = arc_jumps(w, logged_burns(ex.events()), after=w.startex, end=end)
+def truth_jumps(w, events, samples: list, end: np.datetime64) -> list[str]:
+    """Every unexplained jump of world ``w``'s truth up to ``end`` (sorted, one line each):
+    ``events`` the exercise's event log (its logged burns), ``samples`` what
+    :func:`recording_factory` recorded."""
+    jumps = arc_jumps(w, logged_burns(events), after=w.startex, end=end)
     # what the world reported during play is its final history (no rewriting): one
     # state_of call per object over the snapshots that hold it
     seen: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
