@@ -75,6 +75,7 @@ from spacerange.exercise.picture.conjunctions import screen_team
 from spacerange.exercise.picture.maneuver_arcs import ManeuverArcMixin
 from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
 from spacerange.exercise.picture.model import TeamPicture, Track
+from spacerange.exercise.picture.notices import NoticesMixin
 from spacerange.exercise.picture.products import ProductsMixin
 from spacerange.exercise.picture.sensing import TeamSensor, detect, team_sensors
 from spacerange.exercise.picture.space_weather import DENSITY_MODEL_SIGMA, SpaceWeatherMixin
@@ -106,7 +107,7 @@ CUSTODY_SIGMA_KM = 50.0
 UCT_ALERT_MAX = 50  #: objects per UCT alert; more new tracks make more alerts
 
 
-class Pictures(ProductsMixin, CatalogMixin, ManeuverArcMixin, SpaceWeatherMixin):
+class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, SpaceWeatherMixin):
     """One :class:`TeamPicture` per blue/red team (see the module docstring)."""
 
     def __init__(self, world: World, scenario, *, cadence_s: float = 600.0,
@@ -139,7 +140,8 @@ class Pictures(ProductsMixin, CatalogMixin, ManeuverArcMixin, SpaceWeatherMixin)
         #: the first picture update (the earliest a team can hold an event)
         self.first_update_utc: np.datetime64 | None = None
         self._last_reentry: np.datetime64 | None = None
-        self._share_queue: list[tuple[np.datetime64, str, str, list[str], dict, list]] = []
+        #: (release time, provider, recipient, products, tracks, CDMs, notices)
+        self._share_queue: list[tuple[np.datetime64, str, str, list[str], dict, list, list]] = []
         self._done_shares = 0
         self._n_fragment_sets = 0
         self._relmo: dict[tuple[str, str], list] = {}
@@ -365,6 +367,7 @@ class Pictures(ProductsMixin, CatalogMixin, ManeuverArcMixin, SpaceWeatherMixin)
                 self._detections(tp, t, [oid], "maneuver", out)
             self._outage_detections(tp, t, out)
             out += self._proximity(tp, t)
+            self._scan_notices(tp, t)
             self._queue_standing_shares(tp, t)
         out += self._relative_motion(t, idx, r, v)
         for tp in self.teams.values():

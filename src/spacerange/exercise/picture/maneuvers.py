@@ -29,7 +29,9 @@ limit) or on its allies' element sets alone.
 ``recall`` is over every graded burn; ``own_custody_recall`` over those on objects the
 team tracked with its own sensors.  The difference is the burns of objects held on
 allies' shares only, which the team's own tests never see (it takes each ally's newer
-element set as it comes).
+element set as it comes): it learns of them from its allies' manoeuvre notices
+(:mod:`.notices`).  ``notice_alerts`` counts the alerts taken from notices and
+``detected_by_own_alerts`` the burns its own alerts detected.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import numpy as np
 from spacerange.frames import rtn_basis
 from spacerange.timescales import jd_fr_utc
 
-__all__ = ["BurnLog", "alert_is_true", "maneuver_goals", "GRADED_DV_MPS", "BURN_MIN_MPS", "BURN_MERGE_S",
+__all__ = ["BurnLog", "alert_is_true", "arc_dv_rtn_mps", "maneuver_goals", "GRADED_DV_MPS", "BURN_MIN_MPS", "BURN_MERGE_S",
            "MATCH_WINDOW_S"]  # fmt: skip
 
 GRADED_DV_MPS = 0.5
@@ -57,6 +59,15 @@ def _state(sat, t) -> tuple[np.ndarray, np.ndarray]:
     if e != 0:
         return np.full(3, np.nan), np.full(3, np.nan)
     return np.asarray(r, float), np.asarray(v, float)
+
+
+def arc_dv_rtn_mps(o, k: int) -> np.ndarray:
+    """The velocity change [m/s] at the start of arc ``k`` (>= 1) of world object ``o``:
+    the new arc minus the old one, both by SGP4 at that instant, in the RTN frame of the
+    old arc's state there."""
+    t0, sat = o.arcs[k]
+    r_old, v_old = _state(o.arcs[k - 1][1], t0)
+    return 1e3 * (rtn_basis(r_old, v_old) @ (_state(sat, t0)[1] - v_old))
 
 
 class BurnLog:
@@ -78,9 +89,8 @@ class BurnLog:
             if seen is None or n <= seen:
                 continue
             for k in range(seen, n):
-                t0, sat = o.arcs[k]
-                r_old, v_old = _state(o.arcs[k - 1][1], t0)
-                dv_rtn = 1e3 * (rtn_basis(r_old, v_old) @ (_state(sat, t0)[1] - v_old))
+                t0 = o.arcs[k][0]
+                dv_rtn = arc_dv_rtn_mps(o, k)
                 last = self._last.get(o.id)
                 if last is not None and t0 - last[1] <= merge:
                     t_first, _, sum_rtn, rec = last
@@ -143,6 +153,15 @@ def alert_is_true(log: BurnLog, oid: str, t: np.datetime64) -> bool:
     return any(b["object"] == oid and t - win <= b["time_utc"] <= t for b in log.burns)
 
 
+def _detected(log: BurnLog, b: dict, alerts: list, win) -> bool:
+    """Whether one of ``alerts`` ``(object, time, (since, alarm) or None, from a notice)``
+    detected burn ``b`` (see the module docstring)."""
+    return any(oid == b["object"] and b["time_utc"] <= t <= b["time_utc"] + win
+               and (t <= _window_end(log, b, win)
+                    or (span is not None and span[0] <= b["time_utc"] <= span[1]))
+               for oid, t, span, _ in alerts)  # fmt: skip
+
+
 def maneuver_goals(pics) -> list[dict]:
     """Per team: ``{team, maneuver_alerts, true_alerts, false_alerts, graded_burns,
     detected_burns, missed_burns, precision, recall}`` and the team's OD work (``od_passes``
@@ -161,13 +180,12 @@ def maneuver_goals(pics) -> list[dict]:
             t = _utc(a["time_utc"])
             d = a.get("details") or {}
             span = (_utc(d["since_utc"]), _utc(d["alarm_utc"])) if "alarm_utc" in d else None
-            alerts += [(tp.truth_of.get(name, name), t, span) for name in a["objects"]]
-        n_true = sum(alert_is_true(log, oid, t) for oid, t, _ in alerts)
+            told = d.get("source") == "maneuver_notice"
+            alerts += [(tp.truth_of.get(name, name), t, span, told) for name in a["objects"]]
+        n_true = sum(alert_is_true(log, oid, t) for oid, t, _, _ in alerts)
         graded = [b for b in log.burns if b["dv_mps"] >= GRADED_DV_MPS and b["custody"].get(team)]
-        hit = [any(oid == b["object"] and b["time_utc"] <= t <= b["time_utc"] + win
-                   and (t <= _window_end(log, b, win)
-                        or (span is not None and span[0] <= b["time_utc"] <= span[1]))
-                   for oid, t, span in alerts) for b in graded]  # fmt: skip
+        hit = [_detected(log, b, alerts, win) for b in graded]
+        own_hit = [_detected(log, b, [a for a in alerts if not a[3]], win) for b in graded]
         det = sum(hit)
         own = [h for b, h in zip(graded, hit, strict=True) if b.get("own_custody", {}).get(team)]
         st = tp.od_stats
@@ -177,6 +195,8 @@ def maneuver_goals(pics) -> list[dict]:
             "detected_burns": det, "missed_burns": len(graded) - det,
             "precision": round(n_true / len(alerts), 3) if alerts else None,
             "recall": round(det / len(graded), 3) if graded else None,
+            "notice_alerts": sum(told for *_, told in alerts),
+            "detected_by_own_alerts": sum(own_hit),
             "own_custody_burns": len(own), "own_custody_detected": sum(own),
             "own_custody_recall": round(sum(own) / len(own), 3) if own else None,
             "od_passes": st["passes"], "od_updates": st["updates"], "od_iod": st["iod"],

@@ -232,6 +232,15 @@ class TeamPicture:
     #: objects whose last observations fell outside the correlation gate (custody lost
     #: until the team tasks a sensor on them: issue 15)
     uncorrelated: set = field(default_factory=set)
+    #: the team's manoeuvre notices (:mod:`.notices`), oldest first; per own asset the
+    #: arcs already scanned; the alerts already scanned
+    notices: list[dict] = field(default_factory=list)
+    notice_arcs: dict = field(default_factory=dict)
+    notice_alerts: int = 0
+    #: its own world objects: (the world's object count when listed, the objects)
+    own_objects: tuple = (-1, [])
+    #: own assets' element sets last put in a standing share: truth id -> (arcs, time)
+    own_shared: dict = field(default_factory=dict)
     #: JSON-ready copies of the append-only lists the views serve (``products._grow``)
     views: dict = field(default_factory=dict)
 

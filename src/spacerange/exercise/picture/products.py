@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn
+from spacerange.exercise.picture.notices import NOTICE_SOURCE
 from spacerange.exercise.world import (
     RE_KM,
     REENTRY_ALT_KM,
@@ -22,7 +23,16 @@ from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
 from spacerange.jsonio import jsonable
 from spacerange.timescales import iso_utc_many
 
-__all__ = ["ProductsMixin"]
+__all__ = ["ProductsMixin", "OWN_SET_REFRESH_S"]
+
+#: a standing track share repeats the provider's unchanged own-asset sets this often [s]
+OWN_SET_REFRESH_S = 6 * 3600.0
+#: the products that carry element sets
+_TRACK_PRODUCTS = frozenset({"omm", "oem", "observations", "tdm"})
+
+
+def _secs(td) -> float:
+    return float(td / np.timedelta64(1, "s"))
 
 
 class ProductsMixin:
@@ -116,22 +126,44 @@ class ProductsMixin:
 
     # ------------------------------------------------------------------- sharing
     def _queue_standing_shares(self, tp, t) -> None:
+        tracks_out = any(ag.provider == tp.team and _TRACK_PRODUCTS & set(ag.products)
+                         for ag in self.scenario.sharing)  # fmt: skip
+        own = self._own_sets_due(tp, t) if tracks_out else {}
         for ag in self.scenario.sharing:
             if ag.provider != tp.team:
                 continue
             objs = self._share_objects(tp, ag.objects, tp.updated_since_share)
             tracks = {k: tp.tracks[k] for k in objs if k in tp.tracks}
+            tracks |= {k: own[k] for k in self._share_objects(tp, ag.objects, list(own))}
             cdms = list(tp.new_cdms) if "cdm" in ag.products else []
             if ag.objects == "own":
                 cdms = [c for c in cdms if self._own(tp.team, c["object1"])]
-            track_products = {"omm", "oem", "observations", "tdm"} & set(ag.products)
+            track_products = _TRACK_PRODUCTS & set(ag.products)
+            notices = (self._notices_for(tp, ag.objects, t)
+                       if NOTICE_SOURCE in ag.products else [])  # fmt: skip
             for rec in ag.recipients:
                 if rec in self.teams:
                     self._share_queue.append((t + _td64(ag.delay.total_seconds()), tp.team,
                                               rec, sorted(ag.products),
-                                              tracks if track_products else {}, cdms))  # fmt: skip
+                                              tracks if track_products else {}, cdms,
+                                              notices))  # fmt: skip
         tp.updated_since_share = set()
         tp.new_cdms = []
+
+    def _own_sets_due(self, tp, t) -> dict[str, Track]:
+        """The operator's element sets of ``tp``'s own assets that its standing track
+        shares carry now: an asset's first, one after each burn, and a refresh every
+        ``OWN_SET_REFRESH_S`` (an ally holds the asset in custody on them; its own tracks
+        are not in ``tp.tracks``: the team knows its assets exactly)."""
+        out = {}
+        for o in self._own_objects(tp):
+            if o.ended_utc is not None:
+                continue
+            last = tp.own_shared.get(o.id)
+            if last is None or last[0] != len(o.arcs) or _secs(t - last[1]) >= OWN_SET_REFRESH_S:
+                tp.own_shared[o.id] = (len(o.arcs), t)
+                out[o.id] = self._own_track(o.id, t)
+        return out
 
     def _share_objects(self, tp, spec, updated) -> list[str]:
         if spec == "all":
@@ -149,7 +181,7 @@ class ProductsMixin:
                 continue
             keys = objs or list(tp.tracks)
             tracks = {}
-            if {"omm", "oem", "observations", "tdm"} & set(products):
+            if _TRACK_PRODUCTS & set(products):
                 for k in keys:
                     if k in tp.tracks:
                         tracks[k] = tp.tracks[k]
@@ -157,12 +189,13 @@ class ProductsMixin:
                         tracks[k] = self._own_track(k, rel)
             cdms = [c for c in tp.cdms if "cdm" in products and (not objs or c["object1"] in objs
                                                                  or c["object2"] in objs)]  # fmt: skip
-            self._share_queue.append((rel, team, to, products, tracks, cdms))
+            notices = self._action_notices(tp, objs, t) if NOTICE_SOURCE in products else []
+            self._share_queue.append((rel, team, to, products, tracks, cdms, notices))
         self._done_shares = len(w.share_requests)
         out = []
         keep = []
         for item in self._share_queue:
-            rel, frm, to, products, tracks, cdms = item
+            rel, frm, to, products, tracks, cdms, notices = item
             if rel > t:
                 keep.append(item)
                 continue
@@ -190,9 +223,12 @@ class ProductsMixin:
                     rp.changed.add(k)
                     n += 1
             rp.cdms += [dict(c, shared_by=frm) for c in cdms]
-            if n or cdms:
+            n_notices, alerts = self._receive_notices(rp, frm, notices, t)
+            out += alerts
+            if n or cdms or n_notices:
                 rp.shared_in.append({"from": frm, "products": products, "n_tracks": n,
-                                     "n_cdms": len(cdms), "time_utc": _iso(t)})  # fmt: skip
+                                     "n_cdms": len(cdms), "n_notices": n_notices,
+                                     "time_utc": _iso(t)})  # fmt: skip
         self._share_queue = keep
         return out
 
