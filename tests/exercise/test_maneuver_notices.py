@@ -14,6 +14,7 @@ from spacerange.exercise.picture.maneuvers import maneuver_goals
 from spacerange.exercise.picture.notices import NOTICE_SOURCE
 from spacerange.exercise.validate import load_scenario
 from spacerange.exercise.world import World, _td64
+from spacerange.timescales import iso_utc
 
 TRAINING = Path(__file__).resolve().parents[2] / "scenarios" / "training"
 SHARING = "  - {provider: borealis-ops, recipients: [ardenia-ops], products: [omm, cdm], delay: 1h}"
@@ -23,16 +24,22 @@ BOREALIS_SENSORS = """    sensors:
 """
 
 
-def _play(tmp_path, products: str, burn_mps: float = 1.0):
+def _play(tmp_path, products: str, burn_mps: float = 1.0, objects: str = "own",
+          back: str | None = None, each_update=None):  # fmt: skip
     """The sensor-outage drill without its outage, Borealis blind (no sensors of its own)
     and holding Ardenia's EO satellite on Ardenia's standing share of its own assets
-    (``products``, 30 min delay); ARD-EO-1 burns ``burn_mps`` along-track 3 h into the
-    play.  Returns the world, the pictures, the burn time and Borealis's alerts."""
+    (``products``, 30 min delay; ``objects`` which); ARD-EO-1 burns ``burn_mps``
+    along-track 3 h into the play.  ``back``: Borealis's products to Ardenia (none when
+    None); ``each_update(p, t)`` is called after each picture update.  Returns the world,
+    the pictures, the burn time and Borealis's picture."""
     text = (TRAINING / "sensor_outage.yaml").read_text()
     assert SHARING in text and BOREALIS_SENSORS in text
-    text = text.replace(BOREALIS_SENSORS, "").replace(SHARING, (
-        "  - {provider: ardenia-ops, recipients: [borealis-ops], products: [" + products
-        + "], delay: 30m, objects: own}"))  # fmt: skip
+    agreements = ("  - {provider: ardenia-ops, recipients: [borealis-ops], products: ["
+                  + products + "], delay: 30m, objects: " + objects + "}")  # fmt: skip
+    if back:
+        agreements += ("\n  - {provider: borealis-ops, recipients: [ardenia-ops], products: ["
+                       + back + "], delay: 30m}")  # fmt: skip
+    text = text.replace(BOREALIS_SENSORS, "").replace(SHARING, agreements)
     (tmp_path / "notice.yaml").write_text(text)
     sc = load_scenario(tmp_path / "notice.yaml")
     sc.world.catalog.synthetic.n = 40
@@ -47,6 +54,8 @@ def _play(tmp_path, products: str, burn_mps: float = 1.0):
             burned = True
         w.advance(t)
         p.update(t)
+        if each_update is not None:
+            each_update(p, t)
     return w, p, t_burn, p.teams["borealis-ops"]
 
 
@@ -101,3 +110,36 @@ def test_a_burn_too_small_to_be_a_manoeuvre_sends_no_notice(tmp_path):
     _, p, _, rp = _play(tmp_path, "omm, maneuver_notice", burn_mps=0.02)
     assert not [a for a in rp.alerts if a["kind"] == "maneuver"]
     assert not p.teams["ardenia-ops"].notices
+
+
+def test_the_providers_own_manoeuvre_alerts_are_passed_on_and_never_echo(tmp_path):
+    """Ardenia's notices of all objects carry the manoeuvre alerts its own arc tests raise
+    (here one raised by hand on a background object Ardenia and Borealis both hold, 2 h
+    into the play): Borealis takes it as its alert with the interval Ardenia stated (an
+    alert notice carries no set).  Borealis's notices back to Ardenia do not return it."""
+    stated = {}
+
+    def ardenia_alerts(p, t):
+        ap, rp = p.teams["ardenia-ops"], p.teams["borealis-ops"]
+        if stated or t < p.world.startex + _td64(2 * 3600):
+            return
+        oid = next(k for k in sorted(ap.tracks) if k in rp.tracks and not k.startswith("ARD"))
+        since = t - _td64(3 * 3600)
+        stated.update(oid=oid, t=t, since=since)
+        ap.maneuver_alerted[oid] = t
+        p._alert(ap, t, "maneuver", [oid], {"since_utc": iso_utc(since), "alarm_utc": iso_utc(t)})
+
+    _, p, _, rp = _play(tmp_path, "omm, maneuver_notice", objects="all",
+                        back="maneuver_notice", each_update=ardenia_alerts)  # fmt: skip
+    oid = stated["oid"]
+    (a,) = [a for a in rp.alerts if a["kind"] == "maneuver" and a["objects"] == [oid]]
+    d = a["details"]
+    assert d["source"] == NOTICE_SOURCE and d["shared_by"] == "ardenia-ops"
+    assert (d["since_utc"], d["alarm_utc"]) == (iso_utc(stated["since"]), iso_utc(stated["t"]))
+    assert "dv_rtn_mps" not in d
+    # raised after the update at t: scanned at the next one (10 min), then the 30 min delay
+    assert np.datetime64(a["time_utc"][:-1]) == stated["t"] + _td64(600 + 1800)
+    # Ardenia's own alerts: the one raised, and its own asset's burn is no alert of its own
+    ap = p.teams["ardenia-ops"]
+    assert [a["objects"] for a in ap.alerts if a["kind"] == "maneuver"] == [[oid]]
+    assert not any(n["object"] == oid for n in rp.notices)
