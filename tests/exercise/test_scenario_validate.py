@@ -376,3 +376,16 @@ def test_relative_times_resolve(base_text, sites):
     model, _ = validate_text(base_text, sites=sites)
     inj = model.inject("INJ-001")
     assert model.time_of(inj.at).isoformat() == "2026-03-04T09:00:00+00:00"
+
+
+def test_a_shared_assessment_product_is_flagged_as_delivering_nothing(base_text, sites):
+    """The schema takes ``assessment`` as a sharing product, but the pictures deliver
+    none: the validator says so (a warning), so that no scenario counts on it."""
+    old = "products: [omm, cdm], delay: 30m"
+    assert base_text.count(old) == 1
+    model, issues = validate_text(base_text.replace(old, "products: [omm, assessment], delay: 30m"),
+                                  sites=sites)  # fmt: skip
+    assert model is not None
+    (w,) = issues
+    assert (w.severity, w.path) == ("warning", "sharing[0].products[1]")
+    assert "deliver" in w.message

@@ -277,6 +277,12 @@ def _cross_checks(ctx: _Ctx) -> None:  # noqa: C901 - one flat list of checks re
                 ctx.err(("sharing", si, "recipients", ri), "a team cannot share with itself")
         for oi, oid in enumerate(_l(ag.get("objects"))):
             check_object(("sharing", si, "objects", oi), oid)
+        for pi, product in enumerate(_l(ag.get("products"))):
+            if product == "assessment":
+                ctx.err(("sharing", si, "products", pi),
+                        "the team pictures do not deliver shared assessments: the recipients "
+                        "receive nothing; a team sends its assessment with notify or "
+                        "coordination", "warning")  # fmt: skip
 
     # ---- critical tasks and objectives
     cts = _ids(
