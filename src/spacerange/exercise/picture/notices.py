@@ -46,10 +46,15 @@ class NoticesMixin:
     """Manoeuvre notices of :class:`~spacerange.exercise.picture.core.Pictures`."""
 
     def _own_objects(self, tp) -> list:
-        """``tp``'s own world objects (kept until the world gains objects)."""
+        """``tp``'s own world objects that its standing shares and notices carry (kept
+        until the world gains objects): those of the public catalog at STARTEX.  An asset
+        it launches or releases later is named by its allies under their own designators,
+        so its sets and burns are not passed on by the picture (the leak oracle would see
+        its truth id reach them)."""
         w = self.world
         if tp.own_objects[0] != len(w.objects):
-            tp.own_objects = (len(w.objects), [o for o in w.objects if o.actor in tp.actors])
+            tp.own_objects = (len(w.objects), [o for o in w.objects
+                                               if o.actor in tp.actors and o.created_utc is None])  # fmt: skip
         return tp.own_objects[1]
 
     def _scan_notices(self, tp, t) -> None:
