@@ -89,11 +89,14 @@ def main() -> None:
         "peak_rss_mb": round(mem.peak_mb, 1),
         "blue_scores": {k: v["score"] for k, v in s["teams"].items() if v["role"] == "blue"},
         "blue_ratings": {k: v["ratings"] for k, v in s["teams"].items() if v["role"] == "blue"},
-        # per team: manoeuvre alerts, how many were false, graded burns detected / graded
+        # per team: manoeuvre alerts, how many were false and how many came from allies'
+        # notices, graded burns detected (by its own alerts) / graded (on own custody)
         "maneuver_alerts": {
             g.get("team"): {
                 k: g.get(k)
-                for k in ("maneuver_alerts", "false_alerts", "detected_burns", "graded_burns")
+                for k in ("maneuver_alerts", "false_alerts", "notice_alerts", "detected_burns",
+                          "detected_by_own_alerts", "graded_burns", "own_custody_burns",
+                          "own_custody_detected")
             }
             for g in s.get("maneuver_goals", [])
         },
