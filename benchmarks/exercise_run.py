@@ -94,9 +94,16 @@ def main() -> None:
         "maneuver_alerts": {
             g.get("team"): {
                 k: g.get(k)
-                for k in ("maneuver_alerts", "false_alerts", "notice_alerts", "detected_burns",
-                          "detected_by_own_alerts", "graded_burns", "own_custody_burns",
-                          "own_custody_detected")
+                for k in (
+                    "maneuver_alerts",
+                    "false_alerts",
+                    "notice_alerts",
+                    "detected_burns",
+                    "detected_by_own_alerts",
+                    "graded_burns",
+                    "own_custody_burns",
+                    "own_custody_detected",
+                )
             }
             for g in s.get("maneuver_goals", [])
         },
