@@ -115,6 +115,7 @@ class NoticesMixin:
                 rp.changed.add(k)
                 rp.pass_log.pop(k, None)
                 rp.reacquire_pending.pop(k, None)
+                rp.share_alt.pop(k, None)  # a set from before the burn, kept aside
                 rp.uncorrelated.discard(k)
             if k not in rp.tracks:
                 continue
