@@ -185,7 +185,8 @@ def maneuver_goals(pics) -> list[dict]:
         n_true = sum(alert_is_true(log, oid, t) for oid, t, _, _ in alerts)
         graded = [b for b in log.burns if b["dv_mps"] >= GRADED_DV_MPS and b["custody"].get(team)]
         hit = [_detected(log, b, alerts, win) for b in graded]
-        own_hit = [_detected(log, b, [a for a in alerts if not a[3]], win) for b in graded]
+        own_alerts = [a for a in alerts if not a[3]]
+        own_hit = [_detected(log, b, own_alerts, win) for b in graded]
         det = sum(hit)
         own = [h for b, h in zip(graded, hit, strict=True) if b.get("own_custody", {}).get(team)]
         st = tp.od_stats

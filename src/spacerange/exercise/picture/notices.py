@@ -32,7 +32,7 @@ import numpy as np
 
 from spacerange.exercise.picture.maneuvers import BURN_MIN_MPS, arc_dv_rtn_mps
 from spacerange.exercise.world import _td64
-from spacerange.timescales import iso_utc
+from spacerange.timescales import iso_utc, parse_utc
 
 __all__ = ["NoticesMixin", "NOTICE_SOURCE", "NOTICE_HISTORY_S"]
 
@@ -83,8 +83,8 @@ class NoticesMixin:
                 oid = tp.truth_of.get(name, name)
                 if oid in w and not self._own(tp.team, oid):
                     tp.notices.append({"object": oid, "time_utc": t,
-                                       "since_utc": np.datetime64(d["since_utc"].rstrip("Z"), "us"),
-                                       "alarm_utc": np.datetime64(d["alarm_utc"].rstrip("Z"), "us")})  # fmt: skip
+                                       "since_utc": parse_utc(d["since_utc"]),
+                                       "alarm_utc": parse_utc(d["alarm_utc"])})  # fmt: skip
         tp.notice_alerts = len(tp.alerts)
 
     def _notices_for(self, tp, spec, t, since=None) -> list[dict]:

@@ -31,10 +31,6 @@ OWN_SET_REFRESH_S = 6 * 3600.0
 _TRACK_PRODUCTS = frozenset({"omm", "oem", "observations", "tdm"})
 
 
-def _secs(td) -> float:
-    return float(td / np.timedelta64(1, "s"))
-
-
 class ProductsMixin:
     """Re-entry, truth products, sharing and views of :class:`Pictures` (same state)."""
 
