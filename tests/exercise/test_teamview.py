@@ -5,7 +5,10 @@ port and the events logged visible to that team."""
 from __future__ import annotations
 
 import ast
+import math
 from pathlib import Path
+
+import numpy as np
 
 from spacerange.exercise import autopilot as ap_mod
 from spacerange.exercise import autopilot_base as apb_mod
@@ -51,7 +54,10 @@ def test_autopilot_and_teamview_import_nothing_of_truth():
     assert _imports(apg_mod) <= ALLOWED - {"spacerange.exercise.autopilot_geo"}
     # the red cell that adapts (issue 15): its view and its port only (``re`` reads orders)
     assert _imports(apr_mod) <= (ALLOWED | {"re"}) - {"spacerange.exercise.autopilot_red"}
-    assert _imports(tv_mod) <= ALLOWED - {"spacerange.exercise.teamview"}
+    # the view's band filter uses the engine's osculating elements (orbit math, no truth)
+    assert _imports(tv_mod) <= (ALLOWED | {"spacerange.propagation.mean_elements"}) - {
+        "spacerange.exercise.teamview"
+    }
     assert _imports(ct_mod) <= ALLOWED_CLOUDTRACE - {"spacerange.exercise.cloudtrace"}
     for mod in (ap_mod, apb_mod, apc_mod, apg_mod, ape_mod, apr_mod, ct_mod):
         src = Path(mod.__file__).read_text(encoding="utf-8")
@@ -134,5 +140,48 @@ def test_track_by_name_gives_the_pictures_item_one_by_one_and_past_the_switch(tm
         assert got == whole
         assert loads == {"one": ONE_BY_ONE_MAX, "all": 1}
         assert v.track(names[0]) == whole[names[0]] and loads["one"] == ONE_BY_ONE_MAX
+    finally:
+        ex.close()
+
+
+def test_orbit_reaches_a_band_by_its_apsides():
+    """Perigee and apogee radii of two-body orbits (WGS-72 mu) against a band."""
+    from spacerange.constants import MU_WGS72_KM3_S2 as mu
+    from spacerange.exercise.teamview import orbit_reaches
+
+    def at_perigee(rp, ra):  # state at perigee of the ellipse (rp, ra) [km]
+        a = (rp + ra) / 2
+        return [rp, 0.0, 0.0], [0.0, math.sqrt(mu * (2 / rp - 1 / a)), 0.0]
+
+    leo, gto, geo = at_perigee(7000, 7000), at_perigee(6700, 42164), at_perigee(42164, 42164)
+    esc = ([7000.0, 0.0, 0.0], [0.0, 11.5, 0.0])  # faster than escape: open
+    r = [leo[0], gto[0], geo[0], esc[0], [np.nan] * 3]
+    v = [leo[1], gto[1], geo[1], esc[1], [0.0] * 3]
+    assert orbit_reaches(r, v, 40000, 44000).tolist() == [False, True, True, True, False]
+    assert orbit_reaches(r, v, 6000, 6900).tolist() == [False, True, False, False, False]
+    assert orbit_reaches(r, v, 42164.5, 44000).tolist() == [False, False, False, True, False]
+
+
+def test_picture_reaching_a_band_is_the_whole_pictures_items_there(tmp_path):
+    """The band loader computes only the tracks whose orbits reach the band, and they
+    are exactly the whole picture's items that :func:`orbit_reaches` keeps."""
+    from spacerange.exercise.teamview import orbit_reaches
+
+    ex = Exercise.create(TRAINING / "geo_rendezvous.yaml", tmp_path / "run", autopilots={})
+    try:
+        ex.step(6 * 3600)
+        team = next(t.id for t in ex.scenario.teams if t.role == "blue")
+        whole = list(ex._port(team)._build().picture)
+        band = (38000.0, 46000.0)
+        v = ex._port(team)._build()
+        got = v.picture_reaching(*band)
+        assert v.picture_items is None  # the whole picture was not computed
+        keep = orbit_reaches([p["r_km"] for p in whole], [p["v_km_s"] for p in whole], *band)
+        assert 0 < len(got) < len(whole), (len(got), len(whole))
+        assert list(got) == [p for p, k in zip(whole, keep, strict=True) if k]
+        # with the whole picture at hand the view filters it: the same items
+        v.picture  # noqa: B018 (computes it)
+        v._bands.clear()
+        assert v.picture_reaching(*band) == got
     finally:
         ex.close()

@@ -104,7 +104,9 @@ class GeoWatch:
         if not hasattr(self, "_geo_a_km"):
             self._geo_a_km: dict[str, float] = {}  # track -> reference semi-major axis
             self._geo_seen: dict[tuple[str, str], str | None] = {}  # screened observations
-        items = list(v.picture)
+        # only the tracks whose orbits reach the GEO band (or come within NEAR_KM of it):
+        # a track's drift reference is taken when the watch first sees such an orbit
+        items = list(v.picture_reaching(GEO_BAND_KM[0] - NEAR_KM, GEO_BAND_KM[1] + NEAR_KM))
         if not items:
             return
         r = np.array([p["r_km"] for p in items], float)

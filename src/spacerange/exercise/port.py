@@ -74,6 +74,7 @@ class TeamPortImpl:
         if loader is not None:
             v.picture_items = None
             v.picture_loader = lambda: loader(self.team)
+            v.band_loader = lambda lo, hi: loader(self.team, reach_km=(lo, hi))
         if one is not None:
             v.track_loader = lambda name: one(self.team, name)
         return v

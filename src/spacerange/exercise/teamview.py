@@ -16,12 +16,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["TeamView", "TeamPort", "Approach"]
+import numpy as np
+
+from spacerange.propagation.mean_elements import kepler_equinoctial
+
+__all__ = ["TeamView", "TeamPort", "Approach", "orbit_reaches"]
 
 #: tracks a view computes one by one before it computes its whole picture once: an
 #: autopilot walking a debris cloud asks for hundreds by name, and one batch of the whole
 #: picture costs about as much as 20-30 single tracks of the demo's 4,000
 ONE_BY_ONE_MAX = 16
+
+
+def orbit_reaches(r_km, v_km_s, lo_km: float, hi_km: float) -> np.ndarray:
+    """Which osculating orbits pass through the geocentric radii ``[lo_km, hi_km]``: a
+    boolean mask (n,) over TEME states ``r_km`` (n, 3) [km] and ``v_km_s`` (n, 3) [km/s]
+    (two-body, WGS-72 mu as SGP4's), true where the perigee radius is at most ``hi_km``
+    and the apogee radius at least ``lo_km`` (an open orbit has no apogee).  A state that
+    is not finite reaches nothing."""
+    r = np.asarray(r_km, float).reshape(-1, 3)
+    v = np.asarray(v_km_s, float).reshape(-1, 3)
+    el = kepler_equinoctial(np.concatenate([r, v], axis=1))
+    a, e = el["a"], el["e"]
+    with np.errstate(invalid="ignore"):
+        rp = a * (1.0 - e)  # a < 0 and e > 1 on an open orbit: still its perigee
+        ra = np.where((a > 0.0) & (e < 1.0), a * (1.0 + e), np.inf)
+        out = (rp <= hi_km) & (ra >= lo_km)
+    return out & np.isfinite(r).all(axis=1) & np.isfinite(v).all(axis=1)
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,9 @@ class TeamView:
     picture_loader: Callable[[], list[dict]] | None = field(default=None, repr=False)
     #: computes one track by name without the whole picture (``None``: none such)
     track_loader: Callable[[str], dict | None] | None = field(default=None, repr=False)
+    #: computes only the tracks whose orbits reach a radius band (:meth:`picture_reaching`)
+    band_loader: Callable[[float, float], list[dict]] | None = field(default=None, repr=False)
+    _bands: dict = field(default_factory=dict, repr=False, compare=False)
     _tracks: dict = field(default_factory=dict, repr=False, compare=False)
     _by_id: dict | None = field(default=None, repr=False, compare=False)
 
@@ -105,6 +129,23 @@ class TeamView:
             action_kinds=tuple(d.get("action_kinds", []) or []),
             uplink_delay_s=float(d.get("uplink_delay_s", 600.0)),
         )
+
+    def picture_reaching(self, lo_km: float, hi_km: float) -> tuple[dict, ...]:
+        """The picture's items whose osculating orbits pass through the geocentric radii
+        ``[lo_km, hi_km]`` (:func:`orbit_reaches`), in the picture's order.  While the
+        whole picture is not computed, only those tracks are (a GEO watch reads the few
+        hundred GEO tracks of a 4,000-track picture every hour)."""
+        if self.picture_items is None and self.band_loader is not None:
+            key = (float(lo_km), float(hi_km))
+            if key not in self._bands:
+                self._bands[key] = tuple(self.band_loader(*key))
+            return self._bands[key]
+        items = self.picture
+        if not items:
+            return ()
+        mask = orbit_reaches([p["r_km"] for p in items], [p["v_km_s"] for p in items],
+                             lo_km, hi_km)  # fmt: skip
+        return tuple(p for p, m in zip(items, mask, strict=True) if m)
 
     def asset(self, asset_id: str) -> dict | None:
         return next((a for a in self.assets if a.get("id") == asset_id), None)

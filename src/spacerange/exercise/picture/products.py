@@ -10,6 +10,7 @@ import numpy as np
 
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn
 from spacerange.exercise.picture.notices import NOTICE_SOURCE
+from spacerange.exercise.teamview import orbit_reaches
 from spacerange.exercise.world import (
     RE_KM,
     REENTRY_ALT_KM,
@@ -289,16 +290,20 @@ class ProductsMixin:
             return {"picture": [], "assets": [], "alerts": [], "cdms": [], "shared_in": []}
         return {"picture": self.picture_items(team_id), **self.light_view(team_id)}
 
-    def picture_items(self, team_id: str, keys: list[str] | None = None) -> list[dict]:
-        """The team's tracks now (all, or those of truth ids ``keys``), under its
-        designators: the costly part of the view, one SGP4 and one covariance batch."""
+    def picture_items(self, team_id: str, keys: list[str] | None = None,
+                      reach_km: tuple[float, float] | None = None) -> list[dict]:  # fmt: skip
+        """The team's tracks now (all, or those of truth ids ``keys``; with ``reach_km``
+        only those whose orbits now pass through that band of geocentric radii, see
+        :func:`~spacerange.exercise.teamview.orbit_reaches`), under its designators: the
+        costly part of the view, one SGP4 and one covariance batch."""
         t = self.world.clock_utc
         tp = self.teams.get(team_id)
         if tp is None:
             return []
         keys, r, v = self._picture_states(tp, t, keys)
+        reach = np.ones(len(keys), bool) if reach_km is None else orbit_reaches(r, v, *reach_km)
         keep = [j for j, k in enumerate(keys)
-                if not self._own(team_id, k) and np.all(np.isfinite(r[j]))]  # fmt: skip
+                if reach[j] and not self._own(team_id, k) and np.all(np.isfinite(r[j]))]  # fmt: skip
         if not keep:
             return []
         trs = [tp.tracks[keys[j]] for j in keep]
