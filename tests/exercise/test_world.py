@@ -340,3 +340,42 @@ def test_geo_slot_orbit_is_geostationary():
     ri, _ = teme_to_itrs(r[None], np.zeros_like(r)[None], ts)
     lon = itrs_to_geodetic(ri[0])[:, 1]
     assert np.all(np.abs(lon - 12.0) < 0.1)
+
+
+def test_decays_of_many_arcs_at_once_are_each_arcs_decay_alone():
+    """``reepoched_decays_utc`` batches the arcs re-fitted at the same instant; each
+    arc's re-entry instant and final arc are those it gets alone, including arcs whose
+    re-fit intervals differ (perigee above and below REENTRY_REEPOCH_PERIGEE_KM), one
+    that does not come down before the end, and one that is already down."""
+    from sgp4.api import WGS72, Satrec
+
+    from spacerange.exercise.world import reepoched_decay_utc, reepoched_decays_utc
+
+    t0 = to_utc64("2026-03-02T08:00:00Z")
+    epoch = (t0 - np.datetime64("1949-12-31T00:00:00", "us")) / np.timedelta64(86400, "s")
+    sats = []
+    for n, (perigee_km, bstar) in enumerate([(160, 2e-4), (190, 1e-3), (260, 1e-2),
+                                              (400, 1e-5), (90, 1e-4)]):  # fmt: skip
+        a_km = 6378.135 + perigee_km + 15.0  # e ~ 0.001
+        e = 15.0 / a_km
+        no = math.sqrt(398600.8 / a_km**3) * 60.0  # rad/min
+        s = Satrec()
+        s.sgp4init(WGS72, "i", 90000 + n, float(epoch), bstar, 0.0, 0.0, e, 1.0, 0.9, 0.5,
+                   no, 2.0)  # fmt: skip
+        sats.append(s)
+    t_end = t0 + _td64(10 * 86400.0)
+    together = reepoched_decays_utc(sats, t0, t_end)
+    alone = [reepoched_decay_utc(s, t0, t_end) for s in sats]
+    for (ml_a, s_a), (ml_b, s_b), sat in zip(together, alone, sats, strict=True):
+        assert ml_a == ml_b
+        assert s_a.satnum == sat.satnum
+        assert (s_a.jdsatepoch, s_a.jdsatepochF, s_a.no_kozai, s_a.ecco, s_a.inclo) == (
+            s_b.jdsatepoch, s_b.jdsatepochF, s_b.no_kozai, s_b.ecco, s_b.inclo)  # fmt: skip
+    ml = [m for m, _ in together]
+    assert ml[3] is None  # 400 km, tiny drag: not within 10 days
+    assert ml[4] == t0  # already below 100 km
+    assert all(m is not None and t0 < m < t_end for m in ml[:3])
+    assert ml[1] < ml[0]  # more drag, lower: down first
+    # the re-fits moved each decaying arc's epoch on (the arc in effect at re-entry)
+    assert all(s.jdsatepoch + s.jdsatepochF > sats[k].jdsatepoch + sats[k].jdsatepochF
+               for k, (_, s) in enumerate(together[:3]))  # fmt: skip

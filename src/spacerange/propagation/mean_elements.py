@@ -16,6 +16,7 @@ breakup modelling also uses (:func:`kepler_equinoctial`, :func:`classical_from_e
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from sgp4.api import Satrec
@@ -40,13 +41,16 @@ def fit_sgp4_mean_elements(
     iterations: int = 8,
     first_id: int = 1,
     newton: bool = True,
+    ids: Sequence[int] | None = None,
 ) -> tuple[list[Satrec | None], np.ndarray]:
     """SGP4 satrecs whose TEME state at ``epoch_utc`` (tsince = 0) reproduces ``state_teme``
     (n, 6) [km, km/s]; returns ``(satrecs, residual_km)``.  Unbound or sub-surface states get
     ``None`` and a NaN residual.  Fixed-point correction of equinoctial mean elements (see
     :func:`fit_mean_equinoctial`); where that leaves more than 1 m (SDP4 near zero inclination)
     and ``newton``, a damped Newton iteration on the six elements follows (0.03-2 km
-    residuals remain for some near-equatorial deep-space states)."""
+    residuals remain for some near-equatorial deep-space states).  The satrecs are numbered
+    ``first_id + row``, or ``ids[row]`` when given (rows are fitted independently: a row
+    fitted with others gets the same elements as alone)."""
     state = np.atleast_2d(np.asarray(state_teme, dtype=float))
     n = state.shape[0]
     bs = np.broadcast_to(np.asarray(bstar, dtype=float), (n,)).copy()
@@ -62,7 +66,7 @@ def fit_sgp4_mean_elements(
     if not idx.size:
         return out, res
     target = {k: v[idx] for k, v in osc.items()}
-    ids = [first_id + int(j) for j in idx]
+    ids = [first_id + int(j) for j in idx] if ids is None else [int(ids[j]) for j in idx]
     mean = fit_mean_equinoctial(target, bs[idx], epoch_days, ids, jdp, iterations)
     cl = classical_from_equinoctial(mean)
     cl["e"] = np.clip(cl["e"], 1e-9, 0.99)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from sgp4.api import SatrecArray
 
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn
 from spacerange.exercise.picture.notices import NOTICE_SOURCE
@@ -17,12 +18,12 @@ from spacerange.exercise.world import (
     _iso,
     _sgp4_one,
     _td64,
-    reepoched_decay_utc,
+    reepoched_decays_utc,
     to_utc64,
 )
 from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
 from spacerange.jsonio import jsonable
-from spacerange.timescales import iso_utc_many
+from spacerange.timescales import iso_utc_many, jd_fr_utc
 
 __all__ = ["ProductsMixin", "OWN_SET_REFRESH_S"]
 
@@ -48,21 +49,22 @@ class ProductsMixin:
 
     def _reentry(self, tp, t, only: str | None = None, emit: bool = True) -> list[dict]:
         out = []
-        for oid, tr in tp.tracks.items():
-            if only is not None and oid != only:
-                continue
-            s = tr.satrec
-            if only is None and s.a * RE_KM * (1 - s.ecco) - RE_KM > 200.0:
-                continue
-            # a quick single-arc screen over 30 days (re-fitting as the perigee drops only
-            # brings the decay earlier), then the decay re-fitted every 2 h, as the truth
-            # is propagated (REENTRY_REEPOCH_S)
-            ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
-            r, _, e = _sgp4_one(s, ts)
-            rad = np.linalg.norm(r, axis=-1)
-            if not ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any():
-                continue
-            ml, s = reepoched_decay_utc(s, t, t + _td64(15 * 86400.0))
+        cand = [(oid, tr.satrec) for oid, tr in tp.tracks.items()
+                if (oid == only if only is not None
+                    else tr.satrec.a * RE_KM * (1 - tr.satrec.ecco) - RE_KM <= 200.0)]  # fmt: skip
+        if not cand:
+            return out
+        # a quick single-arc screen over 30 days (re-fitting as the perigee drops only
+        # brings the decay earlier), then the decay re-fitted every 2 h, as the truth
+        # is propagated (REENTRY_REEPOCH_S); all the candidates in one batch each
+        ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
+        jd, fr = jd_fr_utc(ts)
+        e, r, _ = SatrecArray([s for _, s in cand]).sgp4(jd, fr)
+        rad = np.linalg.norm(r, axis=-1)
+        down = ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any(axis=1)
+        cand = [c for c, d in zip(cand, down, strict=True) if d]
+        decays = reepoched_decays_utc([s for _, s in cand], t, t + _td64(15 * 86400.0))
+        for (oid, _), (ml, s) in zip(cand, decays, strict=True):
             if ml is None:
                 continue
             if ml <= t:

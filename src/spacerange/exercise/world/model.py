@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sgp4.api import WGS72, Satrec
+from sgp4.api import WGS72, Satrec, SatrecArray
 
 from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.frames import (
@@ -99,24 +99,56 @@ def reepoched_decay_utc(
     re-fitted with the same B* every :func:`reepoch_interval_s`, is below
     :data:`REENTRY_ALT_KM` (or fails), ``None`` if not before ``t_end``; and the arc in
     effect then (for the ground track).  ``t0`` itself when it is already down."""
-    t_a = to_utc64(t0)
+    return reepoched_decays_utc([sat], t0, t_end, step_s)[0]
+
+
+def reepoched_decays_utc(
+    sats: list[Satrec], t0: np.datetime64, t_end: np.datetime64, step_s: float = 600.0
+) -> list[tuple[np.datetime64 | None, Satrec]]:
+    """:func:`reepoched_decay_utc` of each of ``sats``, all at once: the arcs that are
+    re-fitted at the same instant over the same grid are propagated in one SGP4 batch
+    and re-fitted in one mean-element fit (rows are fitted independently, so each
+    result is the one the arc gets alone)."""
+    t_start = to_utc64(t0)
     step = np.timedelta64(int(step_s * 1e6), "us")
-    while t_a < t_end:
-        t_b = min(t_a + _td64(reepoch_interval_s(sat)), t_end)
-        ts = np.arange(t_a, t_b, step)
-        r, v, e = _sgp4_one(sat, np.append(ts, t_b))
-        rad = np.linalg.norm(r, axis=-1)
-        bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)
-        if bad[:-1].any():
-            return ts[int(np.argmax(bad[:-1]))], sat
-        if bad[-1]:
-            return (t_b if t_b < t_end else None), sat
-        sats, _ = fit_satrecs(np.concatenate([r[-1], v[-1]])[None, :], t_b, sat.bstar,
-                              first_id=sat.satnum)  # fmt: skip
-        if sats[0] is None:
-            return t_b, sat
-        sat, t_a = sats[0], t_b
-    return None, sat
+    out: list[tuple[np.datetime64 | None, Satrec]] = [(None, s) for s in sats]
+    cur = {n: (s, t_start) for n, s in enumerate(sats)}  # active: arc and its start
+    while cur:
+        groups: dict[tuple, list[int]] = {}
+        for n, (s, t_a) in cur.items():
+            if t_a >= t_end:
+                out[n] = (None, s)
+                continue
+            groups.setdefault((t_a, min(t_a + _td64(reepoch_interval_s(s)), t_end)), []).append(n)
+        nxt: dict[int, tuple[Satrec, np.datetime64]] = {}
+        for (t_a, t_b), rows in groups.items():
+            ts = np.arange(t_a, t_b, step)
+            jd, fr = jd_fr_utc(np.append(ts, t_b))
+            e, r, v = SatrecArray([cur[n][0] for n in rows]).sgp4(jd, fr)
+            rad = np.linalg.norm(r, axis=-1)
+            bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)
+            refit = []
+            for q, n in enumerate(rows):
+                s = cur[n][0]
+                if bad[q, :-1].any():
+                    out[n] = (ts[int(np.argmax(bad[q, :-1]))], s)
+                elif bad[q, -1]:
+                    out[n] = ((t_b if t_b < t_end else None), s)
+                else:
+                    refit.append(q)
+            if not refit:
+                continue
+            arcs = [cur[rows[q]][0] for q in refit]
+            states = np.concatenate([r[refit, -1], v[refit, -1]], axis=1)
+            fitted, _ = fit_satrecs(states, t_b, np.array([s.bstar for s in arcs]),
+                                    ids=[s.satnum for s in arcs])  # fmt: skip
+            for q, s, f in zip(refit, arcs, fitted, strict=True):
+                if f is None:
+                    out[rows[q]] = (t_b, s)
+                else:
+                    nxt[rows[q]] = (f, t_b)
+        cur = nxt
+    return out
 
 
 def _sgp4_one(sat: Satrec, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -352,5 +384,6 @@ __all__ = [
     "fit_satrecs",
     "reepoch_interval_s",
     "reepoched_decay_utc",
+    "reepoched_decays_utc",
     "to_utc64",
 ]
