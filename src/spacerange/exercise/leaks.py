@@ -59,6 +59,64 @@ def _strings(obj, path: str = "") -> Iterable[tuple[str, str, str]]:
         yield path, path.rsplit(".", 1)[-1], obj
 
 
+#: a run of the characters that bound a truth id in text (an id is a whole such run)
+_ID_RUN = re.compile(r"[A-Za-z0-9-]+")
+#: strings a check remembers before it starts over
+_MEMO_MAX = 200_000
+
+
+class _StringCheck:
+    """What one team must not receive, checked on one string: ``check(s)`` gives the
+    leftmost forbidden truth id standing alone in ``s`` (not inside a longer run of
+    ``[A-Za-z0-9-]``), or ``None``, and the ``what`` of every forbidden term contained in
+    ``s``, in the terms' order.
+
+    The same as one boundary regex over all ids and a substring test per term, at a
+    fraction of the cost: an id made only of run characters matches exactly where it is
+    a whole run (a set lookup per run), one combined regex tells whether any term occurs
+    at all (nearly never), and a string met again (designators and times repeat
+    throughout a run's events and views) is answered from a memo."""
+
+    def __init__(self, forbidden_ids: list[str], terms: list[tuple[str, str]]) -> None:
+        ids = sorted(set(forbidden_ids))
+        self._run_ids = frozenset(i for i in ids if _ID_RUN.fullmatch(i))
+        odd = [i for i in ids if i not in self._run_ids]
+        self._odd = (re.compile(r"(?<![A-Za-z0-9-])(" + "|".join(map(re.escape, odd))
+                                + r")(?![A-Za-z0-9-])") if odd else None)  # fmt: skip
+        self._terms = [(t, w) for t, w in terms if t]
+        self._any_term = (re.compile("|".join(re.escape(t) for t, _ in self._terms))
+                          if self._terms else None)  # fmt: skip
+        self._memo: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+
+    def __call__(self, s: str) -> tuple[str | None, tuple[str, ...]]:
+        got = self._memo.get(s)
+        if got is None:
+            if len(self._memo) >= _MEMO_MAX:  # bounded: a run's distinct strings are many
+                self._memo.clear()
+            got = self._memo[s] = (self._truth_id(s), self._hits(s))
+        return got
+
+    def _truth_id(self, s: str) -> str | None:
+        # the regex alternation takes the leftmost match, and at one position the first
+        # id in sorted order: (position, id) compared as a tuple
+        best: tuple[int, str] | None = None
+        if self._run_ids:
+            for m in _ID_RUN.finditer(s):
+                if m.group() in self._run_ids:
+                    best = (m.start(), m.group())
+                    break
+        if self._odd is not None:
+            m = self._odd.search(s)
+            if m is not None and (best is None or (m.start(), m.group(1)) < best):
+                best = (m.start(), m.group(1))
+        return None if best is None else best[1]
+
+    def _hits(self, s: str) -> tuple[str, ...]:
+        if self._any_term is None or self._any_term.search(s) is None:
+            return ()
+        return tuple(w for t, w in self._terms if t in s)
+
+
 def _metadata_terms(scenario, team_id: str, role: str) -> list[tuple[str, str]]:
     """(term, what) that must never reach ``team_id``."""
     out: list[tuple[str, str]] = []
@@ -149,30 +207,26 @@ def leak_findings(run_dir: str | Path, frames: dict[str, list[dict]] | None = No
                     "text", "") or "")}  # fmt: skip
         forbidden_ids = sorted(i for i, own in new.items()
                                if own not in team.plays and i not in given)  # fmt: skip
-        id_re = (re.compile(r"(?<![A-Za-z0-9-])(" + "|".join(map(re.escape, forbidden_ids))
-                            + r")(?![A-Za-z0-9-])") if forbidden_ids else None)  # fmt: skip
         terms = _metadata_terms(scenario, tid, team.role) + [(p, "file path") for p in paths]
+        check = _StringCheck(forbidden_ids, terms)
         seed = str(meta.get("seed"))
 
-        def scan(obj, where: str, own_action: bool = False, _tid=tid, _id_re=id_re,
-                 _terms=terms) -> None:  # fmt: skip
+        def scan(obj, where: str, own_action: bool = False, _tid=tid, _check=check) -> None:
             for path, key, s in _strings(obj):
                 if not own_action and key in FORBIDDEN_KEYS and s == key:
                     findings.append({"team": _tid, "where": where, "what": f"key {key!r}",
                                      "excerpt": path})  # fmt: skip
                     continue
-                if _id_re is not None:
-                    m = _id_re.search(s)
-                    if m:
-                        findings.append({"team": _tid, "where": where,
-                                         "what": f"truth id {m.group(1)}",
-                                         "excerpt": s[:120]})  # fmt: skip
+                truth_id, hits = _check(s)
+                if truth_id is not None:
+                    findings.append({"team": _tid, "where": where,
+                                     "what": f"truth id {truth_id}",
+                                     "excerpt": s[:120]})  # fmt: skip
                 if own_action:
                     continue
-                for term, what in _terms:
-                    if term and term in s:
-                        findings.append({"team": _tid, "where": where, "what": what,
-                                         "excerpt": s[:120]})  # fmt: skip
+                for what in hits:
+                    findings.append({"team": _tid, "where": where, "what": what,
+                                     "excerpt": s[:120]})  # fmt: skip
 
         for e in per_team[tid]:
             where = f"event {e['seq']} {e['kind']}"
