@@ -349,6 +349,7 @@ def test_decays_of_many_arcs_at_once_are_each_arcs_decay_alone():
     that does not come down before the end, and one that is already down."""
     from sgp4.api import WGS72, Satrec
 
+    from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
     from spacerange.exercise.world import reepoched_decay_utc, reepoched_decays_utc
 
     t0 = to_utc64("2026-03-02T08:00:00Z")
@@ -356,9 +357,9 @@ def test_decays_of_many_arcs_at_once_are_each_arcs_decay_alone():
     sats = []
     for n, (perigee_km, bstar) in enumerate([(160, 2e-4), (190, 1e-3), (260, 1e-2),
                                               (400, 1e-5), (90, 1e-4)]):  # fmt: skip
-        a_km = 6378.135 + perigee_km + 15.0  # e ~ 0.001
+        a_km = RE_WGS72_KM + perigee_km + 15.0  # e ~ 0.001
         e = 15.0 / a_km
-        no = math.sqrt(398600.8 / a_km**3) * 60.0  # rad/min
+        no = math.sqrt(MU_WGS72_KM3_S2 / a_km**3) * 60.0  # rad/min
         s = Satrec()
         s.sgp4init(WGS72, "i", 90000 + n, float(epoch), bstar, 0.0, 0.0, e, 1.0, 0.9, 0.5,
                    no, 2.0)  # fmt: skip

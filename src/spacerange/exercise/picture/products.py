@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sgp4.api import SatrecArray
 
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn
 from spacerange.exercise.picture.notices import NOTICE_SOURCE
@@ -16,6 +15,7 @@ from spacerange.exercise.world import (
     RE_KM,
     REENTRY_ALT_KM,
     _iso,
+    _sgp4_many,
     _sgp4_one,
     _td64,
     reepoched_decays_utc,
@@ -23,7 +23,7 @@ from spacerange.exercise.world import (
 )
 from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
 from spacerange.jsonio import jsonable
-from spacerange.timescales import iso_utc_many, jd_fr_utc
+from spacerange.timescales import iso_utc_many
 
 __all__ = ["ProductsMixin", "OWN_SET_REFRESH_S"]
 
@@ -58,8 +58,7 @@ class ProductsMixin:
         # brings the decay earlier), then the decay re-fitted every 2 h, as the truth
         # is propagated (REENTRY_REEPOCH_S); all the candidates in one batch each
         ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
-        jd, fr = jd_fr_utc(ts)
-        e, r, _ = SatrecArray([s for _, s in cand]).sgp4(jd, fr)
+        r, _, e = _sgp4_many([s for _, s in cand], ts)
         rad = np.linalg.norm(r, axis=-1)
         down = ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any(axis=1)
         cand = [c for c, d in zip(cand, down, strict=True) if d]

@@ -123,8 +123,7 @@ def reepoched_decays_utc(
         nxt: dict[int, tuple[Satrec, np.datetime64]] = {}
         for (t_a, t_b), rows in groups.items():
             ts = np.arange(t_a, t_b, step)
-            jd, fr = jd_fr_utc(np.append(ts, t_b))
-            e, r, v = SatrecArray([cur[n][0] for n in rows]).sgp4(jd, fr)
+            r, v, e = _sgp4_many([cur[n][0] for n in rows], np.append(ts, t_b))
             rad = np.linalg.norm(r, axis=-1)
             bad = (e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)
             refit = []
@@ -151,15 +150,21 @@ def reepoched_decays_utc(
     return out
 
 
-def _sgp4_one(sat: Satrec, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sgp4_many(sats: list[Satrec], times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TEME ``r`` (n, m, 3) [km], ``v`` (n, m, 3) [km/s] and SGP4 error codes (n, m) of
+    ``sats`` at ``times`` (m,) UTC, one python-sgp4 batch; NaN where SGP4 failed."""
     jd, fr = jd_fr_utc(times)
-    e, r, v = sat.sgp4_array(jd, fr)
-    r = np.asarray(r, float)
-    v = np.asarray(v, float)
+    e, r, v = SatrecArray(list(sats)).sgp4(jd, fr)
     bad = e != 0
     r[bad] = np.nan
     v[bad] = np.nan
     return r, v, e
+
+
+def _sgp4_one(sat: Satrec, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_sgp4_many` of one satrec: ``r`` (m, 3), ``v`` (m, 3), error codes (m,)."""
+    r, v, e = _sgp4_many([sat], times)
+    return r[0], v[0], e[0]
 
 
 def _gcrs_to_teme(r: np.ndarray, v: np.ndarray, t: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
@@ -378,6 +383,7 @@ __all__ = [
     "_mean_to_true_deg",
     "_perigee_alt_km",
     "_seconds",
+    "_sgp4_many",
     "_sgp4_one",
     "_td64",
     "_with_bstar",
