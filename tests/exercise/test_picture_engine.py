@@ -203,3 +203,37 @@ def test_picture_items_are_json_ready_as_made():
     assert it["name"] == "DEB \ufffd 4411"
     assert all(isinstance(x, float) and round(x, 4) == x for x in it["r_km"])
     assert it["last_obs_utc"] == iso_utc(tr.last_obs_utc, "s")
+
+
+def test_a_tasked_sensor_detects_its_objects_every_update():
+    """Tasking raises the detection probability of the tasked objects (and only those) to
+    the sensor's availability; ids the update does not hold are ignored."""
+    import math
+
+    from spacerange.exercise.picture.sensing import DETECTION_P, TeamSensor, detect
+    from spacerange.sensors.base import Scene
+    from spacerange.sensors.sites import sensor_from_dict
+
+    entry = {"id": "R1", "kind": "tracking_radar", "lat_deg": 0.0, "lon_deg": 0.0,
+             "alt_m": 0.0, "min_elevation_deg": 0.0, "max_range_km": 1e5, "name": ""}  # fmt: skip
+    sensor = TeamSensor(sensor_from_dict(entry, "test"), 0.015, math.radians(0.05))
+    rng = np.random.default_rng(3)
+    n = 400
+    # over the site (on the x axis of ITRS): 500-1,500 km up, within 300 km sideways
+    r_itrs_km = np.column_stack([6378.137 + rng.uniform(500, 1500, n),
+                                 rng.uniform(-300, 300, n), rng.uniform(-300, 300, n)])  # fmt: skip
+    ids = np.array([f"O{i}" for i in range(n)], dtype=object)
+    scene = Scene(np.asarray([np.datetime64("2026-03-04T12:00:00", "us")]))
+    seen, _, _ = detect([sensor], r_itrs_km, scene, ids, lambda _s: 1.0, {}, None)
+    assert len(seen) == n  # every object observable; the draw alone decides below
+    tasked = {f"O{i}" for i in range(0, n, 4)} | {"NOT-IN-THIS-UPDATE"}
+    hits_tasked = hits_other = 0
+    for _ in range(5):
+        rows, _, _ = detect([sensor], r_itrs_km, scene, ids, lambda _s: 1.0,
+                            {"R1": tasked}, rng)  # fmt: skip
+        got = set(ids[rows])
+        hits_tasked += len(got & tasked)
+        hits_other += len(got - tasked)
+    assert hits_tasked == 5 * (n // 4)
+    frac_other = hits_other / (5 * (n - n // 4))
+    assert abs(frac_other - DETECTION_P["tracking_radar"]) < 0.06
