@@ -441,24 +441,30 @@ def batch_least_squares(
             cov_con[idx], a_t[idx] = _consider_covariance(dyn, o, obj, s, idx, x_ref, acc_last,
                                                           n_ref, n, z_last, bal)  # fmt: skip
             cov[idx] += cov_con[idx]
+    # per object and measurement kind, over the accepted finite residuals: one bincount,
+    # not a unique/mean per object (the loop below only assembles the solutions)
+    n_kinds = len(KIND_NAMES)
+    used_z = acc_last & np.isfinite(z_last)
+    key = obj * n_kinds + o.kind
+    cnt_k = np.bincount(key, weights=used_z, minlength=n * n_kinds).reshape(n, n_kinds)
+    ss_k = np.bincount(key, weights=np.where(used_z, z_last, 0.0) ** 2,
+                       minlength=n * n_kinds).reshape(n, n_kinds)  # fmt: skip
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms_k = np.sqrt(ss_k / cnt_k).tolist()
+    has_k = (cnt_k > 0).tolist()
+    n_obs = np.bincount(obj, minlength=n).tolist()
+    a_ok = np.all(np.isfinite(a_t), axis=1).tolist()
     sols = []
     for i, oid in enumerate(ids.tolist()):
-        sel = obj == i
-        acc = acc_last[sel]
-        zk = z_last[sel]
-        by_kind = {}
-        for k in np.unique(o.kind[sel]):
-            mk = acc & (o.kind[sel] == k) & np.isfinite(zk)
-            if mk.any():
-                by_kind[KIND_NAMES[k]] = float(np.sqrt(np.mean(zk[mk] ** 2)))
+        by_kind = {KIND_NAMES[k]: rms_k[i][k] for k in range(n_kinds) if has_k[i][k]}
         n_used = int(n_ok[i]) if has_ref[i] else 0
         msg = "" if converged[i] else fail_msg.get(i) or (
             "too few usable observations" if n_used < options.min_obs else
             f"not converged in {options.max_iter} iterations")  # fmt: skip
         state = x_ref[i].copy() if has_ref[i] else np.full(6, np.nan)
         sols.append(OdSolution(oid, epochs[i], state, cov[i].copy(),
-                               float(rms_ref[i]), int(sel.sum()), n_used,
+                               float(rms_ref[i]), n_obs[i], n_used,
                                int(evals[i]), bool(converged[i]), by_kind, "batch", msg,
                                None if cov_con is None else cov_con[i].copy(),
-                               tuple(a_t[i]) if np.all(np.isfinite(a_t[i])) else None))  # fmt: skip
+                               tuple(a_t[i].tolist()) if a_ok[i] else None))  # fmt: skip
     return sols
