@@ -185,3 +185,21 @@ def test_picture_reaching_a_band_is_the_whole_pictures_items_there(tmp_path):
         assert v.picture_reaching(*band) == got
     finally:
         ex.close()
+
+
+def test_picture_ids_are_the_whole_pictures_ids(tmp_path):
+    """``picture_ids()`` lists the ids of the picture's items, in order, without computing
+    the items (a look for allies' new names reads only these)."""
+    ex = Exercise.create(TRAINING / "debris_event.yaml", tmp_path / "run", autopilots={})
+    try:
+        ex.step(6 * 3600)
+        team = next(t.id for t in ex.scenario.teams if t.role == "blue")
+        v = ex._port(team)._build()
+        v.picture_loader = None  # computing the whole picture here would fail the test
+        ids = v.picture_ids()
+        assert v.picture_items is None
+        whole = [p["id"] for p in ex._port(team)._build().picture]
+        assert sum("-UCT-" in i for i in whole) > 10, whole[:5]
+        assert list(ids) == whole
+    finally:
+        ex.close()

@@ -323,9 +323,10 @@ class CloudProcedures:
         not catalogued: new objects an ally found (a launch, a release, fragments)."""
         v = port.view()
         mine = f"{v.team.upper()}-UCT-"
-        new = [p["id"] for p in v.picture
-               if "-UCT-" in p["id"] and not p["id"].startswith(mine)
-               and p["id"] not in self.shared_catalogued and p["id"] not in self.ucts]  # fmt: skip
+        # the names only: computing the whole picture here was 3.7 % of the demo
+        new = [i for i in v.picture_ids()
+               if "-UCT-" in i and not i.startswith(mine)
+               and i not in self.shared_catalogued and i not in self.ucts]  # fmt: skip
         if not new:
             return
         self.shared_catalogued |= set(new)

@@ -75,6 +75,9 @@ class TeamPortImpl:
             v.picture_items = None
             v.picture_loader = lambda: loader(self.team)
             v.band_loader = lambda lo, hi: loader(self.team, reach_km=(lo, hi))
+        names = getattr(pics, "picture_names", None)
+        if loader is not None and names is not None:
+            v.ids_loader = lambda: names(self.team)
         if one is not None:
             v.track_loader = lambda name: one(self.team, name)
         return v

@@ -92,7 +92,10 @@ class TeamView:
     track_loader: Callable[[str], dict | None] | None = field(default=None, repr=False)
     #: computes only the tracks whose orbits reach a radius band (:meth:`picture_reaching`)
     band_loader: Callable[[float, float], list[dict]] | None = field(default=None, repr=False)
+    #: lists the picture's track names without computing the tracks (:meth:`picture_ids`)
+    ids_loader: Callable[[], list[str]] | None = field(default=None, repr=False)
     _bands: dict = field(default_factory=dict, repr=False, compare=False)
+    _ids: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
     _tracks: dict = field(default_factory=dict, repr=False, compare=False)
     _by_id: dict | None = field(default=None, repr=False, compare=False)
 
@@ -146,6 +149,15 @@ class TeamView:
         mask = orbit_reaches([p["r_km"] for p in items], [p["v_km_s"] for p in items],
                              lo_km, hi_km)  # fmt: skip
         return tuple(p for p, m in zip(items, mask, strict=True) if m)
+
+    def picture_ids(self) -> tuple[str, ...]:
+        """The ``id`` of every picture item, in the picture's order; while the picture is
+        not computed, without computing it (a look for new names reads only these)."""
+        if self.picture_items is None and self.ids_loader is not None:
+            if self._ids is None:
+                self._ids = tuple(self.ids_loader())
+            return self._ids
+        return tuple(p["id"] for p in self.picture)
 
     def asset(self, asset_id: str) -> dict | None:
         return next((a for a in self.assets if a.get("id") == asset_id), None)

@@ -330,6 +330,19 @@ class ProductsMixin:
                  "custody": "held" if held[n] else "lost"}
                 for n, tr in enumerate(trs)]  # fmt: skip
 
+    def picture_names(self, team_id: str) -> list[str]:
+        """The designators of the items :meth:`picture_items` lists now, in its order and
+        assigning new designators as it does, without their covariances, custody or items
+        (a look for new names reads only these)."""
+        t = self.world.clock_utc
+        tp = self.teams.get(team_id)
+        if tp is None:
+            return []
+        keys, r, _ = self._picture_states(tp, t)
+        fin = np.all(np.isfinite(r), axis=1).tolist()
+        keep = [k for j, k in enumerate(keys) if not self._own(team_id, k) and fin[j]]
+        return _texts([self.designator(team_id, k) for k in keep])
+
     def picture_item(self, team_id: str, name: str) -> dict | None:
         """The team's track named ``name`` now (the item :meth:`picture_items` lists under
         that designator), or ``None``."""
