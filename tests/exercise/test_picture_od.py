@@ -601,3 +601,25 @@ def test_a_storms_drag_is_free_in_the_arc_fit_so_a_quiet_objects_arc_is_consiste
     assert np.allclose(Pics()._arc_bstar_sigma(tp, list(ids), trs_pos), bstar_storm)
     assert np.allclose(Pics()._arc_bstar_sigma(tp, list(ids), trs),
                        bstar_from_size(hbr_m, mass_kg))  # fmt: skip
+
+
+def test_epoch_states_in_one_batch_are_each_tracks_own():
+    """The tracks' epoch states filled together equal SGP4 of each track alone at its
+    own epoch, bit for bit, and NaN where SGP4 fails there (a decayed arc)."""
+    from sgp4.api import Satrec
+
+    from spacerange.exercise.picture.model import _fill_epoch_states
+
+    rng = np.random.default_rng(5)
+    objs = _objects(12, 600.0, 0.001, rng)
+    epochs = [T0 + np.timedelta64(int(h * 3.6e9), "us") for h in rng.uniform(-40, 40, 12)]
+    # a low arc with huge drag: SGP4 fails (decayed) days past its epoch
+    low = Satrec.twoline2rv("1 99999U 26001A   26063.50000000  .99999999  00000-0  99999-0 0  9999",
+                            "2 99999  51.6000 100.0000 0001000  90.0000 270.0000 16.40000000    19")  # fmt: skip
+    sats = [o.satrec for o in objs] + [low]
+    epochs.append(T0 + np.timedelta64(20, "D"))
+    tracks = [Track(s, e, 1.0, 1.0, e, e) for s, e in zip(sats, epochs, strict=True)]
+    alone = np.array([_sgp4_states([tr.satrec], tr.epoch_utc)[0] for tr in tracks])
+    assert np.isnan(alone[-1]).all() and np.isfinite(alone[:-1]).all()
+    _fill_epoch_states(tracks)
+    assert np.array_equal(np.array([tr.x0_teme for tr in tracks]), alone, equal_nan=True)
