@@ -37,6 +37,8 @@ NEW_TRACK_MIN_OBS = 5
 #: an ally's set that contradicted a held track waits this long for the team's own next
 #: pass to decide between them [s]
 SHARE_ALT_MAX_S = 2 * 86400.0
+#: the velocity diagonal of a 6x6 covariance
+_VEL = np.arange(3, 6)
 
 
 def _secs(td) -> float:
@@ -340,8 +342,9 @@ class CatalogMixin:
         if not rows:
             return
         d_rtn = tk.element_set_error_rtn([s for _, s, _, _ in out], st[rows], t)
-        for (o, s, tle, p), d in zip(out, d_rtn, strict=True):
-            p[np.arange(3, 6), np.arange(3, 6)] += np.nan_to_num(d[3:]) ** 2
+        dv2 = np.nan_to_num(d_rtn[:, 3:]) ** 2  # one array op, not one per track
+        for (o, s, tle, p), d in zip(out, dv2, strict=True):
+            p[_VEL, _VEL] += d
             self._set_track(tp, o, t, s, tle, p, "obs")
 
     def _set_track(self, tp, o, t, sat, tle, cov_rtn, source) -> None:
