@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sgp4.api import Satrec, SatrecArray
+from sgp4.api import Satrec
 
 from spacerange.events.maneuver_alarm import ArcChangeTest, RegimeAlarmModels
 from spacerange.exercise.picture.conjunctions import TeamConjunctions, tle_satrec
 from spacerange.exercise.picture.sensing import TeamSensor
+from spacerange.exercise.world import _sgp4_many
 from spacerange.od.passes import (
     carry_element_covariance,
     epoch_element_covariance,
@@ -78,11 +79,10 @@ class Track:
 
 
 def _sgp4_states(sats: list, t: np.datetime64) -> np.ndarray:
-    jd, fr = jd_fr_utc(np.asarray([t], "datetime64[us]"))
-    e, r, v = SatrecArray(sats).sgp4(jd, fr)
-    x = np.concatenate([r[:, 0], v[:, 0]], axis=1)
-    x[e[:, 0] != 0] = np.nan
-    return x
+    """TEME states (n, 6) of ``sats`` at the one time ``t``, NaN where SGP4 fails (the
+    world's one SGP4 batch, :func:`spacerange.exercise.world._sgp4_many`)."""
+    r, v, _ = _sgp4_many(sats, np.asarray([t], "datetime64[us]"))
+    return np.concatenate([r[:, 0], v[:, 0]], axis=1)
 
 
 def _fill_epoch_states(tracks: list) -> None:
