@@ -20,6 +20,7 @@ PICTURE = ROOT / "src" / "spacerange" / "exercise" / "picture"
 
 # ------------------------------------------------------------------ structure
 def test_picture_calls_the_engine_and_reimplements_none_of_it():
+    import spacerange.conjunction.background as bg
     import spacerange.conjunction.event_history as eh
     import spacerange.conjunction.protected as prot
     import spacerange.sensors.visibility as vis
@@ -30,7 +31,10 @@ def test_picture_calls_the_engine_and_reimplements_none_of_it():
     assert sensing.observable is vis.observable
     assert core.detect is sensing.detect
     # screening, Pc and event grouping: the conjunction package
-    assert conjunctions.screen_protected is prot.screen_protected
+    # (inline or in the engine's background worker: the same function either way)
+    assert bg.screen_protected is prot.screen_protected
+    assert core.InlineScreening is bg.InlineScreening
+    assert core.shared_background is bg.shared_background
     assert conjunctions.group_events is eh.group_events
     assert conjunctions.multistep.pc_auto_batch.__module__ == "spacerange.conjunction.multistep"
     # the private copies are gone
@@ -110,6 +114,8 @@ def test_the_look_ahead_reaches_72_hours_not_36():
 # ------------------------------------------------------------------ issue 11's measured goals
 @pytest.fixture(scope="module")
 def passive_run(tmp_path_factory):
+    """high_pc_conjunction to ENDEX, blue passive (400 objects: inline screening); its
+    summary, conjunction updates and events."""
     from spacerange.exercise.engine import Exercise
 
     run = tmp_path_factory.mktemp("pic") / "run"
@@ -118,12 +124,49 @@ def passive_run(tmp_path_factory):
     ex.run()
     s = ex.summary()
     ups = [e["payload"] for e in ex.events() if e["kind"] == "conjunction_update"]
+    events = ex.events()
     ex.close()
-    return s, ups
+    return s, ups, events
+
+
+def _played(events: list[dict]) -> list[dict]:
+    """A run's events without what differs between two plays of the same game (the wall
+    clock and the run's id)."""
+    out = []
+    for e in events:
+        e = {k: v for k, v in e.items() if k != "wall_time_utc"}
+        if e["kind"] == "run_started":
+            e["payload"] = {k: v for k, v in e["payload"].items() if k != "run_id"}
+        out.append(e)
+    return out
+
+
+def test_screening_in_the_background_worker_plays_the_same_game(passive_run, tmp_path,
+                                                                monkeypatch):  # fmt: skip
+    """A large world screens in the engine's background worker (a second process, while
+    the next team's update runs): the same run, event for event, as inline screening."""
+    from spacerange.conjunction.background import BackgroundScreening
+    from spacerange.exercise.engine import Exercise
+    from spacerange.exercise.picture import core
+
+    _, ups, events = passive_run
+    assert len(ups) >= 3  # the run holds the conjunction: the comparison compares something
+    monkeypatch.setattr(core, "BACKGROUND_SCREENING_MIN_OBJECTS", 0)
+    ex = Exercise.create(TRAINING / "high_pc_conjunction.yaml", tmp_path / "run",
+                         autopilots={"blue": "passive"})  # fmt: skip
+    try:
+        runner = ex.world.pictures._screen_runner
+        assert isinstance(runner, BackgroundScreening)
+        n0 = runner.n_in_worker
+        ex.run()
+        assert runner.n_in_worker > n0 and runner.broken is None
+        assert _played(ex.events()) == _played(events)
+    finally:
+        ex.close()
 
 
 def test_exposed_team_holds_the_graded_conjunction_within_its_goals(passive_run):
-    s, ups = passive_run
+    s, ups, _ = passive_run
     g = s["conjunction_goals"]
     assert len(g) == 1 and g[0]["team"] == "ardenia-ops", g
     g = g[0]

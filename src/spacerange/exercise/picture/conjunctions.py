@@ -14,6 +14,12 @@ over the look-ahead window:
   ``[previous end, now + look-ahead]`` (unchanged element sets give the same events
   inside the part already screened, so only the new part is screened).
 
+The screenings are submitted (:func:`submit_screenings`) as soon as the team's catalog update
+is done and collected (:func:`finish_screenings`) after every team's update: in a large world
+they run in the engine's background worker
+(:class:`~spacerange.conjunction.background.BackgroundScreening`) while the next team's
+orbit determination runs, with the same events as inline.
+
 Each event found gets the team's covariances at TCA (its tracks' RTN sigmas, rotated with
 :func:`spacerange.conjunction.encounter.cov_rtn_to_inertial`) and a Pc from the engine's
 multistep entry point (:func:`spacerange.conjunction.multistep.pc_auto_batch`: 2-D where
@@ -35,12 +41,14 @@ from sgp4 import exporter
 from sgp4.api import Satrec
 
 from spacerange.conjunction import multistep
+from spacerange.conjunction.background import PendingScreening, ScreeningRunner
 from spacerange.conjunction.encounter import cov_rtn_to_inertial
 from spacerange.conjunction.event_history import CdmRecord, group_events
-from spacerange.conjunction.protected import screen_protected
 from spacerange.conjunction.screening import ScreeningConfig
+from spacerange.exercise.world import _td64
 
-__all__ = ["TeamConjunctions", "tle_of", "tle_satrec", "team_pc", "screen_team"]
+__all__ = ["TeamConjunctions", "ScreenJob", "TeamScreenings", "tle_of", "tle_satrec", "team_pc",
+           "submit_screen", "finish_screen", "submit_screenings", "finish_screenings"]  # fmt: skip
 
 log = logging.getLogger("spacerange.exercise.picture")
 
@@ -80,7 +88,8 @@ class TeamConjunctions:
     screened_until: np.datetime64 | None = None
     asset_orbits: dict[str, int] = field(default_factory=dict)
     n_screenings: int = 0
-    #: wall time spent in screening and Pc [s] (for the benchmarks)
+    #: wall time the team's updates spent in screening and Pc [s] (waiting for a
+    #: background worker included; for the benchmarks)
     seconds: float = 0.0
 
 
@@ -116,23 +125,102 @@ def team_pc(r1, v1, c1, r2, v2, c2, hbr_km) -> tuple[np.ndarray, list[str], list
     return pc, method, note
 
 
-def screen_team(pics, tp, t: np.datetime64, w0: np.datetime64, w1: np.datetime64, *,
-                objects: set | None = None, assets: set | None = None) -> list[dict]:  # fmt: skip
-    """Screen ``tp``'s assets (``assets``: only these) against its tracks (``objects``:
-    only these) over ``[w0, w1]``; records, opens, updates and closes events and returns
-    one dict per event found (truth ids ``asset``/``object`` and the product's figures)."""
+@dataclass
+class ScreenJob:
+    """A team's screening submitted to a runner, to be finished by :func:`finish_screen`:
+    its assets (world objects, ``tles[:len(own)]``), its tracks' truth ids (the rest), the
+    window ``[w0, w1]`` and the pending result."""
+
+    own: list
+    keys: list[str]
+    w0: np.datetime64
+    w1: np.datetime64
+    pending: PendingScreening
+    seconds: float
+
+
+def submit_screen(pics, tp, t: np.datetime64, w0: np.datetime64, w1: np.datetime64,
+                  runner: ScreeningRunner, *, objects: set | None = None,
+                  assets: set | None = None) -> ScreenJob | None:  # fmt: skip
+    """Submit the screening of ``tp``'s assets (``assets``: only these) against its tracks
+    (``objects``: only these) over ``[w0, w1]`` to ``runner``; ``None`` if there is nothing
+    to screen.  Reads the team's catalog as it is now: nothing may change it before
+    :func:`finish_screen` (the picture finishes a team's jobs before its next update)."""
     own = [o for o in pics._own_assets(tp) if (assets is None or o.id in assets)
            and o.alive_at(t)]  # fmt: skip
     keys = [k for k in tp.tracks if not pics._own(tp.team, k)
             and (objects is None or k in objects)]  # fmt: skip
     span_s = float((w1 - w0) / np.timedelta64(1, "s"))
     if not own or not keys or span_s <= 0:
-        return []
+        return None
     t_wall = time.perf_counter()
     na = len(own)
     tles = [tle_of(o.satrec_at(t)) for o in own] + [tp.tracks[k].tle for k in keys]
     cfg = ScreeningConfig(threshold_km=pics.screen_threshold_km, primary_pairs=False)
-    res = screen_protected(tles, range(na), w0, span_s, cfg)
+    pending = runner.submit(tles, range(na), w0, span_s, cfg)
+    return ScreenJob(own, keys, w0, w1, pending, time.perf_counter() - t_wall)
+
+
+@dataclass
+class TeamScreenings:
+    """A team's screenings of one catalog update (:func:`submit_screenings`): the jobs, the
+    screened window's new end and the assets' orbits they were submitted with."""
+
+    jobs: list[ScreenJob | None]
+    screened_until: np.datetime64 | None
+    asset_orbits: dict[str, int]
+
+
+def submit_screenings(pics, tp, t: np.datetime64, runner: ScreeningRunner) -> TeamScreenings:
+    """Submit ``tp``'s screenings after a catalog update (see the module docstring):
+    changed tracks and moved assets over the whole look-ahead window, the rest over the
+    window's new leading edge."""
+    c = tp.conj
+    end = t + _td64(pics.look_ahead_s)
+    own = {o.id: o for o in pics._own_assets(tp) if o.alive_at(t)}
+    orbit = {k: id(o.satrec_at(t)) for k, o in own.items()}
+    jobs = []
+    until = c.screened_until
+    if c.screened_until is None:
+        jobs.append(submit_screen(pics, tp, t, t, end, runner))
+        until = end
+    else:
+        moved = {k for k in own if c.asset_orbits.get(k) != orbit[k]}
+        still = set(own) - moved
+        changed = {k for k in tp.changed if k in tp.tracks}
+        if moved:  # a burn: the asset against the whole catalog
+            jobs.append(submit_screen(pics, tp, t, t, end, runner, assets=moved))
+        if changed and still:
+            jobs.append(submit_screen(pics, tp, t, t, end, runner, assets=still, objects=changed))
+        if (end - c.screened_until) / np.timedelta64(1, "s") >= pics.extend_s:
+            rest = set(tp.tracks) - changed
+            jobs.append(submit_screen(pics, tp, t, max(c.screened_until, t), end, runner,
+                                      assets=still, objects=rest))  # fmt: skip
+            until = end
+    return TeamScreenings(jobs, until, orbit)
+
+
+def finish_screenings(pics, tp, t: np.datetime64, submitted: TeamScreenings) -> list[dict]:
+    """Finish the jobs of :func:`submit_screenings` in order (:func:`finish_screen`) and
+    move the team's screening state on; returns the events found."""
+    found: list[dict] = []
+    for job in submitted.jobs:
+        found += finish_screen(pics, tp, t, job)
+    tp.conj.screened_until = submitted.screened_until
+    tp.conj.asset_orbits = submitted.asset_orbits
+    tp.changed = set()
+    return found
+
+
+def finish_screen(pics, tp, t: np.datetime64, job: ScreenJob | None) -> list[dict]:
+    """Collect a submitted screening: records, opens, updates and closes events and returns
+    one dict per event found (truth ids ``asset``/``object`` and the product's figures)."""
+    if job is None:
+        return []
+    t_wall = time.perf_counter()
+    own, keys, w0, w1 = job.own, job.keys, job.w0, job.w1
+    na = len(own)
+    res = job.pending.result()
     tp.conj.n_screenings += 1
     ev = res.events
     i, j = ev["i"].copy(), ev["j"].copy()
@@ -177,7 +265,7 @@ def screen_team(pics, tp, t: np.datetime64, w0: np.datetime64, w1: np.datetime64
     _close(tp, t, w0, w1, {o.id for o in own}, set(keys), {f["event_id"] for f in found})
     for f in found:
         tp.conj.active[f["event_id"]] = f
-    tp.conj.seconds += time.perf_counter() - t_wall
+    tp.conj.seconds += job.seconds + time.perf_counter() - t_wall
     return found
 
 

@@ -68,10 +68,15 @@ import math
 import numpy as np
 from sgp4.api import SatrecArray
 
+from spacerange.conjunction.background import InlineScreening, ScreeningRunner, shared_background
 from spacerange.conjunction.thresholds import PC_ALERT
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.catalog import CatalogMixin
-from spacerange.exercise.picture.conjunctions import screen_team
+from spacerange.exercise.picture.conjunctions import (
+    TeamScreenings,
+    finish_screenings,
+    submit_screenings,
+)
 from spacerange.exercise.picture.maneuver_arcs import ManeuverArcMixin
 from spacerange.exercise.picture.maneuvers import BurnLog, maneuver_goals
 from spacerange.exercise.picture.model import TeamPicture, Track
@@ -105,6 +110,10 @@ CUSTODY_AGE_S = 86400.0
 #: ... or when the track's along-track 1-sigma exceeds this [km]
 CUSTODY_SIGMA_KM = 50.0
 UCT_ALERT_MAX = 50  #: objects per UCT alert; more new tracks make more alerts
+#: worlds of at least this many objects screen in the background worker
+#: (:mod:`spacerange.conjunction.background`); smaller ones screen inline, where the worker's
+#: start (a new interpreter, ~2 s) would cost more than the overlap gains
+BACKGROUND_SCREENING_MIN_OBJECTS = 1000
 
 
 class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, SpaceWeatherMixin):
@@ -130,6 +139,12 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
         self.custody_age_s = float(custody_age_s)
         self.custody_sigma_km = float(custody_sigma_km)
         self.refit_s = refit_s
+        #: where the teams' screenings run: the same events either way
+        self._screen_runner: ScreeningRunner = (
+            shared_background()
+            if len(world.objects) >= BACKGROUND_SCREENING_MIN_OBJECTS
+            else InlineScreening()
+        )
         self.rng = np.random.default_rng([world.seed, 2])
         #: measurement noise and public-catalog errors: a stream of their own, so that the
         #: detection draws do not depend on how many measurements the OD simulated
@@ -349,6 +364,9 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
         ids = np.array([w.objects[i].id for i in idx], dtype=object)
         ri, scene = self._itrs(r, v, t)
         out += self._provider_cdms(t)
+        # each team's screening starts as soon as its catalog is updated (in the background
+        # worker, while the next team's orbit determination runs) and is collected below
+        screenings = {}
         for tp in self.teams.values():
             rows, _, sens = self._visible(tp, ri, scene, t, ids)
             new, jumps = self._observe(tp, t, idx[rows], sens)
@@ -369,9 +387,10 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
             out += self._proximity(tp, t)
             self._scan_notices(tp, t)
             self._queue_standing_shares(tp, t)
+            screenings[tp.team] = self._screen_submit(tp, t)
         out += self._relative_motion(t, idx, r, v)
         for tp in self.teams.values():
-            out += self._screen(tp, t)
+            out += self._screen(tp, t, screenings[tp.team])
         if self._last_reentry is None or _secs(t - self._last_reentry) >= 6 * 3600.0:
             self._last_reentry = t
             for tp in self.teams.values():
@@ -468,34 +487,17 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
         """Hard-body radius [m] the teams use for an object (its catalogued size)."""
         return self.world.obj(oid).hbr_m if oid in self.world else 1.0
 
-    def _screen(self, tp, t) -> list[dict]:
-        """Screen the team's assets against its catalog after a catalog update (see
-        :mod:`.conjunctions`): changed tracks and moved assets over the whole look-ahead
-        window, the rest over the window's new leading edge.  Returns the products."""
-        c = tp.conj
-        end = t + _td64(self.look_ahead_s)
-        own = {o.id: o for o in self._own_assets(tp) if o.alive_at(t)}
-        orbit = {k: id(o.satrec_at(t)) for k, o in own.items()}
-        found: list[dict] = []
-        if c.screened_until is None:
-            found += screen_team(self, tp, t, t, end)
-            c.screened_until = end
-        else:
-            moved = {k for k in own if c.asset_orbits.get(k) != orbit[k]}
-            still = set(own) - moved
-            changed = {k for k in tp.changed if k in tp.tracks}
-            if moved:  # a burn: the asset against the whole catalog
-                found += screen_team(self, tp, t, t, end, assets=moved)
-            if changed and still:
-                found += screen_team(self, tp, t, t, end, assets=still, objects=changed)
-            if _secs(end - c.screened_until) >= self.extend_s:
-                rest = set(tp.tracks) - changed
-                found += screen_team(self, tp, t, max(c.screened_until, t), end,
-                                     assets=still, objects=rest)  # fmt: skip
-                c.screened_until = end
-        c.asset_orbits = orbit
-        tp.changed = set()
-        return self._conjunction_products(tp, t, found)
+    def _screen_submit(self, tp, t) -> TeamScreenings:
+        """Submit the team's screenings of this catalog update (:func:`.submit_screenings`)."""
+        return submit_screenings(self, tp, t, self._screen_runner)
+
+    def _screen(self, tp, t, submitted: TeamScreenings | None = None) -> list[dict]:
+        """Screen the team's assets against its catalog after a catalog update: the jobs
+        :meth:`_screen_submit` submitted (now, if not given), finished in order.  Returns
+        the products."""
+        if submitted is None:
+            submitted = self._screen_submit(tp, t)
+        return self._conjunction_products(tp, t, finish_screenings(self, tp, t, submitted))
 
     def _conjunction_products(self, tp, t, found: list[dict]) -> list[dict]:
         """``conjunction_update`` events, CDM-like records and alerts of screened events."""
