@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from catalog_testutil import naive_checksum, set_cols, with_checksum
-from sgp4.api import Satrec
+from sgp4.api import WGS72, Satrec
 
 from spacerange.catalog.tle import (
     alpha5_decode,
@@ -17,6 +17,7 @@ from spacerange.catalog.tle import (
     parse_tle_file,
     parse_tle_lines,
     parse_tle_text,
+    satrec_tle,
     tle_checksum,
 )
 from spacerange.errors import ParseError
@@ -251,3 +252,41 @@ def test_parse_tle_lines_raises_parse_error():
     with pytest.raises(ParseError) as exc:
         parse_tle_lines(ISS_L1, set_cols(ISS_L2, 27, "00a6703"))
     assert exc.value.line == 2 and "eccentricity" in exc.value.reason
+
+
+# --- satrec_tle: python-sgp4's exporter text -----------------------------------------------
+
+
+def _fitted_satrecs(n: int = 3000) -> list[Satrec]:
+    """Element sets as the exercise makes them (``sgp4init`` from fitted elements: no
+    international designator, revolution 0), over the fields' whole ranges."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    out = []
+    for _ in range(n):
+        ecc = float(rng.choice([0.0, 1e-9, rng.uniform(0, 0.02), rng.uniform(0, 0.95)]))
+        ang = [float(rng.choice([0.0, 2 * math.pi, rng.uniform(0, 2 * math.pi)])) for _ in range(3)]
+        bstar = float(rng.choice([0.0, -rng.uniform(0, 1e-3), rng.uniform(0, 0.5), 1e-12]))
+        s = Satrec()
+        s.sgp4init(WGS72, "i", int(rng.integers(1, 339999)), float(rng.uniform(20000, 30000)),
+                   bstar, 0.0, 0.0, ecc, ang[0], float(rng.uniform(0, math.pi)), ang[1],
+                   float(rng.uniform(0.003, 0.07)), ang[2])  # fmt: skip
+        out.append(s)
+    return out
+
+
+def test_satrec_tle_is_the_exporters_text(spacetrack_3le, celestrak_active):
+    from sgp4.exporter import export_tle
+
+    sats = [Satrec.twoline2rv(e.line1, e.line2) for p in (spacetrack_3le, celestrak_active)
+            for e in parse_tle_file(p)[0]] + _fitted_satrecs()  # fmt: skip
+    assert len(sats) == 26140 + 12806 + 3000
+    differ = [export_tle(s) for s in sats if satrec_tle(s) != export_tle(s)]
+    assert differ == [], differ[:3]
+    # an angle out of range is refused, as by the exporter
+    s = _fitted_satrecs(1)[0]
+    s.sgp4init(WGS72, "i", 5, 25000.0, 0.0, 0.0, 0.0, 0.1, 0.0, 1.0, 0.0, 0.06, -0.5)
+    for f in (export_tle, satrec_tle):
+        with pytest.raises(ValueError):
+            f(s)

@@ -33,6 +33,7 @@ __all__ = [
     "parse_tle_text",
     "parse_tle_file",
     "format_tle",
+    "satrec_tle",
     "validate_elements",
     "cospar_from_tle",
     "cospar_to_tle",
@@ -451,5 +452,50 @@ def format_tle(elset: ElementSet) -> tuple[str, str]:
         f"{ecc_int:07d} {elset.arg_perigee_deg % 360.0:8.4f} "
         f"{elset.mean_anomaly_deg % 360.0:8.4f} {elset.mean_motion_rev_day:11.8f}"
         f"{elset.rev_at_epoch % 100000:5d}"
+    )
+    return l1 + str(tle_checksum(l1)), l2 + str(tle_checksum(l2))
+
+
+# python-sgp4's exporter constants (``sgp4.exporter``), so that the text is its text
+_SGP4_DEG2RAD = math.pi / 180.0
+_SGP4_XPDOTP = 1440.0 / (2.0 * math.pi)
+
+
+def _sgp4_rate(value: float, zero_exponent: str) -> str:
+    return (
+        f"{value: 4.4e} ".replace(".", "")
+        .replace("e+00", zero_exponent)
+        .replace("e-0", "-")
+        .replace("e+0", "+")
+    )
+
+
+def satrec_tle(sat) -> tuple[str, str]:
+    """The two TLE lines of an ``sgp4.api.Satrec``: the text python-sgp4's
+    ``sgp4.exporter.export_tle`` writes, character for character (the test suite checks
+    every record of the shared catalogs and fitted element sets), at about half its cost
+    (its checksum is a Python loop over each line; the exercise writes a team's catalog
+    entry after every orbit update).  Raises ``ValueError`` for an angle outside its range,
+    as the exporter does."""
+    for name, value, top in (("inclination", sat.inclo, math.pi),
+                             ("right ascension of the node", sat.nodeo, 2 * math.pi),
+                             ("argument of perigee", sat.argpo, 2 * math.pi),
+                             ("mean anomaly", sat.mo, 2 * math.pi)):  # fmt: skip
+        if not 0 <= value <= top:
+            raise ValueError(f"{name} {value!r} rad is outside [0, {top!r}]")
+    cls = getattr(sat, "classification", "U").strip() or "U"
+    intl = getattr(sat, "intldesg", "")
+    ndot = f"{sat.ndot * (_SGP4_XPDOTP * 1440.0): 8.8f}".replace("0", "", 1)
+    l1 = (
+        f"1 {sat.satnum_str}{cls} {intl:8} {str(sat.epochyr % 100).zfill(2)}"
+        f"{sat.epochdays:012.8f} {ndot} {_sgp4_rate(sat.nddot * _SGP4_XPDOTP * 20736000.0, '-0')}"
+        f"{_sgp4_rate(sat.bstar * 10.0, '+0')}"
+        f"{getattr(sat, 'ephtype', 0)} {getattr(sat, 'elnum', 0):4}"
+    )
+    ecc = f"{sat.ecco:8.7f}".replace("0.", "")
+    l2 = (
+        f"2 {sat.satnum_str} {sat.inclo / _SGP4_DEG2RAD:8.4f} {sat.nodeo / _SGP4_DEG2RAD:8.4f} "
+        f"{ecc} {sat.argpo / _SGP4_DEG2RAD:8.4f} {sat.mo / _SGP4_DEG2RAD:8.4f} "
+        f"{sat.no_kozai * _SGP4_XPDOTP:11.8f}{str(sat.revnum).rjust(5)}"
     )
     return l1 + str(tle_checksum(l1)), l2 + str(tle_checksum(l2))

@@ -718,10 +718,10 @@ def _states_to_elements(
     fit_iterations: int,
     reentry_perigee_alt_km: float,
 ) -> FragmentElements:
-    from sgp4 import exporter
     from sgp4.api import Satrec
 
     from spacerange.catalog.model import ElementSet
+    from spacerange.catalog.tle import satrec_tle
 
     n = state.shape[0]
     if first_norad_id < 1 or first_norad_id + n - 1 > 339999:
@@ -757,7 +757,7 @@ def _states_to_elements(
             if e_code != 0 or not 0 < cl["e"][j] < 1:
                 sgp4_error[i_frag] = e_code or 1
                 continue
-            line1, line2 = exporter.export_tle(s)
+            line1, line2 = satrec_tle(s)
             if cospar_id:
                 line1 = _with_cospar(line1, cospar_id)
             t = Satrec.twoline2rv(line1, line2)
@@ -816,13 +816,13 @@ def _states_to_elements(
 
 def _with_cospar(line1: str, cospar_id: str) -> str:
     """Put an international designator (e.g. '98067A' or '1998-067A') in columns 10-17."""
-    from sgp4.exporter import compute_checksum
+    from spacerange.catalog.tle import tle_checksum
 
     c = cospar_id.strip()
     if len(c) >= 9 and c[4] == "-":
         c = c[2:4] + c[5:]
     body = line1[:9] + f"{c[:8]:8}" + line1[17:68]
-    return body + str(compute_checksum(body))
+    return body + str(tle_checksum(body))
 
 
 def _jd_to_datetime(jd: float, fr: float) -> datetime:

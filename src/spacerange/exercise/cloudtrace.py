@@ -29,9 +29,8 @@ def _utc64(t: datetime) -> np.datetime64:
 def element_sets(v: TeamView, ids: list[str], now: datetime) -> dict:
     """SGP4 mean element sets (``ElementSet`` by the team's designator) fitted to the
     states of the team's own tracks ``ids`` now (UTC); tracks that do not fit are left out."""
-    from sgp4 import exporter
 
-    from spacerange.catalog.tle import parse_tle_lines
+    from spacerange.catalog.tle import parse_tle_lines, satrec_tle
     from spacerange.propagation.mean_elements import fit_sgp4_mean_elements
 
     ids = [o for o in ids if v.track(o) is not None]
@@ -39,7 +38,7 @@ def element_sets(v: TeamView, ids: list[str], now: datetime) -> dict:
         return {}
     st = np.array([[*v.track(o)["r_km"], *v.track(o)["v_km_s"]] for o in ids], float)
     sats, _ = fit_sgp4_mean_elements(st, _utc64(now))
-    return {o: parse_tle_lines(*exporter.export_tle(sat), name=o)
+    return {o: parse_tle_lines(*satrec_tle(sat), name=o)
             for o, sat in zip(ids, sats, strict=True) if sat is not None}  # fmt: skip
 
 

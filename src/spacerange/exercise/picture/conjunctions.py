@@ -37,9 +37,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from sgp4 import exporter
 from sgp4.api import Satrec
 
+from spacerange.catalog.tle import satrec_tle
 from spacerange.conjunction import multistep
 from spacerange.conjunction.background import PendingScreening, ScreeningRunner
 from spacerange.conjunction.encounter import cov_rtn_to_inertial
@@ -59,8 +59,9 @@ MIN_VREL_KM_S = 1e-6
 
 
 def tle_of(sat: Satrec) -> tuple[str, str]:
-    """The two TLE lines of an SGP4 element set (python-sgp4's exporter)."""
-    return exporter.export_tle(sat)
+    """The two TLE lines of an SGP4 element set (python-sgp4's exporter text,
+    :func:`spacerange.catalog.tle.satrec_tle`)."""
+    return satrec_tle(sat)
 
 
 def tle_satrec(sat: Satrec) -> tuple[Satrec, tuple[str, str], float]:
