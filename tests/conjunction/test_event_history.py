@@ -53,3 +53,31 @@ def test_events_group_successive_cdms(shared_data, tmp_path):
     assert first["pc"] == pytest.approx(0.100351176, rel=2e-4)
     assert last["pc"] > 2 * first["pc"]
     assert ev["trend"] == {"pc": "rising", "miss": "steady", "covariance": "steady"}
+
+
+def test_grouping_follows_the_latest_tca_to_the_microsecond():
+    """A record joins the event whose latest TCA is within the tolerance (inclusive); the
+    event's TCA moves with each record (a drifting TCA stays one event); a NaT TCA joins
+    nothing.  A pair screened every hour over days holds many events: grouping it is one
+    pass over the records (integers, not datetime scalars)."""
+    import numpy as np
+
+    from spacerange.conjunction.event_history import CdmRecord, group_events
+
+    t0 = np.datetime64("2026-03-04T00:00:00", "us")
+
+    def rec(k, tca_s, created_h):
+        tca = t0 + np.timedelta64(int(round(tca_s * 1e6)), "us")
+        return CdmRecord("f", k, "A", "B", tca, t0 + np.timedelta64(created_h, "h"), 1e-5, "2d",
+                         100.0, 50.0)  # fmt: skip
+
+    tol = 600.0
+    evs = group_events([rec(0, 3600.0, 0), rec(1, 3600.0 + tol, 1), rec(2, 3600.0 + 2 * tol, 2),
+                        rec(3, 3600.0 + 3 * tol + 1e-6, 3)], tol)  # fmt: skip
+    assert [[r.index for r in e.records] for e in evs] == [[0, 1, 2], [3]]
+    nat = CdmRecord("f", 9, "A", "B", np.datetime64("NaT", "us"), t0, 1e-5, "2d", 1.0, 1.0)
+    assert len(group_events([rec(0, 3600.0, 0), nat], tol)) == 2
+    # one event per orbit of a co-orbiting pair, re-screened every hour for four days
+    many = [rec(k, 5400.0 * (k % 60), k // 60) for k in range(6000)]
+    evs = group_events(many, tol)
+    assert len(evs) == 60 and all(len(e.records) == 100 for e in evs)

@@ -133,22 +133,28 @@ def group_events(
     records: Sequence[CdmRecord], tca_tolerance_s: float = TCA_TOLERANCE_S
 ) -> list[ConjunctionEvent]:
     """Group records into events (module docstring); events sorted by latest TCA."""
-    tol = np.timedelta64(int(round(tca_tolerance_s * 1e6)), "us")
+    tol_us = int(round(tca_tolerance_s * 1e6))
     order = sorted(_dedupe(records), key=lambda r: (r.creation_utc, r.tca_utc))
     events: list[ConjunctionEvent] = []
-    open_by_pair: dict[tuple[str, str], list[ConjunctionEvent]] = {}
+    # per pair: its events and each one's latest TCA [us] (integers: a pair screened every
+    # hour for days holds hundreds of records, and numpy's datetime scalars cost ~1 us each
+    # in this loop); a NaT TCA matches nothing, as numpy's comparison says
+    open_by_pair: dict[tuple[str, str], list[tuple[ConjunctionEvent, list[int | None]]]] = {}
     for r in order:
         pair = _pair(r.object1, r.object2)
+        t = np.datetime64(r.tca_utc, "us")
+        t_us = None if np.isnat(t) else int(t.astype(np.int64))
         match = None
-        for ev in open_by_pair.get(pair, []):
-            if abs(ev.records[-1].tca_utc - r.tca_utc) <= tol:
+        for ev, last in open_by_pair.get(pair, []):
+            if t_us is not None and last[0] is not None and abs(last[0] - t_us) <= tol_us:
                 match = ev
+                last[0] = t_us
                 break
         if match is None:
             eid = r.conjunction_id or conjunction_id(pair[0], pair[1], r.tca_utc)
             match = ConjunctionEvent(eid, pair)
             events.append(match)
-            open_by_pair.setdefault(pair, []).append(match)
+            open_by_pair.setdefault(pair, []).append((match, [t_us]))
         match.records.append(r)
     return sorted(events, key=lambda e: e.records[-1].tca_utc)
 
