@@ -28,3 +28,49 @@ def test_a_fast_encounter_is_resolved_between_grid_points(speed_km_s, miss_km):
     tca, miss, _ = _closest(fn, "a", "b", _grid(T0, T0 + np.timedelta64(2, "h"), 30.0))
     assert miss == pytest.approx(miss_km, abs=1e-6)
     assert abs((tca - TCA) / np.timedelta64(1, "us")) <= 1.0
+
+
+def test_the_port_answers_a_repeated_question_once_per_instant_and_estimate(tmp_path):
+    """``TeamPort.closest_approach`` on the engine: asked again in the same instant on the
+    same estimates, it returns the first answer without propagating again; a new track
+    of either object, a burn of the asset or a later instant is computed afresh."""
+    from pathlib import Path
+
+    from spacerange.exercise.engine import Exercise
+    from spacerange.exercise.port import TeamPortImpl
+
+    training = Path(__file__).resolve().parents[2] / "scenarios" / "training"
+    ex = Exercise.create(training / "high_pc_conjunction.yaml", tmp_path / "run",
+                         autopilots={"blue": "passive"})  # fmt: skip
+    try:
+        ex.step(3 * 3600.0)
+        pics = ex.pictures
+        team = "ardenia-ops"
+        calls = []
+        predict = pics.predict
+        pics.predict = lambda tm, oid, ts: calls.append(oid) or predict(tm, oid, ts)
+        port = TeamPortImpl(ex, team)
+        first = port.closest_approach("ARD-EO-1", "DEB-4411", 24.0)
+        assert first is not None and len(calls) > 0
+        n = len(calls)
+        assert port.closest_approach("ARD-EO-1", "DEB-4411", 24.0) == first
+        assert len(calls) == n  # answered from the instant's memo
+        # a new estimate of the debris (a provider's state): computed again, and the
+        # same answer as a port that never asked
+        pics.deliver(team, ["DEB-4411"], ex.clock.now, sigma_km=0.0005)
+        again = port.closest_approach("ARD-EO-1", "DEB-4411", 24.0)
+        assert len(calls) > n
+        assert again == TeamPortImpl(ex, team).closest_approach("ARD-EO-1", "DEB-4411", 24.0)
+        # a burn of the asset (a new arc of its truth, which is its own estimate)
+        n = len(calls)
+        ex.world.burn("ARD-EO-1", (0.0, 0.5, 0.0), ex.clock.now)
+        burned = port.closest_approach("ARD-EO-1", "DEB-4411", 24.0)
+        assert len(calls) > n
+        assert burned == TeamPortImpl(ex, team).closest_approach("ARD-EO-1", "DEB-4411", 24.0)
+        # another instant
+        n = len(calls)
+        ex.step(600.0)
+        port.closest_approach("ARD-EO-1", "DEB-4411", 24.0)
+        assert len(calls) > n
+    finally:
+        ex.close()

@@ -30,6 +30,8 @@ class TeamPortImpl:
         #: the events handed to the team's autopilot, by kind (the same as its log view)
         self._seen: dict[str, list[dict]] = {}
         self._static: dict | None = None
+        #: closest approaches computed at one clock instant, by question and estimates
+        self._ca_memo: tuple[object, dict] = (None, {})
 
     def record(self, kind: str, payload: dict, t_utc: str) -> None:
         if kind in ("message", "alert", "conjunction_update", "reentry_prediction"):
@@ -102,6 +104,17 @@ class TeamPortImpl:
         if ta is None or tb is None:
             return None
         t0 = self._ex.clock.now
+        # the same question on the same estimates in one instant (an autopilot reads each
+        # conjunction update of a pair: one per TCA) has the same answer: a 72 h search is
+        # two SGP4 runs of 8,640 times
+        token = getattr(pics, "estimate_token", None)
+        key = None
+        if token is not None:
+            key = (ta, tb, float(hours), token(self.team, ta), token(self.team, tb))
+            if self._ca_memo[0] != t0:
+                self._ca_memo = (t0, {})
+            elif key in self._ca_memo[1]:
+                return self._ca_memo[1][key]
 
         def fn(oid: str, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return pics.predict(self.team, oid, ts)  # the team's estimates only
@@ -110,9 +123,10 @@ class TeamPortImpl:
             tca, miss, _ = _closest(fn, ta, tb, _grid(t0, t0 + seconds(hours * 3600.0), 30.0))
         except LookupError:
             return None
-        if not math.isfinite(miss):
-            return None
-        return Approach(iso(tca), float(miss))
+        out = Approach(iso(tca), float(miss)) if math.isfinite(miss) else None
+        if key is not None:
+            self._ca_memo[1][key] = out
+        return out
 
     def reentry_window(self, name: str) -> dict | None:
         """The team's own re-entry prediction of ``name`` now (its track's decay)."""

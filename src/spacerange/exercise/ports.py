@@ -131,6 +131,10 @@ class PicturePort(Protocol):
         """The truth id of a name the team uses (its designator), or ``None``."""
         ...
 
+    def estimate_token(self, team: str, oid: str) -> tuple:
+        """A hashable value that changes whenever ``predict(team, oid, ...)`` may."""
+        ...
+
     def predict(self, team: str, oid: str, times: UtcLike) -> tuple[np.ndarray, np.ndarray]:
         """The team's own estimate (TEME r, v) of ``oid`` at ``times``."""
         ...

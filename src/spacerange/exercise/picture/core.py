@@ -264,6 +264,18 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
         w = self.world
         return oid in w and w.obj(oid).actor in self.teams[team].actors
 
+    def estimate_token(self, team: str, oid: str) -> tuple:
+        """A value that changes whenever :meth:`predict` of ``oid`` for ``team`` may: the
+        own asset's arcs and life, or the track's element set (held, so never reused);
+        ``()`` when the team holds none."""
+        if team not in self.teams:
+            return ()
+        if self._own(team, oid):
+            o = self.world.obj(oid)
+            return ("own", o.created_utc, o.ended_utc, *(s for _, s in o.arcs))
+        tr = self.teams[team].tracks.get(oid)
+        return () if tr is None else ("track", tr.satrec)
+
     def predict(self, team: str, oid: str, times) -> tuple[np.ndarray, np.ndarray]:
         """The team's predicted TEME r, v of ``oid`` at ``times`` (its own estimate);
         :class:`NotInPicture` when the team holds none."""
