@@ -148,19 +148,25 @@ def _inv(nmat: np.ndarray) -> np.ndarray:
 def realistic_covariance(nmat: np.ndarray, mmat: np.ndarray) -> np.ndarray:
     """``N^-1 + N^-1 (M - N)_+ N^-1`` per object (n, 6, 6) (see the module doc)."""
     p = _inv(nmat)
-    # (M - N)_+ in the metric of N: whiten with N^-1/2 so the comparison is per direction
+    # (M - N)_+ in the metric of N: whiten with N^-1/2 so the comparison is per direction.
+    # All objects at once: LAPACK and the matrix products work matrix by matrix, so each
+    # object gets the numbers it gets alone
     out = p.copy()
-    for i in range(nmat.shape[0]):
-        if not (np.all(np.isfinite(mmat[i])) and np.all(np.isfinite(p[i]))):
-            continue
-        w, v = np.linalg.eigh(0.5 * (nmat[i] + nmat[i].T))
-        if np.any(w <= 0):
-            continue
-        s = v / np.sqrt(w)  # N^-1/2 = s v^T
-        inner = s.T @ (mmat[i] - nmat[i]) @ s  # whitened excess
-        e, u = np.linalg.eigh(0.5 * (inner + inner.T))
-        excess = (u * np.maximum(e, 0.0)) @ u.T
-        out[i] = p[i] + s @ excess @ s.T
+    ok = np.flatnonzero(np.isfinite(mmat).all(axis=(1, 2)) & np.isfinite(p).all(axis=(1, 2)))
+    if not ok.size:
+        return out
+    nm = nmat[ok]
+    w, v = np.linalg.eigh(0.5 * (nm + np.swapaxes(nm, 1, 2)))
+    pos = np.all(w > 0, axis=1)
+    ok, nm, w, v = ok[pos], nm[pos], w[pos], v[pos]
+    if not ok.size:
+        return out
+    s = v / np.sqrt(w)[:, None, :]  # N^-1/2 = s v^T
+    st = np.swapaxes(s, 1, 2)
+    inner = st @ (mmat[ok] - nm) @ s  # whitened excess
+    e, u = np.linalg.eigh(0.5 * (inner + np.swapaxes(inner, 1, 2)))
+    excess = (u * np.maximum(e, 0.0)[:, None, :]) @ np.swapaxes(u, 1, 2)
+    out[ok] = p[ok] + s @ excess @ st
     return out
 
 
