@@ -46,7 +46,9 @@ default 72 h) through the engine (:mod:`.conjunctions`:
 :func:`spacerange.conjunction.protected.screen_protected` over
 :func:`~spacerange.conjunction.screening.screen`, 10 km threshold; Pc from
 :func:`spacerange.conjunction.multistep.pc_auto_batch` on the team's covariances; one
-event per pair and TCA with its Pc trend, :func:`~spacerange.conjunction.event_history.group_events`):
+event per pair and TCA with its Pc trend, :func:`~spacerange.conjunction.event_history.group_events`;
+in a world of ``BACKGROUND_SCREENING_MIN_OBJECTS`` or more, in the engine's background worker
+while the next team's update runs, :mod:`spacerange.conjunction.background`):
 ``conjunction_update`` (event id, TCA, miss and its 1-sigma, Pc, method, trend),
 ``alert`` (kind conjunction at Pc >= 1e-4, an unknown Pc, or
 miss < 1 km), a CDM-like record; ``proximity`` alerts (another object within 50 km of an
