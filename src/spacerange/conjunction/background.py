@@ -168,8 +168,9 @@ _SHARED_LOCK = threading.Lock()
 
 
 def shared_background() -> ScreeningRunner:
-    """The process's one :class:`BackgroundScreening` (one worker for every caller), or an
-    :class:`InlineScreening` on a one-core machine (a worker would only take turns)."""
+    """The process's one :class:`BackgroundScreening` (one worker for every caller, idle
+    between jobs until the process exits), or an :class:`InlineScreening` on a one-core
+    machine (a worker would only take turns)."""
     global _SHARED
     if (os.cpu_count() or 1) < 2:
         return InlineScreening()
