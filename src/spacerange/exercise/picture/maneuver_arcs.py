@@ -75,6 +75,20 @@ def _model_error_km(trs) -> np.ndarray:
                      for tr in trs])  # fmt: skip
 
 
+def arc_window(arc: list, oldest: np.datetime64, t_end: np.datetime64) -> list:
+    """The passes ``p`` of ``arc`` with ``oldest <= p[0] < t_end``.  An arc is kept in
+    time order (each update appends its pass after dropping any at or after its time;
+    thinning and trimming only remove), so these are one run, found from the two ends:
+    a comparison or two per arc instead of two per pass (numpy's datetime scalars cost
+    about a microsecond each, and every catalog update reads the arcs of its passes)."""
+    i, j = 0, len(arc)
+    while i < j and arc[i][0] < oldest:
+        i += 1
+    while j > i and not arc[j - 1][0] < t_end:
+        j -= 1
+    return arc[i:j]
+
+
 class ManeuverArcMixin:
     """Manoeuvre arcs and their test (see the module docstring)."""
 
@@ -94,7 +108,7 @@ class ManeuverArcMixin:
         oldest = t_end - np.timedelta64(int(ARC_SPAN_S), "s")
         for oid, a, c in zip(uniq.tolist(), first.tolist(), count.tolist(), strict=True):
             r = rows[a : a + c]
-            arc = [p for p in tp.pass_log.get(oid, ()) if oldest <= p[0] < t_end]
+            arc = arc_window(tp.pass_log.get(oid, []), oldest, t_end)
             arc.append((t_end,) + tuple(col[r] for col in cols))
             while len(arc) > ARC_MAX_PASSES:
                 # drop the older pass whose neighbours are closest: even spacing
@@ -113,7 +127,7 @@ class ManeuverArcMixin:
         oldest = t_end - np.timedelta64(int(ARC_SPAN_S), "s")
         parts, arcs = [], []
         for i, oid in enumerate(oids):
-            arc = [p for p in tp.pass_log.get(oid, ()) if oldest <= p[0] < t_end]
+            arc = arc_window(tp.pass_log.get(oid, []), oldest, t_end)
             arcs.append(arc)
             part = arc if n_first is None else arc[: n_first[i]]
             parts += [(oid, p) for p in (part if skip is None else part[skip[i] :])]
