@@ -76,7 +76,8 @@ class Recorder(Autopilot):
 
     def on_event(self, port, kind, payload):
         self.ports.add(type(port).__name__)
-        assert set(vars(port)) <= {"_ex", "team", "_cache", "_seen", "_static"}
+        # (``_ca_memo``: closest approaches under the team's own names, on its estimates)
+        assert set(vars(port)) <= {"_ex", "team", "_cache", "_seen", "_static", "_ca_memo"}
         self.seen.append((kind, payload))
         v = port.view()
         assert isinstance(v, TeamView) and v.team == "ardenia-ops"

@@ -106,11 +106,12 @@ class TeamPortImpl:
         t0 = self._ex.clock.now
         # the same question on the same estimates in one instant (an autopilot reads each
         # conjunction update of a pair: one per TCA) has the same answer: a 72 h search is
-        # two SGP4 runs of 8,640 times
+        # two SGP4 runs of 8,640 times.  The memo holds the team's own names and estimates
+        # (its tracks' element sets, its assets' orbits), nothing the port does not give
         token = getattr(pics, "estimate_token", None)
         key = None
         if token is not None:
-            key = (ta, tb, float(hours), token(self.team, ta), token(self.team, tb))
+            key = (a, b, float(hours), token(self.team, ta), token(self.team, tb))
             if self._ca_memo[0] != t0:
                 self._ca_memo = (t0, {})
             elif key in self._ca_memo[1]:
