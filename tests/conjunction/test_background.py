@@ -3,6 +3,7 @@ dies costs nothing but the overlap."""
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 
@@ -52,6 +53,14 @@ def test_the_worker_gives_the_inline_events_bit_for_bit(tles):
         with pytest.raises(ValueError, match="primary index out of range"):
             InlineScreening().submit(tles, [len(tles)], START, 3600.0, CFG).result()
         assert bg.broken is None  # an error in a job is not a broken worker
+        # any other job of a module-level function: its value, or its error
+        n = bg.n_in_worker
+        assert bg.call(math.hypot, 3.0, 4.0).result() == 5.0
+        with pytest.raises(ValueError, match="math domain error"):
+            bg.call(math.sqrt, -1.0).result()
+        assert bg.n_in_worker == n + 2 and bg.broken is None
+        with pytest.raises(ValueError, match="math domain error"):
+            InlineScreening().call(math.sqrt, -1.0).result()
     finally:
         bg.shutdown()
 

@@ -165,6 +165,69 @@ def test_screening_in_the_background_worker_plays_the_same_game(passive_run, tmp
         ex.close()
 
 
+def test_reentry_forecasts_in_the_background_worker_play_the_same_game(tmp_path, monkeypatch):
+    """The 6-hourly re-entry forecasts of a large world are computed in the background
+    worker beside the screenings (from the tracks' TLE text, after the team's update):
+    the same run, event for event, as computing them inline at the end of the update."""
+    from spacerange.conjunction.background import BackgroundScreening
+    from spacerange.exercise.engine import Exercise
+    from spacerange.exercise.picture import core
+    from spacerange.exercise.picture.reentry import decay_forecasts, low_tracks
+
+    def play(run_dir):
+        ex = Exercise.create(TRAINING / "uncontrolled_reentry.yaml", run_dir,
+                             autopilots={"blue": "passive"})  # fmt: skip
+        pics = ex.world.pictures
+        runner, sent, jobs, checks, steps = pics._screen_runner, [], [], [], []
+        call, update, observe = runner.call, pics.update, pics._observe
+        n0 = getattr(runner, "n_in_worker", 0)
+
+        def counted(fn, *args):
+            sent.append(fn)
+            if fn is decay_forecasts:
+                jobs.append(args[0])
+                steps.append("forecast")
+            return call(fn, *args)
+
+        def observed(tp, *args):
+            steps.append("od")
+            return observe(tp, *args)
+
+        def checked(t_utc):
+            n0 = len(jobs)
+            steps.clear()
+            out = update(t_utc)
+            # each team's forecasts start after its own orbit determination, and read its
+            # tracks as the whole update left them
+            now = [[tle for _, tle in c] for tp in pics.teams.values()
+                   if (c := low_tracks(tp.tracks))]  # fmt: skip
+            assert jobs[n0:] in ([], now)
+            assert all(
+                k > 0 and steps[k - 1] == "od" for k, s in enumerate(steps) if s == "forecast"
+            )
+            checks.append(len(jobs) > n0)
+            return out
+
+        monkeypatch.setattr(runner, "call", counted)
+        monkeypatch.setattr(pics, "update", checked)
+        monkeypatch.setattr(pics, "_observe", observed)
+        try:
+            ex.run()
+            assert sum(checks) >= 2  # the forecasts of two or more updates were checked
+            return runner, sent, getattr(runner, "n_in_worker", 0) - n0, ex.events()
+        finally:
+            ex.close()
+
+    _, sent, _, inline = play(tmp_path / "inline")
+    n_pred = sum(e["kind"] == "reentry_prediction" for e in inline)
+    assert n_pred >= 2 and sent.count(decay_forecasts) >= 2  # it compares something
+    monkeypatch.setattr(core, "BACKGROUND_SCREENING_MIN_OBJECTS", 0)
+    runner, sent, n_in_worker, worker = play(tmp_path / "worker")
+    assert isinstance(runner, BackgroundScreening) and runner.broken is None
+    assert sent.count(decay_forecasts) >= 2 and n_in_worker >= len(sent)
+    assert _played(worker) == _played(inline)
+
+
 def test_exposed_team_holds_the_graded_conjunction_within_its_goals(passive_run):
     s, ups, _ = passive_run
     g = s["conjunction_goals"]

@@ -11,6 +11,9 @@ own kernels use the rest).  :class:`InlineScreening` is the same
 interface computing at once, for small jobs and one-core machines.  Both return a
 :class:`PendingScreening`: its ``result()`` gives the events or raises the job's error.
 
+The same worker takes any other job of a module-level function on picklable arguments
+(``call``): the exercise's team pictures send it their re-entry decays too.
+
 A worker that dies (killed, out of memory) does not take the caller down: that job and every
 later one are computed inline, and :attr:`BackgroundScreening.broken` says why.
 """
@@ -20,11 +23,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,6 +36,7 @@ from spacerange.conjunction.screening import ScreeningConfig, ScreeningResult
 from spacerange.propagation.sgp4_batch import TlePair
 
 __all__ = [
+    "Pending",
     "PendingScreening",
     "ScreeningRunner",
     "InlineScreening",
@@ -51,8 +55,17 @@ class PendingScreening(Protocol):
         ...
 
 
+class Pending(Protocol):
+    """A submitted job (:meth:`ScreeningRunner.call`)."""
+
+    def result(self) -> Any:
+        """The job's return value, waiting for it if needed; raises the job's error."""
+        ...
+
+
 class ScreeningRunner(Protocol):
-    """Runs :func:`~spacerange.conjunction.protected.screen_protected` jobs."""
+    """Runs :func:`~spacerange.conjunction.protected.screen_protected` jobs, and other
+    jobs beside them."""
 
     def submit(
         self,
@@ -65,30 +78,38 @@ class ScreeningRunner(Protocol):
         """Start one screening (arguments as :func:`screen_protected`'s)."""
         ...
 
+    def call(self, fn: Callable[..., Any], *args: Any) -> Pending:
+        """Start ``fn(*args)``: ``fn`` a module-level function (a worker imports it by
+        name), ``args`` and its value picklable."""
+        ...
+
 
 class _Computed:
     """A job computed at submission: its result or its error, kept for ``result()``."""
 
-    def __init__(self, args: tuple) -> None:
-        self._value: ScreeningResult | None = None
+    def __init__(self, fn: Callable[..., Any], args: tuple) -> None:
+        self._value: Any = None
         self._error: Exception | None = None
         try:
-            self._value = screen_protected(*args)
+            self._value = fn(*args)
         except Exception as exc:  # raised again by result(), as the inline call would
             self._error = exc
 
-    def result(self) -> ScreeningResult:
+    def result(self) -> Any:
         if self._error is not None:
             raise self._error
-        assert self._value is not None
         return self._value
 
 
 class InlineScreening:
-    """:class:`ScreeningRunner` that screens in the calling thread at ``submit``."""
+    """:class:`ScreeningRunner` that computes each job in the calling thread at submission."""
 
     def submit(self, tles, primaries, start_utc, span_s, config) -> PendingScreening:
-        return _Computed((list(tles), list(primaries), start_utc, span_s, config))
+        return self.call(screen_protected, list(tles), list(primaries), start_utc, span_s,
+                         config)  # fmt: skip
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Pending:
+        return _Computed(fn, args)
 
 
 def _screen_in_worker(tles, primaries, start_utc, span_s, config) -> ScreeningResult:
@@ -129,16 +150,24 @@ class BackgroundScreening:
 
     def submit(self, tles, primaries, start_utc, span_s, config) -> PendingScreening:
         args = (list(tles), list(primaries), start_utc, span_s, config)
+        return self._run(_screen_in_worker, screen_protected, args)
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> Pending:
+        return self._run(fn, fn, args)
+
+    def _run(self, in_worker: Callable, inline: Callable, args: tuple) -> Pending:
+        """``in_worker(*args)`` in the worker, or ``inline(*args)`` here when there is
+        none (the same function but for the worker's thread setting)."""
         pool = self._executor()
         if pool is None:
-            return _Computed(args)
+            return _Computed(inline, args)
         try:
-            fut = pool.submit(_screen_in_worker, *args)
+            fut = pool.submit(in_worker, *args)
             self.n_in_worker += 1
         except (BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: shut down
             self._give_up(f"{type(exc).__name__}: {exc}")
-            return _Computed(args)
-        return _InWorker(self, fut, args)
+            return _Computed(inline, args)
+        return _InWorker(self, fut, inline, args)
 
     def shutdown(self) -> None:
         """Stop the worker (a later job starts a new one)."""
@@ -152,15 +181,16 @@ class _InWorker:
     """A job in the worker; ``result`` computes it inline if the worker died (the job's
     own errors are raised as they are)."""
 
-    def __init__(self, owner: BackgroundScreening, fut: Future, args: tuple) -> None:
-        self._owner, self._fut, self._args = owner, fut, args
+    def __init__(self, owner: BackgroundScreening, fut: Future, inline: Callable,
+                 args: tuple) -> None:  # fmt: skip
+        self._owner, self._fut, self._inline, self._args = owner, fut, inline, args
 
-    def result(self) -> ScreeningResult:
+    def result(self) -> Any:
         try:
             return self._fut.result()
         except BrokenProcessPool as exc:
             self._owner._give_up(f"BrokenProcessPool: {exc}")
-            return _Computed(self._args).result()
+            return _Computed(self._inline, self._args).result()
 
 
 _SHARED: BackgroundScreening | None = None

@@ -47,7 +47,7 @@ from spacerange.conjunction.event_history import CdmRecord, group_events
 from spacerange.conjunction.screening import ScreeningConfig
 from spacerange.exercise.world import _td64
 
-__all__ = ["TeamConjunctions", "ScreenJob", "TeamScreenings", "tle_of", "tle_satrec", "team_pc",
+__all__ = ["TeamConjunctions", "ScreenJob", "TeamScreenings", "tle_satrec", "team_pc",
            "submit_screen", "finish_screen", "submit_screenings", "finish_screenings"]  # fmt: skip
 
 log = logging.getLogger("spacerange.exercise.picture")
@@ -58,17 +58,11 @@ TCA_TOLERANCE_S = 600.0
 MIN_VREL_KM_S = 1e-6
 
 
-def tle_of(sat: Satrec) -> tuple[str, str]:
-    """The two TLE lines of an SGP4 element set (python-sgp4's exporter text,
-    :func:`spacerange.catalog.tle.satrec_tle`)."""
-    return satrec_tle(sat)
-
-
 def tle_satrec(sat: Satrec) -> tuple[Satrec, tuple[str, str], float]:
     """``sat`` as the team's catalog holds it: through TLE text.  Returns the satrec read
     back from the lines, the lines, and the position difference at epoch [km] that the
     text's rounding made (a few metres; it joins the track's sigma)."""
-    lines = tle_of(sat)
+    lines = satrec_tle(sat)
     back = Satrec.twoline2rv(*lines)
     e1, r1, _ = sat.sgp4_tsince(0.0)
     e2, r2, _ = back.sgp4_tsince(0.0)
@@ -156,7 +150,7 @@ def submit_screen(pics, tp, t: np.datetime64, w0: np.datetime64, w1: np.datetime
         return None
     t_wall = time.perf_counter()
     na = len(own)
-    tles = [tle_of(o.satrec_at(t)) for o in own] + [tp.tracks[k].tle for k in keys]
+    tles = [satrec_tle(o.satrec_at(t)) for o in own] + [tp.tracks[k].tle for k in keys]
     cfg = ScreeningConfig(threshold_km=pics.screen_threshold_km, primary_pairs=False)
     pending = runner.submit(tles, range(na), w0, span_s, cfg)
     return ScreenJob(own, keys, w0, w1, pending, time.perf_counter() - t_wall)

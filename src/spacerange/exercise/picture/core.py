@@ -55,7 +55,8 @@ miss < 1 km), a CDM-like record; ``proximity`` alerts (another object within 50 
 own LEO asset or 200 km of a GEO asset); ``reentry`` predictions (every 6 h for tracks
 whose perigee is under 200 km: SGP4 decay of the team's own arc, re-fitted every 2 h as
 the truth of a decaying object is (``world.reepoched_decay_utc``), window +/- 20 % of the
-remaining time, the usual rule of thumb, footprint = ground track in the window).
+remaining time, the usual rule of thumb, footprint = ground track in the window;
+:mod:`.reentry`, beside the screenings: in the background worker of a large world).
 Truth-side products for EXCON (``visible_to`` = []): ``relative_motion`` samples of the
 proximity pairs the world registered (``fragments`` Gabbard data of each break-up is
 logged by the engine from the world's ``fragment_sets``; :meth:`Pictures._fragments` is
@@ -141,7 +142,8 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
         self.custody_age_s = float(custody_age_s)
         self.custody_sigma_km = float(custody_sigma_km)
         self.refit_s = refit_s
-        #: where the teams' screenings run: the same events either way
+        #: where the teams' screenings and 6-hourly re-entry forecasts run: the same
+        #: events either way
         self._screen_runner: ScreeningRunner = (
             shared_background()
             if len(world.objects) >= BACKGROUND_SCREENING_MIN_OBJECTS
@@ -378,9 +380,11 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
         ids = np.array([w.objects[i].id for i in idx], dtype=object)
         ri, scene = self._itrs(r, v, t)
         out += self._provider_cdms(t)
-        # each team's screening starts as soon as its catalog is updated (in the background
-        # worker, while the next team's orbit determination runs) and is collected below
-        screenings = {}
+        # each team's screening (and, every 6 h, its re-entry forecasts) starts as soon as
+        # its catalog is updated (in the background worker, while the next team's orbit
+        # determination runs) and is collected below
+        reentry_due = self._last_reentry is None or _secs(t - self._last_reentry) >= 6 * 3600.0
+        screenings, forecasts = {}, {}
         for tp in self.teams.values():
             rows, _, sens = self._visible(tp, ri, scene, t, ids)
             new, jumps = self._observe(tp, t, idx[rows], sens)
@@ -402,13 +406,15 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
             self._scan_notices(tp, t)
             self._queue_standing_shares(tp, t)
             screenings[tp.team] = self._screen_submit(tp, t)
+            if reentry_due:
+                forecasts[tp.team] = self._reentry_submit(tp, t)
         out += self._relative_motion(t, idx, r, v)
         for tp in self.teams.values():
             out += self._screen(tp, t, screenings[tp.team])
-        if self._last_reentry is None or _secs(t - self._last_reentry) >= 6 * 3600.0:
+        if reentry_due:
             self._last_reentry = t
             for tp in self.teams.values():
-                out += self._reentry(tp, t)
+                out += self._reentry_finish(tp, t, forecasts[tp.team])
         return out
 
     def _event(self, kind, tp_or_team, t, payload, visible_to=None) -> dict:

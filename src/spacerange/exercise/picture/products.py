@@ -8,17 +8,14 @@ import math
 
 import numpy as np
 
+from spacerange.conjunction.background import Pending
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn
 from spacerange.exercise.picture.notices import NOTICE_SOURCE
+from spacerange.exercise.picture.reentry import decay_forecasts, low_tracks
 from spacerange.exercise.teamview import orbit_reaches
 from spacerange.exercise.world import (
-    RE_KM,
-    REENTRY_ALT_KM,
     _iso,
-    _sgp4_many,
-    _sgp4_one,
     _td64,
-    reepoched_decays_utc,
     to_utc64,
 )
 from spacerange.frames import itrs_to_geodetic, rtn_basis, teme_to_itrs
@@ -48,48 +45,44 @@ class ProductsMixin:
         return out[0]["payload"] if out else None
 
     def _reentry(self, tp, t, only: str | None = None, emit: bool = True) -> list[dict]:
-        out = []
-        cand = [(oid, tr.satrec) for oid, tr in tp.tracks.items()
-                if (oid == only if only is not None
-                    else tr.satrec.a * RE_KM * (1 - tr.satrec.ecco) - RE_KM <= 200.0)]  # fmt: skip
+        """The team's re-entry products now (of ``only`` alone, if given), computed here."""
+        cand = low_tracks(tp.tracks, only)
+        forecasts = decay_forecasts([tle for _, tle in cand], t) if cand else []
+        return self._reentry_products(tp, t, [oid for oid, _ in cand], forecasts, emit)
+
+    def _reentry_submit(self, tp, t) -> tuple[list[str], Pending | None]:
+        """Start the team's 6-hourly re-entry forecasts in the picture's job runner (the
+        background worker of a large world): they read only the team's tracks as they are
+        now, which nothing changes before :meth:`_reentry_finish` (the other teams'
+        updates only queue shares, delivered at the next update)."""
+        cand = low_tracks(tp.tracks)
         if not cand:
-            return out
-        # a quick single-arc screen over 30 days (re-fitting as the perigee drops only
-        # brings the decay earlier), then the decay re-fitted every 2 h, as the truth
-        # is propagated (REENTRY_REEPOCH_S); all the candidates in one batch each
-        ts = t + (np.arange(30 * 24 * 3) * 1200e6).astype("timedelta64[us]")
-        r, _, e = _sgp4_many([s for _, s in cand], ts)
-        rad = np.linalg.norm(r, axis=-1)
-        down = ((e != 0) | ~np.isfinite(rad) | (rad < RE_KM + REENTRY_ALT_KM)).any(axis=1)
-        cand = [c for c, d in zip(cand, down, strict=True) if d]
-        decays = reepoched_decays_utc([s for _, s in cand], t, t + _td64(15 * 86400.0))
-        for (oid, _), (ml, s) in zip(cand, decays, strict=True):
-            if ml is None:
+            return [], None
+        return [oid for oid, _ in cand], self._screen_runner.call(
+            decay_forecasts, [tle for _, tle in cand], t
+        )
+
+    def _reentry_finish(self, tp, t, submitted: tuple[list[str], Pending | None]) -> list[dict]:
+        """The products of the forecasts :meth:`_reentry_submit` started."""
+        oids, pending = submitted
+        if pending is None:
+            return []
+        return self._reentry_products(tp, t, oids, pending.result(), True)
+
+    def _reentry_products(self, tp, t, oids: list[str], forecasts: list, emit: bool) -> list[dict]:
+        out = []
+        for oid, f in zip(oids, forecasts, strict=True):
+            if f is None:
                 continue
-            if ml <= t:
-                # The team's own track already puts the object below 100 km now: it
-                # presumes the re-entry happened and stops issuing predictions (it has
-                # no fresher data that could say otherwise).
-                continue
-            ts = t + (np.arange(15 * 24 * 6) * 600e6).astype("timedelta64[us]")
-            rem = _secs(ml - t)
-            half = max(0.2 * rem, 600.0)
-            ws, we = ml - _td64(half), ml + _td64(half)
-            tt = ts[(ts >= ws) & (ts < ml)][::3]
-            fp = []
-            if tt.size:
-                rr, vv, _ = _sgp4_one(s, tt)
-                ok = np.isfinite(rr).all(axis=1)
-                if ok.any():
-                    ri, _ = teme_to_itrs(rr[ok][None], vv[ok][None], tt[ok])
-                    lla = itrs_to_geodetic(ri[0])
-                    fp = [[round(float(a), 2), round(float(b), 2)] for a, b, _ in lla]
-            payload = {"team": tp.team, "object": self.designator(tp.team, oid), "window_start": _iso(ws),
-                       "window_end": _iso(we), "most_likely": _iso(ml), "footprint": fp}  # fmt: skip
+            payload = {"team": tp.team, "object": self.designator(tp.team, oid),
+                       "window_start": _iso(f.window_start_utc),
+                       "window_end": _iso(f.window_end_utc),
+                       "most_likely": _iso(f.most_likely_utc), "footprint": f.footprint}  # fmt: skip
             out.append(self._event("reentry_prediction", tp, t, payload))
             if emit and ("reentry", oid) not in tp.alerted:
                 tp.alerted.add(("reentry", oid))
-                out.append(self._alert(tp, t, "reentry", [oid], {"most_likely": _iso(ml)}))
+                out.append(self._alert(tp, t, "reentry", [oid],
+                                       {"most_likely": _iso(f.most_likely_utc)}))  # fmt: skip
                 self._detections(tp, t, [oid], "reentry", out)
         return out
 
