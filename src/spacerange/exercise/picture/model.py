@@ -3,6 +3,7 @@ RTN sigma) and the per-team state (sensors, alerts, CDMs, designators, screening
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,12 +71,23 @@ class Track:
 
     def cov_rtn_at(self, t: np.datetime64) -> np.ndarray:
         """The covariance (6, 6) in RTN at ``t`` (:func:`tracks_cov_rtn`)."""
-        c = self._cov_at.get(np.datetime64(t, "us"))
+        # ``t`` is nearly always the update's datetime64[us], the key as stored: looked up
+        # as given first (a conversion costs more than the lookup, a million times a run)
+        c = self._cov_at.get(t)
+        if c is None:
+            c = self._cov_at.get(np.datetime64(t, "us"))
         return c if c is not None else tracks_cov_rtn([self], t)[0]
 
     def sigma_rtn_km(self, t: np.datetime64) -> tuple[float, float, float]:
-        d = np.sqrt(np.maximum(np.diag(self.cov_rtn_at(t))[:3], 0.0))
-        return (float(d[0]), float(d[1]), float(d[2]))
+        """Position 1-sigma [km] along R, T, N at ``t`` (0 for a negative variance)."""
+        c = self.cov_rtn_at(t)
+        return (_sd(c[0, 0]), _sd(c[1, 1]), _sd(c[2, 2]))
+
+
+def _sd(var: float) -> float:
+    """``sqrt(max(var, 0))`` as numpy takes it (NaN stays NaN), for one number."""
+    x = float(var)
+    return math.sqrt(x) if x > 0.0 else float(np.sqrt(np.maximum(x, 0.0)))
 
 
 def _sgp4_states(sats: list, t: np.datetime64) -> np.ndarray:
