@@ -72,7 +72,7 @@ class Track:
     def cov_rtn_at(self, t: np.datetime64) -> np.ndarray:
         """The covariance (6, 6) in RTN at ``t`` (:func:`tracks_cov_rtn`)."""
         # ``t`` is nearly always the update's datetime64[us], the key as stored: looked up
-        # as given first (a conversion costs more than the lookup, a million times a run)
+        # as given first (a conversion costs more than the lookup, millions of times a run)
         c = self._cov_at.get(t)
         if c is None:
             c = self._cov_at.get(np.datetime64(t, "us"))
