@@ -155,7 +155,7 @@ def test_screening_in_the_background_worker_plays_the_same_game(passive_run, tmp
     ex = Exercise.create(TRAINING / "high_pc_conjunction.yaml", tmp_path / "run",
                          autopilots={"blue": "passive"})  # fmt: skip
     try:
-        runner = ex.world.pictures._screen_runner
+        runner = ex.world.pictures._job_runner
         assert isinstance(runner, BackgroundScreening)
         n0 = runner.n_in_worker
         ex.run()
@@ -178,7 +178,7 @@ def test_reentry_forecasts_in_the_background_worker_play_the_same_game(tmp_path,
         ex = Exercise.create(TRAINING / "uncontrolled_reentry.yaml", run_dir,
                              autopilots={"blue": "passive"})  # fmt: skip
         pics = ex.world.pictures
-        runner, sent, jobs, checks, steps = pics._screen_runner, [], [], [], []
+        runner, sent, jobs, checks, steps = pics._job_runner, [], [], [], []
         call, update, observe = runner.call, pics.update, pics._observe
         n0 = getattr(runner, "n_in_worker", 0)
 

@@ -123,16 +123,16 @@ def _distances(fn: StateFn, a: str, b: str, ts: np.ndarray) -> np.ndarray:
     span_s = (ts[nodes[1:]] - ts[nodes[:-1]]) / np.timedelta64(1, "s")
     lower = (dn[:-1] + dn[1:] - _V_REL_MAX_KM_S * span_s) / 2.0
     best = np.nanmin(dn) if np.isfinite(dn).any() else math.inf
-    # NaN bound (a failed state at either end): evaluated
-    keep = np.flatnonzero(~(lower > best))
-    if keep.size:
-        lo, hi = nodes[keep] + 1, nodes[keep + 1]
-        between = np.concatenate([np.arange(x, y) for x, y in zip(lo.tolist(), hi.tolist(),
-                                                                    strict=True)])  # fmt: skip
-        if between.size:
-            ra, _ = fn(a, ts[between])
-            rb, _ = fn(b, ts[between])
-            d[between] = np.linalg.norm(ra - rb, axis=-1)
+    # each interval's points from its first node up to the next node, where its bound
+    # does not exceed the best (a NaN bound, a failed state at either end: evaluated)
+    wanted = np.zeros(n, bool)
+    wanted[:-1] = np.repeat(~(lower > best), np.diff(nodes))
+    wanted[nodes] = False
+    between = np.flatnonzero(wanted)
+    if between.size:
+        ra, _ = fn(a, ts[between])
+        rb, _ = fn(b, ts[between])
+        d[between] = np.linalg.norm(ra - rb, axis=-1)
     return d
 
 

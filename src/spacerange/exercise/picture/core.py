@@ -144,7 +144,7 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
         self.refit_s = refit_s
         #: where the teams' screenings and 6-hourly re-entry forecasts run: the same
         #: events either way
-        self._screen_runner: ScreeningRunner = (
+        self._job_runner: ScreeningRunner = (
             shared_background()
             if len(world.objects) >= BACKGROUND_SCREENING_MIN_OBJECTS
             else InlineScreening()
@@ -509,7 +509,7 @@ class Pictures(ProductsMixin, NoticesMixin, CatalogMixin, ManeuverArcMixin, Spac
 
     def _screen_submit(self, tp, t) -> TeamScreenings:
         """Submit the team's screenings of this catalog update (:func:`.submit_screenings`)."""
-        return submit_screenings(self, tp, t, self._screen_runner)
+        return submit_screenings(self, tp, t, self._job_runner)
 
     def _screen(self, tp, t, submitted: TeamScreenings | None = None) -> list[dict]:
         """Screen the team's assets against its catalog after a catalog update: the jobs

@@ -58,7 +58,7 @@ class ProductsMixin:
         cand = low_tracks(tp.tracks)
         if not cand:
             return [], None
-        return [oid for oid, _ in cand], self._screen_runner.call(
+        return [oid for oid, _ in cand], self._job_runner.call(
             decay_forecasts, [tle for _, tle in cand], t
         )
 
