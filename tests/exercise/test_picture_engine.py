@@ -249,6 +249,32 @@ def test_exposed_team_holds_the_graded_conjunction_within_its_goals(passive_run)
     assert all(u["pc_trend"] in ("rising", "falling", "steady") for u in mine)
 
 
+def test_a_team_that_avoids_is_graded_on_the_pictures_it_acted_on(play):
+    """The competent cell burns ARD-EO-1 away from the 150 m encounter.  Its records made
+    before the burn are graded against the truth they predicted (the two arcs in force
+    then: the scripted 150 m at the scripted TCA), its later ones against the truth after
+    the burn; the goals see the picture from its first update, not from after the burn."""
+    played = play("high_pc_conjunction", "competent")
+    g = played.summary["conjunction_goals"]
+    assert len(g) == 1, g
+    g = g[0]
+    assert g["miss_m"] > 1000.0  # the burn moved the asset off the encounter
+    (pre,) = g["pre_burn_truth"]
+    assert abs(pre["miss_m"] - 150.0) < 1.0  # the scripted miss (a 16:30:00Z TCA)
+    assert pre["tca_utc"] == "2026-03-04T16:30:00Z"
+    assert pre["burn_utc"] < pre["tca_utc"] and 1 <= pre["n_updates"] < g["n_updates"]
+    assert g["first_held_utc"] < pre["burn_utc"]
+    assert g["held_lead_s"] == g["picture_lead_s"]  # held from the picture's first update
+    assert g["tca_error_s"] <= 10.0 and g["miss_error_sigma"] <= 3.0
+    assert g["goals_met"] == {"held_24h": True, "tca_10s": True, "miss_3sigma": True,
+                              "pc_12h": None}  # fmt: skip
+    # and the report's graded-events table shows both truths
+    from spacerange.exercise.report import load_run, render_html
+
+    html = render_html(load_run(played.run))
+    assert "before the burn of " in html and ": 150 m at 2026-03-04 16:30Z" in html
+
+
 # ------------------------------------------------------------------ custody
 def test_custody_is_lost_after_the_configured_age_or_sigma():
     w, p, team, a, t = _setup()

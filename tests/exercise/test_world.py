@@ -68,6 +68,35 @@ def test_high_pc_conjunction_reproduces_scripted_miss_and_tca():
     )
 
 
+@pytest.mark.parametrize("miss_m", [150.0, 1.0])
+def test_closest_approach_of_two_arcs_agrees_with_the_worlds_search(miss_m):
+    """``arcs_closest_approach`` (what the conjunction goals grade a record made before a
+    burn against) finds the minimum of the world's golden-section search to a millimetre,
+    also when TCA falls between two milliseconds (a grid of 1 ms is a metre off there)."""
+    from datetime import timedelta
+
+    from spacerange.exercise.world import arcs_closest_approach
+
+    def edit(sc):
+        _set_miss(miss_m)(sc)
+        for _, _, inj in sc.iter_injects():
+            if inj.action is not None and inj.action.kind == "high_pc_conjunction":
+                inj.action.tca_offset += timedelta(microseconds=437_500)
+
+    w = _world("high_pc_conjunction", edit=edit)
+    inj = _inject(w, "high_pc_conjunction")
+    t = _release(w, inj)
+    w.enact(inj, t)
+    a = inj.action
+    tca_script = t + _td64(a.tca_offset.total_seconds())
+    tca, miss_km, _ = w.closest_approach(a.target, a.secondary, tca_script, 600.0)
+    assert abs(miss_km - miss_m * ONE_METER_KM) < 0.05 * ONE_METER_KM  # the scripted miss
+    t2, miss2_km = arcs_closest_approach(w.obj(a.target).satrec, w.obj(a.secondary).satrec,
+                                         tca_script - _td64(300.0))  # fmt: skip
+    assert abs(miss2_km - miss_km) < 1e-3 * ONE_METER_KM
+    assert abs(float((t2 - tca) / np.timedelta64(1, "us"))) < 10.0
+
+
 def test_scripted_conjunction_inside_hbr_collides_and_avoidance_prevents_it():
     w = _world("high_pc_conjunction", edit=_set_miss(1.0))  # inside the 3.5 + 0.2 m HBRs
     inj = _inject(w, "high_pc_conjunction")

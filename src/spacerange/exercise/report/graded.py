@@ -56,6 +56,17 @@ def _hours(s: Any) -> str:
     return "\u2014" if s is None else f"{float(s) / 3600:.1f} h"
 
 
+def _pre_burn(g: dict) -> str:
+    """The truth the team's records made before a burn predicted, one line each."""
+    out = ""
+    for p in g.get("pre_burn_truth") or []:
+        if isinstance(p, dict):
+            out += (f"<br><span class=\"small\">before the burn of {_esc(_fmt(_parse_utc(p.get('burn_utc'))))}: "
+                    f"{_esc(_num(p.get('miss_m'), ',.0f'))} m at {_esc(_fmt(_parse_utc(p.get('tca_utc'))))}"
+                    "</span>")  # fmt: skip
+    return out
+
+
 def graded_events(an: _Analysis) -> str:
     """One row per (graded conjunction, exposed team): truth against the team's last
     picture before TCA, and the measured goals (engine's ``conjunction_goals``)."""
@@ -78,7 +89,7 @@ def graded_events(an: _Analysis) -> str:
         )  # fmt: skip
         rows.append(
             f"<tr><td>{_esc(team)}</td><td><b>{_esc(pair[0])}</b> \u00d7 {_esc(pair[1])}</td>"
-            f"<td>{_esc(_fmt(tca))}<br>{_esc(_num(g.get('miss_m'), ',.0f'))} m</td>"
+            f"<td>{_esc(_fmt(tca))}<br>{_esc(_num(g.get('miss_m'), ',.0f'))} m{_pre_burn(g)}</td>"
             + (f"<td>{_esc(_fmt(b.t))}: TCA {_esc(_fmt(btca))}<br>miss "
                f"{_esc(_num(bp.get('miss_m'), ',.0f'))} m, Pc {_esc(_num(bp.get('pc'), '.1e'))}</td>"
                if b else '<td class="bad">never held before TCA</td>')
@@ -90,10 +101,11 @@ def graded_events(an: _Analysis) -> str:
         )  # fmt: skip
     note = (
         '<p class="note">The scripted conjunctions the exercise is graded on, one row per '
-        "exposed team: the truth closest approach (after any manoeuvre) against the team's "
-        "last picture of the pair before TCA, how many screening updates held it, how long "
-        "ahead, the worst TCA error and the worst miss-distance error in the team's own "
-        "sigma, and the measured goals.</p>"
+        "exposed team: the truth closest approach (after any manoeuvre; below it, the one "
+        "the team's pictures made before a burn predicted) against the team's last picture "
+        "of the pair before TCA, how many screening updates held it, how long ahead, the "
+        "worst TCA error and the worst miss-distance error in the team's own sigma (each "
+        "update against the truth it predicted), and the measured goals.</p>"
     )
     if not rows:
         note += ('<p class="note">No graded event was measured for this run (the run has no '

@@ -76,7 +76,7 @@ background are not checked (see the report's gaps).
 from __future__ import annotations
 
 from spacerange.exercise.world.asat import AsatThreats
-from spacerange.exercise.world.conjunctions import ConjunctionThreats
+from spacerange.exercise.world.conjunctions import ConjunctionThreats, arcs_closest_approach
 from spacerange.exercise.world.core import WorldCore
 from spacerange.exercise.world.deception import DeceptionThreats
 from spacerange.exercise.world.effects_cyber import CyberEffects
@@ -106,4 +106,4 @@ class World(WorldCore, CyberEffects, LaserEffects, RfEffects, ConjunctionThreats
         super().__init__(scenario, seed, base_dir)
 
 
-__all__ = [*_model_all, "World"]
+__all__ = [*_model_all, "World", "arcs_closest_approach"]

@@ -21,6 +21,7 @@ from spacerange.exercise.world.model import (
     WorldEvent,
     _iso,
     _seconds,
+    _sgp4_one,
     _td64,
     log,
     to_utc64,
@@ -28,6 +29,36 @@ from spacerange.exercise.world.model import (
 from spacerange.frames import (
     rtn_basis,
 )
+
+__all__ = ["ConjunctionThreats", "arcs_closest_approach"]
+
+
+def arcs_closest_approach(sa, sb, around: np.datetime64, half_window_s: float = 600.0
+                          ) -> tuple[np.datetime64, float]:  # fmt: skip
+    """Closest approach of two SGP4 arcs ``sa``, ``sb``, each propagated on its own whatever
+    the world did to the objects since, within ``around`` +/- ``half_window_s``:
+    ``(tca_utc, miss_km)``; ``(around, inf)`` where SGP4 fails throughout.
+
+    Sampled every second, then the straight-line relative motion about the closest
+    sample, twice (over a second the curvature of the relative motion moves the pair by
+    millimetres; a 1 ms grid would be metres off at 7 km/s)."""
+    n = int(half_window_s)
+    ts = (around + np.arange(-n, n + 1).astype("timedelta64[s]")).astype("datetime64[us]")
+    ra, va, _ = _sgp4_one(sa, ts)
+    rb, vb, _ = _sgp4_one(sb, ts)
+    d = np.linalg.norm(ra - rb, axis=-1)
+    if not np.isfinite(d).any():
+        return around, math.inf
+    k = int(np.nanargmin(d))
+    t, dr, dv = ts[k], ra[k] - rb[k], va[k] - vb[k]
+    for _ in range(2):
+        tau_us = int(round(-1e6 * float(dr @ dv) / max(float(dv @ dv), 1e-12)))
+        t = t + np.timedelta64(max(-1_000_000, min(1_000_000, tau_us)), "us")
+        ra, va, _ = _sgp4_one(sa, np.asarray([t]))
+        rb, vb, _ = _sgp4_one(sb, np.asarray([t]))
+        dr, dv = ra[0] - rb[0], va[0] - vb[0]
+    tau_s = -float(dr @ dv) / max(float(dv @ dv), 1e-12)
+    return t, float(np.linalg.norm(dr + dv * tau_s))
 
 
 class ConjunctionThreats:
