@@ -15,7 +15,7 @@ from spacerange.constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from spacerange.events.maneuver_alarm import may_maneuver, orbit_regime
 from spacerange.exercise.picture import tracking as tk
 from spacerange.exercise.picture.conjunctions import tle_satrec
-from spacerange.exercise.picture.maneuver_arcs import ARC_TRIGGER_PFA, ARC_WATCH_S
+from spacerange.exercise.picture.maneuver_arcs import ARC_TRIGGER_PFA
 from spacerange.exercise.picture.model import Track, tracks_cov_rtn, uncorrelated
 from spacerange.exercise.world import fit_satrecs
 from spacerange.exercise.world.model import _perigee_alt_km
@@ -130,7 +130,7 @@ class CatalogMixin:
         st[:, 3:] += (self.rng.normal(0.0, 1.0, len(objs)) * g / 3 / 86400.0)[:, None] * b[:, 1]
         # a provider's element set carries its own (the current truth's) drag term
         bstar = np.array([o.satrec_at(t).bstar for o in objs])
-        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4)
+        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
         for o, s, sg, fr in zip(objs, sats, sig, fit_res, strict=True):
             if s is None:
                 continue
@@ -163,7 +163,6 @@ class CatalogMixin:
         fresh = [k for k, o in enumerate(objs) if o.id not in tp.tracks]
         new, jumps, done = [], [], []
         upd, upd_alarm, cand, logged = [], [], [], []
-        watched: set[str] = set()
         if held:
             self._arbitrate_shares(tp, obs, ids, objs, held, t_end)
             trs = [tp.tracks[objs[k].id] for k in held]
@@ -205,18 +204,9 @@ class CatalogMixin:
                 # lost track's prediction is no reference), once per object per 6 h; the
                 # arc test below decides it
                 last = tp.maneuver_alerted.get(objs[k].id)
-                # a candidate the arc test cleared lately is tested on its next passes
-                # too (ARC_WATCH_PASSES): its burn may have been minutes old then
-                watch = tp.arc_watch.get(objs[k].id)
-                if watch is not None and _secs(t - watch[0]) > ARC_WATCH_S:
-                    del tp.arc_watch[objs[k].id]
-                    watch = None
-                if ((trigger[j] or watch is not None) and not warm
-                        and self._established(tp, objs[k].id, tr, t)
+                if (trigger[j] and not warm and self._established(tp, objs[k].id, tr, t)
                         and (last is None or _secs(t - last) >= 6 * 3600.0)):  # fmt: skip
                     cand.append((j, k, None))
-                    if not trigger[j]:
-                        watched.add(objs[k].id)
                 if alarm[j]:
                     upd_alarm.append(k)
                 elif (warm or _secs(t - tr.epoch_utc) >= self.refit_s
@@ -226,8 +216,7 @@ class CatalogMixin:
                     tr.last_obs_utc = t
                     tr.n_obs += 1
         if cand:
-            alerts = self._arc_test(tp, obs, objs, cand, trs, t, t_end, (d2, dof, thr, reg),
-                                    frozenset(watched))  # fmt: skip
+            alerts = self._arc_test(tp, obs, objs, cand, trs, t, t_end, (d2, dof, thr, reg))
             jumps += alerts
             # a manoeuvred object not re-acquired takes this pass with its prior inflated
             # (an alert on a pass under the alarm threshold would otherwise be absorbed
@@ -334,15 +323,15 @@ class CatalogMixin:
         """Catalog entries (SGP4 element sets) of OD solutions at ``t`` with their RTN
         covariances; the mean-element fit's error joins the covariance: its position
         residual (and the TLE text's rounding) on each position axis, and the element
-        set's velocity difference from the OD state, per RTN axis.  The fit runs to
-        convergence (the fixed point, then Newton where a metre is left): four fixed-point
-        iterations alone left 0.2-1.6 m/s on the demo's near-equatorial GEO satellites,
-        which hid their 1.4 m/s relocation burns in the covariance; SDP4 near zero
-        inclination can still leave up to ~1 m/s cross-track, which a covariance without
-        it turns into false manoeuvre alarms an hour later."""
+        set's velocity difference from the OD state, per RTN axis (a deep-space fit
+        leaves up to ~1 m/s, which a covariance without it turns into false manoeuvre
+        alarms an hour later).  Four fixed-point iterations, no Newton: fitted to
+        convergence, the near-equatorial GEO sets' covariance lost that 0.2-1.6 m/s and
+        with it the room for SDP4's own error between epochs, and the demo's false
+        manoeuvre alerts went from 6 to 110 (docs/performance.md, round 28)."""
         st, p_rtn = tk.to_track_state(sols, t)
         bstar = np.array([self._team_bstar(tp, o, t) for o in objs])
-        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4)
+        sats, fit_res = fit_satrecs(st, t, bstar, iterations=4, newton=False)
         rows, out = [], []
         for k, (o, s, p, fr) in enumerate(zip(objs, sats, p_rtn, fit_res, strict=True)):
             if s is None:

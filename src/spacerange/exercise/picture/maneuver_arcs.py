@@ -24,8 +24,7 @@ from spacerange.exercise.world.model import _perigee_alt_km
 from spacerange.timescales import iso_utc
 
 __all__ = ["ManeuverArcMixin", "ARC_SPAN_S", "ARC_MAX_PASSES", "ARC_RECENT", "ARC_MIN_PASSES",
-           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA", "ARC_BSTAR_SIGMA_MIN",
-           "ARC_WATCH_PASSES", "ARC_WATCH_S"]  # fmt: skip
+           "ARC_MIN_MEAS", "ARC_DRAG_KM", "ARC_TRIGGER_PFA", "ARC_BSTAR_SIGMA_MIN"]  # fmt: skip
 
 #: the arc a manoeuvre candidate is tested on: the object's own passes of at most this
 #: age [s], at most ``ARC_MAX_PASSES`` of them (the ``ARC_RECENT`` newest always, older
@@ -60,13 +59,6 @@ ARC_BSTAR_SIGMA_MIN = 1e-4
 #: objects that never burned, each fitted by its own set at chi2 ~ dof; with this error
 #: 3 of 9 (the same 6 true alerts; docs/performance.md, rounds 19 and 20)
 ARC_DEEP_MODEL_ERROR_KM = 0.5
-#: a candidate its arc explains is arc-tested again on the object's next passes, at most
-#: this many within ``ARC_WATCH_S`` [s], whether they alarm or not: a pass minutes after a
-#: burn alarms on a tight track while one orbit still fits the arc through it (the burn
-#: has not yet moved the object far), and the update that follows absorbs the burn, so
-#: no later pass alarms (the training GEO burn of 8 m/s, alarmed 10 minutes after it)
-ARC_WATCH_PASSES = 2
-ARC_WATCH_S = 12 * 3600.0
 #: a manoeuvred object not re-acquired from its alert's arc is tried again from the passes
 #: after the alert for this long [s]
 REACQUIRE_WINDOW_S = 24 * 3600.0
@@ -154,8 +146,7 @@ class ManeuverArcMixin:
                 tp.od_sites[0])])  # fmt: skip
         return arc_obs, arcs
 
-    def _arc_test(self, tp, obs, objs, cand, trs, t, t_end, alarm_stats,
-                  watched: frozenset = frozenset()) -> list:  # fmt: skip
+    def _arc_test(self, tp, obs, objs, cand, trs, t, t_end, alarm_stats) -> list:
         """Manoeuvre candidates ``cand`` (row in ``trs``, row in ``objs``, and the residual
         [km] of a pass outside the correlation gate or None) of this update decided by the
         arc-consistency test (:class:`~spacerange.events.maneuver_alarm.ArcChangeTest`):
@@ -169,16 +160,12 @@ class ManeuverArcMixin:
         pass); the object is re-acquired
         from the passes after it (:meth:`_reacquire`) and its arc restarts.  A candidate
         its arc explains is cleared (the track's prediction was wrong, not the object's
-        orbit) and watched: its next passes are candidates too (``ARC_WATCH_PASSES``,
-        ``tp.arc_watch``); one whose arc is too short makes no alert.  An object that left
-        the gate loses its arc either way.  ``watched``: the candidates the watch made
-        (their cleared arcs do not join the test's fit, which is of the alarmed ones)."""
+        orbit); one whose arc is too short makes no alert.  An object that left the gate
+        loses its arc either way."""
         from spacerange.od.sgp4_dc import sgp4_differential_correction
 
         t0 = time.perf_counter()
         d2, dof, thr, reg = alarm_stats
-        # the end of the cleared pass that started each watch
-        watch_from = {oid: tp.arc_watch[oid][0] for oid in watched if oid in tp.arc_watch}
         oids = [objs[k].id for _, k, _ in cand]
         self._cut_drag_arcs(tp, oids, [trs[j] for j, _, _ in cand], t_end)
         _, arcs = self._arc_obs(tp, oids, t_end)
@@ -203,30 +190,11 @@ class ManeuverArcMixin:
             # arc whose fit is inconsistent or does not converge (a burn inside leaves
             # data no single orbit fits, and the fit crawls) is a manoeuvre if a first
             # part of it is consistent, below
-            conv_chi2 = np.where(fit.converged, fit.chi2, np.nan)
-            by_watch = np.array([oid in watched for oid in sub], bool)
-            man = np.zeros(len(sub), bool)
-            if (~by_watch).any():
-                man[~by_watch] = tp.arc_test.decide(conv_chi2[~by_watch], fit.dof[~by_watch],
-                                                    regime[~by_watch])  # fmt: skip
-            if by_watch.any():
-                man[by_watch] = (np.isfinite(conv_chi2[by_watch]) & (fit.dof[by_watch] > 0)
-                                 & ~tp.arc_test.consistent(conv_chi2[by_watch],
-                                                           fit.dof[by_watch],
-                                                           regime[by_watch]))  # fmt: skip
+            man = tp.arc_test.decide(np.where(fit.converged, fit.chi2, np.nan), fit.dof, regime)
             man |= (~fit.converged & np.isfinite(fit.chi2)
                     & ~tp.arc_test.consistent(fit.chi2, fit.dof, regime))  # fmt: skip
             a_thr = tp.arc_test.threshold(fit.dof, regime)
-            cleared = ~man & np.isfinite(fit.chi2)
-            tp.od_stats["arc_cleared"] += int(cleared.sum())
-            tp.od_stats["arc_watched"] += int(by_watch.sum())
-            for m in np.flatnonzero(cleared):
-                oid = sub[m]
-                cleared_utc, left = tp.arc_watch.get(oid, (t_end, ARC_WATCH_PASSES + 1))
-                if left > 1:
-                    tp.arc_watch[oid] = (cleared_utc, left - 1)
-                else:
-                    tp.arc_watch.pop(oid, None)
+            tp.od_stats["arc_cleared"] += int((~man & np.isfinite(fit.chi2)).sum())
             # the orbit before the burn: the longest consistent first part of the arc
             since = {}
             left = list(np.flatnonzero(man))
@@ -249,14 +217,6 @@ class ManeuverArcMixin:
                         k_pass[m] -= 1
                         nxt.append(m)
                 left = nxt
-            # a watched object's burn may precede the cleared pass (one orbit still fitted
-            # the arc through it): the interval starts before that pass
-            for m in since:
-                cleared_utc = watch_from.get(oids[sel[m]])
-                if cleared_utc is not None:
-                    k = sum(1 for p in arcs[sel[m]] if p[0] < cleared_utc) - 1
-                    if 0 <= k < since[m]:
-                        since[m] = k
             # no consistent first part: the fit may have settled on a wrong orbit from a
             # track gone bad (the demo's synthetic payloads, chi2 1e12 with no burn), so
             # no alert (two burns inside the arc are missed that way)
@@ -269,7 +229,6 @@ class ManeuverArcMixin:
                 oid = oids[i]
                 tp.od_stats["arc_alerts"] += 1
                 tp.maneuver_alerted[oid] = t
-                tp.arc_watch.pop(oid, None)
                 tp.arc_regime[oid] = regime[m]
                 tp.pass_log.pop(oid, None)
                 details = {"residual_km": jump_km} if jump_km is not None else {}
@@ -278,7 +237,7 @@ class ManeuverArcMixin:
                     "threshold": round(float(thr[j]), 1), "alarm_model": reg[j],
                     "arc_passes": int(n_pass[i]) + 1, "arc_chi2": round(float(fit.chi2[m]), 1),
                     "arc_dof": int(fit.dof[m]), "arc_threshold": round(float(a_thr[m]), 1),
-                    "reacquired": oid in reacq, "arc_watch": oid in watched,
+                    "reacquired": oid in reacq,
                     "alarm_utc": iso_utc(t, "s"), "since_utc": iso_utc(arcs[i][since[m]][0], "s")}))  # fmt: skip
             tp.reacquired.update(reacq)
         for i, (_, _, jump_km) in enumerate(cand):

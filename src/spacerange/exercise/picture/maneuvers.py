@@ -206,7 +206,7 @@ def maneuver_goals(pics) -> list[dict]:
             "shares_taken_on_evidence": st["shares_taken_on_evidence"],
             "alarm_scale": {r: round(v, 2) for r, v in tp.alarm.scale.items()},
             "arc_tests": {k[4:]: st[k] for k in ("arc_alerts", "arc_cleared", "arc_short",
-                                                   "arc_unfit", "arc_watched")},
+                                                   "arc_unfit")},
             "arc_seconds": round(st["arc_seconds"], 2),
             "arc_scale": {r: round(v, 2) for r, v in tp.arc_test.models.scale.items()},
         })  # fmt: skip

@@ -219,9 +219,6 @@ class TeamPicture:
     #: the arc-consistency test that decides manoeuvre candidates (fitted to this team's
     #: own cleared candidates)
     arc_test: ArcChangeTest = field(default_factory=ArcChangeTest)
-    #: candidates the arc test cleared, arc-tested again on their next passes: truth id
-    #: -> (the cleared pass's end, passes left) (:data:`.maneuver_arcs.ARC_WATCH_PASSES`)
-    arc_watch: dict = field(default_factory=dict)
     #: each object's recent passes, the arc the test fits: truth id -> [(t_end, times,
     #: kinds, values, sigmas, sites)]
     pass_log: dict = field(default_factory=dict)
@@ -256,8 +253,6 @@ class TeamPicture:
             "arc_cleared": 0,
             "arc_short": 0,
             "arc_unfit": 0,
-            # of the candidates, those the watch of a cleared one made
-            "arc_watched": 0,
             "arc_seconds": 0.0,
         }
     )
