@@ -52,12 +52,18 @@ def arcs_closest_approach(sa, sb, around: np.datetime64, half_window_s: float = 
     k = int(np.nanargmin(d))
     t, dr, dv = ts[k], ra[k] - rb[k], va[k] - vb[k]
     for _ in range(2):
-        tau_us = int(round(-1e6 * float(dr @ dv) / max(float(dv @ dv), 1e-12)))
-        t = t + np.timedelta64(max(-1_000_000, min(1_000_000, tau_us)), "us")
-        ra, va, _ = _sgp4_one(sa, np.asarray([t]))
-        rb, vb, _ = _sgp4_one(sb, np.asarray([t]))
-        dr, dv = ra[0] - rb[0], va[0] - vb[0]
+        tau_s = -float(dr @ dv) / max(float(dv @ dv), 1e-12)
+        if not math.isfinite(tau_s):
+            break
+        t1 = t + np.timedelta64(int(round(1e6 * max(-1.0, min(1.0, tau_s)))), "us")
+        ra, va, _ = _sgp4_one(sa, np.asarray([t1]))
+        rb, vb, _ = _sgp4_one(sb, np.asarray([t1]))
+        if not (np.all(np.isfinite(ra)) and np.all(np.isfinite(rb))):
+            break  # SGP4 failed there: keep the last good state
+        t, dr, dv = t1, ra[0] - rb[0], va[0] - vb[0]
     tau_s = -float(dr @ dv) / max(float(dv @ dv), 1e-12)
+    if not math.isfinite(tau_s) or abs(tau_s) > 1.0:
+        return t, float(np.linalg.norm(dr))
     return t, float(np.linalg.norm(dr + dv * tau_s))
 
 
