@@ -49,14 +49,20 @@ def _release(world: World, inj) -> np.datetime64:
     return to_utc64(world.scenario.time_of(inj.at))
 
 
-def test_high_pc_conjunction_reproduces_scripted_miss_and_tca():
-    w = _world("high_pc_conjunction")
+def _scripted_encounter(w: World):
+    """Enact ``w``'s high_pc_conjunction inject: its action, the scripted TCA and the
+    world's closest approach around it ``(tca, miss_km, relative_speed_km_s)``."""
     inj = _inject(w, "high_pc_conjunction")
     t = _release(w, inj)
     w.enact(inj, t)
     a = inj.action
     tca_script = t + _td64(a.tca_offset.total_seconds())
-    tca, miss_km, vrel = w.closest_approach(a.target, a.secondary, tca_script, 600.0)
+    return a, tca_script, w.closest_approach(a.target, a.secondary, tca_script, 600.0)
+
+
+def test_high_pc_conjunction_reproduces_scripted_miss_and_tca():
+    w = _world("high_pc_conjunction")
+    a, tca_script, (tca, miss_km, vrel) = _scripted_encounter(w)
     assert abs(miss_km - a.miss_m * ONE_METER_KM) < 2 * ONE_METER_KM
     assert abs(float((tca - tca_script) / np.timedelta64(1, "ms"))) < 50.0
     assert vrel > 0.1  # a real crossing, not a co-orbital drift
@@ -84,12 +90,7 @@ def test_closest_approach_of_two_arcs_agrees_with_the_worlds_search(miss_m):
                 inj.action.tca_offset += timedelta(microseconds=437_500)
 
     w = _world("high_pc_conjunction", edit=edit)
-    inj = _inject(w, "high_pc_conjunction")
-    t = _release(w, inj)
-    w.enact(inj, t)
-    a = inj.action
-    tca_script = t + _td64(a.tca_offset.total_seconds())
-    tca, miss_km, _ = w.closest_approach(a.target, a.secondary, tca_script, 600.0)
+    a, tca_script, (tca, miss_km, _) = _scripted_encounter(w)
     assert abs(miss_km - miss_m * ONE_METER_KM) < 0.05 * ONE_METER_KM  # the scripted miss
     t2, miss2_km = arcs_closest_approach(w.obj(a.target).satrec, w.obj(a.secondary).satrec,
                                          tca_script - _td64(300.0))  # fmt: skip
