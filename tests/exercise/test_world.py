@@ -77,25 +77,42 @@ def test_high_pc_conjunction_reproduces_scripted_miss_and_tca():
 @pytest.mark.parametrize("miss_m", [150.0, 1.0])
 def test_closest_approach_of_two_arcs_agrees_with_the_worlds_search(miss_m):
     """``arcs_closest_approach`` (what the conjunction goals grade a record made before a
-    burn against) finds the minimum of the world's golden-section search to a millimetre,
-    also when TCA falls between two milliseconds (a grid of 1 ms is a metre off there)."""
-    from datetime import timedelta
-
+    burn against) finds the minimum of the world's golden-section search to a millimetre
+    on the scripted encounters."""
     from spacerange.exercise.world import arcs_closest_approach
 
-    def edit(sc):
-        _set_miss(miss_m)(sc)
-        for _, _, inj in sc.iter_injects():
-            if inj.action is not None and inj.action.kind == "high_pc_conjunction":
-                inj.action.tca_offset += timedelta(microseconds=437_500)
-
-    w = _world("high_pc_conjunction", edit=edit)
+    w = _world("high_pc_conjunction", edit=_set_miss(miss_m))
     a, tca_script, (tca, miss_km, _) = _scripted_encounter(w)
     assert abs(miss_km - miss_m * ONE_METER_KM) < 0.05 * ONE_METER_KM  # the scripted miss
     t2, miss2_km = arcs_closest_approach(w.obj(a.target).satrec, w.obj(a.secondary).satrec,
                                          tca_script - _td64(300.0))  # fmt: skip
     assert abs(miss2_km - miss_km) < 1e-3 * ONE_METER_KM
     assert abs(float((t2 - tca) / np.timedelta64(1, "us"))) < 10.0
+
+
+def test_closest_approach_of_two_arcs_between_two_milliseconds():
+    """A crossing built at an instant 0.4375 ms past a whole millisecond: the secondary's
+    arc is fitted to the target's state there moved 1 m radially, its velocity turned
+    30 deg about the radial (so the relative velocity, 3.9 km/s, is normal to the 1 m
+    offset: that instant is the TCA, the miss 1 m).  Found within 10 us and 1 mm from a
+    search centred on whole seconds; the 1 ms grid it replaced gives 2.2 m there (0.5 ms,
+    2 m along the relative track)."""
+    from spacerange.exercise.world import arcs_closest_approach, fit_satrecs
+
+    w = _world("high_pc_conjunction")
+    sat = w.obj("ARD-EO-1").satrec
+    t_star = w.startex + np.timedelta64(3 * 3600 * 10**6 + 437_500, "us")
+    r, v = w.state_of("ARD-EO-1", t_star)
+    r_hat = r / np.linalg.norm(r)
+    c, s30 = math.cos(math.radians(30.0)), math.sin(math.radians(30.0))
+    v2 = v * c + np.cross(r_hat, v) * s30 + r_hat * (r_hat @ v) * (1.0 - c)  # Rodrigues
+    (sec,), res = fit_satrecs(np.concatenate([r + ONE_METER_KM * r_hat, v2])[None], t_star,
+                              sat.bstar)  # fmt: skip
+    assert res[0] < 1e-6  # km: the secondary's arc passes through the built state
+    around = np.datetime64(np.datetime64(t_star, "s"), "us") + _td64(123.0)  # whole seconds
+    tca, miss_km = arcs_closest_approach(sat, sec, around)
+    assert abs(float((tca - t_star) / np.timedelta64(1, "us"))) < 10.0
+    assert abs(miss_km - ONE_METER_KM) < 1e-3 * ONE_METER_KM
 
 
 def test_scripted_conjunction_inside_hbr_collides_and_avoidance_prevents_it():
