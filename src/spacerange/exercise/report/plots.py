@@ -419,7 +419,7 @@ def _reentry_plots(an: _Analysis, limit: int = 10) -> list[str]:
         ax2.set_xlabel("longitude [deg]")
         ax2.set_ylabel("latitude [deg]")
         ax2.set_title("Ground-track footprint (no coastlines)", fontsize=10)
-        if n:
+        if ax2.get_legend_handles_labels()[0]:  # the latest forecast may have no footprint
             ax2.legend(fontsize=7, loc="lower left")
         fig.tight_layout()
         last = evs[-1].payload
