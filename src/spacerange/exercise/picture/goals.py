@@ -109,12 +109,12 @@ def conjunction_goals(pics) -> list[dict]:
             hbr_m = target.hbr_m + sec.hbr_m
             recs = tp.conj.records.get((c.target, c.secondary), [])
             det = tp.conj.detail.get((c.target, c.secondary), [])
-            # (record, its detail, the truth it predicted: (tca, miss_km))
+            # (record, its detail, the truth it predicted: tca, miss_km)
             sel = []
             for r, d in zip(recs, det, strict=True):
                 (t_tca, t_miss), pre = truth.of(r.creation_utc)
                 if abs(_s(r.tca_utc - t_tca)) <= TCA_TOLERANCE_S and r.creation_utc < t_tca:
-                    sel.append((r, d, t_miss))
+                    sel.append((r, d, t_tca, t_miss))
                     if pre is not None:
                         pre["n_updates"] += 1
             start = pics.first_update_utc
@@ -139,18 +139,16 @@ def conjunction_goals(pics) -> list[dict]:
             if sel:
                 first = sel[0][0].creation_utc
                 lead = _s(tca - first)
-                tca_err = max(abs(_s(r.tca_utc - truth.of(r.creation_utc)[0][0]))
-                              for r, _, _ in sel)  # fmt: skip
-                z = max(abs(r.miss_m - m * 1e3) / d["miss_sigma_m"] for r, d, m in sel)
+                tca_err = max(abs(_s(r.tca_utc - t_tca)) for r, _, t_tca, _ in sel)
+                z = max(abs(r.miss_m - m * 1e3) / d["miss_sigma_m"] for r, d, _, m in sel)
                 entry.update(first_held_utc=_iso(first), held_lead_s=round(lead),
                              tca_error_s=round(tca_err, 3), miss_error_sigma=round(z, 2))  # fmt: skip
                 goals.update(held_24h=bool(lead >= HELD_LEAD_S or first == start),
                              tca_10s=bool(tca_err <= TCA_ERROR_MAX_S),
                              miss_3sigma=bool(z <= MISS_SIGMA_MAX))  # fmt: skip
-            under = [m * 1e3 < hbr_m for m in [miss_km, *(e["miss_km"] for e in
-                                                         truth.pre_burn.values())]]  # fmt: skip
-            if any(under):
-                hit = [r for r, _, m in sel
+            truths_km = [miss_km, *(e["miss_km"] for e in truth.pre_burn.values())]
+            if any(m * 1e3 < hbr_m for m in truths_km):
+                hit = [r for r, _, _, m in sel
                        if m * 1e3 < hbr_m and math.isfinite(r.pc) and r.pc > PC_ALERT]  # fmt: skip
                 goals["pc_12h"] = False
                 if hit:
